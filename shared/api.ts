@@ -1,0 +1,105 @@
+// The request/response contract between renderer and main (IPC or WebSocket): one entry per request.
+import { z } from 'zod';
+import { ModelSpecSchema } from './spec.js';
+import { HyperparametersSchema } from './hyper.js';
+import {
+  BackendInfoSchema, BackendNameSchema, EnvironmentSchema, DataSourceSchema, PredictionsSchema,
+  RunDetailSchema, RunIdSchema, RunSummarySchema, TrainEventSchema, TrainRequestSchema,
+} from './run.js';
+import { DatasetStatsSchema, DataProgressSchema } from './data.js';
+
+export const PresetSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  description: z.string(),
+  model: ModelSpecSchema,
+  hyper: HyperparametersSchema,
+});
+export type Preset = z.infer<typeof PresetSchema>;
+
+export const SettingsSchema = z.object({
+  dataDir: z.string().nullable(),
+  theme: z.enum(['system', 'light', 'dark']).default('system'),
+  maxConcurrentRuns: z.number().int().min(1).max(2).default(2),
+});
+export type Settings = z.infer<typeof SettingsSchema>;
+
+const runIdReq = z.object({ runId: RunIdSchema });
+const ok = z.object({ ok: z.literal(true) });
+
+/** Every request the renderer can make: name → request schema and response schema. */
+export const requests = {
+  getEnvironment: {
+    request: z.object({}),
+    response: z.object({
+      environment: EnvironmentSchema,
+      backend: BackendInfoSchema,
+      available: z.array(BackendNameSchema),
+      runsDir: z.string(),
+      mode: z.enum(['electron', 'browser']),
+    }),
+  },
+  getSettings: { request: z.object({}), response: SettingsSchema },
+  setSettings: { request: SettingsSchema.partial(), response: SettingsSchema },
+  /** Locate and verify the data set (downloads if nothing is found and download is true). */
+  getDataStatus: {
+    request: z.object({ download: z.boolean().default(false) }),
+    response: z.object({ found: z.boolean(), source: DataSourceSchema.nullable(), error: z.string().nullable(), searched: z.array(z.string()) }),
+  },
+  getDatasetStats: { request: z.object({}), response: DatasetStatsSchema },
+  /** Raw 28×28 uint8 pixels, base64, concatenated in the order asked. */
+  getImages: {
+    request: z.object({ split: z.enum(['train', 'test']), indices: z.array(z.number().int().min(0).max(59999)).max(2000) }),
+    response: z.object({ pixels: z.string() }),
+  },
+  listPresets: { request: z.object({}), response: z.array(PresetSchema) },
+  startRun: { request: TrainRequestSchema, response: z.object({ runIds: z.array(RunIdSchema), groupId: z.string().nullable() }) },
+  cancelRun: { request: runIdReq, response: ok },
+  listRuns: { request: z.object({}), response: z.array(RunSummarySchema) },
+  getRun: { request: runIdReq, response: RunDetailSchema },
+  /** The run's event log from index `since` on, for catching up after a reload. */
+  getRunEvents: {
+    request: z.object({ runId: RunIdSchema, since: z.number().int().min(0).default(0) }),
+    response: z.object({ events: z.array(TrainEventSchema), next: z.number().int() }),
+  },
+  getPredictions: { request: runIdReq, response: PredictionsSchema },
+  renameRun: { request: z.object({ runId: RunIdSchema, name: z.string().min(1).max(200) }), response: ok },
+  tagRun: { request: z.object({ runId: RunIdSchema, tags: z.array(z.string().min(1).max(40)).max(20) }), response: ok },
+  deleteRun: { request: runIdReq, response: ok },
+  /** Archive (tar.gz, base64) of one run folder; the desktop shell saves it through a dialog. */
+  exportRun: { request: runIdReq, response: z.object({ fileName: z.string(), archive: z.string() }) },
+  importRun: { request: z.object({ archive: z.string() }), response: z.object({ runId: RunIdSchema }) },
+} as const;
+
+export type Requests = typeof requests;
+export type RequestName = keyof Requests;
+export type RequestOf<K extends RequestName> = z.input<Requests[K]['request']>;
+export type ParsedRequestOf<K extends RequestName> = z.output<Requests[K]['request']>;
+export type ResponseOf<K extends RequestName> = z.output<Requests[K]['response']>;
+export const REQUEST_NAMES = Object.keys(requests) as RequestName[];
+
+/** Events pushed from main to renderer. */
+export const PushEventSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('train'), event: TrainEventSchema }),
+  z.object({ kind: z.literal('dataProgress'), progress: DataProgressSchema }),
+]);
+export type PushEvent = z.infer<typeof PushEventSchema>;
+
+/** The typed API the renderer sees (window.workbench in Electron, a WebSocket client in a browser). */
+export type WorkbenchApi = {
+  [K in RequestName]: (request: RequestOf<K>) => Promise<ResponseOf<K>>;
+} & {
+  onEvent(listener: (event: PushEvent) => void): () => void;
+};
+
+/** What the engine side implements; ipc/ and server/ bind it after parsing the request. */
+export type WorkbenchHandlers = {
+  [K in RequestName]: (request: ParsedRequestOf<K>) => Promise<ResponseOf<K>>;
+};
+
+/** IPC channel for a request; all channels share one prefix. */
+export const IPC_PREFIX = 'workbench:';
+export const EVENT_CHANNEL = `${IPC_PREFIX}event`;
+export function channelOf(name: RequestName): string {
+  return `${IPC_PREFIX}${name}`;
+}
