@@ -6,3 +6,4 @@ export * from './run.js';
 export * from './data.js';
 export * from './api.js';
 export * from './model/inferShapes.js';
+export * from './wire.js';
