@@ -30,10 +30,13 @@ export function makeTrainStep(model: tf.LayersModel, optimizer: tf.Optimizer, in
       let correct: tf.Scalar | null = null;
       const loss = optimizer.minimize(() => {
         const probs = model.apply(xs, { training: true }) as tf.Tensor2D;
-        correct = tf.sum(tf.cast(tf.equal(tf.argMax(probs, -1), ys), 'int32'));
+        // Kept: the tape's own tidy would dispose a tensor the loss closure does not return.
+        correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(probs, -1), ys), 'int32')));
         return sparseCategoricalCrossentropy(probs, ys, numClasses);
       }, true) as tf.Scalar;
-      return tf.stack([tf.cast(loss, 'float32'), tf.cast(correct!, 'float32')]);
+      const packed = tf.stack([tf.cast(loss, 'float32'), tf.cast(correct!, 'float32')]);
+      (correct as tf.Scalar | null)?.dispose();
+      return packed;
     });
     const [loss, correct] = out.dataSync();
     out.dispose();

@@ -1,0 +1,198 @@
+// The training loop of one run: data, model, epochs, validation, test evaluation, model save.
+// Runs inside a worker thread (worker.ts) or inline in tests; it only talks through `ctx`.
+import * as tf from '@tensorflow/tfjs';
+import type { RunConfig, TrainEvent, EpochSummary, BackendInfo, Environment } from '../../../shared/run.js';
+import { NUM_CLASSES } from '../../../shared/classes.js';
+import { selectBackend } from '../backend/select.js';
+import { loadFromDir, type FashionMnist } from '../data/dataset.js';
+import { makeSplit } from '../data/split.js';
+import { fillBatch, fillLabels } from '../data/batches.js';
+import { mulberry32, shuffleInPlace } from '../data/rng.js';
+import { buildModel } from '../models/build.js';
+import { confusionMatrix, testMetrics } from '../eval/metrics.js';
+import { RunStore } from '../runs/store.js';
+import { makeTrainStep, predictBatch, sizeOf } from './step.js';
+import { makeOptimizer, setLearningRate } from './optimizer.js';
+import { learningRateAt } from './schedule.js';
+import { EarlyStopper } from './earlyStopping.js';
+import { TrainingError } from './errors.js';
+import { collectEnvironment } from '../environment.js';
+
+export interface TrainJob {
+  runId: string;
+  config: RunConfig;
+  storeRoot: string;
+  data: { dir: string; kind: 'explicit' | 'env' | 'cache' | 'debian' | 'download' | 'test-fixture'; strict: boolean };
+  /** Minimum gap between two batchEnd events. */
+  batchEventIntervalMs?: number;
+}
+
+export interface TrainContext {
+  /** Appends to the run's log, then forwards; resolves once logged. */
+  emit(event: TrainEvent): Promise<void>;
+  cancelled(): boolean;
+  /** Test hook: live tensor count after each epoch (leak check). */
+  onEpochTensors?(epoch: number, numTensors: number): void;
+}
+
+const EVAL_BATCH = 1000;
+
+/** Runs a whole training job; never throws: every outcome ends in one trainEnd event. */
+export async function runTraining(job: TrainJob, ctx: TrainContext): Promise<'finished' | 'failed' | 'cancelled'> {
+  const started = performance.now();
+  const t = () => Date.now();
+  const runId = job.runId;
+  try {
+    const outcome = await trainAndEvaluate(job, ctx);
+    await ctx.emit({ type: 'trainEnd', runId, t: t(), status: outcome.status, reason: outcome.reason, trainSeconds: outcome.trainSeconds });
+    return outcome.status;
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    await ctx.emit({ type: 'trainEnd', runId, t: t(), status: 'failed', reason, trainSeconds: (performance.now() - started) / 1000 });
+    return 'failed';
+  }
+}
+
+interface Outcome { status: 'finished' | 'cancelled'; reason?: string; trainSeconds: number }
+
+async function trainAndEvaluate(job: TrainJob, ctx: TrainContext): Promise<Outcome> {
+  const { runId, config } = job;
+  const req = config.request;
+  const hyper = { ...req.hyper, seed: config.seed };
+  const backend: BackendInfo = await selectBackend(req.backend);
+  const environment: Environment = collectEnvironment();
+  const ds: FashionMnist = await loadFromDir(job.data.dir, job.data.kind, { strict: job.data.strict });
+  const split = makeSplit(req.data, ds.trainCount, ds.testCount);
+  const inputShape = req.model.inputShape as number[];
+  const store = new RunStore(job.storeRoot);
+
+  const model = buildModel(req.model, hyper.seed);
+  const optimizer = makeOptimizer(hyper.optimizer, hyper.learningRate);
+  const step = makeTrainStep(model, optimizer, inputShape, NUM_CLASSES);
+  const nTrain = split.train.length;
+  const batchSize = Math.min(hyper.batchSize, nTrain);
+  const batches = Math.ceil(nTrain / batchSize);
+
+  await ctx.emit({
+    type: 'trainBegin', runId, t: Date.now(), config, backend, environment, dataSource: ds.source,
+    splitSizes: { train: nTrain, validation: split.validation.length, test: split.test.length },
+    params: model.countParams(), epochs: hyper.epochs, batchesPerEpoch: batches,
+  });
+
+  const x = new Float32Array(batchSize * sizeOf(inputShape));
+  const y = new Int32Array(batchSize);
+  const order = new Int32Array(split.train);
+  const augRng = mulberry32(hyper.seed ^ 0x5bd1e995);
+  const augment = hyper.augmentation && (hyper.augmentation.maxShift > 0 || hyper.augmentation.horizontalFlip)
+    ? { ...hyper.augmentation, rng: augRng } : null;
+  const stopper = hyper.earlyStopping ? new EarlyStopper(hyper.earlyStopping) : null;
+  let best: tf.Tensor[] | null = null;
+  const interval = job.batchEventIntervalMs ?? 250;
+  let trainSeconds = 0;
+  let epochsDone = 0;
+  let avgEpochSeconds = 0;
+
+  try {
+    for (let epoch = 0; epoch < hyper.epochs; epoch++) {
+      shuffleInPlace(order, mulberry32(hyper.seed * 1000 + epoch));
+      const epochStart = performance.now();
+      let lossSum = 0, correct = 0, seen = 0, lastEmit = 0, lr = hyper.learningRate;
+      for (let b = 0; b < batches; b++) {
+        if (ctx.cancelled()) return { status: 'cancelled', reason: `cancelled during epoch ${epoch + 1}, batch ${b + 1}`, trainSeconds: trainSeconds + (performance.now() - epochStart) / 1000 };
+        const start = b * batchSize;
+        const end = Math.min(start + batchSize, nTrain);
+        const n = fillBatch(ds.trainImages, order, start, end, x, augment);
+        fillLabels(ds.trainLabels, order, start, end, y);
+        lr = learningRateAt(hyper, epoch, b, batches);
+        setLearningRate(optimizer, lr);
+        const r = step(x, y, n);
+        if (!Number.isFinite(r.loss)) {
+          throw new TrainingError(`training diverged: loss became ${r.loss} at epoch ${epoch + 1}, batch ${b + 1} (learning rate ${lr.toPrecision(3)}); lower the learning rate or add batch normalization`, runId, epoch);
+        }
+        lossSum += r.loss * n; correct += r.correct; seen += n;
+        const now = performance.now();
+        if (now - lastEmit >= interval || b === batches - 1) {
+          lastEmit = now;
+          const elapsed = (now - epochStart) / 1000;
+          const sps = seen / Math.max(elapsed, 1e-9);
+          const remainingThis = (nTrain - seen) / sps;
+          const remainingEpochs = hyper.epochs - epoch - 1;
+          const perEpoch = avgEpochSeconds || nTrain / sps;
+          ctx.emit({
+            type: 'batchEnd', runId, t: Date.now(), epoch, batch: b, batches,
+            loss: lossSum / seen, accuracy: correct / seen, samplesPerSecond: sps, etaSeconds: remainingThis + remainingEpochs * perEpoch,
+          }).catch(() => undefined); // progress is best effort; epoch events are awaited and fail loudly
+          // Give the worker's event loop a turn so log writes and messages flow.
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      }
+      const epochTrainSeconds = (performance.now() - epochStart) / 1000;
+      trainSeconds += epochTrainSeconds;
+      const val = evaluateSplit(model, ds.trainImages, ds.trainLabels, split.validation, inputShape);
+      const seconds = (performance.now() - epochStart) / 1000;
+      avgEpochSeconds = (avgEpochSeconds * epochsDone + seconds) / (epochsDone + 1);
+      epochsDone++;
+      const summary: EpochSummary = {
+        epoch, loss: lossSum / seen, accuracy: correct / seen, valLoss: val.loss, valAccuracy: val.accuracy,
+        learningRate: lr, seconds, samplesPerSecond: nTrain / epochTrainSeconds, valConfusion: val.confusion,
+      };
+      await ctx.emit({ type: 'epochEnd', runId, t: Date.now(), summary });
+      ctx.onEpochTensors?.(epoch, tf.memory().numTensors);
+      if (stopper) {
+        const { improved, stop } = stopper.update(epoch, val.loss, val.accuracy);
+        if (improved && hyper.earlyStopping?.restoreBestWeights) {
+          best?.forEach((w) => w.dispose());
+          best = model.getWeights().map((w) => w.clone());
+        }
+        if (stop) break;
+      }
+    }
+    if (best) model.setWeights(best);
+
+    const testStart = performance.now();
+    const probs = predictAll(model, ds.testImages, split.test, inputShape);
+    const inferenceSeconds = (performance.now() - testStart) / 1000;
+    const labels = Uint8Array.from(split.test, (i) => ds.testLabels[i]);
+    const { metrics, predictions } = testMetrics({ labels, probs, testIndices: split.test, inferenceSeconds });
+    await store.writeResult(runId, metrics, predictions);
+    await model.save(store.modelHandler(runId));
+    await ctx.emit({ type: 'evaluated', runId, t: Date.now(), test: metrics });
+    return { status: 'finished', trainSeconds };
+  } finally {
+    best?.forEach((w) => w.dispose());
+    model.dispose();
+    optimizer.dispose();
+  }
+}
+
+/** Softmax outputs for the given samples, evaluated EVAL_BATCH at a time. */
+export function predictAll(model: tf.LayersModel, images: Uint8Array, indices: Int32Array, inputShape: number[]): Float32Array {
+  const probs = new Float32Array(indices.length * NUM_CLASSES);
+  const x = new Float32Array(EVAL_BATCH * sizeOf(inputShape));
+  for (let start = 0; start < indices.length; start += EVAL_BATCH) {
+    const end = Math.min(start + EVAL_BATCH, indices.length);
+    const n = fillBatch(images, indices, start, end, x, null);
+    probs.set(predictBatch(model, x, n, inputShape), start * NUM_CLASSES);
+  }
+  return probs;
+}
+
+function evaluateSplit(model: tf.LayersModel, images: Uint8Array, labels: Uint8Array, indices: Int32Array, inputShape: number[]) {
+  const probs = predictAll(model, images, indices, inputShape);
+  let lossSum = 0, correct = 0;
+  const predicted = new Int32Array(indices.length);
+  const truth = new Int32Array(indices.length);
+  for (let i = 0; i < indices.length; i++) {
+    const label = labels[indices[i]];
+    truth[i] = label;
+    let arg = 0;
+    for (let k = 1; k < NUM_CLASSES; k++) if (probs[i * NUM_CLASSES + k] > probs[i * NUM_CLASSES + arg]) arg = k;
+    predicted[i] = arg;
+    if (arg === label) correct++;
+    const p = Math.min(Math.max(probs[i * NUM_CLASSES + label], 1e-7), 1 - 1e-7);
+    lossSum -= Math.log(p);
+  }
+  const n = Math.max(indices.length, 1);
+  if (!Number.isFinite(lossSum)) throw new TrainingError('validation loss is not finite: the model output NaN');
+  return { loss: lossSum / n, accuracy: correct / n, confusion: confusionMatrix(truth, predicted, NUM_CLASSES) };
+}

@@ -1,0 +1,165 @@
+// Run queue: turns train requests into stored runs and trains them in worker threads, two at a time.
+import { Worker } from 'node:worker_threads';
+import type { TrainRequest, TrainEvent, RunConfig } from '../../../shared/run.js';
+import { RunStore } from '../runs/store.js';
+import type { TrainJob } from './loop.js';
+import type { WorkerInput, WorkerMessage } from './worker.js';
+import { TrainingError } from './errors.js';
+
+export type DataLocation = TrainJob['data'];
+
+export interface RunManagerOptions {
+  store: RunStore;
+  /** Where the data set is; resolved once per run, before it is queued. */
+  resolveData: () => Promise<DataLocation>;
+  maxConcurrent?: number;
+  batchEventIntervalMs?: number;
+}
+
+interface Queued { runId: string; config: RunConfig }
+interface Active { worker: Worker; flag: Int32Array; done: Promise<void> }
+
+/** In development the worker is TypeScript run through tsx; in a build it sits beside the bundle. */
+function workerEntry(): { url: URL; execArgv: string[] } {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) return { url: new URL('./worker.ts', here), execArgv: ['--import', 'tsx'] };
+  return { url: new URL('./worker.js', here), execArgv: [] };
+}
+
+export class RunManager {
+  private readonly queue: Queued[] = [];
+  private readonly active = new Map<string, Active>();
+  private readonly listeners = new Set<(e: TrainEvent) => void>();
+  private maxConcurrent: number;
+  private data: DataLocation | null = null;
+
+  constructor(private readonly opts: RunManagerOptions) {
+    this.maxConcurrent = opts.maxConcurrent ?? 2;
+  }
+
+  onEvent(listener: (e: TrainEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  setMaxConcurrent(n: number): void {
+    this.maxConcurrent = Math.max(1, n);
+    this.pump();
+  }
+
+  running(): string[] {
+    return [...this.active.keys()];
+  }
+
+  queued(): string[] {
+    return this.queue.map((q) => q.runId);
+  }
+
+  /** Stores one run per repeat (seeds seed, seed+1, …) and queues them. */
+  async start(request: TrainRequest): Promise<{ runIds: string[]; groupId: string | null }> {
+    this.data = await this.opts.resolveData();
+    const base = request.name ?? request.preset ?? request.model.name;
+    const groupId = request.repeat > 1 ? this.opts.store.newRunId(`${base}-group`) : null;
+    const runIds: string[] = [];
+    for (let i = 0; i < request.repeat; i++) {
+      const name = request.repeat > 1 ? `${base} (seed ${request.hyper.seed + i})` : base;
+      const runId = this.opts.store.newRunId(name);
+      const config: RunConfig = {
+        id: runId, name, createdAt: new Date().toISOString(), request,
+        seed: request.hyper.seed + i, groupId, repeatIndex: i,
+      };
+      await this.opts.store.create(config);
+      this.queue.push({ runId, config });
+      runIds.push(runId);
+      await this.record({ type: 'queued', runId, t: Date.now(), position: this.queue.length + this.active.size });
+    }
+    this.pump();
+    return { runIds, groupId };
+  }
+
+  async cancel(runId: string): Promise<void> {
+    const q = this.queue.findIndex((item) => item.runId === runId);
+    if (q >= 0) {
+      this.queue.splice(q, 1);
+      await this.record({ type: 'trainEnd', runId, t: Date.now(), status: 'cancelled', reason: 'cancelled before it started', trainSeconds: 0 });
+      return;
+    }
+    const a = this.active.get(runId);
+    if (!a) throw new TrainingError(`run ${runId} is not queued or running, so it cannot be cancelled`, runId);
+    Atomics.store(a.flag, 0, 1);
+  }
+
+  /** Resolves when nothing is queued or running. */
+  async idle(): Promise<void> {
+    while (this.active.size > 0 || this.queue.length > 0) {
+      await Promise.race([...this.active.values()].map((a) => a.done));
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const q of this.queue.splice(0)) {
+      await this.record({ type: 'trainEnd', runId: q.runId, t: Date.now(), status: 'cancelled', reason: 'the workbench was closed before the run started', trainSeconds: 0 });
+    }
+    for (const a of this.active.values()) Atomics.store(a.flag, 0, 1);
+    await Promise.all([...this.active.values()].map((a) => a.done));
+  }
+
+  private async record(event: TrainEvent): Promise<void> {
+    await this.opts.store.appendEvent(event.runId, event);
+    this.forward(event);
+  }
+
+  private forward(event: TrainEvent): void {
+    for (const l of this.listeners) {
+      try {
+        l(event);
+      } catch (err) {
+        console.error('event listener failed:', err);
+      }
+    }
+  }
+
+  private pump(): void {
+    while (this.active.size < this.maxConcurrent && this.queue.length > 0) {
+      const next = this.queue.shift()!;
+      this.launch(next);
+    }
+  }
+
+  private launch({ runId, config }: Queued): void {
+    const cancelFlag = new SharedArrayBuffer(4);
+    const flag = new Int32Array(cancelFlag);
+    const job: TrainJob = {
+      runId, config, storeRoot: this.opts.store.root, data: this.data!,
+      batchEventIntervalMs: this.opts.batchEventIntervalMs,
+    };
+    const entry = workerEntry();
+    const worker = new Worker(entry.url, { workerData: { job, cancelFlag } satisfies WorkerInput, execArgv: entry.execArgv });
+    let ended = false;
+    let crash: string | null = null;
+    const done = new Promise<void>((resolve) => {
+      worker.on('message', (m: WorkerMessage) => {
+        if (m.kind === 'event') {
+          if (m.event.type === 'trainEnd') ended = true;
+          this.forward(m.event);
+        }
+      });
+      worker.on('error', (err) => {
+        crash = err instanceof Error ? err.message : String(err);
+      });
+      worker.on('exit', (code) => {
+        const finish = async () => {
+          if (!ended) {
+            const reason = `the training worker stopped unexpectedly (${crash ?? `exit code ${code}`})`;
+            await this.record({ type: 'trainEnd', runId, t: Date.now(), status: 'failed', reason, trainSeconds: 0 }).catch((e) => console.error(e));
+          }
+          this.active.delete(runId);
+          resolve();
+          this.pump();
+        };
+        void finish();
+      });
+    });
+    this.active.set(runId, { worker, flag, done });
+  }
+}

@@ -1,0 +1,25 @@
+// Optimizers from hyperparameters, and changing their rate mid-run for schedules.
+import * as tf from '@tensorflow/tfjs';
+import type { Optimizer } from '../../../shared/hyper.js';
+
+export function makeOptimizer(spec: Optimizer, learningRate: number): tf.Optimizer {
+  switch (spec.type) {
+    case 'adam':
+      return tf.train.adam(learningRate, spec.beta1, spec.beta2, 1e-7);
+    case 'sgd':
+      return spec.momentum > 0 ? tf.train.momentum(learningRate, spec.momentum) : tf.train.sgd(learningRate);
+    case 'rmsprop':
+      return tf.train.rmsprop(learningRate, spec.rho, spec.momentum, 1e-7);
+  }
+}
+
+/**
+ * tfjs optimizers read their rate on every update but expose no setter except SGD's:
+ * Adam and RMSProp keep it in a plain field, SGD and Momentum in a kept scalar.
+ */
+export function setLearningRate(optimizer: tf.Optimizer, learningRate: number): void {
+  const o = optimizer as unknown as { learningRate: number; setLearningRate?: (lr: number) => void };
+  if (o.learningRate === learningRate) return;
+  if (typeof o.setLearningRate === 'function') o.setLearningRate(learningRate);
+  else o.learningRate = learningRate;
+}

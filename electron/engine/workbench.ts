@@ -1,0 +1,197 @@
+// The engine facade: implements every request of the contract over the data, model, run and training modules.
+// The Electron IPC binding, the browser-mode server and the tests all drive the engine through this.
+import os from 'node:os';
+import path from 'node:path';
+import { readFile, mkdir } from 'node:fs/promises';
+import type { WorkbenchHandlers, PushEvent, Settings } from '../../shared/api.js';
+import { SettingsSchema } from '../../shared/api.js';
+import { DEFAULT_DATA_CONFIG } from '../../shared/hyper.js';
+import type { DatasetStats } from '../../shared/data.js';
+import { validateModelSpec } from '../../shared/model/inferShapes.js';
+import { RunStore } from './runs/store.js';
+import { writeFileAtomic } from './runs/atomic.js';
+import { RunManager, type DataLocation } from './train/manager.js';
+import { locateDataset, defaultCacheDir } from './data/locate.js';
+import { loadFromDir, type FashionMnist } from './data/dataset.js';
+import { makeSplit } from './data/split.js';
+import { computeStats } from './data/stats.js';
+import { PRESETS } from './models/presets.js';
+import { selectBackend, availableBackends } from './backend/select.js';
+import { collectEnvironment } from './environment.js';
+
+export interface WorkbenchOptions {
+  runsDir: string;
+  dataDir?: string | null;
+  settingsFile?: string;
+  mode: 'electron' | 'browser';
+  /** False only for tests on small fixture data sets (full-size and checksum checks relaxed). */
+  strictData?: boolean;
+  maxConcurrent?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface Workbench {
+  handlers: WorkbenchHandlers;
+  onEvent(listener: (e: PushEvent) => void): () => void;
+  close(): Promise<void>;
+  store: RunStore;
+  manager: RunManager;
+}
+
+export function defaultRunsDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.FMW_RUNS_DIR) return path.resolve(env.FMW_RUNS_DIR);
+  const base = env.XDG_DATA_HOME || path.join(os.homedir(), '.local', 'share');
+  return path.join(base, 'fashion-workbench', 'runs');
+}
+
+export function strictDataFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.FASHION_MNIST_STRICT !== '0';
+}
+
+export async function createWorkbench(opts: WorkbenchOptions): Promise<Workbench> {
+  const env = opts.env ?? process.env;
+  await mkdir(opts.runsDir, { recursive: true });
+  const store = new RunStore(opts.runsDir);
+  await store.markInterrupted();
+  const settingsFile = opts.settingsFile ?? path.join(opts.runsDir, '..', 'settings.json');
+  let settings: Settings = await loadSettings(settingsFile, opts.dataDir ?? null);
+  const listeners = new Set<(e: PushEvent) => void>();
+  const push = (e: PushEvent) => listeners.forEach((l) => l(e));
+  const strict = opts.strictData ?? strictDataFromEnv(env);
+
+  let dataset: { location: DataLocation; data: FashionMnist; searched: string[] } | null = null;
+  let stats: DatasetStats | null = null;
+
+  async function locate(download: boolean) {
+    const found = await locateDataset({
+      dataDir: settings.dataDir, env, cacheDir: defaultCacheDir(env), download,
+      onProgress: (progress) => push({ kind: 'dataProgress', progress }),
+    });
+    return { location: { dir: found.dir, kind: found.kind, strict } as DataLocation, searched: found.searched };
+  }
+  async function loadDataset(download = false) {
+    if (dataset) return dataset;
+    const { location, searched } = await locate(download);
+    const data = await loadFromDir(location.dir, location.kind, { strict });
+    dataset = { location, data, searched };
+    return dataset;
+  }
+
+  const manager = new RunManager({
+    store,
+    resolveData: async () => (await loadDataset()).location,
+    maxConcurrent: opts.maxConcurrent ?? settings.maxConcurrentRuns,
+  });
+  manager.onEvent((event) => push({ kind: 'train', event }));
+
+  let backendInfo: Awaited<ReturnType<typeof selectBackend>> | null = null;
+
+  const handlers: WorkbenchHandlers = {
+    async getEnvironment() {
+      backendInfo ??= await selectBackend('auto');
+      return { environment: collectEnvironment(), backend: backendInfo, available: await availableBackends(), runsDir: store.root, mode: opts.mode };
+    },
+    async getSettings() {
+      return settings;
+    },
+    async setSettings(patch) {
+      const next = SettingsSchema.parse({ ...settings, ...patch });
+      if (next.dataDir !== settings.dataDir) {
+        dataset = null;
+        stats = null;
+      }
+      settings = next;
+      manager.setMaxConcurrent(settings.maxConcurrentRuns);
+      await writeFileAtomic(settingsFile, JSON.stringify(settings, null, 2));
+      return settings;
+    },
+    async getDataStatus({ download }) {
+      try {
+        const d = await loadDataset(download);
+        return { found: true, source: d.data.source, error: null, searched: d.searched };
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        return { found: false, source: null, error: message, searched: [] };
+      }
+    },
+    async getDatasetStats() {
+      const d = await loadDataset();
+      stats ??= computeStats(d.data, makeSplit(DEFAULT_DATA_CONFIG, d.data.trainCount, d.data.testCount));
+      return stats;
+    },
+    async getImages({ split, indices }) {
+      const d = await loadDataset();
+      const images = split === 'train' ? d.data.trainImages : d.data.testImages;
+      const count = split === 'train' ? d.data.trainCount : d.data.testCount;
+      const out = Buffer.alloc(indices.length * 784);
+      indices.forEach((idx, i) => {
+        if (idx >= count) throw new RangeError(`image index ${idx} is outside the ${split} set (0–${count - 1})`);
+        out.set(images.subarray(idx * 784, (idx + 1) * 784), i * 784);
+      });
+      return { pixels: out.toString('base64') };
+    },
+    async listPresets() {
+      return PRESETS;
+    },
+    async startRun(request) {
+      validateModelSpec(request.model);
+      return manager.start(request);
+    },
+    async cancelRun({ runId }) {
+      await manager.cancel(runId);
+      return { ok: true as const };
+    },
+    listRuns: () => store.list(),
+    getRun: ({ runId }) => store.get(runId),
+    async getRunEvents({ runId, since }) {
+      const { events, next } = await store.events(runId, since);
+      return { events, next };
+    },
+    getPredictions: ({ runId }) => store.predictions(runId),
+    async renameRun({ runId, name }) {
+      await store.rename(runId, name);
+      return { ok: true as const };
+    },
+    async tagRun({ runId, tags }) {
+      await store.setTags(runId, tags);
+      return { ok: true as const };
+    },
+    async deleteRun({ runId }) {
+      if (manager.running().includes(runId) || manager.queued().includes(runId)) {
+        throw new Error(`run ${runId} is still training: cancel it before deleting it`);
+      }
+      await store.delete(runId);
+      return { ok: true as const };
+    },
+    async exportRun({ runId }) {
+      const { fileName, data } = await store.exportArchive(runId);
+      return { fileName, archive: data.toString('base64') };
+    },
+    async importRun({ archive }) {
+      return { runId: await store.importArchive(Buffer.from(archive, 'base64')) };
+    },
+  };
+
+  return {
+    handlers,
+    store,
+    manager,
+    onEvent(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    close: () => manager.close(),
+  };
+}
+
+async function loadSettings(file: string, dataDir: string | null): Promise<Settings> {
+  let stored: unknown = {};
+  try {
+    stored = JSON.parse(await readFile(file, 'utf8'));
+  } catch {
+    stored = {};
+  }
+  const parsed = SettingsSchema.safeParse(stored);
+  const base = parsed.success ? parsed.data : SettingsSchema.parse({ dataDir: null });
+  return dataDir ? { ...base, dataDir } : base;
+}
