@@ -1,0 +1,136 @@
+// Walks a raw model spec once (shared contract layer, pure): schema issues, shapes, params and per-layer geometry.
+import { InputShapeSchema, LayerSpecSchema, ModelSpecSchema, LAYER_TYPES, type LayerSpec, type ModelSpec } from '../spec.js';
+import { kindOf, type Inferred } from './layerKinds.js';
+import { isRecord, issuesFromZod, rawLayerLabel, unknownFields } from './issues.js';
+import { layerLabel, type LayerSummary, type ShapeReport, type SpecIssue } from './report.js';
+import type { Shape } from './geometry.js';
+
+/** One inferred layer with the shapes around it, for MAC counting and the tfjs cross-check. */
+export interface Step {
+  layer: LayerSpec;
+  input: Shape;
+  output: Shape;
+}
+
+export interface Analysis {
+  report: ShapeReport;
+  /** The parsed spec (defaults applied) when the schema accepts it, whatever the shape check says. */
+  spec: ModelSpec | null;
+  steps: Step[];
+}
+
+const MODEL_FIELDS = Object.keys(ModelSpecSchema.shape);
+const LAYER_FIELDS = new Map<string, string[]>(LayerSpecSchema.options.map((o) => [o.shape.type.value, Object.keys(o.shape)]));
+
+interface ParsedLayer {
+  layer: LayerSpec;
+  /** False when invalid non-shape fields were dropped so that inference could go on. */
+  clean: boolean;
+}
+
+/** Parses one layer; failing that, drops the invalid fields that do not affect shapes and tries again. */
+function parseLayer(raw: unknown, badFields: ReadonlySet<string>): ParsedLayer | null {
+  const first = LayerSpecSchema.safeParse(raw);
+  if (first.success) return { layer: first.data, clean: true };
+  if (!isRecord(raw) || typeof raw.type !== 'string' || !LAYER_FIELDS.has(raw.type)) return null;
+  const shapeFields = kindOf({ type: raw.type } as LayerSpec).shapeFields;
+  if ([...badFields].some((f) => shapeFields.includes(f))) return null;
+  const rest = Object.fromEntries(Object.entries(raw).filter(([k]) => !badFields.has(k)));
+  const second = LayerSpecSchema.safeParse(rest);
+  return second.success ? { layer: second.data, clean: false } : null;
+}
+
+function describe(layer: LayerSpec): string {
+  return layer.type === 'Dense' ? `Dense(${layer.units}, ${layer.activation})` : layer.type;
+}
+
+/** The task has 10 classes and the loss expects probabilities, so the model must end in Dense(10, softmax). */
+function outputIssue(index: number, parsed: ParsedLayer | null, raw: unknown): SpecIssue | null {
+  const rawType = isRecord(raw) ? raw.type : undefined;
+  if (!parsed?.clean && !(typeof rawType === 'string' && rawType !== 'Dense' && (LAYER_TYPES as readonly string[]).includes(rawType))) return null;
+  const layer = parsed?.clean ? parsed.layer : null;
+  if (layer?.type === 'Dense' && layer.units === 10 && layer.activation === 'softmax') return null;
+  const field = layer?.type !== 'Dense' ? undefined : layer.units !== 10 ? 'units' : 'activation';
+  const it = layer ? describe(layer) : String(rawType);
+  return { layerIndex: index, field, message: `${rawLayerLabel(index, raw)}: the last layer must be Dense(10, softmax) for 10 classes; it is ${it}` };
+}
+
+function sortIssues(issues: SpecIssue[]): SpecIssue[] {
+  const rank = (i: SpecIssue) => (i.layerIndex === null ? -1 : i.layerIndex);
+  return issues.map((issue, n) => ({ issue, n })).sort((a, b) => rank(a.issue) - rank(b.issue) || a.n - b.n).map((x) => x.issue);
+}
+
+export function analyse(input: unknown): Analysis {
+  const full = ModelSpecSchema.safeParse(input);
+  const issues: SpecIssue[] = full.success ? [] : issuesFromZod(full.error.issues, input);
+  const layers: LayerSummary[] = [];
+  const steps: Step[] = [];
+  let reachedEnd = false;
+
+  if (isRecord(input)) {
+    for (const f of unknownFields(input, MODEL_FIELDS)) {
+      issues.push({ layerIndex: null, field: f, message: `unknown model field "${f}"; a model has ${MODEL_FIELDS.join(', ')}` });
+    }
+  }
+  const rawLayers = isRecord(input) && Array.isArray(input.layers) ? input.layers : [];
+  const badFields = (i: number) => new Set(issues.filter((x) => x.layerIndex === i && x.field).map((x) => x.field!));
+  const parsed = rawLayers.map((raw, i) => parseLayer(raw, badFields(i)));
+  rawLayers.forEach((raw, i) => {
+    const known = isRecord(raw) && typeof raw.type === 'string' ? LAYER_FIELDS.get(raw.type) : undefined;
+    for (const f of known ? unknownFields(raw as Record<string, unknown>, known) : []) {
+      const fields = known!.filter((k) => k !== 'type').join(', ') || 'no other fields';
+      issues.push({ layerIndex: i, field: f, message: `${rawLayerLabel(i, raw)}: unknown field "${f}"; ${String((raw as Record<string, unknown>).type)} takes ${fields}` });
+    }
+  });
+
+  const inputShape = InputShapeSchema.safeParse(isRecord(input) ? input.inputShape : undefined);
+  let shape: Shape | null = inputShape.success ? inputShape.data : null;
+  const counters = new Map<string, number>();
+  for (let i = 0; i < rawLayers.length && shape; i++) {
+    const p = parsed[i];
+    if (!p) { shape = null; break; }
+    const kind = kindOf(p.layer);
+    const outcome = kind.infer(shape, p.layer, { label: layerLabel(i, p.layer.type), previous: parsed.slice(0, i).map((q) => q!.layer) });
+    let out: Inferred | null;
+    if (outcome.ok) out = outcome.out;
+    else {
+      issues.push(...outcome.issues.map((x) => ({ layerIndex: i, ...x })));
+      out = outcome.recovered;
+    }
+    if (!out) { shape = null; break; }
+    const seen = counters.get(kind.kerasName) ?? 0;
+    counters.set(kind.kerasName, seen + 1);
+    layers.push({
+      index: i,
+      type: p.layer.type,
+      name: seen === 0 ? kind.kerasName : `${kind.kerasName}_${seen}`,
+      outputShape: [null, ...out.outputShape],
+      params: out.params,
+      trainableParams: out.trainable,
+      activation: kind.activation(p.layer),
+    });
+    steps.push({ layer: p.layer, input: shape, output: out.outputShape });
+    shape = out.outputShape;
+    reachedEnd = i === rawLayers.length - 1;
+  }
+  const last = rawLayers.length - 1;
+  const tail = last >= 0 ? outputIssue(last, parsed[last], rawLayers[last]) : null;
+  if (tail) issues.push(tail);
+
+  const totalParams = layers.reduce((a, l) => a + l.params, 0);
+  const trainableParams = layers.reduce((a, l) => a + l.trainableParams, 0);
+  const sorted = sortIssues(issues);
+  return {
+    report: {
+      ok: sorted.length === 0,
+      layers,
+      totalParams,
+      trainableParams,
+      nonTrainableParams: totalParams - trainableParams,
+      outputShape: reachedEnd ? layers[layers.length - 1].outputShape : null,
+      issues: sorted,
+    },
+    spec: full.success ? full.data : null,
+    steps,
+  };
+}
