@@ -1,0 +1,83 @@
+import { describe, it, expect, beforeAll } from 'vitest';
+import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fixtureDir } from './helpers.js';
+
+let dataDir: string;
+beforeAll(async () => {
+  dataDir = await fixtureDir(1000, 200);
+});
+
+function cli(args: string[], env: Record<string, string> = {}) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile('npx', ['tsx', 'electron/cli/experiment.ts', ...args], { env: { ...process.env, FASHION_MNIST_STRICT: '0', ...env }, maxBuffer: 1 << 26 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('experiment CLI', () => {
+  it('trains the seed comparison and prints one JSON document on stdout', async () => {
+    const out = await mkdtemp(path.join(os.tmpdir(), 'fmw-cli-'));
+    const r = await cli(['--preset', 'seed', '--data-dir', dataDir, '--limit', '300', '--epochs', '1', '--backend', 'wasm', '--out', out, '--json']);
+    expect(r.stderr).toMatch(/seed-cnn/);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.runs).toHaveLength(2);
+    const [ann, cnn] = doc.runs;
+    expect(ann.preset).toBe('seed-ann');
+    expect(ann.params).toBe(235146);
+    expect(cnn.params).toBe(225034);
+    for (const run of doc.runs) {
+      expect(run.status).toBe('finished');
+      expect(run.backend).toBe('wasm');
+      expect(run.epochs).toBe(1);
+      expect(run.trainSeconds).toBeGreaterThan(0);
+      expect(run.samplesPerSecond).toBeGreaterThan(0);
+      expect(run.test.accuracy).toBeGreaterThan(0.3);
+      expect(run.test.macroF1).toBeGreaterThan(0);
+    }
+    expect(doc.mcnemar.statistic).toBeGreaterThanOrEqual(0);
+  });
+
+  it('prints a comparison table without --json', async () => {
+    const out = await mkdtemp(path.join(os.tmpdir(), 'fmw-cli-'));
+    const r = await cli(['--preset', 'seed-ann', '--data-dir', dataDir, '--limit', '200', '--epochs', '1', '--out', out]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/run\s+status\s+params/);
+    expect(r.stdout).toMatch(/seed-ann\s+finished\s+235,146/);
+  });
+
+  it('runs an experiment file', async () => {
+    const out = await mkdtemp(path.join(os.tmpdir(), 'fmw-cli-'));
+    const file = path.join(out, 'exp.json');
+    await writeFile(file, JSON.stringify({ name: 'lr sweep', data: { limit: 200 }, runs: [
+      { preset: 'seed-ann', name: 'lr 1e-3', hyper: { epochs: 1 } },
+      { preset: 'seed-ann', name: 'lr 1e-2', hyper: { epochs: 1, learningRate: 0.01 } },
+    ] }));
+    const r = await cli(['--config', file, '--data-dir', dataDir, '--out', out, '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).runs.map((x: { name: string }) => x.name)).toEqual(['lr 1e-3', 'lr 1e-2']);
+  });
+
+  it('fails with a clear message on bad input', async () => {
+    const badEpochs = await cli(['--preset', 'seed-ann', '--epochs', 'zero']);
+    expect(badEpochs.code).not.toBe(0);
+    expect(badEpochs.stderr).toMatch(/--epochs must be an integer/);
+
+    const unknown = await cli(['--preset', 'resnet-9000']);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toMatch(/resnet-9000/);
+    expect(unknown.stderr).toMatch(/seed-ann/);
+
+    const missing = await cli(['--preset', 'seed-ann', '--data-dir', '/nonexistent/fmnist', '--out', os.tmpdir()]);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toMatch(/\/nonexistent\/fmnist/);
+
+    const absurd = await cli(['--preset', 'seed-ann', '--lr', '1000', '--data-dir', dataDir]);
+    expect(absurd.code).not.toBe(0);
+    expect(absurd.stderr).toMatch(/learning rate/);
+  });
+});

@@ -1,0 +1,68 @@
+import { describe, it, expect, beforeAll } from 'vitest';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { RunManager } from '../../../electron/engine/train/manager.js';
+import { RunStore } from '../../../electron/engine/runs/store.js';
+import { TrainRequestSchema, type TrainEvent } from '../../../shared/run.js';
+import { fixtureDir, tinyAnn } from './helpers.js';
+
+let dataDir: string;
+beforeAll(async () => {
+  dataDir = await fixtureDir();
+});
+
+async function manager(maxConcurrent: number) {
+  const store = new RunStore(await mkdtemp(path.join(os.tmpdir(), 'fmw-runs-')));
+  const m = new RunManager({ store, maxConcurrent, resolveData: async () => ({ dir: dataDir, kind: 'test-fixture', strict: false }), batchEventIntervalMs: 0 });
+  const events: TrainEvent[] = [];
+  m.onEvent((e) => events.push(e));
+  return { store, m, events };
+}
+
+const request = (epochs: number, extra: Record<string, unknown> = {}) =>
+  TrainRequestSchema.parse({ model: tinyAnn, hyper: { learningRate: 0.01, batchSize: 20, epochs }, data: { split: { type: 'tail', validationSize: 100 } }, backend: 'cpu', ...extra });
+
+describe('RunManager (worker threads)', () => {
+  it('trains repeated runs in two workers at once, with seeds seed, seed+1', async () => {
+    const { store, m, events } = await manager(2);
+    const { runIds, groupId } = await m.start(request(1, { repeat: 2, name: 'pair' }));
+    expect(runIds).toHaveLength(2);
+    expect(groupId).not.toBeNull();
+    expect(m.running().length).toBe(2);
+    await m.idle();
+    const list = await store.list();
+    expect(list.map((r) => r.status)).toEqual(['finished', 'finished']);
+    expect(list.every((r) => r.groupId === groupId)).toBe(true);
+    const seeds = await Promise.all(runIds.map(async (id) => (await store.get(id)).config?.seed));
+    expect(seeds.sort()).toEqual([42, 43]);
+    for (const id of runIds) {
+      const types = events.filter((e) => e.runId === id).map((e) => e.type);
+      expect(types[0]).toBe('queued');
+      expect(types).toContain('trainBegin');
+      expect(types.at(-1)).toBe('trainEnd');
+    }
+  });
+
+  it('queues beyond the limit and cancels a queued and a running run', async () => {
+    const { store, m } = await manager(1);
+    const a = (await m.start(request(50))).runIds[0];
+    const b = (await m.start(request(1))).runIds[0];
+    expect(m.running()).toEqual([a]);
+    expect(m.queued()).toEqual([b]);
+    await m.cancel(b);
+    // Let the first run get going, then cancel it mid-training.
+    await new Promise((r) => setTimeout(r, 3000));
+    await m.cancel(a);
+    await m.idle();
+    const byId = Object.fromEntries((await store.list()).map((r) => [r.id, r]));
+    expect(byId[b].status).toBe('cancelled');
+    expect(byId[a].status).toBe('cancelled');
+    expect(byId[a].epochsDone).toBeLessThan(50);
+  });
+
+  it('refuses to cancel a run it does not know', async () => {
+    const { m } = await manager(1);
+    await expect(m.cancel('nope')).rejects.toThrow(/not queued or running/);
+  });
+});
