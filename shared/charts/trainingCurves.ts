@@ -1,0 +1,162 @@
+// Training-curve chart (shared, pure): train/validation accuracy or loss per epoch for one or more runs.
+import type { EChartsOption, LineSeriesOption } from 'echarts';
+import { axisStyle, baseOption, LIGHT_THEME, runColor, type ChartCommon } from './theme.js';
+import { smoothEma, thinPoints } from './smoothing.js';
+
+export interface CurveEpoch {
+  /** 0-based epoch index as the engine reports it; plotted at epoch + 1 (the end of that epoch). */
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  valLoss: number;
+  valAccuracy: number;
+}
+
+export interface CurveBatch {
+  epoch: number;
+  batch: number;
+  batches: number;
+  loss: number;
+  accuracy: number;
+}
+
+export interface CurveRun {
+  name: string;
+  color?: string;
+  epochs: readonly CurveEpoch[];
+  /** Per-batch progress, drawn thin and smoothed behind the epoch points. */
+  batches?: readonly CurveBatch[];
+}
+
+export interface ReferenceLine {
+  value: number;
+  label: string;
+}
+
+export interface TrainingCurvesInput extends ChartCommon {
+  runs: readonly CurveRun[];
+  metric: 'accuracy' | 'loss';
+  /** Which splits to draw; both by default. */
+  splits?: ReadonlyArray<'train' | 'validation'>;
+  /** EMA weight for the per-batch series, in [0, 1). */
+  smoothing?: number;
+  /** Upper end of the x axis, so a live chart does not rescale every epoch. */
+  epochsTotal?: number;
+  referenceLines?: readonly ReferenceLine[];
+  /** At most this many per-batch points per run (older points are thinned evenly). */
+  maxBatchPoints?: number;
+}
+
+/** Where a per-batch point sits on the epoch axis: epoch 0, batch 0 of 100 → 0.01. */
+export function batchX(b: Pick<CurveBatch, 'epoch' | 'batch' | 'batches'>): number {
+  return b.epoch + (b.batch + 1) / Math.max(1, b.batches);
+}
+
+export function trainingCurvesOption(input: TrainingCurvesInput): EChartsOption {
+  const theme = input.theme ?? LIGHT_THEME;
+  const splits = input.splits ?? ['train', 'validation'];
+  const isAcc = input.metric === 'accuracy';
+  const series: LineSeriesOption[] = [];
+  const legend: string[] = [];
+  const multi = input.runs.length > 1;
+
+  input.runs.forEach((run, i) => {
+    const color = run.color ?? runColor(i, theme);
+    const prefix = multi ? `${run.name} · ` : '';
+    if (run.batches && run.batches.length > 0 && splits.includes('train')) {
+      const pts = thinPoints(run.batches, input.maxBatchPoints ?? 600);
+      const ys = smoothEma(pts.map((b) => (isAcc ? b.accuracy : b.loss)), input.smoothing ?? 0.6);
+      series.push({
+        name: `${prefix}train (per batch)`,
+        type: 'line',
+        showSymbol: false,
+        silent: true,
+        color,
+        lineStyle: { width: 1, opacity: 0.35, color },
+        data: pts.map((b, k) => [batchX(b), ys[k]]),
+        z: 1,
+      });
+    }
+    if (splits.includes('train')) {
+      const name = `${prefix}train`;
+      legend.push(name);
+      series.push({
+        name,
+        type: 'line',
+        color,
+        symbol: 'circle',
+        symbolSize: 5,
+        lineStyle: { width: 2, color },
+        data: run.epochs.map((e) => [e.epoch + 1, isAcc ? e.accuracy : e.loss]),
+        z: 3,
+      });
+    }
+    if (splits.includes('validation')) {
+      const name = `${prefix}validation`;
+      legend.push(name);
+      series.push({
+        name,
+        type: 'line',
+        color,
+        symbol: 'emptyCircle',
+        symbolSize: 6,
+        lineStyle: { width: 2, type: 'dashed', color },
+        data: run.epochs.map((e) => [e.epoch + 1, isAcc ? e.valAccuracy : e.valLoss]),
+        z: 3,
+      });
+    }
+  });
+
+  const refs = input.referenceLines ?? [];
+  if (refs.length > 0) {
+    series.push({
+      name: 'reference',
+      type: 'line',
+      data: [],
+      silent: true,
+      markLine: {
+        symbol: 'none',
+        silent: true,
+        lineStyle: { color: theme.textMuted, type: 'dotted', width: 1 },
+        label: { color: theme.textMuted, formatter: '{b}', position: 'insideStartTop', fontSize: 11 },
+        data: refs.map((r) => ({ yAxis: r.value, name: `${r.label} ${fmtMetric(r.value, isAcc)}` })),
+      },
+    });
+  }
+
+  const maxEpoch = Math.max(
+    input.epochsTotal ?? 0,
+    ...input.runs.map((r) => Math.max(0, ...r.epochs.map((e) => e.epoch + 1), ...(r.batches ?? []).map((b) => Math.ceil(batchX(b))))),
+  );
+
+  return {
+    ...baseOption(input, theme),
+    color: [...theme.palette],
+    grid: { left: 52, right: 20, top: input.title ? 56 : 34, bottom: 40, containLabel: false },
+    legend: { data: legend, top: input.title ? 26 : 4, textStyle: { color: theme.textMuted }, itemWidth: 18, itemHeight: 8, type: 'scroll' },
+    tooltip: { trigger: 'axis', axisPointer: { type: 'line' }, valueFormatter: (v) => (typeof v === 'number' ? fmtMetric(v, isAcc) : String(v)) },
+    xAxis: {
+      type: 'value',
+      name: 'epoch',
+      nameLocation: 'middle',
+      nameGap: 24,
+      min: 0,
+      max: Math.max(1, maxEpoch),
+      minInterval: 1,
+      ...axisStyle(theme),
+      splitLine: { show: false },
+    },
+    yAxis: {
+      type: 'value',
+      name: isAcc ? 'accuracy' : 'loss',
+      scale: true,
+      ...(isAcc ? { max: 1 } : { min: 0 }),
+      ...axisStyle(theme),
+    },
+    series,
+  };
+}
+
+function fmtMetric(v: number, isAcc: boolean): string {
+  return isAcc ? `${(v * 100).toFixed(2)}%` : v.toFixed(4);
+}

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import type { LineSeriesOption } from 'echarts';
+import { batchX, DARK_THEME, runColor, trainingCurvesOption } from '../../../shared/charts/index.js';
+import { SEED_ANN_ACCURACY, SEED_ANN_EPOCHS, SEED_CNN_EPOCHS } from './fixtures.js';
+import { renderSvg } from './render.js';
+
+const series = (o: ReturnType<typeof trainingCurvesOption>) => o.series as LineSeriesOption[];
+
+describe('trainingCurvesOption', () => {
+  it('draws train solid and validation dashed in one colour per run, at epoch + 1', () => {
+    const o = trainingCurvesOption({ metric: 'accuracy', runs: [{ name: 'ANN', epochs: SEED_ANN_EPOCHS }, { name: 'CNN', epochs: SEED_CNN_EPOCHS }] });
+    const s = series(o);
+    expect(s.map((x) => x.name)).toEqual(['ANN · train', 'ANN · validation', 'CNN · train', 'CNN · validation']);
+    expect(s[0].color).toBe(runColor(0));
+    expect(s[1].color).toBe(runColor(0));
+    expect(s[2].color).toBe(runColor(1));
+    expect((s[1].lineStyle as { type: string }).type).toBe('dashed');
+    expect(s[0].data?.[0]).toEqual([1, 0.7529]);
+    expect(s[3].data?.[9]).toEqual([10, 0.9069]);
+  });
+
+  it('plots loss when asked, with the y axis starting at 0', () => {
+    const o = trainingCurvesOption({ metric: 'loss', runs: [{ name: 'ANN', epochs: SEED_ANN_EPOCHS }] });
+    expect(series(o)[0].data?.[0]).toEqual([1, 0.7261]);
+    expect((o.yAxis as { min: number }).min).toBe(0);
+    expect(series(o)[0].name).toBe('train');
+  });
+
+  it('adds a thin smoothed per-batch series placed inside its epoch', () => {
+    const batches = Array.from({ length: 20 }, (_, k) => ({ epoch: Math.floor(k / 10), batch: k % 10, batches: 10, loss: k % 2 ? 1 : 0, accuracy: 0.5 }));
+    const o = trainingCurvesOption({ metric: 'loss', runs: [{ name: 'r', epochs: [], batches }], smoothing: 0.8 });
+    const b = series(o).find((x) => x.name === 'train (per batch)')!;
+    const pts = b.data as number[][];
+    expect(pts[0][0]).toBeCloseTo(0.1);
+    expect(pts[19][0]).toBeCloseTo(2);
+    // Smoothed: an alternating 0/1 series stays strictly between its extremes after the first points.
+    expect(pts[19][1]).toBeGreaterThan(0.2);
+    expect(pts[19][1]).toBeLessThan(0.8);
+    expect(batchX({ epoch: 2, batch: 4, batches: 5 })).toBe(3);
+  });
+
+  it('keeps the x axis at epochsTotal while a live run is short', () => {
+    const o = trainingCurvesOption({ metric: 'accuracy', runs: [{ name: 'r', epochs: SEED_ANN_EPOCHS.slice(0, 2) }], epochsTotal: 10 });
+    expect((o.xAxis as { max: number }).max).toBe(10);
+  });
+
+  it('draws reference lines as labelled mark lines', () => {
+    const o = trainingCurvesOption({ metric: 'accuracy', runs: [{ name: 'r', epochs: SEED_ANN_EPOCHS }], referenceLines: [{ value: SEED_ANN_ACCURACY, label: 'seed ANN' }] });
+    const ref = series(o).find((x) => x.name === 'reference')!;
+    const data = (ref.markLine as { data: Array<{ yAxis: number; name: string }> }).data;
+    expect(data).toEqual([{ yAxis: 0.8837, name: 'seed ANN 88.37%' }]);
+  });
+
+  it('honours an explicit run colour and the theme', () => {
+    const o = trainingCurvesOption({ metric: 'accuracy', theme: DARK_THEME, runs: [{ name: 'r', color: '#123456', epochs: SEED_ANN_EPOCHS }] });
+    expect(series(o)[0].color).toBe('#123456');
+    expect((o.textStyle as { color: string }).color).toBe(DARK_THEME.text);
+  });
+
+  it('renders with ECharts', () => {
+    const svg = renderSvg(trainingCurvesOption({ metric: 'accuracy', title: 'Accuracy', runs: [{ name: 'ANN', epochs: SEED_ANN_EPOCHS }, { name: 'CNN', epochs: SEED_CNN_EPOCHS }] }));
+    expect(svg).toContain('<svg');
+    expect(svg).toContain('CNN · validation');
+    expect(svg).toContain('Accuracy');
+  });
+});
