@@ -1,0 +1,36 @@
+// Desktop shell: decides whether an IPC message or navigation target belongs to the app's own content.
+
+interface TrustedOrigin { protocol: string; host: string; pathPrefix: string }
+
+function parse(url: string): URL | null {
+  try {
+    return new URL(url);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Builds a check for URLs served by the app itself, e.g. `app://workbench/` or `file:///…/dist/renderer/`.
+ * Compares scheme, host and path prefix, because custom schemes have an opaque ("null") origin in WHATWG URLs.
+ */
+export function createUrlCheck(trusted: readonly string[]): (url: string | null | undefined) => boolean {
+  const origins: TrustedOrigin[] = trusted.map((t) => {
+    const u = parse(t);
+    if (!u) throw new Error(`Not a URL: ${t}`);
+    const pathPrefix = u.pathname.endsWith('/') ? u.pathname : `${u.pathname}/`;
+    return { protocol: u.protocol, host: u.host, pathPrefix };
+  });
+  return (url) => {
+    if (!url) return false;
+    const u = parse(url);
+    if (!u || u.username || u.password) return false;
+    return origins.some((o) => u.protocol === o.protocol && u.host === o.host && u.pathname.startsWith(o.pathPrefix));
+  };
+}
+
+/** Links the app may hand to the OS browser: https only, no credentials in the URL. */
+export function isSafeExternalUrl(url: string): boolean {
+  const u = parse(url);
+  return !!u && u.protocol === 'https:' && !u.username && !u.password && u.hostname.length > 0;
+}

@@ -1,0 +1,83 @@
+// Browser mode entry (`npm run web`): starts the engine and the token-protected server, prints the URL, serves until stopped.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, InvalidArgumentError } from 'commander';
+import { createWorkbench, defaultRunsDir } from '../engine/workbench.js';
+import { createServer } from './server.js';
+import { isLoopbackHostname } from './auth.js';
+
+// electron/server/cli.ts under tsx and dist/electron/web.js when bundled both sit two levels below the package root.
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const DEFAULT_PORT = 8765;
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('a port is an integer from 0 to 65535 (0 picks a free one)');
+  return n;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+interface CliOptions { port: number; host: string; dataDir?: string; out?: string; allowHost: string[]; static?: string }
+
+async function main(argv: string[]): Promise<void> {
+  const program = new Command()
+    .name('npm run web --')
+    .description('Serve the workbench to a browser, protected by a random token printed in the URL.')
+    .option('-p, --port <n>', `port to listen on; 0 picks a free one (default ${DEFAULT_PORT})`, parsePort, DEFAULT_PORT)
+    .option('--host <address>', 'address to bind; keep the loopback default unless you know why', '127.0.0.1')
+    .option('--data-dir <dir>', 'folder holding the Fashion-MNIST .gz files (default: search the usual places)')
+    .option('--out <dir>', `folder for stored runs (default: ${defaultRunsDir()})`)
+    .option('--allow-host <name>', 'also accept this Host name (e.g. when reached by machine name); repeatable', collect, [])
+    .option('--static <dir>', 'built renderer to serve (default: dist/renderer)')
+    .showHelpAfterError();
+  program.parse(argv);
+  const o = program.opts<CliOptions>();
+
+  const staticDir = path.resolve(o.static ?? path.join(ROOT, 'dist', 'renderer'));
+  if (!existsSync(path.join(staticDir, 'index.html'))) {
+    console.error(`The renderer is not built (${path.join(staticDir, 'index.html')} is missing): run \`npm run build\` first.`);
+    process.exitCode = 1;
+    return;
+  }
+
+  const workbench = await createWorkbench({
+    runsDir: path.resolve(o.out ?? defaultRunsDir()),
+    dataDir: o.dataDir ? path.resolve(o.dataDir) : null,
+    mode: 'browser',
+  });
+  let server;
+  try {
+    server = await createServer({
+      workbench, staticDir, host: o.host, port: o.port, allowedHosts: o.allowHost,
+      log: (line) => console.error(`[web] ${line}`),
+    });
+  } catch (err) {
+    await workbench.close();
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new Error(`Port ${o.port} is in use: pick another with --port N, or --port 0 for a free one.`);
+    throw err;
+  }
+  if (!isLoopbackHostname(o.host)) {
+    console.error(`[web] Warning: listening on ${o.host}, reachable from other machines; anyone with the URL below can use the workbench.`);
+  }
+  console.log(`Workbench: ${server.url}`);
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) process.exit(1); // a second Ctrl+C means "now"
+    stopping = true;
+    console.error(`[web] ${signal}: stopping…`);
+    void Promise.allSettled([server.close(), workbench.close()]).then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main(process.argv).catch((err: unknown) => {
+  console.error(`npm run web: ${(err as Error).message ?? String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// Build step for the Node side: esbuild bundles of the Electron main process, the sandboxed preload, the training worker and the CLIs into dist/electron/.
+import { build } from 'esbuild';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const out = path.join(root, 'dist', 'electron');
+
+// Every ESM bundle sits in dist/electron/ side by side: the engine finds its worker as ./worker.js next to whoever loaded it.
+const esmEntries = [
+  { in: 'electron/main.ts', out: 'main' },
+  { in: 'electron/engine/train/worker.ts', out: 'worker' },
+  { in: 'electron/server/cli.ts', out: 'web' },
+  { in: 'electron/cli/experiment.ts', out: 'experiment' },
+  { in: 'electron/cli/report.ts', out: 'report' },
+];
+
+const present = esmEntries.filter((e) => existsSync(path.join(root, e.in)));
+const missing = esmEntries.filter((e) => !present.includes(e));
+for (const e of missing) console.warn(`build-main: ${e.in} does not exist yet; skipped`);
+
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+
+const common = {
+  absWorkingDir: root,
+  bundle: true,
+  sourcemap: true,
+  logLevel: 'warning',
+  legalComments: 'none',
+};
+
+async function run(label, options) {
+  try {
+    await build(options);
+  } catch {
+    // esbuild has already printed each error with its file and line.
+    console.error(`build-main: the ${label} bundle failed (errors above)`);
+    process.exit(1);
+  }
+}
+
+// Main, worker, CLIs: npm packages stay external (installed in node_modules, native modules included); our TS is bundled.
+await run('main/worker/CLI', {
+  ...common,
+  entryPoints: present.map((e) => ({ in: path.join(root, e.in), out: e.out })),
+  outdir: out,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  external: ['electron'],
+  // Some bundled modules use require() for optional native packages; ESM has none, so give them one.
+  banner: { js: "import { createRequire as __fmwCreateRequire } from 'node:module'; const require = __fmwCreateRequire(import.meta.url);" },
+  outExtension: { '.js': '.js' },
+});
+
+// A sandboxed preload cannot require npm modules: bundle everything except electron, as CommonJS.
+await run('preload', {
+  ...common,
+  entryPoints: [path.join(root, 'electron/preload.ts')],
+  outfile: path.join(out, 'preload.cjs'),
+  platform: 'browser',
+  format: 'cjs',
+  target: 'chrome130',
+  external: ['electron'],
+});
+
+console.log(`build-main: wrote ${[...present.map((e) => `${e.out}.js`), 'preload.cjs'].join(', ')} to ${path.relative(root, out)}/`);
