@@ -93,8 +93,13 @@ async function downloadOne(key: FileKey, opts: DownloadOptions): Promise<Staged>
       return { tmp, target: join(opts.cacheDir, gzip ? file : name) };
     } catch (err) {
       await rm(tmp, { force: true });
-      const msg = err instanceof Error ? err.message : String(err);
-      failures.push(`${url}: ${msg.split(tmp).join('downloaded file')}`);
+      // Verification messages name the temp file, which is gone by now: say which URL instead.
+      const msg = (err instanceof Error ? err.message : String(err))
+        .replace(`${tmp}: `, '')
+        .replace(/ Delete it and fetch the file again\.$/, '')
+        .split(tmp)
+        .join('the downloaded file');
+      failures.push(`${url}: ${msg}`);
     }
   }
   throw new DataError(`could not download ${file} from any mirror:\n  ${failures.join('\n  ')}`, file);
