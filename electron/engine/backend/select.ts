@@ -1,0 +1,151 @@
+// Backend layer: chooses the TensorFlow.js backend (tfjs-node-gpu → tfjs-node → wasm → cpu) and adds our kernels.
+import * as tf from '@tensorflow/tfjs';
+import { createRequire } from 'node:module';
+import { BACKEND_NAMES, type BackendInfo, type BackendName } from '../../../shared/run.js';
+import { BackendError } from './errors.js';
+import { registerAddedKernels } from './kernels/index.js';
+
+export { BackendError } from './errors.js';
+
+const require = createRequire(import.meta.url);
+
+interface Candidate {
+  /** Name under which the module registers itself with tfjs. */
+  tfName: string;
+  /** npm module that provides it (the cpu backend ships inside @tensorflow/tfjs). */
+  module: string | null;
+}
+
+const CANDIDATES: Record<BackendName, Candidate> = {
+  'tensorflow-gpu': { tfName: 'tensorflow', module: '@tensorflow/tfjs-node-gpu' },
+  tensorflow: { tfName: 'tensorflow', module: '@tensorflow/tfjs-node' },
+  wasm: { tfName: 'wasm', module: '@tensorflow/tfjs-backend-wasm' },
+  cpu: { tfName: 'cpu', module: null },
+};
+
+type Probe = { ok: true } | { ok: false; reason: string };
+
+const loaded = new Map<string, Promise<Probe>>();
+
+/** Imports a backend module once; "not installed" is told apart from "installed but broken". */
+function loadModule(id: string): Promise<Probe> {
+  let p = loaded.get(id);
+  if (p == null) {
+    p = (async (): Promise<Probe> => {
+      try {
+        require.resolve(id);
+      } catch {
+        return { ok: false, reason: `module ${id} not installed` };
+      }
+      try {
+        await import(/* @vite-ignore */ id);
+        return { ok: true };
+      } catch (e) {
+        return { ok: false, reason: `module ${id} is installed but failed to load: ${(e as Error).message}` };
+      }
+    })();
+    loaded.set(id, p);
+  }
+  return p;
+}
+
+/** Can `name` be used here? Imports its module but does not switch to it. */
+async function probe(name: BackendName): Promise<Probe> {
+  const c = CANDIDATES[name];
+  if (c.module != null) {
+    const m = await loadModule(c.module);
+    if (!m.ok) return m;
+  }
+  // tfjs-node and tfjs-node-gpu both register "tensorflow"; only the first one imported counts.
+  if (name === 'tensorflow' && (await loadModule(CANDIDATES['tensorflow-gpu'].module!)).ok) {
+    return { ok: false, reason: 'the "tensorflow" backend is taken by @tensorflow/tfjs-node-gpu' };
+  }
+  if (tf.findBackendFactory(c.tfName) == null) {
+    return { ok: false, reason: `${c.module ?? 'tfjs'} did not register backend "${c.tfName}" with this copy of @tensorflow/tfjs (version mismatch?)` };
+  }
+  return { ok: true };
+}
+
+/** Backends whose modules load here, best first (initialisation itself is tried by selectBackend). */
+export async function availableBackends(): Promise<BackendName[]> {
+  const out: BackendName[] = [];
+  for (const name of BACKEND_NAMES) if ((await probe(name)).ok) out.push(name);
+  return out;
+}
+
+async function activate(name: BackendName, threads: number | undefined): Promise<Probe & { threads?: number }> {
+  const p = await probe(name);
+  if (!p.ok) return p;
+  const { tfName } = CANDIDATES[name];
+  if (name === 'wasm' && threads != null && tf.findBackend('wasm') == null) {
+    // Only XNNPACK's thread pool listens to this, and tfjs runs the single-threaded build in Node.
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    wasm.setThreadsCount(threads);
+  }
+  let ok: boolean;
+  try {
+    ok = await tf.setBackend(tfName);
+  } catch (e) {
+    return { ok: false, reason: `initialising backend "${tfName}" failed: ${(e as Error).message}` };
+  }
+  if (!ok || tf.getBackend() !== tfName) return { ok: false, reason: `initialising backend "${tfName}" failed (tfjs logged why)` };
+  if (name === 'wasm') {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    return { ok: true, threads: wasm.getThreadsCount() };
+  }
+  return { ok: true, threads: name === 'cpu' ? 1 : threads };
+}
+
+function describe(name: BackendName, addedKernels: string[], threads: number | undefined): string {
+  const parts = [name === 'wasm' ? 'WebAssembly (XNNPACK)' : name === 'cpu' ? 'plain JavaScript CPU backend' : `libtensorflow via ${CANDIDATES[name].module}`];
+  if (threads != null) parts.push(`${threads} thread${threads === 1 ? '' : 's'}`);
+  if (addedKernels.length > 0) parts.push(`added kernels: ${addedKernels.join(', ')}`);
+  return parts.join('; ');
+}
+
+let current: { key: string; info: BackendInfo } | null = null;
+let queue: Promise<unknown> = Promise.resolve();
+
+/**
+ * Sets tfjs's backend: the named one, or with 'auto' the best that works here. Idempotent, and safe to
+ * call from a worker thread (each thread has its own tfjs). Throws BackendError when an explicitly
+ * chosen backend cannot be used, naming why and which ones can.
+ */
+export function selectBackend(choice: 'auto' | BackendName = 'auto', opts: { threads?: number } = {}): Promise<BackendInfo> {
+  const run = queue.then(() => select(choice, opts.threads));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+async function select(choice: 'auto' | BackendName, threads: number | undefined): Promise<BackendInfo> {
+  const key = `${choice}/${threads ?? ''}`;
+  if (current?.key === key && tf.getBackend() === CANDIDATES[current.info.name].tfName) return structuredClone(current.info);
+  if (choice !== 'auto' && !BACKEND_NAMES.includes(choice)) {
+    throw new BackendError(`unknown backend "${String(choice)}"; choose one of auto, ${BACKEND_NAMES.join(', ')}`);
+  }
+  const order = choice === 'auto' ? [...BACKEND_NAMES] : [choice];
+  const skipped: BackendInfo['skipped'] = [];
+  for (const name of order) {
+    const r = await activate(name, threads);
+    if (!r.ok) {
+      skipped.push({ name, reason: r.reason });
+      continue;
+    }
+    const addedKernels = registerAddedKernels(CANDIDATES[name].tfName);
+    const how = describe(name, addedKernels, r.threads);
+    const reason = choice === 'auto'
+      ? `${name} is the best backend that works here${skipped.length ? ` (${skipped.map((s) => s.name).join(', ')} skipped)` : ''}: ${how}`
+      : `${name} chosen explicitly: ${how}`;
+    const info: BackendInfo = { name, reason, skipped, addedKernels, ...(r.threads != null ? { threads: r.threads } : {}) };
+    current = { key, info };
+    return structuredClone(info);
+  }
+  const available = await availableBackends();
+  const why = skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
+  throw new BackendError(
+    choice === 'auto'
+      ? `no TensorFlow.js backend could be initialised (${why})`
+      : `backend "${choice}" is not available: ${why}. Available here: ${available.join(', ') || 'none'}`,
+    choice,
+  );
+}
