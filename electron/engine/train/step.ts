@@ -14,7 +14,7 @@ export function sparseCategoricalCrossentropy(probs: tf.Tensor2D, labels: tf.Ten
   return tf.tidy(() => {
     const oneHot = tf.oneHot(labels, numClasses);
     const logp = tf.log(tf.clipByValue(probs, EPSILON, 1 - EPSILON));
-    return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, logp), -1)));
+    return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, logp), -1))) as tf.Scalar;
   });
 }
 
@@ -31,7 +31,7 @@ export function makeTrainStep(model: tf.LayersModel, optimizer: tf.Optimizer, in
       const loss = optimizer.minimize(() => {
         const probs = model.apply(xs, { training: true }) as tf.Tensor2D;
         // Kept: the tape's own tidy would dispose a tensor the loss closure does not return.
-        correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(probs, -1), ys), 'int32')));
+        correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(probs, -1), ys), 'int32'))) as tf.Scalar;
         return sparseCategoricalCrossentropy(probs, ys, numClasses);
       }, true) as tf.Scalar;
       const packed = tf.stack([tf.cast(loss, 'float32'), tf.cast(correct!, 'float32')]);
