@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
-import { createWorkbench, defaultRunsDir } from '../engine/workbench.js';
 import { createServer } from './server.js';
 import { isLoopbackHostname } from './auth.js';
 
@@ -30,7 +29,7 @@ async function main(argv: string[]): Promise<void> {
     .option('-p, --port <n>', `port to listen on; 0 picks a free one (default ${DEFAULT_PORT})`, parsePort, DEFAULT_PORT)
     .option('--host <address>', 'address to bind; keep the loopback default unless you know why', '127.0.0.1')
     .option('--data-dir <dir>', 'folder holding the Fashion-MNIST .gz files (default: search the usual places)')
-    .option('--out <dir>', `folder for stored runs (default: ${defaultRunsDir()})`)
+    .option('--out <dir>', 'folder for stored runs (default: the workbench runs folder, shared with the app and the CLI)')
     .option('--allow-host <name>', 'also accept this Host name (e.g. when reached by machine name); repeatable', collect, [])
     .option('--static <dir>', 'built renderer to serve (default: dist/renderer)')
     .showHelpAfterError();
@@ -44,6 +43,8 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
 
+  // Loaded only now: the engine pulls in TensorFlow.js, which --help and a missing build need not wait for.
+  const { createWorkbench, defaultRunsDir } = await import('../engine/workbench.js');
   const workbench = await createWorkbench({
     runsDir: path.resolve(o.out ?? defaultRunsDir()),
     dataDir: o.dataDir ? path.resolve(o.dataDir) : null,
