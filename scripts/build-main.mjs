@@ -3,10 +3,12 @@
 import { build } from 'esbuild';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const out = path.join(root, 'dist', 'electron');
+// --outdir lets tests build somewhere harmless; the app itself always loads dist/electron.
+const outArg = process.argv.indexOf('--outdir');
+const out = outArg > 0 && process.argv[outArg + 1] ? path.resolve(process.argv[outArg + 1]) : path.join(root, 'dist', 'electron');
 
 // Every ESM bundle sits in dist/electron/ side by side: the engine finds its worker as ./worker.js next to whoever loaded it.
 const esmEntries = [
@@ -42,6 +44,50 @@ async function run(label, options) {
   }
 }
 
+// The preload needs only the request names and channel names from shared/, not zod and every schema (~750 kB).
+// Read them from the real contract once, and hand the preload a generated module holding just those values.
+const contractProbe = path.join(out, '.contract-probe.mjs');
+await run('contract probe', {
+  ...common,
+  sourcemap: false,
+  stdin: { contents: "export * from './shared/api.ts'; export * from './shared/shell.ts';", resolveDir: root, loader: 'ts' },
+  outfile: contractProbe,
+  platform: 'node',
+  format: 'esm',
+});
+const contract = await import(pathToFileURL(contractProbe).href);
+rmSync(contractProbe, { force: true });
+const preloadContract = [
+  `export const REQUEST_NAMES = ${JSON.stringify(contract.REQUEST_NAMES)};`,
+  `export const IPC_PREFIX = ${JSON.stringify(contract.IPC_PREFIX)};`,
+  `export const EVENT_CHANNEL = ${JSON.stringify(contract.EVENT_CHANNEL)};`,
+  `export function channelOf(name) { return IPC_PREFIX + name; }`,
+  `export const SHELL_COMMAND_CHANNEL = ${JSON.stringify(contract.SHELL_COMMAND_CHANNEL)};`,
+  `export const SHELL_CHOOSE_DATA_DIR_CHANNEL = ${JSON.stringify(contract.SHELL_CHOOSE_DATA_DIR_CHANNEL)};`,
+].join('\n');
+for (const name of contract.REQUEST_NAMES) {
+  if (contract.channelOf(name) !== contract.IPC_PREFIX + name) throw new Error(`build-main: channelOf(${name}) no longer is prefix + name`);
+}
+const preloadContractPlugin = {
+  name: 'preload-contract',
+  setup(b) {
+    b.onResolve({ filter: /\/shared\/(api|shell)\.js$/ }, () => ({ path: 'preload-contract', namespace: 'preload-contract' }));
+    b.onLoad({ filter: /.*/, namespace: 'preload-contract' }, () => ({ contents: preloadContract, loader: 'js' }));
+  },
+};
+
+// A sandboxed preload cannot require npm modules: bundle everything except electron, as CommonJS.
+await run('preload', {
+  ...common,
+  entryPoints: [path.join(root, 'electron/preload.ts')],
+  outfile: path.join(out, 'preload.cjs'),
+  platform: 'browser',
+  format: 'cjs',
+  target: 'chrome130',
+  external: ['electron'],
+  plugins: [preloadContractPlugin],
+});
+
 // Main, worker, CLIs: npm packages stay external (installed in node_modules, native modules included); our TS is bundled.
 await run('main/worker/CLI', {
   ...common,
@@ -57,15 +103,4 @@ await run('main/worker/CLI', {
   outExtension: { '.js': '.js' },
 });
 
-// A sandboxed preload cannot require npm modules: bundle everything except electron, as CommonJS.
-await run('preload', {
-  ...common,
-  entryPoints: [path.join(root, 'electron/preload.ts')],
-  outfile: path.join(out, 'preload.cjs'),
-  platform: 'browser',
-  format: 'cjs',
-  target: 'chrome130',
-  external: ['electron'],
-});
-
-console.log(`build-main: wrote ${[...present.map((e) => `${e.out}.js`), 'preload.cjs'].join(', ')} to ${path.relative(root, out)}/`);
+console.log(`build-main: wrote ${[...present.map((e) => `${e.out}.js`), 'preload.cjs'].join(', ')} to ${out}`);
