@@ -15,9 +15,10 @@ import {
 } from './files.js';
 import { importInto, sweepLeftovers } from './importer.js';
 import { packRun } from './archive.js';
-import { loadArtifacts, saveArtifacts } from './model.js';
 import { StatusFileSchema, ownStatus, type Liveness } from './owner.js';
 import { buildDetail, effectiveStatus, unreadableSummary, type RunMeta } from './summary.js';
+
+// model.js (and with it @tensorflow/tfjs) is imported on first use: listing runs should not load TensorFlow.js.
 
 /** Events worth an fsync: losing one would change what the run's history says. batchEnd is only progress. */
 const DURABLE = new Set<TrainEvent['type']>(['queued', 'trainBegin', 'epochEnd', 'evaluated', 'trainEnd']);
@@ -151,6 +152,7 @@ export class RunStore {
   }
 
   async saveModel(runId: string, artifacts: tf.io.ModelArtifacts): Promise<void> {
+    const { saveArtifacts } = await import('./model.js');
     await saveArtifacts(path.join(await this.existingDir(runId), MODEL_DIR), artifacts, runId);
   }
 
@@ -160,9 +162,9 @@ export class RunStore {
     return {
       save: async (artifacts) => {
         await this.existingDir(runId);
-        return saveArtifacts(dir, artifacts, runId);
+        return (await import('./model.js')).saveArtifacts(dir, artifacts, runId);
       },
-      load: () => loadArtifacts(dir, runId),
+      load: async () => (await import('./model.js')).loadArtifacts(dir, runId),
     };
   }
 
