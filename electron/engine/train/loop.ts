@@ -106,9 +106,8 @@ async function trainAndEvaluate(job: TrainJob, ctx: TrainContext): Promise<Outco
         lr = learningRateAt(hyper, epoch, b, batches);
         setLearningRate(optimizer, lr);
         const r = step(x, y, n);
-        if (!Number.isFinite(r.loss)) {
-          throw new TrainingError(`training diverged: loss became ${r.loss} at epoch ${epoch + 1}, batch ${b + 1} (learning rate ${lr.toPrecision(3)}); lower the learning rate or add batch normalization`, runId, epoch);
-        }
+        const diverged = divergence(r.loss, epoch, b, lr, runId);
+        if (diverged) throw diverged;
         lossSum += r.loss * n; correct += r.correct; seen += n;
         const now = performance.now();
         if (now - lastEmit >= interval || b === batches - 1) {
@@ -163,6 +162,16 @@ async function trainAndEvaluate(job: TrainJob, ctx: TrainContext): Promise<Outco
     model.dispose();
     optimizer.dispose();
   }
+}
+
+/** A NaN or infinite batch loss ends the run: every later step would be garbage. */
+export function divergence(loss: number, epoch: number, batch: number, learningRate: number, runId?: string): TrainingError | null {
+  if (Number.isFinite(loss)) return null;
+  return new TrainingError(
+    `training diverged: loss became ${loss} at epoch ${epoch + 1}, batch ${batch + 1} (learning rate ${learningRate.toPrecision(3)}); ` +
+      'lower the learning rate or add batch normalization',
+    runId, epoch,
+  );
 }
 
 /** Softmax outputs for the given samples, evaluated EVAL_BATCH at a time. */

@@ -20,10 +20,10 @@ interface Queued { runId: string; config: RunConfig }
 interface Active { worker: Worker; flag: Int32Array; done: Promise<void> }
 
 /** In development the worker is TypeScript run through tsx; in a build it sits beside the bundle. */
-function workerEntry(): { url: URL; execArgv: string[] } {
+function workerEntry(): { url: URL; tsEntry?: string } {
   const here = import.meta.url;
-  if (here.endsWith('.ts')) return { url: new URL('./worker.ts', here), execArgv: ['--import', 'tsx'] };
-  return { url: new URL('./worker.js', here), execArgv: [] };
+  if (here.endsWith('.ts')) return { url: new URL('./worker-dev.mjs', here), tsEntry: new URL('./worker.ts', here).href };
+  return { url: new URL('./worker.js', here) };
 }
 
 export class RunManager {
@@ -134,7 +134,8 @@ export class RunManager {
       batchEventIntervalMs: this.opts.batchEventIntervalMs,
     };
     const entry = workerEntry();
-    const worker = new Worker(entry.url, { workerData: { job, cancelFlag } satisfies WorkerInput, execArgv: entry.execArgv });
+    const workerData: WorkerInput & { tsEntry?: string } = { job, cancelFlag, tsEntry: entry.tsEntry };
+    const worker = new Worker(entry.url, { workerData });
     let ended = false;
     let crash: string | null = null;
     const done = new Promise<void>((resolve) => {

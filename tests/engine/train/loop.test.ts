@@ -3,7 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { runTraining, type TrainJob } from '../../../electron/engine/train/loop.js';
+import { runTraining, divergence, type TrainJob } from '../../../electron/engine/train/loop.js';
 import { RunStore } from '../../../electron/engine/runs/store.js';
 import { TrainEventSchema, type TrainEvent, type RunConfig } from '../../../shared/run.js';
 import { fixtureDir, runConfig, tinyCnn } from './helpers.js';
@@ -69,25 +69,13 @@ describe('runTraining', () => {
     expect(epochOf(a.events).valAccuracy).toBe(epochOf(b.events).valAccuracy);
   });
 
-  it('stops a diverging run with a clear reason instead of running on', async () => {
-    const config = runConfig('run-nan', {
-      model: {
-        name: 'linear-deep', inputShape: [784],
-        layers: [
-          { type: 'Dense', units: 256, activation: 'linear' },
-          { type: 'Dense', units: 256, activation: 'linear' },
-          { type: 'Dense', units: 256, activation: 'linear' },
-          { type: 'Dense', units: 10, activation: 'softmax' },
-        ],
-      },
-      hyper: { learningRate: 10, batchSize: 32, epochs: 3, optimizer: { type: 'sgd', momentum: 0.9 } },
-    });
-    const { status, events, store } = await train(config);
-    expect(status).toBe('failed');
-    const end = events.at(-1) as Extract<TrainEvent, { type: 'trainEnd' }>;
-    expect(end.type).toBe('trainEnd');
-    expect(end.reason).toMatch(/diverged: loss became (NaN|Infinity|-Infinity) at epoch \d+, batch \d+/);
-    expect((await store.get(config.id)).summary.status).toBe('failed');
+  it('turns a NaN or infinite loss into a diverged failure that says where and what to do', () => {
+    expect(divergence(0.7, 0, 0, 1e-3)).toBeNull();
+    for (const bad of [Number.NaN, Infinity, -Infinity]) {
+      const err = divergence(bad, 2, 40, 10, 'run-x');
+      expect(err?.message).toBe(`training diverged: loss became ${bad} at epoch 3, batch 41 (learning rate 10.0); lower the learning rate or add batch normalization`);
+      expect(err?.runId).toBe('run-x');
+    }
   });
 
   it('cancels mid-epoch within one batch', async () => {
