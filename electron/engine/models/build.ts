@@ -1,0 +1,32 @@
+// Builds a tfjs Sequential model from a validated spec (engine layer); shapes and params agree with inferShapes.
+import * as tf from '@tensorflow/tfjs';
+import type { ModelSpec } from '../../../shared/spec.js';
+import { inferShapes, validateModelSpec } from '../../../shared/model/inferShapes.js';
+import { buildLayer } from './layerBuilders.js';
+
+/**
+ * Validates `spec` (throws SpecError listing every issue) and builds an uncompiled model.
+ * Layer i's kernel is glorotUniform(seed + i) and biases start at zero, so the same seed gives the same weights.
+ */
+export function buildModel(spec: ModelSpec, seed: number): tf.Sequential {
+  const parsed = validateModelSpec(spec);
+  const report = inferShapes(parsed);
+  const model = tf.sequential({ name: modelName(parsed.name) });
+  parsed.layers.forEach((layer, i) => {
+    model.add(buildLayer(layer, {
+      name: report.layers[i].name,
+      seed: seed + i,
+      inputShape: i === 0 ? [...parsed.inputShape] : undefined,
+    }));
+  });
+  // A mismatch means a layer kind and its builder disagree: a bug here, not in the user's spec.
+  if (model.countParams() !== report.totalParams) {
+    throw new Error(`internal error: tfjs built ${model.countParams()} params but inferShapes counted ${report.totalParams} for "${parsed.name}"`);
+  }
+  return model;
+}
+
+/** tfjs uses the model name in saved topology only; keep it a plain identifier so every loader accepts it. */
+function modelName(name: string): string {
+  return name.replace(/[^A-Za-z0-9_.-]+/g, '_').slice(0, 64) || 'model';
+}
