@@ -1,0 +1,57 @@
+// The renderer's one host seam: window.workbench in Electron, a WebSocket client in a browser, a fake in tests.
+import { ref, type Ref } from 'vue';
+import type { WorkbenchApi } from '../../../shared/api.js';
+import { takeToken, webSocketUrl } from './token.js';
+import { createWsClient, type ConnectionStatus } from './wsClient.js';
+
+export interface Host {
+  kind: 'electron' | 'browser' | 'test';
+  api: WorkbenchApi;
+  /** Live connection state (always open in Electron). */
+  status: Ref<ConnectionStatus>;
+  /** Called after a dropped connection comes back: stores catch up from the run store. */
+  onReconnect(listener: () => void): () => void;
+}
+
+let current: Host | null = null;
+
+export function setHost(host: Host | null): void {
+  current = host;
+}
+
+export function host(): Host {
+  if (!current) current = createHost();
+  return current;
+}
+
+/** The API the stores call. */
+export function api(): WorkbenchApi {
+  return host().api;
+}
+
+export function createHost(win: Window = window): Host {
+  if (win.workbench) {
+    return { kind: 'electron', api: win.workbench, status: ref('open'), onReconnect: () => () => undefined };
+  }
+  const client = createWsClient({ url: webSocketUrl(win.location, takeToken(win.location, win.sessionStorage, win.history)) });
+  const status = ref<ConnectionStatus>(client.status());
+  const reconnectListeners = new Set<() => void>();
+  client.onStatus((s, reconnected) => {
+    status.value = s;
+    if (s === 'open' && reconnected) reconnectListeners.forEach((l) => l());
+  });
+  return {
+    kind: 'browser',
+    api: client.api,
+    status,
+    onReconnect(listener) {
+      reconnectListeners.add(listener);
+      return () => reconnectListeners.delete(listener);
+    },
+  };
+}
+
+/** Optional requests (added to the contract later) are offered only when the contract has them. */
+export function hasRequest(requests: object, name: string): boolean {
+  return name in requests;
+}

@@ -1,0 +1,67 @@
+// Renderer store (data set): where the data is, its statistics, download progress, and a cache of 28×28 images.
+import { defineStore } from 'pinia';
+import { ref, shallowReactive } from 'vue';
+import type { ResponseOf } from '../../../shared/api.js';
+import type { DataProgress, DatasetStats } from '../../../shared/data.js';
+import { api } from '../api/host.js';
+import { errorMessage } from '../api/errors.js';
+import { decodeBase64, splitImages } from '../util/pixels.js';
+
+export type DataStatus = ResponseOf<'getDataStatus'>;
+export type ImageSplit = 'train' | 'test';
+
+/** The contract caps one getImages request at 2000 images. */
+export const IMAGES_PER_REQUEST = 2000;
+
+export const useDatasetStore = defineStore('dataset', () => {
+  const status = ref<DataStatus | null>(null);
+  const stats = ref<DatasetStats | null>(null);
+  const loading = ref(false);
+  const error = ref<string | null>(null);
+  const progress = ref<DataProgress | null>(null);
+  /** `${split}:${index}` → 784 grey pixels. Not deep-reactive: the arrays never change once loaded. */
+  const images = shallowReactive(new Map<string, Uint8Array>());
+  const inFlight = new Map<string, Promise<void>>();
+
+  async function refresh(download = false) {
+    loading.value = true;
+    error.value = null;
+    try {
+      status.value = await api().getDataStatus({ download });
+      if (status.value.found) stats.value = await api().getDatasetStats({});
+    } catch (err) {
+      error.value = errorMessage(err);
+    } finally {
+      loading.value = false;
+      progress.value = null;
+    }
+  }
+
+  function onProgress(p: DataProgress) {
+    progress.value = p;
+  }
+
+  function image(split: ImageSplit, index: number): Uint8Array | undefined {
+    return images.get(`${split}:${index}`);
+  }
+
+  /** Loads the images not yet cached, in requests of at most IMAGES_PER_REQUEST. */
+  async function ensureImages(split: ImageSplit, indices: readonly number[]): Promise<void> {
+    const missing = [...new Set(indices)].filter((i) => !images.has(`${split}:${i}`) && !inFlight.has(`${split}:${i}`));
+    const waits = [...new Set(indices)].map((i) => inFlight.get(`${split}:${i}`)).filter((p): p is Promise<void> => !!p);
+    for (let start = 0; start < missing.length; start += IMAGES_PER_REQUEST) {
+      const chunk = missing.slice(start, start + IMAGES_PER_REQUEST);
+      const job = api()
+        .getImages({ split, indices: chunk })
+        .then(({ pixels }) => {
+          splitImages(decodeBase64(pixels), chunk.length).forEach((px, k) => images.set(`${split}:${chunk[k]}`, px));
+        })
+        .finally(() => chunk.forEach((i) => inFlight.delete(`${split}:${i}`)));
+      chunk.forEach((i) => inFlight.set(`${split}:${i}`, job));
+      waits.push(job);
+    }
+    await Promise.all(waits);
+  }
+
+  return { status, stats, loading, error, progress, images, refresh, onProgress, image, ensureImages };
+});

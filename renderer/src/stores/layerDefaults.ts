@@ -1,0 +1,79 @@
+// Renderer model editor: what a newly added layer of each type starts as, and which fields the form shows.
+import type { LayerType } from '../../../shared/spec.js';
+
+export const LAYER_DEFAULTS: Record<LayerType, Record<string, unknown>> = {
+  Dense: { type: 'Dense', units: 128, activation: 'relu' },
+  Conv2D: { type: 'Conv2D', filters: 32, kernelSize: 3, activation: 'relu', padding: 'valid' },
+  MaxPooling2D: { type: 'MaxPooling2D', poolSize: 2 },
+  AveragePooling2D: { type: 'AveragePooling2D', poolSize: 2 },
+  Flatten: { type: 'Flatten' },
+  Dropout: { type: 'Dropout', rate: 0.25 },
+  BatchNormalization: { type: 'BatchNormalization' },
+  GlobalAveragePooling2D: { type: 'GlobalAveragePooling2D' },
+};
+
+export type FieldKind = 'int' | 'number' | 'window' | 'activation' | 'padding' | 'bool';
+
+export interface FieldDef {
+  key: string;
+  label: string;
+  kind: FieldKind;
+  /** Left out of the layer when empty (the schema default applies). */
+  optional?: boolean;
+  hint?: string;
+}
+
+export const LAYER_FIELDS: Record<LayerType, FieldDef[]> = {
+  Dense: [
+    { key: 'units', label: 'units', kind: 'int' },
+    { key: 'activation', label: 'activation', kind: 'activation' },
+  ],
+  Conv2D: [
+    { key: 'filters', label: 'filters', kind: 'int' },
+    { key: 'kernelSize', label: 'kernel', kind: 'window', hint: '3 or 3x5' },
+    { key: 'strides', label: 'strides', kind: 'window', optional: true, hint: '1' },
+    { key: 'padding', label: 'padding', kind: 'padding' },
+    { key: 'activation', label: 'activation', kind: 'activation' },
+  ],
+  MaxPooling2D: [
+    { key: 'poolSize', label: 'pool', kind: 'window', hint: '2' },
+    { key: 'strides', label: 'strides', kind: 'window', optional: true, hint: '= pool' },
+    { key: 'padding', label: 'padding', kind: 'padding' },
+  ],
+  AveragePooling2D: [
+    { key: 'poolSize', label: 'pool', kind: 'window', hint: '2' },
+    { key: 'strides', label: 'strides', kind: 'window', optional: true, hint: '= pool' },
+    { key: 'padding', label: 'padding', kind: 'padding' },
+  ],
+  Flatten: [],
+  Dropout: [{ key: 'rate', label: 'rate', kind: 'number' }],
+  BatchNormalization: [
+    { key: 'momentum', label: 'momentum', kind: 'number', optional: true, hint: '0.99' },
+    { key: 'epsilon', label: 'epsilon', kind: 'number', optional: true, hint: '0.001' },
+  ],
+  GlobalAveragePooling2D: [],
+};
+
+/** "3" → 3, "3x5" / "3,5" / "3 5" → [3, 5]; anything else is kept as typed so the spec check names it. */
+export function parseWindow(text: string): unknown {
+  const t = text.trim();
+  if (t === '') return '';
+  if (/^\d+$/.test(t)) return Number(t);
+  const m = /^(\d+)\s*[x×,\s]\s*(\d+)$/i.exec(t);
+  if (m) return m[1] === m[2] ? Number(m[1]) : [Number(m[1]), Number(m[2])];
+  return t;
+}
+
+export function windowText(v: unknown): string {
+  if (Array.isArray(v)) return v.join('x');
+  if (v === undefined || v === null) return '';
+  return String(v);
+}
+
+/** A number field as typed: numbers stay numbers, anything else stays text for the spec check to name. */
+export function parseNumber(text: string): unknown {
+  const t = text.trim();
+  if (t === '') return '';
+  const n = Number(t);
+  return Number.isFinite(n) ? n : t;
+}

@@ -1,0 +1,190 @@
+// Renderer store (model drafts): the user's editable specs, kept in localStorage, checked live by inferShapes.
+import { defineStore } from 'pinia';
+import { computed, ref, watch } from 'vue';
+import type { Preset } from '../../../shared/api.js';
+import type { HyperparametersInput } from '../../../shared/hyper.js';
+import type { LayerType } from '../../../shared/spec.js';
+import { inferShapes, type ShapeReport } from '../../../shared/model/inferShapes.js';
+import { api } from '../api/host.js';
+import { errorMessage } from '../api/errors.js';
+import { LAYER_DEFAULTS } from './layerDefaults.js';
+
+export const DRAFTS_STORAGE_KEY = 'fmw_model_drafts';
+/** Set once the presets have been copied into drafts, so deleting them all does not bring them back. */
+export const SEEDED_STORAGE_KEY = 'fmw_model_drafts_seeded';
+
+export interface DraftLayer {
+  /** Stable key for list rendering; not part of the spec. */
+  key: number;
+  layer: Record<string, unknown>;
+}
+
+export interface ModelDraft {
+  id: string;
+  name: string;
+  inputShape: number[];
+  layers: DraftLayer[];
+  /** The preset this draft started from, if any (sent with training requests). */
+  presetId: string | null;
+  /** Hyperparameters suggested by that preset. */
+  hyper: HyperparametersInput | null;
+  updatedAt: string;
+}
+
+/** The spec as inferShapes and startRun see it. */
+export function draftSpec(d: ModelDraft): { name: string; inputShape: number[]; layers: Record<string, unknown>[] } {
+  return { name: d.name, inputShape: d.inputShape, layers: d.layers.map((l) => l.layer) };
+}
+
+let keySeq = 1;
+const nextKey = () => keySeq++;
+const newId = () => `d${Date.now().toString(36)}${Math.random().toString(36).slice(2, 7)}`;
+
+function loadDrafts(storage: Storage | undefined): ModelDraft[] {
+  if (!storage) return [];
+  try {
+    const raw = storage.getItem(DRAFTS_STORAGE_KEY);
+    if (!raw) return [];
+    const parsed = JSON.parse(raw) as ModelDraft[];
+    if (!Array.isArray(parsed)) return [];
+    return parsed.map((d) => ({ ...d, layers: d.layers.map((l) => ({ key: nextKey(), layer: l.layer })) }));
+  } catch (err) {
+    console.error(`workbench: model drafts in localStorage could not be read (${errorMessage(err)}); starting empty`);
+    return [];
+  }
+}
+
+export const useModelsStore = defineStore('models', () => {
+  const storage = typeof window !== 'undefined' ? window.localStorage : undefined;
+  const drafts = ref<ModelDraft[]>(loadDrafts(storage));
+  const presets = ref<Preset[]>([]);
+  const presetsError = ref<string | null>(null);
+  const currentId = ref<string | null>(drafts.value[0]?.id ?? null);
+
+  const current = computed(() => drafts.value.find((d) => d.id === currentId.value) ?? null);
+  /** Live check of the current draft: shapes, parameters and issues, recomputed as the user types. */
+  const report = computed<ShapeReport | null>(() => (current.value ? inferShapes(draftSpec(current.value)) : null));
+
+  watch(drafts, (ds) => storage?.setItem(DRAFTS_STORAGE_KEY, JSON.stringify(ds)), { deep: true });
+
+  async function loadPresets() {
+    try {
+      presets.value = await api().listPresets({});
+      presetsError.value = null;
+      // First start: every preset becomes an editable draft, so the editor opens on something real.
+      if (drafts.value.length === 0 && !storage?.getItem(SEEDED_STORAGE_KEY) && presets.value.length > 0) {
+        presets.value.forEach((p) => fromPreset(p));
+        currentId.value = drafts.value[0].id;
+        storage?.setItem(SEEDED_STORAGE_KEY, '1');
+      }
+    } catch (err) {
+      presetsError.value = errorMessage(err);
+    }
+  }
+
+  function add(d: Omit<ModelDraft, 'id' | 'updatedAt'>): ModelDraft {
+    const draft: ModelDraft = { ...d, id: newId(), updatedAt: new Date().toISOString() };
+    drafts.value.push(draft);
+    currentId.value = draft.id;
+    return draft;
+  }
+
+  function fromPreset(p: Preset): ModelDraft {
+    return add({
+      name: p.model.name,
+      inputShape: [...p.model.inputShape],
+      layers: p.model.layers.map((l) => ({ key: nextKey(), layer: JSON.parse(JSON.stringify(l)) as Record<string, unknown> })),
+      presetId: p.id,
+      hyper: p.hyper,
+    });
+  }
+
+  function blank(flat = true): ModelDraft {
+    return add({
+      name: 'my-model',
+      inputShape: flat ? [784] : [28, 28, 1],
+      layers: [{ key: nextKey(), layer: { type: 'Dense', units: 10, activation: 'softmax' } }],
+      presetId: null,
+      hyper: null,
+    });
+  }
+
+  function duplicate(id: string): ModelDraft | null {
+    const src = drafts.value.find((d) => d.id === id);
+    if (!src) return null;
+    return add({ ...JSON.parse(JSON.stringify(src)), name: `${src.name}-copy`, layers: src.layers.map((l) => ({ key: nextKey(), layer: { ...l.layer } })) });
+  }
+
+  function remove(id: string) {
+    const i = drafts.value.findIndex((d) => d.id === id);
+    if (i < 0) return;
+    drafts.value.splice(i, 1);
+    if (currentId.value === id) currentId.value = drafts.value[Math.max(0, i - 1)]?.id ?? null;
+  }
+
+  function select(id: string) {
+    currentId.value = id;
+  }
+
+  function touch(d: ModelDraft) {
+    d.updatedAt = new Date().toISOString();
+  }
+
+  function setField(layerIndex: number, key: string, value: unknown) {
+    const d = current.value;
+    if (!d) return;
+    const l = d.layers[layerIndex].layer;
+    if (value === undefined) delete l[key];
+    else l[key] = value;
+    touch(d);
+  }
+
+  function setType(layerIndex: number, type: LayerType) {
+    const d = current.value;
+    if (!d) return;
+    d.layers[layerIndex].layer = { ...LAYER_DEFAULTS[type] };
+    touch(d);
+  }
+
+  function insertLayer(at: number, type: LayerType) {
+    const d = current.value;
+    if (!d) return;
+    d.layers.splice(at, 0, { key: nextKey(), layer: { ...LAYER_DEFAULTS[type] } });
+    touch(d);
+  }
+
+  function removeLayer(index: number) {
+    const d = current.value;
+    if (!d) return;
+    d.layers.splice(index, 1);
+    touch(d);
+  }
+
+  function moveLayer(index: number, delta: -1 | 1) {
+    const d = current.value;
+    const to = index + delta;
+    if (!d || to < 0 || to >= d.layers.length) return;
+    const [l] = d.layers.splice(index, 1);
+    d.layers.splice(to, 0, l);
+    touch(d);
+  }
+
+  function rename(name: string) {
+    if (current.value) {
+      current.value.name = name;
+      touch(current.value);
+    }
+  }
+
+  function setInputShape(shape: number[]) {
+    if (current.value) {
+      current.value.inputShape = shape;
+      touch(current.value);
+    }
+  }
+
+  return {
+    drafts, presets, presetsError, currentId, current, report,
+    loadPresets, fromPreset, blank, duplicate, remove, select, setField, setType, insertLayer, removeLayer, moveLayer, rename, setInputShape,
+  };
+});
