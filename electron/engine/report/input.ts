@@ -1,0 +1,39 @@
+// What a report is built from (engine/report): stored runs, their predictions, data-set statistics and images.
+import type { Predictions, RunDetail } from '../../../shared/run.js';
+import type { DatasetStats } from '../../../shared/data.js';
+import type { ReportDocument } from './document.js';
+import type { ChartCache } from './charts.js';
+import type { Analysis } from './analysis.js';
+
+export interface SampleImages {
+  /** Per class, indices into the 60k training file. */
+  indices: number[][];
+  /** 784 bytes per image, in the order of indices.flat(). */
+  pixels: Uint8Array;
+}
+
+export interface ReportInput {
+  title: string;
+  runs: RunDetail[];
+  /** One entry per run, null where the run has no stored predictions. */
+  predictions: (Predictions | null)[];
+  datasetStats: DatasetStats | null;
+  sampleImages?: SampleImages | null;
+  /** 784 bytes of one test image, for the gallery of confident mistakes. */
+  testImages?: (index: number) => Uint8Array;
+  appVersion: string;
+  generatedAt?: Date;
+}
+
+export interface ReportOptions {
+  pageSize?: 'A4' | 'LETTER';
+}
+
+/** What every section renders with. */
+export interface SectionContext {
+  doc: ReportDocument;
+  charts: ChartCache;
+  analysis: Analysis;
+  input: ReportInput;
+  generatedAt: Date;
+}

@@ -1,0 +1,61 @@
+// Section "Published reference points" (engine/report): our accuracies against human performance and the Zalando benchmark.
+import { accuracyComparisonOption } from '../../../../shared/charts/accuracyBars.js';
+import { COLORS, SIZES } from '../document.js';
+import { table } from '../table.js';
+import { chartFigure } from '../charts.js';
+import { formatAccuracy, formatPoints } from '../format.js';
+import { REFERENCE_POINTS, README_SOURCE } from '../references.js';
+import { PDF_THEME } from './data.js';
+import type { SectionContext } from '../input.js';
+
+/** Bars of test accuracy (± std over seeds) with the published reference points as dashed lines. */
+export function accuracyFigure(ctx: SectionContext, heightRatio: number): void {
+  const evaluated = ctx.analysis.arms.filter((a) => a.accuracy);
+  const seeds = evaluated.some((a) => a.grouped);
+  chartFigure(
+    ctx.doc,
+    ctx.charts,
+    'accuracy-references',
+    `Test accuracy of each model${seeds ? ' (mean; error bars ± one standard deviation over seeds)' : ''} with published reference points as dashed lines (human performance, Zalando benchmark entries)`,
+    () =>
+      accuracyComparisonOption({
+        bars: evaluated.map((a) => ({ name: a.name, mean: a.accuracy!.mean, std: a.accuracy!.std, n: a.accuracy!.n, color: a.color })),
+        referenceLines: REFERENCE_POINTS.filter((r) => r.onChart).map((r) => ({ value: r.accuracy, label: r.label })),
+        theme: PDF_THEME,
+        animation: false,
+      }),
+    { heightRatio },
+  );
+}
+
+export function referencesSection(ctx: SectionContext): void {
+  const { doc, analysis } = ctx;
+  doc.heading(1, 'Published reference points');
+  const evaluated = analysis.arms.filter((a) => a.accuracy);
+  doc.paragraph(
+    'Where the models stand against published numbers for the same test set. The benchmark entries were trained elsewhere with their own epochs, preprocessing and seeds, ' +
+      'and each is a single reported number without an error bar, so treat them as orientation, not as a controlled comparison.',
+  );
+  if (evaluated.length > 0) accuracyFigure(ctx, 0.55);
+  const best = evaluated.length ? evaluated.reduce((b, a) => (a.accuracy!.mean > b.accuracy!.mean ? a : b)) : null;
+  table(
+    doc,
+    [
+      { header: 'Reference' },
+      { header: 'Test accuracy', align: 'right' },
+      { header: 'Submitted by' },
+      ...(best ? [{ header: `${best.name} vs reference`, align: 'right' as const }] : []),
+    ],
+    REFERENCE_POINTS.map((r) => [
+      `${r.description}${r.onChart ? '' : ' (not drawn)'}`,
+      formatAccuracy(r.accuracy).replace(/0+$/, '').replace(/\.$/, '.0'),
+      r.by,
+      ...(best ? [formatPoints(best.accuracy!.mean - r.accuracy)] : []),
+    ]),
+    { caption: 'Published reference points on the Fashion-MNIST test set', size: SIZES.small },
+  );
+  doc.paragraph(`Source: ${README_SOURCE}. The README notes that the submitted benchmark results were not tested by its maintainers.`, {
+    size: SIZES.small,
+    color: COLORS.muted,
+  });
+}
