@@ -22,9 +22,10 @@ export function significanceSentence(c: Comparison): string {
   const sig = p < ALPHA;
   const how = exact ? `exact McNemar test, p = ${formatP(p)}` : `McNemar's χ² = ${t.statistic.toFixed(2)}, p = ${formatP(p)}`;
   const discord = `the models disagree on ${formatInt(t.n01 + t.n10)} of ${formatInt(t.n)} test images: only ${c.a.name} is right on ${formatInt(t.n01)}, only ${c.b.name} on ${formatInt(t.n10)}`;
+  const which = c.a.grouped || c.b.grouped ? 'On the first seed of each model the difference' : 'The difference';
   return sig
-    ? `The difference is statistically significant at the 5 % level (${how}; ${discord}).`
-    : `The difference is not statistically significant at the 5 % level (${how}; ${discord}), so the ranking could change with another seed.`;
+    ? `${which} is statistically significant at the 5\u00a0% level (${how}; ${discord}).`
+    : `${which} is not statistically significant at the 5\u00a0% level (${how}; ${discord}), so the ranking could change with another seed.`;
 }
 
 function seedSentence(c: Comparison): string | null {

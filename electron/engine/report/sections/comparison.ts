@@ -118,10 +118,13 @@ function configDiff(ctx: SectionContext, c: Comparison): void {
   });
 }
 
-/** With several models the centred legend runs into the y-axis name; on paper it goes to the right. */
+/**
+ * With several models the centred legend runs into the y-axis name; on paper it takes the right three quarters
+ * (two rows if needed) and the plot moves down to make room.
+ */
 function legendRight(option: EChartsOption): EChartsOption {
-  const legend = option.legend && !Array.isArray(option.legend) ? { ...option.legend, left: undefined, right: 8 } : option.legend;
-  return { ...option, legend };
+  if (!option.legend || Array.isArray(option.legend) || Array.isArray(option.grid)) return option;
+  return { ...option, legend: { ...option.legend, left: 'auto', right: 8, width: '72%' }, grid: { ...option.grid, top: 58 } };
 }
 
 export function comparisonSection(ctx: SectionContext): void {

@@ -84,6 +84,7 @@ function hyperparameters(ctx: SectionContext, arm: Arm): void {
     ['Augmentation', aug && (aug.maxShift > 0 || aug.horizontalFlip) ? [aug.maxShift > 0 ? `random shift ≤ ${aug.maxShift} px` : '', aug.horizontalFlip ? 'horizontal flip' : ''].filter(Boolean).join(', ') : 'none'],
     [arm.grouped ? 'Seeds' : 'Seed', arm.runs.map((r) => (r.seed === null ? '—' : String(r.seed))).join(', ')],
     ['Batches per epoch', arm.rep.run.begin ? formatInt(arm.rep.run.begin.batchesPerEpoch) : '—'],
+    [arm.grouped ? 'Runs' : 'Run', arm.runs.map((r) => r.id).join(', ')],
     ['Data', req.data.limit === null ? 'full split' : `limited to ${formatInt(req.data.limit)} training images${req.data.fullTest ? ', full test set' : ''}`],
   ];
   table(doc, [{ header: 'Setting', font: FONT.bold, share: 0.3 }, { header: 'Value' }], rows, { caption: `${arm.name}: hyperparameters` });
@@ -177,9 +178,9 @@ export function modelsSection(ctx: SectionContext): void {
   for (const arm of analysis.arms) {
     doc.heading(2, arm.name);
     if (arm.grouped) {
-      doc.paragraph(`${arm.runs.length} runs of the same configuration with seeds ${arm.runs.map((r) => r.seed ?? '—').join(', ')}; details below are of the first (run ${arm.rep.id}).`);
-    } else {
-      doc.paragraph(`Run ${arm.rep.id}, status ${arm.rep.run.summary.status}${arm.rep.run.summary.reason ? ` (${arm.rep.run.summary.reason})` : ''}, created ${arm.rep.run.summary.createdAt.slice(0, 16).replace('T', ' ')}.`, { color: COLORS.muted, size: SIZES.small });
+      doc.paragraph(`${arm.runs.length} runs of the same configuration with seeds ${arm.runs.map((r) => r.seed ?? '—').join(', ')}; the curves and times below are of the first seed (${arm.rep.seed ?? '—'}).`);
+    } else if (arm.rep.run.summary.status !== 'finished') {
+      doc.paragraph(`The run ended as ${arm.rep.run.summary.status}${arm.rep.run.summary.reason ? `: ${arm.rep.run.summary.reason}` : ''}.`, { color: COLORS.bad });
     }
     architecture(ctx, arm);
     hyperparameters(ctx, arm);

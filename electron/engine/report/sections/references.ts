@@ -1,4 +1,5 @@
 // Section "Published reference points" (engine/report): our accuracies against human performance and the Zalando benchmark.
+import type { EChartsOption } from 'echarts';
 import { accuracyComparisonOption } from '../../../../shared/charts/accuracyBars.js';
 import { COLORS, SIZES } from '../document.js';
 import { table } from '../table.js';
@@ -7,6 +8,19 @@ import { formatAccuracy, formatPoints } from '../format.js';
 import { REFERENCE_POINTS, README_SOURCE } from '../references.js';
 import { PDF_THEME } from './data.js';
 import type { SectionContext } from '../input.js';
+
+/** The bar labels sit at the top of each bar, where an error bar's lower whisker crosses them; print them at the base. */
+function labelsAtBase(option: EChartsOption): EChartsOption {
+  const series = Array.isArray(option.series) ? option.series : [];
+  return {
+    ...option,
+    series: series.map((s) =>
+      s.type === 'bar' && Array.isArray(s.data)
+        ? { ...s, data: s.data.map((d) => (d && typeof d === 'object' && 'label' in d ? { ...d, label: { ...(d.label as object), position: 'insideBottom', distance: 8 } } : d)) }
+        : s,
+    ) as EChartsOption['series'],
+  };
+}
 
 /** Bars of test accuracy (± std over seeds) with the published reference points as dashed lines. */
 export function accuracyFigure(ctx: SectionContext, heightRatio: number): void {
@@ -18,12 +32,14 @@ export function accuracyFigure(ctx: SectionContext, heightRatio: number): void {
     'accuracy-references',
     `Test accuracy of each model${seeds ? ' (mean; error bars ± one standard deviation over seeds)' : ''} with published reference points as dashed lines (human performance, Zalando benchmark entries)`,
     () =>
-      accuracyComparisonOption({
-        bars: evaluated.map((a) => ({ name: a.name, mean: a.accuracy!.mean, std: a.accuracy!.std, n: a.accuracy!.n, color: a.color })),
-        referenceLines: REFERENCE_POINTS.filter((r) => r.onChart).map((r) => ({ value: r.accuracy, label: r.label })),
-        theme: PDF_THEME,
-        animation: false,
-      }),
+      labelsAtBase(
+        accuracyComparisonOption({
+          bars: evaluated.map((a) => ({ name: a.name, mean: a.accuracy!.mean, std: a.accuracy!.std, n: a.accuracy!.n, color: a.color })),
+          referenceLines: REFERENCE_POINTS.filter((r) => r.onChart).map((r) => ({ value: r.accuracy, label: r.label })),
+          theme: PDF_THEME,
+          animation: false,
+        }),
+      ),
     { heightRatio },
   );
 }
