@@ -20,7 +20,7 @@ function build(spec: ModelSpec, seed: number): tf.Sequential {
   return m;
 }
 
-const size = (ws: tf.LayerVariable[]) => ws.reduce((a, w) => a + w.shape.reduce((x, y) => x * y, 1), 0);
+const size = (ws: tf.LayerVariable[]) => ws.reduce((a, w) => a + tf.util.sizeFromShape(w.shape as number[]), 0);
 
 /** Asserts tfjs agrees with inferShapes on every layer: name, output shape, params, trainable params. */
 function expectAgreement(spec: ModelSpec): tf.Sequential {
@@ -61,7 +61,8 @@ function randomSpec(seed: number): ModelSpec {
     const s = shape();
     const padding = pick(['valid', 'same'] as const);
     const fit = (max: number) => (padding === 'same' ? int(1, max) : int(1, Math.min(max, s[0], s[1])));
-    const image = [
+    type Make = () => ModelSpecInput['layers'][number];
+    const image: Make[] = [
       () => ({ type: 'Conv2D' as const, filters: int(1, 12), kernelSize: [fit(5), fit(5)] as [number, number], strides: int(1, 3), padding, activation: pick(['relu', 'tanh', 'linear', 'gelu'] as const), useBias: rand() < 0.8 }),
       () => ({ type: 'MaxPooling2D' as const, poolSize: fit(3), strides: rand() < 0.5 ? int(1, 3) : undefined, padding }),
       () => ({ type: 'AveragePooling2D' as const, poolSize: [fit(3), fit(3)] as [number, number], padding }),
@@ -69,7 +70,7 @@ function randomSpec(seed: number): ModelSpec {
       () => ({ type: 'Dropout' as const, rate: 0.3 }),
       () => ({ type: pick(['Flatten', 'GlobalAveragePooling2D'] as const) }),
     ];
-    const vector = [
+    const vector: Make[] = [
       () => ({ type: 'Dense' as const, units: int(1, 40), activation: pick(['relu', 'sigmoid', 'elu', 'swish'] as const), useBias: rand() < 0.8 }),
       () => ({ type: 'BatchNormalization' as const }),
       () => ({ type: 'Dropout' as const, rate: 0.5 }),

@@ -176,7 +176,7 @@ describe('invalid specs: every message names the layer (1-based) and the problem
   });
 
   it('unknown layer type, with a suggestion when only the case differs', () => {
-    const r = inferShapes(image([{ type: 'Flatten' }, { type: 'dense', units: 10 }, { type: 'Conv3D' }, OUT]));
+    const r = inferShapes({ name: 'x', inputShape: [28, 28, 1], layers: [{ type: 'Flatten' }, { type: 'dense', units: 10 }, { type: 'Conv3D' }, OUT] });
     expect(r.issues.map((i) => [i.layerIndex, i.field])).toEqual([[1, 'type'], [2, 'type']]);
     expect(r.issues[0].message).toMatch(/^layer 2: type "dense" is not a layer type; use one of Dense, Conv2D.*\(did you mean "Dense"\?\)$/);
     expect(r.issues[1].message).toMatch(/^layer 3: type "Conv3D" is not a layer type/);
