@@ -35,9 +35,14 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 /** A value as a message quotes it: short, JSON-like, and explicit about missing values. */
 export function show(value: unknown): string {
   if (value === undefined) return 'nothing (the field is missing)';
-  if (Array.isArray(value)) return value.length > 8 ? `a list of ${value.length} items` : truncate(JSON.stringify(value));
+  if (Array.isArray(value) && value.length > 8) return `a list of ${value.length} items`;
   if (isRecord(value)) return 'an object';
-  return truncate(JSON.stringify(value) ?? String(value));
+  try {
+    return truncate(JSON.stringify(value) ?? String(value));
+  } catch {
+    // Cyclic arrays and BigInts cannot be stringified; inferShapes must still not throw.
+    return typeof value === 'bigint' ? `${value}n` : 'a value that cannot be shown';
+  }
 }
 
 function truncate(text: string): string {

@@ -143,6 +143,24 @@ describe('seeded initialisation', () => {
   });
 });
 
+describe('serialisation', () => {
+  it.each(PRESETS.map((p) => [p.id, p]))('preset %s survives a save and tf.loadLayersModel round trip', async (_id, preset) => {
+    const model = build(preset.model, 11);
+    let artifacts: tf.io.ModelArtifacts | null = null;
+    await model.save(tf.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }));
+    const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts!));
+    built.push(loaded);
+    expect(loaded.layers.map((l) => l.name)).toEqual(model.layers.map((l) => l.name));
+    const x = tf.randomUniform([3, ...preset.model.inputShape], 0, 1, 'float32', 5);
+    const [a, b] = [model, loaded].map((m) => tf.tidy(() => Array.from((m.predict(x) as tf.Tensor).dataSync())));
+    x.dispose();
+    a.forEach((v, i) => expect(b[i]).toBeCloseTo(v, 6));
+  });
+});
+
 describe('buildModel rejects invalid specs', () => {
   it('throws the SpecError of validateModelSpec', () => {
     const bad = { name: 'bad', inputShape: [784], layers: [{ type: 'Conv2D', filters: 4, kernelSize: 3 }, { type: 'Dense', units: 10, activation: 'softmax' }] };

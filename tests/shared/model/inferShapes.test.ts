@@ -245,6 +245,13 @@ describe('garbage in: inferShapes never throws, validateModelSpec throws a SpecE
     for (const i of r.issues) expect(se.message).toContain(i.message);
   });
 
+  it('survives values JSON cannot show (cyclic arrays, BigInt)', () => {
+    const cyclic: unknown[] = [];
+    cyclic.push(cyclic);
+    const r = inferShapes({ name: 'x', inputShape: cyclic, layers: [{ type: 'Dense', units: 10n, activation: 'softmax' }] });
+    expect(r.issues.map((i) => i.field)).toEqual(['inputShape', 'units']);
+  });
+
   it('names the problems of a non-object and of missing fields', () => {
     expect(() => validateModelSpec('garbage')).toThrow(/a model spec must be a JSON object with name, inputShape and layers; got "garbage"/);
     expect(() => validateModelSpec({})).toThrow(/inputShape must be \[784\].*or \[28, 28, 1\].*got nothing/);
