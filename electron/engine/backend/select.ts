@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { BACKEND_NAMES, type BackendInfo, type BackendName } from '../../../shared/run.js';
 import { BackendError } from './errors.js';
 import { registerAddedKernels } from './kernels/index.js';
+import { defaultThreads, loadNative, type NativeAddon } from './native/addon.js';
 
 export { BackendError } from './errors.js';
 
@@ -73,15 +74,12 @@ export async function availableBackends(): Promise<BackendName[]> {
   return out;
 }
 
-async function activate(name: BackendName, threads: number | undefined): Promise<Probe & { threads?: number }> {
+interface Activated { ok: true; threads?: number; native: NativeAddon | null; nativeNote?: string }
+
+async function activate(name: BackendName, opts: SelectOptions): Promise<Activated | { ok: false; reason: string }> {
   const p = await probe(name);
   if (!p.ok) return p;
   const { tfName } = CANDIDATES[name];
-  if (name === 'wasm' && threads != null && tf.findBackend('wasm') == null) {
-    // Only XNNPACK's thread pool listens to this, and tfjs runs the single-threaded build in Node.
-    const wasm = await import('@tensorflow/tfjs-backend-wasm');
-    wasm.setThreadsCount(threads);
-  }
   let ok: boolean;
   try {
     ok = await tf.setBackend(tfName);
@@ -90,15 +88,18 @@ async function activate(name: BackendName, threads: number | undefined): Promise
   }
   if (!ok || tf.getBackend() !== tfName) return { ok: false, reason: `initialising backend "${tfName}" failed (tfjs logged why)` };
   if (name === 'wasm') {
-    const wasm = await import('@tensorflow/tfjs-backend-wasm');
-    return { ok: true, threads: wasm.getThreadsCount() };
+    if (opts.native === false) return { ok: true, threads: 1, native: null, nativeNote: 'native kernels off (asked)' };
+    const n = loadNative();
+    if (!n.ok) return { ok: true, threads: 1, native: null, nativeNote: n.reason };
+    const threads = n.addon.setThreads(opts.threads ?? defaultThreads());
+    return { ok: true, threads, native: n.addon, nativeNote: `native kernels (${n.addon.isa()} GEMM, ${threads} thread${threads === 1 ? '' : 's'})` };
   }
-  return { ok: true, threads: name === 'cpu' ? 1 : threads };
+  return { ok: true, threads: name === 'cpu' ? 1 : opts.threads, native: null };
 }
 
-function describe(name: BackendName, addedKernels: string[], threads: number | undefined): string {
-  const parts = [name === 'wasm' ? 'WebAssembly (XNNPACK)' : name === 'cpu' ? 'plain JavaScript CPU backend' : `libtensorflow via ${CANDIDATES[name].module}`];
-  if (threads != null) parts.push(`${threads} thread${threads === 1 ? '' : 's'}`);
+function describe(name: BackendName, a: Activated, addedKernels: string[]): string {
+  const parts = [name === 'wasm' ? 'WebAssembly (XNNPACK, single-threaded in Node)' : name === 'cpu' ? 'plain JavaScript CPU backend' : `libtensorflow via ${CANDIDATES[name].module}`];
+  if (a.nativeNote) parts.push(a.nativeNote);
   if (addedKernels.length > 0) parts.push(`added kernels: ${addedKernels.join(', ')}`);
   return parts.join('; ');
 }
@@ -111,14 +112,21 @@ let queue: Promise<unknown> = Promise.resolve();
  * call from a worker thread (each thread has its own tfjs). Throws BackendError when an explicitly
  * chosen backend cannot be used, naming why and which ones can.
  */
-export function selectBackend(choice: 'auto' | BackendName = 'auto', opts: { threads?: number } = {}): Promise<BackendInfo> {
-  const run = queue.then(() => select(choice, opts.threads));
+export interface SelectOptions {
+  /** Threads for the native kernels (default: every core); the wasm build itself runs one in Node. */
+  threads?: number;
+  /** false keeps the wasm backend on its own kernels (plus our pure-wasm ones), e.g. to compare. Default true. */
+  native?: boolean;
+}
+
+export function selectBackend(choice: 'auto' | BackendName = 'auto', opts: SelectOptions = {}): Promise<BackendInfo> {
+  const run = queue.then(() => select(choice, opts));
   queue = run.catch(() => undefined);
   return run;
 }
 
-async function select(choice: 'auto' | BackendName, threads: number | undefined): Promise<BackendInfo> {
-  const key = `${choice}/${threads ?? ''}`;
+async function select(choice: 'auto' | BackendName, opts: SelectOptions): Promise<BackendInfo> {
+  const key = `${choice}/${opts.threads ?? ''}/${opts.native ?? ''}`;
   if (current?.key === key && tf.getBackend() === CANDIDATES[current.info.name].tfName) return structuredClone(current.info);
   if (choice !== 'auto' && !BACKEND_NAMES.includes(choice)) {
     throw new BackendError(`unknown backend "${String(choice)}"; choose one of auto, ${BACKEND_NAMES.join(', ')}`);
@@ -126,13 +134,13 @@ async function select(choice: 'auto' | BackendName, threads: number | undefined)
   const order = choice === 'auto' ? [...BACKEND_NAMES] : [choice];
   const skipped: BackendInfo['skipped'] = [];
   for (const name of order) {
-    const r = await activate(name, threads);
+    const r = await activate(name, opts);
     if (!r.ok) {
       skipped.push({ name, reason: r.reason });
       continue;
     }
-    const addedKernels = registerAddedKernels(CANDIDATES[name].tfName);
-    const how = describe(name, addedKernels, r.threads);
+    const addedKernels = registerAddedKernels(CANDIDATES[name].tfName, r.native);
+    const how = describe(name, r, addedKernels);
     const reason = choice === 'auto'
       ? `${name} is the best backend that works here${skipped.length ? ` (${skipped.map((s) => s.name).join(', ')} skipped)` : ''}: ${how}`
       : `${name} chosen explicitly: ${how}`;

@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { BACKEND_NAMES, BackendInfoSchema, type BackendName } from '../../../shared/run.js';
 import { availableBackends, BackendError, selectBackend } from '../../../electron/engine/backend/select.js';
+import { loadNative } from '../../../electron/engine/backend/native/addon.js';
 
 const require = createRequire(import.meta.url);
 const installed = (m: string) => { try { require.resolve(m); return true; } catch { return false; } };
@@ -40,6 +41,19 @@ describe('selectBackend', () => {
     expect(tf.getBackend()).toBe('wasm');
     const [c, d] = await Promise.all([selectBackend('cpu'), selectBackend('cpu')]);
     expect(c).toEqual(d);
+  });
+
+  it.skipIf(!loadNative().ok)('switches the native kernels on and off, restoring the shipped ones (skipped when the addon is not built)', async () => {
+    await selectBackend('wasm', { native: false });
+    const shippedConv = tf.getKernel('Conv2D', 'wasm');
+    const on = await selectBackend('wasm', { native: true, threads: 2 });
+    expect(on.addedKernels).toEqual(expect.arrayContaining(['Conv2D', 'Conv2DBackpropInput', 'BatchMatMul', 'MaxPool']));
+    expect(on.threads).toBe(2);
+    expect(tf.getKernel('Conv2D', 'wasm')).not.toBe(shippedConv);
+    const off = await selectBackend('wasm', { native: false });
+    expect(off.addedKernels).toEqual(['Conv2DBackpropFilter', 'MaxPoolGrad']);
+    expect(off.reason).toContain('native kernels off');
+    expect(tf.getKernel('Conv2D', 'wasm')).toBe(shippedConv);
   });
 
   it.skipIf(gpuInstalled)('an unavailable explicit choice throws, saying why and what is available (tfjs-node-gpu absent here)', async () => {

@@ -1,38 +1,105 @@
 // Backend layer: every kernel the engine adds to a TensorFlow.js backend, registered in one place.
 import * as tf from '@tensorflow/tfjs';
+import type { NativeAddon } from '../native/addon.js';
+import { nativeBatchMatMul } from './native/BatchMatMul.js';
+import { nativeConv2D } from './native/Conv2D.js';
+import { nativeConv2DBackpropFilter } from './native/Conv2DBackpropFilter.js';
+import { nativeConv2DBackpropInput } from './native/Conv2DBackpropInput.js';
+import { nativeFusedConv2D } from './native/FusedConv2D.js';
+import { nativeFusedMatMul } from './native/_FusedMatMul.js';
+import type { Fallback } from './native/heap.js';
+import { nativeMaxPool } from './native/MaxPool.js';
+import { nativeMaxPoolGrad } from './native/MaxPoolGrad.js';
 import { conv2DBackpropFilterConfig } from './wasm/Conv2DBackpropFilter.js';
 import { maxPoolGradConfig } from './wasm/MaxPoolGrad.js';
 
 /**
  * `fill` kernels supply one the backend lacks and step aside if a later tfjs ships its own;
- * `replace` kernels take over from the shipped one because ours is faster (and tested equal).
+ * `replace` kernels take over from the shipped one (a bug in it, or ours is faster; tested equal).
  */
 export interface AddedKernel {
   config: tf.KernelConfig;
   mode: 'fill' | 'replace';
 }
 
+/** Pure-wasm kernels: always added to the wasm backend. */
 export const ADDED_KERNELS: readonly AddedKernel[] = [
   { config: conv2DBackpropFilterConfig, mode: 'fill' },
   { config: maxPoolGradConfig, mode: 'replace' },
 ];
 
-/** Registers the added kernels for `backendName` (idempotent); returns the names of those now ours. */
-export function registerAddedKernels(backendName: string, kernels: readonly AddedKernel[] = ADDED_KERNELS): string[] {
-  const ours: string[] = [];
+/** Native kernels for the wasm backend (used when native/build/tfjs_native.node loads); each falls back to the kernel it replaces. */
+export const NATIVE_KERNELS: ReadonlyArray<(addon: NativeAddon, fallback: Fallback) => tf.KernelConfig> = [
+  nativeConv2D, nativeFusedConv2D, nativeConv2DBackpropFilter, nativeConv2DBackpropInput,
+  nativeBatchMatMul, nativeFusedMatMul, nativeMaxPool, nativeMaxPoolGrad,
+];
+
+/** The kernel each name had before we touched it (null: none), so switching native off restores it. */
+const original = new Map<string, tf.KernelConfig | null>();
+const ours = new WeakSet<tf.KernelConfig>();
+const nativeCache = new Map<string, tf.KernelConfig>();
+
+function key(name: string, backend: string): string {
+  return `${backend}/${name}`;
+}
+
+function remember(name: string, backend: string): void {
+  const k = key(name, backend);
+  if (original.has(k)) return;
+  const current = tf.getKernel(name, backend);
+  original.set(k, current != null && !ours.has(current) ? current : null);
+}
+
+function install(config: tf.KernelConfig): void {
+  const current = tf.getKernel(config.kernelName, config.backendName);
+  if (current === config) return;
+  if (current != null) tf.unregisterKernel(config.kernelName, config.backendName);
+  ours.add(config);
+  tf.registerKernel(config);
+}
+
+function restore(name: string, backend: string): void {
+  const current = tf.getKernel(name, backend);
+  if (current == null || !ours.has(current)) return;
+  tf.unregisterKernel(name, backend);
+  const orig = original.get(key(name, backend));
+  if (orig) tf.registerKernel(orig);
+}
+
+/**
+ * Brings `backendName`'s kernels to the wanted set (idempotent): our wasm kernels, plus native ones
+ * when `addon` is given, or the originals back when it is not. Returns the names of the kernels now ours.
+ */
+export function registerAddedKernels(backendName: string, addon: NativeAddon | null = null, kernels: readonly AddedKernel[] = ADDED_KERNELS): string[] {
+  const wanted = new Map<string, tf.KernelConfig>();
   for (const { config, mode } of kernels) {
     if (config.backendName !== backendName) continue;
-    const existing = tf.getKernel(config.kernelName, backendName);
-    if (existing === config) {
-      ours.push(config.kernelName);
-      continue;
-    }
-    if (existing != null) {
-      if (mode === 'fill') continue;
-      tf.unregisterKernel(config.kernelName, backendName);
-    }
-    tf.registerKernel(config);
-    ours.push(config.kernelName);
+    remember(config.kernelName, backendName);
+    if (mode === 'fill' && original.get(key(config.kernelName, backendName)) != null) continue;
+    wanted.set(config.kernelName, config);
   }
-  return ours;
+  if (backendName === 'wasm') {
+    for (const make of NATIVE_KERNELS) {
+      const probe = make(null as unknown as NativeAddon, () => []);
+      remember(probe.kernelName, backendName);
+      if (addon == null) continue;
+      const k = key(probe.kernelName, backendName);
+      let config = nativeCache.get(k);
+      if (config == null) {
+        const below = wanted.get(probe.kernelName) ?? original.get(k);
+        if (below == null) continue;
+        config = make(addon, below.kernelFunc as unknown as Fallback);
+        nativeCache.set(k, config);
+      }
+      wanted.set(probe.kernelName, config);
+    }
+  }
+  for (const k of original.keys()) {
+    const [backend, name] = [k.slice(0, k.indexOf('/')), k.slice(k.indexOf('/') + 1)];
+    if (backend !== backendName) continue;
+    const want = wanted.get(name);
+    if (want) install(want);
+    else restore(name, backend);
+  }
+  return [...wanted.keys()].sort();
 }

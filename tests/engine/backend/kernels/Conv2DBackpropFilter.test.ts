@@ -6,7 +6,7 @@ import { convCases, convTitle } from './conv-grid.js';
 import { expectClose, randomValues, runOn } from './reference.js';
 
 beforeAll(async () => {
-  await selectBackend('wasm');
+  await selectBackend('wasm', { native: false });
 });
 
 describe('Conv2DBackpropFilter on wasm equals cpu', () => {

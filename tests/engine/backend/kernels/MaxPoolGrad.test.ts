@@ -7,7 +7,7 @@ import { poolCases, pooledSize } from './pool-grid.js';
 import { expectClose, randomValues, runOn } from './reference.js';
 
 beforeAll(async () => {
-  await selectBackend('wasm');
+  await selectBackend('wasm', { native: false });
 });
 
 async function inputsFor(h: number, w: number, c: number, batch: number, size: number, stride: number, pad: 'valid' | 'same', seed: number) {

@@ -6,7 +6,7 @@ import { poolCases, pooledSize } from './pool-grid.js';
 import { expectClose, randomValues, runOn } from './reference.js';
 
 beforeAll(async () => {
-  await selectBackend('wasm');
+  await selectBackend('wasm', { native: false });
 });
 
 async function both(kernel: string, inputs: Parameters<typeof runOn>[2], attrs: object) {

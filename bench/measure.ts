@@ -1,0 +1,65 @@
+// Bench: times the engine's own training step and batched inference for one model on the current backend.
+import * as tf from '@tensorflow/tfjs';
+import { makeTrainStep, predictBatch, sizeOf } from '../electron/engine/train/step.js';
+import { buildBenchModel, type BenchModel } from './models.js';
+
+export interface OursRun { train: number; infer: number; peakRssMB: number; loss: number; tensorsLeaked: number }
+
+/** A model, its optimiser and fixed random batches, reused across repeats so every repeat times the same work. */
+export class OursBench {
+  private readonly model: tf.LayersModel;
+  private readonly step: ReturnType<typeof makeTrainStep>;
+  private readonly inputShape: number[];
+  private readonly xs: Float32Array[] = [];
+  private readonly ys: Int32Array[] = [];
+  private i = 0;
+
+  constructor(which: BenchModel, private readonly batch: number) {
+    const built = buildBenchModel(which);
+    this.model = built.model;
+    this.inputShape = built.inputShape;
+    this.step = makeTrainStep(this.model, tf.train.adam(1e-3, 0.9, 0.999, 1e-7), this.inputShape);
+    let s = 12345;
+    const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296);
+    for (let k = 0; k < 4; k++) {
+      this.xs.push(Float32Array.from({ length: batch * sizeOf(this.inputShape) }, rnd));
+      this.ys.push(Int32Array.from({ length: batch }, () => Math.floor(rnd() * 10)));
+    }
+  }
+
+  private oneStep(): number {
+    const k = this.i++ % 4;
+    return this.step(this.xs[k], this.ys[k], this.batch).loss;
+  }
+
+  warmUp(batches: number): void {
+    for (let b = 0; b < batches; b++) this.oneStep();
+  }
+
+  run(batches: number, inferCount: number, inferRepeats: number): OursRun {
+    let peak = process.memoryUsage.rss();
+    const tensorsBefore = tf.memory().numTensors;
+    let loss = NaN;
+    const t0 = performance.now();
+    for (let b = 0; b < batches; b++) {
+      loss = this.oneStep();
+      peak = Math.max(peak, process.memoryUsage.rss());
+    }
+    const train = (batches * this.batch) / ((performance.now() - t0) / 1000);
+    const tensorsLeaked = tf.memory().numTensors - tensorsBefore;
+
+    const x = Float32Array.from({ length: inferCount * sizeOf(this.inputShape) }, (_, j) => ((j * 7919) % 256) / 255);
+    predictBatch(this.model, x, inferCount, this.inputShape);
+    const t1 = performance.now();
+    for (let r = 0; r < inferRepeats; r++) {
+      predictBatch(this.model, x, inferCount, this.inputShape);
+      peak = Math.max(peak, process.memoryUsage.rss());
+    }
+    const infer = (inferRepeats * inferCount) / ((performance.now() - t1) / 1000);
+    return { train, infer, peakRssMB: peak / 2 ** 20, loss, tensorsLeaked };
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}

@@ -1,0 +1,42 @@
+// Bench tool: per-kernel time of the engine's training step (npx tsx bench/profile.ts --model cnn --backend wasm).
+import * as tf from '@tensorflow/tfjs';
+import { parseArgs } from 'node:util';
+import { selectBackend } from '../electron/engine/backend/select.js';
+import type { BackendName } from '../shared/run.js';
+import { OursBench } from './measure.js';
+import type { BenchModel } from './models.js';
+
+const { values } = parseArgs({ options: {
+  model: { type: 'string', default: 'cnn' }, backend: { type: 'string', default: 'wasm' }, batches: { type: 'string', default: '5' },
+  threads: { type: 'string' },
+} });
+const info = await selectBackend(values.backend as BackendName, values.threads ? { threads: Number(values.threads) } : {});
+console.log(info.reason);
+
+/** Wraps every kernel of the backend with a timer; kernels are synchronous on cpu and wasm, so wall time is kernel time. */
+const stats = new Map<string, { ms: number; calls: number }>();
+for (const k of tf.getKernelsForBackend(tf.getBackend())) {
+  const inner = k.kernelFunc;
+  tf.unregisterKernel(k.kernelName, k.backendName);
+  tf.registerKernel({ ...k, kernelFunc: (args) => {
+    const t = performance.now();
+    const out = inner(args);
+    const s = stats.get(k.kernelName) ?? { ms: 0, calls: 0 };
+    s.ms += performance.now() - t;
+    s.calls++;
+    stats.set(k.kernelName, s);
+    return out;
+  } });
+}
+const bench = new OursBench(values.model as BenchModel, 128);
+bench.warmUp(2);
+stats.clear();
+const n = Number(values.batches);
+const t0 = performance.now();
+const run = bench.run(n, 1000, 0);
+const total = performance.now() - t0;
+const kernelMs = [...stats.values()].reduce((a, s) => a + s.ms, 0);
+console.log(`${values.model} on ${values.backend}: ${run.train.toFixed(0)} samples/s; per batch ${(total / n).toFixed(1)} ms, in kernels ${(kernelMs / n).toFixed(1)} ms`);
+for (const [name, s] of [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25)) {
+  console.log(`${name.padEnd(24)} ${(s.ms / n).toFixed(2).padStart(8)} ms/batch  ${(s.calls / n).toFixed(1).padStart(6)} calls/batch`);
+}

@@ -1,0 +1,66 @@
+// Bench: finds a Python that imports torch and drives bench/torch_bench.py as a long-lived child process.
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createInterface, type Interface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export interface TorchResult { train: number; infer: number; peakRssMB: number }
+export interface TorchRequest { model: string; batch: number; batches: number; warmup: number; inferCount: number; inferRepeats: number }
+
+/** Debian's python3-torch installs for /usr/bin/python3, which need not be the first python3 on PATH. */
+const CANDIDATES = [process.env.BENCH_PYTHON, '/usr/bin/python3', 'python3', 'python'].filter((p): p is string => !!p);
+
+export function findTorchPython(): { python: string } | { reason: string } {
+  const tried: string[] = [];
+  for (const python of CANDIDATES) {
+    const r = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', timeout: 60_000 });
+    if (r.status === 0) return { python };
+    tried.push(`${python}: ${r.error ? r.error.message : (r.stderr.trim().split('\n').at(-1) ?? `exit ${r.status}`)}`);
+  }
+  return { reason: `no Python with torch found (${tried.join('; ')})` };
+}
+
+export class TorchBench {
+  private child: ChildProcessWithoutNullStreams;
+  private lines: Interface;
+  private pending: Array<(line: string) => void> = [];
+  private stderr = '';
+  version = '';
+  threads = 0;
+
+  private constructor(python: string, threads: number) {
+    const script = fileURLToPath(new URL('./torch_bench.py', import.meta.url));
+    this.child = spawn(python, [script, String(threads)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stderr.on('data', (d) => { this.stderr += String(d); });
+    this.lines = createInterface({ input: this.child.stdout });
+    this.lines.on('line', (l) => this.pending.shift()?.(l));
+    this.child.on('exit', (code) => {
+      for (const p of this.pending.splice(0)) p(JSON.stringify({ error: `python exited with ${code}: ${this.stderr.trim().slice(-500)}` }));
+    });
+  }
+
+  static async start(python: string, threads: number): Promise<TorchBench> {
+    const t = new TorchBench(python, threads);
+    const hello = JSON.parse(await t.next()) as { torch?: string; threads?: number; error?: string };
+    if (hello.error) throw new Error(hello.error);
+    t.version = hello.torch ?? '?';
+    t.threads = hello.threads ?? threads;
+    return t;
+  }
+
+  private next(): Promise<string> {
+    return new Promise((resolve) => this.pending.push(resolve));
+  }
+
+  async measure(req: TorchRequest): Promise<TorchResult> {
+    const answer = this.next();
+    this.child.stdin.write(`${JSON.stringify(req)}\n`);
+    const r = JSON.parse(await answer) as TorchResult & { error?: string };
+    if (r.error) throw new Error(r.error);
+    return r;
+  }
+
+  stop(): void {
+    this.child.stdin.end();
+    this.lines.close();
+  }
+}

@@ -1,0 +1,48 @@
+// Backend layer: loads the optional native kernel addon (native/build/tfjs_native.node) and says why when it cannot.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+/** The addon's functions: each takes the wasm heap and a Float64Array of byte offsets and sizes (see native/src/addon.c). */
+export interface NativeAddon {
+  conv2d(heap: ArrayBufferLike, args: Float64Array): void;
+  conv2dFilterGrad(heap: ArrayBufferLike, args: Float64Array): void;
+  conv2dInputGrad(heap: ArrayBufferLike, args: Float64Array): void;
+  matmul(heap: ArrayBufferLike, args: Float64Array): void;
+  maxPool(heap: ArrayBufferLike, args: Float64Array): void;
+  maxPoolGrad(heap: ArrayBufferLike, args: Float64Array): void;
+  setThreads(n: number): number;
+  threads(): number;
+  isa(): string;
+}
+
+export type NativeLoad = { ok: true; addon: NativeAddon; path: string } | { ok: false; reason: string };
+
+/** Where `node native/build.mjs` puts the addon; WORKBENCH_NATIVE_ADDON overrides (e.g. in a packaged app). */
+export function addonPath(): string {
+  return process.env.WORKBENCH_NATIVE_ADDON ?? fileURLToPath(new URL('../../../../native/build/tfjs_native.node', import.meta.url));
+}
+
+let cached: NativeLoad | null = null;
+
+export function loadNative(): NativeLoad {
+  if (cached) return cached;
+  const path = addonPath();
+  if (process.env.WORKBENCH_NATIVE === '0') cached = { ok: false, reason: 'native kernels disabled (WORKBENCH_NATIVE=0)' };
+  else if (!existsSync(path)) cached = { ok: false, reason: `native kernels not built (${path} missing; run npm run build:native)` };
+  else {
+    try {
+      const addon = createRequire(import.meta.url)(path) as NativeAddon;
+      cached = { ok: true, addon, path };
+    } catch (e) {
+      cached = { ok: false, reason: `native kernels failed to load: ${(e as Error).message}` };
+    }
+  }
+  return cached;
+}
+
+/** Threads for the native pool: what the caller asks, else every core. */
+export function defaultThreads(): number {
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}

@@ -1,0 +1,183 @@
+// Native kernels: Node-API bindings. Every kernel takes the wasm heap (an ArrayBuffer) and a Float64Array of
+// byte offsets into it plus sizes, and works in place on the heap: no copies between wasm and native memory.
+#include <node_api.h>
+#include <stdint.h>
+#include "tn.h"
+
+#define CHECK(call)                                                        \
+  do {                                                                     \
+    if ((call) != napi_ok) {                                               \
+      napi_throw_error(env, NULL, "tfjs native kernels: bad arguments");   \
+      return NULL;                                                         \
+    }                                                                      \
+  } while (0)
+
+typedef struct {
+  uint8_t *heap;
+  size_t heapLen;
+  const double *p;
+  size_t n;
+} call_args;
+
+static int read_args(napi_env env, napi_callback_info info, call_args *a, size_t want) {
+  size_t argc = 2;
+  napi_value argv[2];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2) return 0;
+  void *heap;
+  if (napi_get_arraybuffer_info(env, argv[0], &heap, &a->heapLen) != napi_ok) return 0;
+  a->heap = heap;
+  napi_typedarray_type type;
+  void *data;
+  napi_value ab;
+  size_t off;
+  if (napi_get_typedarray_info(env, argv[1], &type, &a->n, &data, &ab, &off) != napi_ok) return 0;
+  if (type != napi_float64_array || a->n < want) return 0;
+  a->p = data;
+  return 1;
+}
+
+/* A float pointer into the heap for byte offset p[i] spanning `floats` floats, or NULL when out of range. */
+static float *at(const call_args *a, size_t i, double floats) {
+  double off = a->p[i];
+  if (off < 0 || off + floats * 4 > (double)a->heapLen || ((size_t)off & 3)) return NULL;
+  return (float *)(a->heap + (size_t)off);
+}
+
+static napi_value fail(napi_env env, const char *msg) {
+  napi_throw_error(env, NULL, msg);
+  return NULL;
+}
+
+static int conv_geometry(const call_args *a, size_t i, tn_conv *g) {
+  g->n = (int)a->p[i]; g->h = (int)a->p[i + 1]; g->w = (int)a->p[i + 2]; g->c = (int)a->p[i + 3];
+  g->kh = (int)a->p[i + 4]; g->kw = (int)a->p[i + 5]; g->co = (int)a->p[i + 6];
+  g->oh = (int)a->p[i + 7]; g->ow = (int)a->p[i + 8]; g->sh = (int)a->p[i + 9]; g->sw = (int)a->p[i + 10];
+  g->pt = (int)a->p[i + 11]; g->pl = (int)a->p[i + 12];
+  return g->n > 0 && g->h > 0 && g->w > 0 && g->c > 0 && g->kh > 0 && g->kw > 0 && g->co > 0 && g->oh > 0 &&
+         g->ow > 0 && g->sh > 0 && g->sw > 0;
+}
+
+/* conv2d(heap, [x, f, bias|-1, y, act, n,h,w,c,kh,kw,co,oh,ow,sh,sw,pt,pl]) */
+static napi_value conv2d(napi_env env, napi_callback_info info) {
+  call_args a;
+  tn_conv g;
+  if (!read_args(env, info, &a, 18) || !conv_geometry(&a, 5, &g)) return fail(env, "conv2d: bad arguments");
+  float *x = at(&a, 0, (double)g.n * g.h * g.w * g.c), *f = at(&a, 1, (double)g.kh * g.kw * g.c * g.co);
+  float *bias = a.p[2] < 0 ? NULL : at(&a, 2, g.co), *y = at(&a, 3, (double)g.n * g.oh * g.ow * g.co);
+  if (!x || !f || !y || (a.p[2] >= 0 && !bias)) return fail(env, "conv2d: tensor outside the wasm heap");
+  tn_conv2d(&g, x, f, bias, (int)a.p[4], y);
+  return NULL;
+}
+
+/* conv2dFilterGrad(heap, [x, dy, df, geometry...]) */
+static napi_value conv2d_filter_grad(napi_env env, napi_callback_info info) {
+  call_args a;
+  tn_conv g;
+  if (!read_args(env, info, &a, 16) || !conv_geometry(&a, 3, &g)) return fail(env, "conv2dFilterGrad: bad arguments");
+  float *x = at(&a, 0, (double)g.n * g.h * g.w * g.c), *dy = at(&a, 1, (double)g.n * g.oh * g.ow * g.co);
+  float *df = at(&a, 2, (double)g.kh * g.kw * g.c * g.co);
+  if (!x || !dy || !df) return fail(env, "conv2dFilterGrad: tensor outside the wasm heap");
+  tn_conv2d_filter_grad(&g, x, dy, df);
+  return NULL;
+}
+
+/* conv2dInputGrad(heap, [dy, f, dx, geometry...]) */
+static napi_value conv2d_input_grad(napi_env env, napi_callback_info info) {
+  call_args a;
+  tn_conv g;
+  if (!read_args(env, info, &a, 16) || !conv_geometry(&a, 3, &g)) return fail(env, "conv2dInputGrad: bad arguments");
+  float *dy = at(&a, 0, (double)g.n * g.oh * g.ow * g.co), *f = at(&a, 1, (double)g.kh * g.kw * g.c * g.co);
+  float *dx = at(&a, 2, (double)g.n * g.h * g.w * g.c);
+  if (!dy || !f || !dx) return fail(env, "conv2dInputGrad: tensor outside the wasm heap");
+  tn_conv2d_input_grad(&g, dy, f, dx);
+  return NULL;
+}
+
+/* matmul(heap, [a, b, c, bias|-1, act, batch, batchA, batchB, M, N, K, transA, transB]) */
+static napi_value matmul(napi_env env, napi_callback_info info) {
+  call_args a;
+  if (!read_args(env, info, &a, 13)) return fail(env, "matmul: bad arguments");
+  int batch = (int)a.p[5], batchA = (int)a.p[6], batchB = (int)a.p[7];
+  int M = (int)a.p[8], N = (int)a.p[9], K = (int)a.p[10];
+  if (batch < 1 || M < 1 || N < 1 || K < 0 || (batchA != 1 && batchA != batch) || (batchB != 1 && batchB != batch))
+    return fail(env, "matmul: bad sizes");
+  float *A = at(&a, 0, (double)batchA * M * K), *B = at(&a, 1, (double)batchB * K * N);
+  float *C = at(&a, 2, (double)batch * M * N), *bias = a.p[3] < 0 ? NULL : at(&a, 3, N);
+  if (!A || !B || !C || (a.p[3] >= 0 && !bias)) return fail(env, "matmul: tensor outside the wasm heap");
+  tn_matmul(batch, M, N, K, A, batchA == 1 ? 0 : (long)M * K, (int)a.p[11], B, batchB == 1 ? 0 : (long)K * N,
+            (int)a.p[12], C, bias, (int)a.p[4]);
+  return NULL;
+}
+
+static int pool_geometry(const call_args *a, size_t i, tn_pool *g) {
+  g->n = (int)a->p[i]; g->h = (int)a->p[i + 1]; g->w = (int)a->p[i + 2]; g->c = (int)a->p[i + 3];
+  g->ph = (int)a->p[i + 4]; g->pw = (int)a->p[i + 5]; g->oh = (int)a->p[i + 6]; g->ow = (int)a->p[i + 7];
+  g->sh = (int)a->p[i + 8]; g->sw = (int)a->p[i + 9]; g->pt = (int)a->p[i + 10]; g->pl = (int)a->p[i + 11];
+  return g->n > 0 && g->h > 0 && g->w > 0 && g->c > 0 && g->ph > 0 && g->pw > 0 && g->oh > 0 && g->ow > 0 &&
+         g->sh > 0 && g->sw > 0 && g->c <= 65536;
+}
+
+/* maxPool(heap, [x, y, n,h,w,c,ph,pw,oh,ow,sh,sw,pt,pl]) */
+static napi_value maxpool(napi_env env, napi_callback_info info) {
+  call_args a;
+  tn_pool g;
+  if (!read_args(env, info, &a, 14) || !pool_geometry(&a, 2, &g)) return fail(env, "maxPool: bad arguments");
+  float *x = at(&a, 0, (double)g.n * g.h * g.w * g.c), *y = at(&a, 1, (double)g.n * g.oh * g.ow * g.c);
+  if (!x || !y) return fail(env, "maxPool: tensor outside the wasm heap");
+  tn_maxpool(&g, x, y);
+  return NULL;
+}
+
+/* maxPoolGrad(heap, [x, dy, dx, n,h,w,c,ph,pw,oh,ow,sh,sw,pt,pl]) */
+static napi_value maxpool_grad(napi_env env, napi_callback_info info) {
+  call_args a;
+  tn_pool g;
+  if (!read_args(env, info, &a, 15) || !pool_geometry(&a, 3, &g)) return fail(env, "maxPoolGrad: bad arguments");
+  float *x = at(&a, 0, (double)g.n * g.h * g.w * g.c), *dy = at(&a, 1, (double)g.n * g.oh * g.ow * g.c);
+  float *dx = at(&a, 2, (double)g.n * g.h * g.w * g.c);
+  if (!x || !dy || !dx) return fail(env, "maxPoolGrad: tensor outside the wasm heap");
+  tn_maxpool_grad(&g, x, dy, dx);
+  return NULL;
+}
+
+static napi_value set_threads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t n = 1;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc >= 1) CHECK(napi_get_value_int32(env, argv[0], &n));
+  tn_set_threads(n);
+  napi_value out;
+  CHECK(napi_create_int32(env, tn_threads(), &out));
+  return out;
+}
+
+static napi_value get_threads(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value out;
+  CHECK(napi_create_int32(env, tn_threads(), &out));
+  return out;
+}
+
+static napi_value isa(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value out;
+  CHECK(napi_create_string_utf8(env, tn_isa(), NAPI_AUTO_LENGTH, &out));
+  return out;
+}
+
+NAPI_MODULE_INIT() {
+  napi_property_descriptor props[] = {
+      {"conv2d", NULL, conv2d, NULL, NULL, NULL, napi_default, NULL},
+      {"conv2dFilterGrad", NULL, conv2d_filter_grad, NULL, NULL, NULL, napi_default, NULL},
+      {"conv2dInputGrad", NULL, conv2d_input_grad, NULL, NULL, NULL, napi_default, NULL},
+      {"matmul", NULL, matmul, NULL, NULL, NULL, napi_default, NULL},
+      {"maxPool", NULL, maxpool, NULL, NULL, NULL, napi_default, NULL},
+      {"maxPoolGrad", NULL, maxpool_grad, NULL, NULL, NULL, napi_default, NULL},
+      {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
+      {"threads", NULL, get_threads, NULL, NULL, NULL, napi_default, NULL},
+      {"isa", NULL, isa, NULL, NULL, NULL, napi_default, NULL},
+  };
+  if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
+  return exports;
+}

@@ -1,0 +1,183 @@
+// Native kernels: 2-D convolution (NHWC) forward and both gradients as im2col + GEMM, parallel over images.
+#include <stdlib.h>
+#include <string.h>
+#include "tn.h"
+
+/* Rows of the im2col matrix per thread-local chunk: about 1 MB, so a chunk stays in L2 between its two passes. */
+static int images_per_chunk(const tn_conv *g) {
+  long k = (long)g->kh * g->kw * g->c;
+  long rows = 262144 / (k > 0 ? k : 1);
+  long per = rows / ((long)g->oh * g->ow);
+  return per < 1 ? 1 : (int)per;
+}
+
+static int is_pointwise(const tn_conv *g) {
+  return g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->pt == 0 && g->pl == 0 && g->oh == g->h && g->ow == g->w;
+}
+
+/* col[(img*oh + oh)*ow + ow][(ky*kw + kx)*c + ci] = x[img, oh*sh - pt + ky, ow*sw - pl + kx, ci], 0 outside. */
+static void im2col(const tn_conv *g, const float *x, int i0, int i1, float *col) {
+  const int K = g->kh * g->kw * g->c;
+  const size_t cb = (size_t)g->c * sizeof(float);
+  for (int img = i0; img < i1; img++) {
+    const float *xi = x + (size_t)img * g->h * g->w * g->c;
+    for (int oy = 0; oy < g->oh; oy++) {
+      for (int ox = 0; ox < g->ow; ox++) {
+        float *row = col + ((size_t)((img - i0) * g->oh + oy) * g->ow + ox) * K;
+        for (int ky = 0; ky < g->kh; ky++) {
+          int iy = oy * g->sh - g->pt + ky;
+          for (int kx = 0; kx < g->kw; kx++, row += g->c) {
+            int ix = ox * g->sw - g->pl + kx;
+            if (iy < 0 || iy >= g->h || ix < 0 || ix >= g->w) memset(row, 0, cb);
+            else memcpy(row, xi + ((size_t)iy * g->w + ix) * g->c, cb);
+          }
+        }
+      }
+    }
+  }
+}
+
+/* dx[img, iy, ix, :] += dcol[row][(ky*kw + kx)*c + :] over every window that read it. dx chunk pre-zeroed. */
+static void col2im(const tn_conv *g, const float *col, int i0, int i1, float *dx) {
+  const int K = g->kh * g->kw * g->c;
+  for (int img = i0; img < i1; img++) {
+    float *xi = dx + (size_t)img * g->h * g->w * g->c;
+    for (int oy = 0; oy < g->oh; oy++) {
+      for (int ox = 0; ox < g->ow; ox++) {
+        const float *row = col + ((size_t)((img - i0) * g->oh + oy) * g->ow + ox) * K;
+        for (int ky = 0; ky < g->kh; ky++) {
+          int iy = oy * g->sh - g->pt + ky;
+          for (int kx = 0; kx < g->kw; kx++, row += g->c) {
+            int ix = ox * g->sw - g->pl + kx;
+            if (iy < 0 || iy >= g->h || ix < 0 || ix >= g->w) continue;
+            float *d = xi + ((size_t)iy * g->w + ix) * g->c;
+            for (int ci = 0; ci < g->c; ci++) d[ci] += row[ci];
+          }
+        }
+      }
+    }
+  }
+}
+
+#define MAX_PARTS 64
+
+typedef struct {
+  const tn_conv *g;
+  const float *a, *b;
+  float *out;
+  const float *bias;        /* forward: optional per-output-channel bias */
+  int act;                  /* forward: 0 linear, 1 relu */
+  int used;                 /* filter grad: how many threads ran */
+  float *parts[MAX_PARTS];  /* filter grad: each thread's K x co sum (thread 0 writes out) */
+} conv_job;
+
+static void split(int n, int t, int nt, int *i0, int *i1) {
+  *i0 = (int)((long)n * t / nt);
+  *i1 = (int)((long)n * (t + 1) / nt);
+}
+
+static void post_op(float *y, long rows, int co, const float *bias, int act) {
+  if (!bias && !act) return;
+  for (long r = 0; r < rows; r++, y += co) {
+    if (bias)
+      for (int k = 0; k < co; k++) y[k] += bias[k];
+    if (act == 1)
+      for (int k = 0; k < co; k++) y[k] = y[k] > 0.0f ? y[k] : 0.0f;
+  }
+}
+
+static void forward_task(void *p, int t, int nt) {
+  conv_job *j = p;
+  const tn_conv *g = j->g;
+  const int K = g->kh * g->kw * g->c, rowsPerImg = g->oh * g->ow;
+  int i0, i1;
+  split(g->n, t, nt, &i0, &i1);
+  int per = images_per_chunk(g);
+  for (int s = i0; s < i1; s += per) {
+    int e = s + per < i1 ? s + per : i1;
+    float *y = j->out + (size_t)s * rowsPerImg * g->co;
+    int rows = (e - s) * rowsPerImg;
+    if (is_pointwise(g)) {
+      tn_sgemm_rows(0, rows, g->co, K, j->a + (size_t)s * rowsPerImg * g->c, K, 1, j->b, g->co, 1, y, g->co, 0);
+    } else {
+      float *col = tn_scratch(2, (size_t)rows * K);
+      im2col(g, j->a, s, e, col);
+      tn_sgemm_rows(0, rows, g->co, K, col, K, 1, j->b, g->co, 1, y, g->co, 0);
+    }
+    post_op(y, rows, g->co, j->bias, j->act);
+  }
+}
+
+void tn_conv2d(const tn_conv *g, const float *x, const float *f, const float *bias, int act, float *y) {
+  conv_job j = {.g = g, .a = x, .b = f, .out = y, .bias = bias, .act = act};
+  tn_parallel(forward_task, &j);
+}
+
+static void input_grad_task(void *p, int t, int nt) {
+  conv_job *j = p;
+  const tn_conv *g = j->g;
+  const int K = g->kh * g->kw * g->c, rowsPerImg = g->oh * g->ow;
+  int i0, i1;
+  split(g->n, t, nt, &i0, &i1);
+  int per = images_per_chunk(g);
+  for (int s = i0; s < i1; s += per) {
+    int e = s + per < i1 ? s + per : i1;
+    int rows = (e - s) * rowsPerImg;
+    const float *dy = j->a + (size_t)s * rowsPerImg * g->co;
+    float *dx = j->out + (size_t)s * g->h * g->w * g->c;
+    if (is_pointwise(g)) {
+      /* dx = dy . f^T directly. */
+      tn_sgemm_rows(0, rows, K, g->co, dy, g->co, 1, j->b, 1, g->co, dx, K, 0);
+      continue;
+    }
+    float *col = tn_scratch(2, (size_t)rows * K);
+    tn_sgemm_rows(0, rows, K, g->co, dy, g->co, 1, j->b, 1, g->co, col, K, 0);
+    memset(dx, 0, (size_t)(e - s) * g->h * g->w * g->c * sizeof(float));
+    col2im(g, col, s, e, j->out);
+  }
+}
+
+void tn_conv2d_input_grad(const tn_conv *g, const float *dy, const float *f, float *dx) {
+  conv_job j = {.g = g, .a = dy, .b = f, .out = dx};
+  tn_parallel(input_grad_task, &j);
+}
+
+static void filter_grad_task(void *p, int t, int nt) {
+  conv_job *j = p;
+  const tn_conv *g = j->g;
+  const int K = g->kh * g->kw * g->c, rowsPerImg = g->oh * g->ow;
+  if (t == 0) j->used = nt;
+  int i0, i1;
+  split(g->n, t, nt, &i0, &i1);
+  float *dw = t == 0 ? j->out : tn_scratch(3, (size_t)K * g->co);
+  j->parts[t] = dw;
+  if (i0 >= i1) {
+    memset(dw, 0, (size_t)K * g->co * sizeof(float));
+    return;
+  }
+  int per = images_per_chunk(g);
+  for (int s = i0; s < i1; s += per) {
+    int e = s + per < i1 ? s + per : i1;
+    int rows = (e - s) * rowsPerImg;
+    const float *dy = j->b + (size_t)s * rowsPerImg * g->co;
+    const float *col;
+    if (is_pointwise(g)) {
+      col = j->a + (size_t)s * rowsPerImg * g->c;
+    } else {
+      float *c = tn_scratch(2, (size_t)rows * K);
+      im2col(g, j->a, s, e, c);
+      col = c;
+    }
+    /* dw (K x co) += col^T (K x rows) . dy (rows x co) */
+    tn_sgemm_rows(0, K, g->co, rows, col, 1, K, dy, g->co, 1, dw, g->co, s != i0);
+  }
+}
+
+void tn_conv2d_filter_grad(const tn_conv *g, const float *x, const float *dy, float *df) {
+  conv_job j = {.g = g, .a = x, .b = dy, .out = df, .used = 1};
+  if (g->n > 1 && tn_threads() > 1 && tn_threads() <= MAX_PARTS) tn_parallel(filter_grad_task, &j);
+  else filter_grad_task(&j, 0, 1);
+  const size_t kco = (size_t)g->kh * g->kw * g->c * g->co;
+  for (int t = 1; t < j.used; t++)
+    for (size_t i = 0; i < kco; i++) df[i] += j.parts[t][i];
+}

@@ -1,0 +1,78 @@
+// Tests the native Conv2D, FusedConv2D and both Conv2D gradients on wasm against the 'cpu' backend.
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { convCases, convTitle, type ConvCase } from '../conv-grid.js';
+import { expectClose, randomValues, runOn } from '../reference.js';
+import { nativeMissing, useNative } from './setup.js';
+
+beforeAll(useNative);
+
+/** The grid, plus cases big enough to split over threads, chunk the batch and span several GEMM blocks. */
+function cases(): ConvCase[] {
+  const big: ConvCase[] = [
+    { stride: 1, pad: 'valid', k: 3, ci: 32, co: 64, batch: 20, h: 13, w: 13, outH: 11, outW: 11 },
+    { stride: 1, pad: 'valid', k: 3, ci: 1, co: 32, batch: 9, h: 28, w: 28, outH: 26, outW: 26 },
+    { stride: 2, pad: 'same', k: 5, ci: 24, co: 40, batch: 5, h: 12, w: 11, outH: 6, outW: 6 },
+    { stride: 1, pad: 'same', k: 1, ci: 40, co: 300, batch: 4, h: 7, w: 7, outH: 7, outW: 7 },
+  ];
+  return [...convCases(), ...big];
+}
+
+const run = async (kernel: string, inputs: Parameters<typeof runOn>[2], attrs: object) => {
+  expectClose(await runOn('wasm', kernel, inputs, attrs), await runOn('cpu', kernel, inputs, attrs), 1e-4, kernel);
+};
+
+describe.skipIf(nativeMissing != null)(`native convolution kernels equal cpu${nativeMissing ? ` (skipped: ${nativeMissing})` : ''}`, () => {
+  it('are the registered wasm kernels', () => {
+    for (const k of ['Conv2D', 'FusedConv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput']) {
+      expect(tf.getKernel(k, 'wasm')?.kernelFunc.name, k).toBe('kernelFunc');
+    }
+  });
+
+  it.each(cases())(`Conv2D ${convTitle} $h×$w`, async ({ stride, pad, k, ci, co, batch, h, w }) => {
+    await run('Conv2D', {
+      x: { shape: [batch, h, w, ci], values: randomValues(batch * h * w * ci, k + ci) },
+      filter: { shape: [k, k, ci, co], values: randomValues(k * k * ci * co, co) },
+    }, { strides: [stride, stride], pad, dataFormat: 'NHWC', dilations: [1, 1] });
+  });
+
+  it.each(cases())(`FusedConv2D with bias and relu ${convTitle} $h×$w`, async ({ stride, pad, k, ci, co, batch, h, w }) => {
+    await run('FusedConv2D', {
+      x: { shape: [batch, h, w, ci], values: randomValues(batch * h * w * ci, k + ci + 1) },
+      filter: { shape: [k, k, ci, co], values: randomValues(k * k * ci * co, co + 1) },
+      bias: { shape: [co], values: randomValues(co, 3) },
+    }, { strides: [stride, stride], pad, dataFormat: 'NHWC', dilations: [1, 1], activation: 'relu' });
+  });
+
+  it.each(cases())(`Conv2DBackpropFilter ${convTitle} $h×$w`, async ({ stride, pad, k, ci, co, batch, h, w, outH, outW }) => {
+    await run('Conv2DBackpropFilter', {
+      x: { shape: [batch, h, w, ci], values: randomValues(batch * h * w * ci, k * ci) },
+      dy: { shape: [batch, outH, outW, co], values: randomValues(batch * outH * outW * co, k * co) },
+    }, { strides: [stride, stride], pad, dataFormat: 'NHWC', filterShape: [k, k, ci, co] });
+  });
+
+  it.each(cases())(`Conv2DBackpropInput ${convTitle} $h×$w`, async ({ stride, pad, k, ci, co, batch, h, w, outH, outW }) => {
+    await run('Conv2DBackpropInput', {
+      dy: { shape: [batch, outH, outW, co], values: randomValues(batch * outH * outW * co, k + co + 2) },
+      filter: { shape: [k, k, ci, co], values: randomValues(k * k * ci * co, ci + 2) },
+    }, { strides: [stride, stride], pad, dataFormat: 'NHWC', inputShape: [batch, h, w, ci] });
+  });
+
+  it('falls back to the wasm kernels for what the native code does not cover (dilation, other activations)', async () => {
+    const inputs = {
+      x: { shape: [2, 9, 9, 3], values: randomValues(2 * 81 * 3, 5) },
+      filter: { shape: [3, 3, 3, 4], values: randomValues(108, 6) },
+    };
+    await run('Conv2D', inputs, { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: [2, 2] });
+    await run('FusedConv2D', { ...inputs, bias: { shape: [4], values: randomValues(4, 7) } },
+      { strides: 1, pad: 'valid', dataFormat: 'NHWC', dilations: 1, activation: 'elu' });
+  });
+
+  it('handles explicit padding and rectangular strides', async () => {
+    const inputs = {
+      x: { shape: [3, 10, 11, 4], values: randomValues(3 * 110 * 4, 8) },
+      filter: { shape: [3, 2, 4, 5], values: randomValues(120, 9) },
+    };
+    await run('Conv2D', inputs, { strides: [2, 3], pad: [[0, 0], [1, 2], [0, 1], [0, 0]], dataFormat: 'NHWC', dilations: 1 });
+  });
+});

@@ -1,0 +1,41 @@
+// Tests the native BatchMatMul and _FusedMatMul on wasm against the 'cpu' backend: transposes, batches, broadcasting, blocking.
+import { beforeAll, describe, it } from 'vitest';
+import { expectClose, randomValues, runOn } from '../reference.js';
+import { nativeMissing, useNative } from './setup.js';
+
+beforeAll(useNative);
+
+const run = async (kernel: string, inputs: Parameters<typeof runOn>[2], attrs: object) => {
+  expectClose(await runOn('wasm', kernel, inputs, attrs), await runOn('cpu', kernel, inputs, attrs), 1e-4, kernel);
+};
+const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
+const mat = (shape: number[], seed: number) => ({ shape, values: randomValues(size(shape), seed) });
+
+/** m, k, n: tiny, Dense-sized, ragged, and over one GEMM block in every dimension (MC 144, KC 256, NC 1024). */
+const dims: Array<[number, number, number]> = [[1, 7, 3], [128, 784, 256], [33, 65, 17], [300, 520, 1100]];
+const cases: Array<[number, number, number, boolean, boolean]> = [];
+for (const [m, k, n] of dims) for (const ta of [false, true]) for (const tb of [false, true]) cases.push([m, k, n, ta, tb]);
+
+describe.skipIf(nativeMissing != null)(`native matrix products equal cpu${nativeMissing ? ` (skipped: ${nativeMissing})` : ''}`, () => {
+  it.each(cases)('BatchMatMul %i×%i·%i transposeA %s transposeB %s', async (m, k, n, ta, tb) => {
+    await run('BatchMatMul', { a: mat(ta ? [k, m] : [m, k], m + k), b: mat(tb ? [n, k] : [k, n], n) }, { transposeA: ta, transposeB: tb });
+  });
+
+  it('batches, with either side broadcast', async () => {
+    await run('BatchMatMul', { a: mat([3, 5, 6], 1), b: mat([3, 6, 4], 2) }, { transposeA: false, transposeB: false });
+    await run('BatchMatMul', { a: mat([1, 5, 6], 3), b: mat([3, 6, 4], 4) }, { transposeA: false, transposeB: false });
+    await run('BatchMatMul', { a: mat([2, 3, 6, 5], 5), b: mat([6, 4], 6) }, { transposeA: true, transposeB: false });
+    await run('BatchMatMul', { a: mat([2, 1, 5, 6], 7), b: mat([1, 3, 6, 4], 8) }, { transposeA: false, transposeB: false });
+  });
+
+  it.each(cases)('_FusedMatMul with bias and relu %i×%i·%i transposeA %s transposeB %s', async (m, k, n, ta, tb) => {
+    await run('_FusedMatMul', { a: mat(ta ? [k, m] : [m, k], m), b: mat(tb ? [n, k] : [k, n], k), bias: mat([n], n + 1) },
+      { transposeA: ta, transposeB: tb, activation: 'relu' });
+  });
+
+  // The op layer hands this kernel rank-3 inputs; the shipped wasm kernel we fall back to needs them.
+  it('_FusedMatMul: no bias, linear; and falls back for other activations', async () => {
+    await run('_FusedMatMul', { a: mat([9, 12], 1), b: mat([12, 10], 2) }, { transposeA: false, transposeB: false, activation: 'linear' });
+    await run('_FusedMatMul', { a: mat([1, 9, 12], 3), b: mat([1, 12, 10], 4), bias: mat([10], 5) }, { transposeA: false, transposeB: false, activation: 'sigmoid' });
+  });
+});
