@@ -31,8 +31,9 @@ export type ChooseDataDirResult = z.infer<typeof ChooseDataDirResultSchema>;
  *
  * Files in the desktop app go through native dialogs in the main process, so two requests behave
  * differently there than in browser mode:
- * - `exportRun` shows a save dialog and writes the archive itself; it answers `{ fileName: <saved path>, archive: '' }`,
- *   or `{ fileName: '', archive: '' }` when the user cancelled. An empty `archive` means "nothing left for the renderer to save".
+ * - `exportRun` (and `exportReport`, once the contract has it) shows a save dialog and writes the file itself; it answers
+ *   with `fileName` = the saved path and the base64 field (`archive`, `pdf`, …) set to '', or `fileName: ''` when the user
+ *   cancelled. An empty base64 field means "already saved (or cancelled): nothing left for the renderer to download".
  * - `importRun` with `archive: ''` shows an open dialog and imports the chosen file (rejects with "Import cancelled" if none).
  */
 export interface ShellApi {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { WorkbenchHandlers } from '../../shared/api.js';
 import type { ChooseDataDirResult } from '../../shared/shell.js';
 import type { HandlerOverrides } from './bind.js';
+import { isRequestName } from './contract.js';
 
 export interface FileFilter { name: string; extensions: string[] }
 
@@ -24,7 +25,11 @@ export class ShellFileError extends Error {
   }
 }
 
-export const RUN_ARCHIVE_FILTERS: FileFilter[] = [{ name: 'Workbench run archive', extensions: ['tar.gz', 'tgz'] }];
+export const RUN_ARCHIVE_FILTERS: FileFilter[] = [{ name: 'Workbench run archive', extensions: ['gz', 'tgz'] }];
+export const PDF_FILTERS: FileFilter[] = [{ name: 'PDF document', extensions: ['pdf'] }];
+
+/** Where a file-producing response carries its bytes (base64); the first string one found is saved. */
+const BASE64_FIELDS = ['archive', 'pdf', 'data', 'content'] as const;
 
 /** Writes next to the target and renames, so a failed save never leaves half a file under the chosen name. */
 export async function writeFileAtomic(file: string, data: Uint8Array): Promise<void> {
@@ -58,16 +63,35 @@ export async function importRunFromDialog(handlers: WorkbenchHandlers, dialogs: 
   return runId;
 }
 
-/** The desktop variants of exportRun/importRun (see the convention in shared/shell.ts). */
+type FileResponse = Record<string, unknown>;
+
+/**
+ * Wraps a request whose response is `{ fileName, <base64 field> }`: asks where to save, writes the bytes there, and answers
+ * with the saved path as fileName and the base64 field emptied ('' fileName when cancelled) — see shared/shell.ts.
+ */
+export function saveThroughDialog<Req, Res extends FileResponse>(
+  call: (request: Req) => Promise<Res>,
+  dialogs: FileDialogs,
+  opts: { title: string; filters: FileFilter[]; fallbackName: string },
+): (request: Req) => Promise<Res> {
+  return async (request) => {
+    const res = await call(request);
+    const field = BASE64_FIELDS.find((f) => typeof res[f] === 'string');
+    if (!field) return res; // nothing to save here (e.g. the engine wrote the file itself)
+    const suggested = typeof res.fileName === 'string' && res.fileName ? path.basename(res.fileName) : opts.fallbackName;
+    const file = await dialogs.saveFile({ title: opts.title, defaultName: suggested, filters: opts.filters });
+    if (!file) return { ...res, [field]: '', fileName: '' };
+    await writeFileAtomic(file, Buffer.from(res[field] as string, 'base64'));
+    return { ...res, [field]: '', fileName: file };
+  };
+}
+
+/** The desktop variants of exportRun/importRun and, once the contract has it, exportReport (see shared/shell.ts). */
 export function dialogOverrides(handlers: WorkbenchHandlers, dialogs: FileDialogs): HandlerOverrides {
-  return {
-    exportRun: async (request) => {
-      const { fileName, archive } = await handlers.exportRun(request);
-      const file = await dialogs.saveFile({ title: 'Export run', defaultName: fileName, filters: RUN_ARCHIVE_FILTERS });
-      if (!file) return { fileName: '', archive: '' };
-      await writeFileAtomic(file, Buffer.from(archive, 'base64'));
-      return { fileName: file, archive: '' };
-    },
+  const overrides: HandlerOverrides = {
+    exportRun: saveThroughDialog((r) => handlers.exportRun(r), dialogs, {
+      title: 'Export run', filters: RUN_ARCHIVE_FILTERS, fallbackName: 'run.tar.gz',
+    }),
     importRun: async (request) => {
       if (request.archive !== '') return handlers.importRun(request);
       const runId = await importRunFromDialog(handlers, dialogs);
@@ -75,6 +99,13 @@ export function dialogOverrides(handlers: WorkbenchHandlers, dialogs: FileDialog
       return { runId };
     },
   };
+  if (isRequestName('exportReport')) {
+    const anyHandlers = handlers as unknown as Record<string, (r: unknown) => Promise<FileResponse>>;
+    (overrides as Record<string, unknown>).exportReport = saveThroughDialog((r: unknown) => anyHandlers.exportReport!(r), dialogs, {
+      title: 'Export report', filters: PDF_FILTERS, fallbackName: 'fashion-mnist-report.pdf',
+    });
+  }
+  return overrides;
 }
 
 /** Lets the user pick the Fashion-MNIST folder and stores it in the settings. */

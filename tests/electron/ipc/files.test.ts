@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { chooseDataDir, dialogOverrides, importRunFromDialog, type FileDialogs } from '../../../electron/ipc/files.js';
+import { chooseDataDir, dialogOverrides, importRunFromDialog, saveThroughDialog, type FileDialogs } from '../../../electron/ipc/files.js';
 import { fakeWorkbench } from '../fakes.js';
 
 let dir: string;
@@ -102,5 +102,26 @@ describe('chooseDataDir', () => {
     wb.calls.getSettings.mockResolvedValue(settings);
     expect(await chooseDataDir(wb.handlers, dialogsAnswering(null))).toEqual({ cancelled: true, settings });
     expect(wb.calls.setSettings).not.toHaveBeenCalled();
+  });
+});
+
+describe('saveThroughDialog (exportRun today, exportReport when the contract has it)', () => {
+  it('saves whichever base64 field the response carries, under the suggested base name', async () => {
+    const pdf = Buffer.from('%PDF-1.7 fake');
+    const target = path.join(dir, 'report.pdf');
+    const dialogs = dialogsAnswering(target);
+    const save = saveThroughDialog(async () => ({ fileName: '../../etc/ANN-vs-CNN.pdf', pdf: pdf.toString('base64'), pages: 12 }), dialogs, {
+      title: 'Export report', filters: [], fallbackName: 'report.pdf',
+    });
+    expect(await save({})).toEqual({ fileName: target, pdf: '', pages: 12 });
+    expect(readFileSync(target)).toEqual(pdf);
+    expect(dialogs.asked).toEqual(['save:ANN-vs-CNN.pdf']);
+  });
+
+  it('passes through a response with nothing to save', async () => {
+    const dialogs = dialogsAnswering('/never');
+    const save = saveThroughDialog(async () => ({ path: '/already/saved.pdf' }), dialogs, { title: 't', filters: [], fallbackName: 'x' });
+    expect(await save({})).toEqual({ path: '/already/saved.pdf' });
+    expect(dialogs.asked).toEqual([]);
   });
 });
