@@ -63,7 +63,8 @@ async function main(argv: string[]): Promise<void> {
     throw err;
   }
   if (!isLoopbackHostname(o.host)) {
-    console.error(`[web] Warning: listening on ${o.host}, reachable from other machines; anyone with the URL below can use the workbench.`);
+    console.error(`[web] Warning: listening on ${o.host}, reachable from other machines; anyone with the token can use the workbench. `
+      + 'Browsers must name the server by a loopback address (e.g. through `ssh -L`) or by a name given with --allow-host.');
   }
   console.log(`Workbench: ${server.url}`);
 
