@@ -36,6 +36,13 @@ export class OursBench {
     for (let b = 0; b < batches; b++) this.oneStep();
   }
 
+  /** Training only: samples/s over `batches` steps. */
+  train(batches: number): number {
+    const t0 = performance.now();
+    for (let b = 0; b < batches; b++) this.oneStep();
+    return (batches * this.batch) / ((performance.now() - t0) / 1000);
+  }
+
   run(batches: number, inferCount: number, inferRepeats: number): OursRun {
     let peak = process.memoryUsage.rss();
     const tensorsBefore = tf.memory().numTensors;

@@ -33,10 +33,10 @@ bench.warmUp(2);
 stats.clear();
 const n = Number(values.batches);
 const t0 = performance.now();
-const run = bench.run(n, 1000, 0);
+const samplesPerSecond = bench.train(n);
 const total = performance.now() - t0;
 const kernelMs = [...stats.values()].reduce((a, s) => a + s.ms, 0);
-console.log(`${values.model} on ${values.backend}: ${run.train.toFixed(0)} samples/s; per batch ${(total / n).toFixed(1)} ms, in kernels ${(kernelMs / n).toFixed(1)} ms`);
+console.log(`${values.model} on ${values.backend}: ${samplesPerSecond.toFixed(0)} samples/s; per batch ${(total / n).toFixed(1)} ms, in kernels ${(kernelMs / n).toFixed(1)} ms`);
 for (const [name, s] of [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25)) {
   console.log(`${name.padEnd(24)} ${(s.ms / n).toFixed(2).padStart(8)} ms/batch  ${(s.calls / n).toFixed(1).padStart(6)} calls/batch`);
 }

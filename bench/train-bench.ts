@@ -7,6 +7,10 @@ import { BACKEND_NAMES, type BackendName } from '../shared/run.js';
 import { OursBench, type OursRun } from './measure.js';
 import type { BenchModel } from './models.js';
 import { findTorchPython, TorchBench, type TorchResult } from './torch.js';
+import { loadNative } from '../electron/engine/backend/native/addon.js';
+
+/** A backend, or wasm-plain: the wasm backend without our native kernels. */
+type BenchBackend = BackendName | 'wasm-plain';
 
 const HELP = `npm run bench -- [flags]
   --batches N        timed training batches per repeat (default 20; the cpu backend runs at most 5)
@@ -14,7 +18,8 @@ const HELP = `npm run bench -- [flags]
   --warmup N         untimed batches first (default 3)
   --batch-size N     training batch (default 128); inference always runs batches of 1000
   --models LIST      ann,cnn (default both)
-  --backends LIST    backends to measure (default: every available one)
+  --backends LIST    backends to measure (default: every available one, plus wasm-plain when
+                     the native kernels load: wasm on its own kernels, for comparison, at most 5 batches)
   --threads N        threads for our backend (passed to selectBackend)
   --torch-threads N  torch.set_num_threads (default 2)
   --no-torch         skip PyTorch
@@ -56,15 +61,18 @@ const range = (runs: number[]): Range => {
   return { median: s[Math.floor((s.length - 1) / 2)], min: s[0], max: s[s.length - 1], runs };
 };
 interface Row {
-  backend: BackendName; model: BenchModel; batches: number; addedKernels: string[]; threads?: number;
+  backend: BenchBackend; model: BenchModel; batches: number; addedKernels: string[]; threads?: number;
   train: Range; infer: Range; peakRssMB: number; tensorsLeaked: number;
   torch?: { train: Range; infer: Range; peakRssMB: number }; ratio?: { train: Range; infer: Range };
 }
 
 async function main() {
-  const available = await availableBackends();
-  const backends = (flags.backends ? flags.backends.split(',').map((b) => b.trim()) : available) as BackendName[];
-  for (const b of backends) if (!BACKEND_NAMES.includes(b)) throw new Error(`--backends: unknown backend "${b}" (${BACKEND_NAMES.join(', ')})`);
+  const available: BenchBackend[] = await availableBackends();
+  if (available.includes('wasm') && loadNative().ok) available.splice(available.indexOf('wasm') + 1, 0, 'wasm-plain');
+  const backends = (flags.backends ? flags.backends.split(',').map((b) => b.trim()) : available) as BenchBackend[];
+  for (const b of backends) {
+    if (!BACKEND_NAMES.includes(b as BackendName) && b !== 'wasm-plain') throw new Error(`--backends: unknown backend "${b}" (${BACKEND_NAMES.join(', ')}, wasm-plain)`);
+  }
 
   let torch: TorchBench | null = null;
   let torchNote = 'skipped (--no-torch)';
@@ -83,7 +91,9 @@ async function main() {
   for (const backend of backends) {
     let info;
     try {
-      info = await selectBackend(backend, threads != null ? { threads } : {});
+      info = backend === 'wasm-plain'
+        ? await selectBackend('wasm', { native: false })
+        : await selectBackend(backend, { ...(threads != null ? { threads } : {}), ...(backend === 'wasm' ? { native: true } : {}) });
     } catch (e) {
       skipped.push({ backend, reason: (e as Error).message });
       log(`${backend}: skipped: ${(e as Error).message}`);
@@ -97,13 +107,14 @@ async function main() {
         log(`  ${model}: skipped: ${reason}`);
         continue;
       }
-      const n = backend === 'cpu' ? (model === 'cnn' ? 2 : Math.min(batches, 5)) : batches;
+      const slow = backend === 'cpu' || backend === 'wasm-plain';
+      const n = backend === 'cpu' && model === 'cnn' ? 2 : slow ? Math.min(batches, 5) : batches;
       const ours = new OursBench(model, batch);
-      ours.warmUp(backend === 'cpu' ? 1 : warmup);
+      ours.warmUp(slow ? 1 : warmup);
       const runs: OursRun[] = [];
       const torchRuns: TorchResult[] = [];
       for (let r = 0; r < repeats; r++) {
-        runs.push(ours.run(n, INFER_COUNT, backend === 'cpu' ? 1 : 3));
+        runs.push(ours.run(n, INFER_COUNT, slow ? 1 : 3));
         if (torch) torchRuns.push(await torch.measure({ model, batch, batches: n, warmup: r === 0 ? warmup : 1, inferCount: INFER_COUNT, inferRepeats: 3 }));
         const last = runs[r];
         const t = torchRuns[r];

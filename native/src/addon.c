@@ -140,6 +140,18 @@ static napi_value maxpool_grad(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* sumRows(heap, [x, out, M, N]) */
+static napi_value sum_rows(napi_env env, napi_callback_info info) {
+  call_args a;
+  if (!read_args(env, info, &a, 4)) return fail(env, "sumRows: bad arguments");
+  double M = a.p[2], N = a.p[3];
+  if (M < 0 || N < 1 || N > 1 << 24) return fail(env, "sumRows: bad sizes");
+  float *x = at(&a, 0, M * N), *out = at(&a, 1, N);
+  if (!x || !out) return fail(env, "sumRows: tensor outside the wasm heap");
+  tn_sum_rows((long)M, (int)N, x, out);
+  return NULL;
+}
+
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -174,6 +186,7 @@ NAPI_MODULE_INIT() {
       {"matmul", NULL, matmul, NULL, NULL, NULL, napi_default, NULL},
       {"maxPool", NULL, maxpool, NULL, NULL, NULL, napi_default, NULL},
       {"maxPoolGrad", NULL, maxpool_grad, NULL, NULL, NULL, napi_default, NULL},
+      {"sumRows", NULL, sum_rows, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"threads", NULL, get_threads, NULL, NULL, NULL, napi_default, NULL},
       {"isa", NULL, isa, NULL, NULL, NULL, napi_default, NULL},

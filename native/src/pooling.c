@@ -4,6 +4,10 @@
 #include <string.h>
 #include "tn.h"
 
+/* 16-byte vectors: native on every x86-64 (SSE2) and ARM (NEON); wider ones get scalarised without AVX. */
+typedef float v4f __attribute__((vector_size(16)));
+typedef int v4i __attribute__((vector_size(16)));
+
 typedef struct {
   const tn_pool *g;
   const float *x, *dy;
@@ -80,7 +84,61 @@ static void maxpool_grad_task(void *p, int t, int nt) {
   }
 }
 
+/* Windows that do not overlap (stride >= pool, the usual 2x2/2): each input goes to at most one window,
+   so dx is written once per position (0 or dy) instead of zeroed and scattered into. */
+static void maxpool_grad_tiled_task(void *p, int t, int nt) {
+  pool_job *j = p;
+  const tn_pool *g = j->g;
+  int i0 = (int)((long)g->n * t / nt), i1 = (int)((long)g->n * (t + 1) / nt);
+  const int c = g->c;
+  const size_t img = (size_t)g->h * g->w * c;
+  int covered = g->sh == g->ph && g->sw == g->pw && g->pt == 0 && g->pl == 0 && g->oh * g->ph == g->h && g->ow * g->pw == g->w;
+  if (!covered) memset(j->out + i0 * img, 0, (i1 - i0) * img * sizeof(float));
+  float m[c];
+  int done[c];
+  for (int b = i0; b < i1; b++) {
+    const float *xi = j->x + b * img;
+    float *di = j->out + b * img;
+    for (int oy = 0; oy < g->oh; oy++)
+      for (int ox = 0; ox < g->ow; ox++) {
+        int y0, y1, x0, x1;
+        window(g, oy, ox, &y0, &y1, &x0, &x1);
+        for (int k = 0; k < c; k++) m[k] = -INFINITY;
+        for (int iy = y0; iy < y1; iy++)
+          for (int ix = x0; ix < x1; ix++) {
+            const float *v = xi + ((size_t)iy * g->w + ix) * c;
+            for (int k = 0; k < c; k++) m[k] = v[k] > m[k] ? v[k] : m[k];
+          }
+        const float *d = j->dy + (((size_t)b * g->oh + oy) * g->ow + ox) * c;
+        memset(done, 0, c * sizeof(int));
+        for (int iy = y0; iy < y1; iy++)
+          for (int ix = x0; ix < x1; ix++) {
+            const size_t off = ((size_t)iy * g->w + ix) * c;
+            const float *v = xi + off;
+            float *o = di + off;
+            /* The first position equal to the window max takes dy, later ties 0: masks, so it vectorises. */
+            int k = 0;
+            for (; k + 4 <= c; k += 4) {
+              v4f vv, mm, dd;
+              v4i dn;
+              memcpy(&vv, v + k, 16); memcpy(&mm, m + k, 16); memcpy(&dd, d + k, 16); memcpy(&dn, done + k, 16);
+              v4i hit = (vv == mm) & ~dn;
+              v4i r = (v4i)dd & hit;
+              dn |= hit;
+              memcpy(o + k, &r, 16);
+              memcpy(done + k, &dn, 16);
+            }
+            for (; k < c; k++) {
+              int hit = v[k] == m[k] && !done[k];
+              o[k] = hit ? d[k] : 0.0f;
+              done[k] |= hit ? -1 : 0;
+            }
+          }
+      }
+  }
+}
+
 void tn_maxpool_grad(const tn_pool *g, const float *x, const float *dy, float *dx) {
   pool_job j = {g, x, dy, dx};
-  tn_parallel(maxpool_grad_task, &j);
+  tn_parallel(g->sh >= g->ph && g->sw >= g->pw ? maxpool_grad_tiled_task : maxpool_grad_task, &j);
 }

@@ -45,6 +45,9 @@ void tn_maxpool_grad(const tn_pool *g, const float *x, const float *dy, float *d
 void tn_matmul(int batch, int M, int N, int K, const float *A, long strideA, int transA, const float *B, long strideB,
                int transB, float *C, const float *bias, int act);
 
+/* out[k] = sum over rows of x[r*N + k]. */
+void tn_sum_rows(long M, int N, const float *x, float *out);
+
 /* Scratch memory that lives as long as the thread; grows, never shrinks. */
 float *tn_scratch(int slot, size_t floats);
 #endif

@@ -10,34 +10,43 @@ import { nativeFusedMatMul } from './native/_FusedMatMul.js';
 import type { Fallback } from './native/heap.js';
 import { nativeMaxPool } from './native/MaxPool.js';
 import { nativeMaxPoolGrad } from './native/MaxPoolGrad.js';
+import { nativeSum } from './native/Sum.js';
 import { conv2DBackpropFilterConfig } from './wasm/Conv2DBackpropFilter.js';
+import { makeIdentity } from './wasm/Identity.js';
 import { maxPoolGradConfig } from './wasm/MaxPoolGrad.js';
 
 /**
  * `fill` kernels supply one the backend lacks and step aside if a later tfjs ships its own;
  * `replace` kernels take over from the shipped one (a bug in it, or ours is faster; tested equal).
+ * `make` receives the kernel it replaces (null if none), for the cases ours does not cover.
  */
 export interface AddedKernel {
-  config: tf.KernelConfig;
+  kernelName: string;
+  backendName: string;
   mode: 'fill' | 'replace';
+  make(original: tf.KernelConfig | null): tf.KernelConfig;
 }
+
+const fixed = (config: tf.KernelConfig, mode: AddedKernel['mode']): AddedKernel =>
+  ({ kernelName: config.kernelName, backendName: config.backendName, mode, make: () => config });
 
 /** Pure-wasm kernels: always added to the wasm backend. */
 export const ADDED_KERNELS: readonly AddedKernel[] = [
-  { config: conv2DBackpropFilterConfig, mode: 'fill' },
-  { config: maxPoolGradConfig, mode: 'replace' },
+  fixed(conv2DBackpropFilterConfig, 'fill'),
+  fixed(maxPoolGradConfig, 'replace'),
+  { kernelName: 'Identity', backendName: 'wasm', mode: 'replace', make: makeIdentity },
 ];
 
 /** Native kernels for the wasm backend (used when native/build/tfjs_native.node loads); each falls back to the kernel it replaces. */
 export const NATIVE_KERNELS: ReadonlyArray<(addon: NativeAddon, fallback: Fallback) => tf.KernelConfig> = [
   nativeConv2D, nativeFusedConv2D, nativeConv2DBackpropFilter, nativeConv2DBackpropInput,
-  nativeBatchMatMul, nativeFusedMatMul, nativeMaxPool, nativeMaxPoolGrad,
+  nativeBatchMatMul, nativeFusedMatMul, nativeMaxPool, nativeMaxPoolGrad, nativeSum,
 ];
 
 /** The kernel each name had before we touched it (null: none), so switching native off restores it. */
 const original = new Map<string, tf.KernelConfig | null>();
 const ours = new WeakSet<tf.KernelConfig>();
-const nativeCache = new Map<string, tf.KernelConfig>();
+const made = new Map<string, tf.KernelConfig>();
 
 function key(name: string, backend: string): string {
   return `${backend}/${name}`;
@@ -72,24 +81,31 @@ function restore(name: string, backend: string): void {
  */
 export function registerAddedKernels(backendName: string, addon: NativeAddon | null = null, kernels: readonly AddedKernel[] = ADDED_KERNELS): string[] {
   const wanted = new Map<string, tf.KernelConfig>();
-  for (const { config, mode } of kernels) {
-    if (config.backendName !== backendName) continue;
-    remember(config.kernelName, backendName);
-    if (mode === 'fill' && original.get(key(config.kernelName, backendName)) != null) continue;
-    wanted.set(config.kernelName, config);
+  for (const added of kernels) {
+    if (added.backendName !== backendName) continue;
+    remember(added.kernelName, backendName);
+    const k = key(added.kernelName, backendName);
+    const orig = original.get(k) ?? null;
+    if (added.mode === 'fill' && orig != null) continue;
+    let config = made.get(k);
+    if (config == null) {
+      config = added.make(orig);
+      made.set(k, config);
+    }
+    wanted.set(added.kernelName, config);
   }
   if (backendName === 'wasm') {
     for (const make of NATIVE_KERNELS) {
       const probe = make(null as unknown as NativeAddon, () => []);
       remember(probe.kernelName, backendName);
       if (addon == null) continue;
-      const k = key(probe.kernelName, backendName);
-      let config = nativeCache.get(k);
+      const k = `native:${key(probe.kernelName, backendName)}`;
+      let config = made.get(k);
       if (config == null) {
-        const below = wanted.get(probe.kernelName) ?? original.get(k);
+        const below = wanted.get(probe.kernelName) ?? original.get(key(probe.kernelName, backendName));
         if (below == null) continue;
         config = make(addon, below.kernelFunc as unknown as Fallback);
-        nativeCache.set(k, config);
+        made.set(k, config);
       }
       wanted.set(probe.kernelName, config);
     }

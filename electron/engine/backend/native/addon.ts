@@ -12,6 +12,7 @@ export interface NativeAddon {
   matmul(heap: ArrayBufferLike, args: Float64Array): void;
   maxPool(heap: ArrayBufferLike, args: Float64Array): void;
   maxPoolGrad(heap: ArrayBufferLike, args: Float64Array): void;
+  sumRows(heap: ArrayBufferLike, args: Float64Array): void;
   setThreads(n: number): number;
   threads(): number;
   isa(): string;
