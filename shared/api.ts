@@ -69,6 +69,15 @@ export const requests = {
   /** Archive (tar.gz, base64) of one run folder; the desktop shell saves it through a dialog. */
   exportRun: { request: runIdReq, response: z.object({ fileName: z.string(), archive: z.string() }) },
   importRun: { request: z.object({ archive: z.string() }), response: z.object({ runId: RunIdSchema }) },
+  /** PDF comparison report of stored runs (base64); the desktop shell saves it through a dialog. */
+  exportReport: {
+    request: z.object({
+      runIds: z.array(RunIdSchema).min(1).max(40),
+      title: z.string().min(1).max(200).optional(),
+      pageSize: z.enum(['A4', 'LETTER']).default('A4'),
+    }),
+    response: z.object({ fileName: z.string(), pdf: z.string(), warnings: z.array(z.string()) }),
+  },
 } as const;
 
 export type Requests = typeof requests;

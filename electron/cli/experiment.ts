@@ -6,6 +6,7 @@ import { BACKEND_NAMES, type TrainEvent, type RunSummary, type TrainRequest } fr
 import { createWorkbench, defaultRunsDir } from '../engine/workbench.js';
 import { presetRuns, readExperimentFile, toTrainRequest, PRESET_IDS, type ExperimentRun } from './experimentConfig.js';
 import { comparisonTable, mcnemarLine } from './table.js';
+import { writeFile, mkdir } from 'node:fs/promises';
 
 const int = (name: string, min: number) => (v: string) => {
   const n = Number(v);
@@ -34,6 +35,8 @@ const program = new Command()
   .option('--repeat <n>', 'train each run n times with seeds seed, seed+1, … (mean ± std)', int('--repeat', 1))
   .option('--concurrency <n>', 'runs trained at once (1–2; one per core)', int('--concurrency', 1))
   .option('--out <dir>', `run store folder (default ${defaultRunsDir()})`)
+  .option('--report <file>', 'also write a PDF comparison report of the finished runs (a folder: named from the title and date)')
+  .addOption(new Option('--page-size <size>', 'report paper size').choices(['a4', 'letter']).default('a4'))
   .option('--json', 'print one JSON document on stdout (progress goes to stderr)')
   .showHelpAfterError();
 
@@ -86,8 +89,16 @@ async function main(): Promise<number> {
   const all = await wb.handlers.listRuns({});
   const summaries = ids.map((id) => all.find((s) => s.id === id)).filter((s): s is RunSummary => Boolean(s));
   const details = await Promise.all(ids.map((id) => wb.handlers.getRun({ runId: id })));
-  const reportPath: string | null = null;
-  void name;
+  let reportPath: string | null = null;
+  const finished = summaries.filter((s) => s.status === 'finished').map((s) => s.id);
+  if (o.report && finished.length > 0) {
+    const rep = await wb.handlers.exportReport({ runIds: finished, title: name ?? defaultTitle(summaries), pageSize: o.pageSize === 'letter' ? 'LETTER' : 'A4' });
+    for (const w of rep.warnings) progress.note(`report warning: ${w}`);
+    const asDir = o.report.endsWith('/') || o.report.endsWith(path.sep);
+    reportPath = path.resolve(asDir ? path.join(o.report, rep.fileName) : o.report);
+    await mkdir(path.dirname(reportPath), { recursive: true });
+    await writeFile(reportPath, Buffer.from(rep.pdf, 'base64'));
+  }
   const mc = await mcnemarLine(wb, summaries);
   if (o.json) {
     const doc = {

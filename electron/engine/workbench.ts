@@ -18,6 +18,8 @@ import { computeStats } from './data/stats.js';
 import { PRESETS } from './models/presets.js';
 import { selectBackend, availableBackends } from './backend/select.js';
 import { collectEnvironment } from './environment.js';
+import { gatherReportInput } from './report/gather.js';
+import { generateReport, reportFileName } from './report/generate.js';
 
 export interface WorkbenchOptions {
   runsDir: string;
@@ -169,6 +171,12 @@ export async function createWorkbench(opts: WorkbenchOptions): Promise<Workbench
     },
     async importRun({ archive }) {
       return { runId: await store.importArchive(Buffer.from(archive, 'base64')) };
+    },
+    async exportReport({ runIds, title, pageSize }) {
+      const { input, warnings } = await gatherReportInput({ runsDir: store.root, runIds, title, dataDir: settings.dataDir, env });
+      const generatedAt = new Date();
+      const pdf = await generateReport({ ...input, generatedAt }, { pageSize });
+      return { fileName: reportFileName(input.title, generatedAt), pdf: pdf.toString('base64'), warnings };
     },
   };
 

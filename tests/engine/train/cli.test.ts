@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll } from 'vitest';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,7 +21,7 @@ function cli(args: string[], env: Record<string, string> = {}) {
 describe('experiment CLI', () => {
   it('trains the seed comparison and prints one JSON document on stdout', async () => {
     const out = await mkdtemp(path.join(os.tmpdir(), 'fmw-cli-'));
-    const r = await cli(['--preset', 'seed', '--data-dir', dataDir, '--limit', '300', '--epochs', '1', '--backend', 'wasm', '--out', out, '--json']);
+    const r = await cli(['--preset', 'seed', '--data-dir', dataDir, '--limit', '300', '--epochs', '1', '--backend', 'wasm', '--out', out, '--json', '--report', path.join(out, 'reports') + '/']);
     expect(r.stderr).toMatch(/seed-cnn/);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
@@ -40,6 +40,12 @@ describe('experiment CLI', () => {
       expect(run.test.macroF1).toBeGreaterThan(0);
     }
     expect(doc.mcnemar.statistic).toBeGreaterThanOrEqual(0);
+    // The report lands in the folder, named from the title and date, and is a real PDF with both runs in it.
+    expect(path.basename(doc.report)).toMatch(/^seed-ann-vs-seed-cnn-\d{4}-\d{2}-\d{2}\.pdf$/);
+    const text = execFileSync('pdftotext', [doc.report, '-'], { encoding: 'utf8' });
+    expect(text).toContain('seed-ann');
+    expect(text).toContain('seed-cnn');
+    expect(text).toMatch(/McNemar/);
   });
 
   it('prints a comparison table without --json', async () => {
