@@ -152,6 +152,26 @@ static napi_value sum_rows(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* eltwise(heap, [op, a, b|-1, out, n, cols, alpha]): op 0 add, 1 add a row (b has `cols` floats), 2 mul, 3 relu, 4 step. */
+static napi_value eltwise(napi_env env, napi_callback_info info) {
+  call_args a;
+  if (!read_args(env, info, &a, 7)) return fail(env, "eltwise: bad arguments");
+  int op = (int)a.p[0];
+  double n = a.p[4], cols = a.p[5];
+  if (n < 0 || op < 0 || op > 4 || (op == 1 && (cols < 1 || (long)n % (long)cols))) return fail(env, "eltwise: bad sizes");
+  float *x = at(&a, 1, n), *out = at(&a, 3, n);
+  float *y = op <= 2 ? at(&a, 2, op == 1 ? cols : n) : NULL;
+  if (!x || !out || (op <= 2 && !y)) return fail(env, "eltwise: tensor outside the wasm heap");
+  switch (op) {
+    case 0: tn_add((long)n, x, y, out); break;
+    case 1: tn_add_row((long)(n / cols), (long)cols, x, y, out); break;
+    case 2: tn_mul((long)n, x, y, out); break;
+    case 3: tn_relu((long)n, x, out); break;
+    case 4: tn_step((long)n, x, (float)a.p[6], out); break;
+  }
+  return NULL;
+}
+
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -187,6 +207,7 @@ NAPI_MODULE_INIT() {
       {"maxPool", NULL, maxpool, NULL, NULL, NULL, napi_default, NULL},
       {"maxPoolGrad", NULL, maxpool_grad, NULL, NULL, NULL, napi_default, NULL},
       {"sumRows", NULL, sum_rows, NULL, NULL, NULL, napi_default, NULL},
+      {"eltwise", NULL, eltwise, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"threads", NULL, get_threads, NULL, NULL, NULL, napi_default, NULL},
       {"isa", NULL, isa, NULL, NULL, NULL, napi_default, NULL},

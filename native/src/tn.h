@@ -48,6 +48,13 @@ void tn_matmul(int batch, int M, int N, int K, const float *A, long strideA, int
 /* out[k] = sum over rows of x[r*N + k]. */
 void tn_sum_rows(long M, int N, const float *x, float *out);
 
+/* Element-wise, parallel for large n. add_row adds one `cols`-long row to every row of a. */
+void tn_add(long n, const float *a, const float *b, float *out);
+void tn_add_row(long rows, long cols, const float *a, const float *row, float *out);
+void tn_mul(long n, const float *a, const float *b, float *out);
+void tn_relu(long n, const float *x, float *out);
+void tn_step(long n, const float *x, float alpha, float *out);
+
 /* Scratch memory that lives as long as the thread; grows, never shrinks. */
 float *tn_scratch(int slot, size_t floats);
 #endif

@@ -51,7 +51,7 @@ describe('selectBackend', () => {
     expect(on.threads).toBe(2);
     expect(tf.getKernel('Conv2D', 'wasm')).not.toBe(shippedConv);
     const off = await selectBackend('wasm', { native: false });
-    expect(off.addedKernels).toEqual(['Conv2DBackpropFilter', 'Identity', 'MaxPoolGrad']);
+    expect(off.addedKernels).toEqual(['Cast', 'Conv2DBackpropFilter', 'Identity', 'MaxPoolGrad']);
     expect(off.reason).toContain('native kernels off');
     expect(tf.getKernel('Conv2D', 'wasm')).toBe(shippedConv);
   });

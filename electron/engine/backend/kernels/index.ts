@@ -11,7 +11,12 @@ import type { Fallback } from './native/heap.js';
 import { nativeMaxPool } from './native/MaxPool.js';
 import { nativeMaxPoolGrad } from './native/MaxPoolGrad.js';
 import { nativeSum } from './native/Sum.js';
+import { nativeAdd } from './native/Add.js';
+import { nativeMultiply } from './native/Multiply.js';
+import { nativeRelu } from './native/Relu.js';
+import { nativeStep } from './native/Step.js';
 import { conv2DBackpropFilterConfig } from './wasm/Conv2DBackpropFilter.js';
+import { makeCast } from './wasm/Cast.js';
 import { makeIdentity } from './wasm/Identity.js';
 import { maxPoolGradConfig } from './wasm/MaxPoolGrad.js';
 
@@ -35,12 +40,14 @@ export const ADDED_KERNELS: readonly AddedKernel[] = [
   fixed(conv2DBackpropFilterConfig, 'fill'),
   fixed(maxPoolGradConfig, 'replace'),
   { kernelName: 'Identity', backendName: 'wasm', mode: 'replace', make: makeIdentity },
+  { kernelName: 'Cast', backendName: 'wasm', mode: 'replace', make: makeCast },
 ];
 
 /** Native kernels for the wasm backend (used when native/build/tfjs_native.node loads); each falls back to the kernel it replaces. */
 export const NATIVE_KERNELS: ReadonlyArray<(addon: NativeAddon, fallback: Fallback) => tf.KernelConfig> = [
   nativeConv2D, nativeFusedConv2D, nativeConv2DBackpropFilter, nativeConv2DBackpropInput,
   nativeBatchMatMul, nativeFusedMatMul, nativeMaxPool, nativeMaxPoolGrad, nativeSum,
+  nativeAdd, nativeMultiply, nativeRelu, nativeStep,
 ];
 
 /** The kernel each name had before we touched it (null: none), so switching native off restores it. */

@@ -13,6 +13,7 @@ export interface NativeAddon {
   maxPool(heap: ArrayBufferLike, args: Float64Array): void;
   maxPoolGrad(heap: ArrayBufferLike, args: Float64Array): void;
   sumRows(heap: ArrayBufferLike, args: Float64Array): void;
+  eltwise(heap: ArrayBufferLike, args: Float64Array): void;
   setThreads(n: number): number;
   threads(): number;
   isa(): string;

@@ -1,0 +1,14 @@
+// Backend layer: Multiply of two same-shaped activations (the relu gradient mask times dy) on both cores.
+import * as tf from '@tensorflow/tfjs';
+import type { NativeAddon } from '../../native/addon.js';
+import { bigFloat, OP, runEltwise, sameShape } from './eltwise.js';
+import type { Fallback, KernelArgs } from './heap.js';
+
+export function nativeMultiply(addon: NativeAddon, fallback: Fallback): tf.KernelConfig {
+  const kernelFunc = (args: KernelArgs) => {
+    const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    if (sameShape(a, b) && bigFloat(a, b)) return runEltwise(addon, args.backend, OP.mul, a, b);
+    return fallback(args);
+  };
+  return { kernelName: tf.Multiply, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc };
+}
