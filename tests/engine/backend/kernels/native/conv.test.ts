@@ -10,8 +10,8 @@ beforeAll(useNative);
 /** The grid, plus cases big enough to split over threads, chunk the batch and span several GEMM blocks. */
 function cases(): ConvCase[] {
   const big: ConvCase[] = [
-    { stride: 1, pad: 'valid', k: 3, ci: 32, co: 64, batch: 20, h: 13, w: 13, outH: 11, outW: 11 },
-    { stride: 1, pad: 'valid', k: 3, ci: 1, co: 32, batch: 9, h: 28, w: 28, outH: 26, outW: 26 },
+    { stride: 1, pad: 'valid', k: 3, ci: 32, co: 64, batch: 16, h: 13, w: 13, outH: 11, outW: 11 },
+    { stride: 1, pad: 'valid', k: 3, ci: 1, co: 32, batch: 3, h: 28, w: 28, outH: 26, outW: 26 },
     { stride: 2, pad: 'same', k: 5, ci: 24, co: 40, batch: 5, h: 12, w: 11, outH: 6, outW: 6 },
     { stride: 1, pad: 'same', k: 1, ci: 40, co: 300, batch: 4, h: 7, w: 7, outH: 7, outW: 7 },
   ];

@@ -12,7 +12,7 @@ const t = (shape: number[], seed: number) => ({ shape, values: randomValues(size
 const both = async (kernel: string, inputs: Parameters<typeof runOn>[2], attrs: object = {}) =>
   expectClose(await runOn('wasm', kernel, inputs, attrs), await runOn('cpu', kernel, inputs, attrs), 0, kernel);
 
-const big = [128, 26, 26, 32];
+const big = [16, 26, 26, 32];
 const odd = [3, 101, 7, 33];
 const small = [4, 5, 3];
 
@@ -57,11 +57,15 @@ describe.skipIf(nativeMissing != null)(`native element-wise kernels equal cpu${n
     for (let i = 0; i < values.length; i += 997) values[i] = NaN;
     const got = await runOn('wasm', 'Relu', { x: { shape: big, values } }, {});
     const want = await runOn('cpu', 'Relu', { x: { shape: big, values } }, {});
-    expect(Number.isNaN(got.values[997])).toBe(true);
-    expect(Array.from(got.values).map(String)).toEqual(Array.from(want.values).map(String));
     const step = await runOn('wasm', 'Step', { x: { shape: big, values } }, { alpha: 0 });
     const stepCpu = await runOn('cpu', 'Step', { x: { shape: big, values } }, { alpha: 0 });
-    expect(Array.from(step.values).map(String)).toEqual(Array.from(stepCpu.values).map(String));
+    expect(Number.isNaN(got.values[997]) && Number.isNaN(step.values[997])).toBe(true);
+    const same = (p: ArrayLike<number>, q: ArrayLike<number>) => {
+      for (let i = 0; i < q.length; i++) if (!Object.is(p[i], q[i]) && !(p[i] === 0 && q[i] === 0)) return i;
+      return -1;
+    };
+    expect(same(got.values, want.values)).toBe(-1);
+    expect(same(step.values, stepCpu.values)).toBe(-1);
   });
 
   it('a whole relu gradient (step · dy) over a seed-CNN activation equals cpu', async () => {
