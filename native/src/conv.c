@@ -26,6 +26,16 @@ static void im2col(const tn_conv *g, const float *x, int i0, int i1, float *col)
         float *row = col + ((size_t)((img - i0) * g->oh + oy) * g->ow + ox) * K;
         for (int ky = 0; ky < g->kh; ky++) {
           int iy = oy * g->sh - g->pt + ky;
+          if (g->c == 1) {
+            /* One channel (the first layer): element copies, not a memcpy call per float. */
+            int rowIn = iy >= 0 && iy < g->h;
+            const float *xr = rowIn ? xi + (size_t)iy * g->w : xi;
+            for (int kx = 0; kx < g->kw; kx++) {
+              int ix = ox * g->sw - g->pl + kx;
+              *row++ = (!rowIn || ix < 0 || ix >= g->w) ? 0.0f : xr[ix];
+            }
+            continue;
+          }
           for (int kx = 0; kx < g->kw; kx++, row += g->c) {
             int ix = ox * g->sw - g->pl + kx;
             if (iy < 0 || iy >= g->h || ix < 0 || ix >= g->w) memset(row, 0, cb);
