@@ -37,6 +37,18 @@ export interface TrainContext {
 
 const EVAL_BATCH = 1000;
 
+/** A worker trains run after run on the same data: parse and verify it once. */
+let cachedData: { key: string; ds: Promise<FashionMnist> } | null = null;
+function loadCached(data: TrainJob['data']): Promise<FashionMnist> {
+  const key = JSON.stringify(data);
+  if (cachedData?.key !== key) {
+    const ds = loadFromDir(data.dir, data.kind, { strict: data.strict });
+    cachedData = { key, ds };
+    ds.catch(() => { if (cachedData?.key === key) cachedData = null; });
+  }
+  return cachedData.ds;
+}
+
 /** Runs a whole training job; never throws: every outcome ends in one trainEnd event. */
 export async function runTraining(job: TrainJob, ctx: TrainContext): Promise<'finished' | 'failed' | 'cancelled'> {
   const started = performance.now();
@@ -61,7 +73,7 @@ async function trainAndEvaluate(job: TrainJob, ctx: TrainContext): Promise<Outco
   const hyper = { ...req.hyper, seed: config.seed };
   const backend: BackendInfo = await selectBackend(req.backend);
   const environment: Environment = collectEnvironment();
-  const ds: FashionMnist = await loadFromDir(job.data.dir, job.data.kind, { strict: job.data.strict });
+  const ds = await loadCached(job.data);
   const split = makeSplit(req.data, ds.trainCount, ds.testCount);
   const inputShape = req.model.inputShape as number[];
   const store = new RunStore(job.storeRoot);

@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { TrainRequest, TrainEvent, RunConfig } from '../../../shared/run.js';
 import { RunStore } from '../runs/store.js';
 import type { TrainJob } from './loop.js';
-import type { WorkerInput, WorkerMessage } from './worker.js';
+import type { WorkerRequest, WorkerMessage } from './worker.js';
 import { TrainingError } from './errors.js';
 
 export type DataLocation = TrainJob['data'];
@@ -17,7 +17,16 @@ export interface RunManagerOptions {
 }
 
 interface Queued { runId: string; config: RunConfig }
-interface Active { worker: Worker; flag: Int32Array; done: Promise<void> }
+interface Active { slot: Slot; flag: Int32Array; done: Promise<void> }
+/** A long-lived training worker; `onDone`/`onCrash` belong to the run it is training. */
+interface Slot {
+  worker: Worker;
+  busy: boolean;
+  runId: string | null;
+  ended: boolean;
+  finish: (() => void) | null;
+  crash: string | null;
+}
 
 /** In development the worker is TypeScript run through tsx; in a build it sits beside the bundle. */
 function workerEntry(): { url: URL; tsEntry?: string } {
@@ -29,6 +38,7 @@ function workerEntry(): { url: URL; tsEntry?: string } {
 export class RunManager {
   private readonly queue: Queued[] = [];
   private readonly active = new Map<string, Active>();
+  private readonly slots: Slot[] = [];
   private readonly listeners = new Set<(e: TrainEvent) => void>();
   private maxConcurrent: number;
   private data: DataLocation | null = null;
@@ -102,6 +112,7 @@ export class RunManager {
     }
     for (const a of this.active.values()) Atomics.store(a.flag, 0, 1);
     await Promise.all([...this.active.values()].map((a) => a.done));
+    await Promise.all(this.slots.splice(0).map((s) => s.worker.terminate()));
   }
 
   private async record(event: TrainEvent): Promise<void> {
@@ -133,34 +144,56 @@ export class RunManager {
       runId, config, storeRoot: this.opts.store.root, data: this.data!,
       batchEventIntervalMs: this.opts.batchEventIntervalMs,
     };
-    const entry = workerEntry();
-    const workerData: WorkerInput & { tsEntry?: string } = { job, cancelFlag, tsEntry: entry.tsEntry };
-    const worker = new Worker(entry.url, { workerData });
-    let ended = false;
-    let crash: string | null = null;
+    const slot = this.slots.find((s) => !s.busy) ?? this.spawn();
+    slot.busy = true;
+    slot.runId = runId;
+    slot.ended = false;
+    slot.crash = null;
+    slot.worker.ref();
     const done = new Promise<void>((resolve) => {
-      worker.on('message', (m: WorkerMessage) => {
-        if (m.kind === 'event') {
-          if (m.event.type === 'trainEnd') ended = true;
-          this.forward(m.event);
-        }
-      });
-      worker.on('error', (err) => {
-        crash = err instanceof Error ? err.message : String(err);
-      });
-      worker.on('exit', (code) => {
-        const finish = async () => {
-          if (!ended) {
-            const reason = `the training worker stopped unexpectedly (${crash ?? `exit code ${code}`})`;
-            await this.record({ type: 'trainEnd', runId, t: Date.now(), status: 'failed', reason, trainSeconds: 0 }).catch((e) => console.error(e));
-          }
-          this.active.delete(runId);
-          resolve();
-          this.pump();
-        };
-        void finish();
-      });
+      slot.finish = () => {
+        slot.busy = false;
+        slot.runId = null;
+        slot.finish = null;
+        slot.worker.unref();
+        this.active.delete(runId);
+        resolve();
+        this.pump();
+      };
     });
-    this.active.set(runId, { worker, flag, done });
+    this.active.set(runId, { slot, flag, done });
+    slot.worker.postMessage({ kind: 'train', job, cancelFlag } satisfies WorkerRequest);
+  }
+
+  /** Starts a worker; if it dies mid-run, the run is logged as failed and the worker replaced on demand. */
+  private spawn(): Slot {
+    const entry = workerEntry();
+    const worker = new Worker(entry.url, { workerData: { tsEntry: entry.tsEntry } });
+    const slot: Slot = { worker, busy: false, runId: null, ended: false, finish: null, crash: null };
+    worker.on('message', (m: WorkerMessage) => {
+      if (m.kind === 'event') {
+        if (m.event.type === 'trainEnd') slot.ended = true;
+        this.forward(m.event);
+      } else if (m.kind === 'done') {
+        slot.finish?.();
+      }
+    });
+    worker.on('error', (err) => {
+      slot.crash = err instanceof Error ? err.message : String(err);
+    });
+    worker.on('exit', (code) => {
+      const i = this.slots.indexOf(slot);
+      if (i >= 0) this.slots.splice(i, 1);
+      const runId = slot.runId;
+      if (!runId || !slot.finish) return;
+      const finish = slot.finish;
+      const record = slot.ended ? Promise.resolve() : this.record({
+        type: 'trainEnd', runId, t: Date.now(), status: 'failed',
+        reason: `the training worker stopped unexpectedly (${slot.crash ?? `exit code ${code}`})`, trainSeconds: 0,
+      }).catch((e) => console.error(e));
+      void record.then(finish);
+    });
+    this.slots.push(slot);
+    return slot;
   }
 }

@@ -1,24 +1,24 @@
-// Worker-thread entry of one training run: runs the loop, logs every event, forwards it to the parent.
-import { parentPort, workerData } from 'node:worker_threads';
+// Worker-thread entry: trains the runs the manager hands it, one at a time, logging every event and forwarding it.
+// A worker lives as long as the manager, so the data set and the backend are loaded once per worker, not per run.
+import { parentPort } from 'node:worker_threads';
 import type { TrainEvent } from '../../../shared/run.js';
 import { RunStore } from '../runs/store.js';
 import { runTraining, type TrainJob } from './loop.js';
 
-export interface WorkerInput {
+export type WorkerRequest = {
+  kind: 'train';
   job: TrainJob;
   /** Int32 flag set to 1 by the parent to cancel: checked before every batch. */
   cancelFlag: SharedArrayBuffer;
-}
+};
 
 export type WorkerMessage =
   | { kind: 'event'; event: TrainEvent; index: number }
-  | { kind: 'done'; status: 'finished' | 'failed' | 'cancelled' };
+  | { kind: 'done'; runId: string; status: 'finished' | 'failed' | 'cancelled' };
 
-if (parentPort) {
-  const { job, cancelFlag } = workerData as WorkerInput;
+async function train(port: NonNullable<typeof parentPort>, { job, cancelFlag }: WorkerRequest): Promise<void> {
   const flag = new Int32Array(cancelFlag);
   const store = new RunStore(job.storeRoot);
-  const port = parentPort;
   // Appends are chained so the log keeps the order the loop emitted.
   let chain: Promise<unknown> = Promise.resolve();
   const emit = (event: TrainEvent): Promise<void> => {
@@ -29,14 +29,20 @@ if (parentPort) {
     chain = next.catch(() => undefined);
     return next;
   };
-  runTraining(job, { emit, cancelled: () => Atomics.load(flag, 0) === 1 })
-    .then(async (status) => {
-      await chain;
-      port.postMessage({ kind: 'done', status } satisfies WorkerMessage);
-    })
-    .catch((err) => {
-      // runTraining reports its own failures; reaching here means the log itself failed.
-      port.postMessage({ kind: 'done', status: 'failed' } satisfies WorkerMessage);
-      throw err;
+  const status = await runTraining(job, { emit, cancelled: () => Atomics.load(flag, 0) === 1 });
+  await chain;
+  port.postMessage({ kind: 'done', runId: job.runId, status } satisfies WorkerMessage);
+}
+
+if (parentPort) {
+  const port = parentPort;
+  // Runs arrive one at a time; the manager never sends a second before 'done'.
+  port.on('message', (m: WorkerRequest) => {
+    if (m.kind !== 'train') return;
+    train(port, m).catch((err) => {
+      // runTraining reports its own failures; reaching here means the run's log itself failed.
+      console.error(`training worker: ${err instanceof Error ? err.stack : String(err)}`);
+      port.postMessage({ kind: 'done', runId: m.job.runId, status: 'failed' } satisfies WorkerMessage);
     });
+  });
 }

@@ -7,7 +7,7 @@ import { fixtureDir } from './helpers.js';
 
 let dataDir: string;
 beforeAll(async () => {
-  dataDir = await fixtureDir(1000, 200);
+  dataDir = await fixtureDir(12000, 1000);
 });
 
 function cli(args: string[], env: Record<string, string> = {}) {
