@@ -16,9 +16,12 @@ import { nativeMultiply } from './native/Multiply.js';
 import { nativeRelu } from './native/Relu.js';
 import { nativeStep } from './native/Step.js';
 import { conv2DBackpropFilterConfig } from './wasm/Conv2DBackpropFilter.js';
+import { makeBatchMatMul } from './wasm/BatchMatMul.js';
 import { makeCast } from './wasm/Cast.js';
+import { makeConv2DBackpropInput } from './wasm/Conv2DBackpropInput.js';
 import { makeIdentity } from './wasm/Identity.js';
 import { maxPoolGradConfig } from './wasm/MaxPoolGrad.js';
+import { makeSum } from './wasm/Sum.js';
 
 /**
  * `fill` kernels supply one the backend lacks and step aside if a later tfjs ships its own;
@@ -41,6 +44,9 @@ export const ADDED_KERNELS: readonly AddedKernel[] = [
   fixed(maxPoolGradConfig, 'replace'),
   { kernelName: 'Identity', backendName: 'wasm', mode: 'replace', make: makeIdentity },
   { kernelName: 'Cast', backendName: 'wasm', mode: 'replace', make: makeCast },
+  { kernelName: 'Conv2DBackpropInput', backendName: 'wasm', mode: 'replace', make: makeConv2DBackpropInput },
+  { kernelName: 'BatchMatMul', backendName: 'wasm', mode: 'replace', make: makeBatchMatMul },
+  { kernelName: 'Sum', backendName: 'wasm', mode: 'replace', make: makeSum },
 ];
 
 /** Native kernels for the wasm backend (used when native/build/tfjs_native.node loads); each falls back to the kernel it replaces. */
