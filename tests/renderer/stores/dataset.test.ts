@@ -1,0 +1,49 @@
+// @vitest-environment jsdom
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createPinia, setActivePinia } from 'pinia';
+import { IMAGES_PER_REQUEST, useDatasetStore } from '../../../renderer/src/stores/dataset.js';
+import { installFakeApi } from '../fakeApi.js';
+
+/** Image i is filled with the byte i % 256, so the test can tell which image landed where. */
+function pixelsFor(indices: number[]): string {
+  const out = new Uint8Array(indices.length * 784);
+  indices.forEach((idx, k) => out.fill(idx % 256, k * 784, (k + 1) * 784));
+  return Buffer.from(out).toString('base64');
+}
+
+describe('dataset store images', () => {
+  beforeEach(() => setActivePinia(createPinia()));
+
+  it('requests at most 2000 images at a time and files each under its index', async () => {
+    const fake = installFakeApi({ getImages: ({ indices }: { indices: number[] }) => ({ pixels: pixelsFor(indices) }) });
+    const s = useDatasetStore();
+    const wanted = Array.from({ length: 2500 }, (_, i) => i);
+    await s.ensureImages('test', wanted);
+    expect(fake.calls.getImages).toHaveBeenCalledTimes(2);
+    expect(fake.calls.getImages.mock.calls[0][0].indices).toHaveLength(IMAGES_PER_REQUEST);
+    expect(s.image('test', 300)![0]).toBe(300 % 256);
+    expect(s.image('train', 300)).toBeUndefined();
+  });
+
+  it('asks only for images not cached or already on their way', async () => {
+    const fake = installFakeApi({ getImages: ({ indices }: { indices: number[] }) => ({ pixels: pixelsFor(indices) }) });
+    const s = useDatasetStore();
+    await Promise.all([s.ensureImages('train', [1, 2, 3]), s.ensureImages('train', [2, 3, 4])]);
+    await s.ensureImages('train', [1, 4]);
+    const asked = fake.calls.getImages.mock.calls.map((c) => c[0].indices);
+    expect(asked).toEqual([[1, 2, 3], [4]]);
+  });
+
+  it('reports a byte count that does not match the images asked for', async () => {
+    installFakeApi({ getImages: () => ({ pixels: Buffer.alloc(10).toString('base64') }) });
+    await expect(useDatasetStore().ensureImages('test', [0])).rejects.toThrow(/10 bytes for 1 images; expected 784/);
+  });
+
+  it('loads status and statistics, and keeps the error when the data is missing', async () => {
+    installFakeApi({ getDataStatus: () => ({ found: false, source: null, error: 'no Fashion-MNIST in /x', searched: ['/x'] }) });
+    const s = useDatasetStore();
+    await s.refresh();
+    expect(s.status?.error).toBe('no Fashion-MNIST in /x');
+    expect(s.stats).toBeNull();
+  });
+});
