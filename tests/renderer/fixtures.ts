@@ -38,3 +38,10 @@ export function predictions(indices: number[], labels: number[], predicted: numb
     }),
   };
 }
+
+/** Bytes → base64 without Node's Buffer (the renderer tests typecheck against DOM types only). */
+export function toBase64(bytes: Uint8Array): string {
+  let bin = '';
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin);
+}

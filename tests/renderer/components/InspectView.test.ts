@@ -5,7 +5,7 @@ import { createPinia, setActivePinia } from 'pinia';
 import InspectView from '../../../renderer/src/views/InspectView.vue';
 import { formatHash } from '../../../renderer/src/router.js';
 import { installFakeApi } from '../fakeApi.js';
-import { predictions, summary } from '../fixtures.js';
+import { predictions, summary, toBase64 } from '../fixtures.js';
 
 const labels = [6, 6, 6, 2, 6, 0];
 const A = predictions([10, 11, 12, 13, 14, 15], labels, [4, 4, 0, 6, 4, 0], { 10: 0.55, 11: 0.95, 14: 0.75 });
@@ -16,7 +16,7 @@ async function mountAt(query: Record<string, string | number>) {
   window.dispatchEvent(new HashChangeEvent('hashchange'));
   const fake = installFakeApi({
     getPredictions: ({ runId }: { runId: string }) => (runId === 'a' ? A : B),
-    getImages: ({ indices }: { indices: number[] }) => ({ pixels: Buffer.alloc(indices.length * 784, 200).toString('base64') }),
+    getImages: ({ indices }: { indices: number[] }) => ({ pixels: toBase64(new Uint8Array(indices.length * 784).fill(200)) }),
     listRuns: () => [summary('a'), summary('b')],
   });
   const w = mount(InspectView, { attachTo: document.body, global: { stubs: { PixelImage: true } } });

@@ -3,12 +3,13 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { createPinia, setActivePinia } from 'pinia';
 import { IMAGES_PER_REQUEST, useDatasetStore } from '../../../renderer/src/stores/dataset.js';
 import { installFakeApi } from '../fakeApi.js';
+import { toBase64 } from '../fixtures.js';
 
 /** Image i is filled with the byte i % 256, so the test can tell which image landed where. */
 function pixelsFor(indices: number[]): string {
   const out = new Uint8Array(indices.length * 784);
   indices.forEach((idx, k) => out.fill(idx % 256, k * 784, (k + 1) * 784));
-  return Buffer.from(out).toString('base64');
+  return toBase64(out);
 }
 
 describe('dataset store images', () => {
@@ -35,7 +36,7 @@ describe('dataset store images', () => {
   });
 
   it('reports a byte count that does not match the images asked for', async () => {
-    installFakeApi({ getImages: () => ({ pixels: Buffer.alloc(10).toString('base64') }) });
+    installFakeApi({ getImages: () => ({ pixels: toBase64(new Uint8Array(10)) }) });
     await expect(useDatasetStore().ensureImages('test', [0])).rejects.toThrow(/10 bytes for 1 images; expected 784/);
   });
 
