@@ -196,10 +196,12 @@ async function loadSettings(file: string, dataDir: string | null): Promise<Setti
   let stored: unknown = {};
   try {
     stored = JSON.parse(await readFile(file, 'utf8'));
-  } catch {
-    stored = {};
+  } catch (err) {
+    // A first start has no settings file; anything else is worth telling the user about.
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') console.warn(`settings ${file} unreadable, using defaults: ${(err as Error).message}`);
   }
   const parsed = SettingsSchema.safeParse(stored);
+  if (!parsed.success && Object.keys(stored as object).length > 0) console.warn(`settings ${file} invalid, using defaults: ${parsed.error.issues[0]?.message}`);
   const base = parsed.success ? parsed.data : SettingsSchema.parse({ dataDir: null });
   return dataDir ? { ...base, dataDir } : base;
 }
