@@ -1,7 +1,7 @@
 // Accuracy comparison bars with error bars (shared, pure): mean ± std over repeats, with reference lines.
 import type { CustomSeriesOption, EChartsOption } from 'echarts';
 import { axisStyle, baseOption, LIGHT_THEME, runColor, type ChartCommon } from './theme.js';
-import type { ReferenceLine } from './trainingCurves.js';
+import { referenceLabelData, type ReferenceLine } from './trainingCurves.js';
 
 export interface AccuracyBar {
   name: string;
@@ -54,7 +54,7 @@ export function accuracyComparisonOption(input: AccuracyComparisonInput): EChart
   return {
     ...baseOption(input, theme),
     tooltip: { trigger: 'item' },
-    grid: { left: 56, right: 110, top: input.title ? 36 : 16, bottom: 48 },
+    grid: { left: 56, right: 16, top: input.title ? 36 : 16, bottom: 48 },
     xAxis: { type: 'category', data: input.bars.map((b) => b.name), ...axisStyle(theme), axisLabel: { color: theme.textMuted, interval: 0 }, splitLine: { show: false } },
     yAxis: { type: 'value', name: input.metricName ?? 'test accuracy', min: yMin, max: 1, ...axisStyle(theme) },
     series: [
@@ -79,8 +79,8 @@ export function accuracyComparisonOption(input: AccuracyComparisonInput): EChart
                 symbol: 'none',
                 silent: true,
                 lineStyle: { color: theme.textMuted, type: 'dashed', width: 1 },
-                label: { position: 'end', formatter: '{b}', color: theme.textMuted, fontSize: 11 },
-                data: refs.map((r) => ({ yAxis: r.value, name: `${r.label}\n${(r.value * 100).toFixed(2)}%` })),
+                label: { formatter: '{b}', color: theme.textMuted, fontSize: 11 },
+                data: referenceLabelData(refs, (r) => `${r.label} ${(r.value * 100).toFixed(2)}%`, 'insideEnd'),
               },
             }
           : {}),

@@ -18,6 +18,18 @@ export interface ConfusionDiffInput extends ChartCommon {
   b: readonly (readonly number[])[];
   classNames?: readonly string[];
   compact?: boolean;
+  /**
+   * 'count' subtracts counts; 'row' subtracts each cell's share of its row in percentage points, the only fair
+   * difference when A and B were tested on different numbers of images.
+   */
+  normalize?: 'count' | 'row';
+}
+
+function rowShares(m: readonly (readonly number[])[]): number[][] {
+  return m.map((row) => {
+    const sum = row.reduce((s, v) => s + v, 0);
+    return row.map((v) => (sum > 0 ? (100 * v) / sum : 0));
+  });
 }
 
 /** The (actual, predicted) cell behind a click on either heatmap; null for clicks elsewhere. */
@@ -118,19 +130,24 @@ export function confusionDiffOption(input: ConfusionDiffInput): EChartsOption {
   if (checkSquare(input.b, 'confusion matrix B') !== n) throw new RangeError(`confusion matrices differ in size: A is ${n}×${n}, B is ${input.b.length}×${input.b.length}`);
   const names = input.classNames ?? CLASS_NAMES.slice(0, n);
   const compact = input.compact ?? false;
+  const rows = input.normalize === 'row';
+  const A = rows ? rowShares(input.a) : input.a;
+  const B = rows ? rowShares(input.b) : input.b;
+  const fmt = (d: number) => (rows ? d.toFixed(1) : String(d));
+  const unit = rows ? ' pp' : '';
   let maxAbs = 0;
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) maxAbs = Math.max(maxAbs, Math.abs(input.b[i][j] - input.a[i][j]));
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) maxAbs = Math.max(maxAbs, Math.abs(B[i][j] - A[i][j]));
   const data: NonNullable<HeatmapSeriesOption['data']> = [];
   for (let actual = 0; actual < n; actual++) {
     for (let predicted = 0; predicted < n; predicted++) {
-      const d = input.b[actual][predicted] - input.a[actual][predicted];
+      const d = B[actual][predicted] - A[actual][predicted];
       const gain = actual === predicted ? d : -d;
       const t = maxAbs === 0 ? 0.5 : 0.5 + (0.5 * gain) / maxAbs;
       const bg = t < 0.5 ? interpolateColor([theme.diverging[0], theme.diverging[1]], t * 2) : interpolateColor([theme.diverging[1], theme.diverging[2]], (t - 0.5) * 2);
       data.push({
         value: [predicted, actual, gain, d],
         itemStyle: { color: bg },
-        label: { formatter: d === 0 ? '·' : d > 0 ? `+${d}` : `${d}`, color: d === 0 ? theme.textMuted : labelColorOn(bg) },
+        label: { formatter: Math.abs(d) < (rows ? 0.05 : 0.5) ? '·' : d > 0 ? `+${fmt(d)}` : fmt(d), color: d === 0 ? theme.textMuted : labelColorOn(bg) },
       });
     }
   }
@@ -142,7 +159,8 @@ export function confusionDiffOption(input: ConfusionDiffInput): EChartsOption {
         const a = input.a[v[1]][v[0]];
         const b = input.b[v[1]][v[0]];
         const verdict = v[2] > 0 ? 'B better' : v[2] < 0 ? 'B worse' : 'no change';
-        return `actual <b>${names[v[1]]}</b> → predicted <b>${names[v[0]]}</b><br/>A ${a} · B ${b} · B−A ${v[3] > 0 ? '+' : ''}${v[3]} (${verdict})`;
+        const shares = rows ? ` (${A[v[1]][v[0]].toFixed(1)}% → ${B[v[1]][v[0]].toFixed(1)}% of the row)` : '';
+        return `actual <b>${names[v[1]]}</b> → predicted <b>${names[v[0]]}</b><br/>A ${a} · B ${b}${shares} · B−A ${v[3] > 0 ? '+' : ''}${fmt(v[3])}${unit} (${verdict})`;
       },
     },
     grid: { left: compact ? 62 : 88, right: 8, top: input.title ? 30 : 8, bottom: compact ? 52 : 76 },

@@ -118,8 +118,8 @@ export function trainingCurvesOption(input: TrainingCurvesInput): EChartsOption 
         symbol: 'none',
         silent: true,
         lineStyle: { color: theme.textMuted, type: 'dotted', width: 1 },
-        label: { color: theme.textMuted, formatter: '{b}', position: 'insideStartTop', fontSize: 11 },
-        data: refs.map((r) => ({ yAxis: r.value, name: `${r.label} ${fmtMetric(r.value, isAcc)}` })),
+        label: { color: theme.textMuted, formatter: '{b}', fontSize: 11 },
+        data: referenceLabelData(refs, (r) => `${r.label} ${fmtMetric(r.value, isAcc)}`, 'insideStart'),
       },
     });
   }
@@ -132,8 +132,9 @@ export function trainingCurvesOption(input: TrainingCurvesInput): EChartsOption 
   return {
     ...baseOption(input, theme),
     color: [...theme.palette],
-    grid: { left: 52, right: 20, top: input.title ? 56 : 34, bottom: 40, containLabel: false },
-    legend: { data: legend, top: input.title ? 26 : 4, textStyle: { color: theme.textMuted }, itemWidth: 18, itemHeight: 8, type: 'scroll' },
+    // Legend below the plot: run names can be long, and the top belongs to the title and the y-axis name.
+    grid: { left: 52, right: 20, top: input.title ? 44 : 24, bottom: 62, containLabel: false },
+    legend: { data: legend, bottom: 0, textStyle: { color: theme.textMuted }, itemWidth: 18, itemHeight: 8, type: 'scroll' },
     tooltip: { trigger: 'axis', axisPointer: { type: 'line' }, valueFormatter: (v) => (typeof v === 'number' ? fmtMetric(v, isAcc) : String(v)) },
     xAxis: {
       type: 'value',
@@ -155,6 +156,19 @@ export function trainingCurvesOption(input: TrainingCurvesInput): EChartsOption 
     },
     series,
   };
+}
+
+/**
+ * Mark-line data for reference lines whose labels must not overprint each other: sorted by value, the higher
+ * of two neighbours puts its label above its line and the lower one below.
+ */
+export function referenceLabelData(refs: readonly ReferenceLine[], text: (r: ReferenceLine) => string, side: 'insideStart' | 'insideEnd') {
+  const order = refs.map((r, i) => ({ r, i })).sort((a, b) => b.r.value - a.r.value);
+  return order.map(({ r }, k) => ({
+    yAxis: r.value,
+    name: text(r),
+    label: { position: `${side}${k % 2 === 0 ? 'Top' : 'Bottom'}` as const },
+  }));
 }
 
 function fmtMetric(v: number, isAcc: boolean): string {

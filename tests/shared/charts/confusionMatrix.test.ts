@@ -71,6 +71,15 @@ describe('confusionDiffOption', () => {
     if (maxGain === maxAbs) expect(data.find((c) => c.value[2] === maxGain)!.itemStyle.color).toBe(LIGHT_THEME.diverging[2]);
   });
 
+  it('compares row shares in percentage points when asked (test sets of different size)', () => {
+    const small = A.map((row) => row.map((v) => v / 10));
+    const data = cells(confusionDiffOption({ a: small, b: A, normalize: 'row' }));
+    // Same proportions, ten times the images: no difference anywhere.
+    expect(data.every((c) => c.label.formatter === '·')).toBe(true);
+    const shirt = cells(confusionDiffOption({ a: A, b: B, normalize: 'row' })).find((c) => c.value[0] === 6 && c.value[1] === 6)!;
+    expect(shirt.label.formatter).toBe(`+${(((B[6][6] - A[6][6]) / 1000) * 100).toFixed(1)}`);
+  });
+
   it('rejects matrices of different size', () => {
     expect(() => confusionDiffOption({ a: A, b: [[1]] })).toThrow(/differ in size/);
   });

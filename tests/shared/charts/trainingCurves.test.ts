@@ -48,7 +48,14 @@ describe('trainingCurvesOption', () => {
     const o = trainingCurvesOption({ metric: 'accuracy', runs: [{ name: 'r', epochs: SEED_ANN_EPOCHS }], referenceLines: [{ value: SEED_ANN_ACCURACY, label: 'seed ANN' }] });
     const ref = series(o).find((x) => x.name === 'reference')!;
     const data = (ref.markLine as { data: Array<{ yAxis: number; name: string }> }).data;
-    expect(data).toEqual([{ yAxis: 0.8837, name: 'seed ANN 88.37%' }]);
+    expect(data).toEqual([{ yAxis: 0.8837, name: 'seed ANN 88.37%', label: { position: 'insideStartTop' } }]);
+  });
+
+  it('puts the labels of neighbouring reference lines on opposite sides so they do not overprint', () => {
+    const o = trainingCurvesOption({ metric: 'accuracy', runs: [], referenceLines: [{ value: 0.8837, label: 'seed ANN' }, { value: 0.9061, label: 'seed CNN' }] });
+    const ref = series(o).find((x) => x.name === 'reference')!;
+    const data = (ref.markLine as { data: Array<{ yAxis: number; label: { position: string } }> }).data;
+    expect(data.map((d) => [d.yAxis, d.label.position])).toEqual([[0.9061, 'insideStartTop'], [0.8837, 'insideStartBottom']]);
   });
 
   it('honours an explicit run colour and the theme', () => {
