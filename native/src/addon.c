@@ -198,7 +198,14 @@ static napi_value isa(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* Bumped whenever a binding changes, so the engine can refuse a stale build instead of crashing. */
+#define TN_API_VERSION 2
+
 NAPI_MODULE_INIT() {
+  napi_value version;
+  if (napi_create_int32(env, TN_API_VERSION, &version) != napi_ok ||
+      napi_set_named_property(env, exports, "apiVersion", version) != napi_ok)
+    return NULL;
   napi_property_descriptor props[] = {
       {"conv2d", NULL, conv2d, NULL, NULL, NULL, napi_default, NULL},
       {"conv2dFilterGrad", NULL, conv2d_filter_grad, NULL, NULL, NULL, napi_default, NULL},

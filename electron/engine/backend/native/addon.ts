@@ -5,7 +5,11 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 /** The addon's functions: each takes the wasm heap and a Float64Array of byte offsets and sizes (see native/src/addon.c). */
+/** Must equal TN_API_VERSION in native/src/addon.c. */
+export const NATIVE_API_VERSION = 2;
+
 export interface NativeAddon {
+  apiVersion: number;
   conv2d(heap: ArrayBufferLike, args: Float64Array): void;
   conv2dFilterGrad(heap: ArrayBufferLike, args: Float64Array): void;
   conv2dInputGrad(heap: ArrayBufferLike, args: Float64Array): void;
@@ -36,7 +40,9 @@ export function loadNative(): NativeLoad {
   else {
     try {
       const addon = createRequire(import.meta.url)(path) as NativeAddon;
-      cached = { ok: true, addon, path };
+      cached = addon.apiVersion === NATIVE_API_VERSION
+        ? { ok: true, addon, path }
+        : { ok: false, reason: `native kernels out of date (${path} has API ${addon.apiVersion ?? 1}, engine needs ${NATIVE_API_VERSION}; run npm run build:native)` };
     } catch (e) {
       cached = { ok: false, reason: `native kernels failed to load: ${(e as Error).message}` };
     }
