@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from '../../../electron/engine/backend/select.js';
 import { buildModel } from '../../../electron/engine/models/build.js';
-import { makeTrainStep } from '../../../electron/engine/train/step.js';
+import { makeTrainStep, predictBatch } from '../../../electron/engine/train/step.js';
 import type { ModelSpec } from '../../../shared/spec.js';
 import { randomValues } from './kernels/reference.js';
 
@@ -50,5 +50,25 @@ describe('the training step on wasm follows cpu', () => {
       for (let i = 0; i < want.weights[w].length; i++) worst = Math.max(worst, Math.abs(got.weights[w][i] - want.weights[w][i]));
       expect(worst, `weight ${w}`).toBeLessThan(1e-3);
     }
+  });
+});
+
+describe('batched inference on wasm follows cpu', () => {
+  it.each([false, true])('native kernels %s: softmax outputs of 300 images', async (native) => {
+    const x = randomValues(300 * 784, 5).map((v) => (v + 1) / 2);
+    const run = async (backend: 'wasm' | 'cpu') => {
+      if (backend === 'wasm') await selectBackend('wasm', { native });
+      else await selectBackend('cpu');
+      const model = buildModel(spec, 11);
+      const probs = predictBatch(model, x, 300, [28, 28, 1]);
+      model.dispose();
+      return probs;
+    };
+    const want = await run('cpu');
+    const got = await run('wasm');
+    expect(got.length).toBe(3000);
+    let worst = 0;
+    for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
+    expect(worst).toBeLessThan(1e-5);
   });
 });
