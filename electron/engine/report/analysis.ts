@@ -31,6 +31,8 @@ export interface Stat {
 export interface Arm {
   index: number;
   name: string;
+  /** The name shortened for chart legends and axes, which cannot wrap. */
+  label: string;
   color: string;
   runs: RunView[];
   /** The run whose details (curves, confusion matrix, mistakes) the report shows: the first repeat with test metrics. */
@@ -107,7 +109,15 @@ export function commonName(names: readonly string[]): string {
   if (names.length === 0) return '';
   let prefix = names[0];
   for (const n of names) while (!n.startsWith(prefix)) prefix = prefix.slice(0, -1);
-  return prefix.replace(/[\s#(\[·:,_-]*(seed|repeat|run|r)?[\s#=]*$/i, '').trim();
+  // A partial number ('cnn (seed 4' of 42 and 43) goes first, then the separators and words before it.
+  return prefix.replace(/\d+$/, '').replace(/[\s#(\[·:,_=-]*(seed|repeat|run)?[\s#=]*$/i, '').trim();
+}
+
+/** At most `max` characters, the middle elided so both the start and the distinguishing end stay readable. */
+export function chartLabel(name: string, max = 24): string {
+  if (name.length <= max) return name;
+  const tail = Math.floor((max - 1) / 3);
+  return `${name.slice(0, max - 1 - tail)}…${name.slice(name.length - tail)}`;
 }
 
 export function groupArms(runs: readonly RunDetail[], predictions: readonly (Predictions | null)[]): Arm[] {
@@ -132,6 +142,7 @@ export function groupArms(runs: readonly RunDetail[], predictions: readonly (Pre
     return {
       index,
       name,
+      label: chartLabel(name),
       color: runColor(index),
       runs: list,
       rep,
@@ -148,7 +159,10 @@ export function groupArms(runs: readonly RunDetail[], predictions: readonly (Pre
     const k = arm.name;
     const count = (seen.get(k) ?? 0) + 1;
     seen.set(k, count);
-    if (count > 1) arm.name = `${k} (${count})`;
+    if (count > 1) {
+      arm.name = `${k} (${count})`;
+      arm.label = chartLabel(arm.name);
+    }
   }
   return arms;
 }

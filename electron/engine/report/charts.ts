@@ -2,14 +2,39 @@
 import * as echarts from 'echarts';
 import type { EChartsOption } from 'echarts';
 import SVGtoPDF from 'svg-to-pdfkit';
-import { chartFont } from './fonts.js';
+import PDFDocument from 'pdfkit';
+import { chartFont, fontFiles } from './fonts.js';
 import { ReportError } from './errors.js';
 import type { ReportDocument } from './document.js';
 
 /** Points per SVG pixel: charts are laid out at 1/0.78 of their printed size so 12 px labels print at ~9.4 pt. */
 export const CHART_SCALE = 0.78;
 
+let measuring = false;
+
+/**
+ * ECharts lays out text by measuring it; without a canvas (server-side) it guesses widths from a generic table, so
+ * right-aligned legends and labels overshoot once drawn in DejaVu. Measure with the embedded faces instead.
+ */
+function measureWithEmbeddedFonts(): void {
+  if (measuring) return;
+  const doc = new PDFDocument({ autoFirstPage: false });
+  const files = fontFiles();
+  for (const [name, file] of Object.entries(files)) doc.registerFont(name, file);
+  echarts.setPlatformAPI({
+    measureText(text: string, font?: string) {
+      const f = font ?? '12px sans-serif';
+      const size = Number(/(\d+(?:\.\d+)?)px/.exec(f)?.[1] ?? 12);
+      const bold = /\bbold(er)?\b|\b[6-9]00\b/.test(f);
+      doc.font(chartFont(f, bold)).fontSize(size);
+      return { width: doc.widthOfString(text ?? '') } as ReturnType<NonNullable<Parameters<typeof echarts.setPlatformAPI>[0]['measureText']>>;
+    },
+  });
+  measuring = true;
+}
+
 export function renderSvg(option: EChartsOption, widthPx: number, heightPx: number): string {
+  measureWithEmbeddedFonts();
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: Math.round(widthPx), height: Math.round(heightPx) });
   try {
     chart.setOption(forPrint(option));

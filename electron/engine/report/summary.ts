@@ -20,7 +20,7 @@ export function significanceSentence(c: Comparison): string {
   if (!t) return 'No paired significance test was possible (test predictions are missing for one of the runs).';
   const { p, exact } = decisiveP(t);
   const sig = p < ALPHA;
-  const how = exact ? `exact McNemar test, p = ${formatP(p)}` : `McNemar's χ² = ${t.statistic.toFixed(2)}, p = ${formatP(p)}`;
+  const how = exact ? `exact McNemar test, p\u00a0=\u00a0${formatP(p)}` : `McNemar's χ²\u00a0=\u00a0${t.statistic.toFixed(2)}, p\u00a0=\u00a0${formatP(p)}`;
   const discord = `the models disagree on ${formatInt(t.n01 + t.n10)} of ${formatInt(t.n)} test images: only ${c.a.name} is right on ${formatInt(t.n01)}, only ${c.b.name} on ${formatInt(t.n10)}`;
   const which = c.a.grouped || c.b.grouped ? 'On the first seed of each model the difference' : 'The difference';
   return sig

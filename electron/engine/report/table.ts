@@ -45,6 +45,8 @@ export function columnWidths(doc: ReportDocument, columns: readonly Column[], ro
   const minimum = columns.map((_, c) =>
     Math.min(natural[c], Math.max(...cells(c).map((t, r) => doc.textWidth(longestWord(t), fontOf(c, r), size))) + 2 * PAD_X + 0.5),
   );
+  // One unbreakable giant (a long model name) may not starve the other columns: it wraps by characters instead.
+  for (let c = 0; c < minimum.length; c++) minimum[c] = Math.min(minimum[c], total * 0.35);
   const fixed = columns.map((col) => (col.share ? col.share * total : null));
   const fixedSum = fixed.reduce<number>((a, b) => a + (b ?? 0), 0);
   const free = columns.map((_, c) => c).filter((c) => fixed[c] === null);

@@ -142,7 +142,7 @@ export function comparisonSection(ctx: SectionContext): void {
 
   // Full width: the legend names every model twice (training, validation) and must fit on paper.
   doc.heading(2, 'Training curves overlaid', doc.figureHeight(0.42));
-  const runs = arms.filter((a) => a.rep.run.epochs.length > 0).map((a) => ({ name: a.name, color: a.color, epochs: a.rep.run.epochs }));
+  const runs = arms.filter((a) => a.rep.run.epochs.length > 0).map((a) => ({ name: a.label, color: a.color, epochs: a.rep.run.epochs }));
   chartFigure(doc, charts, 'cmp-acc', 'Accuracy per epoch of every model: training solid, validation dashed', () =>
     legendRight(trainingCurvesOption({ runs, metric: 'accuracy', theme: PDF_THEME, animation: false })), { heightRatio: 0.42 });
   chartFigure(doc, charts, 'cmp-loss', 'Loss per epoch of every model: training solid, validation dashed', () =>
@@ -165,14 +165,14 @@ export function comparisonSection(ctx: SectionContext): void {
   doc.heading(2, 'Per-class F1', doc.figureHeight(0.42));
   const evaluated = arms.filter((a) => a.rep.run.test);
   chartFigure(doc, charts, 'f1-all', 'F1-score per class of every model', () =>
-    perClassF1Option({ runs: evaluated.map((a) => ({ name: a.name, color: a.color, f1: a.rep.run.test!.report.perClass.map((x) => x.f1) })), theme: PDF_THEME, animation: false }),
+    perClassF1Option({ runs: evaluated.map((a) => ({ name: a.label, color: a.color, f1: a.rep.run.test!.report.perClass.map((x) => x.f1) })), theme: PDF_THEME, animation: false }),
   { heightRatio: 0.42 });
   for (const c of comparisons) {
     if (!c.f1Delta) continue;
     const fa = c.a.rep.run.test!.report.perClass.map((x) => x.f1);
     const fb = c.b.rep.run.test!.report.perClass.map((x) => x.f1);
     chartFigure(doc, charts, `f1-change-${c.a.rep.id}-${c.b.rep.id}`, `Change in per-class F1, ${c.b.name} − ${c.a.name}`, () =>
-      f1ChangeOption({ a: { name: c.a.name, f1: fa }, b: { name: c.b.name, f1: fb }, theme: PDF_THEME, animation: false }),
+      f1ChangeOption({ a: { name: c.a.label, f1: fa }, b: { name: c.b.label, f1: fb }, theme: PDF_THEME, animation: false }),
     { heightRatio: 0.42 });
     table(
       doc,

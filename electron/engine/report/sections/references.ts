@@ -3,17 +3,22 @@ import type { EChartsOption } from 'echarts';
 import { accuracyComparisonOption } from '../../../../shared/charts/accuracyBars.js';
 import { COLORS, SIZES } from '../document.js';
 import { table } from '../table.js';
-import { chartFigure } from '../charts.js';
+import { chartFigure, CHART_SCALE } from '../charts.js';
 import { formatAccuracy, formatPoints } from '../format.js';
 import { REFERENCE_POINTS, README_SOURCE } from '../references.js';
 import { PDF_THEME } from './data.js';
 import type { SectionContext } from '../input.js';
 
-/** The bar labels sit at the top of each bar, where an error bar's lower whisker crosses them; print them at the base. */
-function labelsAtBase(option: EChartsOption): EChartsOption {
+/**
+ * The bar labels sit at the top of each bar, where an error bar's lower whisker crosses them: print them at the base.
+ * Model names under the bars wrap within their slot instead of running into each other.
+ */
+function labelsAtBase(option: EChartsOption, bars: number, plotWidth: number): EChartsOption {
   const series = Array.isArray(option.series) ? option.series : [];
+  const xAxis = option.xAxis && !Array.isArray(option.xAxis) ? option.xAxis : null;
   return {
     ...option,
+    ...(xAxis ? { xAxis: { ...xAxis, axisLabel: { ...((xAxis as { axisLabel?: object }).axisLabel ?? {}), width: Math.max(40, plotWidth / bars - 8), overflow: 'break' } } as EChartsOption['xAxis'] } : {}),
     series: series.map((s) =>
       s.type === 'bar' && Array.isArray(s.data)
         ? { ...s, data: s.data.map((d) => (d && typeof d === 'object' && 'label' in d ? { ...d, label: { ...(d.label as object), position: 'insideBottom', distance: 8 } } : d)) }
@@ -34,11 +39,14 @@ export function accuracyFigure(ctx: SectionContext, heightRatio: number): void {
     () =>
       labelsAtBase(
         accuracyComparisonOption({
-          bars: evaluated.map((a) => ({ name: a.name, mean: a.accuracy!.mean, std: a.accuracy!.std, n: a.accuracy!.n, color: a.color })),
+          bars: evaluated.map((a) => ({ name: a.label, mean: a.accuracy!.mean, std: a.accuracy!.std, n: a.accuracy!.n, color: a.color })),
           referenceLines: REFERENCE_POINTS.filter((r) => r.onChart).map((r) => ({ value: r.accuracy, label: r.label })),
           theme: PDF_THEME,
           animation: false,
         }),
+        evaluated.length,
+        // The chart is laid out at text width / CHART_SCALE px; its grid leaves 56 px left and 110 px right.
+        ctx.doc.width / CHART_SCALE - 166,
       ),
     { heightRatio },
   );

@@ -21,7 +21,7 @@ export function titlePage(ctx: SectionContext): void {
   doc.y += 6;
   const runs = analysis.arms.reduce((n, a) => n + a.runs.length, 0);
   const what = analysis.arms.length === 1 ? `${analysis.arms[0].name}` : analysis.arms.map((a) => a.name).join(' vs ');
-  doc.paragraph(what, { font: FONT.bold, size: 13, color: COLORS.muted, after: 2 });
+  if (what.trim().toLowerCase() !== input.title.trim().toLowerCase()) doc.paragraph(what, { font: FONT.bold, size: 13, color: COLORS.muted, after: 2 });
   doc.paragraph(
     `${runs} run${runs === 1 ? '' : 's'} of ${analysis.arms.length} model${analysis.arms.length === 1 ? '' : 's'} · generated ${formatDateTime(ctx.generatedAt)} by Fashion-MNIST Workbench ${input.appVersion}`,
     { size: SIZES.body, color: COLORS.muted, after: 14 },
