@@ -1,11 +1,12 @@
 // Ambient types of the renderer: the preload's window.workbench and .vue modules.
 /// <reference types="vite/client" />
 import type { WorkbenchApi } from '../../shared/api.js';
+import type { ShellApi } from '../../shared/shell.js';
 
 declare global {
   interface Window {
     /** Present in Electron (exposed by electron/preload.ts); absent in a plain browser. */
-    workbench?: WorkbenchApi;
+    workbench?: WorkbenchApi & { shell?: ShellApi };
   }
 }
 

@@ -9,6 +9,7 @@ import { useSettingsStore } from './stores/settings.js';
 import { useRunsStore } from './stores/runs.js';
 import { useDatasetStore } from './stores/dataset.js';
 import { useModelsStore } from './stores/models.js';
+import { listenToShell } from './shellCommands.js';
 
 // No eval under CSP script-src 'self': zod must not even probe for `new Function`.
 z.config({ jitless: true });
@@ -28,5 +29,6 @@ api().onEvent((e) => {
 void settings.load();
 void runs.init();
 void models.loadPresets();
+listenToShell();
 
 app.mount('#app');

@@ -111,7 +111,7 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 export function collectErrors(page: Page): string[] {
   const errors: string[] = [];
   page.on('console', (m) => {
-    if (m.type() === 'error' && !/favicon/.test(m.text())) errors.push(m.text());
+    if (m.type() === 'error') errors.push(`${m.text()} (${m.location().url || 'page'})`);
   });
   page.on('pageerror', (e) => errors.push(`uncaught: ${e.message}`));
   return errors;

@@ -1,6 +1,7 @@
 // The renderer's one host seam: window.workbench in Electron, a WebSocket client in a browser, a fake in tests.
 import { ref, type Ref } from 'vue';
 import type { WorkbenchApi } from '../../../shared/api.js';
+import type { ShellApi } from '../../../shared/shell.js';
 import { takeToken, webSocketUrl } from './token.js';
 import { createWsClient, type ConnectionStatus } from './wsClient.js';
 
@@ -11,6 +12,8 @@ export interface Host {
   status: Ref<ConnectionStatus>;
   /** Called after a dropped connection comes back: stores catch up from the run store. */
   onReconnect(listener: () => void): () => void;
+  /** Desktop extras (menu commands, native dialogs); null in a browser. */
+  shell?: ShellApi | null;
 }
 
 let current: Host | null = null;
@@ -31,7 +34,7 @@ export function api(): WorkbenchApi {
 
 export function createHost(win: Window = window): Host {
   if (win.workbench) {
-    return { kind: 'electron', api: win.workbench, status: ref('open'), onReconnect: () => () => undefined };
+    return { kind: 'electron', api: win.workbench, status: ref('open'), onReconnect: () => () => undefined, shell: win.workbench.shell ?? null };
   }
   const client = createWsClient({ url: webSocketUrl(win.location, takeToken(win.location, win.sessionStorage, win.history)) });
   const status = ref<ConnectionStatus>(client.status());
@@ -43,6 +46,7 @@ export function createHost(win: Window = window): Host {
   return {
     kind: 'browser',
     api: client.api,
+    shell: null,
     status,
     onReconnect(listener) {
       reconnectListeners.add(listener);
