@@ -1,5 +1,4 @@
 // Section "Comparison" (engine/report): metrics with deltas, significance, seeds, overlaid curves, confusion and F1 changes, config diff.
-import type { EChartsOption } from 'echarts';
 import { CLASS_NAMES } from '../../../../shared/classes.js';
 import { trainingCurvesOption } from '../../../../shared/charts/trainingCurves.js';
 import { confusionDiffOption } from '../../../../shared/charts/confusionMatrix.js';
@@ -118,15 +117,6 @@ function configDiff(ctx: SectionContext, c: Comparison): void {
   });
 }
 
-/**
- * With several models the centred legend runs into the y-axis name; on paper it takes the right three quarters
- * (two rows if needed) and the plot moves down to make room.
- */
-function legendRight(option: EChartsOption): EChartsOption {
-  if (!option.legend || Array.isArray(option.legend) || Array.isArray(option.grid)) return option;
-  return { ...option, legend: { ...option.legend, left: 'auto', right: 8, width: '72%' }, grid: { ...option.grid, top: 58 } };
-}
-
 export function comparisonSection(ctx: SectionContext): void {
   const { doc, analysis, charts } = ctx;
   const { arms, comparisons } = analysis;
@@ -140,13 +130,13 @@ export function comparisonSection(ctx: SectionContext): void {
   significance(ctx, comparisons);
   seedVariance(ctx, analysis);
 
-  // Full width: the legend names every model twice (training, validation) and must fit on paper.
+  // Full width: the legend names every model twice (training, validation).
   doc.heading(2, 'Training curves overlaid', doc.figureHeight(0.42));
   const runs = arms.filter((a) => a.rep.run.epochs.length > 0).map((a) => ({ name: a.label, color: a.color, epochs: a.rep.run.epochs }));
   chartFigure(doc, charts, 'cmp-acc', 'Accuracy per epoch of every model: training solid, validation dashed', () =>
-    legendRight(trainingCurvesOption({ runs, metric: 'accuracy', theme: PDF_THEME, animation: false })), { heightRatio: 0.42 });
+    trainingCurvesOption({ runs, metric: 'accuracy', theme: PDF_THEME, animation: false }), { heightRatio: 0.42 });
   chartFigure(doc, charts, 'cmp-loss', 'Loss per epoch of every model: training solid, validation dashed', () =>
-    legendRight(trainingCurvesOption({ runs, metric: 'loss', theme: PDF_THEME, animation: false })), { heightRatio: 0.42 });
+    trainingCurvesOption({ runs, metric: 'loss', theme: PDF_THEME, animation: false }), { heightRatio: 0.42 });
 
   doc.heading(2, 'Difference confusion matrix', doc.figureHeight(0.78) + 40);
   for (const c of comparisons) {
