@@ -85,10 +85,10 @@ export function f1ChangeOption(input: F1ChangeInput): EChartsOption {
   const deltas = input.b.f1.map((f, i) => f - input.a.f1[i]);
   return {
     ...baseOption(input, theme),
-    tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: (v) => (typeof v === 'number' ? signed(v) : String(v)) },
+    tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: (v) => (typeof v === 'number' ? `${signed(v)} (${input.b.name} − ${input.a.name})` : String(v)) },
     grid: { left: 56, right: 12, top: input.title ? 36 : 16, bottom: 64 },
     xAxis: classAxis(names, theme),
-    yAxis: { type: 'value', name: `F1 ${input.b.name} − ${input.a.name}`, ...axisStyle(theme), nameTextStyle: { color: theme.textMuted, align: 'left' } },
+    yAxis: { type: 'value', name: 'ΔF1', ...axisStyle(theme) },
     series: [
       {
         type: 'bar',

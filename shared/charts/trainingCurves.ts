@@ -60,27 +60,34 @@ export function trainingCurvesOption(input: TrainingCurvesInput): EChartsOption 
   const legend: string[] = [];
   const multi = input.runs.length > 1;
 
+  /** Several runs: one legend entry per run (toggling all its lines); the line style says train or validation. */
+  const splitOf = new Map<string, string>();
   input.runs.forEach((run, i) => {
     const color = run.color ?? runColor(i, theme);
-    const prefix = multi ? `${run.name} · ` : '';
+    const nameFor = (split: string) => (multi ? run.name : split);
+    if (multi) legend.push(run.name);
     if (run.batches && run.batches.length > 0 && splits.includes('train')) {
       const pts = thinPoints(run.batches, input.maxBatchPoints ?? 600);
       const ys = smoothEma(pts.map((b) => (isAcc ? b.accuracy : b.loss)), input.smoothing ?? 0.6);
       series.push({
-        name: `${prefix}train (per batch)`,
+        id: `${i}:batch`,
+        name: nameFor('train (per batch)'),
         type: 'line',
         showSymbol: false,
         silent: true,
         color,
-        lineStyle: { width: 1, opacity: 0.35, color },
+        lineStyle: { width: 1.2, opacity: 0.45, color },
         data: pts.map((b, k) => [batchX(b), ys[k]]),
         z: 1,
+        tooltip: { show: false },
       });
     }
     if (splits.includes('train')) {
-      const name = `${prefix}train`;
-      legend.push(name);
+      const name = nameFor('train');
+      if (!multi) legend.push(name);
+      splitOf.set(`${i}:train`, 'train');
       series.push({
+        id: `${i}:train`,
         name,
         type: 'line',
         color,
@@ -92,9 +99,11 @@ export function trainingCurvesOption(input: TrainingCurvesInput): EChartsOption 
       });
     }
     if (splits.includes('validation')) {
-      const name = `${prefix}validation`;
-      legend.push(name);
+      const name = nameFor('validation');
+      if (!multi) legend.push(name);
+      splitOf.set(`${i}:validation`, 'validation');
       series.push({
+        id: `${i}:validation`,
         name,
         type: 'line',
         color,
@@ -135,7 +144,20 @@ export function trainingCurvesOption(input: TrainingCurvesInput): EChartsOption 
     // Legend below the plot: run names can be long, and the top belongs to the title and the y-axis name.
     grid: { left: 52, right: 20, top: input.title ? 44 : 24, bottom: 62, containLabel: false },
     legend: { data: legend, bottom: 0, textStyle: { color: theme.textMuted }, itemWidth: 18, itemHeight: 8, type: 'scroll' },
-    tooltip: { trigger: 'axis', axisPointer: { type: 'line' }, valueFormatter: (v) => (typeof v === 'number' ? fmtMetric(v, isAcc) : String(v)) },
+    tooltip: {
+      trigger: 'axis',
+      axisPointer: { type: 'line' },
+      formatter: (params: unknown) => {
+        const list = (Array.isArray(params) ? params : [params]) as Array<{ seriesId?: string; seriesName?: string; marker?: string; value?: unknown }>;
+        const rows = list.filter((p) => p.seriesId && splitOf.has(p.seriesId)).map((p) => {
+          const v = Array.isArray(p.value) ? p.value[1] : p.value;
+          const label = multi ? `${p.seriesName} · ${splitOf.get(p.seriesId!)}` : String(p.seriesName);
+          return `${p.marker ?? ''}${label}: <b>${typeof v === 'number' ? fmtMetric(v, isAcc) : String(v)}</b>`;
+        });
+        const x = list.map((p) => (Array.isArray(p.value) ? p.value[0] : null)).find((v) => typeof v === 'number');
+        return [typeof x === 'number' ? `epoch ${Number.isInteger(x) ? x : x.toFixed(2)}` : '', ...rows].filter(Boolean).join('<br/>');
+      },
+    },
     xAxis: {
       type: 'value',
       name: 'epoch',

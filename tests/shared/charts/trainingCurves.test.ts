@@ -7,10 +7,12 @@ import { renderSvg } from './render.js';
 const series = (o: ReturnType<typeof trainingCurvesOption>) => o.series as LineSeriesOption[];
 
 describe('trainingCurvesOption', () => {
-  it('draws train solid and validation dashed in one colour per run, at epoch + 1', () => {
+  it('draws train solid and validation dashed in one colour per run, at epoch + 1, one legend entry a run', () => {
     const o = trainingCurvesOption({ metric: 'accuracy', runs: [{ name: 'ANN', epochs: SEED_ANN_EPOCHS }, { name: 'CNN', epochs: SEED_CNN_EPOCHS }] });
     const s = series(o);
-    expect(s.map((x) => x.name)).toEqual(['ANN · train', 'ANN · validation', 'CNN · train', 'CNN · validation']);
+    expect(s.map((x) => x.id)).toEqual(['0:train', '0:validation', '1:train', '1:validation']);
+    expect(s.map((x) => x.name)).toEqual(['ANN', 'ANN', 'CNN', 'CNN']);
+    expect((o.legend as { data: string[] }).data).toEqual(['ANN', 'CNN']);
     expect(s[0].color).toBe(runColor(0));
     expect(s[1].color).toBe(runColor(0));
     expect(s[2].color).toBe(runColor(1));
@@ -29,7 +31,8 @@ describe('trainingCurvesOption', () => {
   it('adds a thin smoothed per-batch series placed inside its epoch', () => {
     const batches = Array.from({ length: 20 }, (_, k) => ({ epoch: Math.floor(k / 10), batch: k % 10, batches: 10, loss: k % 2 ? 1 : 0, accuracy: 0.5 }));
     const o = trainingCurvesOption({ metric: 'loss', runs: [{ name: 'r', epochs: [], batches }], smoothing: 0.8 });
-    const b = series(o).find((x) => x.name === 'train (per batch)')!;
+    const b = series(o).find((x) => x.id === '0:batch')!;
+    expect(b.name).toBe('train (per batch)');
     const pts = b.data as number[][];
     expect(pts[0][0]).toBeCloseTo(0.1);
     expect(pts[19][0]).toBeCloseTo(2);
@@ -64,10 +67,17 @@ describe('trainingCurvesOption', () => {
     expect((o.textStyle as { color: string }).color).toBe(DARK_THEME.text);
   });
 
+  it('names run and split in the tooltip', () => {
+    const o = trainingCurvesOption({ metric: 'accuracy', runs: [{ name: 'ANN', epochs: SEED_ANN_EPOCHS }, { name: 'CNN', epochs: SEED_CNN_EPOCHS }] });
+    const fmt = (o.tooltip as { formatter: (p: unknown) => string }).formatter;
+    const text = fmt([{ seriesId: '1:validation', seriesName: 'CNN', marker: '', value: [3, 0.8856] }, { seriesId: '0:batch', seriesName: 'ANN', value: [3, 0.5] }]);
+    expect(text).toBe('epoch 3<br/>CNN · validation: <b>88.56%</b>');
+  });
+
   it('renders with ECharts', () => {
     const svg = renderSvg(trainingCurvesOption({ metric: 'accuracy', title: 'Accuracy', runs: [{ name: 'ANN', epochs: SEED_ANN_EPOCHS }, { name: 'CNN', epochs: SEED_CNN_EPOCHS }] }));
     expect(svg).toContain('<svg');
-    expect(svg).toContain('CNN · validation');
+    expect(svg).toContain('CNN');
     expect(svg).toContain('Accuracy');
   });
 });
