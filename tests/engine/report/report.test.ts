@@ -169,6 +169,10 @@ describe.skipIf(!ready)('PDF report from real runs (needs /usr/share/datasets/fa
     const info = await pdfInfo(file);
     await expectRendersAndEmbeds(file, info.pages);
     await expectContentsPagesRight(file, info.pages);
+    // Same runs, same date: the same bytes, so a report can be regenerated and compared.
+    const { input } = await gatherReportInput({ runsDir: store.root, runIds: [pair[1]] });
+    const again = async () => generateReport({ ...input, generatedAt: new Date('2026-11-25T12:00:00Z') });
+    expect((await again()).equals(await again())).toBe(true);
   }, 180_000);
 
   it('survives hostile input: long names, a failed run, missing predictions and no data set, all inside the margins', async () => {
