@@ -107,11 +107,6 @@ function describe(name: BackendName, a: Activated, addedKernels: string[]): stri
 let current: { key: string; info: BackendInfo } | null = null;
 let queue: Promise<unknown> = Promise.resolve();
 
-/**
- * Sets tfjs's backend: the named one, or with 'auto' the best that works here. Idempotent, and safe to
- * call from a worker thread (each thread has its own tfjs). Throws BackendError when an explicitly
- * chosen backend cannot be used, naming why and which ones can.
- */
 export interface SelectOptions {
   /** Threads for the native kernels (default: every core); the wasm build itself runs one in Node. */
   threads?: number;
@@ -119,6 +114,11 @@ export interface SelectOptions {
   native?: boolean;
 }
 
+/**
+ * Sets tfjs's backend: the named one, or with 'auto' the best that works here. Idempotent, and safe to
+ * call from a worker thread (each thread has its own tfjs). Throws BackendError when an explicitly
+ * chosen backend cannot be used, naming why and which ones can.
+ */
 export function selectBackend(choice: 'auto' | BackendName = 'auto', opts: SelectOptions = {}): Promise<BackendInfo> {
   const run = queue.then(() => select(choice, opts));
   queue = run.catch(() => undefined);
