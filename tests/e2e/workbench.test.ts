@@ -135,6 +135,14 @@ describe.skipIf(!ready)(`workbench in Chromium${ready ? '' : ` (skipped: ${why})
     expect(await page.locator('[data-testid=compare-metrics] tbody tr').count()).toBeGreaterThan(8);
     expect(await page.locator('[data-testid=config-diff]').innerText()).toContain('model.inputShape');
     await screenshot(page, 'compare');
+    // The report issue added exportReport to the contract; the button is there only then.
+    if (await page.locator('[data-testid=export-report]').count()) {
+      const [download] = await Promise.all([page.waitForEvent('download', { timeout: 180_000 }), page.click('[data-testid=export-report]')]);
+      expect(download.suggestedFilename()).toMatch(/\.pdf$/);
+      const file = await download.path();
+      const head = (await import('node:fs')).readFileSync(file!).subarray(0, 5).toString('latin1');
+      expect(head).toBe('%PDF-');
+    }
   });
 
   it('clicking a confusion cell opens the inspector on that cell', async () => {

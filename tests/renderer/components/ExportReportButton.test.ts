@@ -1,12 +1,43 @@
 // @vitest-environment jsdom
-import { describe, expect, it } from 'vitest';
-import { mount } from '@vue/test-utils';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { flushPromises, mount } from '@vue/test-utils';
 import ExportReportButton from '../../../renderer/src/components/ExportReportButton.vue';
 import { requests } from '../../../shared/api.js';
+import { installFakeApi } from '../fakeApi.js';
+import { toBase64 } from '../fixtures.js';
+
+const hasExport = 'exportReport' in requests;
 
 describe('ExportReportButton', () => {
+  beforeEach(() => {
+    URL.createObjectURL = vi.fn(() => 'blob:report');
+    URL.revokeObjectURL = vi.fn();
+  });
+
   it('is shown exactly when the contract has an exportReport request', () => {
+    installFakeApi();
     const w = mount(ExportReportButton, { props: { runIds: ['a', 'b'] } });
-    expect(w.find('[data-testid=export-report]').exists()).toBe('exportReport' in requests);
+    expect(w.find('[data-testid=export-report]').exists()).toBe(hasExport);
+  });
+
+  it.skipIf(!hasExport)('asks the engine for the selected runs and downloads the PDF', async () => {
+    const pdf = toBase64(new TextEncoder().encode('%PDF-1.7 fake'));
+    const fake = installFakeApi({ exportReport: () => ({ fileName: 'compare.pdf', pdf, warnings: ['run b has no test metrics'] }) } as never);
+    const click = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(() => undefined);
+    const w = mount(ExportReportButton, { props: { runIds: ['a', 'b'] } });
+    await w.get('[data-testid=export-report]').trigger('click');
+    await flushPromises();
+    expect((fake.calls as Record<string, ReturnType<typeof vi.fn>>).exportReport).toHaveBeenCalledWith(expect.objectContaining({ runIds: ['a', 'b'] }));
+    expect(click).toHaveBeenCalledOnce();
+    expect(w.get('[data-testid=export-report-message]').text()).toBe('Report downloaded.');
+    expect(w.text()).toContain('1 warning');
+  });
+
+  it.skipIf(!hasExport)('reports where the desktop shell saved the file', async () => {
+    installFakeApi({ exportReport: () => ({ fileName: '/home/r/compare.pdf', pdf: '', warnings: [] }) } as never);
+    const w = mount(ExportReportButton, { props: { runIds: ['a'] } });
+    await w.get('[data-testid=export-report]').trigger('click');
+    await flushPromises();
+    expect(w.get('[data-testid=export-report-message]').text()).toBe('Report saved to /home/r/compare.pdf');
   });
 });
