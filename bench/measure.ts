@@ -9,6 +9,7 @@ export interface OursRun { train: number; infer: number; peakRssMB: number; loss
 export class OursBench {
   private readonly model: tf.LayersModel;
   private readonly step: ReturnType<typeof makeTrainStep>;
+  private readonly optimizer: tf.Optimizer;
   private readonly inputShape: number[];
   private readonly xs: Float32Array[] = [];
   private readonly ys: Int32Array[] = [];
@@ -18,7 +19,8 @@ export class OursBench {
     const built = buildBenchModel(which);
     this.model = built.model;
     this.inputShape = built.inputShape;
-    this.step = makeTrainStep(this.model, tf.train.adam(1e-3, 0.9, 0.999, 1e-7), this.inputShape);
+    this.optimizer = tf.train.adam(1e-3, 0.9, 0.999, 1e-7);
+    this.step = makeTrainStep(this.model, this.optimizer, this.inputShape);
     let s = 12345;
     const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296);
     for (let k = 0; k < 4; k++) {
@@ -67,6 +69,7 @@ export class OursBench {
   }
 
   dispose(): void {
+    this.optimizer.dispose();
     this.model.dispose();
   }
 }

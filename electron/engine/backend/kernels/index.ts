@@ -88,15 +88,23 @@ function restore(name: string, backend: string): void {
   if (orig) tf.registerKernel(orig);
 }
 
+export interface RegisterOptions {
+  kernels?: readonly AddedKernel[];
+  /** Kernel names to leave as shipped: "Sum" (ours in any form), "wasm:Sum" or "native:Sum". For measuring what each buys. */
+  skip?: ReadonlySet<string>;
+}
+
 /**
  * Brings `backendName`'s kernels to the wanted set (idempotent): our wasm kernels, plus native ones
  * when `addon` is given, or the originals back when it is not. Returns the names of the kernels now ours.
  */
-export function registerAddedKernels(backendName: string, addon: NativeAddon | null = null, kernels: readonly AddedKernel[] = ADDED_KERNELS): string[] {
+export function registerAddedKernels(backendName: string, addon: NativeAddon | null = null, options: RegisterOptions = {}): string[] {
+  const { kernels = ADDED_KERNELS, skip = new Set<string>() } = options;
   const wanted = new Map<string, tf.KernelConfig>();
   for (const added of kernels) {
     if (added.backendName !== backendName) continue;
     remember(added.kernelName, backendName);
+    if (skip.has(added.kernelName) || skip.has(`wasm:${added.kernelName}`)) continue;
     const k = key(added.kernelName, backendName);
     const orig = original.get(k) ?? null;
     if (added.mode === 'fill' && orig != null) continue;
@@ -111,7 +119,7 @@ export function registerAddedKernels(backendName: string, addon: NativeAddon | n
     for (const make of NATIVE_KERNELS) {
       const probe = make(null as unknown as NativeAddon, () => []);
       remember(probe.kernelName, backendName);
-      if (addon == null) continue;
+      if (addon == null || skip.has(probe.kernelName) || skip.has(`native:${probe.kernelName}`)) continue;
       const k = `native:${key(probe.kernelName, backendName)}`;
       let config = made.get(k);
       if (config == null) {
