@@ -32,8 +32,9 @@ export interface TableOptions {
 const PAD_X = 4;
 const PAD_Y = 2.6;
 
+/** The widest piece a line can never break inside: PDFKit breaks at spaces and after hyphens. */
 function longestWord(text: string): string {
-  return text.split(/\s+/).reduce((a, b) => (b.length > a.length ? b : a), '');
+  return text.split(/\s+|(?<=-)/).reduce((a, b) => (b.length > a.length ? b : a), '');
 }
 
 /** Column widths that fit `total`: natural widths when they fit, otherwise shrink wide columns towards their longest word. */
