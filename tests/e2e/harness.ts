@@ -1,4 +1,5 @@
 // E2E harness: starts the real browser-mode server on a free port and Debian's Chromium through playwright-core.
+/// <reference lib="dom" />
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';

@@ -1,4 +1,5 @@
 // End to end in real Chromium against browser mode on the real data: every view a researcher uses, one run at a time.
+/// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { CLASS_NAMES } from '../../shared/classes.js';
@@ -89,7 +90,7 @@ describe.skipIf(!ready)(`workbench in Chromium${ready ? '' : ` (skipped: ${why})
     await page.click('[data-testid=train-start]');
     const panel = page.locator('[data-testid=live-run]');
     await panel.waitFor();
-    await expect.poll(() => panel.getAttribute('data-status'), { timeout: 300_000, intervals: [500] }).toBe('finished');
+    await expect.poll(() => panel.getAttribute('data-status'), { timeout: 300_000, interval: 500 }).toBe('finished');
     runIds.push((await panel.getAttribute('data-run-id'))!);
     expect(Number(await panel.getAttribute('data-epochs'))).toBe(2);
     await expect.poll(() => page.locator('[data-testid=live-test-acc]').innerText(), { timeout: 60_000 }).toMatch(/%$/);
