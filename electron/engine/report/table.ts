@@ -32,9 +32,9 @@ export interface TableOptions {
 const PAD_X = 4;
 const PAD_Y = 2.6;
 
-/** The widest piece a line can never break inside: PDFKit breaks at spaces and after hyphens. */
-function longestWord(text: string): string {
-  return text.split(/\s+|(?<=-)/).reduce((a, b) => (b.length > a.length ? b : a), '');
+/** The widest word; with `atHyphens`, the widest piece between break points, as PDFKit also breaks after hyphens. */
+function longestWord(text: string, atHyphens: boolean): string {
+  return text.split(atHyphens ? /\s+|(?<=-)/ : /\s+/).reduce((a, b) => (b.length > a.length ? b : a), '');
 }
 
 /** Column widths that fit `total`: natural widths when they fit, otherwise shrink wide columns towards their longest word. */
@@ -43,15 +43,18 @@ export function columnWidths(doc: ReportDocument, columns: readonly Column[], ro
   // Bold is the widest face a cell may take (totals rows), so measuring with it never truncates.
   const fontOf = (c: number, row: number) => (row > 0 && columns[c].font === FONT.mono ? FONT.mono : FONT.bold);
   const natural = columns.map((_, c) => Math.max(...cells(c).map((t, r) => doc.textWidth(t, fontOf(c, r), size))) + 2 * PAD_X + 0.5);
-  const minimum = columns.map((_, c) =>
-    Math.min(natural[c], Math.max(...cells(c).map((t, r) => doc.textWidth(longestWord(t), fontOf(c, r), size))) + 2 * PAD_X + 0.5),
-  );
-  // One unbreakable giant (a long model name) may not starve the other columns: it wraps by characters instead.
-  for (let c = 0; c < minimum.length; c++) minimum[c] = Math.min(minimum[c], total * 0.35);
+  const minimumOf = (atHyphens: boolean) =>
+    columns.map((_, c) =>
+      // One unbreakable giant (a long model name) may not starve the other columns: it wraps by characters instead.
+      Math.min(natural[c], total * 0.35, Math.max(...cells(c).map((t, r) => doc.textWidth(longestWord(t, atHyphens), fontOf(c, r), size))) + 2 * PAD_X + 0.5),
+    );
   const fixed = columns.map((col) => (col.share ? col.share * total : null));
   const fixedSum = fixed.reduce<number>((a, b) => a + (b ?? 0), 0);
   const free = columns.map((_, c) => c).filter((c) => fixed[c] === null);
   const room = total - fixedSum;
+  // Whole words when they fit; only a table too narrow for them breaks "mlp-wide-seed43" after its hyphens.
+  const byWords = minimumOf(false);
+  const minimum = free.reduce((a, c) => a + byWords[c], 0) <= room ? byWords : minimumOf(true);
   const nat = free.reduce((a, c) => a + natural[c], 0);
   const widths = fixed.map((f) => f ?? 0);
   if (nat <= room) {

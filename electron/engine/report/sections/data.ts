@@ -9,7 +9,7 @@ import { FONT } from '../fonts.js';
 import { table } from '../table.js';
 import { chartFigure } from '../charts.js';
 import { imageGrid, imageGridHeight, type Tile } from '../images.js';
-import { formatInt } from '../format.js';
+import { formatInt, formatPercent } from '../format.js';
 import type { SectionContext } from '../input.js';
 
 export const PDF_THEME = { ...LIGHT_THEME, fontFamily: 'DejaVu Sans' };
@@ -20,7 +20,7 @@ export function describeSplit(data: DataConfig | undefined): string {
   const split =
     s.type === 'tail'
       ? `The last ${formatInt(s.validationSize)} images of the 60,000-image training file are the validation set, the rest the training set (the seed report's split); the 10,000 test images are never used for training or model selection.`
-      : `A random ${(s.validationFraction * 100).toFixed(1)} % of the training file (shuffle seed ${s.shuffleSeed}) is the validation set; the 10,000 test images are never used for training or model selection.`;
+      : `A random ${formatPercent(s.validationFraction, 1)} of the training file (shuffle seed ${s.shuffleSeed}) is the validation set; the 10,000 test images are never used for training or model selection.`;
   const limit =
     data.limit === null
       ? ''

@@ -7,9 +7,9 @@ import { trainingCurvesOption } from '../../../../shared/charts/trainingCurves.j
 import { COLORS, SIZES } from '../document.js';
 import { FONT } from '../fonts.js';
 import { table } from '../table.js';
-import { chartPair } from '../charts.js';
+import { chartPair, roundAccuracyAxis } from '../charts.js';
 import { describeLayer, type Arm } from '../analysis.js';
-import { formatDuration, formatInt, formatRate } from '../format.js';
+import { formatDuration, formatInt, formatPercent, formatRate } from '../format.js';
 import { PDF_THEME, describeSplit } from './data.js';
 import type { SectionContext } from '../input.js';
 
@@ -102,8 +102,8 @@ function curves(ctx: SectionContext, arm: Arm): void {
   const bestVal = run.epochs.reduce((b, e) => (e.valAccuracy > b.valAccuracy ? e : b), run.epochs[0]);
   const gap = last.accuracy - last.valAccuracy;
   doc.paragraph(
-    `After ${run.epochs.length} epoch${run.epochs.length === 1 ? '' : 's'} the training accuracy is ${(last.accuracy * 100).toFixed(2)} % and the validation accuracy ${(last.valAccuracy * 100).toFixed(2)} % ` +
-      `(best ${(bestVal.valAccuracy * 100).toFixed(2)} % after epoch ${bestVal.epoch + 1}). ` +
+    `After ${run.epochs.length} epoch${run.epochs.length === 1 ? '' : 's'} the training accuracy is ${formatPercent(last.accuracy)} and the validation accuracy ${formatPercent(last.valAccuracy)} ` +
+      `(best ${formatPercent(bestVal.valAccuracy)} after epoch ${bestVal.epoch + 1}). ` +
       (gap > 0.03 ? `The gap of ${(gap * 100).toFixed(1)} points between training and validation accuracy indicates over-fitting.` : `Training and validation accuracy stay within ${(Math.abs(gap) * 100).toFixed(1)} points, so there is little over-fitting.`) +
       (arm.grouped ? ` Curves of the first repeat (seed ${arm.rep.seed ?? '—'}).` : ''),
   );
@@ -114,7 +114,7 @@ function curves(ctx: SectionContext, arm: Arm): void {
     [`curves-acc-${run.summary.id}`, `curves-loss-${run.summary.id}`],
     `${arm.name}: accuracy (left) and loss (right) per epoch, training (solid) vs validation (dashed)`,
     [
-      () => trainingCurvesOption({ runs: series, metric: 'accuracy', theme: PDF_THEME, animation: false }),
+      () => roundAccuracyAxis(trainingCurvesOption({ runs: series, metric: 'accuracy', theme: PDF_THEME, animation: false }), run.epochs.flatMap((e) => [e.accuracy, e.valAccuracy])),
       () => trainingCurvesOption({ runs: series, metric: 'loss', theme: PDF_THEME, animation: false }),
     ],
   );

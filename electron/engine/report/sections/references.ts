@@ -3,27 +3,41 @@ import type { EChartsOption } from 'echarts';
 import { accuracyComparisonOption } from '../../../../shared/charts/accuracyBars.js';
 import { COLORS, SIZES } from '../document.js';
 import { table } from '../table.js';
-import { chartFigure, CHART_SCALE } from '../charts.js';
+import { accuracyStep, chartFigure, CHART_SCALE } from '../charts.js';
 import { formatAccuracy, formatPoints } from '../format.js';
 import { REFERENCE_POINTS, README_SOURCE } from '../references.js';
 import { PDF_THEME } from './data.js';
 import type { SectionContext } from '../input.js';
 
+const RIGHT_GUTTER = 150;
+
 /**
- * The bar labels sit at the top of each bar, where an error bar's lower whisker crosses them: print them at the base.
- * Model names under the bars wrap within their slot instead of running into each other.
+ * Print adjustments of the shared accuracy chart: bar labels at the base (an error bar's whisker crosses the top),
+ * reference labels in a gutter right of the plot (inside it they run over the last bar), round y ticks, and model
+ * names that wrap within their slot instead of running into each other.
  */
-function labelsAtBase(option: EChartsOption, bars: number, plotWidth: number): EChartsOption {
+function forPaper(option: EChartsOption, bars: number, plotWidth: number): EChartsOption {
   const series = Array.isArray(option.series) ? option.series : [];
   const xAxis = option.xAxis && !Array.isArray(option.xAxis) ? option.xAxis : null;
+  const yAxis = option.yAxis && !Array.isArray(option.yAxis) ? (option.yAxis as { min?: unknown; max?: unknown }) : null;
+  const grid = option.grid && !Array.isArray(option.grid) ? option.grid : {};
+  const yMin = typeof yAxis?.min === 'number' ? yAxis.min : null;
   return {
     ...option,
+    grid: { ...grid, right: RIGHT_GUTTER },
     ...(xAxis ? { xAxis: { ...xAxis, axisLabel: { ...((xAxis as { axisLabel?: object }).axisLabel ?? {}), width: Math.max(40, plotWidth / bars - 8), overflow: 'break' } } as EChartsOption['xAxis'] } : {}),
-    series: series.map((s) =>
-      s.type === 'bar' && Array.isArray(s.data)
-        ? { ...s, data: s.data.map((d) => (d && typeof d === 'object' && 'label' in d ? { ...d, label: { ...(d.label as object), position: 'insideBottom', distance: 8 } } : d)) }
-        : s,
-    ) as EChartsOption['series'],
+    ...(yAxis && yMin !== null ? { yAxis: { ...yAxis, interval: accuracyStep(yMin, typeof yAxis.max === 'number' ? yAxis.max : 1) } as EChartsOption['yAxis'] } : {}),
+    series: series.map((s) => {
+      if (s.type !== 'bar' || !Array.isArray(s.data)) return s;
+      const markLine = s.markLine && Array.isArray(s.markLine.data)
+        ? { ...s.markLine, data: s.markLine.data.map((d) => (d && typeof d === 'object' && !Array.isArray(d) ? { ...d, label: { ...((d as { label?: object }).label ?? {}), position: 'end', distance: 6 } } : d)) }
+        : s.markLine;
+      return {
+        ...s,
+        markLine,
+        data: s.data.map((d) => (d && typeof d === 'object' && 'label' in d ? { ...d, label: { ...(d.label as object), position: 'insideBottom', distance: 8 } } : d)),
+      };
+    }) as EChartsOption['series'],
   };
 }
 
@@ -37,7 +51,7 @@ export function accuracyFigure(ctx: SectionContext, heightRatio: number): void {
     'accuracy-references',
     `Test accuracy of each model${seeds ? ' (mean; error bars ± one standard deviation over seeds)' : ''} with published reference points as dashed lines (human performance, Zalando benchmark entries)`,
     () =>
-      labelsAtBase(
+      forPaper(
         accuracyComparisonOption({
           bars: evaluated.map((a) => ({ name: a.label, mean: a.accuracy!.mean, std: a.accuracy!.std, n: a.accuracy!.n, color: a.color })),
           referenceLines: REFERENCE_POINTS.filter((r) => r.onChart).map((r) => ({ value: r.accuracy, label: r.label })),
@@ -45,8 +59,8 @@ export function accuracyFigure(ctx: SectionContext, heightRatio: number): void {
           animation: false,
         }),
         evaluated.length,
-        // The chart is laid out at text width / CHART_SCALE px; its grid leaves 56 px left and 110 px right.
-        ctx.doc.width / CHART_SCALE - 166,
+        // The chart is laid out at text width / CHART_SCALE px; its grid leaves 56 px on the left.
+        ctx.doc.width / CHART_SCALE - 56 - RIGHT_GUTTER,
       ),
     { heightRatio },
   );

@@ -18,7 +18,7 @@ export function significance(ctx: SectionContext, comparisons: readonly Comparis
   doc.paragraph(
     "McNemar's test asks whether two classifiers evaluated on the same test images err on different images more often than chance allows. " +
       'n01 counts images the first model classified correctly and the second wrongly, n10 the reverse; images both got right or both got wrong carry no information about the difference. ' +
-      `χ² uses the continuity correction (|n01 − n10| − 1)² / (n01 + n10) with one degree of freedom; when n01 + n10 < 25 the exact binomial p-value is the one to read. The level is ${ALPHA * 100} %.`,
+      `χ² uses the continuity correction (|n01 − n10| − 1)² / (n01 + n10) with one degree of freedom; when n01 + n10 < 25 the exact binomial p-value is the one to read. The level is ${ALPHA * 100}\u00a0%.`,
   );
   for (const c of comparisons) {
     if (comparisons.length > 1) doc.paragraph(`${c.a.name} vs ${c.b.name}`, { font: FONT.bold, after: 2 });
