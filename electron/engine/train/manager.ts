@@ -106,12 +106,21 @@ export class RunManager {
     }
   }
 
-  async close(): Promise<void> {
+  async close(graceMs = 10_000): Promise<void> {
     for (const q of this.queue.splice(0)) {
       await this.record({ type: 'trainEnd', runId: q.runId, t: Date.now(), status: 'cancelled', reason: 'the workbench was closed before the run started', trainSeconds: 0 });
     }
     for (const a of this.active.values()) Atomics.store(a.flag, 0, 1);
-    await Promise.all([...this.active.values()].map((a) => a.done));
+    // Cancel takes effect within a batch; a worker stuck inside a kernel is stopped after the grace period
+    // (its run is then logged as failed by the exit handler).
+    const settled = Promise.all([...this.active.values()].map((a) => a.done));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), graceMs); });
+    if ((await Promise.race([settled, timeout])) === 'timeout') {
+      await Promise.all(this.slots.map((s) => s.worker.terminate()));
+      await settled;
+    }
+    clearTimeout(timer);
     await Promise.all(this.slots.splice(0).map((s) => s.worker.terminate()));
   }
 

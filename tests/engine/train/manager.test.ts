@@ -61,6 +61,16 @@ describe('RunManager (worker threads)', () => {
     expect(byId[a].epochsDone).toBeLessThan(50);
   });
 
+  it('on close, stops a worker that does not answer its cancel in time and logs the run as failed', async () => {
+    const { store, m, events } = await manager(1);
+    const id = (await m.start(request(50))).runIds[0];
+    await expect.poll(() => events.some((e) => e.runId === id && e.type === 'batchEnd'), { timeout: 20_000 }).toBe(true);
+    await m.close(0);
+    const run = (await store.list()).find((r) => r.id === id)!;
+    expect(run.status).toBe('failed');
+    expect(run.reason).toMatch(/training worker stopped unexpectedly/);
+  });
+
   it('refuses to cancel a run it does not know', async () => {
     const { m } = await manager(1);
     await expect(m.cancel('nope')).rejects.toThrow(/not queued or running/);
