@@ -87,6 +87,10 @@ export function table(doc: ReportDocument, columns: readonly Column[], rows: rea
   const styleOf = (r: number, c: number): CellStyle => ({ ...(o.rowStyle?.(r) ?? {}), ...(o.cellStyle?.(r, c) ?? {}) });
   const heights = rows.map((cells, r) => rowHeight(cells, (c) => styleOf(r, c).font ?? columns[c].font ?? FONT.sans));
 
+  // A short table is never split: it moves to the next page whole.
+  const captionH = o.caption ? doc.textHeight(`Table 00: ${o.caption}`, doc.width, FONT.oblique, SIZES.caption) + 4 : 0;
+  const totalH = captionH + headerH + heights.reduce((a, b) => a + b, 0);
+  if (totalH <= doc.pageHeight * 0.6) doc.ensure(totalH);
   let captionLabel: string | null = null;
   if (o.caption) {
     captionLabel = `Table ${doc.nextTable()}: ${o.caption}`;

@@ -11,12 +11,20 @@ import type { SectionContext } from '../input.js';
 
 const RIGHT_GUTTER = 150;
 
+interface BarFacts {
+  name: string;
+  mean: number;
+  std: number;
+  n: number;
+}
+
 /**
- * Print adjustments of the shared accuracy chart: bar labels at the base (an error bar's whisker crosses the top),
- * reference labels in a gutter right of the plot (inside it they run over the last bar), round y ticks, and model
- * names that wrap within their slot instead of running into each other.
+ * Print adjustments of the shared accuracy chart: one-line bar labels at the base (an error bar's whisker crosses
+ * the top, and three lines overflow a short bar), "± std · n" under the model name instead, reference labels in a
+ * gutter right of the plot (inside it they run over the last bar), round y ticks, and model names that wrap within
+ * their slot instead of running into each other.
  */
-function forPaper(option: EChartsOption, bars: number, plotWidth: number): EChartsOption {
+function forPaper(option: EChartsOption, bars: readonly BarFacts[], plotWidth: number): EChartsOption {
   const series = Array.isArray(option.series) ? option.series : [];
   const xAxis = option.xAxis && !Array.isArray(option.xAxis) ? option.xAxis : null;
   const yAxis = option.yAxis && !Array.isArray(option.yAxis) ? (option.yAxis as { min?: unknown; max?: unknown }) : null;
@@ -25,7 +33,15 @@ function forPaper(option: EChartsOption, bars: number, plotWidth: number): EChar
   return {
     ...option,
     grid: { ...grid, right: RIGHT_GUTTER },
-    ...(xAxis ? { xAxis: { ...xAxis, axisLabel: { ...((xAxis as { axisLabel?: object }).axisLabel ?? {}), width: Math.max(40, plotWidth / bars - 8), overflow: 'break' } } as EChartsOption['xAxis'] } : {}),
+    ...(xAxis
+      ? {
+          xAxis: {
+            ...xAxis,
+            data: bars.map((b) => (b.std > 0 ? `${b.name}\n± ${(b.std * 100).toFixed(2)} pp · n = ${b.n}` : b.name)),
+            axisLabel: { ...((xAxis as { axisLabel?: object }).axisLabel ?? {}), width: Math.max(40, plotWidth / bars.length - 8), overflow: 'break', verticalAlign: 'top', lineHeight: 15, margin: 6 },
+          } as EChartsOption['xAxis'],
+        }
+      : {}),
     ...(yAxis && yMin !== null ? { yAxis: { ...yAxis, interval: accuracyStep(yMin, typeof yAxis.max === 'number' ? yAxis.max : 1) } as EChartsOption['yAxis'] } : {}),
     series: series.map((s) => {
       if (s.type !== 'bar' || !Array.isArray(s.data)) return s;
@@ -35,7 +51,11 @@ function forPaper(option: EChartsOption, bars: number, plotWidth: number): EChar
       return {
         ...s,
         markLine,
-        data: s.data.map((d) => (d && typeof d === 'object' && 'label' in d ? { ...d, label: { ...(d.label as object), position: 'insideBottom', distance: 8 } } : d)),
+        data: s.data.map((d, i) =>
+          d && typeof d === 'object' && 'label' in d
+            ? { ...d, label: { ...(d.label as object), position: 'insideBottom', distance: 6, formatter: `${((bars[i]?.mean ?? 0) * 100).toFixed(2)}%` } }
+            : d,
+        ),
       };
     }) as EChartsOption['series'],
   };
@@ -45,6 +65,7 @@ function forPaper(option: EChartsOption, bars: number, plotWidth: number): EChar
 export function accuracyFigure(ctx: SectionContext, heightRatio: number): void {
   const evaluated = ctx.analysis.arms.filter((a) => a.accuracy);
   const seeds = evaluated.some((a) => a.grouped);
+  const bars = evaluated.map((a) => ({ name: a.label, mean: a.accuracy!.mean, std: a.accuracy!.std, n: a.accuracy!.n, color: a.color }));
   chartFigure(
     ctx.doc,
     ctx.charts,
@@ -53,12 +74,12 @@ export function accuracyFigure(ctx: SectionContext, heightRatio: number): void {
     () =>
       forPaper(
         accuracyComparisonOption({
-          bars: evaluated.map((a) => ({ name: a.label, mean: a.accuracy!.mean, std: a.accuracy!.std, n: a.accuracy!.n, color: a.color })),
+          bars,
           referenceLines: REFERENCE_POINTS.filter((r) => r.onChart).map((r) => ({ value: r.accuracy, label: r.label })),
           theme: PDF_THEME,
           animation: false,
         }),
-        evaluated.length,
+        bars,
         // The chart is laid out at text width / CHART_SCALE px; its grid leaves 56 px on the left.
         ctx.doc.width / CHART_SCALE - 56 - RIGHT_GUTTER,
       ),

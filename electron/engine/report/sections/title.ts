@@ -54,9 +54,11 @@ export function titlePage(ctx: SectionContext): void {
   doc.paragraph('Summary', { font: FONT.bold, size: SIZES.h2, after: 4 });
   doc.paragraph(summaryParagraph(analysis), { align: 'justify', size: SIZES.body + 0.5, after: 10 });
   // The headline chart, when it still fits on the title page; it reappears with the reference points.
-  if (analysis.arms.some((a) => a.accuracy) && doc.remaining > doc.figureHeight(0.5) + 10) {
+  // Shorter on Letter or under a long summary, but never squashed below a readable height.
+  const ratio = Math.min(0.5, (doc.remaining - 46) / doc.width);
+  if (analysis.arms.some((a) => a.accuracy) && ratio >= 0.36) {
     doc.space(4);
-    accuracyFigure(ctx, 0.5);
+    accuracyFigure(ctx, ratio);
   }
 }
 
