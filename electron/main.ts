@@ -9,8 +9,8 @@ import { bindIpc, forwardEvents } from './ipc/bind.js';
 import { isRequestName } from './ipc/contract.js';
 import { contentSecurityPolicy } from './ipc/csp.js';
 import { chooseDataDir, dialogOverrides, importRunFromDialog, type FileDialogs } from './ipc/files.js';
-import { buildMenuTemplate } from './ipc/menu.js';
-import { createUrlCheck, isSafeExternalUrl } from './ipc/sender.js';
+import { buildMenuTemplate, FASHION_MNIST_URL } from './ipc/menu.js';
+import { createExternalLinkCheck, createUrlCheck } from './ipc/sender.js';
 import { loadWindowState, saveWindowState } from './ipc/window-state.js';
 import { resolveStaticFile, StaticPathError } from './server/static.js';
 
@@ -22,6 +22,8 @@ const RENDERER_DIR = path.join(HERE, '..', 'renderer');
 const PRELOAD = path.join(HERE, 'preload.cjs');
 const isDev = !app.isPackaged;
 const isAppUrl = createUrlCheck([APP_URL]);
+// The only links the app shows; add one here when a page or menu item gets a new one.
+const isAppLink = createExternalLinkCheck([FASHION_MNIST_URL]);
 const CSP = contentSecurityPolicy();
 
 // Must happen before "ready": app:// behaves like a secure, standard origin (relative URLs, fetch, storage).
@@ -84,12 +86,18 @@ const dialogs: FileDialogs = {
   },
 };
 
+/** Hands one of the app's own https links to the OS browser; anything else is refused and logged. */
+function openAppLink(url: string): void {
+  if (isAppLink(url)) void shell.openExternal(url);
+  else console.warn(`[shell] not opening ${url}: not one of the app's links`);
+}
+
 /** Every web contents (window or anything it might spawn) gets the same leash: no navigation away, no new windows. */
 function harden(contents: WebContents): void {
   const onNavigate = (event: { preventDefault(): void }, url: string): void => {
     if (isAppUrl(url)) return;
     event.preventDefault();
-    if (isSafeExternalUrl(url)) void shell.openExternal(url);
+    openAppLink(url);
   };
   contents.on('will-navigate', onNavigate);
   contents.on('will-frame-navigate', (event) => {
@@ -100,7 +108,7 @@ function harden(contents: WebContents): void {
   });
   contents.on('will-attach-webview', (event) => event.preventDefault());
   contents.setWindowOpenHandler(({ url }) => {
-    if (isSafeExternalUrl(url)) void shell.openExternal(url);
+    openAppLink(url);
     return { action: 'deny' };
   });
 }
@@ -163,9 +171,7 @@ function installMenu(wb: Workbench): void {
           .then((r) => !r.cancelled && sendShell({ command: 'settingsChanged', settings: r.settings }))
           .catch((err) => showError('Could not use that folder', err));
       },
-      openExternal: (url) => {
-        if (isSafeExternalUrl(url)) void shell.openExternal(url);
-      },
+      openExternal: openAppLink,
     },
   });
   Menu.setApplicationMenu(Menu.buildFromTemplate(template as MenuItemConstructorOptions[]));

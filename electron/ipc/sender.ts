@@ -25,7 +25,9 @@ export function createUrlCheck(trusted: readonly string[]): (url: string | null 
     if (!url) return false;
     const u = parse(url);
     if (!u || u.username || u.password) return false;
-    return origins.some((o) => u.protocol === o.protocol && u.host === o.host && u.pathname.startsWith(o.pathPrefix));
+    // A bare origin (`app://workbench`, as permission checks pass it) parses with an empty path in Node, "/" in Chromium.
+    const pathname = u.pathname === '' ? '/' : u.pathname;
+    return origins.some((o) => u.protocol === o.protocol && u.host === o.host && pathname.startsWith(o.pathPrefix));
   };
 }
 
@@ -33,4 +35,16 @@ export function createUrlCheck(trusted: readonly string[]): (url: string | null 
 export function isSafeExternalUrl(url: string): boolean {
   const u = parse(url);
   return !!u && u.protocol === 'https:' && !u.username && !u.password && u.hostname.length > 0;
+}
+
+/**
+ * Builds a check for the links the app itself shows (menu, pages): only those go to shell.openExternal, so content
+ * that got into the renderer cannot make the OS open arbitrary sites. Compares whole normalised URLs.
+ */
+export function createExternalLinkCheck(links: readonly string[]): (url: string) => boolean {
+  const known = new Set(links.map((l) => {
+    if (!isSafeExternalUrl(l)) throw new Error(`Not a safe external link: ${l}`);
+    return new URL(l).href;
+  }));
+  return (url) => isSafeExternalUrl(url) && known.has(new URL(url).href);
 }
