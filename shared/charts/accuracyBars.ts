@@ -1,7 +1,8 @@
 // Accuracy comparison bars with error bars (shared, pure): mean ± std over repeats, with reference lines.
 import type { CustomSeriesOption, EChartsOption } from 'echarts';
 import { axisStyle, baseOption, LIGHT_THEME, runColor, type ChartCommon } from './theme.js';
-import { referenceLabelData, type ReferenceLine } from './trainingCurves.js';
+import type { ReferenceLine } from './trainingCurves.js';
+import { estimateTextWidth, gutterReferenceData, unitAxis } from './axes.js';
 
 export interface AccuracyBar {
   name: string;
@@ -17,15 +18,24 @@ export interface AccuracyBar {
 export interface AccuracyComparisonInput extends ChartCommon {
   bars: readonly AccuracyBar[];
   referenceLines?: readonly ReferenceLine[];
-  /** Lower end of the y axis; default a round value below the lowest bar, to make differences readable. */
+  /**
+   * Lower end of the y axis (rounded down to a tick); default a round value below the lowest error bar, to make
+   * differences readable while leaving each bar tall enough for its label.
+   */
   yMin?: number;
   metricName?: string;
 }
 
+/** Share of the axis kept free under the lowest whisker or reference line: the bar's value label sits there. */
+const BASE_LABEL_ROOM = 0.15;
+const REF_LABEL_SIZE = 11;
+const LABEL_LINE = 15;
+const REF_LABEL_DISTANCE = 6;
+
 export function accuracyComparisonOption(input: AccuracyComparisonInput): EChartsOption {
   const theme = input.theme ?? LIGHT_THEME;
   const lows = input.bars.map((b) => b.mean - (b.std ?? 0)).concat((input.referenceLines ?? []).map((r) => r.value));
-  const yMin = input.yMin ?? Math.max(0, Math.floor((Math.min(1, ...lows) - 0.02) * 20) / 20);
+  const axis = input.yMin !== undefined ? unitAxis([input.yMin], 0) : unitAxis(lows, 0.02, BASE_LABEL_ROOM);
   const errorData = input.bars.map((b, i) => [i, b.mean - (b.std ?? 0), b.mean + (b.std ?? 0)]);
   const errorSeries: CustomSeriesOption = {
     type: 'custom',
@@ -51,12 +61,23 @@ export function accuracyComparisonOption(input: AccuracyComparisonInput): EChart
     },
   };
   const refs = input.referenceLines ?? [];
+  const spread = input.bars.map((b) => spreadLines(b, input.bars.length));
+  const refText = (r: ReferenceLine) => `${r.label} ${(r.value * 100).toFixed(2)}%`;
+  // Reference labels sit in a gutter right of the plot: inside it they ran over the last bar.
+  const gutter = refs.length > 0 ? REF_LABEL_DISTANCE + Math.max(...refs.map((r) => estimateTextWidth(refText(r), REF_LABEL_SIZE))) + 4 : 16;
   return {
     ...baseOption(input, theme),
     tooltip: { trigger: 'item' },
-    grid: { left: 56, right: 16, top: input.title ? 36 : 16, bottom: 48 },
-    xAxis: { type: 'category', data: input.bars.map((b) => b.name), ...axisStyle(theme), axisLabel: { color: theme.textMuted, interval: 0 }, splitLine: { show: false } },
-    yAxis: { type: 'value', name: input.metricName ?? 'test accuracy', min: yMin, max: 1, ...axisStyle(theme) },
+    grid: { left: 56, right: gutter, top: input.title ? 36 : 26, bottom: Math.max(48, 18 + LABEL_LINE * (1 + Math.max(0, ...spread.map((l) => l.length)))) },
+    xAxis: {
+      type: 'category',
+      data: input.bars.map((b) => b.name),
+      ...axisStyle(theme),
+      // The spread goes under the name: inside the bar it collided with the error bar's whiskers.
+      axisLabel: { color: theme.textMuted, interval: 0, lineHeight: LABEL_LINE, formatter: (name: string, i: number) => [name, ...(spread[i] ?? [])].join('\n') },
+      splitLine: { show: false },
+    },
+    yAxis: { type: 'value', name: input.metricName ?? 'test accuracy', ...axis, ...axisStyle(theme) },
     series: [
       {
         type: 'bar',
@@ -65,13 +86,8 @@ export function accuracyComparisonOption(input: AccuracyComparisonInput): EChart
         data: input.bars.map((b, i) => ({
           value: b.mean,
           itemStyle: { color: b.color ?? runColor(i, theme) },
-          label: {
-            show: true,
-            position: 'insideTop',
-            color: '#ffffff',
-            fontWeight: 600,
-            formatter: `${(b.mean * 100).toFixed(2)}%${b.std ? `\n±${(b.std * 100).toFixed(2)}` : ''}${b.n && b.n > 1 ? `\nn=${b.n}` : ''}`,
-          },
+          // One line at the base of the bar, below the lowest whisker (the axis leaves room under it).
+          label: { show: true, position: 'insideBottom', distance: 6, color: '#ffffff', fontWeight: 600, formatter: `${(b.mean * 100).toFixed(2)}%` },
         })),
         ...(refs.length > 0
           ? {
@@ -79,8 +95,9 @@ export function accuracyComparisonOption(input: AccuracyComparisonInput): EChart
                 symbol: 'none',
                 silent: true,
                 lineStyle: { color: theme.textMuted, type: 'dashed', width: 1 },
-                label: { formatter: '{b}', color: theme.textMuted, fontSize: 11 },
-                data: referenceLabelData(refs, (r) => `${r.label} ${(r.value * 100).toFixed(2)}%`, 'insideEnd'),
+                label: { formatter: '{b}', color: theme.textMuted, fontSize: REF_LABEL_SIZE, distance: REF_LABEL_DISTANCE },
+                // Two lines closer than about a label's height on a typical plot keep their labels apart.
+                data: gutterReferenceData(refs, refText, (axis.max - axis.min) * 0.08),
               },
             }
           : {}),
@@ -88,4 +105,10 @@ export function accuracyComparisonOption(input: AccuracyComparisonInput): EChart
       errorSeries,
     ],
   };
+}
+
+/** Lines under a bar's name: "± 0.21 pp · n = 3", split in two when more than three bars share the width. */
+function spreadLines(bar: AccuracyBar, bars: number): string[] {
+  const parts = [bar.std ? `± ${(bar.std * 100).toFixed(2)} pp` : '', bar.n && bar.n > 1 ? `n = ${bar.n}` : ''].filter(Boolean);
+  return bars > 3 ? parts : parts.length > 0 ? [parts.join(' · ')] : [];
 }

@@ -2,6 +2,7 @@
 import type { BarSeriesOption, EChartsOption } from 'echarts';
 import { CLASS_NAMES } from '../classes.js';
 import { axisStyle, baseOption, LIGHT_THEME, runColor, type ChartCommon } from './theme.js';
+import { deltaAxis, unitAxis } from './axes.js';
 
 export interface ClassDistributionInput extends ChartCommon {
   /** Counts per class for each split to show, e.g. { train: [...10], validation: [...], test: [...] }. */
@@ -12,7 +13,7 @@ export interface ClassDistributionInput extends ChartCommon {
 export interface PerClassF1Input extends ChartCommon {
   runs: ReadonlyArray<{ name: string; color?: string; f1: readonly number[] }>;
   classNames?: readonly string[];
-  /** Lower end of the y axis; by default a round value below the smallest F1. */
+  /** Lower end of the y axis (rounded down to a tick); by default a round value below the smallest F1. */
   yMin?: number;
 }
 
@@ -59,15 +60,14 @@ function rank(split: string): number {
 export function perClassF1Option(input: PerClassF1Input): EChartsOption {
   const theme = input.theme ?? LIGHT_THEME;
   const names = input.classNames ?? CLASS_NAMES;
-  const all = input.runs.flatMap((r) => r.f1).filter(Number.isFinite);
-  const min = input.yMin ?? Math.max(0, Math.floor((Math.min(1, ...all) - 0.05) * 10) / 10);
+  const axis = input.yMin !== undefined ? unitAxis([input.yMin], 0) : unitAxis(input.runs.flatMap((r) => r.f1), 0.05);
   return {
     ...baseOption(input, theme),
     legend: { data: input.runs.map((r) => r.name), top: input.title ? 26 : 4, textStyle: { color: theme.textMuted }, type: 'scroll' },
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: (v) => (typeof v === 'number' ? v.toFixed(3) : String(v)) },
     grid: { left: 48, right: 12, top: input.title ? 56 : 34, bottom: 64 },
     xAxis: classAxis(names, theme),
-    yAxis: { type: 'value', name: 'F1', min, max: 1, ...axisStyle(theme) },
+    yAxis: { type: 'value', name: 'F1', ...axis, ...axisStyle(theme) },
     series: input.runs.map((r, i) => ({
       name: r.name,
       type: 'bar',
@@ -86,9 +86,10 @@ export function f1ChangeOption(input: F1ChangeInput): EChartsOption {
   return {
     ...baseOption(input, theme),
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: (v) => (typeof v === 'number' ? `${signed(v)} (${input.b.name} − ${input.a.name})` : String(v)) },
-    grid: { left: 56, right: 12, top: input.title ? 36 : 16, bottom: 64 },
+    grid: { left: 56, right: 12, top: input.title ? 36 : 26, bottom: 64 },
     xAxis: classAxis(names, theme),
-    yAxis: { type: 'value', name: 'ΔF1', ...axisStyle(theme) },
+    // Room beyond the longest bars for their value labels: below the axis a negative one ran into the class names.
+    yAxis: { type: 'value', name: 'ΔF1', ...deltaAxis(deltas), ...axisStyle(theme) },
     series: [
       {
         type: 'bar',

@@ -2,6 +2,7 @@
 import type { EChartsOption, LineSeriesOption } from 'echarts';
 import { axisStyle, baseOption, LIGHT_THEME, runColor, type ChartCommon } from './theme.js';
 import { smoothEma, thinPoints } from './smoothing.js';
+import { unitAxis } from './axes.js';
 
 export interface CurveEpoch {
   /** 0-based epoch index as the engine reports it; plotted at epoch + 1 (the end of that epoch). */
@@ -59,6 +60,8 @@ export function trainingCurvesOption(input: TrainingCurvesInput): EChartsOption 
   const series: LineSeriesOption[] = [];
   const legend: string[] = [];
   const multi = input.runs.length > 1;
+  /** Every y value drawn, for an accuracy axis in round steps. */
+  const plotted: number[] = [];
 
   /** Several runs: one legend entry per run (toggling all its lines); the line style says train or validation. */
   const splitOf = new Map<string, string>();
@@ -69,6 +72,7 @@ export function trainingCurvesOption(input: TrainingCurvesInput): EChartsOption 
     if (run.batches && run.batches.length > 0 && splits.includes('train')) {
       const pts = thinPoints(run.batches, input.maxBatchPoints ?? 600);
       const ys = smoothEma(pts.map((b) => (isAcc ? b.accuracy : b.loss)), input.smoothing ?? 0.6);
+      plotted.push(...ys);
       series.push({
         id: `${i}:batch`,
         name: nameFor('train (per batch)'),
@@ -86,6 +90,7 @@ export function trainingCurvesOption(input: TrainingCurvesInput): EChartsOption 
       const name = nameFor('train');
       if (!multi) legend.push(name);
       splitOf.set(`${i}:train`, 'train');
+      plotted.push(...run.epochs.map((e) => (isAcc ? e.accuracy : e.loss)));
       series.push({
         id: `${i}:train`,
         name,
@@ -102,6 +107,7 @@ export function trainingCurvesOption(input: TrainingCurvesInput): EChartsOption 
       const name = nameFor('validation');
       if (!multi) legend.push(name);
       splitOf.set(`${i}:validation`, 'validation');
+      plotted.push(...run.epochs.map((e) => (isAcc ? e.valAccuracy : e.valLoss)));
       series.push({
         id: `${i}:validation`,
         name,
@@ -172,8 +178,8 @@ export function trainingCurvesOption(input: TrainingCurvesInput): EChartsOption 
     yAxis: {
       type: 'value',
       name: isAcc ? 'accuracy' : 'loss',
-      scale: true,
-      ...(isAcc ? { max: 1 } : { min: 0 }),
+      // Accuracy ends at 1 in round steps: ECharts' own choice could print "0.99" over "1".
+      ...(isAcc ? accuracyAxis([...plotted, ...refs.map((r) => r.value)]) : { scale: true, min: 0 }),
       ...axisStyle(theme),
     },
     series,
@@ -191,6 +197,11 @@ export function referenceLabelData(refs: readonly ReferenceLine[], text: (r: Ref
     name: text(r),
     label: { position: `${side}${k % 2 === 0 ? 'Top' : 'Bottom'}` as const },
   }));
+}
+
+/** Before the first point a live chart spans the whole 0–1 range. */
+function accuracyAxis(values: readonly number[]) {
+  return values.some(Number.isFinite) ? unitAxis(values) : { min: 0, max: 1, interval: 0.2 };
 }
 
 function fmtMetric(v: number, isAcc: boolean): string {

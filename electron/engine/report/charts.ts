@@ -117,30 +117,3 @@ export function chartPair(
     drawSvg(doc, svgs[1], x + (w + gap) * scale, y, w * scale, fh);
   });
 }
-
-/** A round tick step giving at most six intervals between `min` and `max`. */
-export function accuracyStep(min: number, max = 1): number {
-  return [0.01, 0.02, 0.05, 0.1, 0.2, 0.25].find((s) => (max - min) / s <= 6.0001) ?? 0.25;
-}
-
-/**
- * An accuracy axis from a round value below the data up to 1 in round steps. Left to itself ECharts picked a 0.03
- * step from 0.81 and printed "0.99" on top of the fixed maximum "1".
- */
-export function roundAccuracyAxis(option: EChartsOption, values: readonly number[]): EChartsOption {
-  const yAxis = option.yAxis && !Array.isArray(option.yAxis) ? option.yAxis : null;
-  const finite = values.filter(Number.isFinite);
-  if (!yAxis || finite.length === 0) return option;
-  const lo = Math.max(0, Math.min(...finite) - 0.005);
-  let step = 0.25;
-  let min = 0;
-  for (const s of [0.01, 0.02, 0.05, 0.1, 0.2, 0.25]) {
-    const m = Math.floor(lo / s) * s;
-    if ((1 - m) / s <= 6.0001) {
-      step = s;
-      min = Number(m.toFixed(2));
-      break;
-    }
-  }
-  return { ...option, yAxis: { ...yAxis, scale: false, min, max: 1, interval: step } as EChartsOption['yAxis'] };
-}

@@ -42,6 +42,17 @@ describe('trainingCurvesOption', () => {
     expect(batchX({ epoch: 2, batch: 4, batches: 5 })).toBe(3);
   });
 
+  it('steps an accuracy axis in round ticks up to 1 from below every point drawn, reference lines included', () => {
+    const axis = (o: ReturnType<typeof trainingCurvesOption>) => o.yAxis as { min: number; max: number; interval: number; scale?: boolean };
+    expect(axis(trainingCurvesOption({ metric: 'accuracy', runs: [{ name: 'r', epochs: SEED_ANN_EPOCHS.slice(1) }] }))).toMatchObject({ min: 0.85, max: 1, interval: 0.05 });
+    expect(axis(trainingCurvesOption({ metric: 'accuracy', runs: [{ name: 'r', epochs: SEED_ANN_EPOCHS.slice(1) }], referenceLines: [{ value: 0.835, label: 'human' }] }))).toMatchObject({ min: 0.8 });
+    const batches = [{ epoch: 0, batch: 0, batches: 1, loss: 2, accuracy: 0.1 }];
+    expect(axis(trainingCurvesOption({ metric: 'accuracy', runs: [{ name: 'r', epochs: SEED_ANN_EPOCHS, batches }] }))).toMatchObject({ min: 0, interval: 0.2 });
+    expect(axis(trainingCurvesOption({ metric: 'accuracy', runs: [] }))).toMatchObject({ min: 0, max: 1 });
+    // The validation split alone decides when training is not drawn.
+    expect(axis(trainingCurvesOption({ metric: 'accuracy', splits: ['validation'], runs: [{ name: 'r', epochs: SEED_ANN_EPOCHS }] }))).toMatchObject({ min: 0.85 });
+  });
+
   it('keeps the x axis at epochsTotal while a live run is short', () => {
     const o = trainingCurvesOption({ metric: 'accuracy', runs: [{ name: 'r', epochs: SEED_ANN_EPOCHS.slice(0, 2) }], epochsTotal: 10 });
     expect((o.xAxis as { max: number }).max).toBe(10);

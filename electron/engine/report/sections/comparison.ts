@@ -6,7 +6,7 @@ import { f1ChangeOption, perClassF1Option } from '../../../../shared/charts/clas
 import { COLORS, SIZES } from '../document.js';
 import { FONT } from '../fonts.js';
 import { table, type CellStyle } from '../table.js';
-import { chartFigure, roundAccuracyAxis } from '../charts.js';
+import { chartFigure } from '../charts.js';
 import type { Arm, Comparison } from '../analysis.js';
 import { formatDuration, formatInt, formatMeanStd, formatSigned, formatSignedInt } from '../format.js';
 import { PDF_THEME } from './data.js';
@@ -134,7 +134,7 @@ export function comparisonSection(ctx: SectionContext): void {
   doc.heading(2, 'Training curves overlaid', doc.figureHeight(0.42));
   const runs = arms.filter((a) => a.rep.run.epochs.length > 0).map((a) => ({ name: a.label, color: a.color, epochs: a.rep.run.epochs }));
   chartFigure(doc, charts, 'cmp-acc', 'Accuracy per epoch of every model: training solid, validation dashed', () =>
-    roundAccuracyAxis(trainingCurvesOption({ runs, metric: 'accuracy', theme: PDF_THEME, animation: false }), runs.flatMap((r) => r.epochs.flatMap((e) => [e.accuracy, e.valAccuracy]))), { heightRatio: 0.42 });
+    trainingCurvesOption({ runs, metric: 'accuracy', theme: PDF_THEME, animation: false }), { heightRatio: 0.42 });
   chartFigure(doc, charts, 'cmp-loss', 'Loss per epoch of every model: training solid, validation dashed', () =>
     trainingCurvesOption({ runs, metric: 'loss', theme: PDF_THEME, animation: false }), { heightRatio: 0.42 });
 

@@ -7,7 +7,7 @@ import { trainingCurvesOption } from '../../../../shared/charts/trainingCurves.j
 import { COLORS, SIZES } from '../document.js';
 import { FONT } from '../fonts.js';
 import { table } from '../table.js';
-import { chartPair, roundAccuracyAxis } from '../charts.js';
+import { chartPair } from '../charts.js';
 import { describeLayer, type Arm } from '../analysis.js';
 import { formatDuration, formatInt, formatPercent, formatRate } from '../format.js';
 import { PDF_THEME, describeSplit } from './data.js';
@@ -114,7 +114,7 @@ function curves(ctx: SectionContext, arm: Arm): void {
     [`curves-acc-${run.summary.id}`, `curves-loss-${run.summary.id}`],
     `${arm.name}: accuracy (left) and loss (right) per epoch, training (solid) vs validation (dashed)`,
     [
-      () => roundAccuracyAxis(trainingCurvesOption({ runs: series, metric: 'accuracy', theme: PDF_THEME, animation: false }), run.epochs.flatMap((e) => [e.accuracy, e.valAccuracy])),
+      () => trainingCurvesOption({ runs: series, metric: 'accuracy', theme: PDF_THEME, animation: false }),
       () => trainingCurvesOption({ runs: series, metric: 'loss', theme: PDF_THEME, animation: false }),
     ],
   );

@@ -3,61 +3,25 @@ import type { EChartsOption } from 'echarts';
 import { accuracyComparisonOption } from '../../../../shared/charts/accuracyBars.js';
 import { COLORS, SIZES } from '../document.js';
 import { table } from '../table.js';
-import { accuracyStep, chartFigure, CHART_SCALE } from '../charts.js';
+import { chartFigure, CHART_SCALE } from '../charts.js';
 import { formatAccuracy, formatPoints } from '../format.js';
 import { REFERENCE_POINTS, README_SOURCE } from '../references.js';
 import { PDF_THEME } from './data.js';
 import type { SectionContext } from '../input.js';
 
-const RIGHT_GUTTER = 150;
-
-interface BarFacts {
-  name: string;
-  mean: number;
-  std: number;
-  n: number;
-}
-
 /**
- * Print adjustments of the shared accuracy chart: one-line bar labels at the base (an error bar's whisker crosses
- * the top, and three lines overflow a short bar), "± std · n" under the model name instead, reference labels in a
- * gutter right of the plot (inside it they run over the last bar), round y ticks, and model names that wrap within
- * their slot instead of running into each other.
+ * Paper layout of the shared accuracy chart: model names (and the spread under them) wrap within their slot
+ * instead of running into each other, which needs the plot's width in px, known here and not on screen.
  */
-function forPaper(option: EChartsOption, bars: readonly BarFacts[], plotWidth: number): EChartsOption {
-  const series = Array.isArray(option.series) ? option.series : [];
-  const xAxis = option.xAxis && !Array.isArray(option.xAxis) ? option.xAxis : null;
-  const yAxis = option.yAxis && !Array.isArray(option.yAxis) ? (option.yAxis as { min?: unknown; max?: unknown }) : null;
+function forPaper(option: EChartsOption, chartWidth: number): EChartsOption {
+  const xAxis = option.xAxis && !Array.isArray(option.xAxis) ? (option.xAxis as { data?: unknown[]; axisLabel?: object }) : null;
+  if (!xAxis) return option;
   const grid = option.grid && !Array.isArray(option.grid) ? option.grid : {};
-  const yMin = typeof yAxis?.min === 'number' ? yAxis.min : null;
+  const px = (v: unknown) => (typeof v === 'number' ? v : 0);
+  const slot = (chartWidth - px(grid.left) - px(grid.right)) / Math.max(1, xAxis.data?.length ?? 1);
   return {
     ...option,
-    grid: { ...grid, right: RIGHT_GUTTER },
-    ...(xAxis
-      ? {
-          xAxis: {
-            ...xAxis,
-            data: bars.map((b) => (b.std > 0 ? `${b.name}\n± ${(b.std * 100).toFixed(2)} pp · n = ${b.n}` : b.name)),
-            axisLabel: { ...((xAxis as { axisLabel?: object }).axisLabel ?? {}), width: Math.max(40, plotWidth / bars.length - 8), overflow: 'break', verticalAlign: 'top', lineHeight: 15, margin: 6 },
-          } as EChartsOption['xAxis'],
-        }
-      : {}),
-    ...(yAxis && yMin !== null ? { yAxis: { ...yAxis, interval: accuracyStep(yMin, typeof yAxis.max === 'number' ? yAxis.max : 1) } as EChartsOption['yAxis'] } : {}),
-    series: series.map((s) => {
-      if (s.type !== 'bar' || !Array.isArray(s.data)) return s;
-      const markLine = s.markLine && Array.isArray(s.markLine.data)
-        ? { ...s.markLine, data: s.markLine.data.map((d) => (d && typeof d === 'object' && !Array.isArray(d) ? { ...d, label: { ...((d as { label?: object }).label ?? {}), position: 'end', distance: 6 } } : d)) }
-        : s.markLine;
-      return {
-        ...s,
-        markLine,
-        data: s.data.map((d, i) =>
-          d && typeof d === 'object' && 'label' in d
-            ? { ...d, label: { ...(d.label as object), position: 'insideBottom', distance: 6, formatter: `${((bars[i]?.mean ?? 0) * 100).toFixed(2)}%` } }
-            : d,
-        ),
-      };
-    }) as EChartsOption['series'],
+    xAxis: { ...xAxis, axisLabel: { ...(xAxis.axisLabel ?? {}), width: Math.max(40, slot - 8), overflow: 'break', verticalAlign: 'top', margin: 6 } } as EChartsOption['xAxis'],
   };
 }
 
@@ -79,9 +43,8 @@ export function accuracyFigure(ctx: SectionContext, heightRatio: number): void {
           theme: PDF_THEME,
           animation: false,
         }),
-        bars,
-        // The chart is laid out at text width / CHART_SCALE px; its grid leaves 56 px on the left.
-        ctx.doc.width / CHART_SCALE - 56 - RIGHT_GUTTER,
+        // The chart is laid out at text width / CHART_SCALE px.
+        ctx.doc.width / CHART_SCALE,
       ),
     { heightRatio },
   );
