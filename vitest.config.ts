@@ -4,6 +4,8 @@ import vue from '@vitejs/plugin-vue';
 export default defineConfig({
   plugins: [vue()],
   test: {
+    // JSON results feed the one-line summary that .ci/run prints.
+    reporters: ['default', ['json', { outputFile: 'test-results/unit.json' }]],
     include: ['tests/**/*.test.ts'],
     exclude: ['tests/e2e/**', 'node_modules/**'],
     environment: 'node',
