@@ -206,6 +206,25 @@ describe.skipIf(!ready)(`workbench in Chromium${ready ? '' : ` (skipped: ${why})
     await page.emulateMedia({ colorScheme: 'light' });
   });
 
+  it('renders every other view in the dark theme too (screenshots to look at)', async () => {
+    await page.emulateMedia({ colorScheme: 'dark' });
+    const origin = new URL(server.url).origin;
+    const views: Array<[string, string, string]> = [
+      ['data', '#/data', '[data-testid=chart-mean-intensity] canvas'],
+      ['models', '#/models', '[data-testid=total-params]'],
+      ['train', `#/train?run=${runIds[1]}`, `[data-testid=live-run][data-run-id="${runIds[1]}"][data-status=finished]`],
+      ['inspect', `#/inspect?a=${runIds[0]}&b=${runIds[1]}`, '[data-testid=inspect-grid] .tile'],
+      ['runs', '#/runs', `[data-testid=run-row-${runIds[0]}]`],
+    ];
+    for (const [name, hash, ready] of views) {
+      await page.goto(`${origin}/${hash}`);
+      await page.waitForSelector(ready, { timeout: 30_000 });
+      expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+      await screenshot(page, `${name}-dark`);
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
+
   it('reported no console errors or CSP violations', () => {
     expect(errors).toEqual([]);
   });
