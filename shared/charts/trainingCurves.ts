@@ -157,7 +157,9 @@ export function trainingCurvesOption(input: TrainingCurvesInput): EChartsOption 
         const list = (Array.isArray(params) ? params : [params]) as Array<{ seriesId?: string; seriesName?: string; marker?: string; value?: unknown }>;
         const rows = list.filter((p) => p.seriesId && splitOf.has(p.seriesId)).map((p) => {
           const v = Array.isArray(p.value) ? p.value[1] : p.value;
-          const label = multi ? `${p.seriesName} · ${splitOf.get(p.seriesId!)}` : String(p.seriesName);
+          // Run names are free text (and may come from an imported archive): escape before they become tooltip HTML.
+          const name = escapeHtml(String(p.seriesName));
+          const label = multi ? `${name} · ${splitOf.get(p.seriesId!)}` : name;
           return `${p.marker ?? ''}${label}: <b>${typeof v === 'number' ? fmtMetric(v, isAcc) : String(v)}</b>`;
         });
         const x = list.map((p) => (Array.isArray(p.value) ? p.value[0] : null)).find((v) => typeof v === 'number');
@@ -206,4 +208,8 @@ function accuracyAxis(values: readonly number[]) {
 
 function fmtMetric(v: number, isAcc: boolean): string {
   return isAcc ? `${(v * 100).toFixed(2)}%` : v.toFixed(4);
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }

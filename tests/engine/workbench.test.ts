@@ -3,7 +3,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createWorkbench } from '../../electron/engine/workbench.js';
-import { requests } from '../../shared/api.js';
+import { requests, type ResponseOf } from '../../shared/api.js';
 import { TrainRequestSchema } from '../../shared/run.js';
 import { fixtureDir, tinyAnn } from './train/helpers.js';
 
@@ -21,7 +21,7 @@ describe('engine facade', () => {
   it('answers every contract request with a response its schema accepts', async () => {
     const wb = await workbench();
     const h = wb.handlers;
-    const check = <K extends keyof typeof requests>(name: K, value: unknown) => requests[name].response.parse(value);
+    const check = <K extends keyof typeof requests>(name: K, value: unknown): ResponseOf<K> => requests[name].response.parse(value) as ResponseOf<K>;
     check('getEnvironment', await h.getEnvironment({}));
     const status = check('getDataStatus', await h.getDataStatus({ download: false }));
     expect(status.found).toBe(true);

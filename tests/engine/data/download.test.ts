@@ -37,7 +37,7 @@ function fakeFetch(handler: Handler): { fetchImpl: typeof fetch; urls: string[] 
   return { fetchImpl, urls };
 }
 
-const ok = (bytes: Uint8Array) => new Response(bytes, { status: 200, headers: { 'content-length': String(bytes.length) } });
+const ok = (bytes: Uint8Array) => new Response(bytes as Uint8Array<ArrayBuffer>, { status: 200, headers: { 'content-length': String(bytes.length) } });
 const base = () => ({ env: {}, cacheDir: cache, debianDirs: [join(root, 'no-debian')], download: true, strict: false });
 const cacheFiles = async () => (existsSync(cache) ? (await readdir(cache)).sort() : []);
 
@@ -117,7 +117,7 @@ describe('download', () => {
   it('a body shorter than its content-length is rejected', async () => {
     const { fetchImpl } = fakeFetch((_url, name) => {
       const bytes = served.get(name)!;
-      return new Response(bytes.subarray(0, 100), { status: 200, headers: { 'content-length': String(bytes.length) } });
+      return new Response(bytes.subarray(0, 100) as Uint8Array<ArrayBuffer>, { status: 200, headers: { 'content-length': String(bytes.length) } });
     });
     const err = await locateDataset({ ...base(), fetchImpl, mirrors: ['https://m/'] }).catch((e: unknown) => e);
     expect((err as DataError).message).toMatch(/download truncated: received 100 of \d+ bytes/);

@@ -85,6 +85,14 @@ describe('trainingCurvesOption', () => {
     expect(text).toBe('epoch 3<br/>CNN · validation: <b>88.56%</b>');
   });
 
+  it('escapes run names before they become tooltip HTML', () => {
+    const o = trainingCurvesOption({ metric: 'loss', runs: [{ name: '<img src=x onerror=alert(1)>', epochs: SEED_ANN_EPOCHS }] });
+    const fmt = (o.tooltip as { formatter: (p: unknown) => string }).formatter;
+    const text = fmt([{ seriesId: '0:train', seriesName: '<img src=x onerror=alert(1)>', marker: '', value: [1, 0.5] }]);
+    expect(text).not.toContain('<img');
+    expect(text).toContain('&lt;img src=x onerror=alert(1)&gt;');
+  });
+
   it('renders with ECharts', () => {
     const svg = renderSvg(trainingCurvesOption({ metric: 'accuracy', title: 'Accuracy', runs: [{ name: 'ANN', epochs: SEED_ANN_EPOCHS }, { name: 'CNN', epochs: SEED_CNN_EPOCHS }] }));
     expect(svg).toContain('<svg');
