@@ -25,9 +25,18 @@ export interface NativeAddon {
 
 export type NativeLoad = { ok: true; addon: NativeAddon; path: string } | { ok: false; reason: string };
 
-/** Where `node native/build.mjs` puts the addon; WORKBENCH_NATIVE_ADDON overrides (e.g. in a packaged app). */
+/**
+ * Where `node native/build.mjs` puts the addon, seen from this module in the source tree
+ * (electron/engine/backend/native/) or from a bundle in dist/electron/; WORKBENCH_NATIVE_ADDON overrides.
+ * In a packaged app the file is unpacked beside app.asar (electron-builder's asarUnpack), since the OS loader
+ * cannot read inside an archive.
+ */
 export function addonPath(): string {
-  return process.env.WORKBENCH_NATIVE_ADDON ?? fileURLToPath(new URL('../../../../native/build/tfjs_native.node', import.meta.url));
+  if (process.env.WORKBENCH_NATIVE_ADDON) return process.env.WORKBENCH_NATIVE_ADDON;
+  const candidates = ['../../../../native/build/tfjs_native.node', '../../native/build/tfjs_native.node']
+    .map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
+    .flatMap((p) => [p.replace(/([\\/])app\.asar([\\/])/, '$1app.asar.unpacked$2'), p]);
+  return candidates.find((p) => existsSync(p)) ?? candidates[1];
 }
 
 let cached: NativeLoad | null = null;
