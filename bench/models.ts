@@ -3,9 +3,9 @@ import type * as tf from '@tensorflow/tfjs';
 import { buildModel } from '../electron/engine/models/build.js';
 import { getPreset } from '../electron/engine/models/presets.js';
 
-export type BenchModel = 'ann' | 'cnn';
+export type BenchModel = 'ann' | 'cnn' | 'strong';
 
-const PRESET: Record<BenchModel, string> = { ann: 'seed-ann', cnn: 'seed-cnn' };
+const PRESET: Record<BenchModel, string> = { ann: 'seed-ann', cnn: 'seed-cnn', strong: 'strong-cnn' };
 
 export function buildBenchModel(which: BenchModel, seed = 1): { model: tf.LayersModel; inputShape: number[] } {
   const { model } = getPreset(PRESET[which]);

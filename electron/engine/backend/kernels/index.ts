@@ -22,6 +22,7 @@ import { makeConv2DBackpropInput } from './wasm/Conv2DBackpropInput.js';
 import { makeIdentity } from './wasm/Identity.js';
 import { maxPoolGradConfig } from './wasm/MaxPoolGrad.js';
 import { makeSum } from './wasm/Sum.js';
+import { makeTile } from './wasm/Tile.js';
 
 /**
  * `fill` kernels supply one the backend lacks and step aside if a later tfjs ships its own;
@@ -47,6 +48,7 @@ export const ADDED_KERNELS: readonly AddedKernel[] = [
   { kernelName: 'Conv2DBackpropInput', backendName: 'wasm', mode: 'replace', make: makeConv2DBackpropInput },
   { kernelName: 'BatchMatMul', backendName: 'wasm', mode: 'replace', make: makeBatchMatMul },
   { kernelName: 'Sum', backendName: 'wasm', mode: 'replace', make: makeSum },
+  { kernelName: 'Tile', backendName: 'wasm', mode: 'replace', make: makeTile },
 ];
 
 /** Native kernels for the wasm backend (used when native/build/tfjs_native.node loads); each falls back to the kernel it replaces. */
