@@ -1,11 +1,11 @@
-import { describe, it, expect, beforeAll } from 'vitest';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createWorkbench } from '../../electron/engine/workbench.js';
 import { requests, type ResponseOf } from '../../shared/api.js';
 import { TrainRequestSchema } from '../../shared/run.js';
-import { fixtureDir, tinyAnn } from './train/helpers.js';
+import { fixtureDir, tinyAnn, tempDir, removeTempDirs } from './train/helpers.js';
 
 let dataDir: string;
 beforeAll(async () => {
@@ -13,9 +13,11 @@ beforeAll(async () => {
 });
 
 async function workbench(extra: { dataDir?: string | null } = {}) {
-  const base = await mkdtemp(path.join(os.tmpdir(), 'fmw-wb-'));
+  const base = await tempDir('fmw-wb-');
   return createWorkbench({ runsDir: path.join(base, 'runs'), dataDir: dataDir, mode: 'browser', strictData: false, env: {}, ...extra });
 }
+
+afterAll(removeTempDirs);
 
 describe('engine facade', () => {
   it('answers every contract request with a response its schema accepts', async () => {

@@ -1,9 +1,9 @@
-import { describe, it, expect, beforeAll } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fixtureDir } from './helpers.js';
+import { fixtureDir, tempDir, removeTempDirs } from './helpers.js';
 
 let dataDir: string;
 beforeAll(async () => {
@@ -18,9 +18,11 @@ function cli(args: string[], env: Record<string, string> = {}) {
   });
 }
 
+afterAll(removeTempDirs);
+
 describe('experiment CLI', () => {
   it('trains the seed comparison and prints one JSON document on stdout', async () => {
-    const out = await mkdtemp(path.join(os.tmpdir(), 'fmw-cli-'));
+    const out = await tempDir('fmw-cli-');
     const r = await cli(['--preset', 'seed', '--data-dir', dataDir, '--limit', '300', '--epochs', '1', '--backend', 'wasm', '--out', out, '--json', '--report', path.join(out, 'reports') + '/']);
     expect(r.stderr).toMatch(/seed-cnn/);
     expect(r.code).toBe(0);
@@ -49,7 +51,7 @@ describe('experiment CLI', () => {
   });
 
   it('prints a comparison table without --json', async () => {
-    const out = await mkdtemp(path.join(os.tmpdir(), 'fmw-cli-'));
+    const out = await tempDir('fmw-cli-');
     const r = await cli(['--preset', 'seed-ann', '--data-dir', dataDir, '--limit', '200', '--epochs', '1', '--out', out]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/run\s+status\s+params/);
@@ -57,7 +59,7 @@ describe('experiment CLI', () => {
   });
 
   it('runs an experiment file', async () => {
-    const out = await mkdtemp(path.join(os.tmpdir(), 'fmw-cli-'));
+    const out = await tempDir('fmw-cli-');
     const file = path.join(out, 'exp.json');
     await writeFile(file, JSON.stringify({ name: 'lr sweep', data: { limit: 200 }, runs: [
       { preset: 'seed-ann', name: 'lr 1e-3', hyper: { epochs: 1 } },

@@ -1,12 +1,25 @@
 // Test helpers for training: a fixture data set on disk and run configs over small specs.
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { writeFixtureDataset } from '../../helpers/idxFixtures.js';
 import { TrainRequestSchema, type RunConfig, type TrainRequestInput } from '../../../shared/run.js';
 
+const created: string[] = [];
+
+/** A fresh temp folder, removed by removeTempDirs (call it from afterAll). */
+export async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  created.push(dir);
+  return dir;
+}
+
+export async function removeTempDirs(): Promise<void> {
+  await Promise.all(created.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+}
+
 export async function fixtureDir(train = 600, test = 200): Promise<string> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'fmw-fixture-'));
+  const dir = await tempDir('fmw-fixture-');
   await writeFixtureDataset(dir, { train, test, gzip: true, seed: 7 });
   return dir;
 }

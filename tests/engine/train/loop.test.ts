@@ -1,12 +1,11 @@
-import { describe, it, expect, beforeAll } from 'vitest';
-import { mkdtemp } from 'node:fs/promises';
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { runTraining, divergence, type TrainJob } from '../../../electron/engine/train/loop.js';
 import { RunStore } from '../../../electron/engine/runs/store.js';
 import { TrainEventSchema, type TrainEvent, type RunConfig } from '../../../shared/run.js';
-import { fixtureDir, runConfig, tinyCnn } from './helpers.js';
+import { fixtureDir, runConfig, tinyCnn, tempDir, removeTempDirs } from './helpers.js';
 
 let dataDir: string;
 beforeAll(async () => {
@@ -14,7 +13,7 @@ beforeAll(async () => {
 });
 
 async function train(config: RunConfig, cancelAfterBatches = Infinity) {
-  const root = await mkdtemp(path.join(os.tmpdir(), 'fmw-runs-'));
+  const root = await tempDir('fmw-runs-');
   const store = new RunStore(root);
   await store.create(config);
   const events: TrainEvent[] = [];
@@ -33,6 +32,8 @@ async function train(config: RunConfig, cancelAfterBatches = Infinity) {
   });
   return { status, events, tensors, store };
 }
+
+afterAll(removeTempDirs);
 
 describe('runTraining', () => {
   it('trains, validates each epoch, evaluates on test, saves the model, and logs it all', async () => {

@@ -1,11 +1,10 @@
-import { describe, it, expect, beforeAll } from 'vitest';
-import { mkdtemp } from 'node:fs/promises';
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import os from 'node:os';
 import path from 'node:path';
 import { RunManager } from '../../../electron/engine/train/manager.js';
 import { RunStore } from '../../../electron/engine/runs/store.js';
 import { TrainRequestSchema, type TrainEvent } from '../../../shared/run.js';
-import { fixtureDir, tinyAnn } from './helpers.js';
+import { fixtureDir, tinyAnn, tempDir, removeTempDirs } from './helpers.js';
 
 let dataDir: string;
 beforeAll(async () => {
@@ -13,7 +12,7 @@ beforeAll(async () => {
 });
 
 async function manager(maxConcurrent: number) {
-  const store = new RunStore(await mkdtemp(path.join(os.tmpdir(), 'fmw-runs-')));
+  const store = new RunStore(await tempDir('fmw-runs-'));
   const m = new RunManager({ store, maxConcurrent, resolveData: async () => ({ dir: dataDir, kind: 'test-fixture', strict: false }), batchEventIntervalMs: 0 });
   const events: TrainEvent[] = [];
   m.onEvent((e) => events.push(e));
@@ -22,6 +21,8 @@ async function manager(maxConcurrent: number) {
 
 const request = (epochs: number, extra: Record<string, unknown> = {}) =>
   TrainRequestSchema.parse({ model: tinyAnn, hyper: { learningRate: 0.01, batchSize: 20, epochs }, data: { split: { type: 'tail', validationSize: 100 } }, backend: 'cpu', ...extra });
+
+afterAll(removeTempDirs);
 
 describe('RunManager (worker threads)', () => {
   it('trains repeated runs in two workers at once, with seeds seed, seed+1', async () => {

@@ -1,7 +1,7 @@
 // Integration on the real Fashion-MNIST (Debian's dataset-fashion-mnist): both seed models learn in one short epoch.
-import { describe, it, expect } from 'vitest';
+import { tempDir, removeTempDirs } from './helpers.js';
+import { describe, it, expect, afterAll } from 'vitest';
 import { existsSync } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createWorkbench } from '../../../electron/engine/workbench.js';
@@ -11,9 +11,11 @@ import { TrainRequestSchema } from '../../../shared/run.js';
 const DEBIAN_DIR = '/usr/share/datasets/fashion-mnist';
 const present = existsSync(path.join(DEBIAN_DIR, 'train-images-idx3-ubyte.gz'));
 
+afterAll(removeTempDirs);
+
 describe.skipIf(!present)(`seed models on the real data set (needs ${DEBIAN_DIR}: apt-get install dataset-fashion-mnist)`, () => {
   it('trains seed-ann and seed-cnn for one epoch on 3,000 real images, both far above chance', async () => {
-    const runsDir = await mkdtemp(path.join(os.tmpdir(), 'fmw-real-'));
+    const runsDir = await tempDir('fmw-real-');
     const wb = await createWorkbench({ runsDir, dataDir: DEBIAN_DIR, mode: 'browser', maxConcurrent: 2 });
     const status = await wb.handlers.getDataStatus({ download: false });
     expect(status.source?.verified).toBe(true);
