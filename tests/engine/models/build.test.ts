@@ -5,6 +5,7 @@ import { buildModel } from '../../../electron/engine/models/build.js';
 import { PRESETS } from '../../../electron/engine/models/presets.js';
 import { inferShapes, validateModelSpec, SpecError } from '../../../shared/model/inferShapes.js';
 import type { ModelSpec, ModelSpecInput } from '../../../shared/spec.js';
+import { mulberry32 } from '../../../electron/engine/data/rng.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -33,17 +34,6 @@ function expectAgreement(spec: ModelSpec): tf.Sequential {
   expect(size(model.trainableWeights)).toBe(report.trainableParams);
   expect(size(model.nonTrainableWeights)).toBe(report.nonTrainableParams);
   return model;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A random valid spec: each layer is drawn among those that fit the current shape, as inferShapes reports it. */
