@@ -136,6 +136,7 @@ class Progress {
   private bars = new Map<string, cliProgress.SingleBar>();
   private multi: cliProgress.MultiBar | null;
   private names = new Map<string, string>();
+  private explained = new Set<string>();
 
   constructor(tty: boolean) {
     this.multi = tty ? new cliProgress.MultiBar({
@@ -154,7 +155,13 @@ class Progress {
     switch (e.type) {
       case 'trainBegin': {
         this.names.set(e.runId, e.config.name);
-        this.note(`${e.config.name}: ${e.params.toLocaleString('en-US')} params on ${e.backend.name} (${e.backend.reason}); ${e.splitSizes.train}/${e.splitSizes.validation}/${e.splitSizes.test} train/val/test`);
+        // The backend's explanation is long and the same for every run on it: print it once per backend and reason.
+        const why = `${e.backend.name}\u0000${e.backend.reason}`;
+        if (!this.explained.has(why)) {
+          this.explained.add(why);
+          this.note(`backend ${e.backend.name}: ${e.backend.reason}`);
+        }
+        this.note(`${e.config.name} (${e.runId}): ${e.params.toLocaleString('en-US')} params on ${e.backend.name}; ${e.splitSizes.train}/${e.splitSizes.validation}/${e.splitSizes.test} train/val/test`);
         if (this.multi) this.bars.set(e.runId, this.multi.create(e.epochs * e.batchesPerEpoch, 0, { name: e.config.name.padEnd(12).slice(0, 24), epoch: 1, loss: '-', acc: '-', sps: '-' }));
         break;
       }

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { TrainRequestSchema, type TrainRequest, BackendChoiceSchema } from '../../shared/run.js';
 import { ModelSpecSchema } from '../../shared/spec.js';
-import { DataConfigSchema, HyperparametersSchema } from '../../shared/hyper.js';
+import { DataConfigSchema, HyperparametersSchema, SEED_HYPERPARAMETERS } from '../../shared/hyper.js';
 import { getPreset, PRESETS } from '../engine/models/presets.js';
 
 /** One run of an experiment file: a preset, a model, or both (the model replaces the preset's). */
@@ -58,7 +58,8 @@ export async function readExperimentFile(file: string): Promise<{ name?: string;
 export function toTrainRequest(run: ExperimentRun, o: Overrides, sharedData?: Record<string, unknown>): TrainRequest {
   const preset = run.preset ? getPreset(run.preset) : null;
   const model = run.model ?? preset!.model;
-  const hyper: Record<string, unknown> = { ...(preset?.hyper ?? {}), ...(run.hyper ?? {}) };
+  // A partial `hyper` fills its gaps from the preset's, or from the seed's setup (Adam 1e-3, batch 128, 10 epochs).
+  const hyper: Record<string, unknown> = { ...(preset?.hyper ?? SEED_HYPERPARAMETERS), ...(run.hyper ?? {}) };
   if (o.epochs !== undefined) hyper.epochs = o.epochs;
   if (o.batchSize !== undefined) hyper.batchSize = o.batchSize;
   if (o.seed !== undefined) hyper.seed = o.seed;

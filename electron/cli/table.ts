@@ -6,9 +6,10 @@ import { mcnemar } from '../engine/eval/stats.js';
 const fmt = (v: number | null | undefined, digits: number) => (v === null || v === undefined ? '-' : v.toFixed(digits));
 
 export function comparisonTable(runs: RunSummary[], details: RunDetail[]): string {
-  const header = ['run', 'status', 'params', 'backend', 'epochs', 'train s', 'samples/s', 'test acc', 'macro F1', 'test loss'];
+  const header = ['run', 'id', 'status', 'params', 'backend', 'epochs', 'train s', 'samples/s', 'test acc', 'macro F1', 'test loss'];
   const rows = runs.map((s, i) => [
     s.name,
+    s.id,
     s.status,
     s.params === null ? '-' : s.params.toLocaleString('en-US'),
     s.backend ?? '-',
@@ -20,7 +21,7 @@ export function comparisonTable(runs: RunSummary[], details: RunDetail[]): strin
     fmt(details[i]?.test?.loss, 4),
   ]);
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
-  const line = (cells: string[]) => cells.map((cell, c) => (c === 0 || c === 1 || c === 3 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
+  const line = (cells: string[]) => cells.map((cell, c) => (c <= 2 || c === 4 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
