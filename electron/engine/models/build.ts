@@ -6,7 +6,8 @@ import { buildLayer } from './layerBuilders.js';
 
 /**
  * Validates `spec` (throws SpecError listing every issue) and builds an uncompiled model.
- * Layer i's kernel is glorotUniform(seed + i) and biases start at zero, so the same seed gives the same weights.
+ * Layer i's kernel is glorotUniform(seed + i) and biases start at zero, so the same seed gives the same weights;
+ * a Dropout at index i draws its training masks from (seed + i, step), so a rebuilt model repeats them.
  */
 export function buildModel(spec: ModelSpec, seed: number): tf.Sequential {
   const parsed = validateModelSpec(spec);

@@ -5,7 +5,7 @@ import type { LayerSpec, LayerType } from '../../../shared/spec.js';
 export interface BuildContext {
   /** Keras-style name from inferShapes (dense_1, conv2d …), so tfjs's summary matches ours. */
   name: string;
-  /** Seed for this layer's random initialiser: the model seed plus the layer index. */
+  /** Seed for this layer's random initialiser and dropout masks: the model seed plus the layer index. */
   seed: number;
   /** Only on the first layer: the per-sample input shape. */
   inputShape?: number[];
@@ -27,6 +27,43 @@ function pooling(make: (args: Parameters<typeof tf.layers.maxPooling2d>[0]) => t
   return (l, ctx) => make({ ...base(ctx), poolSize: window(l.poolSize), strides: window(l.strides ?? l.poolSize), padding: l.padding });
 }
 
+type DropoutArgs = Parameters<typeof tf.layers.dropout>[0];
+type Kwargs = Parameters<tf.layers.Layer['call']>[1];
+type Inputs = Parameters<tf.layers.Layer['call']>[0];
+
+/**
+ * tfjs's Dropout with masks drawn from `maskSeed` and a per-layer step counter (training calls only): a fixed tfjs
+ * `seed` would draw the same mask on every step, no seed would draw from Math.random. A rebuilt model restarts the
+ * counter, so a repeat of a run draws the same sequence. The class name stays "Dropout" and the seed is not in the
+ * config, so a saved model loads with tf.loadLayersModel as a plain Dropout; inference is the identity as before.
+ */
+let SeededDropout: (new (args: DropoutArgs, maskSeed: number) => tf.layers.Layer) | null = null;
+function seededDropout(args: DropoutArgs, maskSeed: number): tf.layers.Layer {
+  if (!SeededDropout) {
+    // The package exports only the factory; the class comes from an instance (of whichever tfjs copy is loaded).
+    const Base = Object.getPrototypeOf(tf.layers.dropout({ rate: 0.5, name: 'seeded_dropout_probe' })).constructor as new (args: DropoutArgs) => tf.layers.Layer;
+    SeededDropout = class extends Base {
+      private readonly dropRate: number;
+      private steps = 0;
+      constructor(a: DropoutArgs, private readonly maskSeed: number) {
+        super(a);
+        this.dropRate = Math.max(Math.min(a.rate, 1), 0);
+      }
+      override call(inputs: Inputs, kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
+        if (kwargs?.training !== true || !(this.dropRate > 0 && this.dropRate < 1)) return super.call(inputs, kwargs);
+        // A string seed: tfjs feeds it to seedrandom.alea as is, so (seed, step) pairs never collide.
+        const seed = `${this.maskSeed}:${this.steps++}`;
+        return tf.tidy(() => {
+          this.invokeCallHook(inputs, kwargs);
+          const x = Array.isArray(inputs) ? inputs[0] : inputs;
+          return tf.dropout(x, this.dropRate, undefined, seed);
+        });
+      }
+    };
+  }
+  return new SeededDropout(args, maskSeed);
+}
+
 /** The mapped type makes a layer type without a builder a compile error. */
 export const LAYER_BUILDERS: { readonly [T in LayerType]: Builder<Of<T>> } = {
   Dense: (l, ctx) => tf.layers.dense({ ...base(ctx), ...weights(l.useBias, ctx), units: l.units, activation: l.activation }),
@@ -37,8 +74,7 @@ export const LAYER_BUILDERS: { readonly [T in LayerType]: Builder<Of<T>> } = {
   MaxPooling2D: pooling(tf.layers.maxPooling2d),
   AveragePooling2D: pooling(tf.layers.averagePooling2d),
   Flatten: (_l, ctx) => tf.layers.flatten(base(ctx)),
-  // No seed here: tfjs would then draw the same mask on every step.
-  Dropout: (l, ctx) => tf.layers.dropout({ ...base(ctx), rate: l.rate }),
+  Dropout: (l, ctx) => seededDropout({ ...base(ctx), rate: l.rate }, ctx.seed),
   BatchNormalization: (l, ctx) => tf.layers.batchNormalization({ ...base(ctx), momentum: l.momentum, epsilon: l.epsilon }),
   GlobalAveragePooling2D: (_l, ctx) => tf.layers.globalAveragePooling2d(base(ctx)),
 };
