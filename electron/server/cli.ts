@@ -1,4 +1,5 @@
 // Browser mode entry (`npm run web`): starts the engine and the token-protected server, prints the URL, serves until stopped.
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +23,14 @@ function collect(value: string, previous: string[]): string[] {
 
 interface CliOptions { port: number; host: string; dataDir?: string; out?: string; allowHost: string[]; static?: string }
 
+/** Runs scripts/ensure-renderer.mjs where it exists (not in a packaged app); its output goes to stderr, stdout keeps the URL line. */
+function ensureRenderer(): boolean {
+  const script = path.join(ROOT, 'scripts', 'ensure-renderer.mjs');
+  if (!existsSync(script)) return true;
+  const r = spawnSync(process.execPath, [script], { cwd: ROOT, stdio: ['ignore', 2, 2] });
+  return r.status === 0;
+}
+
 async function main(argv: string[]): Promise<void> {
   const program = new Command()
     .name('npm run web --')
@@ -36,6 +45,12 @@ async function main(argv: string[]): Promise<void> {
   program.parse(argv);
   const o = program.opts<CliOptions>();
 
+  // The default renderer is built on demand in a source checkout (fresh clone, or sources newer than the build);
+  // an explicit --static folder is served as it is.
+  if (!o.static && !ensureRenderer()) {
+    process.exitCode = 1;
+    return;
+  }
   const staticDir = path.resolve(o.static ?? path.join(ROOT, 'dist', 'renderer'));
   if (!existsSync(path.join(staticDir, 'index.html'))) {
     console.error(`The renderer is not built (${path.join(staticDir, 'index.html')} is missing): run \`npm run build\` first.`);

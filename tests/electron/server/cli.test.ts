@@ -1,6 +1,6 @@
 // `npm run web` end to end with the real engine facade: prints the tokenised URL on its own line, serves, stops cleanly on SIGTERM.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -18,6 +18,7 @@ function startCli(args: string[]): { child: ChildProcess; stdout: () => string; 
     cwd: ROOT,
     env: { ...process.env, XDG_DATA_HOME: home, FMW_RUNS_DIR: path.join(home, 'runs') },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   children.push(child);
   let out = '';
@@ -39,8 +40,31 @@ async function waitFor<T>(child: ChildProcess, fn: () => T | null | undefined, w
   throw new Error(`timed out waiting for ${what()}`);
 }
 
+/** A fresh-clone stand-in: the tracked files of this working tree (no dist/, no native build) with node_modules linked in, as after `npm ci`. */
+function cloneLike(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'fmw-clone-'));
+  dirs.push(dir);
+  const files = execFileSync('git', ['ls-files', '-z'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter(Boolean);
+  for (const f of files) {
+    if (!existsSync(path.join(ROOT, f))) continue; // deleted in the working tree, not yet committed
+    mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+    copyFileSync(path.join(ROOT, f), path.join(dir, f));
+  }
+  symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  return dir;
+}
+
+/** Kills a process started with detached: true together with its children (npm → sh → tsx → node). */
+function killGroup(child: ChildProcess): void {
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch {
+    /* already gone */
+  }
+}
+
 afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) killGroup(c);
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
@@ -56,6 +80,43 @@ describe('npm run web', () => {
     expect((await rawGet(port, '/')).status).toBe(401);
     cli.child.kill('SIGTERM');
     expect(await cli.exit).toBe(0);
+  });
+
+  it('on a fresh clone (no dist/), `npm run web -- --port 0` builds the renderer once, then prints the URL and serves the app', async () => {
+    const clone = cloneLike();
+    expect(existsSync(path.join(clone, 'dist'))).toBe(false);
+    const home = path.join(clone, '.home');
+    const child = spawn('npm', ['run', 'web', '--', '--port', '0', '--out', path.join(home, 'runs')], {
+      cwd: clone,
+      env: { ...process.env, XDG_DATA_HOME: home, XDG_CACHE_HOME: path.join(home, 'cache'), FMW_RUNS_DIR: path.join(home, 'runs') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    children.push(child);
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (err += d));
+    const urlLine = /^Workbench: (http:\/\/127\.0\.0\.1:(\d+)\/\?token=([0-9a-f]{64}))$/m;
+    const line = await waitFor(child, () => out.match(urlLine), () => `the URL line (stdout: ${out}\nstderr: ${err})`, 240_000);
+    expect(err).toMatch(/Building the renderer \(dist\/renderer\/index\.html is missing\)/);
+    const page = await rawGet(Number(line[2]), `/?token=${line[3]}`);
+    expect(page.status).toBe(200);
+    // The page served is the freshly built one: its entry script was written by this build.
+    const script = /<script[^>]+src="\.?\/?(assets\/index-[\w-]+\.js)"/.exec(page.body);
+    expect(script, page.body).not.toBeNull();
+    expect(existsSync(path.join(clone, 'dist', 'renderer', script![1]))).toBe(true);
+    killGroup(child);
+
+    // Now current: a second start builds nothing; a later source edit makes it stale again.
+    const check = () => spawnSync(process.execPath, [path.join(clone, 'scripts', 'ensure-renderer.mjs'), '--check'], { cwd: clone, encoding: 'utf8' });
+    const fresh = check();
+    expect([fresh.status, fresh.stderr.trim()]).toEqual([0, 'renderer: up to date']);
+    const later = new Date(Date.now() + 5_000);
+    utimesSync(path.join(clone, 'shared', 'api.ts'), later, later);
+    const stale = check();
+    expect(stale.status).toBe(3);
+    expect(stale.stderr).toContain('shared/api.ts changed after the last build');
   });
 
   it('says how to build the renderer when it is missing, and exits non-zero', async () => {
