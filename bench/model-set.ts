@@ -12,13 +12,14 @@ export interface BenchSetEntry {
   spec: ModelSpec;
 }
 
-const seedCnnLayers = (): ModelSpecInput['layers'] => getPreset('seed-cnn').model.layers;
+type LayerInput = ModelSpecInput['layers'][number];
+const seedCnnLayers = (): LayerInput[] => [...getPreset('seed-cnn').model.layers];
 
 /** The seed CNN with a Keras-default BatchNormalization after each convolution (issue 10: 0.4× PyTorch). */
 const cnnBn: ModelSpecInput = {
   name: 'Seed CNN + BN',
   inputShape: [28, 28, 1],
-  layers: seedCnnLayers().flatMap((l) => (l.type === 'Conv2D' ? [l, { type: 'BatchNormalization' as const }] : [l])),
+  layers: seedCnnLayers().flatMap<LayerInput>((l) => (l.type === 'Conv2D' ? [l, { type: 'BatchNormalization' as const }] : [l])),
 };
 
 /** Strided 'same' convolutions (asymmetric padding at stride 2), ELU and sigmoid, average pooling (issue 10: 0.8×). */
