@@ -1,7 +1,5 @@
 // Browser mode: the token, Host and Origin checks that keep other sites and other local users out (as Jupyter does).
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
-import { TOKEN_COOKIE } from '../../shared/wire.js';
 
 /** 256 random bits, hex; well above the 128 bits a guess must beat. */
 export function generateToken(): string {
@@ -15,38 +13,38 @@ export function tokensEqual(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-export function parseCookies(header: string | undefined): Map<string, string> {
-  const cookies = new Map<string, string>();
-  for (const part of (header ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq <= 0) continue;
-    const name = part.slice(0, eq).trim();
-    const value = part.slice(eq + 1).trim();
-    if (!cookies.has(name)) cookies.set(name, value);
-  }
-  return cookies;
+/**
+ * Name of the cookie that earlier versions set. It is never read (a cookie is sent to every port of 127.0.0.1, so
+ * any local listener would receive it) and the server expires it when a browser still sends one.
+ */
+export const STALE_TOKEN_COOKIE = 'fmw_token';
+
+/** True when the Cookie header still carries the token cookie of an earlier version. */
+export function hasStaleTokenCookie(header: string | undefined): boolean {
+  return (header ?? '').split(';').some((part) => part.trim().startsWith(`${STALE_TOKEN_COOKIE}=`));
 }
 
-export function tokenCookie(token: string): string {
-  return `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
+/** Expires the old cookie in the browser, so it stops travelling to other local servers. */
+export function expireStaleTokenCookie(): string {
+  return `${STALE_TOKEN_COOKIE}=; Max-Age=0; Path=/; HttpOnly; SameSite=Strict`;
 }
 
 export type AuthResult =
-  | { ok: true; via: 'query' | 'cookie' }
+  | { ok: true }
   | { ok: false; status: 401 | 403; message: string };
 
-/** Checks the token from `?token=` (preferred) or the session cookie. */
-export function checkToken(req: IncomingMessage, url: URL, expected: string): AuthResult {
-  const fromQuery = url.searchParams.get('token');
-  const fromCookie = parseCookies(req.headers.cookie).get(TOKEN_COOKIE);
-  const given = fromQuery ?? fromCookie;
-  if (given === undefined || given === '') {
-    return { ok: false, status: 401, message: 'Missing token: open the full URL that `npm run web` printed (it ends in ?token=…).' };
-  }
-  if (!tokensEqual(given, expected)) {
-    return { ok: false, status: 403, message: 'Wrong token: open the URL that the running `npm run web` printed.' };
-  }
-  return { ok: true, via: fromQuery !== null ? 'query' : 'cookie' };
+export const MISSING_TOKEN_MESSAGE = 'Missing token: open the full URL that `npm run web` printed (it ends in ?token=…).';
+export const WRONG_TOKEN_MESSAGE = 'Wrong token: open the URL that the running `npm run web` printed.';
+
+/**
+ * Checks the `?token=` query parameter, the only place the token travels: never a cookie, since cookies are not
+ * isolated by port and would reach every other server on the same host.
+ */
+export function checkToken(url: URL, expected: string): AuthResult {
+  const given = url.searchParams.get('token');
+  if (given === null || given === '') return { ok: false, status: 401, message: MISSING_TOKEN_MESSAGE };
+  if (!tokensEqual(given, expected)) return { ok: false, status: 403, message: WRONG_TOKEN_MESSAGE };
+  return { ok: true };
 }
 
 const LOOPBACK_NAMES = new Set(['localhost', '[::1]', '::1']);

@@ -1,14 +1,16 @@
-// Browser mode: plain HTTP + WebSocket server binding the contract, with token, Host and Origin checks on every request.
+// Browser mode: plain HTTP (public static renderer) + a WebSocket binding the contract, gated by token, Host and Origin checks.
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createReadStream } from 'node:fs';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { WS_PATH } from '../../shared/wire.js';
+import {
+  CLOSE_TOO_BIG, CLOSE_TRY_LATER, HEARTBEAT_MS, MAX_FRAME_BYTES, MAX_IN_FLIGHT, MAX_SOCKETS, tooBigReason, tooManySocketsReason, WS_PATH,
+} from '../../shared/wire.js';
 import type { WorkbenchLike } from '../ipc/contract.js';
 import { contentSecurityPolicy } from '../ipc/csp.js';
-import { checkHost, checkOrigin, checkToken, generateToken, isLoopbackHostname, tokenCookie } from './auth.js';
-import { handleFrame, pushTo } from './socket.js';
+import { checkHost, checkOrigin, checkToken, expireStaleTokenCookie, generateToken, hasStaleTokenCookie, isLoopbackHostname } from './auth.js';
+import { pushTo, serveConnection } from './socket.js';
 import { resolveStaticFile, StaticPathError } from './static.js';
 
 export interface ServerOptions {
@@ -22,6 +24,11 @@ export interface ServerOptions {
   /** Host names besides loopback ones that the Host header may carry (e.g. when reached by machine name). */
   allowedHosts?: readonly string[];
   log?: (line: string) => void;
+  /** Limits (shared/wire.ts has the defaults); tests lower them. */
+  maxFrameBytes?: number;
+  maxInFlight?: number;
+  maxSockets?: number;
+  heartbeatMs?: number;
 }
 
 export interface WorkbenchServer {
@@ -32,9 +39,6 @@ export interface WorkbenchServer {
   url: string;
   close(): Promise<void>;
 }
-
-/** Large enough for a run archive in importRun; the token gate keeps strangers from using it. */
-const MAX_FRAME_BYTES = 512 * 1024 * 1024;
 
 function urlHost(host: string): string {
   const h = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
@@ -76,7 +80,7 @@ export async function createServer(opts: ServerOptions): Promise<WorkbenchServer
   const clients = new Set<WebSocket>();
   let port = opts.port ?? 0;
 
-  async function serveStatic(req: IncomingMessage, res: ServerResponse, url: URL, setCookie: boolean): Promise<void> {
+  async function serveStatic(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     if (req.method !== 'GET' && req.method !== 'HEAD') return reject(res, 405, 'Method not allowed', { Allow: 'GET, HEAD' });
     // The raw path, still encoded: URL parsing would already have folded `%2e%2e` away and hidden the attempt.
     const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
@@ -93,7 +97,8 @@ export async function createServer(opts: ServerOptions): Promise<WorkbenchServer
       'Content-Type': found.contentType,
       'Cache-Control': found.contentType.startsWith('text/html') ? 'no-store' : 'no-cache',
     };
-    if (setCookie) headers['Set-Cookie'] = tokenCookie(token);
+    // A cookie from an earlier version would keep travelling to every port of this host: expire it.
+    if (hasStaleTokenCookie(req.headers.cookie)) headers['Set-Cookie'] = expireStaleTokenCookie();
     res.writeHead(200, headers);
     if (req.method === 'HEAD') return void res.end();
     const stream = createReadStream(found.file);
@@ -112,17 +117,59 @@ export async function createServer(opts: ServerOptions): Promise<WorkbenchServer
     } catch {
       return reject(res, 400, 'Bad request URL');
     }
-    const auth = checkToken(req, url, token);
-    if (!auth.ok) return reject(res, auth.status, auth.message);
+    // The built renderer is public (it holds no data); the token guards only the WebSocket, where the data is.
+    // A token that is given but wrong still gets a clear 403 (an old URL after a restart).
+    if (url.searchParams.has('token')) {
+      const auth = checkToken(url, token);
+      if (!auth.ok) return reject(res, auth.status, auth.message);
+    }
     if (url.pathname === WS_PATH) return reject(res, 426, 'This endpoint speaks WebSocket', { Upgrade: 'websocket' });
-    serveStatic(req, res, url, auth.via === 'query').catch((err) => {
+    serveStatic(req, res, url).catch((err) => {
       log(`static: ${(err as Error).message}`);
       if (!res.headersSent) reject(res, 500, 'Internal error');
       else res.destroy();
     });
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES });
+  const maxFrameBytes = opts.maxFrameBytes ?? MAX_FRAME_BYTES;
+  const maxSockets = opts.maxSockets ?? MAX_SOCKETS;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: maxFrameBytes });
+  const alive = new WeakMap<WebSocket, boolean>();
+
+  // A peer that vanished without a close (sleep, network loss) answers no ping: drop it on the next beat.
+  const heartbeat = setInterval(() => {
+    for (const ws of clients) {
+      if (alive.get(ws) === false) {
+        log('dropped a WebSocket that did not answer a ping');
+        clients.delete(ws);
+        ws.terminate();
+        continue;
+      }
+      alive.set(ws, false);
+      ws.ping();
+    }
+  }, opts.heartbeatMs ?? HEARTBEAT_MS);
+  heartbeat.unref();
+
+  function admit(ws: WebSocket): void {
+    // ws closes an oversized frame with 1009 and no reason; the client should learn what the limit is.
+    const close = ws.close.bind(ws);
+    ws.close = (code?: number, reason?: string | Buffer) => close(code, code === CLOSE_TOO_BIG && !reason ? tooBigReason(maxFrameBytes) : reason);
+    if (clients.size >= maxSockets) {
+      log(`refused a WebSocket: ${clients.size} already open`);
+      ws.close(CLOSE_TRY_LATER, tooManySocketsReason(maxSockets));
+      return;
+    }
+    clients.add(ws);
+    alive.set(ws, true);
+    ws.on('pong', () => alive.set(ws, true));
+    ws.on('close', () => clients.delete(ws));
+    ws.on('error', (err) => {
+      log(`WebSocket: ${err.message}`);
+      clients.delete(ws);
+    });
+    serveConnection(ws, opts.workbench, { maxInFlight: opts.maxInFlight ?? MAX_IN_FLIGHT });
+  }
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
@@ -136,18 +183,13 @@ export async function createServer(opts: ServerOptions): Promise<WorkbenchServer
       return rejectUpgrade(socket, 400, 'Bad Request', 'Bad request URL');
     }
     if (url.pathname !== WS_PATH) return rejectUpgrade(socket, 404, 'Not Found', `WebSocket endpoint is ${WS_PATH}`);
-    const auth = checkToken(req, url, token);
+    const auth = checkToken(url, token);
     if (!auth.ok) return rejectUpgrade(socket, auth.status, auth.status === 401 ? 'Unauthorized' : 'Forbidden', auth.message);
     if (!checkOrigin(req.headers.origin, req.headers.host)) {
       log(`refused WebSocket from Origin ${JSON.stringify(req.headers.origin)}`);
       return rejectUpgrade(socket, 403, 'Forbidden', 'Origin not allowed');
     }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      clients.add(ws);
-      ws.on('message', (data, isBinary) => void handleFrame(ws, opts.workbench, data, isBinary));
-      ws.on('close', () => clients.delete(ws));
-      ws.on('error', () => clients.delete(ws));
-    });
+    wss.handleUpgrade(req, socket, head, admit);
   });
 
   const unsubscribe = opts.workbench.onEvent((event) => {
@@ -162,6 +204,7 @@ export async function createServer(opts: ServerOptions): Promise<WorkbenchServer
     });
   }).catch((err) => {
     unsubscribe();
+    clearInterval(heartbeat);
     throw err;
   });
   port = (server.address() as AddressInfo).port;
@@ -175,6 +218,7 @@ export async function createServer(opts: ServerOptions): Promise<WorkbenchServer
     close() {
       closing ??= new Promise<void>((resolve) => {
         unsubscribe();
+        clearInterval(heartbeat);
         for (const ws of clients) ws.terminate();
         clients.clear();
         wss.close();

@@ -1,8 +1,9 @@
 // The renderer's one host seam: window.workbench in Electron, a WebSocket client in a browser, a fake in tests.
 import { ref, type Ref } from 'vue';
-import type { WorkbenchApi } from '../../../shared/api.js';
+import { REQUEST_NAMES, type WorkbenchApi } from '../../../shared/api.js';
 import type { ShellApi } from '../../../shared/shell.js';
-import { takeToken, webSocketUrl } from './token.js';
+import { NO_TOKEN_MESSAGE, takeToken, webSocketUrl } from './token.js';
+import { ApiError } from './errors.js';
 import { createWsClient, type ConnectionStatus } from './wsClient.js';
 
 export interface Host {
@@ -14,6 +15,8 @@ export interface Host {
   onReconnect(listener: () => void): () => void;
   /** Desktop extras (menu commands, native dialogs); null in a browser. */
   shell?: ShellApi | null;
+  /** Why the host cannot work at all (a browser page opened without its token); shown instead of the app. */
+  problem?: string | null;
 }
 
 let current: Host | null = null;
@@ -36,7 +39,9 @@ export function createHost(win: Window = window): Host {
   if (win.workbench) {
     return { kind: 'electron', api: win.workbench, status: ref('open'), onReconnect: () => () => undefined, shell: win.workbench.shell ?? null };
   }
-  const client = createWsClient({ url: webSocketUrl(win.location, takeToken(win.location, win.sessionStorage, win.history)) });
+  const token = takeToken(win.location, win.sessionStorage, win.history);
+  if (!token) return tokenlessHost();
+  const client = createWsClient({ url: webSocketUrl(win.location, token) });
   const status = ref<ConnectionStatus>(client.status());
   const reconnectListeners = new Set<() => void>();
   client.onStatus((s, reconnected) => {
@@ -53,6 +58,14 @@ export function createHost(win: Window = window): Host {
       return () => reconnectListeners.delete(listener);
     },
   };
+}
+
+/** A browser page without a token: no connection is tried (the server would refuse it), every request says why. */
+function tokenlessHost(): Host {
+  const fail = (method: string) => () => Promise.reject(new ApiError(method, NO_TOKEN_MESSAGE, 'NO_TOKEN'));
+  const api = Object.fromEntries(REQUEST_NAMES.map((name) => [name, fail(name)])) as unknown as WorkbenchApi;
+  api.onEvent = () => () => undefined;
+  return { kind: 'browser', api, shell: null, status: ref('closed'), onReconnect: () => () => undefined, problem: NO_TOKEN_MESSAGE };
 }
 
 /** Optional requests (added to the contract later) are offered only when the contract has them. */

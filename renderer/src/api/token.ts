@@ -5,7 +5,8 @@ export const TOKEN_STORAGE_KEY = 'fmw_token';
 
 /**
  * Takes `?token=` from the page URL into sessionStorage (so a reload still connects) and removes it from the
- * address bar, so it does not end up in screenshots or shared links. The server's cookie covers new tabs.
+ * address bar, so it does not end up in screenshots or shared links. The token goes only into the WebSocket URL,
+ * never into a cookie (cookies reach every port of the host); so a new tab needs the printed URL again.
  */
 export function takeToken(loc: Pick<Location, 'search' | 'href'> = window.location, storage: Storage = window.sessionStorage, history: Pick<History, 'replaceState'> | null = window.history): string | null {
   const params = new URLSearchParams(loc.search);
@@ -27,3 +28,8 @@ export function webSocketUrl(loc: Pick<Location, 'protocol' | 'host'>, token: st
   const query = token ? `?token=${encodeURIComponent(token)}` : '';
   return `${scheme}://${loc.host}${WS_PATH}${query}`;
 }
+
+/** What a page without a token shows instead of the workbench. */
+export const NO_TOKEN_MESSAGE =
+  'This page has no access token. Open the full URL that `npm run web` printed in its terminal '
+  + '(http://127.0.0.1:<port>/?token=…). The token stays in the tab it was opened in, so a new tab needs that URL again.';

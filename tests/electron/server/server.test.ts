@@ -2,7 +2,10 @@
 import { rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TOKEN_COOKIE, WS_PATH, WireMessageSchema } from '../../../shared/wire.js';
+import { WS_PATH, WireMessageSchema } from '../../../shared/wire.js';
+
+/** The cookie name earlier versions set; it must neither be set nor accepted. */
+const TOKEN_COOKIE = 'fmw_token';
 import { createServer, type WorkbenchServer } from '../../../electron/server/server.js';
 import { fakeWorkbench, SAMPLE_EVENT, type FakeWorkbench } from '../fakes.js';
 import { Inbox, makeSite, openSocket, rawGet, SECRET } from './helpers.js';
@@ -43,30 +46,40 @@ describe('server start', () => {
   });
 });
 
-describe('HTTP: token', () => {
-  it('answers 401 without a token and 403 with a wrong one', async () => {
-    expect((await rawGet(server.port, '/')).status).toBe(401);
-    expect((await rawGet(server.port, '/assets/app.js')).status).toBe(401);
-    const wrong = server.token.replace(/^./, (c) => (c === 'a' ? 'b' : 'a'));
-    expect((await rawGet(server.port, `/?token=${wrong}`)).status).toBe(403);
-    expect((await rawGet(server.port, '/?token=short')).status).toBe(403);
-    expect((await rawGet(server.port, '/', { Cookie: `${TOKEN_COOKIE}=${wrong}` })).status).toBe(403);
+describe('HTTP: the token never travels in a cookie', () => {
+  it('serves the built renderer without a token (it holds no data), and without setting any cookie', async () => {
+    for (const p of ['/', '/assets/app.js', '/compare']) {
+      const res = await rawGet(server.port, p);
+      expect(res.status, p).toBe(200);
+      expect(res.headers['set-cookie'], p).toBeUndefined();
+    }
+    expect((await rawGet(server.port, '/assets/app.js')).body).toBe('console.log("app")');
   });
 
-  it('serves the app for the right token and sets an HttpOnly, SameSite=Strict session cookie', async () => {
+  it('serves the printed URL without setting a cookie', async () => {
     const res = await rawGet(server.port, withToken('/'));
     expect(res.status).toBe(200);
     expect(res.body).toContain('<title>Workbench</title>');
-    const cookie = String(res.headers['set-cookie']);
-    expect(cookie).toContain(`${TOKEN_COOKIE}=${server.token}`);
-    expect(cookie).toContain('HttpOnly');
-    expect(cookie).toContain('SameSite=Strict');
+    expect(res.headers['set-cookie']).toBeUndefined();
+    expect(JSON.stringify(res.headers)).not.toContain(server.token);
   });
 
-  it('accepts the token from the cookie alone', async () => {
-    const res = await rawGet(server.port, '/assets/app.js', { Cookie: `other=1; ${TOKEN_COOKIE}=${server.token}` });
+  it('answers 403 to a wrong ?token= (an old URL after a restart), saying what to open', async () => {
+    const wrong = server.token.replace(/^./, (c) => (c === 'a' ? 'b' : 'a'));
+    for (const t of [wrong, 'short']) {
+      const res = await rawGet(server.port, `/?token=${t}`);
+      expect(res.status).toBe(403);
+      expect(res.body).toMatch(/URL that the running `npm run web` printed/);
+    }
+  });
+
+  it('expires a token cookie left by an earlier version instead of using it', async () => {
+    const res = await rawGet(server.port, '/', { Cookie: `other=1; ${TOKEN_COOKIE}=${server.token}` });
     expect(res.status).toBe(200);
-    expect(res.body).toBe('console.log("app")');
+    const cookie = String(res.headers['set-cookie']);
+    expect(cookie).toMatch(new RegExp(`^${TOKEN_COOKIE}=;`));
+    expect(cookie).toContain('Max-Age=0');
+    expect(cookie).not.toContain(server.token);
   });
 });
 
@@ -161,10 +174,10 @@ describe('WebSocket: admission', () => {
     expect((await rawGet(server.port, withToken(WS_PATH))).status).toBe(426);
   });
 
-  it('admits a connection that carries the token in the cookie', async () => {
-    const { ws } = await openSocket(wsUrl, { Cookie: `${TOKEN_COOKIE}=${server.token}` }, origin);
-    expect(ws).toBeDefined();
-    ws!.close();
+  it('does not accept the token from a cookie (a stale cookie must not authenticate)', async () => {
+    expect((await openSocket(wsUrl, { Cookie: `${TOKEN_COOKIE}=${server.token}` }, origin)).status).toBe(401);
+    const wrong = '0'.repeat(64);
+    expect((await openSocket(`${wsUrl}?token=${wrong}`, { Cookie: `${TOKEN_COOKIE}=${server.token}` }, origin)).status).toBe(403);
   });
 });
 

@@ -1,7 +1,8 @@
 import { describe, expect, it, vi, beforeEach, afterEach } from 'vitest';
 import { createWsClient } from '../../../renderer/src/api/wsClient.js';
 import { ApiError } from '../../../renderer/src/api/errors.js';
-import { takeToken, webSocketUrl, TOKEN_STORAGE_KEY } from '../../../renderer/src/api/token.js';
+import { NO_TOKEN_MESSAGE, takeToken, webSocketUrl, TOKEN_STORAGE_KEY } from '../../../renderer/src/api/token.js';
+import { createHost } from '../../../renderer/src/api/host.js';
 
 /** A WebSocket stand-in: records what is sent, and lets the test open, answer and drop it. */
 class FakeSocket {
@@ -104,12 +105,73 @@ describe('WebSocket client', () => {
     c.close();
   });
 
+  it('says when the server closed for a too-big message, with the limit it gave', async () => {
+    const c = make();
+    FakeSocket.instances[0].open();
+    const p = c.api.importRun({ archive: 'AAAA' });
+    FakeSocket.instances[0].drop(1009, 'Message too big: the limit is 341.4 MiB (a run archive up to 256 MiB)');
+    await expect(p).rejects.toMatchObject({ code: 'TOO_LARGE', message: 'importRun failed: Message too big: the limit is 341.4 MiB (a run archive up to 256 MiB)' });
+    c.close();
+  });
+
+  it('refuses to send a message over the frame limit, naming the archive limit, and keeps the connection', async () => {
+    const c = createWsClient({ url: 'ws://x/ws?token=t', WebSocketImpl: FakeSocket as unknown as typeof WebSocket, maxFrameBytes: 1000 });
+    const sock = FakeSocket.instances[0];
+    sock.open();
+    const err = await c.api.importRun({ archive: 'A'.repeat(2000) }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).toMatchObject({ code: 'TOO_LARGE', message: expect.stringMatching(/importRun is too large to send.*a run archive up to 256\.0 MiB/) });
+    expect(sock.sent).toHaveLength(0);
+    expect(c.status()).toBe('open');
+    c.close();
+  });
+
+  it('keeps at most maxInFlight requests on the wire and sends the rest as replies arrive', async () => {
+    const c = createWsClient({ url: 'ws://x/ws?token=t', WebSocketImpl: FakeSocket as unknown as typeof WebSocket, maxInFlight: 2 });
+    const sock = FakeSocket.instances[0];
+    sock.open();
+    const calls = [c.api.listRuns({}), c.api.listRuns({}), c.api.listRuns({})];
+    expect(sock.sent).toHaveLength(2);
+    sock.receive({ id: sock.frames()[0].id, ok: true, result: [] });
+    expect(sock.sent).toHaveLength(3);
+    sock.receive({ id: sock.frames()[1].id, ok: true, result: [] });
+    sock.receive({ id: sock.frames()[2].id, ok: true, result: [] });
+    await expect(Promise.all(calls)).resolves.toEqual([[], [], []]);
+    c.close();
+  });
+
+  it('tells a page that never connected to open the URL the server printed', async () => {
+    const c = make();
+    const p = c.api.listRuns({});
+    FakeSocket.instances[0].drop(1006);
+    await expect(p).rejects.toThrow(/could not connect to the engine.*open the new URL it printed/);
+    c.close();
+  });
+
   it('says when the server refused the token', async () => {
     const c = make();
     const p = c.api.listRuns({});
     FakeSocket.instances[0].drop(1008);
     await expect(p).rejects.toThrow(/refused the token/);
     c.close();
+  });
+});
+
+describe('host without a token', () => {
+  it('opens no socket, shows why, and fails every request with that message', async () => {
+    FakeSocket.instances = [];
+    const store = new Map<string, string>();
+    const win = {
+      location: { search: '', href: 'http://127.0.0.1:9/', protocol: 'http:', host: '127.0.0.1:9' },
+      sessionStorage: { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => void store.set(k, v) },
+      history: { replaceState: vi.fn() },
+    } as unknown as Window;
+    const h = createHost(win);
+    expect(h.kind).toBe('browser');
+    expect(h.problem).toBe(NO_TOKEN_MESSAGE);
+    expect(h.problem).toMatch(/npm run web.*\?token=/);
+    expect(h.status.value).toBe('closed');
+    await expect(h.api.listRuns({})).rejects.toMatchObject({ code: 'NO_TOKEN', message: NO_TOKEN_MESSAGE });
   });
 });
 
