@@ -98,6 +98,8 @@ export class RunStore {
       let index: number;
       try {
         const { size } = await handle.stat();
+        // A new log is a new directory entry: without the folder's fsync a crash could lose the file, synced lines and all.
+        if (size === 0) await this.syncDir(dir);
         const known = this.appendState.get(runId);
         let prefix = '';
         if (known && known.size === size) {
@@ -149,6 +151,25 @@ export class RunStore {
     if (!t.success || !p.success) throw new StoreError(`run ${runId}: refusing to store test results that do not match the contract (${(t.error ?? p.error)?.issues[0]?.message})`, runId);
     await writeFileAtomic(path.join(dir, PREDICTIONS), JSON.stringify(p.data));
     await writeFileAtomic(path.join(dir, METRICS), JSON.stringify(t.data, null, 1));
+  }
+
+  /**
+   * Takes back what writeResult and saveModel stored, for a run that ends without a result (cancelled at the last moment).
+   * model.json goes first: a model folder without it reads as "no saved model", never as a complete one.
+   */
+  async discardResult(runId: string): Promise<void> {
+    const dir = await this.existingDir(runId);
+    const modelDir = path.join(dir, MODEL_DIR);
+    const { MODEL_JSON } = await import('./model.js');
+    try {
+      await fs.rm(path.join(modelDir, MODEL_JSON), { force: true });
+      await this.syncDir(modelDir).catch((err) => { if (errnoCode(err) !== 'ENOENT') throw err; });
+      for (const name of [METRICS, PREDICTIONS]) await fs.rm(path.join(dir, name), { force: true });
+      await fs.rm(modelDir, { recursive: true, force: true });
+      await this.syncDir(dir);
+    } catch (err) {
+      throw new StoreError(`run ${runId}: could not remove its unfinished results from ${dir}: ${describe(err)}`, runId, dir);
+    }
   }
 
   async saveModel(runId: string, artifacts: tf.io.ModelArtifacts): Promise<void> {
@@ -289,6 +310,11 @@ export class RunStore {
     const stat = await fs.stat(dir).catch(() => null);
     if (!stat?.isDirectory()) throw new StoreError(`there is no run ${runId} in ${this.root}`, runId, dir);
     return dir;
+  }
+
+  /** fsyncDir, replaceable by tests (which cannot pull the plug) to see that a new entry is made durable. */
+  protected syncDir(dir: string): Promise<void> {
+    return fsyncDir(dir);
   }
 
   private forget(runId: string): void {

@@ -33,7 +33,12 @@ export interface TrainContext {
   cancelled(): boolean;
   /** Test hook: live tensor count after each epoch (leak check). */
   onEpochTensors?(epoch: number, numTensors: number): void;
+  /** Test hook: called as each final stage begins, so a test can cancel exactly inside it. */
+  onStage?(stage: FinalStage): void;
 }
+
+/** After the last epoch: predict the test split, serialise the model, write results and model to the store. */
+export type FinalStage = 'test-evaluation' | 'serialise' | 'store-results';
 
 const EVAL_BATCH = 1000;
 
@@ -160,13 +165,39 @@ async function trainAndEvaluate(job: TrainJob, ctx: TrainContext): Promise<Outco
     }
     if (best) model.setWeights(best);
 
+    // A cancel is honoured up to the 'evaluated' event: that event is the point of no return, and a run that is
+    // cancelled before it keeps no results (its list row would otherwise show test numbers for a cancelled run).
+    const cancelledIn = (what: string): Outcome | null =>
+      (ctx.cancelled() ? { status: 'cancelled', reason: `cancelled during ${what}, after ${epochsDone} epoch${epochsDone === 1 ? '' : 's'} of training`, trainSeconds } : null);
+    ctx.onStage?.('test-evaluation');
     const testStart = performance.now();
     const probs = predictAll(model, ds.testImages, split.test, inputShape);
     const inferenceSeconds = (performance.now() - testStart) / 1000;
     const labels = Uint8Array.from(split.test, (i) => ds.testLabels[i]);
     const { metrics, predictions } = testMetrics({ labels, probs, testIndices: split.test, inferenceSeconds });
-    await store.writeResult(runId, metrics, predictions);
-    await model.save(store.modelHandler(runId));
+    const afterEval = cancelledIn('the test evaluation');
+    if (afterEval) return afterEval;
+    ctx.onStage?.('serialise');
+    let artifacts: tf.io.ModelArtifacts | null = null;
+    await model.save(tf.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
+    }));
+    const afterSerialise = cancelledIn('the model save');
+    if (afterSerialise) return afterSerialise;
+    ctx.onStage?.('store-results');
+    try {
+      await store.writeResult(runId, metrics, predictions);
+      await store.saveModel(runId, artifacts!);
+    } catch (err) {
+      await store.discardResult(runId).catch(() => undefined); // the write's own error is the one to report
+      throw err;
+    }
+    const afterSave = cancelledIn('the model save');
+    if (afterSave) {
+      await store.discardResult(runId);
+      return afterSave;
+    }
     await ctx.emit({ type: 'evaluated', runId, t: Date.now(), test: metrics });
     return { status: 'finished', trainSeconds };
   } finally {

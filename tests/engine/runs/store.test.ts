@@ -122,6 +122,50 @@ describe('create and the event log', () => {
   });
 });
 
+/** Records every folder the store fsyncs, with the folder's entries at that moment. */
+class SyncSpyStore extends RunStore {
+  readonly synced: { dir: string; entries: string[] }[] = [];
+  protected override async syncDir(dir: string): Promise<void> {
+    this.synced.push({ dir, entries: (await fs.readdir(dir).catch(() => [] as string[])).sort() });
+    await super.syncDir(dir);
+  }
+}
+
+describe('durability', () => {
+  it('fsyncs the run folder once events.jsonl exists in it, on the append that creates the log only', async () => {
+    const spy = new SyncSpyStore(root);
+    const config = sampleConfig('r1');
+    await spy.create(config);
+    await spy.appendEvent('r1', { type: 'queued', runId: 'r1', t: 1, position: 1 });
+    expect(spy.synced).toEqual([{ dir: path.join(root, 'r1'), entries: expect.arrayContaining(['events.jsonl']) }]);
+    await spy.appendEvent('r1', trainBegin(config));
+    await spy.appendEvent('r1', batchEnd('r1', 0, 0));
+    expect(spy.synced).toHaveLength(1);
+  });
+
+  it('discardResult takes back metrics, predictions and the model, model.json first', async () => {
+    const config = sampleConfig('r1');
+    await store.create(config);
+    await store.appendEvent('r1', trainBegin(config, 1));
+    const { metrics, predictions } = testMetrics({ labels: [0], probs: new Float32Array(10).fill(0.1), testIndices: [5], inferenceSeconds: 0.1 });
+    await store.writeResult('r1', metrics, predictions);
+    expect((await store.get('r1')).test).toEqual(metrics);
+    const spy = new SyncSpyStore(root);
+    await spy.saveModel('r1', { modelTopology: { class_name: 'Sequential' }, weightSpecs: [], weightData: new ArrayBuffer(8) });
+    expect(await fs.readdir(path.join(root, 'r1', 'model'))).toEqual(['model.json', 'weights.bin']);
+    await spy.discardResult('r1');
+    // The first fsync is of the model folder, when model.json is gone and only the weights remain.
+    expect(spy.synced[0]).toEqual({ dir: path.join(root, 'r1', 'model'), entries: ['weights.bin'] });
+    expect(spy.synced.at(-1)?.dir).toBe(path.join(root, 'r1'));
+    const left = await fs.readdir(path.join(root, 'r1'));
+    expect(left).toEqual(expect.not.arrayContaining(['metrics.json', 'predictions.json', 'model']));
+    expect((await spy.get('r1')).test).toBeNull();
+    await expect(spy.predictions('r1')).rejects.toThrow(/predictions.json is missing/);
+    await expect(spy.discardResult('r1')).resolves.toBeUndefined(); // nothing left to take back is fine
+    await expect(spy.discardResult('nope')).rejects.toThrow(/there is no run nope/);
+  });
+});
+
 describe('list and get', () => {
   it('rebuilds summary and detail from config, log and metrics', async () => {
     const { config, metrics, predictions } = await finishedRun('r1');

@@ -1,8 +1,9 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { readFile, readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { runTraining, divergence, type TrainJob } from '../../../electron/engine/train/loop.js';
+import { runTraining, divergence, type FinalStage, type TrainJob } from '../../../electron/engine/train/loop.js';
 import { RunStore } from '../../../electron/engine/runs/store.js';
 import { TrainEventSchema, type TrainEvent, type RunConfig } from '../../../shared/run.js';
 import { fixtureDir, runConfig, tinyCnn, tempDir, removeTempDirs } from './helpers.js';
@@ -12,13 +13,24 @@ beforeAll(async () => {
   dataDir = await fixtureDir();
 });
 
-async function train(config: RunConfig, cancelAfterBatches = Infinity) {
+interface CancelAt {
+  batches?: number;
+  /** Cancel once this many epochEnd events are logged. */
+  epochs?: number;
+  /** Cancel as this final stage begins. */
+  stage?: FinalStage;
+}
+
+async function train(config: RunConfig, cancelAt: CancelAt = {}) {
   const root = await tempDir('fmw-runs-');
   const store = new RunStore(root);
   await store.create(config);
   const events: TrainEvent[] = [];
   const tensors: number[] = [];
+  const stages: FinalStage[] = [];
   let batchEvents = 0;
+  let epochEvents = 0;
+  let flag = false;
   const job: TrainJob = { runId: config.id, config, storeRoot: root, data: { dir: dataDir, kind: 'test-fixture', strict: false }, batchEventIntervalMs: 0 };
   const status = await runTraining(job, {
     emit: async (e) => {
@@ -26,11 +38,16 @@ async function train(config: RunConfig, cancelAfterBatches = Infinity) {
       if (e.type === 'batchEnd') batchEvents++;
       events.push(e);
       await store.appendEvent(config.id, e);
+      if (e.type === 'epochEnd' && ++epochEvents === cancelAt.epochs) flag = true;
     },
-    cancelled: () => batchEvents >= cancelAfterBatches,
+    cancelled: () => flag || batchEvents >= (cancelAt.batches ?? Infinity),
     onEpochTensors: (_epoch, n) => tensors.push(n),
+    onStage: (stage) => {
+      stages.push(stage);
+      if (stage === cancelAt.stage) flag = true;
+    },
   });
-  return { status, events, tensors, store };
+  return { status, events, tensors, stages, store, root };
 }
 
 afterAll(removeTempDirs);
@@ -81,12 +98,56 @@ describe('runTraining', () => {
 
   it('cancels mid-epoch within one batch', async () => {
     const config = runConfig('run-cancel', { hyper: { learningRate: 0.01, batchSize: 10, epochs: 5 } });
-    const { status, events } = await train(config, 3);
+    const { status, events } = await train(config, { batches: 3 });
     expect(status).toBe('cancelled');
     const end = events.at(-1) as Extract<TrainEvent, { type: 'trainEnd' }>;
     expect(end.status).toBe('cancelled');
     expect(end.reason).toMatch(/epoch 1, batch 4/);
     expect(events.some((e) => e.type === 'epochEnd')).toBe(false);
+  });
+
+  /** A run cancelled after its last epoch keeps no results: the log, status.json and the list all say cancelled. */
+  async function expectCancelledWithoutResults(r: Awaited<ReturnType<typeof train>>, id: string, where: RegExp) {
+    expect(r.status).toBe('cancelled');
+    expect(r.events.some((e) => e.type === 'evaluated')).toBe(false);
+    const end = r.events.at(-1) as Extract<TrainEvent, { type: 'trainEnd' }>;
+    expect(end).toMatchObject({ type: 'trainEnd', status: 'cancelled' });
+    expect(end.reason).toMatch(where);
+    const logged = (await readFile(path.join(r.root, id, 'events.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(logged.at(-1)).toMatchObject({ type: 'trainEnd', status: 'cancelled' });
+    expect(logged.filter((e) => e.type === 'trainEnd')).toHaveLength(1);
+    expect(JSON.parse(await readFile(path.join(r.root, id, 'status.json'), 'utf8')).status).toBe('cancelled');
+    expect(await readdir(path.join(r.root, id))).toEqual(expect.not.arrayContaining(['metrics.json', 'predictions.json', 'model']));
+    const [row] = await r.store.list();
+    expect(row).toMatchObject({ id, status: 'cancelled', testAccuracy: null, epochsDone: 1, damaged: null });
+    expect((await r.store.get(id)).test).toBeNull();
+    await expect(tf.loadLayersModel(r.store.modelHandler(id))).rejects.toThrow(/no saved model/);
+  }
+
+  it('a cancel after the last epoch, before the test evaluation, ends the run cancelled', async () => {
+    const id = 'run-cancel-last-epoch';
+    const r = await train(runConfig(id, { hyper: { learningRate: 0.01, batchSize: 100, epochs: 1 } }), { epochs: 1 });
+    await expectCancelledWithoutResults(r, id, /during the test evaluation, after 1 epoch of training/);
+  });
+
+  it.each([
+    ['test-evaluation', /during the test evaluation/],
+    ['serialise', /during the model save/],
+    ['store-results', /during the model save/],
+  ] as const)('a cancel arriving in the final stage %s ends the run cancelled, with no results left in the store', async (stage, where) => {
+    const id = `run-cancel-${stage}`;
+    const r = await train(runConfig(id, { hyper: { learningRate: 0.01, batchSize: 100, epochs: 1 } }), { stage });
+    expect(r.stages.at(-1)).toBe(stage);
+    await expectCancelledWithoutResults(r, id, where);
+  });
+
+  it('without a cancel the final stages all run and the results stay', async () => {
+    const id = 'run-final-stages';
+    const r = await train(runConfig(id, { hyper: { learningRate: 0.01, batchSize: 100, epochs: 1 } }));
+    expect(r.status).toBe('finished');
+    expect(r.stages).toEqual(['test-evaluation', 'serialise', 'store-results']);
+    expect(await readdir(path.join(r.root, id))).toEqual(expect.arrayContaining(['metrics.json', 'predictions.json', 'model']));
+    expect((await r.store.list())[0]).toMatchObject({ status: 'finished', testAccuracy: expect.any(Number) });
   });
 
   it('trains a CNN with augmentation, a cosine schedule and early stopping on the wasm backend', async () => {
