@@ -1,9 +1,11 @@
 // Run queue: turns train requests into stored runs and trains them in worker threads, two at a time.
+// Runs that cannot fit in memory are refused here, before any worker sees them; a worker whose backend aborted is replaced.
 import { Worker } from 'node:worker_threads';
 import type { TrainRequest, TrainEvent, RunConfig } from '../../../shared/run.js';
 import { RunStore } from '../runs/store.js';
 import type { TrainJob } from './loop.js';
-import type { WorkerRequest, WorkerMessage } from './worker.js';
+import type { WorkerRequest, WorkerMessage, WorkerTestHook } from './worker.js';
+import { assertFits, isBackendAbort, likelyBackend, machineMemory, type MachineMemory } from './budget.js';
 import { TrainingError } from './errors.js';
 
 export type DataLocation = TrainJob['data'];
@@ -14,6 +16,10 @@ export interface RunManagerOptions {
   resolveData: () => Promise<DataLocation>;
   maxConcurrent?: number;
   batchEventIntervalMs?: number;
+  /** The machine's memory as the budget sees it (default: os.totalmem/freemem now); tests pin it. */
+  memory?: () => MachineMemory;
+  /** Tests only: a fault to inject into the worker that trains `config` (see WorkerTestHook). */
+  testHook?: (config: RunConfig) => WorkerTestHook | undefined;
 }
 
 interface Queued { runId: string; config: RunConfig }
@@ -26,6 +32,8 @@ interface Slot {
   ended: boolean;
   finish: (() => void) | null;
   crash: string | null;
+  /** Why the worker must not train again (its backend aborted); it is terminated when its run is done. */
+  poisoned: string | null;
 }
 
 /** In development the worker is TypeScript run through tsx; in a build it sits beside the bundle. */
@@ -65,8 +73,15 @@ export class RunManager {
     return this.queue.map((q) => q.runId);
   }
 
+  /** Thread ids of the live training workers (a replaced worker's id is gone). */
+  workerIds(): number[] {
+    return this.slots.map((s) => s.worker.threadId);
+  }
+
   /** Stores one run per repeat (seeds seed, seed+1, …) and queues them. */
   async start(request: TrainRequest): Promise<{ runIds: string[]; groupId: string | null }> {
+    // Throws a TrainingError naming the size and the limit; nothing is stored or queued.
+    assertFits(request, likelyBackend(request.backend), (this.opts.memory ?? machineMemory)());
     this.data = await this.opts.resolveData();
     const base = request.name ?? request.preset ?? request.model.name;
     const groupId = request.repeat > 1 ? this.opts.store.newRunId(`${base}-group`) : null;
@@ -158,6 +173,7 @@ export class RunManager {
     slot.runId = runId;
     slot.ended = false;
     slot.crash = null;
+    slot.poisoned = null;
     slot.worker.ref();
     const done = new Promise<void>((resolve) => {
       slot.finish = () => {
@@ -171,19 +187,28 @@ export class RunManager {
       };
     });
     this.active.set(runId, { slot, flag, done });
-    slot.worker.postMessage({ kind: 'train', job, cancelFlag } satisfies WorkerRequest);
+    const testHook = this.opts.testHook?.(config);
+    slot.worker.postMessage({ kind: 'train', job, cancelFlag, ...(testHook ? { testHook } : {}) } satisfies WorkerRequest);
   }
 
-  /** Starts a worker; if it dies mid-run, the run is logged as failed and the worker replaced on demand. */
+  /**
+   * Starts a worker. If it dies mid-run, or its backend aborts, the run is logged as failed and the worker
+   * dropped; the next run gets a fresh one (spawned on demand), since an aborted wasm module fails every later call.
+   */
   private spawn(): Slot {
     const entry = workerEntry();
     const worker = new Worker(entry.url, { workerData: { tsEntry: entry.tsEntry } });
-    const slot: Slot = { worker, busy: false, runId: null, ended: false, finish: null, crash: null };
+    const slot: Slot = { worker, busy: false, runId: null, ended: false, finish: null, crash: null, poisoned: null };
     worker.on('message', (m: WorkerMessage) => {
       if (m.kind === 'event') {
-        if (m.event.type === 'trainEnd') slot.ended = true;
+        if (m.event.type === 'trainEnd') {
+          slot.ended = true;
+          if (m.event.status === 'failed' && isBackendAbort(m.event.reason)) slot.poisoned = m.event.reason ?? 'backend aborted';
+        }
         this.forward(m.event);
       } else if (m.kind === 'done') {
+        if (m.retire) slot.poisoned = m.retire;
+        if (slot.poisoned) this.retire(slot);
         slot.finish?.();
       }
     });
@@ -198,11 +223,19 @@ export class RunManager {
       const finish = slot.finish;
       const record = slot.ended ? Promise.resolve() : this.record({
         type: 'trainEnd', runId, t: Date.now(), status: 'failed',
-        reason: `the training worker stopped unexpectedly (${slot.crash ?? `exit code ${code}`})`, trainSeconds: 0,
+        reason: `the training worker stopped unexpectedly (${slot.crash ?? `exit code ${code}`}); the next run gets a fresh worker`, trainSeconds: 0,
       }).catch((e) => console.error(e));
       void record.then(finish);
     });
     this.slots.push(slot);
     return slot;
+  }
+
+  /** Takes a worker out of the pool and stops it; its exit is then no news (its run has already ended). */
+  private retire(slot: Slot): void {
+    const i = this.slots.indexOf(slot);
+    if (i >= 0) this.slots.splice(i, 1);
+    console.warn(`training worker ${slot.worker.threadId} replaced: ${slot.poisoned}`);
+    slot.worker.terminate().catch((err) => console.error('terminating a training worker failed:', err));
   }
 }
