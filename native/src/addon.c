@@ -2,6 +2,7 @@
 // byte offsets into it plus sizes, and works in place on the heap: no copies between wasm and native memory.
 #include <node_api.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "tn.h"
 
 #define CHECK(call)                                                        \
@@ -48,6 +49,27 @@ static napi_value fail(napi_env env, const char *msg) {
   return NULL;
 }
 
+/* Calls that ran to the end, per kernel: lets tests prove the native path ran, not only that numbers match. */
+enum { K_CONV2D, K_CONV2D_FILTER_GRAD, K_CONV2D_INPUT_GRAD, K_MATMUL, K_MAXPOOL, K_MAXPOOL_GRAD, K_SUM_ROWS, K_ELTWISE, K_COUNT };
+static const char *const kernel_names[K_COUNT] = {"conv2d", "conv2dFilterGrad", "conv2dInputGrad", "matmul",
+                                                  "maxPool", "maxPoolGrad", "sumRows", "eltwise"};
+static unsigned long calls[K_COUNT];
+
+/* A kernel's result: counted when done, else a JS exception (code TN_ENOMEM) instead of a crash. */
+static napi_value finish(napi_env env, int kernel, int err) {
+  if (err == TN_OK) {
+    __atomic_fetch_add(&calls[kernel], 1, __ATOMIC_RELAXED);
+    return NULL;
+  }
+  char msg[256];
+  snprintf(msg, sizeof msg,
+           "native kernel %s: out of memory for its scratch buffers; the output is incomplete. Free memory, or train "
+           "without the native kernels (WORKBENCH_NATIVE=0)",
+           kernel_names[kernel]);
+  napi_throw_error(env, "TN_ENOMEM", msg);
+  return NULL;
+}
+
 static int conv_geometry(const call_args *a, size_t i, tn_conv *g) {
   g->n = (int)a->p[i]; g->h = (int)a->p[i + 1]; g->w = (int)a->p[i + 2]; g->c = (int)a->p[i + 3];
   g->kh = (int)a->p[i + 4]; g->kw = (int)a->p[i + 5]; g->co = (int)a->p[i + 6];
@@ -65,8 +87,7 @@ static napi_value conv2d(napi_env env, napi_callback_info info) {
   float *x = at(&a, 0, (double)g.n * g.h * g.w * g.c), *f = at(&a, 1, (double)g.kh * g.kw * g.c * g.co);
   float *bias = a.p[2] < 0 ? NULL : at(&a, 2, g.co), *y = at(&a, 3, (double)g.n * g.oh * g.ow * g.co);
   if (!x || !f || !y || (a.p[2] >= 0 && !bias)) return fail(env, "conv2d: tensor outside the wasm heap");
-  tn_conv2d(&g, x, f, bias, (int)a.p[4], y);
-  return NULL;
+  return finish(env, K_CONV2D, tn_conv2d(&g, x, f, bias, (int)a.p[4], y));
 }
 
 /* conv2dFilterGrad(heap, [x, dy, df, geometry...]) */
@@ -77,8 +98,7 @@ static napi_value conv2d_filter_grad(napi_env env, napi_callback_info info) {
   float *x = at(&a, 0, (double)g.n * g.h * g.w * g.c), *dy = at(&a, 1, (double)g.n * g.oh * g.ow * g.co);
   float *df = at(&a, 2, (double)g.kh * g.kw * g.c * g.co);
   if (!x || !dy || !df) return fail(env, "conv2dFilterGrad: tensor outside the wasm heap");
-  tn_conv2d_filter_grad(&g, x, dy, df);
-  return NULL;
+  return finish(env, K_CONV2D_FILTER_GRAD, tn_conv2d_filter_grad(&g, x, dy, df));
 }
 
 /* conv2dInputGrad(heap, [dy, f, dx, geometry...]) */
@@ -89,8 +109,7 @@ static napi_value conv2d_input_grad(napi_env env, napi_callback_info info) {
   float *dy = at(&a, 0, (double)g.n * g.oh * g.ow * g.co), *f = at(&a, 1, (double)g.kh * g.kw * g.c * g.co);
   float *dx = at(&a, 2, (double)g.n * g.h * g.w * g.c);
   if (!dy || !f || !dx) return fail(env, "conv2dInputGrad: tensor outside the wasm heap");
-  tn_conv2d_input_grad(&g, dy, f, dx);
-  return NULL;
+  return finish(env, K_CONV2D_INPUT_GRAD, tn_conv2d_input_grad(&g, dy, f, dx));
 }
 
 /* matmul(heap, [a, b, c, bias|-1, act, batch, batchA, batchB, M, N, K, transA, transB]) */
@@ -104,9 +123,9 @@ static napi_value matmul(napi_env env, napi_callback_info info) {
   float *A = at(&a, 0, (double)batchA * M * K), *B = at(&a, 1, (double)batchB * K * N);
   float *C = at(&a, 2, (double)batch * M * N), *bias = a.p[3] < 0 ? NULL : at(&a, 3, N);
   if (!A || !B || !C || (a.p[3] >= 0 && !bias)) return fail(env, "matmul: tensor outside the wasm heap");
-  tn_matmul(batch, M, N, K, A, batchA == 1 ? 0 : (long)M * K, (int)a.p[11], B, batchB == 1 ? 0 : (long)K * N,
-            (int)a.p[12], C, bias, (int)a.p[4]);
-  return NULL;
+  return finish(env, K_MATMUL,
+                tn_matmul(batch, M, N, K, A, batchA == 1 ? 0 : (long)M * K, (int)a.p[11], B,
+                          batchB == 1 ? 0 : (long)K * N, (int)a.p[12], C, bias, (int)a.p[4]));
 }
 
 static int pool_geometry(const call_args *a, size_t i, tn_pool *g) {
@@ -124,8 +143,7 @@ static napi_value maxpool(napi_env env, napi_callback_info info) {
   if (!read_args(env, info, &a, 14) || !pool_geometry(&a, 2, &g)) return fail(env, "maxPool: bad arguments");
   float *x = at(&a, 0, (double)g.n * g.h * g.w * g.c), *y = at(&a, 1, (double)g.n * g.oh * g.ow * g.c);
   if (!x || !y) return fail(env, "maxPool: tensor outside the wasm heap");
-  tn_maxpool(&g, x, y);
-  return NULL;
+  return finish(env, K_MAXPOOL, tn_maxpool(&g, x, y));
 }
 
 /* maxPoolGrad(heap, [x, dy, dx, n,h,w,c,ph,pw,oh,ow,sh,sw,pt,pl]) */
@@ -136,8 +154,7 @@ static napi_value maxpool_grad(napi_env env, napi_callback_info info) {
   float *x = at(&a, 0, (double)g.n * g.h * g.w * g.c), *dy = at(&a, 1, (double)g.n * g.oh * g.ow * g.c);
   float *dx = at(&a, 2, (double)g.n * g.h * g.w * g.c);
   if (!x || !dy || !dx) return fail(env, "maxPoolGrad: tensor outside the wasm heap");
-  tn_maxpool_grad(&g, x, dy, dx);
-  return NULL;
+  return finish(env, K_MAXPOOL_GRAD, tn_maxpool_grad(&g, x, dy, dx));
 }
 
 /* sumRows(heap, [x, out, M, N]) */
@@ -148,8 +165,7 @@ static napi_value sum_rows(napi_env env, napi_callback_info info) {
   if (M < 0 || N < 1 || N > 1 << 24) return fail(env, "sumRows: bad sizes");
   float *x = at(&a, 0, M * N), *out = at(&a, 1, N);
   if (!x || !out) return fail(env, "sumRows: tensor outside the wasm heap");
-  tn_sum_rows((long)M, (int)N, x, out);
-  return NULL;
+  return finish(env, K_SUM_ROWS, tn_sum_rows((long)M, (int)N, x, out));
 }
 
 /* eltwise(heap, [op, a, b|-1, out, n, cols, alpha]): op 0 add, 1 add a row (b has `cols` floats), 2 mul, 3 relu, 4 step. */
@@ -162,14 +178,15 @@ static napi_value eltwise(napi_env env, napi_callback_info info) {
   float *x = at(&a, 1, n), *out = at(&a, 3, n);
   float *y = op <= 2 ? at(&a, 2, op == 1 ? cols : n) : NULL;
   if (!x || !out || (op <= 2 && !y)) return fail(env, "eltwise: tensor outside the wasm heap");
+  int err = TN_OK;
   switch (op) {
-    case 0: tn_add((long)n, x, y, out); break;
-    case 1: tn_add_row((long)(n / cols), (long)cols, x, y, out); break;
-    case 2: tn_mul((long)n, x, y, out); break;
-    case 3: tn_relu((long)n, x, out); break;
-    case 4: tn_step((long)n, x, (float)a.p[6], out); break;
+    case 0: err = tn_add((long)n, x, y, out); break;
+    case 1: err = tn_add_row((long)(n / cols), (long)cols, x, y, out); break;
+    case 2: err = tn_mul((long)n, x, y, out); break;
+    case 3: err = tn_relu((long)n, x, out); break;
+    case 4: err = tn_step((long)n, x, (float)a.p[6], out); break;
   }
-  return NULL;
+  return finish(env, K_ELTWISE, err);
 }
 
 static napi_value set_threads(napi_env env, napi_callback_info info) {
@@ -191,6 +208,29 @@ static napi_value get_threads(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* counts() -> { conv2d: n, ... }: completed calls per kernel since the addon loaded, over every thread. */
+static napi_value counts(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value out, v;
+  CHECK(napi_create_object(env, &out));
+  for (int k = 0; k < K_COUNT; k++) {
+    CHECK(napi_create_double(env, (double)__atomic_load_n(&calls[k], __ATOMIC_RELAXED), &v));
+    CHECK(napi_set_named_property(env, out, kernel_names[k], v));
+  }
+  return out;
+}
+
+/* _failNextAllocations(n): test hook, the next n scratch requests fail as if memory ran out. */
+static napi_value fail_next_allocs(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  int32_t n = 0;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc >= 1) CHECK(napi_get_value_int32(env, argv[0], &n));
+  tn_fail_next_allocs(n);
+  return NULL;
+}
+
 static napi_value isa(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value out;
@@ -199,7 +239,7 @@ static napi_value isa(napi_env env, napi_callback_info info) {
 }
 
 /* Bumped whenever a binding changes, so the engine can refuse a stale build instead of crashing. */
-#define TN_API_VERSION 2
+#define TN_API_VERSION 3
 
 NAPI_MODULE_INIT() {
   napi_value version;
@@ -218,6 +258,8 @@ NAPI_MODULE_INIT() {
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"threads", NULL, get_threads, NULL, NULL, NULL, napi_default, NULL},
       {"isa", NULL, isa, NULL, NULL, NULL, napi_default, NULL},
+      {"counts", NULL, counts, NULL, NULL, NULL, napi_default, NULL},
+      {"_failNextAllocations", NULL, fail_next_allocs, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

@@ -77,8 +77,7 @@ typedef struct {
   float *out;
   const float *bias;        /* forward: optional per-output-channel bias */
   int act;                  /* forward: 0 linear, 1 relu */
-  int used;                 /* filter grad: how many threads ran */
-  float *parts[MAX_PARTS];  /* filter grad: each thread's K x co sum (thread 0 writes out) */
+  float *spare;             /* filter grad: parts 1.. write their K x co sums here (the caller's memory); part 0 writes out */
 } conv_job;
 
 static void split(int n, int t, int nt, int *i0, int *i1) {
@@ -96,7 +95,7 @@ static void post_op(float *y, long rows, int co, const float *bias, int act) {
   }
 }
 
-static void forward_task(void *p, int t, int nt) {
+static int forward_task(void *p, int t, int nt) {
   conv_job *j = p;
   const tn_conv *g = j->g;
   const int K = g->kh * g->kw * g->c, rowsPerImg = g->oh * g->ow;
@@ -107,23 +106,28 @@ static void forward_task(void *p, int t, int nt) {
     int e = s + per < i1 ? s + per : i1;
     float *y = j->out + (size_t)s * rowsPerImg * g->co;
     int rows = (e - s) * rowsPerImg;
+    int err;
     if (is_pointwise(g)) {
-      tn_sgemm_rows(0, rows, g->co, K, j->a + (size_t)s * rowsPerImg * g->c, K, 1, j->b, g->co, 1, y, g->co, 0);
+      err = tn_sgemm_rows(0, rows, g->co, K, j->a + (size_t)s * rowsPerImg * g->c, K, 1, j->b, g->co, 1, y, g->co, 0);
     } else {
       float *col = tn_scratch(2, (size_t)rows * K);
+      if (!col) return TN_ENOMEM;
       im2col(g, j->a, s, e, col);
-      tn_sgemm_rows(0, rows, g->co, K, col, K, 1, j->b, g->co, 1, y, g->co, 0);
+      err = tn_sgemm_rows(0, rows, g->co, K, col, K, 1, j->b, g->co, 1, y, g->co, 0);
     }
+    if (err) return err;
     post_op(y, rows, g->co, j->bias, j->act);
   }
+  return TN_OK;
 }
 
-void tn_conv2d(const tn_conv *g, const float *x, const float *f, const float *bias, int act, float *y) {
+/* Each image's output depends on that image alone, so the split over images cannot change a number. */
+int tn_conv2d(const tn_conv *g, const float *x, const float *f, const float *bias, int act, float *y) {
   conv_job j = {.g = g, .a = x, .b = f, .out = y, .bias = bias, .act = act};
-  tn_parallel(forward_task, &j);
+  return tn_parallel(forward_task, &j, tn_threads());
 }
 
-static void input_grad_task(void *p, int t, int nt) {
+static int input_grad_task(void *p, int t, int nt) {
   conv_job *j = p;
   const tn_conv *g = j->g;
   const int K = g->kh * g->kw * g->c, rowsPerImg = g->oh * g->ow;
@@ -137,33 +141,36 @@ static void input_grad_task(void *p, int t, int nt) {
     float *dx = j->out + (size_t)s * g->h * g->w * g->c;
     if (is_pointwise(g)) {
       /* dx = dy . f^T directly. */
-      tn_sgemm_rows(0, rows, K, g->co, dy, g->co, 1, j->b, 1, g->co, dx, K, 0);
+      int err = tn_sgemm_rows(0, rows, K, g->co, dy, g->co, 1, j->b, 1, g->co, dx, K, 0);
+      if (err) return err;
       continue;
     }
     float *col = tn_scratch(2, (size_t)rows * K);
-    tn_sgemm_rows(0, rows, K, g->co, dy, g->co, 1, j->b, 1, g->co, col, K, 0);
+    if (!col) return TN_ENOMEM;
+    int err = tn_sgemm_rows(0, rows, K, g->co, dy, g->co, 1, j->b, 1, g->co, col, K, 0);
+    if (err) return err;
     memset(dx, 0, (size_t)(e - s) * g->h * g->w * g->c * sizeof(float));
     col2im(g, col, s, e, j->out);
   }
+  return TN_OK;
 }
 
-void tn_conv2d_input_grad(const tn_conv *g, const float *dy, const float *f, float *dx) {
+/* As the forward pass: an image's dx comes from that image's dy alone. */
+int tn_conv2d_input_grad(const tn_conv *g, const float *dy, const float *f, float *dx) {
   conv_job j = {.g = g, .a = dy, .b = f, .out = dx};
-  tn_parallel(input_grad_task, &j);
+  return tn_parallel(input_grad_task, &j, tn_threads());
 }
 
-static void filter_grad_task(void *p, int t, int nt) {
+static int filter_grad_task(void *p, int t, int nt) {
   conv_job *j = p;
   const tn_conv *g = j->g;
   const int K = g->kh * g->kw * g->c, rowsPerImg = g->oh * g->ow;
-  if (t == 0) j->used = nt;
   int i0, i1;
   split(g->n, t, nt, &i0, &i1);
-  float *dw = t == 0 ? j->out : tn_scratch(3, (size_t)K * g->co);
-  j->parts[t] = dw;
+  float *dw = t == 0 ? j->out : j->spare + (size_t)(t - 1) * K * g->co;
   if (i0 >= i1) {
     memset(dw, 0, (size_t)K * g->co * sizeof(float));
-    return;
+    return TN_OK;
   }
   int per = images_per_chunk(g);
   for (int s = i0; s < i1; s += per) {
@@ -175,19 +182,36 @@ static void filter_grad_task(void *p, int t, int nt) {
       col = j->a + (size_t)s * rowsPerImg * g->c;
     } else {
       float *c = tn_scratch(2, (size_t)rows * K);
+      if (!c) return TN_ENOMEM;
       im2col(g, j->a, s, e, c);
       col = c;
     }
     /* dw (K x co) += col^T (K x rows) . dy (rows x co) */
-    tn_sgemm_rows(0, K, g->co, rows, col, 1, K, dy, g->co, 1, dw, g->co, s != i0);
+    int err = tn_sgemm_rows(0, K, g->co, rows, col, 1, K, dy, g->co, 1, dw, g->co, s != i0);
+    if (err) return err;
   }
+  return TN_OK;
 }
 
-void tn_conv2d_filter_grad(const tn_conv *g, const float *x, const float *dy, float *df) {
-  conv_job j = {.g = g, .a = x, .b = dy, .out = df, .used = 1};
-  if (g->n > 1 && tn_threads() > 1 && tn_threads() <= MAX_PARTS) tn_parallel(filter_grad_task, &j);
-  else filter_grad_task(&j, 0, 1);
+/* The batch is cut into parts by shape and the caller's thread count only, each part sums its images into its own
+   buffer, and the buffers are added in part order: the same bits whether the parts ran on the pool or here. */
+int tn_conv2d_filter_grad(const tn_conv *g, const float *x, const float *dy, float *df) {
+  int parts = tn_threads();
+  if (parts > g->n) parts = g->n;
+  if (parts > MAX_PARTS) parts = MAX_PARTS;
+  if (parts < 1) parts = 1;
   const size_t kco = (size_t)g->kh * g->kw * g->c * g->co;
-  for (int t = 1; t < j.used; t++)
-    for (size_t i = 0; i < kco; i++) df[i] += j.parts[t][i];
+  conv_job j = {.g = g, .a = x, .b = dy, .out = df};
+  if (parts > 1) {
+    /* The calling thread's scratch: it stays in this call until the sum below is done. */
+    j.spare = tn_scratch(3, (parts - 1) * kco);
+    if (!j.spare) return TN_ENOMEM;
+  }
+  int err = tn_parallel(filter_grad_task, &j, parts);
+  if (err) return err;
+  for (int t = 1; t < parts; t++) {
+    const float *pt = j.spare + (size_t)(t - 1) * kco;
+    for (size_t i = 0; i < kco; i++) df[i] += pt[i];
+  }
+  return TN_OK;
 }

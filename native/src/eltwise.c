@@ -13,7 +13,7 @@ typedef struct {
   float alpha;
 } elt_job;
 
-static void elt_task(void *p, int t, int nt) {
+static int elt_task(void *p, int t, int nt) {
   elt_job *j = p;
   long i0 = j->n * t / nt, i1 = j->n * (t + 1) / nt;
   const float *restrict a = j->a, *restrict b = j->b;
@@ -46,30 +46,29 @@ static void elt_task(void *p, int t, int nt) {
       break;
     }
   }
+  return TN_OK;
 }
 
-static void run(elt_job *j) {
-  if (j->n >= 65536) tn_parallel(elt_task, j);
-  else elt_task(j, 0, 1);
-}
+/* Every element on its own: the split cannot change a number. */
+static int run(elt_job *j) { return tn_parallel(elt_task, j, j->n >= 65536 ? tn_threads() : 1); }
 
-void tn_add(long n, const float *a, const float *b, float *out) {
+int tn_add(long n, const float *a, const float *b, float *out) {
   elt_job j = {OP_ADD, n, 1, a, b, out, 0};
-  run(&j);
+  return run(&j);
 }
-void tn_add_row(long rows, long cols, const float *a, const float *row, float *out) {
+int tn_add_row(long rows, long cols, const float *a, const float *row, float *out) {
   elt_job j = {OP_ADD_ROW, rows * cols, cols, a, row, out, 0};
-  run(&j);
+  return run(&j);
 }
-void tn_mul(long n, const float *a, const float *b, float *out) {
+int tn_mul(long n, const float *a, const float *b, float *out) {
   elt_job j = {OP_MUL, n, 1, a, b, out, 0};
-  run(&j);
+  return run(&j);
 }
-void tn_relu(long n, const float *x, float *out) {
+int tn_relu(long n, const float *x, float *out) {
   elt_job j = {OP_RELU, n, 1, x, NULL, out, 0};
-  run(&j);
+  return run(&j);
 }
-void tn_step(long n, const float *x, float alpha, float *out) {
+int tn_step(long n, const float *x, float alpha, float *out) {
   elt_job j = {OP_STEP, n, 1, x, NULL, out, alpha};
-  run(&j);
+  return run(&j);
 }

@@ -21,10 +21,10 @@ const char *tn_isa(void) {
   return impl_name;
 }
 
-void tn_sgemm_rows(int m0, int m1, int N, int K, const float *A, long rsA, long csA, const float *B, long rsB, long csB,
-                   float *C, long ldc, int accumulate) {
+int tn_sgemm_rows(int m0, int m1, int N, int K, const float *A, long rsA, long csA, const float *B, long rsB, long csB,
+                  float *C, long ldc, int accumulate) {
   choose();
-  impl(m0, m1, N, K, A, rsA, csA, B, rsB, csB, C, ldc, accumulate);
+  return impl(m0, m1, N, K, A, rsA, csA, B, rsB, csB, C, ldc, accumulate);
 }
 
 typedef struct {
@@ -39,43 +39,43 @@ typedef struct {
   int byCols;
 } gemm_job;
 
-static void run(void *p, int t, int n) {
+/* Rows (columns) go to parts in whole register tiles; each element's sum runs over k in the same order either way. */
+static int run(void *p, int t, int n) {
   gemm_job *j = p;
   if (j->byCols) {
     /* Few rows: split columns instead, in multiples of the 16-wide register tile. */
     int tiles = (j->N + 15) / 16;
     int c0 = (int)((long)tiles * t / n) * 16, c1 = (int)((long)tiles * (t + 1) / n) * 16;
     if (c1 > j->N) c1 = j->N;
-    if (c0 >= c1) return;
-    impl(0, j->M, c1 - c0, j->K, j->A, j->rsA, j->csA, j->B + c0 * j->csB, j->rsB, j->csB, j->C + c0, j->ldc,
-         j->accumulate);
-    return;
+    if (c0 >= c1) return TN_OK;
+    return impl(0, j->M, c1 - c0, j->K, j->A, j->rsA, j->csA, j->B + c0 * j->csB, j->rsB, j->csB, j->C + c0, j->ldc,
+                j->accumulate);
   }
   int tiles = (j->M + 5) / 6;
   int r0 = (int)((long)tiles * t / n) * 6, r1 = (int)((long)tiles * (t + 1) / n) * 6;
   if (r1 > j->M) r1 = j->M;
-  impl(r0, r1, j->N, j->K, j->A, j->rsA, j->csA, j->B, j->rsB, j->csB, j->C, j->ldc, j->accumulate);
+  return impl(r0, r1, j->N, j->K, j->A, j->rsA, j->csA, j->B, j->rsB, j->csB, j->C, j->ldc, j->accumulate);
 }
 
-void tn_sgemm(int M, int N, int K, const float *A, long rsA, long csA, const float *B, long rsB, long csB, float *C,
+int tn_sgemm(int M, int N, int K, const float *A, long rsA, long csA, const float *B, long rsB, long csB, float *C,
               long ldc, int accumulate) {
   choose();
   double work = (double)M * N * K;
   if (work < 200000.0 || tn_threads() <= 1) {
-    impl(0, M, N, K, A, rsA, csA, B, rsB, csB, C, ldc, accumulate);
-    return;
+    return impl(0, M, N, K, A, rsA, csA, B, rsB, csB, C, ldc, accumulate);
   }
   gemm_job j = {M, N, K, A, rsA, csA, B, rsB, csB, C, ldc, accumulate, M < 24 * tn_threads() && N >= 32};
-  tn_parallel(run, &j);
+  return tn_parallel(run, &j, tn_threads());
 }
 
-void tn_matmul(int batch, int M, int N, int K, const float *A, long strideA, int transA, const float *B, long strideB,
+int tn_matmul(int batch, int M, int N, int K, const float *A, long strideA, int transA, const float *B, long strideB,
                int transB, float *C, const float *bias, int act) {
   long rsA = transA ? 1 : K, csA = transA ? M : 1;
   long rsB = transB ? 1 : N, csB = transB ? K : 1;
   for (int b = 0; b < batch; b++) {
     float *c = C + (long)b * M * N;
-    tn_sgemm(M, N, K, A + b * strideA, rsA, csA, B + b * strideB, rsB, csB, c, N, 0);
+    int err = tn_sgemm(M, N, K, A + b * strideA, rsA, csA, B + b * strideB, rsB, csB, c, N, 0);
+    if (err) return err;
     if (bias || act) {
       for (long i = 0; i < M; i++) {
         float *r = c + i * N;
@@ -86,4 +86,5 @@ void tn_matmul(int batch, int M, int N, int K, const float *A, long strideA, int
       }
     }
   }
+  return TN_OK;
 }

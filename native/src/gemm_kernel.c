@@ -104,17 +104,18 @@ static void pack_b(int kc, int nc, const float *B, long rs, long cs, float *rest
   }
 }
 
-void FN(int m0, int m1, int N, int K, const float *A, long rsA, long csA, const float *B, long rsB, long csB,
+int FN(int m0, int m1, int N, int K, const float *A, long rsA, long csA, const float *B, long rsB, long csB,
         float *C, long ldc, int accumulate) {
-  if (m1 <= m0 || N <= 0) return;
+  if (m1 <= m0 || N <= 0) return TN_OK;
   if (K <= 0) {
     if (!accumulate)
       for (int i = m0; i < m1; i++) memset(C + i * ldc, 0, N * sizeof(float));
-    return;
+    return TN_OK;
   }
   int ncMax = N < NC ? ((N + NR - 1) / NR) * NR : NC;
   float *bp = tn_scratch(0, (size_t)KC * ncMax);
   float *ap = tn_scratch(1, (size_t)KC * MC);
+  if (!bp || !ap) return TN_ENOMEM;
   for (int jc = 0; jc < N; jc += NC) {
     int nc = N - jc < NC ? N - jc : NC;
     for (int pc = 0; pc < K; pc += KC) {
@@ -134,4 +135,5 @@ void FN(int m0, int m1, int N, int K, const float *A, long rsA, long csA, const 
       }
     }
   }
+  return TN_OK;
 }

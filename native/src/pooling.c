@@ -22,7 +22,7 @@ static void window(const tn_pool *g, int oy, int ox, int *y0, int *y1, int *x0, 
   *x1 = xs + g->pw < g->w ? xs + g->pw : g->w;
 }
 
-static void maxpool_task(void *p, int t, int nt) {
+static int maxpool_task(void *p, int t, int nt) {
   pool_job *j = p;
   const tn_pool *g = j->g;
   int i0 = (int)((long)g->n * t / nt), i1 = (int)((long)g->n * (t + 1) / nt);
@@ -42,20 +42,33 @@ static void maxpool_task(void *p, int t, int nt) {
           }
       }
   }
+  return TN_OK;
 }
 
-void tn_maxpool(const tn_pool *g, const float *x, float *y) {
+/* Images are independent, so the split over them cannot change a number. */
+int tn_maxpool(const tn_pool *g, const float *x, float *y) {
   pool_job j = {g, x, NULL, y};
-  tn_parallel(maxpool_task, &j);
+  return tn_parallel(maxpool_task, &j, tn_threads());
 }
 
-static void maxpool_grad_task(void *p, int t, int nt) {
+/* Per-channel window state of the executing thread: heap scratch, not a channel-sized array on a thread's stack
+   (secondary threads may have as little as 512 KB of stack). Used only while the part runs. */
+static int window_state(int c, float **vals, int **idx) {
+  float *s = tn_scratch(5, (size_t)c * 2);
+  if (!s) return TN_ENOMEM;
+  *vals = s;
+  *idx = (int *)(s + c);
+  return TN_OK;
+}
+
+static int maxpool_grad_task(void *p, int t, int nt) {
   pool_job *j = p;
   const tn_pool *g = j->g;
   int i0 = (int)((long)g->n * t / nt), i1 = (int)((long)g->n * (t + 1) / nt);
   const int c = g->c;
-  float best[c];
-  int at[c];
+  float *best;
+  int *at;
+  if (window_state(c, &best, &at)) return TN_ENOMEM;
   memset(j->out + (size_t)i0 * g->h * g->w * c, 0, (size_t)(i1 - i0) * g->h * g->w * c * sizeof(float));
   for (int img = i0; img < i1; img++) {
     const size_t base = (size_t)img * g->h * g->w * c;
@@ -82,20 +95,22 @@ static void maxpool_grad_task(void *p, int t, int nt) {
           if (at[k] >= 0) j->out[base + at[k]] += d[k];
       }
   }
+  return TN_OK;
 }
 
 /* Windows that do not overlap (stride >= pool, the usual 2x2/2): each input goes to at most one window,
    so dx is written once per position (0 or dy) instead of zeroed and scattered into. */
-static void maxpool_grad_tiled_task(void *p, int t, int nt) {
+static int maxpool_grad_tiled_task(void *p, int t, int nt) {
   pool_job *j = p;
   const tn_pool *g = j->g;
   int i0 = (int)((long)g->n * t / nt), i1 = (int)((long)g->n * (t + 1) / nt);
   const int c = g->c;
   const size_t img = (size_t)g->h * g->w * c;
   int covered = g->sh == g->ph && g->sw == g->pw && g->pt == 0 && g->pl == 0 && g->oh * g->ph == g->h && g->ow * g->pw == g->w;
+  float *m;
+  int *done;
+  if (window_state(c, &m, &done)) return TN_ENOMEM;
   if (!covered) memset(j->out + i0 * img, 0, (i1 - i0) * img * sizeof(float));
-  float m[c];
-  int done[c];
   for (int b = i0; b < i1; b++) {
     const float *xi = j->x + b * img;
     float *di = j->out + b * img;
@@ -136,9 +151,11 @@ static void maxpool_grad_tiled_task(void *p, int t, int nt) {
           }
       }
   }
+  return TN_OK;
 }
 
-void tn_maxpool_grad(const tn_pool *g, const float *x, const float *dy, float *dx) {
+/* Each image's dx comes from that image alone (windows never cross images): the split cannot change a number. */
+int tn_maxpool_grad(const tn_pool *g, const float *x, const float *dy, float *dx) {
   pool_job j = {g, x, dy, dx};
-  tn_parallel(g->sh >= g->ph && g->sw >= g->pw ? maxpool_grad_tiled_task : maxpool_grad_task, &j);
+  return tn_parallel(g->sh >= g->ph && g->sw >= g->pw ? maxpool_grad_tiled_task : maxpool_grad_task, &j, tn_threads());
 }

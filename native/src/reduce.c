@@ -8,31 +8,38 @@ typedef struct {
   long M;
   int N;
   const float *x;
-  int used;
-  double *parts[MAX_PARTS];
+  double *parts; /* parts x N accumulators in the caller's memory */
 } sum_job;
 
 /* Double accumulators: a 128x26x26 batch sums 86k terms a column, where float32 would drift from the reference. */
-static void sum_task(void *p, int t, int nt) {
+static int sum_task(void *p, int t, int nt) {
   sum_job *j = p;
-  if (t == 0) j->used = nt;
   long r0 = j->M * t / nt, r1 = j->M * (t + 1) / nt;
-  double *acc = (double *)tn_scratch(4, (size_t)j->N * 2);
+  double *acc = j->parts + (size_t)t * j->N;
   memset(acc, 0, (size_t)j->N * sizeof(double));
   for (long r = r0; r < r1; r++) {
     const float *row = j->x + r * j->N;
     for (int k = 0; k < j->N; k++) acc[k] += row[k];
   }
-  j->parts[t] = acc;
+  return TN_OK;
 }
 
-void tn_sum_rows(long M, int N, const float *x, float *out) {
-  sum_job j = {M, N, x, 1, {0}};
-  if (M * N >= 65536 && tn_threads() <= MAX_PARTS) tn_parallel(sum_task, &j);
-  else sum_task(&j, 0, 1);
+/* Rows are cut into parts by size and the caller's thread count only and the partial sums added in part order,
+   so the result is the same bits whether the parts ran on the pool or one after another here. */
+int tn_sum_rows(long M, int N, const float *x, float *out) {
+  int parts = M * N >= 65536 ? tn_threads() : 1;
+  if (parts > MAX_PARTS) parts = MAX_PARTS;
+  if (parts < 1) parts = 1;
+  /* The calling thread's scratch, not a pool worker's: it stays in this call until the sum below is done. */
+  double *acc = (double *)tn_scratch(4, (size_t)parts * N * 2);
+  if (!acc) return TN_ENOMEM;
+  sum_job j = {M, N, x, acc};
+  int err = tn_parallel(sum_task, &j, parts);
+  if (err) return err;
   for (int k = 0; k < N; k++) {
     double s = 0;
-    for (int t = 0; t < j.used; t++) s += j.parts[t][k];
+    for (int t = 0; t < parts; t++) s += acc[(size_t)t * N + k];
     out[k] = (float)s;
   }
+  return TN_OK;
 }

@@ -3,26 +3,35 @@
 #define TN_H
 #include <stddef.h>
 
-/* Thread pool: fn(ctx, t, n) runs for t = 0..n-1, t = 0 on the caller. One job at a time;
-   a caller that finds the pool busy (another worker thread of the process) runs alone. */
-typedef void (*tn_task)(void *ctx, int t, int n);
-void tn_parallel(tn_task fn, void *ctx);
+/* Errors every kernel returns (0: done). */
+#define TN_OK 0
+#define TN_ENOMEM 1
+
+/* Thread pool: fn(ctx, t, parts) runs once for every part t = 0..parts-1 and returns TN_OK or an error.
+   The parts are the same whatever the pool is doing: they run on the pool (one job at a time; another caller
+   waits for it) or, with no pool, one after another on the caller. A part may use its executing thread's scratch
+   only until it returns; anything the caller reads afterwards must live in memory the caller owns. */
+typedef int (*tn_task)(void *ctx, int t, int parts);
+int tn_parallel(tn_task fn, void *ctx, int parts);
+/* Sets the calling thread's count (it decides that thread's splits) and grows the pool to match. */
 void tn_set_threads(int n);
+/* The calling thread's configured count (1 until it sets one). */
 int tn_threads(void);
 
 /* C[i*ldc + j] (+)= sum_k A(i,k) B(k,j), with A(i,k) = A[i*rsA + k*csA], B(k,j) = B[k*rsB + j*csB].
-   accumulate = 0 overwrites C. Parallel over rows (or columns when rows are few). */
-void tn_sgemm(int M, int N, int K, const float *A, long rsA, long csA, const float *B, long rsB, long csB,
+   accumulate = 0 overwrites C. Parallel over rows (or columns when rows are few); every element is summed in
+   the same order however the rows are split. */
+int tn_sgemm(int M, int N, int K, const float *A, long rsA, long csA, const float *B, long rsB, long csB,
               float *C, long ldc, int accumulate);
 /* Single-threaded, rows m0..m1 only (used inside parallel regions). */
-void tn_sgemm_rows(int m0, int m1, int N, int K, const float *A, long rsA, long csA, const float *B, long rsB,
+int tn_sgemm_rows(int m0, int m1, int N, int K, const float *A, long rsA, long csA, const float *B, long rsB,
                    long csB, float *C, long ldc, int accumulate);
 const char *tn_isa(void);
 
-typedef void (*tn_gemm_fn)(int m0, int m1, int N, int K, const float *A, long rsA, long csA, const float *B,
+typedef int (*tn_gemm_fn)(int m0, int m1, int N, int K, const float *A, long rsA, long csA, const float *B,
                            long rsB, long csB, float *C, long ldc, int accumulate);
-void tn_gemm_avx2(int, int, int, int, const float *, long, long, const float *, long, long, float *, long, int);
-void tn_gemm_generic(int, int, int, int, const float *, long, long, const float *, long, long, float *, long, int);
+int tn_gemm_avx2(int, int, int, int, const float *, long, long, const float *, long, long, float *, long, int);
+int tn_gemm_generic(int, int, int, int, const float *, long, long, const float *, long, long, float *, long, int);
 
 /* Convolution geometry, NHWC input [n,h,w,c], filter [kh,kw,c,co], output [n,oh,ow,co]. */
 typedef struct {
@@ -30,31 +39,35 @@ typedef struct {
 } tn_conv;
 
 /* act: 0 linear, 1 relu; bias may be NULL. */
-void tn_conv2d(const tn_conv *g, const float *x, const float *f, const float *bias, int act, float *y);
-void tn_conv2d_filter_grad(const tn_conv *g, const float *x, const float *dy, float *df);
-void tn_conv2d_input_grad(const tn_conv *g, const float *dy, const float *f, float *dx);
+int tn_conv2d(const tn_conv *g, const float *x, const float *f, const float *bias, int act, float *y);
+int tn_conv2d_filter_grad(const tn_conv *g, const float *x, const float *dy, float *df);
+int tn_conv2d_input_grad(const tn_conv *g, const float *dy, const float *f, float *dx);
 
 /* Pooling geometry, NHWC. */
 typedef struct {
   int n, h, w, c, ph, pw, oh, ow, sh, sw, pt, pl;
 } tn_pool;
-void tn_maxpool(const tn_pool *g, const float *x, float *y);
-void tn_maxpool_grad(const tn_pool *g, const float *x, const float *dy, float *dx);
+int tn_maxpool(const tn_pool *g, const float *x, float *y);
+int tn_maxpool_grad(const tn_pool *g, const float *x, const float *dy, float *dx);
 
 /* Batched C[b] = op(A[b]) . op(B[b]) (+ bias[N], then act), row-major; a batch stride of 0 broadcasts. */
-void tn_matmul(int batch, int M, int N, int K, const float *A, long strideA, int transA, const float *B, long strideB,
+int tn_matmul(int batch, int M, int N, int K, const float *A, long strideA, int transA, const float *B, long strideB,
                int transB, float *C, const float *bias, int act);
 
 /* out[k] = sum over rows of x[r*N + k]. */
-void tn_sum_rows(long M, int N, const float *x, float *out);
+int tn_sum_rows(long M, int N, const float *x, float *out);
 
 /* Element-wise, parallel for large n. add_row adds one `cols`-long row to every row of a. */
-void tn_add(long n, const float *a, const float *b, float *out);
-void tn_add_row(long rows, long cols, const float *a, const float *row, float *out);
-void tn_mul(long n, const float *a, const float *b, float *out);
-void tn_relu(long n, const float *x, float *out);
-void tn_step(long n, const float *x, float alpha, float *out);
+int tn_add(long n, const float *a, const float *b, float *out);
+int tn_add_row(long rows, long cols, const float *a, const float *row, float *out);
+int tn_mul(long n, const float *a, const float *b, float *out);
+int tn_relu(long n, const float *x, float *out);
+int tn_step(long n, const float *x, float alpha, float *out);
 
-/* Scratch memory that lives as long as the thread; grows, never shrinks. */
+/* Scratch memory of the calling thread: grows, never shrinks, freed when the thread ends; NULL when out of memory.
+   Slots: 0, 1 GEMM packing; 2 im2col; 3 filter-gradient partials and 4 column-sum partials (the caller's, owned by
+   the call); 5 pooling window state. */
 float *tn_scratch(int slot, size_t floats);
+/* Test hook: the next n scratch requests fail, as if memory ran out. */
+void tn_fail_next_allocs(int n);
 #endif

@@ -3,10 +3,15 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { BackendError } from '../errors.js';
 
 /** The addon's functions: each takes the wasm heap and a Float64Array of byte offsets and sizes (see native/src/addon.c). */
 /** Must equal TN_API_VERSION in native/src/addon.c. */
-export const NATIVE_API_VERSION = 2;
+export const NATIVE_API_VERSION = 3;
+
+/** The kernels, by the name the addon exports them under (also the keys of `counts()`). */
+export const NATIVE_KERNELS = ['conv2d', 'conv2dFilterGrad', 'conv2dInputGrad', 'matmul', 'maxPool', 'maxPoolGrad', 'sumRows', 'eltwise'] as const;
+export type NativeKernelName = (typeof NATIVE_KERNELS)[number];
 
 export interface NativeAddon {
   apiVersion: number;
@@ -18,9 +23,14 @@ export interface NativeAddon {
   maxPoolGrad(heap: ArrayBufferLike, args: Float64Array): void;
   sumRows(heap: ArrayBufferLike, args: Float64Array): void;
   eltwise(heap: ArrayBufferLike, args: Float64Array): void;
+  /** Sets the calling thread's count (its splits, hence its numbers) and grows the shared pool to match. */
   setThreads(n: number): number;
   threads(): number;
   isa(): string;
+  /** Completed calls per kernel since the addon loaded, over every thread of the process. */
+  counts(): Record<NativeKernelName, number>;
+  /** Test hook: the next n scratch allocations fail, as when memory runs out. */
+  _failNextAllocations(n: number): void;
 }
 
 export type NativeLoad = { ok: true; addon: NativeAddon; path: string } | { ok: false; reason: string };
@@ -39,23 +49,46 @@ export function addonPath(): string {
   return candidates.find((p) => existsSync(p)) ?? candidates[1];
 }
 
+/** The addon with each kernel's failure (out of scratch memory) turned into a BackendError naming the kernel. */
+function guarded(raw: NativeAddon): NativeAddon {
+  const kernel = (name: NativeKernelName) => (heap: ArrayBufferLike, args: Float64Array): void => {
+    try {
+      raw[name](heap, args);
+    } catch (e) {
+      throw new BackendError((e as Error).message, 'wasm');
+    }
+  };
+  return {
+    apiVersion: raw.apiVersion,
+    ...Object.fromEntries(NATIVE_KERNELS.map((name) => [name, kernel(name)])) as Pick<NativeAddon, NativeKernelName>,
+    setThreads: (n) => raw.setThreads(n),
+    threads: () => raw.threads(),
+    isa: () => raw.isa(),
+    counts: () => raw.counts(),
+    _failNextAllocations: (n) => raw._failNextAllocations(n),
+  };
+}
+
+/** Loads the addon at `path` (no cache): ok, or why not: missing file, stale API, or a load error. */
+export function loadNativeAt(path: string): NativeLoad {
+  if (!existsSync(path)) return { ok: false, reason: `native kernels not built (${path} missing; run npm run build:native)` };
+  try {
+    const addon = createRequire(import.meta.url)(path) as NativeAddon;
+    return addon.apiVersion === NATIVE_API_VERSION
+      ? { ok: true, addon: guarded(addon), path }
+      : { ok: false, reason: `native kernels out of date (${path} has API ${addon.apiVersion ?? 1}, engine needs ${NATIVE_API_VERSION}; run npm run build:native)` };
+  } catch (e) {
+    return { ok: false, reason: `native kernels failed to load: ${(e as Error).message}` };
+  }
+}
+
 let cached: NativeLoad | null = null;
 
 export function loadNative(): NativeLoad {
   if (cached) return cached;
-  const path = addonPath();
-  if (process.env.WORKBENCH_NATIVE === '0') cached = { ok: false, reason: 'native kernels disabled (WORKBENCH_NATIVE=0)' };
-  else if (!existsSync(path)) cached = { ok: false, reason: `native kernels not built (${path} missing; run npm run build:native)` };
-  else {
-    try {
-      const addon = createRequire(import.meta.url)(path) as NativeAddon;
-      cached = addon.apiVersion === NATIVE_API_VERSION
-        ? { ok: true, addon, path }
-        : { ok: false, reason: `native kernels out of date (${path} has API ${addon.apiVersion ?? 1}, engine needs ${NATIVE_API_VERSION}; run npm run build:native)` };
-    } catch (e) {
-      cached = { ok: false, reason: `native kernels failed to load: ${(e as Error).message}` };
-    }
-  }
+  cached = process.env.WORKBENCH_NATIVE === '0'
+    ? { ok: false, reason: 'native kernels disabled (WORKBENCH_NATIVE=0)' }
+    : loadNativeAt(addonPath());
   return cached;
 }
 

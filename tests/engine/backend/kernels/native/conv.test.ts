@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convCases, convTitle, type ConvCase } from '../conv-grid.js';
 import { expectClose, randomValues, runOn } from '../reference.js';
-import { nativeMissing, useNative } from './setup.js';
+import { expectNative, nativeMissing, useNative } from './setup.js';
+import type { NativeKernelName } from '../../../../../electron/engine/backend/native/addon.js';
 
 beforeAll(useNative);
 
@@ -18,8 +19,14 @@ function cases(): ConvCase[] {
   return [...convCases(), ...big];
 }
 
-const run = async (kernel: string, inputs: Parameters<typeof runOn>[2], attrs: object) => {
-  expectClose(await runOn('wasm', kernel, inputs, attrs), await runOn('cpu', kernel, inputs, attrs), 1e-4, kernel);
+const NATIVE: Record<string, NativeKernelName> = {
+  Conv2D: 'conv2d', FusedConv2D: 'conv2d', Conv2DBackpropFilter: 'conv2dFilterGrad', Conv2DBackpropInput: 'conv2dInputGrad',
+};
+
+/** wasm equals cpu, and the native kernel did (or, for cases it does not cover, did not) run. */
+const run = async (kernel: string, inputs: Parameters<typeof runOn>[2], attrs: object, native = true) => {
+  const got = await expectNative(NATIVE[kernel], () => runOn('wasm', kernel, inputs, attrs), native);
+  expectClose(got, await runOn('cpu', kernel, inputs, attrs), 1e-4, kernel);
 };
 
 describe.skipIf(nativeMissing != null)(`native convolution kernels equal cpu${nativeMissing ? ` (skipped: ${nativeMissing})` : ''}`, () => {
@@ -63,9 +70,9 @@ describe.skipIf(nativeMissing != null)(`native convolution kernels equal cpu${na
       x: { shape: [2, 9, 9, 3], values: randomValues(2 * 81 * 3, 5) },
       filter: { shape: [3, 3, 3, 4], values: randomValues(108, 6) },
     };
-    await run('Conv2D', inputs, { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: [2, 2] });
+    await run('Conv2D', inputs, { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: [2, 2] }, false);
     await run('FusedConv2D', { ...inputs, bias: { shape: [4], values: randomValues(4, 7) } },
-      { strides: 1, pad: 'valid', dataFormat: 'NHWC', dilations: 1, activation: 'elu' });
+      { strides: 1, pad: 'valid', dataFormat: 'NHWC', dilations: 1, activation: 'elu' }, false);
   });
 
   it('handles explicit padding and rectangular strides', async () => {

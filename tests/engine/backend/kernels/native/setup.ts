@@ -1,13 +1,28 @@
-// Test helper: selects wasm with the native kernels, or tells the test file why they cannot run here.
-import { loadNative } from '../../../../../electron/engine/backend/native/addon.js';
+// Test helper: selects wasm with the native kernels, or says why they cannot run here (a failure in CI); counts native calls.
+import { expect } from 'vitest';
+import { loadNative, type NativeAddon, type NativeKernelName } from '../../../../../electron/engine/backend/native/addon.js';
 import { selectBackend } from '../../../../../electron/engine/backend/select.js';
+import { requireInCi } from '../../../../helpers/ciRequire.js';
 
 const load = loadNative();
-/** Non-null when the addon is missing (not built: no C compiler at install) — the tests then skip, saying so. */
-export const nativeMissing: string | null = load.ok ? null : load.reason;
+/** Non-null when the addon is missing (not built: no C compiler at install): the tests then skip, saying so; in CI they fail. */
+export const nativeMissing: string | null = requireInCi(load.ok, `the native kernel addon (${load.ok ? '' : load.reason})`) ? null : (load as { reason: string }).reason;
+if (nativeMissing) console.warn(`native kernel tests skipped: ${nativeMissing}`);
+
+export const addon: NativeAddon | null = load.ok ? load.addon : null;
 
 export async function useNative(): Promise<void> {
   if (nativeMissing) return;
   const info = await selectBackend('wasm', { native: true, threads: 2 });
   if (!info.reason.includes('native kernels (')) throw new Error(`native kernels did not switch on: ${info.reason}`);
+}
+
+/** Runs `fn` and checks the addon's `kernel` ran (at least once) or, with `expected` false, not at all. */
+export async function expectNative<T>(kernel: NativeKernelName, fn: () => Promise<T>, expected = true): Promise<T> {
+  const before = addon!.counts()[kernel];
+  const out = await fn();
+  const ran = addon!.counts()[kernel] - before;
+  if (expected) expect(ran, `native ${kernel} calls`).toBeGreaterThan(0);
+  else expect(ran, `native ${kernel} calls (the shipped kernel should have run)`).toBe(0);
+  return out;
 }
