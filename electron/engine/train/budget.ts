@@ -43,7 +43,7 @@ function dominantText(e: MemoryEstimate, optimizer: TrainRequest['hyper']['optim
     return `activations of a batch of ${e.batchSize}, forward and backward, ~${bytesText(e.tensors.activations)}`;
   }
   const state = optimizer === 'adam' ? 'Adam state and its update' : optimizer === 'rmsprop' ? 'RMSProp state' : 'SGD update';
-  return `${e.params.toExponential(1)} parameters: weights, gradients, ${state} ~${bytesText(e.tensorBytes - e.tensors.activations)}`;
+  return `${e.params.toLocaleString('en-US')} parameters: weights, gradients, ${state} ~${bytesText(e.tensorBytes - e.tensors.activations)}`;
 }
 
 function advice(e: MemoryEstimate): string {
