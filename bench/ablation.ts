@@ -7,6 +7,7 @@ import { loadNative } from '../electron/engine/backend/native/addon.js';
 import { selectBackend } from '../electron/engine/backend/select.js';
 import { OursBench } from './measure.js';
 import type { BenchModel } from './models.js';
+import { benchEntry } from './model-set.js';
 import { findTorchPython, TorchBench } from './torch.js';
 
 const { values } = parseArgs({ options: {
@@ -43,7 +44,9 @@ for (let r = 0; r < Number(values.repeats); r++) {
     results[i].push(b.train(slow ? Math.min(3, batches) : batches));
     b.dispose();
   }
-  if (torch) torchRuns.push((await torch.measure({ model, batch: 128, batches, warmup: r === 0 ? 3 : 1, inferCount: 100, inferRepeats: 1 })).train);
+  if (torch) torchRuns.push((await torch.measure({
+    model, spec: benchEntry(model).spec, batch: 128, batches, warmup: r === 0 ? 3 : 1, seconds: 0, minBatches: 1, inferCount: 100, inferRepeats: 1, inferSeconds: 0,
+  })).train);
   console.error(`repeat ${r + 1} done; tensors ${tf.memory().numTensors}`);
 }
 torch?.stop();

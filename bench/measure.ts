@@ -34,8 +34,23 @@ export class OursBench {
     return this.step(this.xs[k], this.ys[k], this.batch).loss;
   }
 
-  warmUp(batches: number): void {
+  /** Untimed steps first (tfjs compiles and allocates on the first ones); returns the mean ms per step, to size timed runs. */
+  warmUp(batches: number): number {
+    const t0 = performance.now();
     for (let b = 0; b < batches; b++) this.oneStep();
+    return (performance.now() - t0) / Math.max(batches, 1);
+  }
+
+  /** Milliseconds of one untimed inference pass over `count` samples: warms inference and sizes its repeats. */
+  inferOnce(count: number): number {
+    const x = this.inferInput(count);
+    const t0 = performance.now();
+    predictBatch(this.model, x, count, this.inputShape);
+    return performance.now() - t0;
+  }
+
+  private inferInput(count: number): Float32Array {
+    return Float32Array.from({ length: count * sizeOf(this.inputShape) }, (_, j) => ((j * 7919) % 256) / 255);
   }
 
   /** Training only: samples/s over `batches` steps. */
@@ -57,7 +72,7 @@ export class OursBench {
     const train = (batches * this.batch) / ((performance.now() - t0) / 1000);
     const tensorsLeaked = tf.memory().numTensors - tensorsBefore;
 
-    const x = Float32Array.from({ length: inferCount * sizeOf(this.inputShape) }, (_, j) => ((j * 7919) % 256) / 255);
+    const x = this.inferInput(inferCount);
     predictBatch(this.model, x, inferCount, this.inputShape);
     const t1 = performance.now();
     for (let r = 0; r < inferRepeats; r++) {

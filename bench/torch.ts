@@ -3,8 +3,21 @@ import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:chil
 import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-export interface TorchResult { train: number; infer: number; peakRssMB: number }
-export interface TorchRequest { model: string; batch: number; batches: number; warmup: number; inferCount: number; inferRepeats: number }
+export interface TorchResult { train: number; trainBatches: number; infer: number; inferRepeats: number; peakRssMB: number }
+/**
+ * `spec` is the engine's parsed model spec, which torch_bench.py translates; `model` names it for caching.
+ * Timed batches and inference repeats are fixed when given, else sized so each takes about `seconds` / `inferSeconds`.
+ */
+export interface TorchRequest {
+  model: string; spec: unknown; batch: number; warmup: number;
+  batches?: number; seconds: number; minBatches: number;
+  inferCount: number; inferRepeats?: number; inferSeconds: number;
+}
+/** Which BLAS torch's Linear layers call (Debian's torch links whatever libblas.so.3 points at). */
+export interface TorchBlas {
+  declared: string; libs: string[]; openblas: boolean; blis: boolean; mkl: boolean; reference: boolean;
+  corename: string | null; mmGflops: number; threadpoolctl?: unknown;
+}
 
 /** Debian's python3-torch installs for /usr/bin/python3, which need not be the first python3 on PATH. */
 const CANDIDATES = [process.env.BENCH_PYTHON, '/usr/bin/python3', 'python3', 'python'].filter((p): p is string => !!p);
@@ -26,6 +39,9 @@ export class TorchBench {
   private stderr = '';
   version = '';
   threads = 0;
+  blas: TorchBlas | null = null;
+  onednn = false;
+  env: Record<string, string> = {};
 
   private constructor(python: string, threads: number) {
     const script = fileURLToPath(new URL('./torch_bench.py', import.meta.url));
@@ -40,10 +56,15 @@ export class TorchBench {
 
   static async start(python: string, threads: number): Promise<TorchBench> {
     const t = new TorchBench(python, threads);
-    const hello = JSON.parse(await t.next()) as { torch?: string; threads?: number; error?: string };
+    const hello = JSON.parse(await t.next()) as {
+      torch?: string; threads?: number; error?: string; blas?: TorchBlas; onednn?: boolean; env?: Record<string, string>;
+    };
     if (hello.error) throw new Error(hello.error);
     t.version = hello.torch ?? '?';
     t.threads = hello.threads ?? threads;
+    t.blas = hello.blas ?? null;
+    t.onednn = hello.onednn ?? false;
+    t.env = hello.env ?? {};
     return t;
   }
 

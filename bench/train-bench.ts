@@ -1,37 +1,39 @@
-// Bench: training and inference throughput of the engine's step per backend and seed model, beside PyTorch's.
+// Bench: training and inference throughput of the engine's step over the bench model set, beside PyTorch's, with the SGEMM peak.
 import * as tf from '@tensorflow/tfjs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { availableBackends, selectBackend } from '../electron/engine/backend/select.js';
 import { BACKEND_NAMES, type BackendName } from '../shared/run.js';
+import { modelFlops } from './flops.js';
 import { OursBench, type OursRun } from './measure.js';
-import type { BenchModel } from './models.js';
+import { BENCH_NAMES, benchEntry } from './model-set.js';
+import { describePeak, measurePeak, type Peak } from './peak.js';
+import { blasWarnings, printTable, range, type BenchBackend, type Row } from './report.js';
 import { findTorchPython, TorchBench, type TorchResult } from './torch.js';
 import { loadNative } from '../electron/engine/backend/native/addon.js';
 
-/** A backend, or wasm-plain: the wasm backend without our native kernels. */
-type BenchBackend = BackendName | 'wasm-plain';
-
 const HELP = `npm run bench -- [flags]
-  --batches N        timed training batches per repeat (default 20; the cpu backend runs at most 5)
-  --repeats N        alternate ours/PyTorch this many times and report the range (default 3)
-  --warmup N         untimed batches first (default 3)
-  --batch-size N     training batch (default 128); inference always runs batches of 1000
-  --models LIST      ann,cnn (default both)
-  --backends LIST    backends to measure (default: every available one, plus wasm-plain when
-                     the native kernels load: wasm on its own kernels, for comparison, at most 5 batches)
+  --models LIST      from the bench set (bench/model-set.ts): ${BENCH_NAMES.join(', ')} (default all)
+  --full             the baseline run: 4 s per timed repeat, 3 repeats (default 1.2 s, 2 repeats; whole set ≈ 1.5 min)
+  --seconds S        timed training seconds per repeat and side (inference: half that); sizes the batch count per model
+  --batches N        fixed timed training batches per repeat instead of --seconds
+  --repeats N        alternate ours/PyTorch this many times and report median (min–max)
+  --warmup N         untimed batches first (default 2; also sizes the timed runs)
+  --batch-size N     training batch (default 128); inference runs batches of 1000
+  --backends LIST    our backends to measure (default: the best available one); wasm-plain = wasm without our native kernels
   --threads N        threads for our backend (passed to selectBackend)
-  --torch-threads N  torch.set_num_threads (default 2)
+  --torch-threads N  torch.set_num_threads and the peak's BLAS threads (default 2)
   --no-torch         skip PyTorch
-  --cpu-cnn          also time the CNN on the plain cpu backend (about 3 samples/s: 2 batches)
+  --no-peak          skip the SGEMM peak measurement
   --json             one JSON document on stdout, progress on stderr`;
 
 const { values: flags } = parseArgs({
   options: {
-    batches: { type: 'string', default: '20' }, repeats: { type: 'string', default: '3' }, warmup: { type: 'string', default: '3' },
-    'batch-size': { type: 'string', default: '128' }, models: { type: 'string', default: 'ann,cnn' }, backends: { type: 'string' },
-    threads: { type: 'string' }, 'torch-threads': { type: 'string', default: '2' }, 'no-torch': { type: 'boolean', default: false },
-    'cpu-cnn': { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
+    models: { type: 'string' }, full: { type: 'boolean', default: false }, seconds: { type: 'string' }, batches: { type: 'string' },
+    repeats: { type: 'string' }, warmup: { type: 'string', default: '2' }, 'batch-size': { type: 'string', default: '128' },
+    backends: { type: 'string' }, threads: { type: 'string' }, 'torch-threads': { type: 'string', default: '2' },
+    'no-torch': { type: 'boolean', default: false }, 'no-peak': { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
   },
 });
 if (flags.help) {
@@ -43,35 +45,42 @@ const int = (name: string, v: string | undefined) => {
   if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${v}`);
   return n;
 };
-const batches = int('batches', flags.batches);
-const repeats = int('repeats', flags.repeats);
+const seconds = flags.seconds != null ? Number(flags.seconds) : flags.full ? 4 : 1.2;
+if (!(seconds > 0)) throw new Error(`--seconds must be a positive number, got ${flags.seconds}`);
+const fixedBatches = flags.batches != null ? int('batches', flags.batches) : undefined;
+const repeats = flags.repeats != null ? int('repeats', flags.repeats) : flags.full ? 3 : 2;
 const warmup = int('warmup', flags.warmup);
 const batch = int('batch-size', flags['batch-size']);
 const threads = flags.threads != null ? int('threads', flags.threads) : undefined;
-const models = flags.models!.split(',').map((m) => m.trim()) as BenchModel[];
-for (const m of models) if (m !== 'ann' && m !== 'cnn') throw new Error(`--models: unknown model "${m}" (ann, cnn)`);
+const torchThreads = int('torch-threads', flags['torch-threads']);
+const models = flags.models ? flags.models.split(',').map((m) => m.trim()).filter(Boolean) : [...BENCH_NAMES];
+for (const m of models) benchEntry(m);
 const INFER_COUNT = 1000;
+/** Fewest timed batches per repeat, however slow the model: one batch is too noisy to call a rate. */
+const MIN_BATCHES = 3;
 
 const log = (s: string) => (flags.json ? process.stderr : process.stdout).write(`${s}\n`);
 tf.env().set('PROD', true);
 
-interface Range { median: number; min: number; max: number; runs: number[] }
-const range = (runs: number[]): Range => {
-  const s = [...runs].sort((a, b) => a - b);
-  return { median: s[Math.floor((s.length - 1) / 2)], min: s[0], max: s[s.length - 1], runs };
-};
-interface Row {
-  backend: BenchBackend; model: BenchModel; batches: number; addedKernels: string[]; threads?: number;
-  train: Range; infer: Range; peakRssMB: number; tensorsLeaked: number;
-  torch?: { train: Range; infer: Range; peakRssMB: number }; ratio?: { train: Range; infer: Range };
-}
+/** Batches (or repeats) that take about `targetMs` at `perMs` each, within [min, max]. */
+const sized = (targetMs: number, perMs: number, min: number, max: number) => Math.max(min, Math.min(max, Math.ceil(targetMs / Math.max(perMs, 1e-3))));
+const load = () => os.loadavg().map((x) => x.toFixed(1)).join(' ');
 
 async function main() {
   const available: BenchBackend[] = await availableBackends();
-  if (available.includes('wasm') && loadNative().ok) available.splice(available.indexOf('wasm') + 1, 0, 'wasm-plain');
-  const backends = (flags.backends ? flags.backends.split(',').map((b) => b.trim()) : available) as BenchBackend[];
+  const backends = (flags.backends ? flags.backends.split(',').map((b) => b.trim()) : available.slice(0, 1)) as BenchBackend[];
   for (const b of backends) {
     if (!BACKEND_NAMES.includes(b as BackendName) && b !== 'wasm-plain') throw new Error(`--backends: unknown backend "${b}" (${BACKEND_NAMES.join(', ')}, wasm-plain)`);
+  }
+  const started = performance.now();
+  const loadBefore = load();
+  log(`machine: ${os.cpus()[0]?.model ?? '?'} × ${os.cpus().length}, Node ${process.version}, tfjs ${tf.version.tfjs}; load average ${loadBefore}`
+    + (os.loadavg()[0] > os.cpus().length * 0.5 ? ' (others are using the CPUs: figures are noisy)' : ''));
+
+  let peak: Peak | null = null;
+  if (!flags['no-peak']) {
+    peak = measurePeak(torchThreads);
+    for (const line of describePeak(peak)) log(line);
   }
 
   let torch: TorchBench | null = null;
@@ -79,12 +88,18 @@ async function main() {
   if (!flags['no-torch']) {
     const found = findTorchPython();
     if ('python' in found) {
-      torch = await TorchBench.start(found.python, int('torch-threads', flags['torch-threads']));
-      torchNote = `PyTorch ${torch.version} via ${found.python}, ${torch.threads} threads`;
+      torch = await TorchBench.start(found.python, torchThreads);
+      const b = torch.blas;
+      torchNote = `PyTorch ${torch.version} via ${found.python}, ${torch.threads} threads, oneDNN ${torch.onednn ? 'on' : 'off'}; BLAS `
+        + (b ? `${b.openblas ? `OpenBLAS (kernel ${b.corename ?? '?'})` : b.blis ? 'BLIS' : b.mkl ? 'MKL' : 'REFERENCE'} `
+          + `[${b.libs.join(', ')}], torch.mm 1024² ${b.mmGflops.toFixed(0)} GFLOP/s` : '?');
+      if (torch.threads !== torchThreads) log(`WARNING: torch runs ${torch.threads} threads, not the ${torchThreads} asked for`);
     } else torchNote = found.reason;
   }
-  log(`machine: ${os.cpus()[0]?.model ?? '?'} × ${os.cpus().length}, Node ${process.version}, tfjs ${tf.version.tfjs}; torch: ${torchNote}`);
-  log(`batch ${batch}, ${batches} timed batches × ${repeats} repeats after ${warmup} warm-up; inference on batches of ${INFER_COUNT}`);
+  log(`torch: ${torchNote}`);
+  for (const w of blasWarnings(torch)) log(w);
+  log(`batch ${batch}; ${fixedBatches ? `${fixedBatches} timed batches` : `about ${seconds} s timed (≥ ${MIN_BATCHES} batches)`} per repeat and side, `
+    + `${repeats} repeats after ${warmup} warm-up; inference on batches of ${INFER_COUNT}; training FLOPs = 6 × forward MACs`);
 
   const rows: Row[] = [];
   const skipped: Array<{ backend: string; model?: string; reason: string }> = [];
@@ -99,57 +114,66 @@ async function main() {
       log(`${backend}: skipped: ${(e as Error).message}`);
       continue;
     }
-    log(`${backend}: ${info.reason}`);
+    log(`${backend}: ${info.reason}${backend === 'wasm' && !loadNative().ok ? ' (native kernels did not load)' : ''}`);
     for (const model of models) {
-      if (backend === 'cpu' && model === 'cnn' && !flags['cpu-cnn']) {
-        const reason = 'the plain cpu backend trains the CNN at about 3 samples/s (pass --cpu-cnn to time 2 batches)';
-        skipped.push({ backend, model, reason });
-        log(`  ${model}: skipped: ${reason}`);
-        continue;
-      }
+      const { spec, about } = benchEntry(model);
+      const flops = modelFlops(spec);
+      log(`  ${model}: ${about}; ${(flops.trainFlops / 1e6).toFixed(1)} MFLOP/sample training`);
       const slow = backend === 'cpu' || backend === 'wasm-plain';
-      const n = backend === 'cpu' && model === 'cnn' ? 2 : slow ? Math.min(batches, 5) : batches;
       const ours = new OursBench(model, batch);
-      ours.warmUp(slow ? 1 : warmup);
+      const perBatchMs = ours.warmUp(slow ? 1 : warmup);
+      const n = fixedBatches ?? sized(seconds * 1000, perBatchMs, slow ? 1 : MIN_BATCHES, 100_000);
+      const inferRepeats = sized((seconds * 1000) / 2, ours.inferOnce(INFER_COUNT), 1, 50);
       const runs: OursRun[] = [];
       const torchRuns: TorchResult[] = [];
       for (let r = 0; r < repeats; r++) {
-        runs.push(ours.run(n, INFER_COUNT, slow ? 1 : 3));
-        if (torch) torchRuns.push(await torch.measure({ model, batch, batches: n, warmup: r === 0 ? warmup : 1, inferCount: INFER_COUNT, inferRepeats: 3 }));
+        runs.push(ours.run(n, INFER_COUNT, inferRepeats));
+        if (torch) {
+          torchRuns.push(await torch.measure({
+            model, spec, batch, warmup: r === 0 ? warmup : 1, ...(fixedBatches ? { batches: fixedBatches } : {}), seconds, minBatches: MIN_BATCHES,
+            inferCount: INFER_COUNT, inferSeconds: seconds / 2,
+          }));
+        }
         const last = runs[r];
         const t = torchRuns[r];
-        log(`  ${model} repeat ${r + 1}: train ${last.train.toFixed(0)} samples/s, infer ${last.infer.toFixed(0)}${t ? `; torch train ${t.train.toFixed(0)}, infer ${t.infer.toFixed(0)}` : ''}`);
+        log(`    repeat ${r + 1}: train ${last.train.toFixed(0)} samples/s (${n} batches), infer ${last.infer.toFixed(0)}`
+          + (t ? `; torch train ${t.train.toFixed(0)} (${t.trainBatches} batches), infer ${t.infer.toFixed(0)}` : ''));
       }
       ours.dispose();
       const row: Row = {
-        backend, model, batches: n, addedKernels: info.addedKernels, threads: info.threads,
+        backend, model, batches: n, addedKernels: info.addedKernels, threads: info.threads, flops,
         train: range(runs.map((x) => x.train)), infer: range(runs.map((x) => x.infer)),
+        trainGflops: range(runs.map((x) => (x.train * flops.trainFlops) / 1e9)),
+        inferGflops: range(runs.map((x) => (x.infer * flops.inferFlops) / 1e9)),
         peakRssMB: Math.max(...runs.map((x) => x.peakRssMB)), tensorsLeaked: Math.max(...runs.map((x) => x.tensorsLeaked)),
       };
+      const peakGflops = peak?.gflops ?? 0;
+      if (peakGflops > 0) row.peakPct = range(runs.map((x) => (100 * x.train * flops.trainFlops) / 1e9 / peakGflops));
       if (torchRuns.length) {
-        row.torch = { train: range(torchRuns.map((x) => x.train)), infer: range(torchRuns.map((x) => x.infer)), peakRssMB: Math.max(...torchRuns.map((x) => x.peakRssMB)) };
+        row.torch = {
+          train: range(torchRuns.map((x) => x.train)), infer: range(torchRuns.map((x) => x.infer)),
+          trainGflops: range(torchRuns.map((x) => (x.train * flops.trainFlops) / 1e9)), peakRssMB: Math.max(...torchRuns.map((x) => x.peakRssMB)),
+        };
         row.ratio = { train: range(runs.map((x, i) => x.train / torchRuns[i].train)), infer: range(runs.map((x, i) => x.infer / torchRuns[i].infer)) };
       }
       rows.push(row);
     }
   }
   torch?.stop();
+  const wallSeconds = (performance.now() - started) / 1000;
+  const loadAfter = load();
 
   if (flags.json) {
-    console.log(JSON.stringify({ machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, tfjs: tf.version.tfjs }, torch: torchNote, batch, repeats, rows, skipped }, null, 2));
+    console.log(JSON.stringify({
+      machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, tfjs: tf.version.tfjs, loadBefore, loadAfter },
+      peak, torch: torch ? { note: torchNote, version: torch.version, threads: torch.threads, blas: torch.blas, onednn: torch.onednn, env: torch.env } : torchNote,
+      batch, repeats, seconds, fixedBatches, wallSeconds, rows, skipped,
+    }, null, 2));
     return;
   }
-  const f = (r: Range, d = 0) => `${r.median.toFixed(d)} (${r.min.toFixed(d)}–${r.max.toFixed(d)})`;
-  log('\nsamples/s, median (min–max) over repeats; ratio = ours / torch per repeat');
-  const header = ['backend', 'model', 'train', 'torch train', 'ratio', 'infer', 'torch infer', 'ratio', 'peak RSS MB (torch)'];
-  const table = rows.map((r) => [
-    r.backend, r.model, f(r.train), r.torch ? f(r.torch.train) : '—', r.ratio ? f(r.ratio.train, 2) : '—',
-    f(r.infer), r.torch ? f(r.torch.infer) : '—', r.ratio ? f(r.ratio.infer, 2) : '—',
-    `${r.peakRssMB.toFixed(0)}${r.torch ? ` (${r.torch.peakRssMB.toFixed(0)})` : ''}`,
-  ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
-  for (const row of [header, ...table]) log(row.map((c, i) => c.padEnd(widths[i])).join('  '));
-  for (const r of rows) if (r.tensorsLeaked > 0) log(`warning: ${r.backend}/${r.model} leaked ${r.tensorsLeaked} tensors over a repeat`);
+  printTable(rows, peak, log);
+  log(`\n${wallSeconds.toFixed(0)} s wall; load average before ${loadBefore}, after ${loadAfter}`);
+  for (const w of blasWarnings(torch)) log(w);
 }
 
 main().catch((e: unknown) => {

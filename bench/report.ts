@@ -1,0 +1,63 @@
+// Bench: the rows the bench collects and how it prints them (table, warnings about PyTorch's BLAS).
+import type { BackendName } from '../shared/run.js';
+import type { ModelFlops } from './flops.js';
+import type { Peak } from './peak.js';
+import type { TorchBench } from './torch.js';
+
+/** A backend, or wasm-plain: the wasm backend without our native kernels. */
+export type BenchBackend = BackendName | 'wasm-plain';
+
+export interface Range { median: number; min: number; max: number; runs: number[] }
+export const range = (runs: number[]): Range => {
+  const s = [...runs].sort((a, b) => a - b);
+  return { median: s[Math.floor((s.length - 1) / 2)], min: s[0], max: s[s.length - 1], runs };
+};
+
+export interface Row {
+  backend: BenchBackend; model: string; batches: number; addedKernels: string[]; threads?: number; flops: ModelFlops;
+  train: Range; infer: Range; trainGflops: Range; inferGflops: Range;
+  /** Training GFLOP/s as a share of the measured SGEMM peak. */
+  peakPct?: Range;
+  peakRssMB: number; tensorsLeaked: number;
+  torch?: { train: Range; infer: Range; trainGflops: Range; peakRssMB: number };
+  ratio?: { train: Range; infer: Range };
+}
+
+/** Loud, because a ratio against a crippled PyTorch flatters us (issue 10: reference BLAS makes Linear 5–7× slower). */
+export function blasWarnings(torch: TorchBench | null): string[] {
+  const out: string[] = [];
+  const b = torch?.blas;
+  if (b?.reference) {
+    const bar = '!'.repeat(100);
+    out.push(bar,
+      `WARNING: PyTorch's BLAS is the REFERENCE BLAS (${b.libs.join(', ') || 'no optimised BLAS loaded'}): its Linear layers run`,
+      `         5–7× slower than they should and every ratio below flatters us. Install libopenblas0-pthread (apt-get) and rerun.`,
+      bar);
+  }
+  if (b && !b.reference && b.mmGflops < 20) out.push(`warning: torch.mm reached only ${b.mmGflops.toFixed(0)} GFLOP/s at 1024²: is the machine busy?`);
+  const env = Object.entries(torch?.env ?? {}).filter(([k]) => k === 'OPENBLAS_CORETYPE' || k === 'OPENBLAS_L2_SIZE');
+  if (env.length) out.push(`note: PyTorch's OpenBLAS runs with ${env.map(([k, v]) => `${k}=${v}`).join(', ')} from the environment (the peak measurement does not)`);
+  return out;
+}
+
+const f0 = (r: Range) => r.median.toFixed(0);
+const spread = (r: Range, d: number) => `${r.median.toFixed(d)} (${r.min.toFixed(d)}–${r.max.toFixed(d)})`;
+
+export function printTable(rows: Row[], peak: Peak | null, log: (s: string) => void): void {
+  log('\nsamples/s and GFLOP/s: medians over repeats; ratio = ours / torch per repeat, median (min–max); '
+    + `% peak = our training GFLOP/s / the measured SGEMM peak${peak ? ` (${peak.gflops.toFixed(0)} GFLOP/s)` : ''}`);
+  const multi = new Set(rows.map((r) => r.backend)).size > 1;
+  const header = [...(multi ? ['backend'] : []), 'model', 'MFLOP/sample', 'train', 'torch', 'ratio', 'infer', 'torch', 'ratio',
+    'GFLOP/s', 'torch GFLOP/s', '% peak', 'RSS MB (torch)'];
+  const table = rows.map((r) => [
+    ...(multi ? [r.backend] : []), r.model, (r.flops.trainFlops / 1e6).toFixed(1),
+    f0(r.train), r.torch ? f0(r.torch.train) : '—', r.ratio ? spread(r.ratio.train, 2) : '—',
+    f0(r.infer), r.torch ? f0(r.torch.infer) : '—', r.ratio ? spread(r.ratio.infer, 2) : '—',
+    r.trainGflops.median.toFixed(1), r.torch ? r.torch.trainGflops.median.toFixed(1) : '—', r.peakPct ? r.peakPct.median.toFixed(1) : '—',
+    `${r.peakRssMB.toFixed(0)}${r.torch ? ` (${r.torch.peakRssMB.toFixed(0)})` : ''}`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
+  const numeric = (i: number) => i >= (multi ? 2 : 1);
+  for (const row of [header, ...table]) log(row.map((c, i) => (numeric(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  '));
+  for (const r of rows) if (r.tensorsLeaked > 0) log(`warning: ${r.backend}/${r.model} leaked ${r.tensorsLeaked} tensors over a repeat`);
+}
