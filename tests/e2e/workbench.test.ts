@@ -3,10 +3,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { CLASS_NAMES } from '../../shared/classes.js';
-import { chromiumPath, collectErrors, dataPresent, launchBrowser, screenshot, startServer, type RunningServer } from './harness.js';
+import { requireInCi } from '../helpers/ciRequire.js';
+import { DATA_DIR, chromiumPath, collectErrors, dataPresent, launchBrowser, screenshot, startServer, type RunningServer } from './harness.js';
 
-const ready = !!chromiumPath() && dataPresent();
-const why = !chromiumPath() ? 'no chromium binary on PATH' : 'Fashion-MNIST not found in /usr/share/datasets/fashion-mnist';
+// Outside CI a missing browser or data set skips with the reason in the title; under CI=true (.ci/run installs both) it fails.
+const hasChromium = requireInCi(!!chromiumPath(), 'chromium (apt-get install chromium)');
+const hasData = requireInCi(dataPresent(), `Fashion-MNIST in ${DATA_DIR} (apt-get install dataset-fashion-mnist)`);
+const ready = hasChromium && hasData;
+const why = !hasChromium ? 'no chromium binary on PATH' : `Fashion-MNIST not found in ${DATA_DIR}`;
 
 /** Grid geometry of a compact confusion matrix (shared/charts/confusionMatrix.ts: left 62, right 8, top 8, bottom 52). */
 function cellPoint(box: { x: number; y: number; width: number; height: number }, actual: number, predicted: number) {
@@ -136,26 +140,29 @@ describe.skipIf(!ready)(`workbench in Chromium${ready ? '' : ` (skipped: ${why})
     expect(await page.locator('[data-testid=compare-metrics] tbody tr').count()).toBeGreaterThan(8);
     expect(await page.locator('[data-testid=config-diff]').innerText()).toContain('model.inputShape');
     await screenshot(page, 'compare');
-    // The report issue added exportReport to the contract; the button is there only then.
-    if (await page.locator('[data-testid=export-report]').count()) {
-      const [download] = await Promise.all([page.waitForEvent('download', { timeout: 180_000 }), page.click('[data-testid=export-report]')]);
-      expect(download.suggestedFilename()).toMatch(/\.pdf$/);
-      const file = await download.path();
-      const head = (await import('node:fs')).readFileSync(file!).subarray(0, 5).toString('latin1');
-      expect(head).toBe('%PDF-');
-    }
+    // The contract has exportReport, so the button must be there and must deliver a PDF.
+    expect(await page.locator('[data-testid=export-report]').count()).toBe(1);
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 180_000 }), page.click('[data-testid=export-report]')]);
+    expect(download.suggestedFilename()).toMatch(/\.pdf$/);
+    const file = await download.path();
+    const head = (await import('node:fs')).readFileSync(file!).subarray(0, 5).toString('latin1');
+    expect(head).toBe('%PDF-');
   });
 
   it('clicking a confusion cell opens the inspector on that cell', async () => {
-    const first = page.locator('[data-testid=top-pairs] tbody tr').first();
-    const cells = await first.locator('td').allInnerTexts();
+    // Of the most confused pairs, the one run A confuses most: a short MLP run makes dozens of such mistakes.
+    const rows = await page.locator('[data-testid=top-pairs] tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.innerText)));
+    expect(rows.length).toBeGreaterThan(0);
+    // "13" or, when the test sets differ in size, "13 · 2.2%".
+    const countOf = (cells: string[]) => Number(cells[1].split(' ')[0]);
+    const cells = rows.reduce((best, r) => (countOf(r) > countOf(best) ? r : best));
     const [actualName, predictedName] = cells[0].split(' → ');
     const actual = CLASS_NAMES.indexOf(actualName as (typeof CLASS_NAMES)[number]);
     const predicted = CLASS_NAMES.indexOf(predictedName as (typeof CLASS_NAMES)[number]);
-    // "13" or, when the test sets differ in size, "13 · 2.2%".
-    const countA = Number(cells[1].split(' ')[0]);
+    const countA = countOf(cells);
     expect(actual).toBeGreaterThanOrEqual(0);
-    expect(countA).toBeGreaterThanOrEqual(0);
+    expect(predicted).toBeGreaterThanOrEqual(0);
+    expect(countA).toBeGreaterThanOrEqual(2);
     const chart = page.locator('[data-testid=confusion-A] [data-testid=confusion-chart]');
     await chart.scrollIntoViewIfNeeded();
     const box = (await chart.boundingBox())!;
@@ -166,24 +173,22 @@ describe.skipIf(!ready)(`workbench in Chromium${ready ? '' : ` (skipped: ${why})
     const count = page.locator('[data-testid=inspect-count]');
     expect(await count.innerText()).toContain(`true ${actualName}`);
     expect(await count.innerText()).toContain(`predicted ${predictedName}`);
-    if (countA > 0) {
-      const tiles = page.locator('[data-testid=inspect-grid] .tile');
-      await expect.poll(() => tiles.count()).toBe(Math.min(countA, 120));
-      const truths = await tiles.locator('.truth').first().innerText();
-      expect(actualName.startsWith(truths) || truths === 'T-shirt').toBe(true);
-      // Images of that cell are drawn (not blank) and crisp.
-      await expect.poll(() => tiles.first().locator('canvas').evaluate((c: HTMLCanvasElement) => {
-        const px = c.getContext('2d')!.getImageData(0, 0, 28, 28).data;
-        let lit = 0;
-        for (let i = 0; i < px.length; i += 4) if (px[i] > 0) lit++;
-        return lit;
-      }), { timeout: 30_000 }).toBeGreaterThan(30);
-      // Keyboard: → moves the selection.
-      await page.locator('[data-testid=inspect-grid]').focus();
-      const before = await page.locator('[data-testid=image-detail] .kv dd').first().innerText();
-      await page.keyboard.press('ArrowRight');
-      if (countA > 1) expect(await page.locator('[data-testid=image-detail] .kv dd').first().innerText()).not.toBe(before);
-    }
+    const tiles = page.locator('[data-testid=inspect-grid] .tile');
+    await expect.poll(() => tiles.count()).toBe(Math.min(countA, 120));
+    const truths = await tiles.locator('.truth').first().innerText();
+    expect(actualName.startsWith(truths) || truths === 'T-shirt').toBe(true);
+    // Images of that cell are drawn (not blank) and crisp.
+    await expect.poll(() => tiles.first().locator('canvas').evaluate((c: HTMLCanvasElement) => {
+      const px = c.getContext('2d')!.getImageData(0, 0, 28, 28).data;
+      let lit = 0;
+      for (let i = 0; i < px.length; i += 4) if (px[i] > 0) lit++;
+      return lit;
+    }), { timeout: 30_000 }).toBeGreaterThan(30);
+    // Keyboard: → moves the selection.
+    await page.locator('[data-testid=inspect-grid]').focus();
+    const before = await page.locator('[data-testid=image-detail] .kv dd').first().innerText();
+    await page.keyboard.press('ArrowRight');
+    expect(await page.locator('[data-testid=image-detail] .kv dd').first().innerText()).not.toBe(before);
     await screenshot(page, 'inspect');
   });
 
