@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFile, execFileSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fixtureDir, tempDir, removeTempDirs } from './helpers.js';
@@ -41,7 +41,23 @@ describe('experiment CLI', () => {
       expect(run.test.accuracy).toBeGreaterThan(0.3);
       expect(run.test.macroF1).toBeGreaterThan(0);
     }
-    expect(doc.mcnemar.statistic).toBeGreaterThanOrEqual(0);
+    // McNemar's χ² recomputed here from the two runs' stored test predictions: discordant pairs b (only A right) and
+    // c (only B right), continuity-corrected (|b − c| − 1)² / (b + c), 0 when b = c.
+    const [pa, pb] = await Promise.all(doc.runs.map(async (run: { id: string }) => JSON.parse(await readFile(path.join(out, run.id, 'predictions.json'), 'utf8'))));
+    expect(pb.testIndices).toEqual(pa.testIndices);
+    expect(pb.labels).toEqual(pa.labels);
+    expect(pa.labels.length).toBeGreaterThan(0);
+    let b = 0;
+    let c = 0;
+    pa.labels.forEach((label: number, i: number) => {
+      const aRight = pa.predicted[i] === label;
+      const bRight = pb.predicted[i] === label;
+      if (aRight && !bRight) b++;
+      if (!aRight && bRight) c++;
+    });
+    expect(b + c).toBeGreaterThan(0); // two different one-epoch models on 300 samples disagree somewhere
+    expect(doc.mcnemar).toMatchObject({ a: ann.id, b: cnn.id, n01: b, n10: c });
+    expect(doc.mcnemar.statistic).toBeCloseTo(b === c ? 0 : (Math.abs(b - c) - 1) ** 2 / (b + c), 12);
     // The report lands in the folder, named from the title and date, and is a real PDF with both runs in it.
     expect(path.basename(doc.report)).toMatch(/^seed-ann-vs-seed-cnn-\d{4}-\d{2}-\d{2}\.pdf$/);
     const text = execFileSync('pdftotext', [doc.report, '-'], { encoding: 'utf8' });
