@@ -1,10 +1,10 @@
-// Bench tool: per-kernel time of the engine's training step (npx tsx bench/profile.ts --model cnn --backend wasm).
+// Bench tool: per-kernel time of the engine's training step (npx tsx bench/profile.ts --model cnn-bn; models from bench/model-set.ts).
 import * as tf from '@tensorflow/tfjs';
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../electron/engine/backend/select.js';
 import type { BackendName } from '../shared/run.js';
 import { OursBench } from './measure.js';
-import type { BenchModel } from './models.js';
+import { benchEntry } from './model-set.js';
 
 const { values } = parseArgs({ options: {
   model: { type: 'string', default: 'cnn' }, backend: { type: 'string', default: 'wasm' }, batches: { type: 'string', default: '5' },
@@ -12,6 +12,8 @@ const { values } = parseArgs({ options: {
 } });
 const info = await selectBackend(values.backend as BackendName, values.threads ? { threads: Number(values.threads) } : {});
 console.log(info.reason);
+/** Kernels this repo registers (native or its own wasm), as opposed to the backend's stock ones. */
+const added = new Set(info.addedKernels);
 
 /** Wraps every kernel of the backend with a timer; kernels are synchronous on cpu and wasm, so wall time is kernel time. */
 const stats = new Map<string, { ms: number; calls: number }>();
@@ -28,7 +30,8 @@ for (const k of tf.getKernelsForBackend(tf.getBackend())) {
     return out;
   } });
 }
-const bench = new OursBench(values.model as BenchModel, 128);
+benchEntry(values.model!);
+const bench = new OursBench(values.model!, 128);
 bench.warmUp(2);
 stats.clear();
 const n = Number(values.batches);
@@ -36,7 +39,11 @@ const t0 = performance.now();
 const samplesPerSecond = bench.train(n);
 const total = performance.now() - t0;
 const kernelMs = [...stats.values()].reduce((a, s) => a + s.ms, 0);
-console.log(`${values.model} on ${values.backend}: ${samplesPerSecond.toFixed(0)} samples/s; per batch ${(total / n).toFixed(1)} ms, in kernels ${(kernelMs / n).toFixed(1)} ms`);
+const calls = [...stats.values()].reduce((a, s) => a + s.calls, 0);
+console.log(`${values.model} on ${values.backend}: ${samplesPerSecond.toFixed(0)} samples/s; per batch ${(total / n).toFixed(1)} ms, `
+  + `in kernels ${(kernelMs / n).toFixed(1)} ms over ${(calls / n).toFixed(0)} kernel calls (the rest is tfjs bookkeeping in JS)`);
 for (const [name, s] of [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25)) {
-  console.log(`${name.padEnd(24)} ${(s.ms / n).toFixed(2).padStart(8)} ms/batch  ${(s.calls / n).toFixed(1).padStart(6)} calls/batch`);
+  const where = added.has(name) ? 'added' : values.backend;
+  console.log(`${`${name} [${where}]`.padEnd(34)} ${(s.ms / n).toFixed(2).padStart(8)} ms/batch ${(100 * s.ms / total).toFixed(1).padStart(5)} %  `
+    + `${(s.calls / n).toFixed(1).padStart(6)} calls/batch`);
 }

@@ -146,6 +146,7 @@ async function main() {
         trainGflops: range(runs.map((x) => (x.train * flops.trainFlops) / 1e9)),
         inferGflops: range(runs.map((x) => (x.infer * flops.inferFlops) / 1e9)),
         peakRssMB: Math.max(...runs.map((x) => x.peakRssMB)), tensorsLeaked: Math.max(...runs.map((x) => x.tensorsLeaked)),
+        load: os.loadavg()[0],
       };
       const peakGflops = peak?.gflops ?? 0;
       if (peakGflops > 0) row.peakPct = range(runs.map((x) => (100 * x.train * flops.trainFlops) / 1e9 / peakGflops));
