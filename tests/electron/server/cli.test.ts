@@ -4,7 +4,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, 
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeSite, rawGet } from './helpers.js';
+import { makeSite, openSocket, rawGet } from './helpers.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
 const CLI = path.join(ROOT, 'electron', 'server', 'cli.ts');
@@ -77,7 +77,12 @@ describe('npm run web', () => {
     const line = await waitFor(cli.child, () => cli.stdout().match(urlLine), () => `the URL line (stderr: ${cli.stderr()})`);
     const port = Number(line[2]);
     expect((await rawGet(port, `/?token=${line[3]}`)).status).toBe(200);
-    expect((await rawGet(port, '/')).status).toBe(401);
+    // The page is public; the engine is not: the socket opens with the printed token only.
+    const origin = `http://127.0.0.1:${port}`;
+    expect((await openSocket(`ws://127.0.0.1:${port}/ws`, {}, origin)).status).toBe(401);
+    const { ws } = await openSocket(`ws://127.0.0.1:${port}/ws?token=${line[3]}`, {}, origin);
+    expect(ws).toBeDefined();
+    ws!.close();
     cli.child.kill('SIGTERM');
     expect(await cli.exit).toBe(0);
   });
