@@ -32,8 +32,8 @@ export const ALLOWED_SKIPS = [
 
 /** The reason a skipped test gives in its title (the project's convention), or null. */
 export function reasonOf(fullName) {
-  const m = /\((?:skipped: )?([^()]*(?:needs|absent|missing|no |not )[^()]*)\)|SKIPPED: (.*)$|— (.*)$/i.exec(fullName);
-  return m ? (m[1] ?? m[2] ?? m[3]).trim() : null;
+  const m = /\((?:skipped: )?((?:skipped |needs )[^()]*|[^()]*\b(?:absent|missing|not installed|not built)\b[^()]*)\)|SKIPPED: (.*)$/i.exec(fullName);
+  return m ? (m[1] ?? m[2]).trim() : null;
 }
 
 export function summarize(suites, allowed = ALLOWED_SKIPS) {
