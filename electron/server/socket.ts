@@ -36,7 +36,7 @@ function send(ws: WebSocket, message: WireMessage, done: () => void = () => {}):
 
 function idOf(json: unknown): number {
   const id = (json as { id?: unknown } | null)?.id;
-  return typeof id === 'number' && Number.isInteger(id) && id >= 0 ? id : UNKNOWN_ID;
+  return typeof id === 'number' && Number.isSafeInteger(id) && id >= 0 ? id : UNKNOWN_ID;
 }
 
 function frameText(data: RawData): string {
