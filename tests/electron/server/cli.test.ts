@@ -122,7 +122,7 @@ describe('npm run web', () => {
     const stale = check();
     expect(stale.status).toBe(3);
     expect(stale.stderr).toContain('shared/api.ts changed after the last build');
-  });
+  }, 300_000); // a Vite build (~15 s alone, longer beside other test files on 2 cores) and a server start
 
   it('says how to build the renderer when it is missing, and exits non-zero', async () => {
     const cli = startCli(['--port', '0', '--static', path.join(os.tmpdir(), 'fmw-no-such-renderer')]);
