@@ -247,4 +247,5 @@ def main():
         print(json.dumps(out), flush=True)
 
 
-main()
+if __name__ == '__main__':
+    main()
