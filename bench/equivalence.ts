@@ -20,8 +20,9 @@ export function equivalenceCase(name: string, samples = 4): EquivalenceCase {
   const { spec } = benchEntry(name);
   const steps = analyse(spec).steps;
   const { model, inputShape } = buildBenchModel(name, 3);
+  let result: EquivalenceCase | null = null;
   try {
-    return tf.tidy(() => {
+    tf.tidy(() => {
       const layers = model.layers.map((layer, i) => {
         let weights = layer.getWeights();
         if (spec.layers[i].type === 'BatchNormalization') {
@@ -37,9 +38,10 @@ export function equivalenceCase(name: string, samples = 4): EquivalenceCase {
       });
       const x = tf.randomUniform([samples, ...inputShape], 0, 1, 'float32', 11);
       const y = model.predict(x) as tf.Tensor;
-      return { model: name, spec, layers, x: Array.from(x.dataSync()), y: Array.from(y.dataSync()) };
+      result = { model: name, spec, layers, x: Array.from(x.dataSync()), y: Array.from(y.dataSync()) };
     });
   } finally {
     model.dispose();
   }
+  return result!;
 }
