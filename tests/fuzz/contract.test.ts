@@ -176,13 +176,28 @@ describe('request contract under fuzzing (real server, real engine)', () => {
     for (const name of REQUEST_NAMES) expect(families.has(name), name).toBe(true);
 
     const tally: Tally = {};
+    const slowest: Array<{ ms: number; what: string }> = [];
+    const accepted: string[] = [];
+    const oversized: string[] = [];
+    const rssBefore = process.memoryUsage().rss;
+    let rssPeak = rssBefore;
     const client = await Client.open();
     const started = Date.now();
     for (const c of cases) {
+      const t0 = performance.now();
       if (c.binary) client.ws.send(c.binary, { binary: true });
       else client.ws.send(c.text!);
       const reply = await client.next(`${c.family}: ${c.label}`);
+      slowest.push({ ms: performance.now() - t0, what: `${c.family}: ${c.label}${reply.ok ? '' : ` → ${String(reply.error.message).slice(0, 120)}`}` });
+      slowest.sort((a, b) => b.ms - a.ms).splice(5);
+      rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
       checkReply(c, reply);
+      if (c.label.startsWith('oversized model')) {
+        // Valid by the schema, impossible by size: refused up front by the engine's memory budget, not trained.
+        expect(reply.ok, `${c.label} was accepted`).toBe(false);
+        oversized.push(`${c.label}: ${(performance.now() - t0).toFixed(0)} ms, ${String(reply.error.message).slice(0, 90)}…`);
+      }
+      if (reply.ok && c.method === 'startRun') accepted.push(c.label);
       await settle(c, reply);
       const t = (tally[c.family] ??= { sent: 0, ok: 0, errors: {} });
       t.sent += 1;
@@ -190,7 +205,11 @@ describe('request contract under fuzzing (real server, real engine)', () => {
       else t.errors[reply.error.code ?? 'none'] = (t.errors[reply.error.code ?? 'none'] ?? 0) + 1;
     }
     const seconds = (Date.now() - started) / 1000;
-    console.log(`fuzz: ${cases.length} frames in ${seconds.toFixed(1)} s (seed ${SEED})`);
+    console.log(`fuzz: ${cases.length} frames in ${seconds.toFixed(1)} s (seed ${SEED}); RSS ${(rssBefore / 2 ** 20).toFixed(0)} → peak ${(rssPeak / 2 ** 20).toFixed(0)} MiB`);
+    console.log(`  slowest: ${slowest.map((s) => `${s.ms.toFixed(0)} ms ${s.what}`).join('\n           ')}`);
+    console.log(`  startRun accepted (then cancelled): ${accepted.join(' | ')}`);
+    console.log(`  oversized models refused:\n    ${oversized.join('\n    ')}`);
+    expect(oversized).toHaveLength(4);
     for (const [family, t] of Object.entries(tally).sort()) {
       console.log(`  ${family.padEnd(20)} ${String(t.sent).padStart(4)} sent, ${String(t.ok).padStart(3)} ok, errors ${JSON.stringify(t.errors)}`);
     }

@@ -214,6 +214,27 @@ function requestCases(name: RequestName, ctx: FuzzContext, rng: Rng, count: numb
   return cases;
 }
 
+/** startRun payloads the schema accepts but that are hostile by size: the engine must refuse them quickly or be cancellable. */
+function oversizedRuns(ctx: FuzzContext, rng: Rng, nextId: () => number): FuzzCase[] {
+  const dense = (units: number) => ({ type: 'Dense', units, activation: 'relu' });
+  const softmax = { type: 'Dense', units: 10, activation: 'softmax' };
+  const variants: Array<[string, Json[]]> = [
+    ['Dense(1e9)', [dense(1e9), softmax]],
+    ['Dense(2^31-1)', [dense(2 ** 31 - 1), softmax]],
+    ['60 × Dense(4096)', [...Array.from({ length: 60 }, () => dense(4096)), softmax]],
+    ['Dense(MAX_SAFE_INTEGER)', [dense(Number.MAX_SAFE_INTEGER), softmax]],
+  ];
+  const cases: FuzzCase[] = variants.map(([label, layers]) => {
+    const id = nextId();
+    const params = { ...basePayload('startRun', ctx, rng), model: { name: 'huge', inputShape: [784], layers } };
+    return { family: 'startRun', label: `oversized model ${label}`, expectId: id, method: 'startRun', text: text({ id, method: 'startRun', params }) };
+  });
+  const id = nextId();
+  const params = { ...basePayload('startRun', ctx, rng), repeat: 20, hyper: { learningRate: 0.01, batchSize: 8192, epochs: 1000 } };
+  cases.push({ family: 'startRun', label: '20 repeats × 1000 epochs', expectId: id, method: 'startRun', text: text({ id, method: 'startRun', params }) });
+  return cases;
+}
+
 /** Cases on the envelope itself: broken JSON, binary frames, bad ids and method names. */
 function frameCases(rng: Rng, count: number, nextId: () => number): FuzzCase[] {
   const cases: FuzzCase[] = [];
@@ -272,7 +293,11 @@ export function generateCases(seed: number, ctx: FuzzContext, perRequest: number
   const rng = mulberry32(seed);
   let id = 1000;
   const nextId = () => id++;
-  const cases = [...REQUEST_NAMES.flatMap((name) => requestCases(name, ctx, rng, perRequest, nextId)), ...frameCases(rng, frames, nextId)];
+  const cases = [
+    ...REQUEST_NAMES.flatMap((name) => requestCases(name, ctx, rng, perRequest, nextId)),
+    ...oversizedRuns(ctx, rng, nextId),
+    ...frameCases(rng, frames, nextId),
+  ];
   for (let i = cases.length - 1; i > 0; i--) {
     const j = Math.floor(rng() * (i + 1));
     [cases[i], cases[j]] = [cases[j]!, cases[i]!];
