@@ -38,7 +38,9 @@ function build() {
   const out = join(here, 'build');
   const tmp = join(out, 'obj');
   mkdirSync(tmp, { recursive: true });
-  const common = ['-O3', '-std=gnu11', '-fPIC', '-pthread', '-fvisibility=hidden', '-fno-math-errno', '-Wall', '-Wno-psabi', `-I${inc}`];
+  // CFLAGS (e.g. -DTN_BUSY_RUNS_ALONE, -fsanitize=thread) are appended, for experiments and sanitizer builds.
+  const extra = (process.env.CFLAGS ?? '').split(/\s+/).filter(Boolean);
+  const common = ['-O3', '-std=gnu11', '-fPIC', '-pthread', '-fvisibility=hidden', '-fno-math-errno', '-Wall', '-Wno-psabi', `-I${inc}`, ...extra];
   const x86 = process.arch === 'x64' || process.arch === 'ia32';
   const units = [
     ['pool.c', []], ['gemm.c', []], ['conv.c', []], ['pooling.c', []], ['reduce.c', []], ['eltwise.c', []], ['addon.c', []],
