@@ -164,17 +164,16 @@ async function main() {
   const wallSeconds = (performance.now() - started) / 1000;
   const loadAfter = load();
 
+  printTable(rows, peak, log);
+  log(`\n${wallSeconds.toFixed(0)} s wall; load average before ${loadBefore}, after ${loadAfter}`);
+  for (const w of blasWarnings(torch)) log(w);
   if (flags.json) {
     console.log(JSON.stringify({
       machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, tfjs: tf.version.tfjs, loadBefore, loadAfter },
       peak, torch: torch ? { note: torchNote, version: torch.version, threads: torch.threads, blas: torch.blas, onednn: torch.onednn, env: torch.env } : torchNote,
       batch, repeats, seconds, fixedBatches, wallSeconds, rows, skipped,
     }, null, 2));
-    return;
   }
-  printTable(rows, peak, log);
-  log(`\n${wallSeconds.toFixed(0)} s wall; load average before ${loadBefore}, after ${loadAfter}`);
-  for (const w of blasWarnings(torch)) log(w);
 }
 
 main().catch((e: unknown) => {
