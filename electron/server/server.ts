@@ -155,6 +155,7 @@ export async function createServer(opts: ServerOptions): Promise<WorkbenchServer
     // ws closes an oversized frame with 1009 and no reason; the client should learn what the limit is.
     const close = ws.close.bind(ws);
     ws.close = (code?: number, reason?: string | Buffer) => close(code, code === CLOSE_TOO_BIG && !reason ? tooBigReason(maxFrameBytes) : reason);
+    ws.on('error', (err) => log(`WebSocket: ${err.message}`));
     if (clients.size >= maxSockets) {
       log(`refused a WebSocket: ${clients.size} already open`);
       ws.close(CLOSE_TRY_LATER, tooManySocketsReason(maxSockets));
@@ -164,10 +165,7 @@ export async function createServer(opts: ServerOptions): Promise<WorkbenchServer
     alive.set(ws, true);
     ws.on('pong', () => alive.set(ws, true));
     ws.on('close', () => clients.delete(ws));
-    ws.on('error', (err) => {
-      log(`WebSocket: ${err.message}`);
-      clients.delete(ws);
-    });
+    ws.on('error', () => clients.delete(ws));
     serveConnection(ws, opts.workbench, { maxInFlight: opts.maxInFlight ?? MAX_IN_FLIGHT });
   }
 

@@ -198,6 +198,7 @@ describe('request contract under fuzzing (real server, real engine)', () => {
         oversized.push(`${c.label}: ${(performance.now() - t0).toFixed(0)} ms, ${String(reply.error.message).slice(0, 90)}…`);
       }
       if (reply.ok && c.method === 'startRun') accepted.push(c.label);
+      if (reply.ok && process.env.FUZZ_VERBOSE) console.log('ACCEPTED', c.family, c.label);
       await settle(c, reply);
       const t = (tally[c.family] ??= { sent: 0, ok: 0, errors: {} });
       t.sent += 1;

@@ -75,7 +75,7 @@ function deepText(kind: string, depth: number): string {
 
 /** Objects that try prototype pollution; `__proto__` survives JSON.parse as an own key. */
 function protoObject(rng: Rng): Json {
-  return pick(rng, [
+  return pick<Json>(rng, [
     { __proto__marker: true },
     { constructor: { prototype: { polluted: 'yes' } } },
     { prototype: { polluted: 'yes' } },
