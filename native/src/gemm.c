@@ -1,20 +1,25 @@
 // Native kernels: GEMM entry point: picks the ISA variant once and splits the work over the thread pool.
+#include <pthread.h>
 #include "tn.h"
 
 static tn_gemm_fn impl;
 static const char *impl_name = "generic";
+static pthread_once_t chosen = PTHREAD_ONCE_INIT;
 
-static void choose(void) {
-  if (impl) return;
-  impl = tn_gemm_generic;
+/* Once per process: two threads choosing at once could otherwise see the generic kernel for a moment and get other bits. */
+static void pick(void) {
+  tn_gemm_fn f = tn_gemm_generic;
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_cpu_init();
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-    impl = tn_gemm_avx2;
+    f = tn_gemm_avx2;
     impl_name = "avx2+fma";
   }
 #endif
+  impl = f;
 }
+
+static void choose(void) { pthread_once(&chosen, pick); }
 
 const char *tn_isa(void) {
   choose();

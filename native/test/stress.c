@@ -1,0 +1,152 @@
+// Native kernels: stress harness. Two threads (as two training runs' JS threads) call the kernels at once with
+// different shapes; every result must equal, bit for bit, the same call made earlier with no other thread running.
+// Built and run by native/test/stress.mjs (optionally under ThreadSanitizer or AddressSanitizer).
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "../src/tn.h"
+
+enum { SUM, FGRAD, IGRAD, CONV, POOLGRAD, MATMUL, KINDS };
+static const char *kind_name[KINDS] = {"column sums", "filter gradients", "input gradients", "convolutions",
+                                       "max-pool gradients", "matrix products"};
+
+typedef struct {
+  int kind, every;
+  long m, n;     /* SUM: rows, columns; MATMUL: m, n (k in conv.c) */
+  tn_conv conv;  /* FGRAD, IGRAD, CONV; MATMUL uses conv.c as k */
+  tn_pool pool;  /* POOLGRAD */
+  float *a, *b, *out, *want;
+  size_t outLen;
+} job;
+
+typedef struct {
+  job jobs[16];
+  int njobs, rounds;
+  long calls[KINDS], wrong[KINDS];
+  pthread_barrier_t *ready, *go;
+} worker;
+
+static float *randoms(size_t n, unsigned seed) {
+  float *p = malloc(n * sizeof(float));
+  for (size_t i = 0; i < n; i++) {
+    seed = seed * 1664525u + 1013904223u;
+    p[i] = (float)((seed >> 8) & 0xffff) / 32768.0f - 1.0f;
+  }
+  return p;
+}
+
+static tn_conv conv(int n, int h, int c, int k, int co) {
+  tn_conv g = {n, h, h, c, k, k, co, h - k + 1, h - k + 1, 1, 1, 0, 0};
+  return g;
+}
+
+static void add_job(worker *w, job j, unsigned seed) {
+  size_t la = 0, lb = 0;
+  tn_conv *g = &j.conv;
+  size_t x = (size_t)g->n * g->h * g->w * g->c, f = (size_t)g->kh * g->kw * g->c * g->co,
+         y = (size_t)g->n * g->oh * g->ow * g->co;
+  switch (j.kind) {
+    case SUM: la = j.m * j.n; j.outLen = j.n; break;
+    case FGRAD: la = x; lb = y; j.outLen = f; break;
+    case IGRAD: la = y; lb = f; j.outLen = x; break;
+    case CONV: la = x; lb = f; j.outLen = y; break;
+    case POOLGRAD: {
+      tn_pool *p = &j.pool;
+      la = (size_t)p->n * p->h * p->w * p->c;
+      lb = (size_t)p->n * p->oh * p->ow * p->c;
+      j.outLen = la;
+      break;
+    }
+    case MATMUL: la = j.m * g->c; lb = (size_t)g->c * j.n; j.outLen = j.m * j.n; break;
+  }
+  j.a = randoms(la, seed);
+  j.b = lb ? randoms(lb, seed + 1) : NULL;
+  if (j.kind == SUM)
+    /* +1e30 first in the first half, -1e30 first in the second: the small terms that survive depend on where the
+       rows are cut, so a sum cut differently shows in float, not only in the double accumulators' last bits. */
+    for (long k = 0; k < j.n; k += 3) {
+      j.a[k] = 1e30f;
+      j.a[(j.m / 2) * j.n + k] = -1e30f;
+    }
+  j.out = malloc(j.outLen * sizeof(float));
+  j.want = malloc(j.outLen * sizeof(float));
+  w->jobs[w->njobs++] = j;
+}
+
+static int run(job *j) {
+  memset(j->out, 0xff, j->outLen * sizeof(float)); /* NaN: a value the kernel did not write shows */
+  switch (j->kind) {
+    case SUM: return tn_sum_rows(j->m, (int)j->n, j->a, j->out);
+    case FGRAD: return tn_conv2d_filter_grad(&j->conv, j->a, j->b, j->out);
+    case IGRAD: return tn_conv2d_input_grad(&j->conv, j->a, j->b, j->out);
+    case CONV: return tn_conv2d(&j->conv, j->a, j->b, NULL, 1, j->out);
+    case POOLGRAD: return tn_maxpool_grad(&j->pool, j->a, j->b, j->out);
+    case MATMUL: return tn_matmul(1, (int)j->m, (int)j->n, j->conv.c, j->a, 0, 0, j->b, 0, 0, j->out, NULL, 0);
+  }
+  return -1;
+}
+
+static void *thread_main(void *p) {
+  worker *w = p;
+  tn_set_threads(2);
+  pthread_barrier_wait(w->ready); /* the main thread makes the references one thread at a time */
+  pthread_barrier_wait(w->go);
+  for (int r = 0; r < w->rounds; r++)
+    for (int i = 0; i < w->njobs; i++) {
+      job *j = &w->jobs[i];
+      if (r % j->every) continue;
+      if (run(j) != TN_OK) {
+        fprintf(stderr, "kernel failed (out of memory)\n");
+        exit(2);
+      }
+      w->calls[j->kind]++;
+      if (memcmp(j->out, j->want, j->outLen * sizeof(float))) w->wrong[j->kind]++;
+    }
+  return NULL;
+}
+
+int main(int argc, char **argv) {
+  int rounds = argc > 1 ? atoi(argv[1]) : 2000;
+  pthread_barrier_t ready, go;
+  pthread_barrier_init(&ready, NULL, 3);
+  pthread_barrier_init(&go, NULL, 3);
+  static worker w[2];
+  for (int t = 0; t < 2; t++) w[t] = (worker){.rounds = rounds, .ready = &ready, .go = &go};
+  /* Thread 0: wide short sums and a 3x3 16->32 filter gradient; thread 1: other widths and 3x3 64->128. */
+  add_job(&w[0], (job){.kind = SUM, .every = 1, .m = 24, .n = 6000}, 1);
+  add_job(&w[0], (job){.kind = SUM, .every = 1, .m = 4096, .n = 64}, 2);
+  add_job(&w[0], (job){.kind = FGRAD, .every = 8, .conv = conv(8, 13, 16, 3, 32)}, 3);
+  add_job(&w[0], (job){.kind = IGRAD, .every = 32, .conv = conv(8, 13, 16, 3, 32)}, 4);
+  add_job(&w[0], (job){.kind = CONV, .every = 32, .conv = conv(8, 13, 16, 3, 32)}, 5);
+  add_job(&w[0], (job){.kind = POOLGRAD, .every = 16, .pool = {16, 26, 26, 32, 2, 2, 13, 13, 2, 2, 0, 0}}, 6);
+  add_job(&w[0], (job){.kind = MATMUL, .every = 16, .m = 96, .n = 128, .conv = {.c = 300}}, 7);
+  add_job(&w[1], (job){.kind = SUM, .every = 1, .m = 40, .n = 3000}, 11);
+  add_job(&w[1], (job){.kind = SUM, .every = 1, .m = 1352, .n = 257}, 12);
+  add_job(&w[1], (job){.kind = FGRAD, .every = 16, .conv = conv(8, 10, 64, 3, 128)}, 13);
+  add_job(&w[1], (job){.kind = IGRAD, .every = 64, .conv = conv(6, 9, 32, 3, 48)}, 14);
+  add_job(&w[1], (job){.kind = CONV, .every = 64, .conv = conv(6, 9, 32, 3, 48)}, 15);
+  add_job(&w[1], (job){.kind = POOLGRAD, .every = 16, .pool = {8, 22, 22, 48, 3, 3, 7, 7, 3, 3, 0, 0}}, 16);
+  add_job(&w[1], (job){.kind = MATMUL, .every = 16, .m = 130, .n = 70, .conv = {.c = 200}}, 17);
+  pthread_t th[2];
+  for (int t = 0; t < 2; t++) pthread_create(&th[t], NULL, thread_main, &w[t]);
+  pthread_barrier_wait(&ready);
+  /* References: the same calls from this thread, configured alike, with the workers parked at the barrier. */
+  tn_set_threads(2);
+  for (int t = 0; t < 2; t++)
+    for (int i = 0; i < w[t].njobs; i++) {
+      job *j = &w[t].jobs[i];
+      if (run(j) != TN_OK) return 2;
+      memcpy(j->want, j->out, j->outLen * sizeof(float));
+    }
+  pthread_barrier_wait(&go);
+  for (int t = 0; t < 2; t++) pthread_join(th[t], NULL);
+  long bad = 0;
+  for (int k = 0; k < KINDS; k++) {
+    long calls = w[0].calls[k] + w[1].calls[k], wrong = w[0].wrong[k] + w[1].wrong[k];
+    printf("%-20s %6ld calls %6ld wrong\n", kind_name[k], calls, wrong);
+    bad += wrong;
+  }
+  printf("%s\n", bad ? "FAIL: results differ from the same calls alone" : "ok: every result bit-identical to alone");
+  return bad ? 1 : 0;
+}

@@ -1,0 +1,36 @@
+// Native kernels: builds native/test/stress.c against the kernel sources and runs it.
+// `node native/test/stress.mjs [rounds] [--tsan|--asan]`: exit 0 when every concurrent result equals the lone one.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const src = join(here, '..', 'src');
+const args = process.argv.slice(2);
+const rounds = args.find((a) => /^\d+$/.test(a)) ?? '2000';
+const sanitize = args.includes('--tsan') ? ['-fsanitize=thread', '-g'] : args.includes('--asan') ? ['-fsanitize=address', '-g'] : [];
+const cc = process.env.CC ?? 'cc';
+const x86 = process.arch === 'x64' || process.arch === 'ia32';
+const dir = mkdtempSync(join(tmpdir(), 'tn-stress-'));
+try {
+  const common = ['-O2', '-std=gnu11', '-pthread', '-fno-math-errno', '-Wall', '-Wno-psabi', ...sanitize];
+  const objs = [];
+  const compile = (file, flags, name) => {
+    const o = join(dir, name);
+    execFileSync(cc, [...common, ...flags, '-c', file, '-o', o], { stdio: 'inherit' });
+    objs.push(o);
+  };
+  for (const f of ['pool.c', 'gemm.c', 'conv.c', 'pooling.c', 'reduce.c', 'eltwise.c']) compile(join(src, f), [], f.replace('.c', '.o'));
+  compile(join(src, 'gemm_kernel.c'), ['-DTN_VARIANT=generic'], 'gemm_generic.o');
+  // gemm.c refers to the AVX2 variant on x86 only; elsewhere only the generic one exists.
+  if (x86) compile(join(src, 'gemm_kernel.c'), ['-DTN_VARIANT=avx2', '-mavx2', '-mfma'], 'gemm_avx2.o');
+  compile(join(here, 'stress.c'), [], 'stress.o');
+  const exe = join(dir, 'stress');
+  execFileSync(cc, [...common, ...objs, '-o', exe, '-lm'], { stdio: 'inherit' });
+  const r = spawnSync(exe, [rounds], { stdio: 'inherit' });
+  process.exitCode = r.status ?? 1;
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

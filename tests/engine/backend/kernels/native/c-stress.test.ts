@@ -1,0 +1,39 @@
+// Tests the kernels' C sources directly: native/test/stress.c (two threads, different shapes, every result bit-identical
+// to the same call alone), built plain and under ThreadSanitizer, which also catches races that happen to give right bits.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { requireInCi } from '../../../../helpers/ciRequire.js';
+
+const script = new URL('../../../../../native/test/stress.mjs', import.meta.url).pathname;
+
+function hasCompiler(): boolean {
+  try {
+    execFileSync(process.env.CC ?? 'cc', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const present = requireInCi(hasCompiler(), 'a C compiler (cc) for native/test/stress.c');
+if (!present) console.warn('native C stress skipped: no C compiler (cc)');
+
+function stress(...args: string[]) {
+  const r = spawnSync(process.execPath, [script, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { status: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+describe.skipIf(!present)(`native C stress harness${present ? '' : ' (skipped: no C compiler)'}`, () => {
+  it('two threads at once: every result equals the same call alone', () => {
+    const r = stress('1500');
+    expect(r.out).toMatch(/column sums\s+6000 calls\s+0 wrong/);
+    expect(r.out).toMatch(/filter gradients\s+\d{3} calls\s+0 wrong/);
+    expect(r.status, r.out).toBe(0);
+  }, 120_000);
+
+  it('and ThreadSanitizer finds no data race in the pool or the kernels', () => {
+    const r = stress('60', '--tsan');
+    expect(r.out).not.toContain('ThreadSanitizer');
+    expect(r.out).toContain('ok: every result bit-identical to alone');
+    expect(r.status, r.out).toBe(0);
+  }, 120_000);
+});
