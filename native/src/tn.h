@@ -10,7 +10,8 @@
 /* Thread pool: fn(ctx, t, parts) runs once for every part t = 0..parts-1 and returns TN_OK or an error.
    The parts are the same whatever the pool is doing: they run on the pool (one job at a time; another caller
    waits for it) or, with no pool, one after another on the caller. A part may use its executing thread's scratch
-   only until it returns; anything the caller reads afterwards must live in memory the caller owns. */
+   only until it returns; anything the caller reads afterwards must live in memory the caller owns. A part must not
+   call tn_parallel itself. */
 typedef int (*tn_task)(void *ctx, int t, int parts);
 int tn_parallel(tn_task fn, void *ctx, int parts);
 /* Sets the calling thread's count (it decides that thread's splits) and grows the pool to match. */
