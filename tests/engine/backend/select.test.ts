@@ -1,5 +1,6 @@
 // Tests backend selection: order and reasons, explicit choices, idempotence, use inside a worker thread.
 import * as tf from '@tensorflow/tfjs';
+import { requireInCi } from '../../helpers/ciRequire.js';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
@@ -43,7 +44,7 @@ describe('selectBackend', () => {
     expect(c).toEqual(d);
   });
 
-  it.skipIf(!loadNative().ok)('switches the native kernels on and off, restoring the shipped ones (skipped when the addon is not built)', async () => {
+  it.skipIf(!requireInCi(loadNative().ok, 'the native addon (npm run build:native; .ci/run installs gcc)'))('switches the native kernels on and off, restoring the shipped ones (skipped when the addon is not built)', async () => {
     await selectBackend('wasm', { native: false });
     const shippedConv = tf.getKernel('Conv2D', 'wasm');
     const on = await selectBackend('wasm', { native: true, threads: 2 });

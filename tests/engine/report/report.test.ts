@@ -16,12 +16,14 @@ import { formatAccuracy, formatMeanStd, formatP } from '../../../electron/engine
 import { CLASS_NAMES } from '../../../shared/classes.js';
 import { TrainRequestSchema, type RunDetail } from '../../../shared/run.js';
 import { contentsEntries, pdfFonts, pdfInfo, pdfText, popplerPresent, renderPages, squash, wordBoxes } from './pdfTools.js';
+import { requireInCi } from '../../helpers/ciRequire.js';
 
 const DATA = '/usr/share/datasets/fashion-mnist';
 const dataPresent = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'].every(
   (f) => existsSync(path.join(DATA, `${f}.gz`)) || existsSync(path.join(DATA, f)),
 );
-const ready = dataPresent && popplerPresent;
+const ready = requireInCi(dataPresent, `Fashion-MNIST in ${DATA} (apt-get install dataset-fashion-mnist)`)
+  && requireInCi(popplerPresent, 'poppler-utils (pdftotext, pdftoppm, pdfinfo, pdffonts)');
 const run = promisify(execFile);
 
 /** Headings every report with two models has (issue 5's sections). */

@@ -7,9 +7,10 @@ import path from 'node:path';
 import { createWorkbench } from '../../../electron/engine/workbench.js';
 import { getPreset } from '../../../electron/engine/models/presets.js';
 import { TrainRequestSchema } from '../../../shared/run.js';
+import { requireInCi } from '../../helpers/ciRequire.js';
 
 const DEBIAN_DIR = '/usr/share/datasets/fashion-mnist';
-const present = existsSync(path.join(DEBIAN_DIR, 'train-images-idx3-ubyte.gz'));
+const present = requireInCi(existsSync(path.join(DEBIAN_DIR, 'train-images-idx3-ubyte.gz')), `Fashion-MNIST in ${DEBIAN_DIR} (apt-get install dataset-fashion-mnist)`);
 
 afterAll(removeTempDirs);
 
