@@ -129,9 +129,13 @@ async function main() {
       for (let r = 0; r < repeats; r++) {
         runs.push(ours.run(n, INFER_COUNT, inferRepeats));
         if (torch) {
+          // PyTorch sizes its run from its first warm-up; later repeats reuse that count, as ours do, so one fast
+          // warm-up batch on a busy machine cannot turn a repeat into minutes.
+          const first = torchRuns[0];
+          const batches = fixedBatches ?? first?.trainBatches;
           torchRuns.push(await torch.measure({
-            model, spec, batch, warmup: r === 0 ? warmup : 1, ...(fixedBatches ? { batches: fixedBatches } : {}), seconds, minBatches: MIN_BATCHES,
-            inferCount: INFER_COUNT, inferSeconds: seconds / 2,
+            model, spec, batch, warmup: r === 0 ? warmup : 1, ...(batches ? { batches } : {}), seconds, minBatches: MIN_BATCHES,
+            inferCount: INFER_COUNT, ...(first ? { inferRepeats: first.inferRepeats } : {}), inferSeconds: seconds / 2,
           }));
         }
         const last = runs[r];
