@@ -65,7 +65,8 @@ export function printTable(rows: Row[], peak: Peak | null, log: (s: string) => v
   const cores = os.cpus().length;
   if (rows.some((r) => r.load > cores)) {
     log(`note: a load average above ${cores} on ${cores} cores means other processes were running: PyTorch's OpenMP threads `
-      + 'slow disproportionately when a core is taken (8× seen here), so ratios measured then flatter us; rerun on a quiet machine');
+      + 'slow disproportionately when a core is taken (5–8× seen here), so ratios measured then flatter us; '
+      + 'rerun on a quiet machine, or with --torch-passive (OMP_WAIT_POLICY=PASSIVE) to keep PyTorch near its quiet-machine speed');
   }
   for (const r of rows) if (r.tensorsLeaked > 0) log(`warning: ${r.backend}/${r.model} leaked ${r.tensorsLeaked} tensors over a repeat`);
 }

@@ -43,9 +43,10 @@ export class TorchBench {
   onednn = false;
   env: Record<string, string> = {};
 
-  private constructor(python: string, threads: number) {
+  /** `env` is added to this process's environment for the child (e.g. OMP_WAIT_POLICY). */
+  private constructor(python: string, threads: number, env: Record<string, string>) {
     const script = fileURLToPath(new URL('./torch_bench.py', import.meta.url));
-    this.child = spawn(python, [script, String(threads)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn(python, [script, String(threads)], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     this.child.stderr.on('data', (d) => { this.stderr += String(d); });
     this.lines = createInterface({ input: this.child.stdout });
     this.lines.on('line', (l) => this.pending.shift()?.(l));
@@ -54,8 +55,8 @@ export class TorchBench {
     });
   }
 
-  static async start(python: string, threads: number): Promise<TorchBench> {
-    const t = new TorchBench(python, threads);
+  static async start(python: string, threads: number, env: Record<string, string> = {}): Promise<TorchBench> {
+    const t = new TorchBench(python, threads, env);
     const hello = JSON.parse(await t.next()) as {
       torch?: string; threads?: number; error?: string; blas?: TorchBlas; onednn?: boolean; env?: Record<string, string>;
     };

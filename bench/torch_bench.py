@@ -233,7 +233,7 @@ def main():
     torch.set_num_threads(threads)
     hello = {'ready': True, 'torch': torch.__version__, 'threads': torch.get_num_threads(), 'blas': blas_info(),
              'onednn': torch.backends.mkldnn.is_available(),
-             'env': {k: os.environ[k] for k in ('OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE', 'OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS') if k in os.environ}}
+             'env': {k: os.environ[k] for k in ('OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE', 'OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'OMP_WAIT_POLICY') if k in os.environ}}
     print(json.dumps(hello), flush=True)
     for line in sys.stdin:
         req = json.loads(line)

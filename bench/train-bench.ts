@@ -23,6 +23,8 @@ const HELP = `npm run bench -- [flags]
   --backends LIST    our backends to measure (default: the best available one); wasm-plain = wasm without our native kernels
   --threads N        threads for our backend (passed to selectBackend)
   --torch-threads N  torch.set_num_threads and the peak's BLAS threads (default 2)
+  --torch-passive    OMP_WAIT_POLICY=PASSIVE for PyTorch: on a busy machine its spinning OpenMP threads lose up to 5×
+                     (default: PyTorch as installed)
   --no-torch         skip PyTorch
   --no-peak          skip the SGEMM peak measurement
   --json             one JSON document on stdout, progress on stderr`;
@@ -32,7 +34,7 @@ const { values: flags } = parseArgs({
     models: { type: 'string' }, full: { type: 'boolean', default: false }, seconds: { type: 'string' }, batches: { type: 'string' },
     repeats: { type: 'string' }, warmup: { type: 'string', default: '2' }, 'batch-size': { type: 'string', default: '128' },
     backends: { type: 'string' }, threads: { type: 'string' }, 'torch-threads': { type: 'string', default: '2' },
-    'no-torch': { type: 'boolean', default: false }, 'no-peak': { type: 'boolean', default: false },
+    'no-torch': { type: 'boolean', default: false }, 'torch-passive': { type: 'boolean', default: false }, 'no-peak': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
   },
 });
@@ -88,9 +90,9 @@ async function main() {
   if (!flags['no-torch']) {
     const found = findTorchPython();
     if ('python' in found) {
-      torch = await TorchBench.start(found.python, torchThreads);
+      torch = await TorchBench.start(found.python, torchThreads, flags['torch-passive'] ? { OMP_WAIT_POLICY: 'PASSIVE' } : {});
       const b = torch.blas;
-      torchNote = `PyTorch ${torch.version} via ${found.python}, ${torch.threads} threads, oneDNN ${torch.onednn ? 'on' : 'off'}; BLAS `
+      torchNote = `PyTorch ${torch.version} via ${found.python}, ${torch.threads} threads${torch.env.OMP_WAIT_POLICY ? ` (OMP_WAIT_POLICY=${torch.env.OMP_WAIT_POLICY})` : ''}, oneDNN ${torch.onednn ? 'on' : 'off'}; BLAS `
         + (b ? `${b.openblas ? `OpenBLAS (kernel ${b.corename ?? '?'})` : b.blis ? 'BLIS' : b.mkl ? 'MKL' : 'REFERENCE'} `
           + `[${b.libs.join(', ')}], torch.mm 1024² ${b.mmGflops.toFixed(0)} GFLOP/s` : '?');
       if (torch.threads !== torchThreads) log(`WARNING: torch runs ${torch.threads} threads, not the ${torchThreads} asked for`);
