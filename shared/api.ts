@@ -8,6 +8,17 @@ import {
 } from './run.js';
 import { DatasetStatsSchema, DataProgressSchema } from './data.js';
 
+/**
+ * Largest run archive (.tar.gz bytes) an import accepts, from the renderer, a file dialog or the WebSocket: a run folder
+ * with a model of a few hundred MB. Weights barely compress, so this is also about the largest model that can travel.
+ * Its base64 form must stay below V8's longest string (2^29 - 24 characters).
+ */
+export const MAX_RUN_ARCHIVE_BYTES = 256 * 1024 ** 2;
+/** The same limit as base64 characters (the `archive` field of importRun). */
+export const MAX_RUN_ARCHIVE_BASE64 = Math.ceil(MAX_RUN_ARCHIVE_BYTES / 3) * 4;
+/** Longest path the contract carries (PATH_MAX on Linux). */
+export const MAX_PATH_LENGTH = 4096;
+
 export const PresetSchema = z.object({
   id: z.string(),
   title: z.string(),

@@ -31,6 +31,20 @@ async function settleStatus(dir: string, hostname: string): Promise<void> {
   }
 }
 
+/**
+ * Sets every imported path to 0644 (files) or 0755 (folders), after the rewrites above (whose temp files follow the
+ * umask): nothing from elsewhere keeps setuid, setgid or exec bits, and anything but a file or folder is refused.
+ */
+async function fixModes(dir: string): Promise<void> {
+  await fs.chmod(dir, 0o755);
+  for (const d of await fs.readdir(dir, { withFileTypes: true })) {
+    const full = path.join(dir, d.name);
+    if (d.isDirectory()) await fixModes(full);
+    else if (d.isFile()) await fs.chmod(full, 0o644);
+    else throw new StoreError(`the imported run holds "${d.name}", which is neither a file nor a folder`);
+  }
+}
+
 /** Gives an imported run a new id everywhere it is written: config.json, each event's runId, meta's provenance. */
 async function rewriteIds(dir: string, config: RunConfig, from: string, to: string, original: string): Promise<void> {
   await writeFileAtomic(path.join(dir, CONFIG), JSON.stringify({ ...config, id: to }, null, 2));
@@ -71,6 +85,7 @@ export async function importInto(root: string, data: Buffer, newId: (name: strin
         current = id;
       }
       try {
+        await fixModes(src);
         if (await exists(path.join(root, id))) throw Object.assign(new Error('taken'), { code: 'EEXIST' });
         await fs.rename(src, path.join(root, id));
         await fsyncDir(root);
