@@ -1,11 +1,10 @@
 // Report inputs from a run store and the data set (engine/report): what the CLI and the app hand to generateReport.
-import { existsSync } from 'node:fs';
 import { IMAGE_PIXELS } from '../../../shared/classes.js';
 import { DEFAULT_DATA_CONFIG } from '../../../shared/hyper.js';
 import type { Predictions, RunDetail } from '../../../shared/run.js';
 import type { DatasetStats } from '../../../shared/data.js';
 import { RunStore } from '../runs/store.js';
-import { loadFromDir, loadFashionMnist, type FashionMnist } from '../data/dataset.js';
+import { loadFashionMnist, type FashionMnist } from '../data/dataset.js';
 import { defaultCacheDir } from '../data/locate.js';
 import { makeSplit } from '../data/split.js';
 import { computeStats } from '../data/stats.js';
@@ -17,9 +16,14 @@ export interface GatherOptions {
   runsDir: string;
   runIds: readonly string[];
   title?: string;
-  /** Where to look for Fashion-MNIST when the folder the runs recorded is gone. */
+  /** The app's data-folder setting (explicit); otherwise the usual search order (env, cache, Debian package). */
   dataDir?: string | null;
   env?: NodeJS.ProcessEnv;
+  /**
+   * The app's own strictness (full-size data with the published checksums); default from FASHION_MNIST_STRICT.
+   * Never taken from a run: an imported run's "test-fixture" kind must not relax the checks.
+   */
+  strictData?: boolean;
 }
 
 export interface Gathered {
@@ -35,17 +39,35 @@ export function defaultTitle(runs: readonly RunDetail[]): string {
   return names.length <= 4 ? names.join(' vs ') : `${names.slice(0, 3).join(', ')} and ${names.length - 3} more`;
 }
 
-/** The data the runs were trained on: the folder they recorded, else wherever the data set is found now. */
+/**
+ * The data set for the report's images: always from the app's own location (its setting, then the usual search),
+ * never from a folder or data kind a run recorded (an imported run's config is someone else's file). The data
+ * found must carry the checksums the app expects (the published ones when strict) and those the runs recorded.
+ */
 async function loadData(runs: readonly RunDetail[], opts: GatherOptions, warnings: string[]): Promise<FashionMnist | null> {
-  const recorded = runs.map((r) => r.begin?.dataSource).find((s) => s);
-  const strict = recorded?.kind !== 'test-fixture';
+  const env = opts.env ?? process.env;
+  const strict = opts.strictData ?? env.FASHION_MNIST_STRICT !== '0';
+  const leftOut = 'the report leaves out class distribution, samples, mean images and mistake images';
+  let ds: FashionMnist;
   try {
-    if (recorded && existsSync(recorded.dir)) return await loadFromDir(recorded.dir, recorded.kind, { strict });
-    return await loadFashionMnist({ dataDir: opts.dataDir ?? null, env: opts.env ?? process.env, cacheDir: defaultCacheDir(opts.env ?? process.env), download: false, strict });
+    ds = await loadFashionMnist({ dataDir: opts.dataDir ?? null, env, cacheDir: defaultCacheDir(env), download: false, strict });
   } catch (err) {
-    warnings.push(`data set not loaded, so the report leaves out class distribution, samples, mean images and mistake images: ${(err as Error).message}`);
+    warnings.push(`data set not loaded, so ${leftOut}: ${(err as Error).message}`);
     return null;
   }
+  if (strict && !ds.source.verified) {
+    warnings.push(`the data set in ${ds.source.dir} does not match the published Fashion-MNIST checksums, so ${leftOut}`);
+    return null;
+  }
+  for (const run of runs) {
+    const recorded = run.begin?.dataSource.sha256 ?? {};
+    const differs = Object.entries(recorded).filter(([stem, sum]) => ds.source.sha256[stem] !== undefined && ds.source.sha256[stem] !== sum);
+    if (differs.length > 0) {
+      warnings.push(`run ${run.summary.id} was trained on other data than the data set in ${ds.source.dir} (${differs.map(([stem]) => stem).join(', ')} checksums differ), so ${leftOut}`);
+      return null;
+    }
+  }
+  return ds;
 }
 
 export async function gatherReportInput(opts: GatherOptions): Promise<Gathered> {
