@@ -7,6 +7,7 @@ import type { TrainJob } from './loop.js';
 import type { WorkerRequest, WorkerMessage, WorkerTestHook } from './worker.js';
 import { assertFits, isBackendAbort, likelyBackend, machineMemory, type MachineMemory } from './budget.js';
 import { TrainingError } from './errors.js';
+import { loadNative } from '../backend/native/addon.js';
 
 export type DataLocation = TrainJob['data'];
 
@@ -37,6 +38,22 @@ interface Slot {
 }
 
 /** In development the worker is TypeScript run through tsx; in a build it sits beside the bundle. */
+/**
+ * Node unloads an addon when the last thread that loaded it exits. The native kernels' pool threads are the
+ * process's, so a worker ending (replaced, crashed or closed) while it alone held the addon left them in unmapped
+ * code: the process segfaulted, or the next worker's first kernel hung. Holding it open here keeps it mapped.
+ */
+let nativePinned = false;
+function pinNativeAddon(): void {
+  if (nativePinned) return;
+  nativePinned = true;
+  try {
+    loadNative(); // result unused: a missing or stale addon is reported by the worker that would use it
+  } catch (err) {
+    console.warn('native kernels could not be held open by the main thread:', err);
+  }
+}
+
 function workerEntry(): { url: URL; tsEntry?: string } {
   const here = import.meta.url;
   if (here.endsWith('.ts')) return { url: new URL('./worker-dev.mjs', here), tsEntry: new URL('./worker.ts', here).href };
@@ -196,6 +213,7 @@ export class RunManager {
    * dropped; the next run gets a fresh one (spawned on demand), since an aborted wasm module fails every later call.
    */
   private spawn(): Slot {
+    pinNativeAddon();
     const entry = workerEntry();
     const worker = new Worker(entry.url, { workerData: { tsEntry: entry.tsEntry } });
     const slot: Slot = { worker, busy: false, runId: null, ended: false, finish: null, crash: null, poisoned: null };
