@@ -46,20 +46,24 @@ describe('RunManager (worker threads)', () => {
   });
 
   it('queues beyond the limit and cancels a queued and a running run', async () => {
-    const { store, m } = await manager(1);
+    const { store, m, events } = await manager(1);
     const a = (await m.start(request(50))).runIds[0];
     const b = (await m.start(request(1))).runIds[0];
     expect(m.running()).toEqual([a]);
     expect(m.queued()).toEqual([b]);
     await m.cancel(b);
-    // Let the first run get going, then cancel it mid-training.
-    await new Promise((r) => setTimeout(r, 3000));
+    // Cancel the first run once it is training (its first epoch has ended), not after a guessed wall-clock delay.
+    await expect.poll(() => events.some((e) => e.runId === a && e.type === 'epochEnd'), { timeout: 60_000 }).toBe(true);
     await m.cancel(a);
     await m.idle();
     const byId = Object.fromEntries((await store.list()).map((r) => [r.id, r]));
     expect(byId[b].status).toBe('cancelled');
     expect(byId[a].status).toBe('cancelled');
+    expect(byId[a].epochsDone).toBeGreaterThanOrEqual(1);
     expect(byId[a].epochsDone).toBeLessThan(50);
+    expect(byId[a].reason).toMatch(/^cancelled during /);
+    // The queued run never reached a worker.
+    expect(events.filter((e) => e.runId === b).map((e) => e.type)).toEqual(['queued', 'trainEnd']);
   });
 
   it('on close, stops a worker that does not answer its cancel in time and logs the run as failed', async () => {
