@@ -18,18 +18,25 @@ export const MAX_RUN_ARCHIVE_BYTES = 256 * 1024 ** 2;
 export const MAX_RUN_ARCHIVE_BASE64 = Math.ceil(MAX_RUN_ARCHIVE_BYTES / 3) * 4;
 /** Longest path the contract carries (PATH_MAX on Linux). */
 export const MAX_PATH_LENGTH = 4096;
+/** Most events one run's log may be asked from or answer with (batch events of a long run included). */
+export const MAX_EVENTS = 10_000_000;
+
+/** Bounds of free text in responses: long enough for any message the engine writes, short enough to refuse garbage. */
+const message = z.string().max(20_000);
+const fileName = z.string().max(MAX_PATH_LENGTH);
 
 export const PresetSchema = z.object({
-  id: z.string(),
-  title: z.string(),
-  description: z.string(),
+  id: z.string().max(64),
+  title: z.string().max(200),
+  description: z.string().max(2000),
   model: ModelSpecSchema,
   hyper: HyperparametersSchema,
 });
 export type Preset = z.infer<typeof PresetSchema>;
 
 export const SettingsSchema = z.object({
-  dataDir: z.string().nullable(),
+  /** Absolute path of the Fashion-MNIST folder (checked and normalised by the engine), or null to search. */
+  dataDir: z.string().max(MAX_PATH_LENGTH).nullable(),
   theme: z.enum(['system', 'light', 'dark']).default('system'),
   maxConcurrentRuns: z.number().int().min(1).max(2).default(2),
 });
@@ -45,8 +52,8 @@ export const requests = {
     response: z.object({
       environment: EnvironmentSchema,
       backend: BackendInfoSchema,
-      available: z.array(BackendNameSchema),
-      runsDir: z.string(),
+      available: z.array(BackendNameSchema).max(8),
+      runsDir: z.string().max(MAX_PATH_LENGTH),
       mode: z.enum(['electron', 'browser']),
     }),
   },
@@ -55,31 +62,35 @@ export const requests = {
   /** Locate and verify the data set (downloads if nothing is found and download is true). */
   getDataStatus: {
     request: z.object({ download: z.boolean().default(false) }),
-    response: z.object({ found: z.boolean(), source: DataSourceSchema.nullable(), error: z.string().nullable(), searched: z.array(z.string()) }),
+    response: z.object({ found: z.boolean(), source: DataSourceSchema.nullable(), error: message.nullable(), searched: z.array(message).max(100) }),
   },
   getDatasetStats: { request: z.object({}), response: DatasetStatsSchema },
   /** Raw 28×28 uint8 pixels, base64, concatenated in the order asked. */
   getImages: {
     request: z.object({ split: z.enum(['train', 'test']), indices: z.array(z.number().int().min(0).max(59999)).max(2000) }),
-    response: z.object({ pixels: z.string() }),
+    response: z.object({ pixels: z.string().max(Math.ceil((2000 * 784) / 3) * 4) }),
   },
-  listPresets: { request: z.object({}), response: z.array(PresetSchema) },
-  startRun: { request: TrainRequestSchema, response: z.object({ runIds: z.array(RunIdSchema), groupId: z.string().nullable() }) },
+  listPresets: { request: z.object({}), response: z.array(PresetSchema).max(100) },
+  startRun: { request: TrainRequestSchema, response: z.object({ runIds: z.array(RunIdSchema).max(20), groupId: z.string().max(128).nullable() }) },
   cancelRun: { request: runIdReq, response: ok },
-  listRuns: { request: z.object({}), response: z.array(RunSummarySchema) },
+  listRuns: { request: z.object({}), response: z.array(RunSummarySchema).max(100_000) },
   getRun: { request: runIdReq, response: RunDetailSchema },
   /** The run's event log from index `since` on, for catching up after a reload. */
   getRunEvents: {
-    request: z.object({ runId: RunIdSchema, since: z.number().int().min(0).default(0) }),
-    response: z.object({ events: z.array(TrainEventSchema), next: z.number().int() }),
+    request: z.object({ runId: RunIdSchema, since: z.number().int().min(0).max(MAX_EVENTS).default(0) }),
+    response: z.object({ events: z.array(TrainEventSchema).max(MAX_EVENTS), next: z.number().int().min(0).max(MAX_EVENTS) }),
   },
   getPredictions: { request: runIdReq, response: PredictionsSchema },
   renameRun: { request: z.object({ runId: RunIdSchema, name: z.string().min(1).max(200) }), response: ok },
   tagRun: { request: z.object({ runId: RunIdSchema, tags: z.array(z.string().min(1).max(40)).max(20) }), response: ok },
   deleteRun: { request: runIdReq, response: ok },
   /** Archive (tar.gz, base64) of one run folder; the desktop shell saves it through a dialog. */
-  exportRun: { request: runIdReq, response: z.object({ fileName: z.string(), archive: z.string() }) },
-  importRun: { request: z.object({ archive: z.string() }), response: z.object({ runId: RunIdSchema }) },
+  exportRun: { request: runIdReq, response: z.object({ fileName, archive: z.string().max(MAX_RUN_ARCHIVE_BASE64) }) },
+  /** `archive` is base64 of at most MAX_RUN_ARCHIVE_BYTES; the desktop shell's '' means "ask with a dialog". */
+  importRun: {
+    request: z.object({ archive: z.string().max(MAX_RUN_ARCHIVE_BASE64, `a run archive may be at most ${MAX_RUN_ARCHIVE_BYTES / 1024 ** 2} MiB`) }),
+    response: z.object({ runId: RunIdSchema }),
+  },
   /** PDF comparison report of stored runs (base64); the desktop shell saves it through a dialog. */
   exportReport: {
     request: z.object({
@@ -87,7 +98,7 @@ export const requests = {
       title: z.string().min(1).max(200).optional(),
       pageSize: z.enum(['A4', 'LETTER']).default('A4'),
     }),
-    response: z.object({ fileName: z.string(), pdf: z.string(), warnings: z.array(z.string()) }),
+    response: z.object({ fileName, pdf: z.string().max(MAX_RUN_ARCHIVE_BASE64), warnings: z.array(message).max(200) }),
   },
 } as const;
 

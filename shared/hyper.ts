@@ -11,16 +11,16 @@ export type Optimizer = z.infer<typeof OptimizerSchema>;
 export const ScheduleSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('constant') }),
   /** Multiply the rate by gamma every stepEpochs epochs. */
-  z.object({ type: z.literal('step'), stepEpochs: z.number().int().positive(), gamma: z.number().gt(0).max(1) }),
+  z.object({ type: z.literal('step'), stepEpochs: z.number().int().positive().max(1000), gamma: z.number().gt(0).max(1) }),
   /** Cosine decay from the base rate to minLearningRate over all epochs (per batch). */
-  z.object({ type: z.literal('cosine'), minLearningRate: z.number().min(0).default(0), warmupEpochs: z.number().int().min(0).default(0) }),
+  z.object({ type: z.literal('cosine'), minLearningRate: z.number().min(0).max(10).default(0), warmupEpochs: z.number().int().min(0).max(1000).default(0) }),
 ]);
 export type Schedule = z.infer<typeof ScheduleSchema>;
 
 export const EarlyStoppingSchema = z.object({
   monitor: z.enum(['valLoss', 'valAccuracy']).default('valLoss'),
   patience: z.number().int().min(1).max(1000).default(3),
-  minDelta: z.number().min(0).default(0),
+  minDelta: z.number().min(0).max(1e6).default(0),
   restoreBestWeights: z.boolean().default(true),
 });
 
@@ -54,7 +54,7 @@ export const SplitSchema = z.discriminatedUnion('type', [
   /** The seed's split: the last `validationSize` training images are the validation set. */
   z.object({ type: z.literal('tail'), validationSize: z.number().int().min(1).max(59999).default(10000) }),
   /** A seeded random fraction of the training images is the validation set. */
-  z.object({ type: z.literal('fraction'), validationFraction: z.number().gt(0).lt(1), shuffleSeed: z.number().int().min(0).default(0) }),
+  z.object({ type: z.literal('fraction'), validationFraction: z.number().gt(0).lt(1), shuffleSeed: z.number().int().min(0).max(2 ** 31 - 1).default(0) }),
 ]);
 export type Split = z.infer<typeof SplitSchema>;
 

@@ -3,6 +3,14 @@ import { z } from 'zod';
 import { ModelSpecSchema } from './spec.js';
 import { HyperparametersSchema, DataConfigSchema } from './hyper.js';
 
+// Bounds (issue 9): stored files are read back through these schemas, imported runs included, so every string and
+// array has a length limit well above anything the engine writes, and every number is finite (zod 4) and bounded.
+const text = (max: number) => z.string().max(max);
+const message = text(20_000);
+const MAX_PATH = 4096;
+const count = z.number().int().min(0).max(1e9);
+const MAX_TEST = 70_000;
+
 export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export const BackendNameSchema = z.enum(BACKEND_NAMES);
 export type BackendName = z.infer<typeof BackendNameSchema>;
@@ -29,37 +37,37 @@ export type TrainRequestInput = z.input<typeof TrainRequestSchema>;
 export const BackendInfoSchema = z.object({
   name: BackendNameSchema,
   /** Why this backend, and why each better one was skipped. */
-  reason: z.string(),
-  skipped: z.array(z.object({ name: BackendNameSchema, reason: z.string() })),
+  reason: message,
+  skipped: z.array(z.object({ name: BackendNameSchema, reason: message })).max(8),
   /** Kernels the engine registered on top of the backend as shipped. */
-  addedKernels: z.array(z.string()),
-  threads: z.number().int().positive().optional(),
+  addedKernels: z.array(text(200)).max(1000),
+  threads: z.number().int().positive().max(4096).optional(),
 });
 export type BackendInfo = z.infer<typeof BackendInfoSchema>;
 
 export const EnvironmentSchema = z.object({
-  appVersion: z.string(),
-  tfjsVersion: z.string(),
-  nodeVersion: z.string(),
-  os: z.string(),
-  cpu: z.string(),
-  cpuCount: z.number(),
-  gpu: z.string().nullable(),
+  appVersion: text(100),
+  tfjsVersion: text(100),
+  nodeVersion: text(100),
+  os: text(500),
+  cpu: text(500),
+  cpuCount: z.number().int().min(0).max(65_536),
+  gpu: text(1000).nullable(),
 });
 export type Environment = z.infer<typeof EnvironmentSchema>;
 
 export const DataSourceKindSchema = z.enum(['explicit', 'env', 'cache', 'debian', 'download', 'test-fixture']);
 export const DataSourceSchema = z.object({
   kind: DataSourceKindSchema,
-  dir: z.string(),
+  dir: text(MAX_PATH),
   /** SHA-256 of each decompressed file, keyed by file stem (train-images, …). */
-  sha256: z.record(z.string(), z.string()),
+  sha256: z.record(text(64), text(128)).refine((r) => Object.keys(r).length <= 16, 'at most 16 checksums'),
   /** True when every checksum matched the published Fashion-MNIST content. */
   verified: z.boolean(),
 });
 export type DataSource = z.infer<typeof DataSourceSchema>;
 
-export const SplitSizesSchema = z.object({ train: z.number(), validation: z.number(), test: z.number() });
+export const SplitSizesSchema = z.object({ train: count, validation: count, test: count });
 export type SplitSizes = z.infer<typeof SplitSizesSchema>;
 
 export const RUN_STATUSES = ['queued', 'running', 'finished', 'failed', 'cancelled', 'interrupted'] as const;
@@ -69,30 +77,30 @@ export type RunStatus = z.infer<typeof RunStatusSchema>;
 /** Written once when a run starts: everything needed to reproduce it. */
 export const RunConfigSchema = z.object({
   id: RunIdSchema,
-  name: z.string(),
-  createdAt: z.string(),
+  name: text(300),
+  createdAt: text(64),
   request: TrainRequestSchema,
   /** The seed actually used (request seed + repeat index). */
-  seed: z.number().int(),
-  groupId: z.string().nullable(),
-  repeatIndex: z.number().int().min(0),
+  seed: z.number().int().min(0).max(2 ** 32),
+  groupId: text(128).nullable(),
+  repeatIndex: z.number().int().min(0).max(1000),
 });
 export type RunConfig = z.infer<typeof RunConfigSchema>;
 
 const num = z.number();
-const matrix = z.array(z.array(z.number().int().min(0)));
+const matrix = z.array(z.array(count).max(100)).max(100);
 
-export const ClassMetricsSchema = z.object({ precision: num, recall: num, f1: num, support: z.number().int() });
+export const ClassMetricsSchema = z.object({ precision: num, recall: num, f1: num, support: count });
 export type ClassMetrics = z.infer<typeof ClassMetricsSchema>;
 export const ClassificationReportSchema = z.object({
-  perClass: z.array(ClassMetricsSchema),
+  perClass: z.array(ClassMetricsSchema).max(100),
   macro: ClassMetricsSchema,
   weighted: ClassMetricsSchema,
   accuracy: num,
 });
 export type ClassificationReport = z.infer<typeof ClassificationReportSchema>;
 
-export const ConfusionPairSchema = z.object({ actual: z.number().int(), predicted: z.number().int(), count: z.number().int() });
+export const ConfusionPairSchema = z.object({ actual: z.number().int().min(0).max(99), predicted: z.number().int().min(0).max(99), count });
 export type ConfusionPair = z.infer<typeof ConfusionPairSchema>;
 
 export const TestMetricsSchema = z.object({
@@ -100,9 +108,9 @@ export const TestMetricsSchema = z.object({
   loss: num,
   report: ClassificationReportSchema,
   confusion: matrix,
-  namedPairs: z.array(ConfusionPairSchema),
-  topPairs: z.array(ConfusionPairSchema),
-  samples: z.number().int(),
+  namedPairs: z.array(ConfusionPairSchema).max(10_000),
+  topPairs: z.array(ConfusionPairSchema).max(10_000),
+  samples: count,
   inferenceSeconds: num,
 });
 export type TestMetrics = z.infer<typeof TestMetricsSchema>;
@@ -110,20 +118,20 @@ export type TestMetrics = z.infer<typeof TestMetricsSchema>;
 /** Predictions on the test set: the inspector's and McNemar's input. */
 export const PredictionsSchema = z.object({
   /** Index into the 10k test set of each evaluated sample. */
-  testIndices: z.array(z.number().int()),
-  labels: z.array(z.number().int()),
-  predicted: z.array(z.number().int()),
+  testIndices: z.array(z.number().int()).max(MAX_TEST),
+  labels: z.array(z.number().int()).max(MAX_TEST),
+  predicted: z.array(z.number().int()).max(MAX_TEST),
   misclassified: z.array(z.object({
     index: z.number().int(),
     label: z.number().int(),
     predicted: z.number().int(),
-    probs: z.array(num),
-  })),
+    probs: z.array(num).max(100),
+  })).max(MAX_TEST),
 });
 export type Predictions = z.infer<typeof PredictionsSchema>;
 
 export const EpochSummarySchema = z.object({
-  epoch: z.number().int().min(0),
+  epoch: count,
   loss: num,
   accuracy: num,
   valLoss: num,
@@ -143,17 +151,17 @@ export const TrainBeginSchema = z.object({
   environment: EnvironmentSchema,
   dataSource: DataSourceSchema,
   splitSizes: SplitSizesSchema,
-  params: z.number().int(),
-  epochs: z.number().int(),
-  batchesPerEpoch: z.number().int(),
+  params: count,
+  epochs: count,
+  batchesPerEpoch: count,
 });
 export type TrainBegin = z.infer<typeof TrainBeginSchema>;
 export const TrainEventSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('queued'), ...runRef, position: z.number().int() }),
+  z.object({ type: z.literal('queued'), ...runRef, position: count }),
   TrainBeginSchema,
   z.object({
     type: z.literal('batchEnd'), ...runRef,
-    epoch: z.number().int(), batch: z.number().int(), batches: z.number().int(),
+    epoch: count, batch: count, batches: count,
     loss: num, accuracy: num, samplesPerSecond: num, etaSeconds: num,
   }),
   z.object({ type: z.literal('epochEnd'), ...runRef, summary: EpochSummarySchema }),
@@ -162,7 +170,7 @@ export const TrainEventSchema = z.discriminatedUnion('type', [
     type: z.literal('trainEnd'), ...runRef,
     status: z.enum(['finished', 'failed', 'cancelled']),
     /** For failed: what went wrong, in words a researcher can act on. */
-    reason: z.string().optional(),
+    reason: message.optional(),
     trainSeconds: num,
   }),
 ]);
@@ -172,13 +180,13 @@ export type TrainEventType = TrainEvent['type'];
 /** A row of the run list. A damaged run is listed with what is wrong, never hidden. */
 export const RunSummarySchema = z.object({
   id: RunIdSchema,
-  name: z.string(),
-  createdAt: z.string(),
+  name: text(300),
+  createdAt: text(64),
   status: RunStatusSchema,
-  preset: z.string().nullable(),
-  modelName: z.string().nullable(),
-  tags: z.array(z.string()),
-  groupId: z.string().nullable(),
+  preset: text(64).nullable(),
+  modelName: text(200).nullable(),
+  tags: z.array(text(40)).max(20),
+  groupId: text(128).nullable(),
   params: z.number().nullable(),
   backend: BackendNameSchema.nullable(),
   epochsDone: z.number().int(),
@@ -187,8 +195,8 @@ export const RunSummarySchema = z.object({
   macroF1: z.number().nullable(),
   trainSeconds: z.number().nullable(),
   samplesPerSecond: z.number().nullable(),
-  reason: z.string().nullable(),
-  damaged: z.string().nullable(),
+  reason: message.nullable(),
+  damaged: text(100_000).nullable(),
 });
 export type RunSummary = z.infer<typeof RunSummarySchema>;
 
@@ -197,9 +205,9 @@ export const RunDetailSchema = z.object({
   summary: RunSummarySchema,
   config: RunConfigSchema.nullable(),
   begin: TrainBeginSchema.nullable(),
-  epochs: z.array(EpochSummarySchema),
+  epochs: z.array(EpochSummarySchema).max(1000),
   test: TestMetricsSchema.nullable(),
   /** Events after which the log could not be read, if any (torn last line). */
-  logWarnings: z.array(z.string()),
+  logWarnings: z.array(message).max(100_000),
 });
 export type RunDetail = z.infer<typeof RunDetailSchema>;

@@ -7,19 +7,21 @@ export const ACTIVATIONS = [
 export const ActivationSchema = z.enum(ACTIVATIONS);
 export type Activation = z.infer<typeof ActivationSchema>;
 
+// Bounds far above any model that fits a 28×28 input (and the memory check's job beyond that): finite, and refused early.
 const positiveInt = z.number().int().positive();
-const kernel = z.union([positiveInt, z.tuple([positiveInt, positiveInt])]);
+const side = positiveInt.max(28);
+const kernel = z.union([side, z.tuple([side, side])]);
 export const PaddingSchema = z.enum(['valid', 'same']);
 
 export const DenseLayerSchema = z.object({
   type: z.literal('Dense'),
-  units: positiveInt,
+  units: positiveInt.max(65_536),
   activation: ActivationSchema.default('linear'),
   useBias: z.boolean().default(true),
 });
 export const Conv2DLayerSchema = z.object({
   type: z.literal('Conv2D'),
-  filters: positiveInt,
+  filters: positiveInt.max(4096),
   kernelSize: kernel,
   strides: kernel.default(1),
   padding: PaddingSchema.default('valid'),
@@ -42,7 +44,7 @@ export const DropoutLayerSchema = z.object({
 export const BatchNormalizationLayerSchema = z.object({
   type: z.literal('BatchNormalization'),
   momentum: z.number().gt(0).lt(1).default(0.99),
-  epsilon: z.number().positive().default(0.001),
+  epsilon: z.number().positive().max(1).default(0.001),
 });
 export const GlobalAveragePooling2DLayerSchema = z.object({ type: z.literal('GlobalAveragePooling2D') });
 

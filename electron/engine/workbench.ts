@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { readFile, mkdir } from 'node:fs/promises';
 import type { WorkbenchHandlers, PushEvent, Settings } from '../../shared/api.js';
-import { SettingsSchema } from '../../shared/api.js';
+import { MAX_PATH_LENGTH, SettingsSchema } from '../../shared/api.js';
 import { DEFAULT_DATA_CONFIG } from '../../shared/hyper.js';
 import type { DatasetStats } from '../../shared/data.js';
 import { validateModelSpec } from '../../shared/model/inferShapes.js';
@@ -22,8 +22,16 @@ import { gatherReportInput } from './report/gather.js';
 import { generateReport, reportFileName } from './report/generate.js';
 
 export interface WorkbenchOptions {
+  /** The run store; a relative path is taken from the working directory (as a command-line argument is). */
   runsDir: string;
+  /** A data folder that overrides the setting (e.g. --data-dir); relative to the working directory. */
   dataDir?: string | null;
+  /**
+   * The app's own data folder, where settings.json lives (Electron's userData; defaultAppDataDir() for the CLI and
+   * browser mode). Never derived from the runs folder: --out may point anywhere.
+   */
+  appDataDir?: string;
+  /** The settings file itself (absolute); default `<appDataDir>/settings.json`. */
   settingsFile?: string;
   mode: 'electron' | 'browser';
   /** False only for tests on small fixture data sets (full-size and checksum checks relaxed). */
@@ -46,17 +54,52 @@ export function defaultRunsDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(base, 'fashion-workbench', 'runs');
 }
 
+/** $XDG_CONFIG_HOME/fashion-workbench (~/.config/fashion-workbench), %APPDATA%\\fashion-workbench on Windows. */
+export function defaultAppDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  const home = env.HOME || os.homedir();
+  const base = process.platform === 'win32' ? env.APPDATA || path.join(home, 'AppData', 'Roaming')
+    : process.platform === 'darwin' ? path.join(home, 'Library', 'Application Support')
+      : env.XDG_CONFIG_HOME || path.join(home, '.config');
+  return path.resolve(base, 'fashion-workbench');
+}
+
+/** A setting or option that cannot be used as given (a relative or malformed path). */
+export class SettingsError extends Error {
+  override readonly name = 'SettingsError';
+
+  constructor(message: string, readonly field: string) {
+    super(message);
+  }
+}
+
+/**
+ * The data folder a request asks for: absolute (a relative path has no meaning for a desktop app or a browser
+ * tab: whose working directory?), without NUL, normalised (no `..`, no trailing slash). Empty means "not set".
+ */
+export function checkDataDir(value: string | null | undefined): string | null {
+  if (value === null || value === undefined || value.trim() === '') return null;
+  if (value.length > MAX_PATH_LENGTH) throw new SettingsError(`the data folder path is ${value.length} characters long; the limit is ${MAX_PATH_LENGTH}`, 'dataDir');
+  if (value.includes('\0')) throw new SettingsError('the data folder path contains a NUL character', 'dataDir');
+  if (!path.isAbsolute(value)) {
+    throw new SettingsError(`the data folder must be an absolute path (e.g. /usr/share/datasets/fashion-mnist), not "${value.slice(0, 200)}"`, 'dataDir');
+  }
+  return path.resolve(value);
+}
+
 export function strictDataFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
   return env.FASHION_MNIST_STRICT !== '0';
 }
 
 export async function createWorkbench(opts: WorkbenchOptions): Promise<Workbench> {
   const env = opts.env ?? process.env;
-  await mkdir(opts.runsDir, { recursive: true });
-  const store = new RunStore(opts.runsDir);
+  const runsDir = path.resolve(opts.runsDir);
+  if (opts.settingsFile !== undefined && !path.isAbsolute(opts.settingsFile)) throw new SettingsError(`the settings file must be an absolute path, not "${opts.settingsFile}"`, 'settingsFile');
+  if (opts.appDataDir !== undefined && !path.isAbsolute(opts.appDataDir)) throw new SettingsError(`the app data folder must be an absolute path, not "${opts.appDataDir}"`, 'appDataDir');
+  const settingsFile = path.resolve(opts.settingsFile ?? path.join(opts.appDataDir ?? defaultAppDataDir(env), 'settings.json'));
+  await mkdir(runsDir, { recursive: true });
+  const store = new RunStore(runsDir);
   await store.markInterrupted();
-  const settingsFile = opts.settingsFile ?? path.join(opts.runsDir, '..', 'settings.json');
-  let settings: Settings = await loadSettings(settingsFile, opts.dataDir ?? null);
+  let settings: Settings = await loadSettings(settingsFile, opts.dataDir ? path.resolve(opts.dataDir) : null);
   const listeners = new Set<(e: PushEvent) => void>();
   const push = (e: PushEvent) => listeners.forEach((l) => l(e));
   const strict = opts.strictData ?? strictDataFromEnv(env);
@@ -98,12 +141,14 @@ export async function createWorkbench(opts: WorkbenchOptions): Promise<Workbench
     },
     async setSettings(patch) {
       const next = SettingsSchema.parse({ ...settings, ...patch });
+      next.dataDir = checkDataDir(next.dataDir);
       if (next.dataDir !== settings.dataDir) {
         dataset = null;
         stats = null;
       }
       settings = next;
       manager.setMaxConcurrent(settings.maxConcurrentRuns);
+      await mkdir(path.dirname(settingsFile), { recursive: true });
       await writeFileAtomic(settingsFile, JSON.stringify(settings, null, 2));
       return settings;
     },
@@ -173,7 +218,7 @@ export async function createWorkbench(opts: WorkbenchOptions): Promise<Workbench
       return { runId: await store.importArchive(Buffer.from(archive, 'base64')) };
     },
     async exportReport({ runIds, title, pageSize }) {
-      const { input, warnings } = await gatherReportInput({ runsDir: store.root, runIds, title, dataDir: settings.dataDir, env });
+      const { input, warnings } = await gatherReportInput({ runsDir: store.root, runIds, title, dataDir: settings.dataDir, env, strictData: strict });
       const generatedAt = new Date();
       const pdf = await generateReport({ ...input, generatedAt }, { pageSize });
       return { fileName: reportFileName(input.title, generatedAt), pdf: pdf.toString('base64'), warnings };
@@ -203,5 +248,11 @@ async function loadSettings(file: string, dataDir: string | null): Promise<Setti
   const parsed = SettingsSchema.safeParse(stored);
   if (!parsed.success && Object.keys(stored as object).length > 0) console.warn(`settings ${file} invalid, using defaults: ${parsed.error.issues[0]?.message}`);
   const base = parsed.success ? parsed.data : SettingsSchema.parse({ dataDir: null });
+  try {
+    base.dataDir = checkDataDir(base.dataDir);
+  } catch (err) {
+    console.warn(`settings ${file}: ${(err as Error).message}; the data folder setting is ignored`);
+    base.dataDir = null;
+  }
   return dataDir ? { ...base, dataDir } : base;
 }

@@ -1,8 +1,9 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createWorkbench } from '../../electron/engine/workbench.js';
+import { createWorkbench, defaultAppDataDir } from '../../electron/engine/workbench.js';
+import { callRequest } from '../../electron/ipc/contract.js';
 import { requests, type ResponseOf } from '../../shared/api.js';
 import { TrainRequestSchema } from '../../shared/run.js';
 import { fixtureDir, tinyAnn, tempDir, removeTempDirs } from './train/helpers.js';
@@ -12,9 +13,9 @@ beforeAll(async () => {
   dataDir = await fixtureDir(12000, 500);
 });
 
-async function workbench(extra: { dataDir?: string | null } = {}) {
+async function workbench(extra: { dataDir?: string | null; appDataDir?: string } = {}) {
   const base = await tempDir('fmw-wb-');
-  return createWorkbench({ runsDir: path.join(base, 'runs'), dataDir: dataDir, mode: 'browser', strictData: false, env: {}, ...extra });
+  return createWorkbench({ runsDir: path.join(base, 'runs'), appDataDir: path.join(base, 'app'), dataDir: dataDir, mode: 'browser', strictData: false, env: {}, ...extra });
 }
 
 afterAll(removeTempDirs);
@@ -65,7 +66,7 @@ describe('engine facade', () => {
     const wb = await workbench();
     const s = await wb.handlers.setSettings({ maxConcurrentRuns: 1 });
     expect(s.maxConcurrentRuns).toBe(1);
-    const file = path.join(wb.store.root, '..', 'settings.json');
+    const file = path.join(wb.store.root, '..', 'app', 'settings.json');
     expect(JSON.parse(await readFile(file, 'utf8')).maxConcurrentRuns).toBe(1);
     const req = TrainRequestSchema.parse({ model: tinyAnn, hyper: { learningRate: 0.01, batchSize: 32, epochs: 30 }, data: { limit: 2000 }, backend: 'cpu' });
     const { runIds } = await wb.handlers.startRun(req);
@@ -75,6 +76,59 @@ describe('engine facade', () => {
     expect((await wb.handlers.getRun({ runId: runIds[0] })).summary.status).toBe('cancelled');
     await wb.handlers.deleteRun({ runId: runIds[0] });
     expect(await wb.handlers.listRuns({})).toEqual([]);
+    await wb.close();
+  });
+});
+
+describe('settings', () => {
+  it("are written to the app's data folder, never next to the runs folder (--out)", async () => {
+    const base = await tempDir('fmw-wb-settings-');
+    const out = path.join(base, 'somewhere', 'runs');
+    const wb = await createWorkbench({ runsDir: out, appDataDir: path.join(base, 'appdata'), dataDir, mode: 'browser', strictData: false, env: {} });
+    await wb.handlers.setSettings({ theme: 'dark' });
+    expect(JSON.parse(await readFile(path.join(base, 'appdata', 'settings.json'), 'utf8')).theme).toBe('dark');
+    await expect(stat(path.join(base, 'somewhere', 'settings.json'))).rejects.toThrow();
+    await expect(stat(path.join(out, 'settings.json'))).rejects.toThrow();
+    await wb.close();
+    // Without an explicit folder: $XDG_CONFIG_HOME/fashion-workbench, whatever --out says.
+    const env = { XDG_CONFIG_HOME: path.join(base, 'config'), HOME: path.join(base, 'home') };
+    const wb2 = await createWorkbench({ runsDir: out, dataDir, mode: 'browser', strictData: false, env });
+    await wb2.handlers.setSettings({ theme: 'light' });
+    if (process.platform === 'linux') expect(defaultAppDataDir(env)).toBe(path.join(base, 'config', 'fashion-workbench'));
+    expect(JSON.parse(await readFile(path.join(defaultAppDataDir(env), 'settings.json'), 'utf8')).theme).toBe('light');
+    await expect(stat(path.join(base, 'somewhere', 'settings.json'))).rejects.toThrow();
+    await wb2.close();
+    await expect(createWorkbench({ runsDir: out, appDataDir: 'relative/app', mode: 'browser', env: {} })).rejects.toThrow(/app data folder must be an absolute path/);
+    await expect(createWorkbench({ runsDir: out, settingsFile: 'settings.json', mode: 'browser', env: {} })).rejects.toThrow(/settings file must be an absolute path/);
+  });
+
+  it('refuse a 50 MB, relative or NUL-carrying data folder, and store a normalised absolute one', async () => {
+    const wb = await workbench();
+    const file = path.join(wb.store.root, '..', 'app', 'settings.json');
+    const before = await wb.handlers.getSettings({});
+    const huge = '/'.concat('a'.repeat(50 * 1024 * 1024));
+    // Through the contract (IPC and WebSocket parse every payload) and straight at the engine.
+    await expect(callRequest(wb.handlers, 'setSettings', { dataDir: huge })).rejects.toThrow(/Invalid setSettings request: field "dataDir"/);
+    await expect(wb.handlers.setSettings({ dataDir: huge })).rejects.toThrow();
+    await expect(wb.handlers.setSettings({ dataDir: 'data/fashion' })).rejects.toThrow(/data folder must be an absolute path .*not "data\/fashion"/);
+    await expect(wb.handlers.setSettings({ dataDir: '../../etc' })).rejects.toThrow(/absolute path/);
+    await expect(wb.handlers.setSettings({ dataDir: '/tmp/a\0b' })).rejects.toThrow(/NUL/);
+    expect(await wb.handlers.getSettings({})).toEqual(before);
+    await expect(stat(file)).rejects.toThrow(); // nothing written for a refused setting
+    const s = await wb.handlers.setSettings({ dataDir: '/data/./sets/../fashion-mnist/' });
+    expect(s.dataDir).toBe('/data/fashion-mnist');
+    expect(JSON.parse(await readFile(file, 'utf8')).dataDir).toBe('/data/fashion-mnist');
+    expect((await wb.handlers.setSettings({ dataDir: '' })).dataDir).toBeNull();
+    await wb.close();
+  });
+
+  it('ignore a relative data folder found in an old settings file', async () => {
+    const base = await tempDir('fmw-wb-old-');
+    const { writeFile, mkdir } = await import('node:fs/promises');
+    await mkdir(path.join(base, 'app'));
+    await writeFile(path.join(base, 'app', 'settings.json'), JSON.stringify({ dataDir: 'relative/data', theme: 'dark', maxConcurrentRuns: 1 }));
+    const wb = await createWorkbench({ runsDir: path.join(base, 'runs'), appDataDir: path.join(base, 'app'), mode: 'browser', env: {} });
+    expect(await wb.handlers.getSettings({})).toEqual({ dataDir: null, theme: 'dark', maxConcurrentRuns: 1 });
     await wb.close();
   });
 });
