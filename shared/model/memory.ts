@@ -157,11 +157,12 @@ export function estimateTrainingMemory(input: MemoryEstimateInput): MemoryEstima
   };
 }
 
-/** "15.6 GiB", "312 MiB": 1024-based, three significant digits. */
+/** "15.6 GiB", "312 MiB", "1023 GiB": 1024-based, three significant digits or whole units. */
 export function bytesText(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let v = bytes;
   let u = 0;
   while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
-  return `${u === 0 ? v.toFixed(0) : v.toPrecision(3)} ${units[u]}`;
+  // toPrecision would write 1023.9 as "1.02e+3"
+  return `${u === 0 || v >= 100 ? v.toFixed(0) : v.toPrecision(3)} ${units[u]}`;
 }

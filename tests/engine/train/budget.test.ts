@@ -62,6 +62,8 @@ describe('estimateTrainingMemory', () => {
     expect(bytesText(512)).toBe('512 B');
     expect(bytesText(1.5 * 2 ** 20)).toBe('1.50 MiB');
     expect(bytesText(15.6 * GiB)).toBe('15.6 GiB');
+    expect(bytesText(1023.9 * GiB)).toBe('1024 GiB');
+    expect(bytesText(312 * 2 ** 20)).toBe('312 MiB');
   });
 });
 

@@ -65,6 +65,20 @@ describe('resource limits', () => {
   }
 });
 
+describe('budget in the worker', () => {
+  it('is checked again against the machine once the backend is live, before trainBegin', async () => {
+    // The manager is told the machine is vast; the worker sees the real one. 60×Dense(16384) needs ~1 TiB on cpu.
+    const { store, m, events } = await manager({ memory: () => ({ total: 2 ** 50, free: 2 ** 50 }) });
+    const vast = { ...hugeModel, name: 'vast', layers: hugeModel.layers.map((l) => (l.units === 4096 ? { ...l, units: 16_384 } : l)) };
+    const { runIds: [id] } = await m.start(request('vast', { model: vast, backend: 'cpu' }));
+    await m.idle();
+    const run = (await store.list()).find((r) => r.id === id)!;
+    expect(run.status).toBe('failed');
+    expect(run.reason).toMatch(/^model "vast" needs ~\d+(\.\d+)? [GT]iB .* on the cpu backend .* but this machine can give a run about/);
+    expect(events.filter((e) => e.runId === id).map((e) => e.type)).toEqual(['queued', 'trainEnd']);
+  });
+});
+
 describe('worker recovery', { timeout: 60_000 }, () => {
   /** Runs a faulty run and a normal one queued behind it on a one-worker manager. */
   async function faultThenNormal(hook: 'abort-backend' | 'exit' | 'throw') {
