@@ -188,7 +188,8 @@ async function start(): Promise<void> {
 
   const wb = await createWorkbench({
     runsDir: defaultRunsDir(),
-    settingsFile: path.join(app.getPath('userData'), 'settings.json'),
+    // Settings live in the app's own data folder, never beside the runs folder.
+    appDataDir: app.getPath('userData'),
     mode: 'electron',
   });
   workbench = wb;

@@ -90,10 +90,10 @@ describe('importRun in the desktop shell', () => {
 describe('chooseDataDir', () => {
   it('stores the chosen folder in the settings', async () => {
     const wb = fakeWorkbench();
-    const settings = { dataDir: '/data/fashion', theme: 'system' as const, maxConcurrentRuns: 2 };
+    const settings = { dataDir: dir, theme: 'system' as const, maxConcurrentRuns: 2 };
     wb.calls.setSettings.mockResolvedValue(settings);
-    expect(await chooseDataDir(wb.handlers, dialogsAnswering('/data/fashion'))).toEqual({ cancelled: false, settings });
-    expect(wb.calls.setSettings).toHaveBeenCalledWith({ dataDir: '/data/fashion' });
+    expect(await chooseDataDir(wb.handlers, dialogsAnswering(`${dir}/`))).toEqual({ cancelled: false, settings });
+    expect(wb.calls.setSettings).toHaveBeenCalledWith({ dataDir: dir });
   });
 
   it('leaves the settings alone when cancelled', async () => {
