@@ -22,7 +22,11 @@ export interface Row {
   peakRssMB: number; tensorsLeaked: number;
   /** 1-minute load average when the row finished: above the core count, others were competing (PyTorch's OpenMP suffers most). */
   load: number;
-  torch?: { train: Range; infer: Range; trainGflops: Range; peakRssMB: number };
+  /** PyTorch's faster policy per repeat; `policies` keeps each OpenMP wait policy's own figures. */
+  torch?: {
+    train: Range; infer: Range; trainGflops: Range; peakRssMB: number;
+    winners: Array<{ train: string; infer: string }>; policies: Record<string, { train: Range; infer: Range }>;
+  };
   ratio?: { train: Range; infer: Range };
 }
 
@@ -51,22 +55,23 @@ export function printTable(rows: Row[], peak: Peak | null, log: (s: string) => v
     + `% peak = our training GFLOP/s / the measured SGEMM peak${peak ? ` (${peak.gflops.toFixed(0)} GFLOP/s)` : ''}`);
   const multi = new Set(rows.map((r) => r.backend)).size > 1;
   const header = [...(multi ? ['backend'] : []), 'model', 'MFLOP/sample', 'train', 'torch', 'ratio', 'infer', 'torch', 'ratio',
-    'GFLOP/s', 'torch GFLOP/s', '% peak', 'RSS MB (torch)', 'load'];
+    'GFLOP/s', 'torch GFLOP/s', '% peak', 'RSS MB (torch)', 'load', 'torch OMP'];
   const table = rows.map((r) => [
     ...(multi ? [r.backend] : []), r.model, (r.flops.trainFlops / 1e6).toFixed(1),
     f0(r.train), r.torch ? f0(r.torch.train) : '—', r.ratio ? spread(r.ratio.train, 2) : '—',
     f0(r.infer), r.torch ? f0(r.torch.infer) : '—', r.ratio ? spread(r.ratio.infer, 2) : '—',
     r.trainGflops.median.toFixed(1), r.torch ? r.torch.trainGflops.median.toFixed(1) : '—', r.peakPct ? r.peakPct.median.toFixed(1) : '—',
     `${r.peakRssMB.toFixed(0)}${r.torch ? ` (${r.torch.peakRssMB.toFixed(0)})` : ''}`, r.load.toFixed(1),
+    r.torch ? [...new Set(r.torch.winners.map((w) => w.train))].join('/') : '—',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
-  const numeric = (i: number) => i >= (multi ? 2 : 1);
+  const numeric = (i: number) => i >= (multi ? 2 : 1) && i < header.length - 1;
   for (const row of [header, ...table]) log(row.map((c, i) => (numeric(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  '));
   const cores = os.cpus().length;
   if (rows.some((r) => r.load > cores)) {
     log(`note: a load average above ${cores} on ${cores} cores means other processes were running: PyTorch's OpenMP threads `
       + 'slow disproportionately when a core is taken (5–8× seen here), so ratios measured then flatter us; '
-      + 'rerun on a quiet machine, or with --torch-passive (OMP_WAIT_POLICY=PASSIVE) to keep PyTorch near its quiet-machine speed');
+      + 'rerun on a quiet machine (the passive OpenMP policy keeps PyTorch nearer its quiet-machine speed)');
   }
   for (const r of rows) if (r.tensorsLeaked > 0) log(`warning: ${r.backend}/${r.model} leaked ${r.tensorsLeaked} tensors over a repeat`);
 }

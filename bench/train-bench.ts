@@ -23,8 +23,9 @@ const HELP = `npm run bench -- [flags]
   --backends LIST    our backends to measure (default: the best available one); wasm-plain = wasm without our native kernels
   --threads N        threads for our backend (passed to selectBackend)
   --torch-threads N  torch.set_num_threads and the peak's BLAS threads (default 2)
-  --torch-passive    OMP_WAIT_POLICY=PASSIVE for PyTorch: on a busy machine its spinning OpenMP threads lose up to 5×
-                     (default: PyTorch as installed)
+  --torch-omp LIST   PyTorch's OpenMP wait policies to run, each its own process: default (as installed), passive
+                     (OMP_WAIT_POLICY=PASSIVE); per repeat the faster counts (default: default,passive). Spinning threads
+                     lose 5–8× when others use the cores, and passive ones also stop fighting OpenBLAS's own threads
   --no-torch         skip PyTorch
   --no-peak          skip the SGEMM peak measurement
   --json             one JSON document on stdout, progress on stderr`;
@@ -34,7 +35,7 @@ const { values: flags } = parseArgs({
     models: { type: 'string' }, full: { type: 'boolean', default: false }, seconds: { type: 'string' }, batches: { type: 'string' },
     repeats: { type: 'string' }, warmup: { type: 'string', default: '2' }, 'batch-size': { type: 'string', default: '128' },
     backends: { type: 'string' }, threads: { type: 'string' }, 'torch-threads': { type: 'string', default: '2' },
-    'no-torch': { type: 'boolean', default: false }, 'torch-passive': { type: 'boolean', default: false }, 'no-peak': { type: 'boolean', default: false },
+    'no-torch': { type: 'boolean', default: false }, 'torch-omp': { type: 'string', default: 'default,passive' }, 'no-peak': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
   },
 });
@@ -55,6 +56,10 @@ const warmup = int('warmup', flags.warmup);
 const batch = int('batch-size', flags['batch-size']);
 const threads = flags.threads != null ? int('threads', flags.threads) : undefined;
 const torchThreads = int('torch-threads', flags['torch-threads']);
+const OMP_POLICIES: Record<string, Record<string, string>> = { default: {}, passive: { OMP_WAIT_POLICY: 'PASSIVE' } };
+const torchPolicies = flags['torch-omp']!.split(',').map((p) => p.trim()).filter(Boolean);
+for (const p of torchPolicies) if (!(p in OMP_POLICIES)) throw new Error(`--torch-omp: unknown policy "${p}" (default, passive)`);
+if (!torchPolicies.length) throw new Error('--torch-omp: give at least one policy (default, passive)');
 const models = flags.models ? flags.models.split(',').map((m) => m.trim()).filter(Boolean) : [...BENCH_NAMES];
 for (const m of models) benchEntry(m);
 const INFER_COUNT = 1000;
@@ -85,14 +90,17 @@ async function main() {
     for (const line of describePeak(peak)) log(line);
   }
 
+  const torches: Array<{ policy: string; bench: TorchBench }> = [];
   let torch: TorchBench | null = null;
   let torchNote = 'skipped (--no-torch)';
   if (!flags['no-torch']) {
     const found = findTorchPython();
     if ('python' in found) {
-      torch = await TorchBench.start(found.python, torchThreads, flags['torch-passive'] ? { OMP_WAIT_POLICY: 'PASSIVE' } : {});
+      for (const policy of torchPolicies) torches.push({ policy, bench: await TorchBench.start(found.python, torchThreads, OMP_POLICIES[policy]) });
+      torch = torches[0].bench;
       const b = torch.blas;
-      torchNote = `PyTorch ${torch.version} via ${found.python}, ${torch.threads} threads${torch.env.OMP_WAIT_POLICY ? ` (OMP_WAIT_POLICY=${torch.env.OMP_WAIT_POLICY})` : ''}, oneDNN ${torch.onednn ? 'on' : 'off'}; BLAS `
+      torchNote = `PyTorch ${torch.version} via ${found.python}, ${torch.threads} threads, OpenMP wait policies ${torchPolicies.join(' and ')} `
+        + `(the faster per repeat), oneDNN ${torch.onednn ? 'on' : 'off'}; BLAS `
         + (b ? `${b.openblas ? `OpenBLAS (kernel ${b.corename ?? '?'})` : b.blis ? 'BLIS' : b.mkl ? 'MKL' : 'REFERENCE'} `
           + `[${b.libs.join(', ')}], torch.mm 1024² ${b.mmGflops.toFixed(0)} GFLOP/s` : '?');
       if (torch.threads !== torchThreads) log(`WARNING: torch runs ${torch.threads} threads, not the ${torchThreads} asked for`);
@@ -128,22 +136,36 @@ async function main() {
       const inferRepeats = sized((seconds * 1000) / 2, ours.inferOnce(INFER_COUNT), 1, 50);
       const runs: OursRun[] = [];
       const torchRuns: TorchResult[] = [];
+      /** Per policy, its own runs: the first sizes the later ones. */
+      const byPolicy = new Map<string, TorchResult[]>(torches.map((t) => [t.policy, []]));
+      const winners: Array<{ train: string; infer: string }> = [];
       for (let r = 0; r < repeats; r++) {
         runs.push(ours.run(n, INFER_COUNT, inferRepeats));
-        if (torch) {
+        for (const { policy, bench } of torches) {
           // PyTorch sizes its run from its first warm-up; later repeats reuse that count, as ours do, so one fast
           // warm-up batch on a busy machine cannot turn a repeat into minutes.
-          const first = torchRuns[0];
+          const mine = byPolicy.get(policy)!;
+          const first = mine[0];
           const batches = fixedBatches ?? first?.trainBatches;
-          torchRuns.push(await torch.measure({
+          mine.push(await bench.measure({
             model, spec, batch, warmup: r === 0 ? warmup : 1, ...(batches ? { batches } : {}), seconds, minBatches: MIN_BATCHES,
             inferCount: INFER_COUNT, ...(first ? { inferRepeats: first.inferRepeats } : {}), inferSeconds: seconds / 2,
           }));
         }
+        if (torches.length) {
+          const these = torches.map((t) => ({ policy: t.policy, result: byPolicy.get(t.policy)![r] }));
+          const bestTrain = these.reduce((a, b) => (b.result.train > a.result.train ? b : a));
+          const bestInfer = these.reduce((a, b) => (b.result.infer > a.result.infer ? b : a));
+          torchRuns.push({ ...bestTrain.result, infer: bestInfer.result.infer, peakRssMB: Math.max(...these.map((x) => x.result.peakRssMB)) });
+          winners.push({ train: bestTrain.policy, infer: bestInfer.policy });
+        }
         const last = runs[r];
         const t = torchRuns[r];
         log(`    repeat ${r + 1}: train ${last.train.toFixed(0)} samples/s (${n} batches), infer ${last.infer.toFixed(0)}`
-          + (t ? `; torch train ${t.train.toFixed(0)} (${t.trainBatches} batches), infer ${t.infer.toFixed(0)}` : ''));
+          + (t ? `; torch ${torches.map(({ policy }) => {
+            const x = byPolicy.get(policy)![r];
+            return `${policy}: train ${x.train.toFixed(0)} (${x.trainBatches} batches), infer ${x.infer.toFixed(0)}`;
+          }).join('; ')}` : ''));
       }
       ours.dispose();
       const row: Row = {
@@ -160,13 +182,14 @@ async function main() {
         row.torch = {
           train: range(torchRuns.map((x) => x.train)), infer: range(torchRuns.map((x) => x.infer)),
           trainGflops: range(torchRuns.map((x) => (x.train * flops.trainFlops) / 1e9)), peakRssMB: Math.max(...torchRuns.map((x) => x.peakRssMB)),
+          winners, policies: Object.fromEntries([...byPolicy].map(([p, xs]) => [p, { train: range(xs.map((x) => x.train)), infer: range(xs.map((x) => x.infer)) }])),
         };
         row.ratio = { train: range(runs.map((x, i) => x.train / torchRuns[i].train)), infer: range(runs.map((x, i) => x.infer / torchRuns[i].infer)) };
       }
       rows.push(row);
     }
   }
-  torch?.stop();
+  for (const t of torches) t.bench.stop();
   const wallSeconds = (performance.now() - started) / 1000;
   const loadAfter = load();
 
@@ -176,7 +199,7 @@ async function main() {
   if (flags.json) {
     console.log(JSON.stringify({
       machine: { cpu: os.cpus()[0]?.model, cores: os.cpus().length, node: process.version, tfjs: tf.version.tfjs, loadBefore, loadAfter },
-      peak, torch: torch ? { note: torchNote, version: torch.version, threads: torch.threads, blas: torch.blas, onednn: torch.onednn, env: torch.env } : torchNote,
+      peak, torch: torch ? { note: torchNote, version: torch.version, threads: torch.threads, blas: torch.blas, onednn: torch.onednn, policies: torchPolicies, env: torch.env } : torchNote,
       batch, repeats, seconds, fixedBatches, wallSeconds, rows, skipped,
     }, null, 2));
   }
