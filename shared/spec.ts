@@ -9,7 +9,8 @@ export type Activation = z.infer<typeof ActivationSchema>;
 
 // Bounds far above any model that fits a 28×28 input (and the memory check's job beyond that): finite, and refused early.
 const positiveInt = z.number().int().positive();
-const side = positiveInt.max(28);
+// Kernels, strides and pools above the 28×28 input are left to shape inference, which says why; this only stops absurd ones.
+const side = positiveInt.max(1024);
 const kernel = z.union([side, z.tuple([side, side])]);
 export const PaddingSchema = z.enum(['valid', 'same']);
 
