@@ -29,6 +29,15 @@ export const ARCHIVE_LIMITS = {
   trailingBytes: MiB,
 } as const;
 
+/**
+ * The run's own JSON files are read whole (and the event log on every listing), so they get limits of their own, far
+ * below the model's: a long run's log is a few MB, its predictions about one.
+ */
+export const RUN_FILE_LIMITS: Readonly<Record<string, number>> = {
+  'config.json': MiB, 'status.json': MiB, 'meta.json': MiB,
+  'metrics.json': 16 * MiB, 'predictions.json': 64 * MiB, 'events.jsonl': 256 * MiB,
+};
+
 /** Files and folders only: links, devices and FIFOs have no place in a run folder. */
 const ALLOWED_TYPES = new Set(['File', 'OldFile', 'ContiguousFile', 'Directory']);
 const FILE_MODE = 0o644;
@@ -48,6 +57,11 @@ export async function packRun(root: string, runId: string): Promise<Buffer> {
 
 /** An entry that passed the checks: its path as folder names under the archive root. */
 interface Checked { path: string; parts: string[]; type: string; size: number }
+
+/** The own limit of a run's top-level JSON file (`<run>/<name>`), or null. */
+function runFileLimit(parts: readonly string[]): number | null {
+  return parts.length === 2 && Object.hasOwn(RUN_FILE_LIMITS, parts[1]) ? RUN_FILE_LIMITS[parts[1]] : null;
+}
 
 /** Refuses what the archive entry may not be; called for each header as it is read, before its data. */
 class EntryChecks {
@@ -73,6 +87,10 @@ class EntryChecks {
     const size = e.type === 'Directory' ? 0 : e.size ?? 0;
     if (!Number.isSafeInteger(size) || size < 0 || size > ARCHIVE_LIMITS.entryBytes) {
       throw new StoreError(`the archive entry ${shown} is ${mb(size)}, more than the ${mb(ARCHIVE_LIMITS.entryBytes)} one file of a run archive may hold`);
+    }
+    const own = runFileLimit(parts);
+    if (own !== null && size > own) {
+      throw new StoreError(`the archive entry ${shown} is ${mb(size)}, more than the ${mb(own)} a run's ${parts[1]} may hold`);
     }
     this.total += size;
     if (this.total > ARCHIVE_LIMITS.totalBytes) {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync, createGzip } from 'node:zlib';
 import { create, Header, Pax, type HeaderData } from 'tar';
-import { ARCHIVE_LIMITS } from '../../../electron/engine/runs/archive.js';
+import { ARCHIVE_LIMITS, RUN_FILE_LIMITS } from '../../../electron/engine/runs/archive.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RunStore } from '../../../electron/engine/runs/store.js';
 import { epochEnd, sampleConfig, trainBegin, trainEnd } from './fixtures/sample.js';
@@ -277,6 +277,13 @@ describe('hostile archives', () => {
     // Headers that declare huge files: refused at the header, before any data is read.
     await refused(gzipSync(Buffer.concat([tarOf(runFolder()).subarray(0, -1024), header({ path: 'r1/model/weights.bin', size: 8 * 1024 ** 3 })])), /"r1\/model\/weights.bin" is 8192 MiB, more than the 512 MiB one file/);
     await refused(gzipSync(Buffer.concat([tarOf(runFolder()).subarray(0, -1024), new Pax({ size: 2 ** 40 }).encode(), header({ path: 'r1/pax.bin', size: 1 })])), /more than the 512 MiB|unpacks to more than/);
+    // The run's JSON files, read whole when the run is listed or opened, have limits of their own.
+    for (const [name, limit] of Object.entries(RUN_FILE_LIMITS)) {
+      const big = name === 'config.json' ? 'r1/events.jsonl' : `r1/${name}`;
+      const size = name === 'config.json' ? RUN_FILE_LIMITS['events.jsonl'] + 1 : limit + 1;
+      await refused(gzipSync(Buffer.concat([tarOf(runFolder()).subarray(0, -1024), header({ path: big, size })])), new RegExp(`more than the \\d+ MiB a run's ${path.basename(big).replace('.', '\\.')} may hold`));
+    }
+    await refused(gzipSync(Buffer.concat([header({ path: 'r1/config.json', size: 2 * 1024 ** 2 })])), /a run's config\.json may hold/);
     await refused(gzipSync(tgz(runFolder())), /compressed twice/);
     await refused(Buffer.from('definitely not a tarball'), /not a readable .tar.gz|empty/);
     await refused(tgz(runFolder()).subarray(0, 60), /not a readable|unexpected end|ended/);
