@@ -1,6 +1,6 @@
 // Browser-mode wire format: JSON frames over one WebSocket carry the same contract as IPC.
 import { z } from 'zod';
-import { PushEventSchema } from './api.js';
+import { MAX_RUN_ARCHIVE_BASE64, MAX_RUN_ARCHIVE_BYTES, PushEventSchema } from './api.js';
 
 /** Client → server: call request `method` with `params`; `id` pairs the reply. */
 export const WireRequestSchema = z.object({
@@ -25,11 +25,11 @@ export const WS_PATH = '/ws';
  * Largest run archive (packed .tar.gz bytes) that importRun carries. It travels base64 inside one JSON frame, so
  * the frame limit below is derived from it; a run (a model of a few MB, logs, predictions) is far smaller.
  */
-export const MAX_IMPORT_ARCHIVE_BYTES = 256 * 1024 ** 2;
+export const MAX_IMPORT_ARCHIVE_BYTES = MAX_RUN_ARCHIVE_BYTES;
 /** Room for the JSON envelope around the largest string field. */
 const ENVELOPE_BYTES = 64 * 1024;
 /** Largest frame either side accepts: the base64 of the largest archive plus its envelope (about 341.4 MiB). */
-export const MAX_FRAME_BYTES = Math.ceil(MAX_IMPORT_ARCHIVE_BYTES / 3) * 4 + ENVELOPE_BYTES;
+export const MAX_FRAME_BYTES = MAX_RUN_ARCHIVE_BASE64 + ENVELOPE_BYTES;
 /** Requests one connection may have in flight; the client queues beyond this, the server refuses. */
 export const MAX_IN_FLIGHT = 32;
 /** Open WebSocket connections the server keeps at once (tabs of one user need a handful). */
