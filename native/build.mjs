@@ -53,7 +53,10 @@ function build() {
     execFileSync(cc, [...common, ...flags, '-c', join(here, 'src', src), '-o', o], { stdio: quiet ? 'pipe' : 'inherit' });
     objs.push(o);
   }
-  const linkFlags = process.platform === 'darwin' ? ['-undefined', 'dynamic_lookup'] : [];
+  // Node unloads an addon when the last worker thread that loaded it exits; the pool's parked threads and the
+  // per-thread scratch destructors live in this library, so it must never be unmapped (-z nodelete). macOS does not
+  // unload bundles that use thread-local storage.
+  const linkFlags = process.platform === 'darwin' ? ['-undefined', 'dynamic_lookup'] : ['-Wl,-z,nodelete'];
   const target = join(out, 'tfjs_native.node');
   execFileSync(cc, ['-shared', '-pthread', ...objs, '-o', `${target}.tmp`, '-lm', ...linkFlags], { stdio: quiet ? 'pipe' : 'inherit' });
   renameSync(`${target}.tmp`, target);
