@@ -14,7 +14,7 @@ import { loadNative } from '../electron/engine/backend/native/addon.js';
 
 const HELP = `npm run bench -- [flags]
   --models LIST      from the bench set (bench/model-set.ts): ${BENCH_NAMES.join(', ')} (default all)
-  --full             the baseline run: 4 s per timed repeat, 3 repeats (default 1.2 s, 2 repeats; whole set ≈ 1.5 min)
+  --full             the baseline run: 4 s per timed repeat, 3 repeats (default 1.2 s, 2 repeats; whole set ≈ 2 min)
   --seconds S        timed training seconds per repeat and side (inference: half that); sizes the batch count per model
   --batches N        fixed timed training batches per repeat instead of --seconds
   --repeats N        alternate ours/PyTorch this many times and report median (min–max)
