@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { equivalenceCase } from '../../bench/equivalence.js';
 import { BENCH_NAMES } from '../../bench/model-set.js';
 import { findTorchPython } from '../../bench/torch.js';
+import { requireInCi } from '../helpers/ciRequire.js';
 
 const found = findTorchPython();
 const python = 'python' in found ? found.python : null;
@@ -15,8 +16,8 @@ describe('bench: PyTorch translation of the model set', () => {
     await tf.setBackend('cpu');
   });
 
-  // Debian's python3-torch is installed by hand on the bench machine, not by .ci/run: without it there is no peer to check.
-  it.skipIf(!python)(`matches tfjs's eval-mode outputs with the same weights${python ? '' : ` (skipped: ${'reason' in found ? found.reason : ''})`}`, () => {
+  // .ci/run installs Debian's python3-torch (with OpenBLAS), so in CI the peer is always checked.
+  it.skipIf(!requireInCi(python !== null, 'a Python that imports torch (apt-get install python3-torch libopenblas0-pthread)'))(`matches tfjs's eval-mode outputs with the same weights${python ? '' : ` (skipped: ${'reason' in found ? found.reason : ''})`}`, () => {
     const cases = BENCH_NAMES.map((name) => equivalenceCase(name));
     const script = fileURLToPath(new URL('../../bench/torch_equiv.py', import.meta.url));
     const r = spawnSync(python!, [script], { input: JSON.stringify(cases), encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' }, timeout: 120_000 });

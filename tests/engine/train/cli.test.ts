@@ -3,6 +3,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { existsSync } from 'node:fs';
 import { fixtureDir, tempDir, removeTempDirs } from './helpers.js';
 
 let dataDir: string;
@@ -70,8 +71,11 @@ describe('experiment CLI', () => {
     const out = await tempDir('fmw-cli-');
     const r = await cli(['--preset', 'seed-ann', '--data-dir', dataDir, '--limit', '200', '--epochs', '1', '--out', out]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/run\s+status\s+params/);
-    expect(r.stdout).toMatch(/seed-ann\s+finished\s+235,146/);
+    expect(r.stdout).toMatch(/run\s+id\s+status\s+params/);
+    // The run id that `npm run report` takes is on the run's row.
+    const id = /^seed-ann\s+(\S+)\s+finished\s+235,146/m.exec(r.stdout)?.[1];
+    expect(id).toBeDefined();
+    expect(existsSync(path.join(out, id!, 'config.json'))).toBe(true);
   });
 
   it('runs an experiment file', async () => {
