@@ -185,6 +185,30 @@ export const useRunsStore = defineStore('runs', () => {
     return details[runId]?.epochs ?? [];
   }
 
+  /** Training-set size of a run, from its begin event (live or stored); null until the run has started and that is read. */
+  function trainSizeOf(runId: string): number | null {
+    return live[runId]?.begin?.splitSizes.train ?? details[runId]?.begin?.splitSizes.train ?? null;
+  }
+
+  /** Run ids (with the status they had) whose detail was already asked for a training size, so a row is read once. */
+  const sizeAsked = new Set<string>();
+  /**
+   * List rows do not carry the training-set size, so the runs table reads it from each run's stored detail:
+   * a few at a time, once per run and status, skipping runs that have not started.
+   */
+  async function loadTrainSizes(rows: readonly RunSummary[], parallel = 3): Promise<void> {
+    const todo = rows.filter((r) => r.status !== 'queued' && trainSizeOf(r.id) === null && !sizeAsked.has(`${r.id}:${r.status}`));
+    todo.forEach((r) => sizeAsked.add(`${r.id}:${r.status}`));
+    let next = 0;
+    const worker = async () => {
+      while (next < todo.length) {
+        const r = todo[next++];
+        await detail(r.id).catch(() => undefined);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(parallel, todo.length) }, worker));
+  }
+
   async function start(request: TrainRequestInput): Promise<string[]> {
     const { runIds } = await api().startRun(request);
     runIds.forEach((id) => liveRun(id));
@@ -234,6 +258,6 @@ export const useRunsStore = defineStore('runs', () => {
 
   return {
     summaries, live, details, error, loaded, byId, colorIndex, active, finished,
-    init, refreshList, catchUp, catchUpActive, detail, epochsOf, onPush, start, cancel, rename, tag, remove, exportRun, importRun, dispose,
+    init, refreshList, catchUp, catchUpActive, detail, epochsOf, trainSizeOf, loadTrainSizes, onPush, start, cancel, rename, tag, remove, exportRun, importRun, dispose,
   };
 });
