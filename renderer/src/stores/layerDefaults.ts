@@ -77,3 +77,25 @@ export function parseNumber(text: string): unknown {
   const n = Number(t);
   return Number.isFinite(n) ? n : t;
 }
+
+/**
+ * The layer a row's "+" inserts at `at`: what fits the tensor arriving there. A feature map (H×W×C) gets a 3×3 'same'
+ * convolution keeping its C channels, so the shapes after it do not change; a vector gets a Dense layer.
+ * `shapeBefore` is the output shape (batch axis left out) of the layer before `at`, or the input shape when `at` is 0;
+ * null when inference did not get that far, in which case the layers before `at` decide (a Flatten means vector).
+ */
+export function layerForPosition(
+  layers: readonly Record<string, unknown>[], at: number, inputShape: readonly number[], shapeBefore: readonly (number | null)[] | null,
+): Record<string, unknown> {
+  let image: boolean;
+  let channels = 32;
+  if (shapeBefore) {
+    image = shapeBefore.length === 3;
+    if (image && typeof shapeBefore[2] === 'number') channels = shapeBefore[2];
+  } else {
+    const flattened = layers.slice(0, at).some((l) => l.type === 'Flatten' || l.type === 'GlobalAveragePooling2D' || l.type === 'Dense');
+    image = inputShape.length === 3 && !flattened;
+  }
+  if (!image) return { ...LAYER_DEFAULTS.Dense };
+  return { ...LAYER_DEFAULTS.Conv2D, filters: Math.max(1, channels), padding: 'same' };
+}

@@ -3,11 +3,11 @@ import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
 import type { Preset } from '../../../shared/api.js';
 import type { HyperparametersInput } from '../../../shared/hyper.js';
-import type { LayerType } from '../../../shared/spec.js';
+import { ModelSpecSchema, type LayerType } from '../../../shared/spec.js';
 import { inferShapes, type ShapeReport } from '../../../shared/model/inferShapes.js';
 import { api } from '../api/host.js';
 import { errorMessage } from '../api/errors.js';
-import { LAYER_DEFAULTS } from './layerDefaults.js';
+import { LAYER_DEFAULTS, layerForPosition } from './layerDefaults.js';
 
 export const DRAFTS_STORAGE_KEY = 'fmw_model_drafts';
 /** Set once the presets have been copied into drafts, so deleting them all does not bring them back. */
@@ -34,6 +34,49 @@ export interface ModelDraft {
 /** The spec as inferShapes and startRun see it. */
 export function draftSpec(d: ModelDraft): { name: string; inputShape: number[]; layers: Record<string, unknown>[] } {
   return { name: d.name, inputShape: d.inputShape, layers: d.layers.map((l) => l.layer) };
+}
+
+/** `base`, else `base-2`, `base-3` …: the first name no draft has yet (case-insensitive, as people read names). */
+export function uniqueName(base: string, taken: Iterable<string>): string {
+  const used = new Set([...taken].map((n) => n.trim().toLowerCase()));
+  const stem = base.trim() || 'model';
+  if (!used.has(stem.toLowerCase())) return stem;
+  // "seed-cnn-2" copied again becomes "seed-cnn-3", not "seed-cnn-2-2".
+  const m = /^(.*?)-(\d+)$/.exec(stem);
+  const counted = m !== null && used.has(m[1].toLowerCase());
+  const root = counted ? m[1] : stem;
+  for (let i = counted ? Number(m[2]) + 1 : 2; ; i++) {
+    const name = `${root}-${i}`;
+    if (!used.has(name.toLowerCase())) return name;
+  }
+}
+
+/** Input shape and layers with the schema's defaults filled in, as text: two specs that train the same network compare equal. */
+function architectureKey(spec: { inputShape: unknown; layers: unknown }): string | null {
+  const parsed = ModelSpecSchema.safeParse({ name: 'x', inputShape: spec.inputShape, layers: spec.layers });
+  return parsed.success ? JSON.stringify([parsed.data.inputShape, parsed.data.layers]) : null;
+}
+
+export interface DraftOrigin {
+  /** The preset id to send with a training request: only while the draft still is that preset's network. */
+  preset: string | undefined;
+  /** The model name to train under; never the preset's own name for a network that differs from it. */
+  modelName: string;
+  /** The preset an edited draft started from (for the "edited from …" note), else null. */
+  editedFrom: Preset | null;
+}
+
+/**
+ * Where a draft came from, as a training request should say it. The engine names a run after its preset when it has one,
+ * so a draft whose layers were edited must not send the preset, nor keep the preset's model name.
+ */
+export function draftOrigin(d: ModelDraft, presets: readonly Preset[]): DraftOrigin {
+  const p = d.presetId ? presets.find((x) => x.id === d.presetId) : undefined;
+  if (!p) return { preset: undefined, modelName: d.name, editedFrom: null };
+  const mine = architectureKey(draftSpec(d));
+  if (mine !== null && mine === architectureKey(p.model)) return { preset: p.id, modelName: d.name, editedFrom: null };
+  const clash = [p.id, p.title, p.model.name].some((n) => n.trim().toLowerCase() === d.name.trim().toLowerCase());
+  return { preset: undefined, modelName: clash ? `${d.name.trim()}-custom` : d.name, editedFrom: p };
 }
 
 let keySeq = 1;
@@ -89,9 +132,11 @@ export const useModelsStore = defineStore('models', () => {
     return draft;
   }
 
+  const names = () => drafts.value.map((d) => d.name);
+
   function fromPreset(p: Preset): ModelDraft {
     return add({
-      name: p.model.name,
+      name: uniqueName(p.model.name, names()),
       inputShape: [...p.model.inputShape],
       layers: p.model.layers.map((l) => ({ key: nextKey(), layer: JSON.parse(JSON.stringify(l)) as Record<string, unknown> })),
       presetId: p.id,
@@ -101,7 +146,7 @@ export const useModelsStore = defineStore('models', () => {
 
   function blank(flat = true): ModelDraft {
     return add({
-      name: 'my-model',
+      name: uniqueName('my-model', names()),
       inputShape: flat ? [784] : [28, 28, 1],
       layers: [{ key: nextKey(), layer: { type: 'Dense', units: 10, activation: 'softmax' } }],
       presetId: null,
@@ -112,7 +157,7 @@ export const useModelsStore = defineStore('models', () => {
   function duplicate(id: string): ModelDraft | null {
     const src = drafts.value.find((d) => d.id === id);
     if (!src) return null;
-    return add({ ...JSON.parse(JSON.stringify(src)), name: `${src.name}-copy`, layers: src.layers.map((l) => ({ key: nextKey(), layer: { ...l.layer } })) });
+    return add({ ...JSON.parse(JSON.stringify(src)), name: uniqueName(`${src.name}-copy`, names()), layers: src.layers.map((l) => ({ key: nextKey(), layer: { ...l.layer } })) });
   }
 
   function remove(id: string) {
@@ -153,6 +198,19 @@ export const useModelsStore = defineStore('models', () => {
     touch(d);
   }
 
+  /** A row's "+": inserts below `index` the layer that fits there (a conv in a conv stack, Dense after Flatten); returns its type. */
+  function insertFitting(index: number): string | null {
+    const d = current.value;
+    if (!d) return null;
+    const at = index + 1;
+    const shapes = report.value?.layers ?? [];
+    const before = index < 0 ? d.inputShape : shapes[index] ? shapes[index].outputShape.slice(1) : null;
+    const layer = layerForPosition(d.layers.map((l) => l.layer), at, d.inputShape, before);
+    d.layers.splice(at, 0, { key: nextKey(), layer });
+    touch(d);
+    return String(layer.type);
+  }
+
   function removeLayer(index: number) {
     const d = current.value;
     if (!d) return;
@@ -185,6 +243,6 @@ export const useModelsStore = defineStore('models', () => {
 
   return {
     drafts, presets, presetsError, currentId, current, report,
-    loadPresets, fromPreset, blank, duplicate, remove, select, setField, setType, insertLayer, removeLayer, moveLayer, rename, setInputShape,
+    loadPresets, fromPreset, blank, duplicate, remove, select, setField, setType, insertLayer, insertFitting, removeLayer, moveLayer, rename, setInputShape,
   };
 });
