@@ -1,0 +1,37 @@
+// @vitest-environment jsdom
+import { describe, expect, it } from 'vitest';
+import { mount } from '@vue/test-utils';
+import CostPreview from '../../../renderer/src/components/CostPreview.vue';
+
+const conv = [
+  { type: 'Conv2D', filters: 32, kernelSize: 3, activation: 'relu' }, { type: 'MaxPooling2D', poolSize: 2 },
+  { type: 'Conv2D', filters: 64, kernelSize: 3, activation: 'relu' }, { type: 'MaxPooling2D', poolSize: 2 },
+];
+const head = [{ type: 'Flatten' }, { type: 'Dense', units: 128, activation: 'relu' }, { type: 'Dense', units: 10, activation: 'softmax' }];
+const cnn = { name: 'cnn', inputShape: [28, 28, 1], layers: [...conv, ...head] };
+const cnnBn = { name: 'cnn-bn', inputShape: [28, 28, 1], layers: [conv[0], { type: 'BatchNormalization' }, conv[1], conv[2], { type: 'BatchNormalization' }, conv[3], ...head] };
+const props = { backend: 'wasm', trainSamples: 50_000, validationSamples: 10_000, batchSize: 128, epochs: 10 };
+const seconds = (text: string) => {
+  const m = /≈ (?:(\d+)m )?(\d+(?:\.\d+)?)s per epoch/.exec(text)!;
+  return Number(m[1] ?? 0) * 60 + Number(m[2]);
+};
+
+describe('CostPreview', () => {
+  it('states the time per epoch as an estimate, with the backend and data size', () => {
+    const w = mount(CostPreview, { props: { ...props, spec: cnn } });
+    expect(w.find('[data-testid=cost-epoch]').text()).toMatch(/per epoch/);
+    expect(w.text()).toContain('An estimate');
+    expect(w.text()).toContain('50,000 training + 10,000 validation');
+    expect(w.find('[data-testid=cost-bn-warning]').exists()).toBe(false);
+  });
+  it('warns that BatchNormalization is slow per FLOP, and prices it several times the plain CNN', () => {
+    const plain = seconds(mount(CostPreview, { props: { ...props, spec: cnn } }).text());
+    const w = mount(CostPreview, { props: { ...props, spec: cnnBn } });
+    expect(w.find('[data-testid=cost-bn-warning]').text()).toMatch(/BatchNormalization takes \d+% of the training time/);
+    expect(seconds(w.text()) / plain).toBeGreaterThan(3);
+  });
+  it('shows nothing for an invalid model', () => {
+    const w = mount(CostPreview, { props: { ...props, spec: { name: 'x', inputShape: [784], layers: conv } } });
+    expect(w.find('[data-testid=cost-preview]').exists()).toBe(false);
+  });
+});
