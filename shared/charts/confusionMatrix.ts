@@ -11,6 +11,11 @@ export interface ConfusionMatrixInput extends ChartCommon {
   highlight?: ReadonlyArray<{ actual: number; predicted: number }>;
   /** Short class names on the axes when the chart is small. */
   compact?: boolean;
+  /**
+   * What the cells print: 'count' (default) or 'row', the percentage of the true class, which is what stays
+   * comparable next to a run tested on a different number of images.
+   */
+  labels?: 'count' | 'row';
 }
 
 export interface ConfusionDiffInput extends ChartCommon {
@@ -85,10 +90,11 @@ export function confusionMatrixOption(input: ConfusionMatrixInput): EChartsOptio
       const shade = Math.sqrt(share);
       const bg = interpolateColor(theme.sequential, shade);
       const hl = highlighted.has(`${actual},${predicted}`);
+      const text = input.labels === 'row' ? (count === 0 ? '0' : (100 * share).toFixed(share < 0.995 ? 1 : 0)) : String(count);
       data.push({
         value: [predicted, actual, shade, count],
         itemStyle: { color: bg, ...(hl ? { borderColor: theme.diverging[0], borderWidth: 2 } : {}) },
-        label: { formatter: String(count), color: count === 0 ? theme.textMuted : labelColorOn(bg) },
+        label: { formatter: text, color: count === 0 ? theme.textMuted : labelColorOn(bg) },
       });
     }
   }

@@ -1,42 +1,61 @@
-// Renderer comparison logic (pure): config differences, most-confused pairs and repeat statistics.
-import type { ConfusionPair, RunDetail } from '../../../shared/run.js';
+// Renderer comparison logic (pure): paired significance, the experiment behind a run, most-confused pairs and repeat statistics.
+import type { ConfusionPair, Predictions, RunDetail } from '../../../shared/run.js';
+import {
+  ALPHA, decisivePValue, mcnemarFromCounts, pairedDifferenceInterval,
+  type DifferenceInterval, type McNemarResult, type PairedCounts,
+} from '../../../shared/stats.js';
 
-/** { a: { b: [1, 2] } } → { 'a.b[0]': 1, 'a.b[1]': 2 }. */
-export function flatten(value: unknown, prefix = '', out: Record<string, string> = {}): Record<string, string> {
-  if (Array.isArray(value)) {
-    if (value.length === 0) out[prefix] = '[]';
-    value.forEach((v, i) => flatten(v, `${prefix}[${i}]`, out));
-  } else if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>);
-    if (entries.length === 0 && prefix) out[prefix] = '{}';
-    for (const [k, v] of entries) flatten(v, prefix ? `${prefix}.${k}` : k, out);
-  } else if (prefix) {
-    out[prefix] = value === undefined ? '—' : JSON.stringify(value);
+export type PairedComparison =
+  | { ok: true; counts: PairedCounts; test: McNemarResult; p: number; exact: boolean; significant: boolean; interval: DifferenceInterval }
+  | { ok: false; reason: string };
+
+const int = (v: number) => v.toLocaleString('en-US');
+
+/**
+ * McNemar's test and the paired 95 % interval of B − A. Both need the two runs' predictions on the same test images
+ * (matched by test index, so a different order still pairs up); otherwise the reason says why there is no test.
+ */
+export function pairedComparison(a: Predictions, b: Predictions, level = 0.95): PairedComparison {
+  const bAt = new Map(b.testIndices.map((t, k) => [t, k]));
+  const counts: PairedCounts = { n: 0, bothRight: 0, n01: 0, n10: 0, bothWrong: 0 };
+  for (let i = 0; i < a.testIndices.length; i++) {
+    const k = bAt.get(a.testIndices[i]);
+    if (k === undefined) continue;
+    if (a.labels[i] !== b.labels[k]) {
+      return { ok: false, reason: `Test image ${a.testIndices[i]} has label ${a.labels[i]} in A and ${b.labels[k]} in B: the runs were evaluated on different data, so McNemar's test does not apply.` };
+    }
+    const aRight = a.predicted[i] === a.labels[i];
+    const bRight = b.predicted[k] === b.labels[k];
+    counts.n++;
+    if (aRight && bRight) counts.bothRight++;
+    else if (aRight) counts.n01++;
+    else if (bRight) counts.n10++;
+    else counts.bothWrong++;
   }
-  return out;
-}
-
-export interface ConfigDiffRow {
-  key: string;
-  values: string[];
-}
-
-/** Settings that differ between runs (name, tags and ids left out: they always differ). */
-export function configDiff(configs: ReadonlyArray<unknown>): { differing: ConfigDiffRow[]; sameCount: number } {
-  const flat = configs.map((c) => flatten(c));
-  const keys = [...new Set(flat.flatMap((f) => Object.keys(f)))].filter((k) => !/^(name|tags)(\[|$)/.test(k)).sort(naturalKeyOrder);
-  const differing: ConfigDiffRow[] = [];
-  let sameCount = 0;
-  for (const key of keys) {
-    const values = flat.map((f) => f[key] ?? '—');
-    if (new Set(values).size > 1) differing.push({ key, values });
-    else sameCount++;
+  if (counts.n === 0 || counts.n !== a.testIndices.length || counts.n !== b.testIndices.length) {
+    return {
+      ok: false,
+      reason: `McNemar's test needs both runs evaluated on the same test images: A was tested on ${int(a.testIndices.length)}, B on ${int(b.testIndices.length)}, ${int(counts.n)} in common. Train both with the same data limit (or "full test set") to compare them.`,
+    };
   }
-  return { differing, sameCount };
+  const test = mcnemarFromCounts(counts.n01, counts.n10);
+  const { p, exact } = decisivePValue(test);
+  return { ok: true, counts, test, p, exact, significant: p < ALPHA, interval: pairedDifferenceInterval(counts, level) };
 }
 
-function naturalKeyOrder(a: string, b: string): number {
-  return a.localeCompare(b, 'en', { numeric: true });
+/** "0.15", "0.046", "0.0012", "< 0.0001": two significant digits, as a researcher quotes a p-value. */
+export function formatP(p: number): string {
+  if (!Number.isFinite(p)) return '—';
+  if (p < 0.0001) return '< 0.0001';
+  return Number(p.toPrecision(2)).toString();
+}
+
+/** The sentence next to a difference: whether it is significant at the 5 % level, with the p that decides. */
+export function significanceWords(c: PairedComparison): string {
+  if (!c.ok) return 'not tested: different test images';
+  const p = formatP(c.p);
+  const eq = p.startsWith('<') ? ` ${p}` : ` = ${p}`;
+  return c.significant ? `significant, p${eq}${c.exact ? ' (exact)' : ''}` : `not significant, p${eq}${c.exact ? ' (exact)' : ''}`;
 }
 
 /** The training request and the seed actually used: what makes two runs different experiments. */

@@ -19,7 +19,10 @@ export interface InspectFilter {
   tab: InspectTab;
   /** True class, or null for all. */
   actual: number | null;
-  /** Predicted class of the run whose mistake the tab shows, or null for all. */
+  /**
+   * Predicted class, or null for all. Whose prediction: A's on 'a' and 'fixed', B's on 'b' and 'broken', and on 'both'
+   * A's and B's alike (both runs made that same mistake), so every tile a tab shows carries the filtered prediction.
+   */
   predicted: number | null;
 }
 
@@ -58,7 +61,28 @@ function predictedMatches(it: InspectItem, tab: InspectTab, predicted: number): 
     case 'fixed': return it.predA === predicted;
     case 'b':
     case 'broken': return it.predB === predicted;
-    case 'both': return it.predA === predicted || it.predB === predicted;
+    case 'both': return it.predA === predicted && it.predB === predicted;
+  }
+}
+
+/** Whether a cell filter asks for correctly classified images (then tabs do not apply: A's correct ones are listed). */
+export function isCorrectCell(f: Omit<InspectFilter, 'tab'>): boolean {
+  return f.actual !== null && f.actual === f.predicted;
+}
+
+/** What a tab shows under a filter, in words; `name(c)` gives a class name. Shown under the tabs so the label cannot mislead. */
+export function describeSelection(f: InspectFilter, twoRuns: boolean, name: (c: number) => string): string {
+  const truth = f.actual === null ? 'test images' : `${name(f.actual)} images`;
+  if (isCorrectCell(f)) return `${truth} that A classified correctly`;
+  const p = f.predicted === null ? null : name(f.predicted);
+  const wrong = (who: string) => (p ? `${who} predicted ${p}` : `${who} is wrong`);
+  if (!twoRuns) return `${truth} where ${wrong('A')}`;
+  switch (f.tab) {
+    case 'a': return `${truth} where ${wrong('A')}; B's prediction shown beside it`;
+    case 'b': return `${truth} where ${wrong('B')}; A's prediction shown beside it`;
+    case 'both': return p ? `${truth} where A and B both predicted ${p}` : `${truth} where A and B are both wrong`;
+    case 'fixed': return `${truth} where ${wrong('A')} and B is right`;
+    case 'broken': return `${truth} where A is right and ${wrong('B')}`;
   }
 }
 
@@ -77,7 +101,7 @@ export function confidence(it: InspectItem, tab: InspectTab): number | null {
  * asks for correctly classified images: then the tab is ignored and run A's correct ones are listed.
  */
 export function selectItems(items: readonly InspectItem[], f: InspectFilter): InspectItem[] {
-  const correctCell = f.actual !== null && f.actual === f.predicted;
+  const correctCell = isCorrectCell(f);
   const picked = items.filter((it) => {
     if (f.actual !== null && it.label !== f.actual) return false;
     if (correctCell) return it.predA === f.actual;

@@ -3,6 +3,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { flushPromises, mount } from '@vue/test-utils';
 import { createPinia, setActivePinia } from 'pinia';
 import InspectView from '../../../renderer/src/views/InspectView.vue';
+import { useCompareStore } from '../../../renderer/src/stores/compare.js';
 import { formatHash } from '../../../renderer/src/router.js';
 import { installFakeApi } from '../fakeApi.js';
 import { predictions, summary, toBase64 } from '../fixtures.js';
@@ -11,7 +12,7 @@ const labels = [6, 6, 6, 2, 6, 0];
 const A = predictions([10, 11, 12, 13, 14, 15], labels, [4, 4, 0, 6, 4, 0], { 10: 0.55, 11: 0.95, 14: 0.75 });
 const B = predictions([10, 11, 12, 13, 14, 15], labels, [6, 4, 6, 6, 6, 0]);
 
-async function mountAt(query: Record<string, string | number>) {
+async function mountAt(query: Record<string, string | number>, compared: string[] = []) {
   window.location.hash = formatHash('inspect', query);
   window.dispatchEvent(new HashChangeEvent('hashchange'));
   const fake = installFakeApi({
@@ -19,6 +20,7 @@ async function mountAt(query: Record<string, string | number>) {
     getImages: ({ indices }: { indices: number[] }) => ({ pixels: toBase64(new Uint8Array(indices.length * 784).fill(200)) }),
     listRuns: () => [summary('a'), summary('b')],
   });
+  useCompareStore().setSelection(compared);
   const w = mount(InspectView, { attachTo: document.body, global: { stubs: { PixelImage: true } } });
   await flushPromises();
   await flushPromises();
@@ -60,6 +62,24 @@ describe('InspectView', () => {
     expect(w.get('[data-testid=tab-both]').text()).toContain('2');
     expect(w.get('[data-testid=tab-broken]').text()).toContain('0');
     expect(w.findAll('.tile').map((t) => t.attributes('data-test-index')).sort()).toEqual(['10', '12', '14']);
+    w.unmount();
+  });
+
+  it('opens on Compare\'s A and B when the address names no run', async () => {
+    const { w } = await mountAt({}, ['b', 'a']);
+    expect(window.location.hash).toContain('a=b');
+    expect(window.location.hash).toContain('b=a');
+    // Two-run mode on the carried pair: "Both wrong" is the default tab (images 11 and 13 are wrong in both).
+    expect(w.get('[data-testid=tab-both]').classes()).toContain('active');
+    expect(w.findAll('.tile').map((t) => t.attributes('data-test-index')).sort()).toEqual(['11', '13']);
+    w.unmount();
+  });
+
+  it('"Both wrong" under a predicted-class filter lists only images both runs put in that class, and says so', async () => {
+    // True Shirt, predicted Coat (4): A wrong as Coat on 10, 11, 14; B also Coat only on 11.
+    const { w } = await mountAt({ a: 'a', b: 'b', tab: 'both', actual: 6, predicted: 4 });
+    expect(w.findAll('.tile').map((t) => t.attributes('data-test-index'))).toEqual(['11']);
+    expect(w.get('[data-testid=inspect-selection]').text()).toBe('Showing Shirt images where A and B both predicted Coat.');
     w.unmount();
   });
 });

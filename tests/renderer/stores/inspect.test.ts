@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { alignPredictions, selectItems, tabCounts, topK, TWO_RUN_TABS } from '../../../renderer/src/stores/inspect.js';
+import { alignPredictions, describeSelection, selectItems, tabCounts, topK, TWO_RUN_TABS } from '../../../renderer/src/stores/inspect.js';
 import { predictions } from '../fixtures.js';
 
 // Test images 0..5 with labels; A and B predictions chosen so every tab has members.
@@ -33,6 +33,31 @@ describe('inspector selection', () => {
     const one = alignPredictions(A);
     expect(selectItems(one, { tab: 'a', actual: 6, predicted: 4 }).map((i) => i.testIndex)).toEqual([0, 5]);
     expect(selectItems(one, { tab: 'a', actual: 6, predicted: 0 }).map((i) => i.testIndex)).toEqual([1]);
+  });
+
+  it('under a predicted-class filter, every tab shows only tiles whose relevant prediction is that class', () => {
+    // True Shirt (6) for all; predictions (A, B): 20 Coat/Coat, 21 Coat/Pullover, 22 Coat/Shirt, 23 Shirt/Coat, 24 Pullover/Coat.
+    const idx = [20, 21, 22, 23, 24];
+    const a = predictions(idx, [6, 6, 6, 6, 6], [4, 4, 4, 6, 2]);
+    const b = predictions(idx, [6, 6, 6, 6, 6], [4, 2, 6, 4, 4]);
+    const two = alignPredictions(a, b);
+    const at = (tab: 'a' | 'b' | 'both' | 'fixed' | 'broken') => selectItems(two, { tab, actual: 6, predicted: 4 }).map((i) => i.testIndex).sort();
+    // The reported bug: "Both wrong" under "predicted Coat" showed 21, where B predicted Pullover.
+    expect(at('both')).toEqual([20]);
+    expect(at('a')).toEqual([20, 21, 22]);
+    expect(at('b')).toEqual([20, 23, 24]);
+    expect(at('fixed')).toEqual([22]);
+    expect(at('broken')).toEqual([23]);
+    for (const tab of TWO_RUN_TABS) {
+      for (const it of selectItems(two, { tab, actual: 6, predicted: 4 })) {
+        if (tab === 'a' || tab === 'fixed' || tab === 'both') expect(it.predA).toBe(4);
+        if (tab === 'b' || tab === 'broken' || tab === 'both') expect(it.predB).toBe(4);
+      }
+    }
+    const name = (c: number) => ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt'][c];
+    expect(describeSelection({ tab: 'both', actual: 6, predicted: 4 }, true, name)).toBe('Shirt images where A and B both predicted Coat');
+    expect(describeSelection({ tab: 'broken', actual: 6, predicted: 4 }, true, name)).toBe('Shirt images where A is right and B predicted Coat');
+    expect(describeSelection({ tab: 'a', actual: null, predicted: null }, false, name)).toBe('test images where A is wrong');
   });
 
   it('lists the correct images for a diagonal cell', () => {
