@@ -2,7 +2,7 @@
 import type { EChartsOption, LineSeriesOption } from 'echarts';
 import { axisStyle, baseOption, LIGHT_THEME, runColor, type ChartCommon } from './theme.js';
 import { smoothEma, thinPoints } from './smoothing.js';
-import { unitAxis } from './axes.js';
+import { estimateTextWidth, gutterReferenceData, unitAxis } from './axes.js';
 
 export interface CurveEpoch {
   /** 0-based epoch index as the engine reports it; plotted at epoch + 1 (the end of that epoch). */
@@ -11,6 +11,8 @@ export interface CurveEpoch {
   accuracy: number;
   valLoss: number;
   valAccuracy: number;
+  /** Seconds from the start of the run to the end of this epoch, for the wall-clock axis. */
+  elapsed?: number;
 }
 
 export interface CurveBatch {
@@ -19,7 +21,12 @@ export interface CurveBatch {
   batches: number;
   loss: number;
   accuracy: number;
+  /** Seconds from the start of the run to this batch, for the wall-clock axis. */
+  elapsed?: number;
 }
+
+/** Epochs (the default) or seconds since the run started. */
+export type CurveXAxis = 'epoch' | 'time';
 
 export interface CurveRun {
   name: string;
@@ -46,22 +53,53 @@ export interface TrainingCurvesInput extends ChartCommon {
   referenceLines?: readonly ReferenceLine[];
   /** At most this many per-batch points per run (older points are thinned evenly). */
   maxBatchPoints?: number;
+  /** Wall-clock x axis: points without `elapsed` are left out. */
+  xAxis?: CurveXAxis;
+  /** Loss on a log10 axis (ignored for accuracy). */
+  logScale?: boolean;
+  /** Zoom on the x axis: mouse wheel / drag inside the plot and a slider under it (needs ECharts' dataZoom components). */
+  zoom?: boolean;
 }
+
+/** Room under the plot for the legend, and for the zoom slider when there is one. */
+const LEGEND_ROOM = 62;
+const SLIDER_ROOM = 30;
+const REF_LABEL_SIZE = 11;
 
 /** Where a per-batch point sits on the epoch axis: epoch 0, batch 0 of 100 → 0.01. */
 export function batchX(b: Pick<CurveBatch, 'epoch' | 'batch' | 'batches'>): number {
   return b.epoch + (b.batch + 1) / Math.max(1, b.batches);
 }
 
+/** "1:05" / "1:02:05": wall-clock seconds as a researcher reads them on an axis. */
+export function clockText(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  const two = (n: number) => String(n).padStart(2, '0');
+  return s >= 3600 ? `${Math.floor(s / 3600)}:${two(Math.floor(s / 60) % 60)}:${two(s % 60)}` : `${Math.floor(s / 60)}:${two(s % 60)}`;
+}
+
 export function trainingCurvesOption(input: TrainingCurvesInput): EChartsOption {
   const theme = input.theme ?? LIGHT_THEME;
+  const time = input.xAxis === 'time';
+  const logY = input.metric === 'loss' && !!input.logScale;
+  const epochX = (e: CurveEpoch) => (time ? e.elapsed : e.epoch + 1);
+  const batchXOf = (b: CurveBatch) => (time ? b.elapsed : batchX(b));
+  /** [x, y] pairs with a known x, and on a log axis a positive y. */
+  const points = <T>(items: readonly T[], x: (t: T) => number | undefined, y: (t: T, k: number) => number) =>
+    items.flatMap((t, k) => {
+      const xv = x(t);
+      const yv = y(t, k);
+      return xv === undefined || !Number.isFinite(xv) || (logY && !(yv > 0)) ? [] : [[xv, yv]];
+    });
   const splits = input.splits ?? ['train', 'validation'];
   const isAcc = input.metric === 'accuracy';
   const series: LineSeriesOption[] = [];
   const legend: string[] = [];
   const multi = input.runs.length > 1;
-  /** Every y value drawn, for an accuracy axis in round steps. */
+  /** Epoch values drawn (the accuracy axis fits these), and per-batch ones (used only before the first epoch ends). */
   const plotted: number[] = [];
+  const batchPlotted: number[] = [];
+  const xs: number[] = [];
 
   /** Several runs: one legend entry per run (toggling all its lines); the line style says train or validation. */
   const splitOf = new Map<string, string>();
@@ -72,7 +110,9 @@ export function trainingCurvesOption(input: TrainingCurvesInput): EChartsOption 
     if (run.batches && run.batches.length > 0 && splits.includes('train')) {
       const pts = thinPoints(run.batches, input.maxBatchPoints ?? 600);
       const ys = smoothEma(pts.map((b) => (isAcc ? b.accuracy : b.loss)), input.smoothing ?? 0.6);
-      plotted.push(...ys);
+      const data = points(pts, batchXOf, (_b, k) => ys[k]);
+      batchPlotted.push(...data.map((d) => d[1]));
+      xs.push(...data.map((d) => d[0]));
       series.push({
         id: `${i}:batch`,
         name: nameFor('train (per batch)'),
@@ -81,7 +121,7 @@ export function trainingCurvesOption(input: TrainingCurvesInput): EChartsOption 
         silent: true,
         color,
         lineStyle: { width: 1.2, opacity: 0.45, color },
-        data: pts.map((b, k) => [batchX(b), ys[k]]),
+        data,
         z: 1,
         tooltip: { show: false },
       });
@@ -90,7 +130,9 @@ export function trainingCurvesOption(input: TrainingCurvesInput): EChartsOption 
       const name = nameFor('train');
       if (!multi) legend.push(name);
       splitOf.set(`${i}:train`, 'train');
-      plotted.push(...run.epochs.map((e) => (isAcc ? e.accuracy : e.loss)));
+      const data = points(run.epochs, epochX, (e) => (isAcc ? e.accuracy : e.loss));
+      plotted.push(...data.map((d) => d[1]));
+      xs.push(...data.map((d) => d[0]));
       series.push({
         id: `${i}:train`,
         name,
@@ -99,7 +141,7 @@ export function trainingCurvesOption(input: TrainingCurvesInput): EChartsOption 
         symbol: 'circle',
         symbolSize: 5,
         lineStyle: { width: 2, color },
-        data: run.epochs.map((e) => [e.epoch + 1, isAcc ? e.accuracy : e.loss]),
+        data,
         z: 3,
       });
     }
@@ -107,7 +149,9 @@ export function trainingCurvesOption(input: TrainingCurvesInput): EChartsOption 
       const name = nameFor('validation');
       if (!multi) legend.push(name);
       splitOf.set(`${i}:validation`, 'validation');
-      plotted.push(...run.epochs.map((e) => (isAcc ? e.valAccuracy : e.valLoss)));
+      const data = points(run.epochs, epochX, (e) => (isAcc ? e.valAccuracy : e.valLoss));
+      plotted.push(...data.map((d) => d[1]));
+      xs.push(...data.map((d) => d[0]));
       series.push({
         id: `${i}:validation`,
         name,
@@ -116,13 +160,17 @@ export function trainingCurvesOption(input: TrainingCurvesInput): EChartsOption 
         symbol: 'emptyCircle',
         symbolSize: 6,
         lineStyle: { width: 2, type: 'dashed', color },
-        data: run.epochs.map((e) => [e.epoch + 1, isAcc ? e.valAccuracy : e.valLoss]),
+        data,
         z: 3,
       });
     }
   });
 
   const refs = input.referenceLines ?? [];
+  const refText = (r: ReferenceLine) => `${r.label} ${fmtMetric(r.value, isAcc)}`;
+  // Before the first epoch ends only per-batch points exist; after that the epoch points decide the range.
+  const yValues = plotted.length > 0 ? plotted : batchPlotted;
+  const yAxis = isAcc ? accuracyAxis([...yValues, ...refs.map((r) => r.value)]) : null;
   if (refs.length > 0) {
     series.push({
       name: 'reference',
@@ -133,23 +181,37 @@ export function trainingCurvesOption(input: TrainingCurvesInput): EChartsOption 
         symbol: 'none',
         silent: true,
         lineStyle: { color: theme.textMuted, type: 'dotted', width: 1 },
-        label: { color: theme.textMuted, formatter: '{b}', fontSize: 11 },
-        data: referenceLabelData(refs, (r) => `${r.label} ${fmtMetric(r.value, isAcc)}`, 'insideStart'),
+        label: { color: theme.textMuted, formatter: '{b}', fontSize: REF_LABEL_SIZE, distance: 4 },
+        // Labels in a gutter right of the plot, where no curve runs; close lines push theirs apart.
+        data: gutterReferenceData(refs, refText, yAxis ? (yAxis.max - yAxis.min) * 0.09 : 0.05),
       },
     });
   }
+  const gutter = refs.length > 0 ? 8 + Math.max(...refs.map((r) => estimateTextWidth(refText(r), REF_LABEL_SIZE))) : 20;
 
   const maxEpoch = Math.max(
     input.epochsTotal ?? 0,
     ...input.runs.map((r) => Math.max(0, ...r.epochs.map((e) => e.epoch + 1), ...(r.batches ?? []).map((b) => Math.ceil(batchX(b))))),
   );
+  const zoom = !!input.zoom;
 
   return {
     ...baseOption(input, theme),
     color: [...theme.palette],
     // Legend below the plot: run names can be long, and the top belongs to the title and the y-axis name.
-    grid: { left: 52, right: 20, top: input.title ? 44 : 24, bottom: 62, containLabel: false },
+    grid: { left: 52, right: gutter, top: input.title ? 44 : 24, bottom: LEGEND_ROOM + (zoom ? SLIDER_ROOM : 0), containLabel: false },
     legend: { data: legend, bottom: 0, textStyle: { color: theme.textMuted }, itemWidth: 18, itemHeight: 8, type: 'scroll' },
+    ...(zoom
+      ? {
+          dataZoom: [
+            { type: 'inside', xAxisIndex: 0, filterMode: 'none' },
+            {
+              type: 'slider', xAxisIndex: 0, filterMode: 'none', height: 16, bottom: 26, showDetail: false,
+              borderColor: theme.axisLine, textStyle: { color: theme.textMuted },
+            },
+          ],
+        }
+      : {}),
     tooltip: {
       trigger: 'axis',
       axisPointer: { type: 'line' },
@@ -163,45 +225,32 @@ export function trainingCurvesOption(input: TrainingCurvesInput): EChartsOption 
           return `${p.marker ?? ''}${label}: <b>${typeof v === 'number' ? fmtMetric(v, isAcc) : String(v)}</b>`;
         });
         const x = list.map((p) => (Array.isArray(p.value) ? p.value[0] : null)).find((v) => typeof v === 'number');
-        return [typeof x === 'number' ? `epoch ${Number.isInteger(x) ? x : x.toFixed(2)}` : '', ...rows].filter(Boolean).join('<br/>');
+        const head = typeof x !== 'number' ? '' : time ? `${clockText(x)} since start` : `epoch ${Number.isInteger(x) ? x : x.toFixed(2)}`;
+        return [head, ...rows].filter(Boolean).join('<br/>');
       },
     },
     xAxis: {
       type: 'value',
-      name: 'epoch',
+      name: time ? 'time since start (m:ss)' : 'epoch',
       nameLocation: 'middle',
       nameGap: 24,
       min: 0,
-      max: Math.max(1, maxEpoch),
-      minInterval: 1,
+      ...(time ? { max: Math.max(1, ...xs) } : { max: Math.max(1, maxEpoch), minInterval: 1 }),
       ...axisStyle(theme),
+      ...(time ? { axisLabel: { color: theme.textMuted, formatter: (v: number) => clockText(v) } } : {}),
       splitLine: { show: false },
     },
     yAxis: {
-      type: 'value',
-      name: isAcc ? 'accuracy' : 'loss',
-      // Accuracy ends at 1 in round steps: ECharts' own choice could print "0.99" over "1".
-      ...(isAcc ? accuracyAxis([...plotted, ...refs.map((r) => r.value)]) : { scale: true, min: 0 }),
+      name: isAcc ? 'accuracy' : logY ? 'loss (log)' : 'loss',
+      // Accuracy fits the epoch points (and reference lines) in round steps up to 1; early per-batch points below are clipped.
+      ...(yAxis ? { type: 'value' as const, ...yAxis } : logY ? { type: 'log' as const, logBase: 10 } : { type: 'value' as const, scale: true, min: 0 }),
       ...axisStyle(theme),
     },
     series,
   };
 }
 
-/**
- * Mark-line data for reference lines whose labels must not overprint each other: sorted by value, the higher
- * of two neighbours puts its label above its line and the lower one below.
- */
-export function referenceLabelData(refs: readonly ReferenceLine[], text: (r: ReferenceLine) => string, side: 'insideStart' | 'insideEnd') {
-  const order = refs.map((r, i) => ({ r, i })).sort((a, b) => b.r.value - a.r.value);
-  return order.map(({ r }, k) => ({
-    yAxis: r.value,
-    name: text(r),
-    label: { position: `${side}${k % 2 === 0 ? 'Top' : 'Bottom'}` as const },
-  }));
-}
-
-/** Before the first point a live chart spans the whole 0–1 range. */
+/** Fitted to the data with a round floor just under the lowest value; before the first point, 0–1. */
 function accuracyAxis(values: readonly number[]) {
   return values.some(Number.isFinite) ? unitAxis(values) : { min: 0, max: 1, interval: 0.2 };
 }

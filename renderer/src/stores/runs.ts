@@ -10,7 +10,8 @@ import { errorMessage } from '../api/errors.js';
 
 export type BatchEnd = Extract<TrainEvent, { type: 'batchEnd' }>;
 export type TrainEnd = Extract<TrainEvent, { type: 'trainEnd' }>;
-export interface BatchPoint { epoch: number; batch: number; batches: number; loss: number; accuracy: number }
+/** `t`: when the batch ended (ms since 1970, the event's time), for the wall-clock axis. */
+export interface BatchPoint { epoch: number; batch: number; batches: number; loss: number; accuracy: number; t?: number }
 
 /** What the UI knows of one run from its events: enough for live curves, progress and the outcome. */
 export interface LiveRun {
@@ -48,7 +49,7 @@ export function applyEvent(run: LiveRun, e: TrainEvent): void {
       run.queuedPosition = null;
       break;
     case 'batchEnd': {
-      const point: BatchPoint = { epoch: e.epoch, batch: e.batch, batches: e.batches, loss: e.loss, accuracy: e.accuracy };
+      const point: BatchPoint = { epoch: e.epoch, batch: e.batch, batches: e.batches, loss: e.loss, accuracy: e.accuracy, t: e.t };
       const k = batchKey(point);
       const arr = run.batches;
       if (arr.length === 0 || batchKey(arr[arr.length - 1]) < k) arr.push(point);

@@ -46,8 +46,11 @@ describe('trainingCurvesOption', () => {
     const axis = (o: ReturnType<typeof trainingCurvesOption>) => o.yAxis as { min: number; max: number; interval: number; scale?: boolean };
     expect(axis(trainingCurvesOption({ metric: 'accuracy', runs: [{ name: 'r', epochs: SEED_ANN_EPOCHS.slice(1) }] }))).toMatchObject({ min: 0.85, max: 1, interval: 0.05 });
     expect(axis(trainingCurvesOption({ metric: 'accuracy', runs: [{ name: 'r', epochs: SEED_ANN_EPOCHS.slice(1) }], referenceLines: [{ value: 0.835, label: 'human' }] }))).toMatchObject({ min: 0.8 });
+    // Early per-batch points (10 % in the first batches) do not squeeze the axis once epochs exist: they are clipped.
     const batches = [{ epoch: 0, batch: 0, batches: 1, loss: 2, accuracy: 0.1 }];
-    expect(axis(trainingCurvesOption({ metric: 'accuracy', runs: [{ name: 'r', epochs: SEED_ANN_EPOCHS, batches }] }))).toMatchObject({ min: 0, interval: 0.2 });
+    expect(axis(trainingCurvesOption({ metric: 'accuracy', runs: [{ name: 'r', epochs: SEED_ANN_EPOCHS.slice(1), batches }] }))).toMatchObject({ min: 0.85, max: 1 });
+    // Before the first epoch ends the batch points decide.
+    expect(axis(trainingCurvesOption({ metric: 'accuracy', runs: [{ name: 'r', epochs: [], batches }] }))).toMatchObject({ min: 0, interval: 0.2 });
     expect(axis(trainingCurvesOption({ metric: 'accuracy', runs: [] }))).toMatchObject({ min: 0, max: 1 });
     // The validation split alone decides when training is not drawn.
     expect(axis(trainingCurvesOption({ metric: 'accuracy', splits: ['validation'], runs: [{ name: 'r', epochs: SEED_ANN_EPOCHS }] }))).toMatchObject({ min: 0.85 });
@@ -58,18 +61,52 @@ describe('trainingCurvesOption', () => {
     expect((o.xAxis as { max: number }).max).toBe(10);
   });
 
-  it('draws reference lines as labelled mark lines', () => {
+  it('draws reference lines as labelled mark lines with the labels in a gutter right of the plot', () => {
     const o = trainingCurvesOption({ metric: 'accuracy', runs: [{ name: 'r', epochs: SEED_ANN_EPOCHS }], referenceLines: [{ value: SEED_ANN_ACCURACY, label: 'seed ANN' }] });
     const ref = series(o).find((x) => x.name === 'reference')!;
-    const data = (ref.markLine as { data: Array<{ yAxis: number; name: string }> }).data;
-    expect(data).toEqual([{ yAxis: 0.8837, name: 'seed ANN 88.37%', label: { position: 'insideStartTop' } }]);
+    const data = (ref.markLine as { data: Array<{ yAxis: number; name: string; label: { position: string } }> }).data;
+    expect(data).toEqual([{ yAxis: 0.8837, name: 'seed ANN 88.37%', label: { position: 'end', verticalAlign: 'middle' } }]);
+    // The grid keeps room for the label on the right, so it never runs over a curve.
+    expect((o.grid as { right: number }).right).toBeGreaterThan(90);
+    expect((trainingCurvesOption({ metric: 'accuracy', runs: [] }).grid as { right: number }).right).toBeLessThan(30);
   });
 
-  it('puts the labels of neighbouring reference lines on opposite sides so they do not overprint', () => {
-    const o = trainingCurvesOption({ metric: 'accuracy', runs: [], referenceLines: [{ value: 0.8837, label: 'seed ANN' }, { value: 0.9061, label: 'seed CNN' }] });
+  it('puts the labels of close reference lines above and below their lines so they do not overprint', () => {
+    const o = trainingCurvesOption({ metric: 'accuracy', runs: [{ name: 'r', epochs: SEED_ANN_EPOCHS }], referenceLines: [{ value: 0.8837, label: 'seed ANN' }, { value: 0.9061, label: 'seed CNN' }] });
     const ref = series(o).find((x) => x.name === 'reference')!;
-    const data = (ref.markLine as { data: Array<{ yAxis: number; label: { position: string } }> }).data;
-    expect(data.map((d) => [d.yAxis, d.label.position])).toEqual([[0.9061, 'insideStartTop'], [0.8837, 'insideStartBottom']]);
+    const data = (ref.markLine as { data: Array<{ yAxis: number; label: { verticalAlign: string } }> }).data;
+    expect(data.map((d) => [d.yAxis, d.label.verticalAlign])).toEqual([[0.9061, 'bottom'], [0.8837, 'top']]);
+  });
+
+  it('plots against wall-clock seconds when asked, leaving out points without a time', () => {
+    const epochs = SEED_ANN_EPOCHS.slice(0, 3).map((e, k) => ({ ...e, elapsed: 30 * (k + 1) }));
+    const batches = [{ epoch: 0, batch: 0, batches: 2, loss: 1, accuracy: 0.5, elapsed: 12 }, { epoch: 0, batch: 1, batches: 2, loss: 1, accuracy: 0.5 }];
+    const o = trainingCurvesOption({ metric: 'loss', xAxis: 'time', runs: [{ name: 'r', epochs, batches }] });
+    expect(series(o).find((x) => x.id === '0:train')!.data).toEqual(epochs.map((e) => [e.elapsed, e.loss]));
+    expect((series(o).find((x) => x.id === '0:batch')!.data as number[][]).map((p) => p[0])).toEqual([12]);
+    const x = o.xAxis as { name: string; max: number; axisLabel: { formatter: (v: number) => string } };
+    expect(x.name).toMatch(/time/);
+    expect(x.max).toBe(90);
+    expect(x.axisLabel.formatter(65)).toBe('1:05');
+  });
+
+  it('offers a log loss axis and zoom (inside and slider) when asked, and neither by default', () => {
+    const plain = trainingCurvesOption({ metric: 'loss', runs: [{ name: 'r', epochs: SEED_ANN_EPOCHS }] });
+    expect((plain.yAxis as { type: string }).type).toBe('value');
+    expect(plain.dataZoom).toBeUndefined();
+    const o = trainingCurvesOption({ metric: 'loss', logScale: true, zoom: true, runs: [{ name: 'r', epochs: SEED_ANN_EPOCHS }] });
+    expect((o.yAxis as { type: string }).type).toBe('log');
+    expect((o.dataZoom as Array<{ type: string }>).map((d) => d.type)).toEqual(['inside', 'slider']);
+    expect((o.grid as { bottom: number }).bottom).toBeGreaterThan((plain.grid as { bottom: number }).bottom);
+    // Accuracy ignores the log option.
+    expect((trainingCurvesOption({ metric: 'accuracy', logScale: true, runs: [{ name: 'r', epochs: SEED_ANN_EPOCHS }] }).yAxis as { type: string }).type).toBe('value');
+  });
+
+  it('smooths the per-batch curve by the weight it is given', () => {
+    const batches = Array.from({ length: 20 }, (_, k) => ({ epoch: 0, batch: k, batches: 20, loss: k % 2, accuracy: 0.5 }));
+    const last = (w: number) => ((series(trainingCurvesOption({ metric: 'loss', smoothing: w, runs: [{ name: 'r', epochs: [], batches }] })).find((x) => x.id === '0:batch')!.data as number[][]).at(-1)![1]);
+    expect(last(0)).toBe(1);
+    expect(Math.abs(last(0.95) - 0.5)).toBeLessThan(Math.abs(last(0.5) - 0.5));
   });
 
   it('honours an explicit run colour and the theme', () => {
