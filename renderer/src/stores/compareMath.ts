@@ -15,14 +15,14 @@ const int = (v: number) => v.toLocaleString('en-US');
  * McNemar's test and the paired 95 % interval of B − A. Both need the two runs' predictions on the same test images
  * (matched by test index, so a different order still pairs up); otherwise the reason says why there is no test.
  */
-export function pairedComparison(a: Predictions, b: Predictions, level = 0.95): PairedComparison {
+export function pairedComparison(a: Predictions, b: Predictions, level = 0.95, roleB = 'B'): PairedComparison {
   const bAt = new Map(b.testIndices.map((t, k) => [t, k]));
   const counts: PairedCounts = { n: 0, bothRight: 0, n01: 0, n10: 0, bothWrong: 0 };
   for (let i = 0; i < a.testIndices.length; i++) {
     const k = bAt.get(a.testIndices[i]);
     if (k === undefined) continue;
     if (a.labels[i] !== b.labels[k]) {
-      return { ok: false, reason: `Test image ${a.testIndices[i]} has label ${a.labels[i]} in A and ${b.labels[k]} in B: the runs were evaluated on different data, so McNemar's test does not apply.` };
+      return { ok: false, reason: `Test image ${a.testIndices[i]} has label ${a.labels[i]} in A and ${b.labels[k]} in ${roleB}: the runs were evaluated on different data, so McNemar's test does not apply.` };
     }
     const aRight = a.predicted[i] === a.labels[i];
     const bRight = b.predicted[k] === b.labels[k];
@@ -35,7 +35,7 @@ export function pairedComparison(a: Predictions, b: Predictions, level = 0.95): 
   if (counts.n === 0 || counts.n !== a.testIndices.length || counts.n !== b.testIndices.length) {
     return {
       ok: false,
-      reason: `McNemar's test needs both runs evaluated on the same test images: A was tested on ${int(a.testIndices.length)}, B on ${int(b.testIndices.length)}, ${int(counts.n)} in common. Train both with the same data limit (or "full test set") to compare them.`,
+      reason: `McNemar's test needs both runs evaluated on the same test images: A was tested on ${int(a.testIndices.length)}, ${roleB} on ${int(b.testIndices.length)}, ${int(counts.n)} in common. Train both with the same data limit (or "full test set") to compare them.`,
     };
   }
   const test = mcnemarFromCounts(counts.n01, counts.n10);
