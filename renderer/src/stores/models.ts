@@ -36,17 +36,18 @@ export function draftSpec(d: ModelDraft): { name: string; inputShape: number[]; 
   return { name: d.name, inputShape: d.inputShape, layers: d.layers.map((l) => l.layer) };
 }
 
-/** `base`, else `base-2`, `base-3` …: the first name no draft has yet (case-insensitive, as people read names). */
+/** `base`, else `base-2`, `base-3` … (`Seed CNN 2` for a name with spaces): the first name no draft has yet, case-insensitive. */
 export function uniqueName(base: string, taken: Iterable<string>): string {
   const used = new Set([...taken].map((n) => n.trim().toLowerCase()));
   const stem = base.trim() || 'model';
   if (!used.has(stem.toLowerCase())) return stem;
   // "seed-cnn-2" copied again becomes "seed-cnn-3", not "seed-cnn-2-2".
-  const m = /^(.*?)-(\d+)$/.exec(stem);
+  const m = /^(.*?)([-\s])(\d+)$/.exec(stem);
   const counted = m !== null && used.has(m[1].toLowerCase());
   const root = counted ? m[1] : stem;
-  for (let i = counted ? Number(m[2]) + 1 : 2; ; i++) {
-    const name = `${root}-${i}`;
+  const sep = counted ? m[2] : /\s/.test(stem) ? ' ' : '-';
+  for (let i = counted ? Number(m[3]) + 1 : 2; ; i++) {
+    const name = `${root}${sep}${i}`;
     if (!used.has(name.toLowerCase())) return name;
   }
 }
@@ -76,7 +77,8 @@ export function draftOrigin(d: ModelDraft, presets: readonly Preset[]): DraftOri
   const mine = architectureKey(draftSpec(d));
   if (mine !== null && mine === architectureKey(p.model)) return { preset: p.id, modelName: d.name, editedFrom: null };
   const clash = [p.id, p.title, p.model.name].some((n) => n.trim().toLowerCase() === d.name.trim().toLowerCase());
-  return { preset: undefined, modelName: clash ? `${d.name.trim()}-custom` : d.name, editedFrom: p };
+  const custom = /\s/.test(d.name.trim()) ? `${d.name.trim()} (custom)` : `${d.name.trim()}-custom`;
+  return { preset: undefined, modelName: clash ? custom : d.name, editedFrom: p };
 }
 
 let keySeq = 1;

@@ -144,6 +144,8 @@ describe('models store', () => {
     expect(o.preset).toBeUndefined();
     expect(o.modelName).toBe('seed-cnn-custom');
     expect(o.editedFrom).toBe(CNN_PRESET);
+    s.rename('Seed CNN');
+    expect(draftOrigin(d, [{ ...CNN_PRESET as object, title: 'Seed CNN' } as never]).modelName).toBe('Seed CNN (custom)');
     s.rename('my-cnn');
     expect(draftOrigin(d, [CNN_PRESET]).modelName).toBe('my-cnn');
     // Presets not loaded: the origin cannot be checked, so no preset is claimed.
@@ -155,5 +157,7 @@ describe('models store', () => {
     expect(uniqueName('A', ['a'])).toBe('A-2');
     expect(uniqueName('a-2', ['a', 'a-2'])).toBe('a-3');
     expect(uniqueName('resnet-50', ['resnet-50'])).toBe('resnet-50-2');
+    expect(uniqueName('Seed CNN', ['seed cnn'])).toBe('Seed CNN 2');
+    expect(uniqueName('Seed CNN 2', ['Seed CNN', 'Seed CNN 2'])).toBe('Seed CNN 3');
   });
 });
