@@ -90,7 +90,7 @@ export function analyse(input: unknown): Analysis {
     const p = parsed[i];
     if (!p) { shape = null; break; }
     const kind = kindOf(p.layer);
-    const outcome = kind.infer(shape, p.layer, { label: layerLabel(i, p.layer.type), previous: parsed.slice(0, i).map((q) => q!.layer) });
+    const outcome = kind.infer(shape, p.layer, { label: layerLabel(i, p.layer.type), previous: parsed.slice(0, i).map((q) => q!.layer), inputShape: inputShape.success ? inputShape.data : null });
     let out: Inferred | null;
     if (outcome.ok) out = outcome.out;
     else {

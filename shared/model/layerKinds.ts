@@ -19,6 +19,8 @@ export interface LayerContext {
   label: string;
   /** The layers before this one, for advice such as "move it before the Flatten at layer 5". */
   previous: readonly LayerSpec[];
+  /** The model's input shape, when valid: an image input means a layer before this one made the vector. */
+  inputShape?: Shape | null;
 }
 
 export interface LayerKind<L extends LayerSpec = LayerSpec> {
@@ -38,10 +40,11 @@ const ok = (outputShape: number[], params = 0, trainable = params): InferOutcome
 /** Why a spatial layer cannot take a flat vector, with the fix that fits where it sits. */
 function needsImage(input: Shape, ctx: LayerContext): KindIssue | null {
   if (isImage(input)) return null;
-  let flattenAt = -1;
-  ctx.previous.forEach((l, i) => { if (l.type === 'Flatten' || l.type === 'GlobalAveragePooling2D') flattenAt = i; });
-  const fix = flattenAt >= 0
-    ? `move it before the ${ctx.previous[flattenAt].type} at layer ${flattenAt + 1}`
+  // On an image input the first layer that returns a vector (Flatten, GlobalAveragePooling2D, or a Dense) is where the image was lost.
+  const flatAt = ctx.previous.findIndex((l) => l.type === 'Flatten' || l.type === 'GlobalAveragePooling2D' || l.type === 'Dense');
+  const imageInput = ctx.inputShape ? isImage(ctx.inputShape) : flatAt >= 0 && ctx.previous[flatAt].type !== 'Dense';
+  const fix = imageInput && flatAt >= 0
+    ? `move it before the ${ctx.previous[flatAt].type} at layer ${flatAt + 1}`
     : 'use inputShape [28, 28, 1] for convolutional models';
   return { message: `${ctx.label} gets a flat vector of ${input[0]} values but needs an image (H×W×C): ${fix}` };
 }

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { inferShapes, validateModelSpec, SpecError, type ShapeReport } from '../../../shared/model/inferShapes.js';
 import type { ModelSpecInput } from '../../../shared/spec.js';
+import { analyse } from '../../../shared/model/analyse.js';
 
 type Layers = ModelSpecInput['layers'];
 const OUT = { type: 'Dense', units: 10, activation: 'softmax' } as const;
@@ -275,5 +276,25 @@ describe('garbage in: inferShapes never throws, validateModelSpec throws a SpecE
     expect(spec.layers[0]).toEqual({ type: 'Conv2D', filters: 4, kernelSize: 3, strides: 1, padding: 'valid', activation: 'linear', useBias: true });
     expect(spec.layers[1]).toEqual({ type: 'MaxPooling2D', poolSize: 2, padding: 'valid' });
     expect(spec.layers[2]).toEqual({ type: 'BatchNormalization', momentum: 0.99, epsilon: 0.001 });
+  });
+});
+
+describe('advice for a spatial layer that gets a vector', () => {
+  it('on an image input points at the Dense that made the vector, not at the input shape', () => {
+    const report = analyse(image([
+      { type: 'Conv2D', filters: 8, kernelSize: [3, 3], activation: 'relu' },
+      { type: 'Dense', units: 16, activation: 'relu' },
+      { type: 'MaxPooling2D', poolSize: [2, 2] },
+      { type: 'Flatten' },
+      OUT,
+    ]));
+    const text = JSON.stringify(report);
+    expect(text).toMatch(/move it before the Dense at layer 2/);
+    expect(text).not.toMatch(/use inputShape \[28, 28, 1\]/);
+  });
+
+  it('on a flat input still advises an image input shape', () => {
+    const text = JSON.stringify(analyse(flat([{ type: 'MaxPooling2D', poolSize: [2, 2] }, { type: 'Flatten' }, OUT])));
+    expect(text).toMatch(/use inputShape \[28, 28, 1\]/);
   });
 });
