@@ -197,6 +197,8 @@ export const RunSummarySchema = z.object({
   macroF1: z.number().nullable(),
   trainSeconds: z.number().nullable(),
   samplesPerSecond: z.number().nullable(),
+  /** Training-set size from the run's trainBegin (null before it started); optional so older lists still parse. */
+  trainSize: count.nullable().optional(),
   reason: message.nullable(),
   damaged: text(100_000).nullable(),
 });

@@ -67,6 +67,7 @@ export function buildDetail(files: RunFiles, live: Liveness): RunDetail {
     macroF1: test?.report.macro.f1 ?? null,
     trainSeconds: end?.trainSeconds ?? null,
     samplesPerSecond: speeds.length ? speeds.reduce((a, b) => a + b, 0) / speeds.length : null,
+    trainSize: begin?.splitSizes.train ?? null,
     reason,
     damaged: files.problems.length ? files.problems.join('; ') : null,
   };

@@ -188,7 +188,8 @@ export const useRunsStore = defineStore('runs', () => {
 
   /** Training-set size of a run, from its begin event (live or stored); null until the run has started and that is read. */
   function trainSizeOf(runId: string): number | null {
-    return live[runId]?.begin?.splitSizes.train ?? details[runId]?.begin?.splitSizes.train ?? null;
+    return live[runId]?.begin?.splitSizes.train ?? details[runId]?.begin?.splitSizes.train
+      ?? summaries.value.find((r) => r.id === runId)?.trainSize ?? null;
   }
 
   /** Run ids (with the status they had) whose detail was already asked for a training size, so a row is read once. */
@@ -198,7 +199,8 @@ export const useRunsStore = defineStore('runs', () => {
    * a few at a time, once per run and status, skipping runs that have not started.
    */
   async function loadTrainSizes(rows: readonly RunSummary[], parallel = 3): Promise<void> {
-    const todo = rows.filter((r) => r.status !== 'queued' && trainSizeOf(r.id) === null && !sizeAsked.has(`${r.id}:${r.status}`));
+    // Lists from this engine carry trainSize; only rows without it (older engines, runs not yet begun) are read.
+    const todo = rows.filter((r) => r.status !== 'queued' && r.trainSize === undefined && trainSizeOf(r.id) === null && !sizeAsked.has(`${r.id}:${r.status}`));
     todo.forEach((r) => sizeAsked.add(`${r.id}:${r.status}`));
     let next = 0;
     const worker = async () => {

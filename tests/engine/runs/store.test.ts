@@ -178,7 +178,7 @@ describe('list and get', () => {
     expect(detail.summary).toEqual({
       id: 'r1', name: 'run r1', createdAt: config.createdAt, status: 'finished', preset: 'seed-cnn', modelName: 'Seed CNN',
       tags: ['baseline'], groupId: null, params: 7850, backend: 'cpu', epochsDone: 2, epochs: 2,
-      testAccuracy: 0.5, macroF1: metrics.report.macro.f1, trainSeconds: 4.5, samplesPerSecond: 2000, reason: null, damaged: null,
+      testAccuracy: 0.5, macroF1: metrics.report.macro.f1, trainSeconds: 4.5, samplesPerSecond: 2000, trainSize: 100, reason: null, damaged: null,
     });
     expect(await store.predictions('r1')).toEqual(predictions);
     expect(predictions.misclassified).toEqual([expect.objectContaining({ index: 9, label: 1, predicted: 3 })]);
