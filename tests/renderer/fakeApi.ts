@@ -13,7 +13,8 @@ export interface FakeApi {
   host: Host;
 }
 
-export function installFakeApi(impl: Partial<Record<RequestName, (req: any) => unknown>> = {}): FakeApi {
+// `never`: each test programs a handler with its own request type; every such handler is assignable here.
+export function installFakeApi(impl: Partial<Record<RequestName, (req: never) => unknown>> = {}): FakeApi {
   const listeners = new Set<(e: PushEvent) => void>();
   const reconnectListeners = new Set<() => void>();
   const calls = {} as Record<RequestName, ReturnType<typeof vi.fn>>;
@@ -21,7 +22,7 @@ export function installFakeApi(impl: Partial<Record<RequestName, (req: any) => u
     calls[name] = vi.fn(async (req: unknown) => {
       const fn = impl[name];
       if (!fn) throw new Error(`fake API: ${name} not programmed`);
-      return fn(req);
+      return fn(req as never);
     });
   }
   const api = { ...calls, onEvent: (l: (e: PushEvent) => void) => (listeners.add(l), () => listeners.delete(l)) } as unknown as WorkbenchApi;

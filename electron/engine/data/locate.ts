@@ -91,6 +91,7 @@ export async function locateDataset(opts: LocateOptions): Promise<Located> {
     const { ok, outcome } = await probe(dir);
     searched.push(line(label, dir, outcome));
     if (ok) return { dir, kind, searched };
+    // The GUI reads `<dir>: <outcome>.` out of this text (renderer/src/util/dataProblem.ts, tested in tests/engine/data/locate-gui.test.ts).
     throw new DataError(`${label} ${dir}: ${outcome}. ${HELP}`, dir);
   }
 

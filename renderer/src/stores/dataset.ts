@@ -23,11 +23,21 @@ export const useDatasetStore = defineStore('dataset', () => {
   const images = shallowReactive(new Map<string, Uint8Array>());
   const inFlight = new Map<string, Promise<void>>();
 
+  /** True when the last check asked for the download and still found nothing: the download itself failed. */
+  const downloadFailed = ref(false);
+
   async function refresh(download = false) {
     loading.value = true;
     error.value = null;
     try {
+      const before = status.value?.source?.dir ?? null;
       status.value = await api().getDataStatus({ download });
+      downloadFailed.value = download && !status.value.found;
+      // The page shows one data set or none: statistics and images of a folder that is no longer in use must go.
+      if (!status.value.found || status.value.source?.dir !== before) {
+        stats.value = null;
+        images.clear();
+      }
       if (status.value.found) stats.value = await api().getDatasetStats({});
     } catch (err) {
       error.value = errorMessage(err);
@@ -63,5 +73,5 @@ export const useDatasetStore = defineStore('dataset', () => {
     await Promise.all(waits);
   }
 
-  return { status, stats, loading, error, progress, images, refresh, onProgress, image, ensureImages };
+  return { status, stats, loading, error, progress, downloadFailed, images, refresh, onProgress, image, ensureImages };
 });

@@ -47,4 +47,26 @@ describe('dataset store images', () => {
     expect(s.status?.error).toBe('no Fashion-MNIST in /x');
     expect(s.stats).toBeNull();
   });
+
+  it('drops the statistics and images of a folder that no longer verifies, and says when the download failed', async () => {
+    const source = { kind: 'debian', dir: '/usr/share/datasets/fashion-mnist', verified: true, sha256: {} };
+    let found = true;
+    const fake = installFakeApi({
+      getDataStatus: () => (found ? { found, source, error: null, searched: [] } : { found, source: null, error: '--data-dir /empty: folder does not exist. …', searched: [] }),
+      getDatasetStats: () => ({ source, splitSizes: { train: 50000, validation: 10000, test: 10000 } }),
+      getImages: ({ indices }: { indices: number[] }) => ({ pixels: pixelsFor(indices) }),
+    });
+    const s = useDatasetStore();
+    await s.refresh();
+    await s.ensureImages('train', [7]);
+    expect(s.stats).not.toBeNull();
+    found = false;
+    await s.refresh();
+    expect(s.stats).toBeNull();
+    expect(s.image('train', 7)).toBeUndefined();
+    expect(s.downloadFailed).toBe(false);
+    await s.refresh(true);
+    expect(s.downloadFailed).toBe(true);
+    expect(fake.calls.getDatasetStats).toHaveBeenCalledTimes(1);
+  });
 });

@@ -26,8 +26,8 @@ describe('runs store', () => {
 
   it('catches up from the log after a reload without losing or doubling live points', async () => {
     const log = [batchEnd('r1', 0, 0), batchEnd('r1', 0, 1), epochEnd('r1', 0)];
-    let fake!: ReturnType<typeof installFakeApi>;
-    fake = installFakeApi({
+    // Annotated: the handlers below refer to `fake`, which they only call after it is assigned.
+    const fake: ReturnType<typeof installFakeApi> = installFakeApi({
       listRuns: () => [summary('r1', { status: 'running', epochsDone: 1 })],
       getRunEvents: ({ since }: { since: number }) => {
         // A live event arrives while the log is being read; it is also in the log.
