@@ -55,6 +55,27 @@ export const DARK_THEME: ChartTheme = {
   fontFamily: LIGHT_THEME.fontFamily,
 };
 
+/**
+ * Status colours (accent, better, caution, worse), the same values as the renderer's CSS variables --accent/--ok/--warn/--bad
+ * (renderer/src/styles/main.css); the PDF report takes the light set, so "better" is the same green on screen and on paper.
+ */
+export const STATUS_COLORS = {
+  light: { accent: '#0b63c5', ok: '#1a7f37', warn: '#9a6700', bad: '#c0392b' },
+  dark: { accent: '#4493f8', ok: '#3fb950', warn: '#d29922', bad: '#f85149' },
+} as const;
+
+/** A run's colour index: its place in creation order among all stored runs, so a run keeps one colour in every view and in the PDF. */
+export function runColorIndex(runs: readonly { id: string; createdAt: string }[]): Map<string, number> {
+  const sorted = [...runs].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  return new Map(sorted.map((r, i) => [r.id, i]));
+}
+
+/** Colours for runs shown together: each run's own, unless two would share one; then by position (as the Compare view does). */
+export function colorsForRuns(runIds: readonly string[], index: ReadonlyMap<string, number> | undefined, theme: ChartTheme = LIGHT_THEME): string[] {
+  const stable = runIds.map((id) => runColor(index?.get(id) ?? 0, theme));
+  return index && new Set(stable).size === stable.length ? stable : runIds.map((_, i) => runColor(i, theme));
+}
+
 export function themeByName(name: 'light' | 'dark'): ChartTheme {
   return name === 'dark' ? DARK_THEME : LIGHT_THEME;
 }

@@ -1,7 +1,7 @@
 // The numbers behind the report (engine/report, pure): runs grouped into compared models, seed statistics, pairwise tests.
 import type { Predictions, RunDetail } from '../../../shared/run.js';
 import { NUM_CLASSES } from '../../../shared/classes.js';
-import { runColor } from '../../../shared/charts/theme.js';
+import { colorsForRuns, runColor } from '../../../shared/charts/theme.js';
 import { mcnemar, meanStd, type McNemarResult } from '../eval/stats.js';
 import { ReportError } from './errors.js';
 import { compareConfigs, type ConfigChange } from './settings.js';
@@ -110,7 +110,7 @@ export function commonName(names: readonly string[]): string {
   let prefix = names[0];
   for (const n of names) while (!n.startsWith(prefix)) prefix = prefix.slice(0, -1);
   // A partial number ('cnn (seed 4' of 42 and 43) goes first, then the separators and words before it.
-  return prefix.replace(/\d+$/, '').replace(/[\s#(\[·:,_=-]*(seed|repeat|run)?[\s#=]*$/i, '').trim();
+  return prefix.replace(/\d+$/, '').replace(/[\s#([·:,_=-]*(seed|repeat|run)?[\s#=]*$/i, '').trim();
 }
 
 /** At most `max` characters, the middle elided so both the start and the distinguishing end stay readable. */
@@ -120,7 +120,7 @@ export function chartLabel(name: string, max = 24): string {
   return `${name.slice(0, max - 1 - tail)}…${name.slice(name.length - tail)}`;
 }
 
-export function groupArms(runs: readonly RunDetail[], predictions: readonly (Predictions | null)[]): Arm[] {
+export function groupArms(runs: readonly RunDetail[], predictions: readonly (Predictions | null)[], colorIndex?: ReadonlyMap<string, number>): Arm[] {
   if (runs.length === 0) throw new ReportError('no runs to report on; pass at least one run', 'input');
   if (predictions.length !== runs.length) {
     throw new ReportError(`${runs.length} runs but ${predictions.length} prediction entries; pass one (or null) per run`, 'input');
@@ -153,6 +153,9 @@ export function groupArms(runs: readonly RunDetail[], predictions: readonly (Pre
       trainSeconds: stat(list.map((r) => r.trainSeconds)),
     };
   });
+  // Each arm in the colour its (representative) run has on screen, as long as no two arms would share one.
+  const colors = colorsForRuns(arms.map((a) => a.rep.run.summary.id), colorIndex);
+  arms.forEach((arm, i) => (arm.color = colors[i]));
   // Two arms must never read the same in tables and legends.
   const seen = new Map<string, number>();
   for (const arm of arms) {
@@ -227,8 +230,8 @@ function compare(a: Arm, b: Arm): Comparison {
   };
 }
 
-export function analyse(runs: readonly RunDetail[], predictions: readonly (Predictions | null)[]): Analysis {
-  const arms = groupArms(runs, predictions);
+export function analyse(runs: readonly RunDetail[], predictions: readonly (Predictions | null)[], colorIndex?: ReadonlyMap<string, number>): Analysis {
+  const arms = groupArms(runs, predictions, colorIndex);
   const comparisons = arms.slice(1).map((b) => compare(arms[0], b));
   const ranking = [...arms].sort((x, y) => (y.accuracy?.mean ?? -1) - (x.accuracy?.mean ?? -1));
   return { arms, comparisons, ranking };

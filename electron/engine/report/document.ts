@@ -1,6 +1,7 @@
 // Page layout over PDFKit (engine/report): measured text, numbered headings for the contents, figures, footers.
 import PDFDocument from 'pdfkit';
 import { fontFiles, FONT, type FontName } from './fonts.js';
+import { LIGHT_THEME, STATUS_COLORS } from '../../../shared/charts/theme.js';
 
 export type PageSize = 'A4' | 'LETTER';
 
@@ -12,15 +13,16 @@ export interface TocEntry {
   dest: string;
 }
 
+// Text, accent and better/worse colours are the screen's (shared/charts/theme.ts); the rest is paper-only (rules, table fills).
 export const COLORS = {
-  text: '#1f2328',
-  muted: '#57606a',
-  accent: '#0b4f8a',
+  text: LIGHT_THEME.text,
+  muted: LIGHT_THEME.textMuted,
+  accent: STATUS_COLORS.light.accent,
   rule: '#c9d1d9',
   headerFill: '#e8eef5',
   zebra: '#f6f8fa',
-  good: '#1a7f37',
-  bad: '#b42318',
+  good: STATUS_COLORS.light.ok,
+  bad: STATUS_COLORS.light.bad,
 } as const;
 
 export const SIZES = { body: 9.5, small: 8, caption: 8.5, h1: 16, h2: 12.5, h3: 10.5, lineGap: 2.2 } as const;

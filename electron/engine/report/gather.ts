@@ -4,6 +4,7 @@ import { DEFAULT_DATA_CONFIG } from '../../../shared/hyper.js';
 import type { Predictions, RunDetail } from '../../../shared/run.js';
 import type { DatasetStats } from '../../../shared/data.js';
 import { RunStore } from '../runs/store.js';
+import { runColorIndex } from '../../../shared/charts/theme.js';
 import { loadFashionMnist, type FashionMnist } from '../data/dataset.js';
 import { defaultCacheDir } from '../data/locate.js';
 import { makeSplit } from '../data/split.js';
@@ -118,6 +119,7 @@ export async function gatherReportInput(opts: GatherOptions): Promise<Gathered> 
       sampleImages,
       testImages,
       appVersion: pkg.version,
+      colorIndex: runColorIndex(await store.list()),
     },
     warnings,
   };

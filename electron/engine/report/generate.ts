@@ -56,7 +56,7 @@ export async function generateReport(input: ReportInput, opts: ReportOptions = {
   const generatedAt = input.generatedAt ?? new Date();
   const pageSize = opts.pageSize ?? 'A4';
   if (pageSize !== 'A4' && pageSize !== 'LETTER') throw new ReportError(`page size must be A4 or LETTER, got ${String(pageSize)}`, 'input');
-  const analysis = analyse(input.runs, input.predictions);
+  const analysis = analyse(input.runs, input.predictions, input.colorIndex);
   const charts = new ChartCache();
   let toc: TocEntry[] | null = null;
   for (let pass = 0; pass < 4; pass++) {

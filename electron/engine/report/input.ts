@@ -23,6 +23,8 @@ export interface ReportInput {
   testImages?: (index: number) => Uint8Array;
   appVersion: string;
   generatedAt?: Date;
+  /** Each stored run's colour index (shared/charts/theme.ts runColorIndex), so runs keep their on-screen colours; absent: by position. */
+  colorIndex?: ReadonlyMap<string, number>;
 }
 
 export interface ReportOptions {

@@ -91,9 +91,8 @@ export function table(doc: ReportDocument, columns: readonly Column[], rows: rea
   const captionH = o.caption ? doc.textHeight(`Table 00: ${o.caption}`, doc.width, FONT.oblique, SIZES.caption) + 4 : 0;
   const totalH = captionH + headerH + heights.reduce((a, b) => a + b, 0);
   if (totalH <= doc.pageHeight * 0.6) doc.ensure(totalH);
-  let captionLabel: string | null = null;
   if (o.caption) {
-    captionLabel = `Table ${doc.nextTable()}: ${o.caption}`;
+    const captionLabel = `Table ${doc.nextTable()}: ${o.caption}`;
     const capH = doc.textHeight(captionLabel, doc.width, FONT.oblique, SIZES.caption) + 4;
     doc.ensure(capH + headerH + (heights[0] ?? 0));
     doc.paragraph(captionLabel, { font: FONT.oblique, size: SIZES.caption, color: COLORS.muted, after: 2 });

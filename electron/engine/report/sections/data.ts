@@ -28,13 +28,33 @@ export function describeSplit(data: DataConfig | undefined): string {
   return split + limit;
 }
 
+/** How the runs in the report see an image, from each run's recorded input shape; only runs that are in the report are named. */
+export function describeInputs(models: readonly { name: string; inputShape: readonly number[] | undefined }[]): string {
+  const how = (shape: readonly number[]) => (shape.length === 1 ? `a ${shape[0]}-vector` : `a ${shape.join('×')} image`);
+  const byHow = new Map<string, string[]>();
+  for (const m of models) {
+    if (!m.inputShape) continue;
+    const key = how(m.inputShape);
+    byHow.set(key, [...(byHow.get(key) ?? []), m.name]);
+  }
+  if (byHow.size === 0) return 'Pixels are scaled to [0, 1].';
+  const list = (names: string[]) => (names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`);
+  if (byHow.size === 1) {
+    const [[shape, names]] = [...byHow];
+    const who = models.length === 1 ? `the model (${names[0]})` : names.length === models.length ? `every model here` : list(names);
+    return `Pixels are scaled to [0, 1]; ${who} sees them as ${shape}.`;
+  }
+  const parts = [...byHow].map(([shape, names], i) => `${list(names)} ${i === 0 ? (names.length === 1 ? 'sees' : 'see') + ' them as ' : 'as '}${shape}`);
+  return `Pixels are scaled to [0, 1]; ${parts.join(', ')}.`;
+}
+
 export function dataSection(ctx: SectionContext): void {
   const { doc, analysis, input, charts } = ctx;
   const stats = input.datasetStats;
   doc.heading(1, 'Data');
   doc.paragraph(
     'Fashion-MNIST (Xiao, Rasul and Vollgraf, 2017): 70,000 greyscale 28×28 images of Zalando articles in ten classes, 60,000 for training and 10,000 for testing. ' +
-      'Pixels are scaled to [0, 1]; the ANN sees them as a 784-vector, the CNN as a 28×28×1 image.',
+      describeInputs(analysis.arms.map((a) => ({ name: a.name, inputShape: a.rep.run.config?.request.model.inputShape }))),
   );
 
   doc.heading(2, 'Splits');
