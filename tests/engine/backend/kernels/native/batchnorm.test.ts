@@ -61,13 +61,16 @@ const read = (t: tf.Tensor): Values => ({ shape: t.shape, values: t.dataSync() a
  */
 async function train(backend: string, shape: number[], opts: { momentum?: number; epsilon?: number; offset?: number }, steps = 3): Promise<Run> {
   await tf.setBackend(backend);
+  const tensorsBefore = tf.memory().numTensors;
   const c = shape[shape.length - 1];
   const layer = batchNormalization({ momentum: opts.momentum, epsilon: opts.epsilon });
   layer.build([null, ...shape.slice(1)]);
-  layer.setWeights([
+  const initial = [
     tf.tensor(randomValues(c, 11).map((v) => 1 + v / 2)), tf.tensor(randomValues(c, 12)),
     tf.tensor(randomValues(c, 13)), tf.tensor(randomValues(c, 14).map((v) => 1.2 + v)),
-  ]);
+  ];
+  layer.setWeights(initial);
+  tf.dispose(initial);
   const out: StepResult[] = [];
   for (let s = 0; s < steps; s++) {
     tf.tidy(() => {
@@ -89,6 +92,7 @@ async function train(backend: string, shape: number[], opts: { momentum?: number
   const [, , movingMean, movingVariance] = layer.getWeights().map(read);
   const inference = tf.tidy(() => read(layer.apply(tf.tensor(randomValues(size(shape), 300), shape), { training: false }) as tf.Tensor));
   tf.dispose(layer.weights.map((v) => v.read()));
+  expect(tf.memory().numTensors, `tensors left by training on ${backend}`).toBe(tensorsBefore);
   return { steps: out, movingMean, movingVariance, inference };
 }
 
@@ -120,6 +124,7 @@ const CASES: Array<[string, number[], { momentum?: number; epsilon?: number; off
 describe.skipIf(nativeMissing != null)(`BatchNormalization training on wasm + native equals cpu${nativeMissing ? ` (skipped: ${nativeMissing})` : ''}`, () => {
   it.each(CASES)('%s', async (label, shape, opts) => {
     const want = await train('cpu', shape, opts);
+    expect(fusedBatchNormAvailable(), 'cpu has no fused kernels: tfjs\'s own path').toBe(false);
     await useNative();
     expect(fusedBatchNormAvailable()).toBe(true);
     const c0 = addon!.counts();
