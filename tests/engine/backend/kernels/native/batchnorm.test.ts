@@ -185,7 +185,8 @@ describe.skipIf(nativeMissing != null)(`a model with BatchNormalization saves as
     const p1 = (model.predict(x) as tf.Tensor).dataSync();
     const p2 = (loaded.predict(x) as tf.Tensor).dataSync();
     expect(Buffer.from(p1.buffer).equals(Buffer.from(p2.buffer))).toBe(true);
-    const moving = (m: tf.LayersModel) => m.getWeights().filter((w) => /moving/.test(w.name)).map((w) => Array.from(w.dataSync()));
+    const moving = (m: tf.LayersModel) => m.weights.filter((w) => /moving/.test(w.name)).map((w) => Array.from(w.read().dataSync()));
+    expect(moving(model)).toHaveLength(4);
     expect(moving(loaded)).toEqual(moving(model));
     expect(moving(model)[0].some((v) => v !== 0)).toBe(true);
     tf.dispose([x, ys]);
