@@ -141,7 +141,7 @@ int tn_bn_train(long M, int C, const float *x, const float *gamma, const float *
     double m = s1[i] / (double)M;
     double v = (s2[i] - s1[i] * m) / (double)M;
     mean[i] = (float)(x[i] + m);
-    var[i] = (float)(v > 0 ? v : 0);
+    var[i] = (float)(v < 0 ? 0 : v); /* rounding can dip below 0; NaN stays NaN, as in tfjs */
     b[i] = (float)((double)gamma[i] / sqrt((double)var[i] + (double)eps));
     c[i] = beta[i];
     float dm = moving_mean[i] - mean[i], dv = moving_var[i] - var[i];

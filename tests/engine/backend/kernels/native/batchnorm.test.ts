@@ -149,6 +149,29 @@ describe.skipIf(nativeMissing != null)(`BatchNormalization training on wasm + na
     await useNative();
   });
 
+  it('a NaN in the batch makes its channel\'s moving statistics NaN, as on cpu, and leaves the others alone', async () => {
+    const movingAfterNaN = async (backend: string) => {
+      await tf.setBackend(backend);
+      const layer = batchNormalization({});
+      layer.build([null, 4]);
+      const x = randomValues(32, 5);
+      x[4] = NaN; // channel 0 of row 1
+      tf.tidy(() => layer.apply(tf.tensor(x, [8, 4]), { training: true }));
+      const [, , mean, variance] = layer.getWeights().map((w) => Array.from(w.dataSync()));
+      tf.dispose(layer.weights.map((v) => v.read()));
+      return { mean, variance };
+    };
+    const want = await movingAfterNaN('cpu');
+    await useNative();
+    const before = addon!.counts().batchNormTrain;
+    const got = await movingAfterNaN('wasm');
+    expect(addon!.counts().batchNormTrain - before).toBe(1);
+    for (const k of ['mean', 'variance'] as const) {
+      expect(Number.isNaN(got[k][0]) && Number.isNaN(want[k][0]), `${k} of the NaN channel`).toBe(true);
+      for (let c = 1; c < 4; c++) expect(Math.abs(got[k][c] - want[k][c]), `${k} channel ${c}`).toBeLessThan(1e-6);
+    }
+  });
+
   it('the fused forward and gradient are the same bits on every call', async () => {
     await useNative();
     const a = await train('wasm', [16, 13, 13, 32], {}, 2);
