@@ -156,7 +156,7 @@ describe.skipIf(nativeMissing != null)(`BatchNormalization training on wasm + na
       layer.build([null, 4]);
       const x = randomValues(32, 5);
       x[4] = NaN; // channel 0 of row 1
-      tf.tidy(() => layer.apply(tf.tensor(x, [8, 4]), { training: true }));
+      tf.tidy(() => { layer.apply(tf.tensor(x, [8, 4]), { training: true }); });
       const [, , mean, variance] = layer.getWeights().map((w) => Array.from(w.dataSync()));
       tf.dispose(layer.weights.map((v) => v.read()));
       return { mean, variance };
