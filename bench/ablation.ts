@@ -19,13 +19,15 @@ const batches = Number(values.batches);
 const NATIVE_GEMM = ['Conv2D', 'FusedConv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul', '_FusedMatMul', 'MaxPool', 'MaxPoolGrad'].map((k) => `native:${k}`);
 const WASM_SPEED = ['wasm:Conv2DBackpropInput', 'wasm:BatchMatMul', 'wasm:Sum', 'Identity', 'Cast'];
 const ELTWISE = ['native:Add', 'native:Multiply', 'native:Relu', 'native:Step'];
+const BATCH_NORM = ['native:FusedBatchNorm', 'native:WorkbenchBatchNormTrain', 'native:WorkbenchBatchNormGrad'];
 const variants: Array<{ name: string; native: boolean; skip: string[] }> = [
   { name: 'wasm + fill-ins only (Conv2DBackpropFilter, fixed MaxPoolGrad)', native: false, skip: WASM_SPEED },
   { name: '+ faster wasm kernels (BackpropInput as conv, matmul transposes, Sum, sharing Identity/Cast)', native: false, skip: [] },
-  { name: 'native GEMM kernels (conv, matmul, pool) without sharing/Sum/element-wise', native: true, skip: [...WASM_SPEED, 'native:Sum', ...ELTWISE] },
-  { name: '+ sharing Identity/Cast', native: true, skip: ['wasm:Sum', 'native:Sum', ...ELTWISE] },
-  { name: '+ native Sum', native: true, skip: ELTWISE },
-  { name: '+ native element-wise (all)', native: true, skip: [] },
+  { name: 'native GEMM kernels (conv, matmul, pool) without sharing/Sum/element-wise', native: true, skip: [...WASM_SPEED, 'native:Sum', ...ELTWISE, ...BATCH_NORM] },
+  { name: '+ sharing Identity/Cast', native: true, skip: ['wasm:Sum', 'native:Sum', ...ELTWISE, ...BATCH_NORM] },
+  { name: '+ native Sum', native: true, skip: [...ELTWISE, ...BATCH_NORM] },
+  { name: '+ native element-wise', native: true, skip: BATCH_NORM },
+  { name: '+ fused batch norm (all)', native: true, skip: [] },
 ];
 
 const addon = loadNative();

@@ -50,9 +50,11 @@ static napi_value fail(napi_env env, const char *msg) {
 }
 
 /* Calls that ran to the end, per kernel: lets tests prove the native path ran, not only that numbers match. */
-enum { K_CONV2D, K_CONV2D_FILTER_GRAD, K_CONV2D_INPUT_GRAD, K_MATMUL, K_MAXPOOL, K_MAXPOOL_GRAD, K_SUM_ROWS, K_ELTWISE, K_COUNT };
+enum { K_CONV2D, K_CONV2D_FILTER_GRAD, K_CONV2D_INPUT_GRAD, K_MATMUL, K_MAXPOOL, K_MAXPOOL_GRAD, K_SUM_ROWS, K_ELTWISE,
+       K_BATCH_NORM, K_BATCH_NORM_TRAIN, K_BATCH_NORM_GRAD, K_COUNT };
 static const char *const kernel_names[K_COUNT] = {"conv2d", "conv2dFilterGrad", "conv2dInputGrad", "matmul",
-                                                  "maxPool", "maxPoolGrad", "sumRows", "eltwise"};
+                                                  "maxPool", "maxPoolGrad", "sumRows", "eltwise",
+                                                  "batchNorm", "batchNormTrain", "batchNormGrad"};
 static unsigned long calls[K_COUNT];
 
 /* A kernel's result: counted when done, else a JS exception (code TN_ENOMEM) instead of a crash. */
@@ -189,6 +191,57 @@ static napi_value eltwise(napi_env env, napi_callback_info info) {
   return finish(env, K_ELTWISE, err);
 }
 
+/* M rows of C channels, both positive and C bounded (per-channel scratch). */
+static int bn_sizes(const call_args *a, size_t i, double *M, int *C) {
+  *M = a->p[i];
+  double c = a->p[i + 1];
+  if (!(*M >= 1 && *M < 9e15 && c >= 1 && c <= 1 << 24)) return 0;
+  *C = (int)c;
+  return 1;
+}
+
+/* batchNorm(heap, [x, mean, var, scale|-1, offset|-1, y, M, C, eps]) */
+static napi_value batch_norm(napi_env env, napi_callback_info info) {
+  call_args a;
+  double M;
+  int C;
+  if (!read_args(env, info, &a, 9) || !bn_sizes(&a, 6, &M, &C)) return fail(env, "batchNorm: bad arguments");
+  float *x = at(&a, 0, M * C), *mean = at(&a, 1, C), *var = at(&a, 2, C), *y = at(&a, 5, M * C);
+  float *scale = a.p[3] < 0 ? NULL : at(&a, 3, C), *offset = a.p[4] < 0 ? NULL : at(&a, 4, C);
+  if (!x || !mean || !var || !y || (a.p[3] >= 0 && !scale) || (a.p[4] >= 0 && !offset))
+    return fail(env, "batchNorm: tensor outside the wasm heap");
+  return finish(env, K_BATCH_NORM, tn_bn_infer((long)M, C, x, mean, var, scale, offset, a.p[8], y));
+}
+
+/* batchNormTrain(heap, [x, gamma, beta, movingMean, movingVar, y, mean, var, newMovingMean, newMovingVar, M, C, eps,
+   momentum]) */
+static napi_value batch_norm_train(napi_env env, napi_callback_info info) {
+  call_args a;
+  double M;
+  int C;
+  if (!read_args(env, info, &a, 14) || !bn_sizes(&a, 10, &M, &C)) return fail(env, "batchNormTrain: bad arguments");
+  float *x = at(&a, 0, M * C), *y = at(&a, 5, M * C), *v[8];
+  for (int i = 0; i < 8; i++) v[i] = at(&a, i < 4 ? 1 + i : 2 + i, C);
+  for (int i = 0; i < 8; i++)
+    if (!v[i]) x = NULL;
+  if (!x || !y) return fail(env, "batchNormTrain: tensor outside the wasm heap");
+  return finish(env, K_BATCH_NORM_TRAIN,
+                tn_bn_train((long)M, C, x, v[0], v[1], a.p[12], a.p[13], v[2], v[3], y, v[4], v[5], v[6], v[7]));
+}
+
+/* batchNormGrad(heap, [x, dy, mean, var, gamma, dx, dgamma, dbeta, M, C, eps]) */
+static napi_value batch_norm_grad(napi_env env, napi_callback_info info) {
+  call_args a;
+  double M;
+  int C;
+  if (!read_args(env, info, &a, 11) || !bn_sizes(&a, 8, &M, &C)) return fail(env, "batchNormGrad: bad arguments");
+  float *x = at(&a, 0, M * C), *dy = at(&a, 1, M * C), *mean = at(&a, 2, C), *var = at(&a, 3, C);
+  float *gamma = at(&a, 4, C), *dx = at(&a, 5, M * C), *dgamma = at(&a, 6, C), *dbeta = at(&a, 7, C);
+  if (!x || !dy || !mean || !var || !gamma || !dx || !dgamma || !dbeta)
+    return fail(env, "batchNormGrad: tensor outside the wasm heap");
+  return finish(env, K_BATCH_NORM_GRAD, tn_bn_grad((long)M, C, x, dy, mean, var, gamma, a.p[10], dx, dgamma, dbeta));
+}
+
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -255,6 +308,9 @@ NAPI_MODULE_INIT() {
       {"maxPoolGrad", NULL, maxpool_grad, NULL, NULL, NULL, napi_default, NULL},
       {"sumRows", NULL, sum_rows, NULL, NULL, NULL, napi_default, NULL},
       {"eltwise", NULL, eltwise, NULL, NULL, NULL, napi_default, NULL},
+      {"batchNorm", NULL, batch_norm, NULL, NULL, NULL, napi_default, NULL},
+      {"batchNormTrain", NULL, batch_norm_train, NULL, NULL, NULL, napi_default, NULL},
+      {"batchNormGrad", NULL, batch_norm_grad, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"threads", NULL, get_threads, NULL, NULL, NULL, napi_default, NULL},
       {"isa", NULL, isa, NULL, NULL, NULL, napi_default, NULL},

@@ -65,9 +65,20 @@ int tn_mul(long n, const float *a, const float *b, float *out);
 int tn_relu(long n, const float *x, float *out);
 int tn_step(long n, const float *x, float alpha, float *out);
 
+/* Batch normalisation over a row-major [M, C] matrix (channel last), per-channel parameters. Training: batch mean and
+   (biased) variance, y, and the moving statistics updated as tfjs-layers does; gradient: dx, dgamma, dbeta in one call.
+   The statistics and gradient sums are cut into parts by M·C and the thread count only, added in part order. */
+int tn_bn_infer(long M, int C, const float *x, const float *mean, const float *var, const float *scale,
+                const float *offset, double eps, float *y);
+int tn_bn_train(long M, int C, const float *x, const float *gamma, const float *beta, double eps, double momentum,
+                const float *moving_mean, const float *moving_var, float *y, float *mean, float *var,
+                float *new_mean, float *new_var);
+int tn_bn_grad(long M, int C, const float *x, const float *dy, const float *mean, const float *var,
+               const float *gamma, double eps, float *dx, float *dgamma, float *dbeta);
+
 /* Scratch memory of the calling thread: grows, never shrinks, freed when the thread ends; NULL when out of memory.
    Slots: 0, 1 GEMM packing; 2 im2col; 3 filter-gradient partials and 4 column-sum partials (the caller's, owned by
-   the call); 5 pooling window state. */
+   the call); 5 pooling window state; 6 batch-norm partials and per-channel constants (the caller's). */
 float *tn_scratch(int slot, size_t floats);
 /* Test hook: the next n scratch requests fail, as if memory ran out. */
 void tn_fail_next_allocs(int n);

@@ -7,13 +7,14 @@
 #include <string.h>
 #include "../src/tn.h"
 
-enum { SUM, FGRAD, IGRAD, CONV, POOLGRAD, MATMUL, KINDS };
+enum { SUM, FGRAD, IGRAD, CONV, POOLGRAD, MATMUL, BNTRAIN, BNGRAD, KINDS };
 static const char *kind_name[KINDS] = {"column sums", "filter gradients", "input gradients", "convolutions",
-                                       "max-pool gradients", "matrix products"};
+                                       "max-pool gradients", "matrix products", "batch-norm forward",
+                                       "batch-norm gradients"};
 
 typedef struct {
   int kind, every;
-  long m, n;     /* SUM: rows, columns; MATMUL: m, n (k in conv.c) */
+  long m, n;     /* SUM, BN*: rows, columns; MATMUL: m, n (k in conv.c) */
   tn_conv conv;  /* FGRAD, IGRAD, CONV; MATMUL uses conv.c as k */
   tn_pool pool;  /* POOLGRAD */
   float *a, *b, *out, *want;
@@ -59,6 +60,10 @@ static void add_job(worker *w, job j, unsigned seed) {
       break;
     }
     case MATMUL: la = j.m * g->c; lb = (size_t)g->c * j.n; j.outLen = j.m * j.n; break;
+    /* a = x; b = gamma, beta, moving mean, moving variance; out = y, mean, variance, new moving mean and variance. */
+    case BNTRAIN: la = j.m * j.n; lb = 4 * j.n; j.outLen = j.m * j.n + 4 * j.n; break;
+    /* a = x; b = dy, mean, variance, gamma; out = dx, dgamma, dbeta. */
+    case BNGRAD: la = j.m * j.n; lb = j.m * j.n + 3 * j.n; j.outLen = j.m * j.n + 2 * j.n; break;
   }
   j.a = randoms(la, seed);
   j.b = lb ? randoms(lb, seed + 1) : NULL;
@@ -69,6 +74,10 @@ static void add_job(worker *w, job j, unsigned seed) {
       j.a[k] = 1e30f;
       j.a[(j.m / 2) * j.n + k] = -1e30f;
     }
+  if (j.kind == BNTRAIN || j.kind == BNGRAD) {
+    float *v = j.b + (j.kind == BNTRAIN ? 3 * j.n : j.m * j.n + j.n); /* variances must be positive */
+    for (long k = 0; k < j.n; k++) v[k] = v[k] * v[k] + 0.5f;
+  }
   j.out = malloc(j.outLen * sizeof(float));
   j.want = malloc(j.outLen * sizeof(float));
   w->jobs[w->njobs++] = j;
@@ -83,6 +92,16 @@ static int run(job *j) {
     case CONV: return tn_conv2d(&j->conv, j->a, j->b, NULL, 1, j->out);
     case POOLGRAD: return tn_maxpool_grad(&j->pool, j->a, j->b, j->out);
     case MATMUL: return tn_matmul(1, (int)j->m, (int)j->n, j->conv.c, j->a, 0, 0, j->b, 0, 0, j->out, NULL, 0);
+    case BNTRAIN: {
+      const long mn = j->m * j->n, n = j->n;
+      return tn_bn_train(j->m, (int)n, j->a, j->b, j->b + n, 1e-3, 0.99, j->b + 2 * n, j->b + 3 * n, j->out, j->out + mn,
+                         j->out + mn + n, j->out + mn + 2 * n, j->out + mn + 3 * n);
+    }
+    case BNGRAD: {
+      const long mn = j->m * j->n, n = j->n;
+      return tn_bn_grad(j->m, (int)n, j->a, j->b, j->b + mn, j->b + mn + n, j->b + mn + 2 * n, 1e-3, j->out,
+                        j->out + mn, j->out + mn + n);
+    }
   }
   return -1;
 }
@@ -121,6 +140,8 @@ int main(int argc, char **argv) {
   add_job(&w[0], (job){.kind = CONV, .every = 32, .conv = conv(8, 13, 16, 3, 32)}, 5);
   add_job(&w[0], (job){.kind = POOLGRAD, .every = 16, .pool = {16, 26, 26, 32, 2, 2, 13, 13, 2, 2, 0, 0}}, 6);
   add_job(&w[0], (job){.kind = MATMUL, .every = 16, .m = 96, .n = 128, .conv = {.c = 300}}, 7);
+  add_job(&w[0], (job){.kind = BNTRAIN, .every = 2, .m = 2704, .n = 32}, 8);
+  add_job(&w[0], (job){.kind = BNGRAD, .every = 2, .m = 4096, .n = 16}, 9);
   add_job(&w[1], (job){.kind = SUM, .every = 1, .m = 40, .n = 3000}, 11);
   add_job(&w[1], (job){.kind = SUM, .every = 1, .m = 1352, .n = 257}, 12);
   add_job(&w[1], (job){.kind = FGRAD, .every = 16, .conv = conv(8, 10, 64, 3, 128)}, 13);
@@ -128,6 +149,8 @@ int main(int argc, char **argv) {
   add_job(&w[1], (job){.kind = CONV, .every = 64, .conv = conv(6, 9, 32, 3, 48)}, 15);
   add_job(&w[1], (job){.kind = POOLGRAD, .every = 16, .pool = {8, 22, 22, 48, 3, 3, 7, 7, 3, 3, 0, 0}}, 16);
   add_job(&w[1], (job){.kind = MATMUL, .every = 16, .m = 130, .n = 70, .conv = {.c = 200}}, 17);
+  add_job(&w[1], (job){.kind = BNTRAIN, .every = 2, .m = 1352, .n = 64}, 18);
+  add_job(&w[1], (job){.kind = BNGRAD, .every = 2, .m = 600, .n = 128}, 19);
   pthread_t th[2];
   for (int t = 0; t < 2; t++) pthread_create(&th[t], NULL, thread_main, &w[t]);
   pthread_barrier_wait(&ready);

@@ -1,6 +1,7 @@
 // Registry of tfjs layer constructors, one per spec layer type (engine layer): the only place spec fields meet tfjs options.
 import * as tf from '@tensorflow/tfjs';
 import type { LayerSpec, LayerType } from '../../../shared/spec.js';
+import { batchNormalization } from './batchNorm.js';
 
 export interface BuildContext {
   /** Keras-style name from inferShapes (dense_1, conv2d …), so tfjs's summary matches ours. */
@@ -75,7 +76,7 @@ export const LAYER_BUILDERS: { readonly [T in LayerType]: Builder<Of<T>> } = {
   AveragePooling2D: pooling(tf.layers.averagePooling2d),
   Flatten: (_l, ctx) => tf.layers.flatten(base(ctx)),
   Dropout: (l, ctx) => seededDropout({ ...base(ctx), rate: l.rate }, ctx.seed),
-  BatchNormalization: (l, ctx) => tf.layers.batchNormalization({ ...base(ctx), momentum: l.momentum, epsilon: l.epsilon }),
+  BatchNormalization: (l, ctx) => batchNormalization({ ...base(ctx), momentum: l.momentum, epsilon: l.epsilon }),
   GlobalAveragePooling2D: (_l, ctx) => tf.layers.globalAveragePooling2d(base(ctx)),
 };
 

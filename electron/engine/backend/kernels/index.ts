@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NativeAddon } from '../native/addon.js';
 import { nativeBatchMatMul } from './native/BatchMatMul.js';
+import { nativeBatchNormGrad, nativeBatchNormTrain, nativeFusedBatchNorm, OWN_KERNELS } from './native/BatchNorm.js';
 import { nativeConv2D } from './native/Conv2D.js';
 import { nativeConv2DBackpropFilter } from './native/Conv2DBackpropFilter.js';
 import { nativeConv2DBackpropInput } from './native/Conv2DBackpropInput.js';
@@ -56,6 +57,7 @@ export const NATIVE_KERNELS: ReadonlyArray<(addon: NativeAddon, fallback: Fallba
   nativeConv2D, nativeFusedConv2D, nativeConv2DBackpropFilter, nativeConv2DBackpropInput,
   nativeBatchMatMul, nativeFusedMatMul, nativeMaxPool, nativeMaxPoolGrad, nativeSum,
   nativeAdd, nativeMultiply, nativeRelu, nativeStep,
+  nativeFusedBatchNorm, nativeBatchNormTrain, nativeBatchNormGrad,
 ];
 
 /** The kernel each name had before we touched it (null: none), so switching native off restores it. */
@@ -126,8 +128,10 @@ export function registerAddedKernels(backendName: string, addon: NativeAddon | n
       let config = made.get(k);
       if (config == null) {
         const below = wanted.get(probe.kernelName) ?? original.get(key(probe.kernelName, backendName));
-        if (below == null) continue;
-        config = make(addon, below.kernelFunc as unknown as Fallback);
+        // A kernel of our own (OWN_KERNELS) replaces nothing: it needs only its addon function.
+        const own = OWN_KERNELS.get(probe.kernelName);
+        if (below == null && (own == null || typeof addon[own] !== 'function')) continue;
+        config = make(addon, (below?.kernelFunc ?? (() => { throw new Error(`${probe.kernelName}: no fallback`); })) as unknown as Fallback);
         made.set(k, config);
       }
       wanted.set(probe.kernelName, config);

@@ -8,7 +8,7 @@ import { addon, nativeMissing, useNative } from './setup.js';
 beforeAll(useNative);
 
 /** Each binding's arguments for a small job that needs scratch (partials, im2col, GEMM packing, pooling state). */
-function jobs(heap: ArrayBuffer): Array<[name: 'sumRows' | 'conv2dFilterGrad' | 'conv2d' | 'matmul' | 'maxPoolGrad', args: Float64Array]> {
+function jobs(heap: ArrayBuffer): Array<[name: 'sumRows' | 'conv2dFilterGrad' | 'conv2d' | 'matmul' | 'maxPoolGrad' | 'batchNorm' | 'batchNormTrain' | 'batchNormGrad', args: Float64Array]> {
   new Float32Array(heap).set(randomValues(heap.byteLength / 4, 5));
   const conv = [4, 9, 9, 8, 3, 3, 16, 7, 7, 1, 1, 0, 0];
   const MB = 1 << 20;
@@ -18,6 +18,10 @@ function jobs(heap: ArrayBuffer): Array<[name: 'sumRows' | 'conv2dFilterGrad' | 
     ['conv2d', Float64Array.of(0, MB, -1, 2 * MB, 0, ...conv)],
     ['matmul', Float64Array.of(0, MB, 2 * MB, -1, 0, 1, 1, 1, 200, 100, 150, 0, 0)],
     ['maxPoolGrad', Float64Array.of(0, MB, 2 * MB, 4, 8, 8, 16, 2, 2, 4, 4, 2, 2, 0, 0)],
+    // 512 rows of 256 channels; per-channel vectors 1 KiB apart.
+    ['batchNorm', Float64Array.of(0, MB, MB + 1024, -1, -1, 2 * MB, 512, 256, 1e-3)],
+    ['batchNormTrain', Float64Array.of(0, MB, MB + 1024, MB + 2048, MB + 3072, 2 * MB, 3 * MB, 3 * MB + 1024, 3 * MB + 2048, 3 * MB + 3072, 512, 256, 1e-3, 0.99)],
+    ['batchNormGrad', Float64Array.of(0, MB, 2 * MB, 2 * MB + 1024, 2 * MB + 2048, 3 * MB, 2 * MB + 3072, 2 * MB + 4096, 512, 256, 1e-3)],
   ];
 }
 
