@@ -65,6 +65,18 @@ int tn_mul(long n, const float *a, const float *b, float *out);
 int tn_relu(long n, const float *x, float *out);
 int tn_step(long n, const float *x, float alpha, float *out);
 
+/* Fused optimizer update over several variables (native/src/optim.c). s1/s2: the optimizer's state (Adam m, v;
+   momentum's accumulator in s1; RMSProp mean square, moment); outputs may be the inputs (in place).
+   h: Adam [b1, 1-b1, b2, 1-b2, 1-b1^t, 1-b2^t, eps, -lr]; momentum/SGD [momentum, -lr];
+   RMSProp [rho, 1-rho, momentum, lr, eps]. */
+enum { TN_OPTIM_ADAM, TN_OPTIM_MOMENTUM, TN_OPTIM_SGD, TN_OPTIM_RMSPROP };
+typedef struct {
+  long n;
+  const float *w, *g, *s1, *s2;
+  float *w_out, *s1_out, *s2_out;
+} tn_optim_var;
+int tn_optim(int kind, int nvars, const tn_optim_var *vars, const float *h);
+
 /* Scratch memory of the calling thread: grows, never shrinks, freed when the thread ends; NULL when out of memory.
    Slots: 0, 1 GEMM packing; 2 im2col; 3 filter-gradient partials and 4 column-sum partials (the caller's, owned by
    the call); 5 pooling window state. */

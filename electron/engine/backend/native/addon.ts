@@ -10,7 +10,7 @@ import { BackendError } from '../errors.js';
 export const NATIVE_API_VERSION = 3;
 
 /** The kernels, by the name the addon exports them under (also the keys of `counts()`). */
-export const NATIVE_KERNELS = ['conv2d', 'conv2dFilterGrad', 'conv2dInputGrad', 'matmul', 'maxPool', 'maxPoolGrad', 'sumRows', 'eltwise'] as const;
+export const NATIVE_KERNELS = ['conv2d', 'conv2dFilterGrad', 'conv2dInputGrad', 'matmul', 'maxPool', 'maxPoolGrad', 'sumRows', 'eltwise', 'optim'] as const;
 export type NativeKernelName = (typeof NATIVE_KERNELS)[number];
 
 export interface NativeAddon {
@@ -23,6 +23,8 @@ export interface NativeAddon {
   maxPoolGrad(heap: ArrayBufferLike, args: Float64Array): void;
   sumRows(heap: ArrayBufferLike, args: Float64Array): void;
   eltwise(heap: ArrayBufferLike, args: Float64Array): void;
+  /** One fused optimizer step over many variables (native/src/optim.c); absent in builds before it. */
+  optim(heap: ArrayBufferLike, args: Float64Array): void;
   /** Sets the calling thread's count (its splits, hence its numbers) and grows the shared pool to match. */
   setThreads(n: number): number;
   threads(): number;
@@ -60,7 +62,7 @@ function guarded(raw: NativeAddon): NativeAddon {
   };
   return {
     apiVersion: raw.apiVersion,
-    ...Object.fromEntries(NATIVE_KERNELS.map((name) => [name, kernel(name)])) as Pick<NativeAddon, NativeKernelName>,
+    ...Object.fromEntries(NATIVE_KERNELS.filter((name) => typeof raw[name] === 'function').map((name) => [name, kernel(name)])) as Pick<NativeAddon, NativeKernelName>,
     setThreads: (n) => raw.setThreads(n),
     threads: () => raw.threads(),
     isa: () => raw.isa(),
