@@ -1,7 +1,7 @@
 // Backend layer: every kernel the engine adds to a TensorFlow.js backend, registered in one place.
 import * as tf from '@tensorflow/tfjs';
 import type { NativeAddon } from '../native/addon.js';
-import { setNativeOptimizer } from '../native/optimizer.js';
+import { setActiveNative } from '../native/active.js';
 import { nativeBatchMatMul } from './native/BatchMatMul.js';
 import { nativeConv2D } from './native/Conv2D.js';
 import { nativeConv2DBackpropFilter } from './native/Conv2DBackpropFilter.js';
@@ -119,8 +119,8 @@ export function registerAddedKernels(backendName: string, addon: NativeAddon | n
     wanted.set(added.kernelName, config);
   }
   if (backendName === 'wasm') {
-    // Not a kernel: the fused optimizer update (train/fusedOptimizers.ts) follows the native switch; skip "native:optimizer".
-    setNativeOptimizer(addon != null && !skip.has('native:optimizer') ? addon : null);
+    // For what is not a kernel (the fused optimizer update, the training Dense layer): they follow this switch.
+    setActiveNative(addon);
     for (const make of NATIVE_KERNELS) {
       const probe = make(null as unknown as NativeAddon, () => []);
       remember(probe.kernelName, backendName);

@@ -1,7 +1,7 @@
 // Backend layer: one native call that applies an optimizer step to every variable in place on the wasm heap.
 import * as tf from '@tensorflow/tfjs';
 import { heapOf, offsetOf, type WasmBackendInternals } from '../kernels/native/heap.js';
-import type { NativeAddon } from './addon.js';
+import { activeNative } from './active.js';
 
 /** Kinds as native/src/optim.c numbers them. */
 export const OPTIM = { adam: 0, momentum: 1, sgd: 2, rmsprop: 3 } as const;
@@ -15,18 +15,12 @@ export interface FusedItem {
   s2?: tf.Variable;
 }
 
-let active: NativeAddon | null = null;
-
-/** Set where the native kernels are switched on or off for the wasm backend (null: off). */
-export function setNativeOptimizer(addon: NativeAddon | null): void {
-  active = addon && typeof addon.optim === 'function' ? addon : null;
-}
-
 type Backend = WasmBackendInternals & { refCount(dataId: object): number };
 
 /** The wasm backend when the fused update can run on it now, else null (the caller runs tfjs's own update). */
 function backendFor(items: readonly FusedItem[]): Backend | null {
-  if (active == null || tf.getBackend() !== 'wasm') return null;
+  const addon = activeNative();
+  if (addon == null || typeof addon.optim !== 'function' || tf.getBackend() !== 'wasm') return null;
   const backend = tf.backend() as unknown as Backend;
   for (const it of items) {
     for (const t of [it.w, it.g, it.s1, it.s2]) {
@@ -66,7 +60,7 @@ export function fusedOptimizerStep(kind: OptimKind, h: readonly number[], items:
     args.set([off(it.w), off(it.g), off(states >= 1 ? it.s1 : null), off(states >= 2 ? it.s2 : null), off(wo), off(s1o), off(s2o), it.w.size], 10 + 8 * k);
   });
   try {
-    active!.optim(heapOf(backend), args);
+    activeNative()!.optim(heapOf(backend), args);
   } catch (e) {
     for (const [, info] of fresh) backend.disposeData(info.dataId);
     throw e;
