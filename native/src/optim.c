@@ -12,8 +12,18 @@ typedef struct {
   long total;
 } optim_job;
 
-/* Elements lo..hi-1 of one variable. Each element depends on itself only, so no split can change a bit. */
-static void update(const optim_job *j, const tn_optim_var *v, long lo, long hi) {
+/* Wider vectors give the same bits (IEEE division and square root are exact in any width; no FMA, see above).
+   x86-64 Linux builds an AVX2 clone chosen at load time; elsewhere the compiler's baseline vectors. */
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__)
+#define TN_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define TN_CLONES
+#endif
+
+/* Elements lo..hi-1 of one variable. Each element depends on itself only, so no split can change a bit. An output
+   is either its input (in place) or a disjoint buffer, never a shifted overlap: hence ivdep, which lets the loops
+   vectorise although the compiler cannot prove the pointers apart. */
+TN_CLONES static void update(const optim_job *j, const tn_optim_var *v, long lo, long hi) {
   const float *restrict g = v->g;
   const float *w = v->w, *s1 = v->s1, *s2 = v->s2;
   float *wo = v->w_out, *s1o = v->s1_out, *s2o = v->s2_out;
@@ -22,6 +32,7 @@ static void update(const optim_job *j, const tn_optim_var *v, long lo, long hi) 
       /* tfjs: m = m*b1 + g*(1-b1); v = v*b2 + g^2*(1-b2); w = ((m/(1-b1^t)) / (sqrt(v/(1-b2^t)) + eps)) * -lr + w */
       const float b1 = j->h[0], c1 = j->h[1], b2 = j->h[2], c2 = j->h[3], d1 = j->h[4], d2 = j->h[5], eps = j->h[6],
                   nlr = j->h[7];
+#pragma GCC ivdep
       for (long i = lo; i < hi; i++) {
         float gi = g[i];
         float m = s1[i] * b1 + gi * c1;
@@ -36,6 +47,7 @@ static void update(const optim_job *j, const tn_optim_var *v, long lo, long hi) 
     case TN_OPTIM_MOMENTUM: {
       /* tfjs: a = mom*a + g; w = -lr*a + w */
       const float mom = j->h[0], nlr = j->h[1];
+#pragma GCC ivdep
       for (long i = lo; i < hi; i++) {
         float a = mom * s1[i] + g[i];
         s1o[i] = a;
@@ -45,12 +57,14 @@ static void update(const optim_job *j, const tn_optim_var *v, long lo, long hi) 
     }
     case TN_OPTIM_SGD: {
       const float nlr = j->h[1];
+#pragma GCC ivdep
       for (long i = lo; i < hi; i++) wo[i] = nlr * g[i] + w[i];
       break;
     }
     case TN_OPTIM_RMSPROP: {
       /* tfjs (not centered): ms = ms*rho + g^2*(1-rho); mo = mo*mom + (g*lr)/sqrt(ms + eps); w = w - mo */
       const float rho = j->h[0], c = j->h[1], mom = j->h[2], lr = j->h[3], eps = j->h[4];
+#pragma GCC ivdep
       for (long i = lo; i < hi; i++) {
         float gi = g[i];
         float ms = s1[i] * rho + (gi * gi) * c;
