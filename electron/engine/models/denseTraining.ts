@@ -1,4 +1,4 @@
-// tfjs's Dense layer with a leaner training pass (engine layer): one fused kernel forward, only the gradients needed backward.
+// tfjs's Dense layer with a leaner pass (engine layer): one fused kernel forward, only the gradients needed backward.
 import * as tf from '@tensorflow/tfjs';
 import { activeNative } from '../backend/native/active.js';
 
@@ -46,8 +46,10 @@ function registerFusedMatMulGradient(): void {
 }
 
 /**
- * The Dense layer with that training pass. The class name stays "Dense" and the config is tfjs's, so a saved model
- * loads as a plain Dense; outside a gradient tape (inference) and on other backends or shapes it is tfjs's Dense.
+ * The Dense layer with that training pass. Inference takes the same path, which also adds the bias in the matmul's
+ * epilogue for activations the kernel lacks (tfjs adds it in a separate pass): the same float operations, one pass
+ * fewer. The class name stays "Dense" and the config is tfjs's, so a saved model loads as a plain Dense; on other
+ * backends or shapes it is tfjs's Dense.
  */
 let TrainingDense: (new (args: DenseArgs) => tf.layers.Layer) | null = null;
 export function trainingDense(args: DenseArgs): tf.layers.Layer {
@@ -58,8 +60,7 @@ export function trainingDense(args: DenseArgs): tf.layers.Layer {
     TrainingDense = class extends Base {
       override call(inputs: Inputs, kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
         const x = Array.isArray(inputs) ? inputs[0] : inputs;
-        const engine = tf.engine() as unknown as { state: { gradientDepth: number } };
-        if (engine.state.gradientDepth === 0 || x.rank !== 2 || x.dtype !== 'float32' || !twoDimensional(tf.getBackend())) return super.call(inputs, kwargs);
+        if (x.rank !== 2 || x.dtype !== 'float32' || !twoDimensional(tf.getBackend())) return super.call(inputs, kwargs);
         const self = this as unknown as DenseFields;
         return tf.tidy(() => {
           this.invokeCallHook(inputs, kwargs);

@@ -106,6 +106,20 @@ describe.skipIf(nativeMissing != null)(`training Dense on wasm with the native k
     expect(count(plain)).toBe(9);
   });
 
+  it('inference (bias in the matmul for tanh and softmax) gives tfjs Dense\'s outputs bit for bit', async () => {
+    await useNative();
+    const s = spec('tanh', true);
+    const model = buildModel(s, 5);
+    const plain = plainCopy(model, s);
+    const x = tf.tensor2d(randomValues(300 * 784, 4), [300, 784]);
+    const before = addon!.counts().matmul;
+    const a = (model.predict(x) as tf.Tensor).dataSync();
+    expect(addon!.counts().matmul - before, 'native matmuls').toBe(3);
+    const b = (plain.predict(x) as tf.Tensor).dataSync();
+    expect(Array.from(a)).toEqual(Array.from(b));
+    x.dispose();
+  });
+
   it('without the native kernels wasm runs tfjs\'s Dense (its _FusedMatMul cannot take 2-D operands)', async () => {
     await selectBackend('wasm', { native: false });
     const model = buildModel(spec('relu', true), 5);
