@@ -73,7 +73,7 @@ describe('training Dense on cpu', () => {
     const copy = await tf.models.modelFromJSON(model.toJSON(null, false) as never);
     copy.setWeights(model.getWeights());
     const x = tf.tensor2d(randomValues(8 * 784, 2), [8, 784]);
-    const a = (model.predict(x) as tf.Tensor).dataSync();
+    const a = (model.apply(x) as tf.Tensor).dataSync();
     const b = (copy.predict(x) as tf.Tensor).dataSync();
     expect(Array.from(a)).toEqual(Array.from(b));
   });
@@ -113,9 +113,9 @@ describe.skipIf(nativeMissing != null)(`training Dense on wasm with the native k
     const plain = plainCopy(model, s);
     const x = tf.tensor2d(randomValues(300 * 784, 4), [300, 784]);
     const before = addon!.counts().matmul;
-    const a = (model.predict(x) as tf.Tensor).dataSync();
+    const a = (model.apply(x) as tf.Tensor).dataSync();
     expect(addon!.counts().matmul - before, 'native matmuls').toBe(3);
-    const b = (plain.predict(x) as tf.Tensor).dataSync();
+    const b = (plain.apply(x) as tf.Tensor).dataSync();
     expect(Array.from(a)).toEqual(Array.from(b));
     x.dispose();
   });
