@@ -1,5 +1,6 @@
 // Bench: times the engine's own training step and batched inference for one model on the current backend.
 import * as tf from '@tensorflow/tfjs';
+import { makeOptimizer } from '../electron/engine/train/optimizer.js';
 import { makeTrainStep, predictBatch, sizeOf } from '../electron/engine/train/step.js';
 import { buildBenchModel, type BenchModel } from './models.js';
 
@@ -19,7 +20,8 @@ export class OursBench {
     const built = buildBenchModel(which);
     this.model = built.model;
     this.inputShape = built.inputShape;
-    this.optimizer = tf.train.adam(1e-3, 0.9, 0.999, 1e-7);
+    // The engine's optimizer (tfjs's Adam, its update fused natively where it can), as training runs it.
+    this.optimizer = makeOptimizer({ type: 'adam', beta1: 0.9, beta2: 0.999 }, 1e-3);
     this.step = makeTrainStep(this.model, this.optimizer, this.inputShape);
     let s = 12345;
     const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296);

@@ -3,6 +3,7 @@
 #include <node_api.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include "tn.h"
 
 #define CHECK(call)                                                        \
@@ -51,10 +52,10 @@ static napi_value fail(napi_env env, const char *msg) {
 
 /* Calls that ran to the end, per kernel: lets tests prove the native path ran, not only that numbers match. */
 enum { K_CONV2D, K_CONV2D_FILTER_GRAD, K_CONV2D_INPUT_GRAD, K_MATMUL, K_MAXPOOL, K_MAXPOOL_GRAD, K_SUM_ROWS, K_ELTWISE,
-       K_BATCH_NORM, K_BATCH_NORM_TRAIN, K_BATCH_NORM_GRAD, K_COUNT };
+       K_BATCH_NORM, K_BATCH_NORM_TRAIN, K_BATCH_NORM_GRAD, K_OPTIM, K_COUNT };
 static const char *const kernel_names[K_COUNT] = {"conv2d", "conv2dFilterGrad", "conv2dInputGrad", "matmul",
                                                   "maxPool", "maxPoolGrad", "sumRows", "eltwise",
-                                                  "batchNorm", "batchNormTrain", "batchNormGrad"};
+                                                  "batchNorm", "batchNormTrain", "batchNormGrad", "optim"};
 static unsigned long calls[K_COUNT];
 
 /* A kernel's result: counted when done, else a JS exception (code TN_ENOMEM) instead of a crash. */
@@ -242,6 +243,38 @@ static napi_value batch_norm_grad(napi_env env, napi_callback_info info) {
   return finish(env, K_BATCH_NORM_GRAD, tn_bn_grad((long)M, C, x, dy, mean, var, gamma, a.p[10], dx, dgamma, dbeta));
 }
 
+/* optim(heap, [kind, nvars, h0..h7, then per variable: w, g, s1|-1, s2|-1, wOut, s1Out|-1, s2Out|-1, n]):
+   one fused optimizer step (tn_optim); kind 0 Adam, 1 momentum, 2 SGD, 3 RMSProp. State the kind needs must be given. */
+static napi_value optim(napi_env env, napi_callback_info info) {
+  call_args a;
+  if (!read_args(env, info, &a, 10)) return fail(env, "optim: bad arguments");
+  int kind = (int)a.p[0];
+  double nv = a.p[1];
+  if (kind < 0 || kind > 3 || nv < 0 || nv > 1e6 || a.n < 10 + 8 * (size_t)nv) return fail(env, "optim: bad arguments");
+  int nvars = (int)nv, states = kind == TN_OPTIM_SGD ? 0 : kind == TN_OPTIM_MOMENTUM ? 1 : 2;
+  float h[8];
+  for (int k = 0; k < 8; k++) h[k] = (float)a.p[2 + k];
+  tn_optim_var *vars = calloc(nvars ? (size_t)nvars : 1, sizeof *vars);
+  if (!vars) return finish(env, K_OPTIM, TN_ENOMEM);
+  for (int k = 0; k < nvars; k++) {
+    size_t i = 10 + 8 * (size_t)k;
+    double n = a.p[i + 7];
+    tn_optim_var *v = &vars[k];
+    v->n = (long)n;
+    v->w = at(&a, i, n); v->g = at(&a, i + 1, n); v->w_out = at(&a, i + 4, n);
+    if (states >= 1) { v->s1 = at(&a, i + 2, n); v->s1_out = at(&a, i + 5, n); }
+    if (states >= 2) { v->s2 = at(&a, i + 3, n); v->s2_out = at(&a, i + 6, n); }
+    if (n < 0 || !v->w || !v->g || !v->w_out || (states >= 1 && (!v->s1 || !v->s1_out)) ||
+        (states >= 2 && (!v->s2 || !v->s2_out))) {
+      free(vars);
+      return fail(env, "optim: tensor outside the wasm heap");
+    }
+  }
+  int err = tn_optim(kind, nvars, vars, h);
+  free(vars);
+  return finish(env, K_OPTIM, err);
+}
+
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -311,6 +344,7 @@ NAPI_MODULE_INIT() {
       {"batchNorm", NULL, batch_norm, NULL, NULL, NULL, napi_default, NULL},
       {"batchNormTrain", NULL, batch_norm_train, NULL, NULL, NULL, napi_default, NULL},
       {"batchNormGrad", NULL, batch_norm_grad, NULL, NULL, NULL, napi_default, NULL},
+      {"optim", NULL, optim, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"threads", NULL, get_threads, NULL, NULL, NULL, napi_default, NULL},
       {"isa", NULL, isa, NULL, NULL, NULL, napi_default, NULL},

@@ -75,6 +75,17 @@ int tn_bn_train(long M, int C, const float *x, const float *gamma, const float *
                 float *new_mean, float *new_var);
 int tn_bn_grad(long M, int C, const float *x, const float *dy, const float *mean, const float *var,
                const float *gamma, double eps, float *dx, float *dgamma, float *dbeta);
+/* Fused optimizer update over several variables (native/src/optim.c). s1/s2: the optimizer's state (Adam m, v;
+   momentum's accumulator in s1; RMSProp mean square, moment); outputs may be the inputs (in place).
+   h: Adam [b1, 1-b1, b2, 1-b2, 1-b1^t, 1-b2^t, eps, -lr]; momentum/SGD [momentum, -lr];
+   RMSProp [rho, 1-rho, momentum, lr, eps]. */
+enum { TN_OPTIM_ADAM, TN_OPTIM_MOMENTUM, TN_OPTIM_SGD, TN_OPTIM_RMSPROP };
+typedef struct {
+  long n;
+  const float *w, *g, *s1, *s2;
+  float *w_out, *s1_out, *s2_out;
+} tn_optim_var;
+int tn_optim(int kind, int nvars, const tn_optim_var *vars, const float *h);
 
 /* Scratch memory of the calling thread: grows, never shrinks, freed when the thread ends; NULL when out of memory.
    Slots: 0, 1 GEMM packing; 2 im2col; 3 filter-gradient partials and 4 column-sum partials (the caller's, owned by

@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LayerSpec, LayerType } from '../../../shared/spec.js';
 import { batchNormalization } from './batchNorm.js';
+import { trainingDense } from './denseTraining.js';
 
 export interface BuildContext {
   /** Keras-style name from inferShapes (dense_1, conv2d …), so tfjs's summary matches ours. */
@@ -67,7 +68,7 @@ function seededDropout(args: DropoutArgs, maskSeed: number): tf.layers.Layer {
 
 /** The mapped type makes a layer type without a builder a compile error. */
 export const LAYER_BUILDERS: { readonly [T in LayerType]: Builder<Of<T>> } = {
-  Dense: (l, ctx) => tf.layers.dense({ ...base(ctx), ...weights(l.useBias, ctx), units: l.units, activation: l.activation }),
+  Dense: (l, ctx) => trainingDense({ ...base(ctx), ...weights(l.useBias, ctx), units: l.units, activation: l.activation }),
   Conv2D: (l, ctx) => tf.layers.conv2d({
     ...base(ctx), ...weights(l.useBias, ctx),
     filters: l.filters, kernelSize: window(l.kernelSize), strides: window(l.strides), padding: l.padding, activation: l.activation,

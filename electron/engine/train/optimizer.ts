@@ -1,15 +1,17 @@
 // Optimizers from hyperparameters, and changing their rate mid-run for schedules.
 import * as tf from '@tensorflow/tfjs';
 import type { Optimizer } from '../../../shared/hyper.js';
+import { FusedAdam, FusedMomentum, FusedRMSProp, FusedSGD } from './fusedOptimizers.js';
 
+/** tfjs's optimizers (same state, same numbers), updating all variables in one native call where it can. */
 export function makeOptimizer(spec: Optimizer, learningRate: number): tf.Optimizer {
   switch (spec.type) {
     case 'adam':
-      return tf.train.adam(learningRate, spec.beta1, spec.beta2, 1e-7);
+      return new FusedAdam(learningRate, spec.beta1, spec.beta2, 1e-7);
     case 'sgd':
-      return spec.momentum > 0 ? tf.train.momentum(learningRate, spec.momentum) : tf.train.sgd(learningRate);
+      return spec.momentum > 0 ? new FusedMomentum(learningRate, spec.momentum) : new FusedSGD(learningRate);
     case 'rmsprop':
-      return tf.train.rmsprop(learningRate, spec.rho, spec.momentum, 1e-7);
+      return new FusedRMSProp(learningRate, spec.rho, spec.momentum, 1e-7);
   }
 }
 

@@ -1,5 +1,6 @@
 // One optimisation step on one batch: the hot path shared by the training worker and the benchmark.
 import * as tf from '@tensorflow/tfjs';
+import { sparseCrossEntropy, type LossResult } from './loss.js';
 
 export interface StepResult {
   loss: number;
@@ -9,7 +10,7 @@ export interface StepResult {
 /** Keras clips probabilities the same way before taking the log. */
 const EPSILON = 1e-7;
 
-/** Sparse categorical cross-entropy of softmax outputs, averaged over the batch. */
+/** Sparse categorical cross-entropy of softmax outputs, averaged over the batch (the training step uses loss.ts's equivalent). */
 export function sparseCategoricalCrossentropy(probs: tf.Tensor2D, labels: tf.Tensor1D, numClasses: number): tf.Scalar {
   return tf.tidy(() => {
     const oneHot = tf.oneHot(labels, numClasses);
@@ -20,27 +21,24 @@ export function sparseCategoricalCrossentropy(probs: tf.Tensor2D, labels: tf.Ten
 
 /**
  * Builds a step function: forward in training mode, loss, backward, optimizer update.
- * Returns the batch loss and the number of correct predictions (read back once per batch).
+ * Returns the batch loss and the number of correct predictions, both read with the softmax outputs the loss
+ * needs anyway (one readback of n × classes floats a batch; see loss.ts).
  */
 export function makeTrainStep(model: tf.LayersModel, optimizer: tf.Optimizer, inputShape: readonly number[], numClasses = 10) {
+  const size = sizeOf(inputShape);
   return (x: Float32Array, y: Int32Array, batchSize: number): StepResult => {
-    const out = tf.tidy(() => {
-      const xs = tf.tensor(x.subarray(0, batchSize * sizeOf(inputShape)), [batchSize, ...inputShape], 'float32');
-      const ys = tf.tensor1d(y.subarray(0, batchSize), 'int32');
-      let correct: tf.Scalar | null = null;
-      const loss = optimizer.minimize(() => {
+    let result: LossResult | null = null;
+    tf.tidy(() => {
+      const xs = tf.tensor(x.subarray(0, batchSize * size), [batchSize, ...inputShape], 'float32');
+      optimizer.minimize(() => {
         const probs = model.apply(xs, { training: true }) as tf.Tensor2D;
-        // Kept: the tape's own tidy would dispose a tensor the loss closure does not return.
-        correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(probs, -1), ys), 'int32'))) as tf.Scalar;
-        return sparseCategoricalCrossentropy(probs, ys, numClasses);
-      }, true) as tf.Scalar;
-      const packed = tf.stack([tf.cast(loss, 'float32'), tf.cast(correct!, 'float32')]);
-      (correct as tf.Scalar | null)?.dispose();
-      return packed;
+        if (probs.shape[1] !== numClasses) throw new Error(`internal error: the model gives ${probs.shape[1]} outputs for ${numClasses} classes`);
+        result = sparseCrossEntropy(probs, y);
+        return result.loss;
+      });
     });
-    const [loss, correct] = out.dataSync();
-    out.dispose();
-    return { loss, correct };
+    const r = result as LossResult | null;
+    return { loss: r!.value, correct: r!.correct };
   };
 }
 

@@ -1,6 +1,7 @@
 // Backend layer: every kernel the engine adds to a TensorFlow.js backend, registered in one place.
 import * as tf from '@tensorflow/tfjs';
 import type { NativeAddon } from '../native/addon.js';
+import { setActiveNative } from '../native/active.js';
 import { nativeBatchMatMul } from './native/BatchMatMul.js';
 import { nativeBatchNormGrad, nativeBatchNormTrain, nativeFusedBatchNorm, OWN_KERNELS } from './native/BatchNorm.js';
 import { nativeConv2D } from './native/Conv2D.js';
@@ -120,6 +121,8 @@ export function registerAddedKernels(backendName: string, addon: NativeAddon | n
     wanted.set(added.kernelName, config);
   }
   if (backendName === 'wasm') {
+    // For what is not a kernel (the fused optimizer update, the training Dense layer): they follow this switch.
+    setActiveNative(addon);
     for (const make of NATIVE_KERNELS) {
       const probe = make(null as unknown as NativeAddon, () => []);
       remember(probe.kernelName, backendName);

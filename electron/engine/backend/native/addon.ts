@@ -11,7 +11,7 @@ export const NATIVE_API_VERSION = 3;
 
 /** The kernels, by the name the addon exports them under (also the keys of `counts()`). */
 export const NATIVE_KERNELS = ['conv2d', 'conv2dFilterGrad', 'conv2dInputGrad', 'matmul', 'maxPool', 'maxPoolGrad', 'sumRows', 'eltwise',
-  'batchNorm', 'batchNormTrain', 'batchNormGrad'] as const;
+  'batchNorm', 'batchNormTrain', 'batchNormGrad', 'optim'] as const;
 export type NativeKernelName = (typeof NATIVE_KERNELS)[number];
 
 export interface NativeAddon {
@@ -28,6 +28,8 @@ export interface NativeAddon {
   batchNorm(heap: ArrayBufferLike, args: Float64Array): void;
   batchNormTrain(heap: ArrayBufferLike, args: Float64Array): void;
   batchNormGrad(heap: ArrayBufferLike, args: Float64Array): void;
+  /** One fused optimizer step over many variables (native/src/optim.c); absent in builds before it. */
+  optim(heap: ArrayBufferLike, args: Float64Array): void;
   /** Sets the calling thread's count (its splits, hence its numbers) and grows the shared pool to match. */
   setThreads(n: number): number;
   threads(): number;

@@ -1,0 +1,156 @@
+// tfjs's optimizers with the update done by one native call per step (wasm backend with the native kernels), else tfjs's own.
+import * as tf from '@tensorflow/tfjs';
+import { fusedOptimizerStep, OPTIM, type FusedItem } from '../backend/native/optimizer.js';
+
+/*
+ * Each class keeps its tfjs parent's state (the same variables, names and order), so getWeights/setWeights,
+ * dispose, the learning-rate fields the schedules set and a fall back to the parent's update all keep working.
+ * The native update runs the parent's float32 operations in the parent's order (native/src/optim.c), so the
+ * numbers are the parent's; tests/engine/train/fusedOptimizers.test.ts checks it.
+ */
+
+type StateList = Array<{ originalName: string; variable: tf.Variable } | undefined>;
+type NamedTensor = { name: string; tensor: tf.Tensor };
+type Grads = Parameters<tf.Optimizer['applyGradients']>[0];
+
+/** Names and gradients in the order tfjs's optimizers walk them (state slot i belongs to entry i). */
+function entries(grads: Grads): Array<{ name: string; g: tf.Tensor | null }> {
+  return Array.isArray(grads)
+    ? (grads as NamedTensor[]).map((e) => ({ name: e.name, g: e.tensor ?? null }))
+    : Object.keys(grads).map((name) => ({ name, g: (grads as Record<string, tf.Tensor | undefined>)[name] ?? null }));
+}
+
+function variable(name: string): tf.Variable {
+  return tf.engine().registeredVariables[name];
+}
+
+/** Creates state slot i as the parent would (zeros shaped like the variable, not trainable). */
+function ensure(list: StateList, i: number, name: string, suffix: string): tf.Variable {
+  if (list[i] == null) {
+    const value = variable(name);
+    list[i] = { originalName: `${name}/${suffix}`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
+  }
+  return list[i]!.variable;
+}
+
+const f32 = Math.fround;
+
+interface AdamFields {
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  accBeta1: tf.Variable;
+  accBeta2: tf.Variable;
+  accumulatedFirstMoment: StateList;
+  accumulatedSecondMoment: StateList;
+}
+
+export class FusedAdam extends tf.AdamOptimizer {
+  /** beta1^t, beta2^t as float32, as the parent's accBeta variables hold them; null: read those. */
+  private acc: [number, number] | null = null;
+  /** The variables lag `acc` (native steps since): written back before the parent runs. */
+  private accAhead = false;
+
+  override applyGradients(grads: Grads): void {
+    const s = this as unknown as AdamFields;
+    const list = entries(grads);
+    const items: FusedItem[] = [];
+    list.forEach(({ name, g }, i) => {
+      const m = ensure(s.accumulatedFirstMoment, i, name, 'm');
+      const v = ensure(s.accumulatedSecondMoment, i, name, 'v');
+      if (g != null) items.push({ w: variable(name), g, s1: m, s2: v });
+    });
+    this.acc ??= [s.accBeta1.dataSync()[0], s.accBeta2.dataSync()[0]];
+    const [a1, a2] = this.acc;
+    const h = [s.beta1, 1 - s.beta1, s.beta2, 1 - s.beta2, f32(1 - a1), f32(1 - a2), s.epsilon, -s.learningRate];
+    if (fusedOptimizerStep(OPTIM.adam, h, items)) {
+      this.acc = [f32(a1 * f32(s.beta1)), f32(a2 * f32(s.beta2))];
+      this.accAhead = true;
+      this.incrementIterations();
+      return;
+    }
+    this.syncAcc();
+    super.applyGradients(grads as never);
+    this.acc = null;
+  }
+
+  private syncAcc(): void {
+    if (!this.accAhead || this.acc == null) return;
+    const s = this as unknown as AdamFields;
+    tf.tidy(() => {
+      s.accBeta1.assign(tf.scalar(this.acc![0]));
+      s.accBeta2.assign(tf.scalar(this.acc![1]));
+    });
+    this.accAhead = false;
+  }
+
+  override async setWeights(weights: NamedTensor[]): Promise<void> {
+    await super.setWeights(weights);
+    this.acc = null;
+    this.accAhead = false;
+  }
+}
+
+interface MomentumFields {
+  learningRate: number;
+  momentum: number;
+  useNesterov: boolean;
+  accumulations: StateList;
+}
+
+export class FusedMomentum extends tf.MomentumOptimizer {
+  override applyGradients(grads: Grads): void {
+    const s = this as unknown as MomentumFields;
+    const items: FusedItem[] = [];
+    entries(grads).forEach(({ name, g }, i) => {
+      const a = ensure(s.accumulations, i, name, 'momentum');
+      if (g != null) items.push({ w: variable(name), g, s1: a });
+    });
+    if (!s.useNesterov && fusedOptimizerStep(OPTIM.momentum, [s.momentum, -s.learningRate], items)) {
+      this.incrementIterations();
+      return;
+    }
+    super.applyGradients(grads as never);
+  }
+}
+
+export class FusedSGD extends tf.SGDOptimizer {
+  override applyGradients(grads: Grads): void {
+    const items: FusedItem[] = entries(grads).flatMap(({ name, g }) => (g == null ? [] : [{ w: variable(name), g }]));
+    if (fusedOptimizerStep(OPTIM.sgd, [0, -this.learningRate], items)) {
+      this.incrementIterations();
+      return;
+    }
+    super.applyGradients(grads as never);
+  }
+}
+
+interface RMSPropFields {
+  learningRate: number;
+  decay: number;
+  momentum: number;
+  epsilon: number;
+  centered: boolean;
+  accumulatedMeanSquares: StateList;
+  accumulatedMoments: StateList;
+}
+
+export class FusedRMSProp extends tf.RMSPropOptimizer {
+  override applyGradients(grads: Grads): void {
+    const s = this as unknown as RMSPropFields;
+    if (!s.centered) {
+      const items: FusedItem[] = [];
+      entries(grads).forEach(({ name, g }, i) => {
+        const ms = ensure(s.accumulatedMeanSquares, i, name, 'rms');
+        const mo = ensure(s.accumulatedMoments, i, name, 'momentum');
+        if (g != null) items.push({ w: variable(name), g, s1: ms, s2: mo });
+      });
+      if (fusedOptimizerStep(OPTIM.rmsprop, [s.decay, 1 - s.decay, s.momentum, s.learningRate, s.epsilon], items)) {
+        this.incrementIterations();
+        return;
+      }
+    }
+    super.applyGradients(grads as never);
+  }
+}
