@@ -33,6 +33,10 @@ typedef int (*tn_gemm_fn)(int m0, int m1, int N, int K, const float *A, long rsA
                            long rsB, long csB, float *C, long ldc, int accumulate);
 int tn_gemm_avx2(int, int, int, int, const float *, long, long, const float *, long, long, float *, long, int);
 int tn_gemm_generic(int, int, int, int, const float *, long, long, const float *, long, long, float *, long, int);
+int tn_gemm_avx512(int, int, int, int, const float *, long, long, const float *, long, long, float *, long, int);
+/* OpenBLAS's cblas_sgemm through dlopen, single-threaded inside our parts (gemm_blas.c); only on request. */
+int tn_gemm_openblas(int, int, int, int, const float *, long, long, const float *, long, long, float *, long, int);
+int tn_blas_available(void);
 
 /* Convolution geometry, NHWC input [n,h,w,c], filter [kh,kw,c,co], output [n,oh,ow,co]. */
 typedef struct {
