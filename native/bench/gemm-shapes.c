@@ -19,13 +19,14 @@ typedef struct {
   int parts; /* how many fixed parts the engine cuts it into at 2 threads: rows or images */
 } shape;
 
-/* Per-part calls. conv: images split over 2 parts, each part in chunks of images_per_chunk (262144 / K / rowsPerImg). */
+/* Per-part calls. conv: images split over 2 parts, each part in chunks: forward and dX 262144 / (K + co) / rowsPerImg
+   images (images_per_out_chunk), dW 262144 / K / rowsPerImg (images_per_chunk). */
 static const shape shapes[] = {
-  {"conv1 fwd   (43*676)x9 . 9x32", 43 * 676, 32, 9, 0, 0, 0, 1},
+  {"conv1 fwd   (9*676)x9 . 9x32 ", 9 * 676, 32, 9, 0, 0, 0, 1},
   {"conv1 dW    9x(43*676) . x32 ", 9, 32, 43 * 676, 1, 0, 1, 1},
-  {"conv2 fwd   (7*121)x288 . x64", 7 * 121, 64, 288, 0, 0, 0, 1},
+  {"conv2 fwd   (6*121)x288 . x64", 6 * 121, 64, 288, 0, 0, 0, 1},
   {"conv2 dW    288x(7*121) . x64", 288, 64, 7 * 121, 1, 0, 1, 1},
-  {"conv2 dX    (7*121)x64 . x288", 7 * 121, 288, 64, 0, 1, 0, 1},
+  {"conv2 dX    (6*121)x64 . x288", 6 * 121, 288, 64, 0, 1, 0, 1},
   {"dense fwd   128x1600 . x128  ", 128, 128, 1600, 0, 0, 0, 2},
   {"dense dX    128x128 . x1600^T", 128, 1600, 128, 0, 1, 0, 2},
   {"dense dW    1600x128^T . x128", 1600, 128, 128, 1, 0, 0, 2},

@@ -25,7 +25,7 @@ static void pick(void) {
   __builtin_cpu_init();
   int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   if (avx2 && __builtin_cpu_supports("avx512f") && (any || strcmp(want, "avx2"))) {
-    impl = tn_gemm_avx512, impl_name = "avx512f", impl_mr = 14, impl_nr = 32;
+    impl = tn_gemm_avx512, impl_name = "avx512f", impl_mr = 8, impl_nr = 32;
   } else if (avx2) {
     impl = tn_gemm_avx2, impl_name = "avx2+fma";
   }

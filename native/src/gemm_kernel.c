@@ -1,6 +1,7 @@
 // Native kernels: packed single-precision GEMM (BLIS-style blocking, MR x NR register tile), compiled once per ISA.
 // Built three times: portably as tn_gemm_generic, with -mavx2 -mfma as tn_gemm_avx2 (6x16 tile in 8-lane vectors) and
-// with -mavx512f as tn_gemm_avx512 (TN_WIDE: 14x32 tile in 16-lane vectors, 28 of the 32 zmm registers).
+// with -mavx512f as tn_gemm_avx512 (TN_WIDE: 8x32 tile in 16-lane vectors; 8 rows measured a little faster on this
+// Zen 4 than 6, 10, 12 or 14, see docs/GEMM.md).
 // Every variant sums each element over k in the same order (k blocks of KC, k ascending inside a block, block sums
 // added to C in order), so the fused-multiply-add variants (avx2, avx512) give the same bits.
 #include <string.h>
@@ -8,7 +9,10 @@
 
 #ifdef TN_WIDE
 #define VL 16
-#define MR 14
+#ifndef TN_MR
+#define TN_MR 8
+#endif
+#define MR TN_MR
 #define NR 32
 #else
 #define VL 8

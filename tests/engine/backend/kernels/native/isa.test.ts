@@ -46,7 +46,7 @@ describe.skipIf(nativeMissing != null)(`GEMM variants${nativeMissing ? ` (skippe
     const avx512 = runForced('avx512');
     expect(avx512.isa).toBe('avx512f');
     expectAgrees(avx512);
-    // Same k order and FMA in both: the 14x32 zmm tile changes the speed, not one bit.
+    // Same k order and FMA in both: the 8x32 zmm tile changes the speed, not one bit.
     expect(avx512.digest).toBe(avx2.digest);
   }, 250_000);
 
