@@ -111,6 +111,8 @@ static int forward_task(void *p, int t, int nt) {
   const int K = g->kh * g->kw * g->c, rowsPerImg = g->oh * g->ow;
   int i0, i1;
   split(g->n, t, nt, &i0, &i1);
+  /* A first layer (one channel): straight from the image, same bits as below. */
+  if (g->c == 1 && !is_pointwise(g) && tn_conv_one_channel(g, j->a, j->b, j->bias, j->act, j->out, i0, i1)) return TN_OK;
   int per = images_per_out_chunk(g);
   for (int s = i0; s < i1; s += per) {
     int e = s + per < i1 ? s + per : i1;

@@ -154,3 +154,69 @@ int FN(int m0, int m1, int N, int K, const float *A, long rsA, long csA, const f
   }
   return TN_OK;
 }
+
+/* One-input-channel convolution (a network's first layer), images i0..i1, straight from the image: no im2col, no
+   packing, bias and relu applied while the sums are in registers. Each output is the GEMM path's sum exactly: from 0,
+   taps in (ky, kx) order, padding read as 0 and multiplied like any tap, then + bias, then relu; so the bits equal
+   the im2col + GEMM path of the same variant (kh*kw <= KC: one k block). Returns 1 when it did the work, 0 when the
+   shape is not one it covers (channels not a whole number of vectors, more taps than one k block). */
+#define FN1 CAT(tn_conv1ch_, TN_VARIANT)
+typedef int vi __attribute__((vector_size(VL * 4)));
+/* x > 0 ? x : 0 lane by lane, as conv.c's post_op (NaN and -0 give +0). */
+static inline vf relu(vf a) { return (vf)((vi)a & (a > 0)); }
+int FN1(const tn_conv *g, const float *x, const float *f, const float *bias, int act, float *y, int i0, int i1) {
+  const int taps = g->kh * g->kw, co = g->co;
+  if (g->c != 1 || co % VL || taps > KC || taps > 64) return 0;
+  float xv[64];
+  int off[64];
+  for (int ky = 0; ky < g->kh; ky++)
+    for (int kx = 0; kx < g->kw; kx++) off[ky * g->kw + kx] = ky * g->w + kx;
+  for (int img = i0; img < i1; img++) {
+    const float *xi = x + (size_t)img * g->h * g->w;
+    for (int oy = 0; oy < g->oh; oy++)
+      for (int ox = 0; ox < g->ow; ox++) {
+        const int y0 = oy * g->sh - g->pt, x0 = ox * g->sw - g->pl;
+        if (y0 >= 0 && y0 + g->kh <= g->h && x0 >= 0 && x0 + g->kw <= g->w) {
+          /* Inside the image (every window of a 'valid' layer): no bounds checks. */
+          const float *p = xi + (size_t)y0 * g->w + x0;
+          for (int k = 0; k < taps; k++) xv[k] = p[off[k]];
+        } else {
+          for (int ky = 0; ky < g->kh; ky++) {
+            int iy = y0 + ky;
+            for (int kx = 0; kx < g->kw; kx++) {
+              int ix = x0 + kx;
+              xv[ky * g->kw + kx] = (iy < 0 || iy >= g->h || ix < 0 || ix >= g->w) ? 0.0f : xi[(size_t)iy * g->w + ix];
+            }
+          }
+        }
+        float *out = y + (((size_t)img * g->oh + oy) * g->ow + ox) * co;
+        int j = 0;
+        for (; j + 2 * VL <= co; j += 2 * VL) {
+          vf a0 = {0}, a1 = {0};
+          for (int k = 0; k < taps; k++) {
+            vf t = splat(xv[k]);
+            a0 += t * ldv(f + (size_t)k * co + j);
+            a1 += t * ldv(f + (size_t)k * co + j + VL);
+          }
+          if (bias) {
+            a0 += ldv(bias + j);
+            a1 += ldv(bias + j + VL);
+          }
+          if (act == 1) {
+            a0 = relu(a0);
+            a1 = relu(a1);
+          }
+          stv(out + j, a0);
+          stv(out + j + VL, a1);
+        }
+        for (; j < co; j += VL) {
+          vf a0 = {0};
+          for (int k = 0; k < taps; k++) a0 += splat(xv[k]) * ldv(f + (size_t)k * co + j);
+          if (bias) a0 += ldv(bias + j);
+          if (act == 1) a0 = relu(a0);
+          stv(out + j, a0);
+        }
+      }
+  }
+  return 1;
+}

@@ -43,6 +43,14 @@ typedef struct {
   int n, h, w, c, kh, kw, co, oh, ow, sh, sw, pt, pl;
 } tn_conv;
 
+/* One input channel, images i0..i1, per GEMM variant (gemm_kernel.c); tn_conv_one_channel picks the chosen one.
+   1 done, 0 not covered. */
+int tn_conv_one_channel(const tn_conv *g, const float *x, const float *f, const float *bias, int act, float *y, int i0,
+                        int i1);
+int tn_conv1ch_generic(const tn_conv *, const float *, const float *, const float *, int, float *, int, int);
+int tn_conv1ch_avx2(const tn_conv *, const float *, const float *, const float *, int, float *, int, int);
+int tn_conv1ch_avx512(const tn_conv *, const float *, const float *, const float *, int, float *, int, int);
+
 /* act: 0 linear, 1 relu; bias may be NULL. */
 int tn_conv2d(const tn_conv *g, const float *x, const float *f, const float *bias, int act, float *y);
 int tn_conv2d_filter_grad(const tn_conv *g, const float *x, const float *dy, float *df);
