@@ -44,9 +44,10 @@ function build() {
   const x86 = process.arch === 'x64' || process.arch === 'ia32';
   const units = [
     ['pool.c', []], ['gemm.c', []], ['conv.c', []], ['pooling.c', []], ['reduce.c', []], ['eltwise.c', []], ['batchnorm.c', []],
-    ['optim.c', ['-ffp-contract=off']], ['addon.c', []],
+    ['optim.c', ['-ffp-contract=off']], ['addon.c', []], ['gemm_blas.c', []],
     ['gemm_kernel.c', ['-DTN_VARIANT=generic', '-Wno-psabi'], 'gemm_generic.o'],
-    ...(x86 ? [['gemm_kernel.c', ['-DTN_VARIANT=avx2', '-mavx2', '-mfma'], 'gemm_avx2.o']] : []),
+    ...(x86 ? [['gemm_kernel.c', ['-DTN_VARIANT=avx2', '-mavx2', '-mfma'], 'gemm_avx2.o'],
+      ['gemm_kernel.c', ['-DTN_VARIANT=avx512', '-DTN_WIDE', '-mavx512f'], 'gemm_avx512.o']] : []),
   ];
   const objs = [];
   for (const [src, flags, obj = src.replace(/\.c$/, '.o')] of units) {
@@ -59,7 +60,7 @@ function build() {
   // unload bundles that use thread-local storage.
   const linkFlags = process.platform === 'darwin' ? ['-undefined', 'dynamic_lookup'] : ['-Wl,-z,nodelete'];
   const target = join(out, 'tfjs_native.node');
-  execFileSync(cc, ['-shared', '-pthread', ...objs, '-o', `${target}.tmp`, '-lm', ...linkFlags], { stdio: quiet ? 'pipe' : 'inherit' });
+  execFileSync(cc, ['-shared', '-pthread', ...objs, '-o', `${target}.tmp`, '-lm', ...(process.platform === 'linux' ? ['-ldl'] : []), ...linkFlags], { stdio: quiet ? 'pipe' : 'inherit' });
   renameSync(`${target}.tmp`, target);
   rmSync(tmp, { recursive: true, force: true });
   return { cc, target };

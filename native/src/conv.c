@@ -11,6 +11,16 @@ static int images_per_chunk(const tn_conv *g) {
   return per < 1 ? 1 : (int)per;
 }
 
+/* Forward and input gradient: about 1 MB of im2col rows and output (dy) rows together, so the output is still in L2
+   when the bias and relu pass (col2im) reads it back. With few input channels the output is the larger part
+   (the first layer: 9 columns against 32 channels). Chunking cannot change a number here: each output element is
+   one GEMM dot product. The filter gradient keeps images_per_chunk: its chunks decide its summation order. */
+static int images_per_out_chunk(const tn_conv *g) {
+  long k = (long)g->kh * g->kw * g->c + g->co;
+  long per = 262144 / k / ((long)g->oh * g->ow);
+  return per < 1 ? 1 : (int)per;
+}
+
 static int is_pointwise(const tn_conv *g) {
   return g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->pt == 0 && g->pl == 0 && g->oh == g->h && g->ow == g->w;
 }
@@ -101,7 +111,9 @@ static int forward_task(void *p, int t, int nt) {
   const int K = g->kh * g->kw * g->c, rowsPerImg = g->oh * g->ow;
   int i0, i1;
   split(g->n, t, nt, &i0, &i1);
-  int per = images_per_chunk(g);
+  /* A first layer (one channel): straight from the image, same bits as below. */
+  if (g->c == 1 && !is_pointwise(g) && tn_conv_one_channel(g, j->a, j->b, j->bias, j->act, j->out, i0, i1)) return TN_OK;
+  int per = images_per_out_chunk(g);
   for (int s = i0; s < i1; s += per) {
     int e = s + per < i1 ? s + per : i1;
     float *y = j->out + (size_t)s * rowsPerImg * g->co;
@@ -133,7 +145,7 @@ static int input_grad_task(void *p, int t, int nt) {
   const int K = g->kh * g->kw * g->c, rowsPerImg = g->oh * g->ow;
   int i0, i1;
   split(g->n, t, nt, &i0, &i1);
-  int per = images_per_chunk(g);
+  int per = images_per_out_chunk(g);
   for (int s = i0; s < i1; s += per) {
     int e = s + per < i1 ? s + per : i1;
     int rows = (e - s) * rowsPerImg;

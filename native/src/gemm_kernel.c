@@ -1,64 +1,83 @@
-// Native kernels: packed single-precision GEMM (BLIS-style blocking, 6x16 register tile), compiled once per ISA.
-// Built twice: with -mavx2 -mfma as tn_gemm_avx2 and portably as tn_gemm_generic (TN_VARIANT names it).
+// Native kernels: packed single-precision GEMM (BLIS-style blocking, MR x NR register tile), compiled once per ISA.
+// Built three times: portably as tn_gemm_generic, with -mavx2 -mfma as tn_gemm_avx2 (6x16 tile in 8-lane vectors) and
+// with -mavx512f as tn_gemm_avx512 (TN_WIDE: 8x32 tile in 16-lane vectors; 8 rows measured a little faster on this
+// Zen 4 than 6, 10, 12 or 14, see docs/GEMM.md).
+// Every variant sums each element over k in the same order (k blocks of KC, k ascending inside a block, block sums
+// added to C in order), so the fused-multiply-add variants (avx2, avx512) give the same bits.
 #include <string.h>
 #include "tn.h"
 
+#ifdef TN_WIDE
+#define VL 16
+#ifndef TN_MR
+#define TN_MR 8
+#endif
+#define MR TN_MR
+#define NR 32
+#else
+#define VL 8
 #define MR 6
 #define NR 16
+#endif
+#define NV (NR / VL)
 #define KC 256
-#define MC 144
+#define MC (MR * 24)
 #define NC 1024
 
 #define CAT2(a, b) a##b
 #define CAT(a, b) CAT2(a, b)
 #define FN CAT(tn_gemm_, TN_VARIANT)
 
-typedef float v8 __attribute__((vector_size(32)));
-#define SPLAT(x) ((v8){(x), (x), (x), (x), (x), (x), (x), (x)})
+typedef float vf __attribute__((vector_size(VL * 4)));
 
-static inline v8 ld8(const float *p) {
-  v8 v;
+static inline vf ldv(const float *p) {
+  vf v;
   memcpy(&v, p, sizeof v);
   return v;
 }
-static inline void st8(float *p, v8 v) { memcpy(p, &v, sizeof v); }
+static inline void stv(float *p, vf v) { memcpy(p, &v, sizeof v); }
+#if VL == 16
+#define splat(x) ((vf){(x), (x), (x), (x), (x), (x), (x), (x), (x), (x), (x), (x), (x), (x), (x), (x)})
+#else
+#define splat(x) ((vf){(x), (x), (x), (x), (x), (x), (x), (x)})
+#endif
 
-/* c[0..mr, 0..nr] (+)= a-panel (kc x MR) times b-panel (kc x NR). */
+/* c[0..mr, 0..nr] (+)= a-panel (kc x MR) times b-panel (kc x NR). The accumulators are an array indexed only by
+   constants in fully unrolled loops, so they live in registers (one broadcast live at a time: no spills). */
 static void micro(int kc, const float *restrict a, const float *restrict b, float *restrict c, long ldc, int mr, int nr,
                   int overwrite) {
-  v8 c00 = {0}, c01 = {0}, c10 = {0}, c11 = {0}, c20 = {0}, c21 = {0};
-  v8 c30 = {0}, c31 = {0}, c40 = {0}, c41 = {0}, c50 = {0}, c51 = {0};
+  vf acc[MR][NV];
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; i++)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) acc[i][v] = (vf){0};
   for (int k = 0; k < kc; k++) {
-    v8 b0 = ld8(b), b1 = ld8(b + 8), t;
-    /* One broadcast live at a time: 12 accumulators + 2 b + 1 a fit AVX2's 16 registers without spills. */
-    t = SPLAT(a[0]); c00 += t * b0; c01 += t * b1;
-    t = SPLAT(a[1]); c10 += t * b0; c11 += t * b1;
-    t = SPLAT(a[2]); c20 += t * b0; c21 += t * b1;
-    t = SPLAT(a[3]); c30 += t * b0; c31 += t * b1;
-    t = SPLAT(a[4]); c40 += t * b0; c41 += t * b1;
-    t = SPLAT(a[5]); c50 += t * b0; c51 += t * b1;
+    vf bv[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) bv[v] = ldv(b + v * VL);
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; i++) {
+      vf t = splat(a[i]);
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; v++) acc[i][v] += t * bv[v];
+    }
     a += MR;
     b += NR;
   }
-  v8 acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
   if (mr == MR && nr == NR) {
+#pragma GCC unroll 16
     for (int i = 0; i < MR; i++) {
       float *ci = c + i * ldc;
-      if (overwrite) {
-        st8(ci, acc[i][0]);
-        st8(ci + 8, acc[i][1]);
-      } else {
-        st8(ci, ld8(ci) + acc[i][0]);
-        st8(ci + 8, ld8(ci + 8) + acc[i][1]);
-      }
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; v++) stv(ci + v * VL, overwrite ? acc[i][v] : ldv(ci + v * VL) + acc[i][v]);
     }
     return;
   }
   float tmp[MR][NR];
-  for (int i = 0; i < MR; i++) {
-    st8(tmp[i], acc[i][0]);
-    st8(tmp[i] + 8, acc[i][1]);
-  }
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; i++)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; v++) stv(tmp[i] + v * VL, acc[i][v]);
   for (int i = 0; i < mr; i++) {
     float *ci = c + i * ldc;
     if (overwrite)
@@ -75,11 +94,9 @@ static void pack_a(int mc, int kc, const float *A, long rs, long cs, float *rest
     if (mr == MR && rs == 1) {
       for (int k = 0; k < kc; k++, out += MR) memcpy(out, a + k * cs, MR * sizeof(float));
     } else if (mr == MR && cs == 1) {
-      const float *r0 = a, *r1 = a + rs, *r2 = a + 2 * rs, *r3 = a + 3 * rs, *r4 = a + 4 * rs, *r5 = a + 5 * rs;
-      for (int k = 0; k < kc; k++, out += MR) {
-        out[0] = r0[k]; out[1] = r1[k]; out[2] = r2[k];
-        out[3] = r3[k]; out[4] = r4[k]; out[5] = r5[k];
-      }
+      for (int k = 0; k < kc; k++, out += MR)
+#pragma GCC unroll 16
+        for (int i = 0; i < MR; i++) out[i] = a[i * rs + k];
     } else {
       for (int k = 0; k < kc; k++, out += MR)
         for (int i = 0; i < MR; i++) out[i] = i < mr ? a[i * rs + k * cs] : 0.0f;
@@ -94,7 +111,7 @@ static void pack_b(int kc, int nc, const float *B, long rs, long cs, float *rest
     if (nr == NR && cs == 1) {
       for (int k = 0; k < kc; k++, out += NR) memcpy(out, b + k * rs, NR * sizeof(float));
     } else if (nr == NR && rs == 1) {
-      /* Transposed B: each column is contiguous in k; read 16 columns in step. */
+      /* Transposed B: each column is contiguous in k; read NR columns in step. */
       for (int k = 0; k < kc; k++, out += NR)
         for (int j = 0; j < NR; j++) out[j] = b[j * cs + k];
     } else {
@@ -136,4 +153,70 @@ int FN(int m0, int m1, int N, int K, const float *A, long rsA, long csA, const f
     }
   }
   return TN_OK;
+}
+
+/* One-input-channel convolution (a network's first layer), images i0..i1, straight from the image: no im2col, no
+   packing, bias and relu applied while the sums are in registers. Each output is the GEMM path's sum exactly: from 0,
+   taps in (ky, kx) order, padding read as 0 and multiplied like any tap, then + bias, then relu; so the bits equal
+   the im2col + GEMM path of the same variant (kh*kw <= KC: one k block). Returns 1 when it did the work, 0 when the
+   shape is not one it covers (channels not a whole number of vectors, more taps than one k block). */
+#define FN1 CAT(tn_conv1ch_, TN_VARIANT)
+typedef int vi __attribute__((vector_size(VL * 4)));
+/* x > 0 ? x : 0 lane by lane, as conv.c's post_op (NaN and -0 give +0). */
+static inline vf relu(vf a) { return (vf)((vi)a & (a > 0)); }
+int FN1(const tn_conv *g, const float *x, const float *f, const float *bias, int act, float *y, int i0, int i1) {
+  const int taps = g->kh * g->kw, co = g->co;
+  if (g->c != 1 || co % VL || taps > KC || taps > 64) return 0;
+  float xv[64];
+  int off[64];
+  for (int ky = 0; ky < g->kh; ky++)
+    for (int kx = 0; kx < g->kw; kx++) off[ky * g->kw + kx] = ky * g->w + kx;
+  for (int img = i0; img < i1; img++) {
+    const float *xi = x + (size_t)img * g->h * g->w;
+    for (int oy = 0; oy < g->oh; oy++)
+      for (int ox = 0; ox < g->ow; ox++) {
+        const int y0 = oy * g->sh - g->pt, x0 = ox * g->sw - g->pl;
+        if (y0 >= 0 && y0 + g->kh <= g->h && x0 >= 0 && x0 + g->kw <= g->w) {
+          /* Inside the image (every window of a 'valid' layer): no bounds checks. */
+          const float *p = xi + (size_t)y0 * g->w + x0;
+          for (int k = 0; k < taps; k++) xv[k] = p[off[k]];
+        } else {
+          for (int ky = 0; ky < g->kh; ky++) {
+            int iy = y0 + ky;
+            for (int kx = 0; kx < g->kw; kx++) {
+              int ix = x0 + kx;
+              xv[ky * g->kw + kx] = (iy < 0 || iy >= g->h || ix < 0 || ix >= g->w) ? 0.0f : xi[(size_t)iy * g->w + ix];
+            }
+          }
+        }
+        float *out = y + (((size_t)img * g->oh + oy) * g->ow + ox) * co;
+        int j = 0;
+        for (; j + 2 * VL <= co; j += 2 * VL) {
+          vf a0 = {0}, a1 = {0};
+          for (int k = 0; k < taps; k++) {
+            vf t = splat(xv[k]);
+            a0 += t * ldv(f + (size_t)k * co + j);
+            a1 += t * ldv(f + (size_t)k * co + j + VL);
+          }
+          if (bias) {
+            a0 += ldv(bias + j);
+            a1 += ldv(bias + j + VL);
+          }
+          if (act == 1) {
+            a0 = relu(a0);
+            a1 = relu(a1);
+          }
+          stv(out + j, a0);
+          stv(out + j + VL, a1);
+        }
+        for (; j < co; j += VL) {
+          vf a0 = {0};
+          for (int k = 0; k < taps; k++) a0 += splat(xv[k]) * ldv(f + (size_t)k * co + j);
+          if (bias) a0 += ldv(bias + j);
+          if (act == 1) a0 = relu(a0);
+          stv(out + j, a0);
+        }
+      }
+  }
+  return 1;
 }

@@ -22,6 +22,36 @@ static void window(const tn_pool *g, int oy, int ox, int *y0, int *y1, int *x0, 
   *x1 = xs + g->pw < g->w ? xs + g->pw : g->w;
 }
 
+/* y[k] = max over the window of v[k], NaN never taken (v > y ? v : y, as before): four channels at a time in registers,
+   the window loop inside, so each output is stored once instead of read and written per window position. */
+static void window_max(const float *restrict xi, int w, int c, int y0, int y1, int x0, int x1, float *restrict y) {
+  int k = 0;
+  for (; k + 8 <= c; k += 8) {
+    v4f m0 = {-INFINITY, -INFINITY, -INFINITY, -INFINITY}, m1 = m0;
+    for (int iy = y0; iy < y1; iy++)
+      for (int ix = x0; ix < x1; ix++) {
+        const float *v = xi + ((size_t)iy * w + ix) * c + k;
+        v4f a, b;
+        memcpy(&a, v, 16);
+        memcpy(&b, v + 4, 16);
+        v4i ga = a > m0, gb = b > m1;
+        m0 = (v4f)(((v4i)a & ga) | ((v4i)m0 & ~ga));
+        m1 = (v4f)(((v4i)b & gb) | ((v4i)m1 & ~gb));
+      }
+    memcpy(y + k, &m0, 16);
+    memcpy(y + k + 4, &m1, 16);
+  }
+  for (; k < c; k++) {
+    float m = -INFINITY;
+    for (int iy = y0; iy < y1; iy++)
+      for (int ix = x0; ix < x1; ix++) {
+        float v = xi[((size_t)iy * w + ix) * c + k];
+        m = v > m ? v : m;
+      }
+    y[k] = m;
+  }
+}
+
 static int maxpool_task(void *p, int t, int nt) {
   pool_job *j = p;
   const tn_pool *g = j->g;
@@ -34,12 +64,7 @@ static int maxpool_task(void *p, int t, int nt) {
         float *y = j->out + (((size_t)img * g->oh + oy) * g->ow + ox) * c;
         int y0, y1, x0, x1;
         window(g, oy, ox, &y0, &y1, &x0, &x1);
-        for (int k = 0; k < c; k++) y[k] = -INFINITY;
-        for (int iy = y0; iy < y1; iy++)
-          for (int ix = x0; ix < x1; ix++) {
-            const float *v = xi + ((size_t)iy * g->w + ix) * c;
-            for (int k = 0; k < c; k++) y[k] = v[k] > y[k] ? v[k] : y[k];
-          }
+        window_max(xi, g->w, c, y0, y1, x0, x1, y);
       }
   }
   return TN_OK;
@@ -98,6 +123,58 @@ static int maxpool_grad_task(void *p, int t, int nt) {
   return TN_OK;
 }
 
+/* One window of the non-overlapping case: the first position equal to the window max takes dy, later ties 0 (masks,
+   so it vectorises); eight channels at a time with the max and the taken-mask in registers. */
+static void window_grad(const float *restrict xi, float *restrict di, const float *restrict d, int w, int c, int y0,
+                        int y1, int x0, int x1) {
+  int k = 0;
+  for (; k + 8 <= c; k += 8) {
+    v4f m0 = {-INFINITY, -INFINITY, -INFINITY, -INFINITY}, m1 = m0, d0, d1;
+    for (int iy = y0; iy < y1; iy++)
+      for (int ix = x0; ix < x1; ix++) {
+        const float *v = xi + ((size_t)iy * w + ix) * c + k;
+        v4f a, b;
+        memcpy(&a, v, 16);
+        memcpy(&b, v + 4, 16);
+        v4i ga = a > m0, gb = b > m1;
+        m0 = (v4f)(((v4i)a & ga) | ((v4i)m0 & ~ga));
+        m1 = (v4f)(((v4i)b & gb) | ((v4i)m1 & ~gb));
+      }
+    memcpy(&d0, d + k, 16);
+    memcpy(&d1, d + k + 4, 16);
+    v4i n0 = {0, 0, 0, 0}, n1 = n0;
+    for (int iy = y0; iy < y1; iy++)
+      for (int ix = x0; ix < x1; ix++) {
+        const size_t off = ((size_t)iy * w + ix) * c + k;
+        v4f a, b;
+        memcpy(&a, xi + off, 16);
+        memcpy(&b, xi + off + 4, 16);
+        v4i h0 = (a == m0) & ~n0, h1 = (b == m1) & ~n1;
+        v4i r0 = (v4i)d0 & h0, r1 = (v4i)d1 & h1;
+        n0 |= h0;
+        n1 |= h1;
+        memcpy(di + off, &r0, 16);
+        memcpy(di + off + 4, &r1, 16);
+      }
+  }
+  for (; k < c; k++) {
+    float m = -INFINITY;
+    for (int iy = y0; iy < y1; iy++)
+      for (int ix = x0; ix < x1; ix++) {
+        float v = xi[((size_t)iy * w + ix) * c + k];
+        m = v > m ? v : m;
+      }
+    int done = 0;
+    for (int iy = y0; iy < y1; iy++)
+      for (int ix = x0; ix < x1; ix++) {
+        const size_t off = ((size_t)iy * w + ix) * c + k;
+        int hit = xi[off] == m && !done;
+        di[off] = hit ? d[k] : 0.0f;
+        done |= hit;
+      }
+  }
+}
+
 /* Windows that do not overlap (stride >= pool, the usual 2x2/2): each input goes to at most one window,
    so dx is written once per position (0 or dy) instead of zeroed and scattered into. */
 static int maxpool_grad_tiled_task(void *p, int t, int nt) {
@@ -107,9 +184,6 @@ static int maxpool_grad_tiled_task(void *p, int t, int nt) {
   const int c = g->c;
   const size_t img = (size_t)g->h * g->w * c;
   int covered = g->sh == g->ph && g->sw == g->pw && g->pt == 0 && g->pl == 0 && g->oh * g->ph == g->h && g->ow * g->pw == g->w;
-  float *m;
-  int *done;
-  if (window_state(c, &m, &done)) return TN_ENOMEM;
   if (!covered) memset(j->out + i0 * img, 0, (i1 - i0) * img * sizeof(float));
   for (int b = i0; b < i1; b++) {
     const float *xi = j->x + b * img;
@@ -118,37 +192,7 @@ static int maxpool_grad_tiled_task(void *p, int t, int nt) {
       for (int ox = 0; ox < g->ow; ox++) {
         int y0, y1, x0, x1;
         window(g, oy, ox, &y0, &y1, &x0, &x1);
-        for (int k = 0; k < c; k++) m[k] = -INFINITY;
-        for (int iy = y0; iy < y1; iy++)
-          for (int ix = x0; ix < x1; ix++) {
-            const float *v = xi + ((size_t)iy * g->w + ix) * c;
-            for (int k = 0; k < c; k++) m[k] = v[k] > m[k] ? v[k] : m[k];
-          }
-        const float *d = j->dy + (((size_t)b * g->oh + oy) * g->ow + ox) * c;
-        memset(done, 0, c * sizeof(int));
-        for (int iy = y0; iy < y1; iy++)
-          for (int ix = x0; ix < x1; ix++) {
-            const size_t off = ((size_t)iy * g->w + ix) * c;
-            const float *v = xi + off;
-            float *o = di + off;
-            /* The first position equal to the window max takes dy, later ties 0: masks, so it vectorises. */
-            int k = 0;
-            for (; k + 4 <= c; k += 4) {
-              v4f vv, mm, dd;
-              v4i dn;
-              memcpy(&vv, v + k, 16); memcpy(&mm, m + k, 16); memcpy(&dd, d + k, 16); memcpy(&dn, done + k, 16);
-              v4i hit = (vv == mm) & ~dn;
-              v4i r = (v4i)dd & hit;
-              dn |= hit;
-              memcpy(o + k, &r, 16);
-              memcpy(done + k, &dn, 16);
-            }
-            for (; k < c; k++) {
-              int hit = v[k] == m[k] && !done[k];
-              o[k] = hit ? d[k] : 0.0f;
-              done[k] |= hit ? -1 : 0;
-            }
-          }
+        window_grad(xi, di, j->dy + (((size_t)b * g->oh + oy) * g->ow + ox) * c, g->w, c, y0, y1, x0, x1);
       }
   }
   return TN_OK;

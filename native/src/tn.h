@@ -33,11 +33,23 @@ typedef int (*tn_gemm_fn)(int m0, int m1, int N, int K, const float *A, long rsA
                            long rsB, long csB, float *C, long ldc, int accumulate);
 int tn_gemm_avx2(int, int, int, int, const float *, long, long, const float *, long, long, float *, long, int);
 int tn_gemm_generic(int, int, int, int, const float *, long, long, const float *, long, long, float *, long, int);
+int tn_gemm_avx512(int, int, int, int, const float *, long, long, const float *, long, long, float *, long, int);
+/* OpenBLAS's cblas_sgemm through dlopen, single-threaded inside our parts (gemm_blas.c); only on request. */
+int tn_gemm_openblas(int, int, int, int, const float *, long, long, const float *, long, long, float *, long, int);
+int tn_blas_available(void);
 
 /* Convolution geometry, NHWC input [n,h,w,c], filter [kh,kw,c,co], output [n,oh,ow,co]. */
 typedef struct {
   int n, h, w, c, kh, kw, co, oh, ow, sh, sw, pt, pl;
 } tn_conv;
+
+/* One input channel, images i0..i1, per GEMM variant (gemm_kernel.c); tn_conv_one_channel picks the chosen one.
+   1 done, 0 not covered. */
+int tn_conv_one_channel(const tn_conv *g, const float *x, const float *f, const float *bias, int act, float *y, int i0,
+                        int i1);
+int tn_conv1ch_generic(const tn_conv *, const float *, const float *, const float *, int, float *, int, int);
+int tn_conv1ch_avx2(const tn_conv *, const float *, const float *, const float *, int, float *, int, int);
+int tn_conv1ch_avx512(const tn_conv *, const float *, const float *, const float *, int, float *, int, int);
 
 /* act: 0 linear, 1 relu; bias may be NULL. */
 int tn_conv2d(const tn_conv *g, const float *x, const float *f, const float *bias, int act, float *y);

@@ -22,13 +22,14 @@ try {
     execFileSync(cc, [...common, ...flags, '-c', file, '-o', o], { stdio: 'inherit' });
     objs.push(o);
   };
-  for (const f of ['pool.c', 'gemm.c', 'conv.c', 'pooling.c', 'reduce.c', 'eltwise.c', 'batchnorm.c']) compile(join(src, f), [], f.replace('.c', '.o'));
+  for (const f of ['pool.c', 'gemm.c', 'gemm_blas.c', 'conv.c', 'pooling.c', 'reduce.c', 'eltwise.c', 'batchnorm.c']) compile(join(src, f), [], f.replace('.c', '.o'));
   compile(join(src, 'gemm_kernel.c'), ['-DTN_VARIANT=generic'], 'gemm_generic.o');
-  // gemm.c refers to the AVX2 variant on x86 only; elsewhere only the generic one exists.
+  // gemm.c refers to the AVX2 and AVX-512 variants on x86 only; elsewhere only the generic one exists.
   if (x86) compile(join(src, 'gemm_kernel.c'), ['-DTN_VARIANT=avx2', '-mavx2', '-mfma'], 'gemm_avx2.o');
+  if (x86) compile(join(src, 'gemm_kernel.c'), ['-DTN_VARIANT=avx512', '-DTN_WIDE', '-mavx512f'], 'gemm_avx512.o');
   compile(join(here, 'stress.c'), [], 'stress.o');
   const exe = join(dir, 'stress');
-  execFileSync(cc, [...common, ...objs, '-o', exe, '-lm'], { stdio: 'inherit' });
+  execFileSync(cc, [...common, ...objs, '-o', exe, '-lm', ...(process.platform === 'linux' ? ['-ldl'] : [])], { stdio: 'inherit' });
   const r = spawnSync(exe, [rounds], { stdio: 'inherit' });
   process.exitCode = r.status ?? 1;
 } finally {

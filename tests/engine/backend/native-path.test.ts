@@ -47,7 +47,7 @@ describe('addonPath and loadNativeAt', () => {
     expect(built.addon.apiVersion).toBe(NATIVE_API_VERSION);
     for (const k of NATIVE_KERNELS) expect(typeof built.addon[k], k).toBe('function');
     expect(Object.keys(built.addon.counts()).sort()).toEqual([...NATIVE_KERNELS].sort());
-    expect(built.addon.isa()).toMatch(/^(avx2\+fma|generic)$/);
+    expect(built.addon.isa()).toMatch(/^(avx512f|avx2\+fma|generic|openblas)$/);
   });
 
   it.skipIf(!present)('a copy of the addon loads from WORKBENCH_NATIVE_ADDON\'s kind of path (outside the tree)', () => {
