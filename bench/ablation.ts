@@ -16,7 +16,6 @@ const { values } = parseArgs({ options: {
 const model = values.model as BenchModel;
 const batches = Number(values.batches);
 
-const NATIVE_GEMM = ['Conv2D', 'FusedConv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul', '_FusedMatMul', 'MaxPool', 'MaxPoolGrad'].map((k) => `native:${k}`);
 const WASM_SPEED = ['wasm:Conv2DBackpropInput', 'wasm:BatchMatMul', 'wasm:Sum', 'Identity', 'Cast'];
 const ELTWISE = ['native:Add', 'native:Multiply', 'native:Relu', 'native:Step'];
 const BATCH_NORM = ['native:FusedBatchNorm', 'native:WorkbenchBatchNormTrain', 'native:WorkbenchBatchNormGrad'];

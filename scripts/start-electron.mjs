@@ -8,14 +8,18 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const electronPkg = path.join(root, 'node_modules', 'electron');
 
+/** What node_modules/electron/path.txt names (the executable inside dist/), or null when Electron has not been fetched. */
+function electronPathTxt() {
+  try {
+    return readFileSync(path.join(electronPkg, 'path.txt'), 'utf8').trim();
+  } catch {
+    return null;
+  }
+}
+
 /** The Electron executable, found the way electron/index.js finds it, but without that file's implicit download. */
 function electronBinary() {
-  let rel = null;
-  try {
-    rel = readFileSync(path.join(electronPkg, 'path.txt'), 'utf8').trim();
-  } catch {
-    rel = null;
-  }
+  const rel = electronPathTxt();
   const override = process.env.ELECTRON_OVERRIDE_DIST_PATH;
   if (override) {
     const candidate = path.join(override, rel ?? (process.platform === 'win32' ? 'electron.exe' : 'electron'));

@@ -48,7 +48,7 @@ export async function readExperimentFile(file: string): Promise<{ name?: string;
   try {
     json = JSON.parse(await readFile(file, 'utf8'));
   } catch (err) {
-    throw new Error(`cannot read experiment file ${file}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(`cannot read experiment file ${file}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   const parsed = ExperimentFileSchema.safeParse(json);
   if (!parsed.success) throw new Error(`experiment file ${file} is invalid:\n${formatIssues(parsed.error)}`);

@@ -7,7 +7,7 @@ import { callRequest, errorReply, RequestError, type Reply, type WorkbenchLike }
 
 /** The slice of Electron's ipcMain the binding uses; tests pass a fake. */
 export interface IpcMainLike {
-  handle(channel: string, listener: (event: IpcInvokeEventLike, ...args: any[]) => unknown): void;
+  handle(channel: string, listener: (event: IpcInvokeEventLike, ...args: unknown[]) => unknown): void;
   removeHandler(channel: string): void;
 }
 

@@ -74,7 +74,7 @@ async function main(argv: string[]): Promise<void> {
   } catch (err) {
     await workbench.close();
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new Error(`Port ${o.port} is in use: pick another with --port N, or --port 0 for a free one.`);
+    if (code === 'EADDRINUSE') throw new Error(`Port ${o.port} is in use: pick another with --port N, or --port 0 for a free one.`, { cause: err });
     throw err;
   }
   if (!isLoopbackHostname(o.host)) {

@@ -88,7 +88,7 @@ export function analyse(input: unknown): Analysis {
   const counters = new Map<string, number>();
   for (let i = 0; i < rawLayers.length && shape; i++) {
     const p = parsed[i];
-    if (!p) { shape = null; break; }
+    if (!p) break; // an unparsable layer: nothing after it has a known input shape
     const kind = kindOf(p.layer);
     const outcome = kind.infer(shape, p.layer, { label: layerLabel(i, p.layer.type), previous: parsed.slice(0, i).map((q) => q!.layer), inputShape: inputShape.success ? inputShape.data : null });
     let out: Inferred | null;
@@ -97,7 +97,7 @@ export function analyse(input: unknown): Analysis {
       issues.push(...outcome.issues.map((x) => ({ layerIndex: i, ...x })));
       out = outcome.recovered;
     }
-    if (!out) { shape = null; break; }
+    if (!out) break; // no output shape to carry on from
     const seen = counters.get(kind.kerasName) ?? 0;
     counters.set(kind.kerasName, seen + 1);
     layers.push({

@@ -6,13 +6,14 @@ import path from 'node:path';
 import { _electron } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { REQUEST_NAMES } from '../../shared/api.js';
+import type { DesktopWorkbenchApi } from '../../shared/shell.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const ELECTRON_PKG = path.join(ROOT, 'node_modules', 'electron');
 
 /** Where require('electron') would point, checked without triggering its download-on-first-use. */
 function electronBinary(): string | null {
-  let rel: string | null = null;
+  let rel: string | null;
   try {
     rel = readFileSync(path.join(ELECTRON_PKG, 'path.txt'), 'utf8').trim();
   } catch {
@@ -21,6 +22,12 @@ function electronBinary(): string | null {
   const base = process.env.ELECTRON_OVERRIDE_DIST_PATH ?? path.join(ELECTRON_PKG, 'dist');
   const candidate = rel ? path.join(base, rel) : null;
   return candidate && existsSync(candidate) ? candidate : null;
+}
+
+/** The window's globals these checks call (the test compiles without the DOM library, so they are named here). */
+interface PageGlobals {
+  workbench: DesktopWorkbenchApi;
+  open(url: string): object | null;
 }
 
 const binary = electronBinary();
@@ -53,13 +60,13 @@ describe('Electron app', () => {
         expect(shape.require).toBe('undefined');
         expect(shape.process).toBe('undefined');
 
-        const env = await page.evaluate(() => (globalThis as any).workbench.getEnvironment({}));
+        const env = await page.evaluate(() => (globalThis as unknown as PageGlobals).workbench.getEnvironment({}));
         expect(env.mode).toBe('electron');
-        const bad = await page.evaluate(() => (globalThis as any).workbench.deleteRun({ runId: '../x' }).then(() => 'accepted', (e: Error) => e.message));
+        const bad = await page.evaluate(() => (globalThis as unknown as PageGlobals).workbench.deleteRun({ runId: '../x' }).then(() => 'accepted', (e: Error) => e.message));
         expect(bad).toMatch(/deleteRun.*runId/);
 
         // window.open is denied (the handler answers "deny"), so no second window appears.
-        expect(await page.evaluate(() => (globalThis as any).open('https://example.org') === null)).toBe(true);
+        expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).open('https://example.org') === null)).toBe(true);
         expect(await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows().length)).toBe(1);
         await page.screenshot({ path: path.join(ROOT, 'test-results', 'electron-window.png') });
       } finally {

@@ -32,6 +32,16 @@ export function fakeWorkbench(): FakeWorkbench {
 
 type Listener = (event: IpcInvokeEventLike, ...args: unknown[]) => unknown;
 
+/**
+ * A reply envelope as the tests read it: both outcomes' fields in one shape, so a test that expects a refusal reads
+ * `error` directly. Reading it off an accepted reply yields undefined at run time, which fails that test as it should.
+ */
+export interface ReplyAsRead {
+  ok: boolean;
+  result?: unknown;
+  error: { message: string; code?: string };
+}
+
 /** Behaves like ipcMain.handle/removeHandler, including the "second handler for a channel" error. */
 export class FakeIpcMain implements IpcMainLike {
   readonly channels = new Map<string, Listener>();
@@ -46,10 +56,10 @@ export class FakeIpcMain implements IpcMainLike {
   }
 
   /** What a renderer's ipcRenderer.invoke does; `url` is the sender frame's URL (null: no frame). */
-  async invoke(channel: string, url: string | null, payload?: unknown): Promise<any> {
+  async invoke(channel: string, url: string | null, payload?: unknown): Promise<ReplyAsRead> {
     const listener = this.channels.get(channel);
     if (!listener) throw new Error(`No handler registered for '${channel}'`);
-    return listener({ senderFrame: url === null ? null : { url } }, payload);
+    return (await listener({ senderFrame: url === null ? null : { url } }, payload)) as ReplyAsRead;
   }
 }
 

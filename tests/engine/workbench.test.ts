@@ -1,6 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { readFile, stat } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { createWorkbench, defaultAppDataDir } from '../../electron/engine/workbench.js';
 import { callRequest } from '../../electron/ipc/contract.js';

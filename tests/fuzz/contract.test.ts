@@ -5,8 +5,8 @@ import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { REQUEST_NAMES, requests, type RequestName } from '../../shared/api.js';
-import { CLOSE_TOO_BIG, MAX_FRAME_BYTES, WireMessageSchema, WS_PATH } from '../../shared/wire.js';
+import { REQUEST_NAMES, requests, type RequestName, type ResponseOf } from '../../shared/api.js';
+import { CLOSE_TOO_BIG, MAX_FRAME_BYTES, WireMessageSchema, WS_PATH, type WireMessage } from '../../shared/wire.js';
 import { createWorkbench, type Workbench } from '../../electron/engine/workbench.js';
 import { createServer, type WorkbenchServer } from '../../electron/server/server.js';
 import { writeFixtureDataset } from '../helpers/idxFixtures.js';
@@ -42,6 +42,18 @@ async function snapshot(ids: string[]): Promise<Map<string, string>> {
   return out;
 }
 
+/** A reply frame (pushes are dropped on arrival). */
+type WireReply = Exclude<WireMessage, { push: unknown }>;
+
+/** Checks that a frame is a well-formed reply (says which when not) and returns it typed. */
+function asReply(m: unknown, where: string): WireReply {
+  const parsed = WireMessageSchema.safeParse(m);
+  expect(parsed.success, `reply to ${where} is not a wire message: ${JSON.stringify(m)?.slice(0, 200)}`).toBe(true);
+  const message = parsed.data!;
+  if ('push' in message) throw new Error(`expected a reply to ${where}, got a pushed event`);
+  return message;
+}
+
 class Client {
   readonly ws: WebSocket;
   private queue: unknown[] = [];
@@ -72,7 +84,12 @@ class Client {
     return new Client(ws);
   }
 
-  next(label: string): Promise<any> {
+  /** The next reply, checked against the wire schema. */
+  async next(label: string): Promise<WireReply> {
+    return asReply(await this.nextFrame(label), label);
+  }
+
+  private nextFrame(label: string): Promise<unknown> {
     if (this.queue.length > 0) return Promise.resolve(this.queue.shift());
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no reply within ${REPLY_TIMEOUT_MS} ms to: ${label}`)), REPLY_TIMEOUT_MS);
@@ -83,7 +100,7 @@ class Client {
     });
   }
 
-  async call(method: RequestName, params: unknown, id = 1): Promise<any> {
+  async call(method: RequestName, params: unknown, id = 1): Promise<WireReply> {
     this.ws.send(JSON.stringify({ id, method, params }));
     const reply = await this.next(method);
     expect(reply.id).toBe(id);
@@ -140,9 +157,8 @@ function expectedId(c: FuzzCase): number {
   }
 }
 
-function checkReply(c: FuzzCase, reply: any): void {
+function checkReply(c: FuzzCase, reply: WireReply): void {
   const where = `${c.family}: ${c.label}`;
-  expect(WireMessageSchema.safeParse(reply).success, `reply to ${where} is not a wire message: ${JSON.stringify(reply).slice(0, 200)}`).toBe(true);
   expect(reply.id, `reply id for ${where}: ${JSON.stringify(reply).slice(0, 300)}`).toBe(expectedId(c));
   if (reply.ok) {
     expect(c.method, `${where} was accepted though it names no request`).toBeDefined();
@@ -156,15 +172,16 @@ function checkReply(c: FuzzCase, reply: any): void {
 }
 
 /** Undoes what an accepted case changed outside the stored runs: cancels fuzzed trainings, restores the settings. */
-async function settle(c: FuzzCase, reply: any): Promise<void> {
+async function settle(c: FuzzCase, reply: WireReply): Promise<void> {
   if (!reply.ok) return;
+  // checkReply has held each result to its request's response schema, so these casts name what was checked.
   if (c.method === 'startRun') {
-    for (const id of reply.result.runIds as string[]) {
+    for (const id of (reply.result as ResponseOf<'startRun'>).runIds) {
       created.add(id);
       await wb.handlers.cancelRun({ runId: id }).catch(() => undefined);
     }
   }
-  if (c.method === 'importRun') created.add(reply.result.runId);
+  if (c.method === 'importRun') created.add((reply.result as ResponseOf<'importRun'>).runId);
   if (c.method === 'setSettings') await wb.handlers.setSettings({ dataDir: ctx.dataDir, maxConcurrentRuns: 1, theme: 'system' });
 }
 
@@ -194,7 +211,7 @@ describe('request contract under fuzzing (real server, real engine)', () => {
       checkReply(c, reply);
       if (c.label.startsWith('oversized model')) {
         // Valid by the schema, impossible by size: refused up front by the engine's memory budget, not trained.
-        expect(reply.ok, `${c.label} was accepted`).toBe(false);
+        if (reply.ok) throw new Error(`${c.label} was accepted`);
         oversized.push(`${c.label}: ${(performance.now() - t0).toFixed(0)} ms, ${String(reply.error.message).slice(0, 90)}…`);
       }
       if (reply.ok && c.method === 'startRun') accepted.push(c.label);
@@ -226,7 +243,6 @@ describe('request contract under fuzzing (real server, real engine)', () => {
     const seen = new Set<number>();
     for (let i = 0; i < n; i++) {
       const reply = await client.next('burst');
-      expect(WireMessageSchema.safeParse(reply).success).toBe(true);
       if (!reply.ok) expect(reply.error.code).toBe('TOO_MANY_REQUESTS');
       seen.add(reply.id);
     }
@@ -253,16 +269,17 @@ describe('request contract under fuzzing (real server, real engine)', () => {
     await Promise.race([wb.manager.idle(), new Promise((_, reject) => setTimeout(() => reject(new Error('fuzzed trainings did not stop within 60 s')), 60_000))]);
     const client = await Client.open();
     const list = await client.call('listRuns', {});
-    expect(list.ok).toBe(true);
-    const ids = (list.result as Array<{ id: string; status: string }>).map((r) => r.id);
+    if (!list.ok) throw new Error(`listRuns refused after fuzzing: ${list.error.message}`);
+    const runs = list.result as ResponseOf<'listRuns'>;
+    const ids = runs.map((r) => r.id);
     for (const id of ctx.storedRunIds) {
       expect(ids).toContain(id);
       const run = await client.call('getRun', { runId: id }, 2);
-      expect(run.ok, JSON.stringify(run.error)).toBe(true);
-      expect(run.result.summary.status).toBe('finished');
+      if (!run.ok) throw new Error(`stored run ${id} no longer loads: ${run.error.message}`);
+      expect((run.result as ResponseOf<'getRun'>).summary.status).toBe('finished');
       expect((await client.call('getPredictions', { runId: id }, 3)).ok).toBe(true);
     }
-    for (const r of list.result as Array<{ id: string; status: string }>) {
+    for (const r of runs) {
       if (created.has(r.id)) expect(['cancelled', 'finished', 'failed']).toContain(r.status);
     }
     expect(await snapshot(ctx.storedRunIds)).toEqual(before);

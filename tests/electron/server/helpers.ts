@@ -4,6 +4,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
+import type { WireMessage } from '../../../shared/wire.js';
+import type { ReplyAsRead } from '../fakes.js';
 
 export interface RawResponse { status: number; headers: http.IncomingHttpHeaders; body: string }
 
@@ -35,14 +37,20 @@ export function openSocket(url: string, headers: Record<string, string> = {}, or
   });
 }
 
+/** A reply frame as the tests read it (see ReplyAsRead): the request's id beside both outcomes' fields. */
+export interface WireReplyAsRead extends ReplyAsRead {
+  id: number;
+}
+
 /** Collects messages so a test can await the next one matching a predicate. */
 export class Inbox {
-  private messages: any[] = [];
-  private waiters: { match: (m: any) => boolean; resolve: (m: any) => void }[] = [];
+  private messages: WireMessage[] = [];
+  private waiters: { match: (m: WireMessage) => boolean; resolve: (m: WireMessage) => void }[] = [];
 
   constructor(ws: WebSocket) {
     ws.on('message', (data) => {
-      const m = JSON.parse(data.toString());
+      // What the server sends, taken at its word: server.test.ts checks frames against WireMessageSchema itself.
+      const m = JSON.parse(data.toString()) as WireMessage;
       const w = this.waiters.find((x) => x.match(m));
       if (w) {
         this.waiters.splice(this.waiters.indexOf(w), 1);
@@ -51,17 +59,17 @@ export class Inbox {
     });
   }
 
-  next(match: (m: any) => boolean, timeoutMs = 5000): Promise<any> {
+  next(match: (m: WireMessage) => boolean, timeoutMs = 5000): Promise<WireMessage> {
     const i = this.messages.findIndex(match);
-    if (i >= 0) return Promise.resolve(this.messages.splice(i, 1)[0]);
+    if (i >= 0) return Promise.resolve(this.messages.splice(i, 1)[0]!);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('no matching message')), timeoutMs);
       this.waiters.push({ match, resolve: (m) => (clearTimeout(timer), resolve(m)) });
     });
   }
 
-  reply(id: number): Promise<any> {
-    return this.next((m) => m.id === id);
+  async reply(id: number): Promise<WireReplyAsRead> {
+    return (await this.next((m) => 'id' in m && m.id === id)) as WireReplyAsRead;
   }
 }
 

@@ -7,7 +7,7 @@ import {
 } from '../../../shared/wire.js';
 import { createServer, type ServerOptions, type WorkbenchServer } from '../../../electron/server/server.js';
 import { fakeWorkbench } from '../fakes.js';
-import { Inbox, makeSite, openSocket } from './helpers.js';
+import { Inbox, makeSite } from './helpers.js';
 
 const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {

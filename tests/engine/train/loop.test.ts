@@ -1,6 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { readFile, readdir } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { runTraining, divergence, type FinalStage, type TrainJob } from '../../../electron/engine/train/loop.js';

@@ -1,6 +1,4 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import os from 'node:os';
-import path from 'node:path';
 import { RunManager } from '../../../electron/engine/train/manager.js';
 import { RunStore } from '../../../electron/engine/runs/store.js';
 import { TrainRequestSchema, type TrainEvent } from '../../../shared/run.js';

@@ -2,7 +2,6 @@
 import { tempDir, removeTempDirs } from './helpers.js';
 import { describe, it, expect, afterAll } from 'vitest';
 import { existsSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { createWorkbench } from '../../../electron/engine/workbench.js';
 import { getPreset } from '../../../electron/engine/models/presets.js';

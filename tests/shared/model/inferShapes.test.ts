@@ -226,7 +226,7 @@ describe('garbage in: inferShapes never throws, validateModelSpec throws a SpecE
     null, undefined, 0, 'model', [], [1, 2], true, {}, { layers: 'x' }, { name: 1, inputShape: 784, layers: [null, 3, 'Dense'] },
     { name: 'x', inputShape: [28, 28], layers: [] }, { name: 'x', inputShape: [784], layers: Array(65).fill(OUT) },
     JSON.parse('{"name":"x","inputShape":[784],"layers":[{"type":{"nested":true}},{"type":"Dense","units":"10"}]}'),
-    { name: 'x'.repeat(500), inputShape: [784], layers: [{ type: 'Dense', units: 1e400 }] },
+    { name: 'x'.repeat(500), inputShape: [784], layers: [{ type: 'Dense', units: Number.POSITIVE_INFINITY }] },
   ];
 
   it.each(garbage.map((g, i) => [i, g]))('garbage #%i', (_i, g) => {
@@ -267,7 +267,7 @@ describe('garbage in: inferShapes never throws, validateModelSpec throws a SpecE
     } catch (e) {
       const se = e as SpecError;
       expect(se.layerIndex).toBe(0);
-      expect(se.message).toMatch(/^model spec "test" is invalid \(\d+ problems?\):\n  - layer 1 \(Dense\): units must be a positive integer; got 0/);
+      expect(se.message).toMatch(/^model spec "test" is invalid \(\d+ problems?\):\n {2}- layer 1 \(Dense\): units must be a positive integer; got 0/);
     }
   });
 
