@@ -65,6 +65,20 @@ int tn_mul(long n, const float *a, const float *b, float *out);
 int tn_relu(long n, const float *x, float *out);
 int tn_step(long n, const float *x, float alpha, float *out);
 
+/* Activations (activation.c): forward y = f(x), gradient dx from dy and the saved x (or y: elu, sigmoid, tanh). */
+enum { TN_ACT_ELU, TN_ACT_SELU, TN_ACT_RELU6, TN_ACT_SIGMOID, TN_ACT_TANH, TN_ACT_SOFTPLUS, TN_ACT_SWISH, TN_ACT_GELU,
+       TN_ACT_COUNT };
+int tn_act(int fn, long n, const float *x, float *y);
+int tn_act_grad(int fn, long n, const float *x, const float *y, const float *dy, float *dx);
+/* 1: the gradient reads x, 2: it reads y. */
+int tn_act_grad_needs(int fn);
+
+/* Average pooling (avgpool.c), NHWC, as tfjs: the forward divides by the window's in-bounds count, the gradient by
+   the full window size. mean_hw: y[n,c] = mean over H,W of x[n,h,w,c]; its gradient spreads dy[n,c] / (h*w). */
+int tn_avgpool(const tn_pool *g, const float *x, float *y);
+int tn_avgpool_grad(const tn_pool *g, const float *dy, float *dx);
+int tn_mean_mid(long outer, long mid, long inner, const float *x, float *y);
+
 /* Scratch memory of the calling thread: grows, never shrinks, freed when the thread ends; NULL when out of memory.
    Slots: 0, 1 GEMM packing; 2 im2col; 3 filter-gradient partials and 4 column-sum partials (the caller's, owned by
    the call); 5 pooling window state. */

@@ -1,6 +1,7 @@
 // Registry of tfjs layer constructors, one per spec layer type (engine layer): the only place spec fields meet tfjs options.
 import * as tf from '@tensorflow/tfjs';
 import type { LayerSpec, LayerType } from '../../../shared/spec.js';
+import { fuseActivation } from './activations.js';
 
 export interface BuildContext {
   /** Keras-style name from inferShapes (dense_1, conv2d …), so tfjs's summary matches ours. */
@@ -66,11 +67,11 @@ function seededDropout(args: DropoutArgs, maskSeed: number): tf.layers.Layer {
 
 /** The mapped type makes a layer type without a builder a compile error. */
 export const LAYER_BUILDERS: { readonly [T in LayerType]: Builder<Of<T>> } = {
-  Dense: (l, ctx) => tf.layers.dense({ ...base(ctx), ...weights(l.useBias, ctx), units: l.units, activation: l.activation }),
-  Conv2D: (l, ctx) => tf.layers.conv2d({
+  Dense: (l, ctx) => fuseActivation(tf.layers.dense({ ...base(ctx), ...weights(l.useBias, ctx), units: l.units, activation: l.activation })),
+  Conv2D: (l, ctx) => fuseActivation(tf.layers.conv2d({
     ...base(ctx), ...weights(l.useBias, ctx),
     filters: l.filters, kernelSize: window(l.kernelSize), strides: window(l.strides), padding: l.padding, activation: l.activation,
-  }),
+  })),
   MaxPooling2D: pooling(tf.layers.maxPooling2d),
   AveragePooling2D: pooling(tf.layers.averagePooling2d),
   Flatten: (_l, ctx) => tf.layers.flatten(base(ctx)),

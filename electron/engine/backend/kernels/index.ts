@@ -15,6 +15,9 @@ import { nativeAdd } from './native/Add.js';
 import { nativeMultiply } from './native/Multiply.js';
 import { nativeRelu } from './native/Relu.js';
 import { nativeStep } from './native/Step.js';
+import { ACTIVATION_GRAD_KERNEL, ACTIVATION_KERNEL, nativeActivation, nativeActivationGrad, nativeElu, nativeEluGrad } from './native/Activation.js';
+import { nativeAvgPool, nativeAvgPoolGrad } from './native/AvgPool.js';
+import { nativeMean } from './native/Mean.js';
 import { conv2DBackpropFilterConfig } from './wasm/Conv2DBackpropFilter.js';
 import { makeBatchMatMul } from './wasm/BatchMatMul.js';
 import { makeCast } from './wasm/Cast.js';
@@ -56,7 +59,16 @@ export const NATIVE_KERNELS: ReadonlyArray<(addon: NativeAddon, fallback: Fallba
   nativeConv2D, nativeFusedConv2D, nativeConv2DBackpropFilter, nativeConv2DBackpropInput,
   nativeBatchMatMul, nativeFusedMatMul, nativeMaxPool, nativeMaxPoolGrad, nativeSum,
   nativeAdd, nativeMultiply, nativeRelu, nativeStep,
+  nativeActivation, nativeActivationGrad, nativeElu, nativeEluGrad, nativeAvgPool, nativeAvgPoolGrad, nativeMean,
 ];
+
+/** Kernel names of our own, with no shipped kernel below them. */
+const OWN_KERNELS = new Set([ACTIVATION_KERNEL, ACTIVATION_GRAD_KERNEL]);
+
+/** The fallback of a native kernel that has no shipped one below it (our own kernel names): callers check dtypes first. */
+const noFallback = (name: string): Fallback => () => {
+  throw new Error(`${name}: no kernel to fall back to for these inputs (float32 only)`);
+};
 
 /** The kernel each name had before we touched it (null: none), so switching native off restores it. */
 const original = new Map<string, tf.KernelConfig | null>();
@@ -126,8 +138,8 @@ export function registerAddedKernels(backendName: string, addon: NativeAddon | n
       let config = made.get(k);
       if (config == null) {
         const below = wanted.get(probe.kernelName) ?? original.get(key(probe.kernelName, backendName));
-        if (below == null) continue;
-        config = make(addon, below.kernelFunc as unknown as Fallback);
+        if (below == null && !OWN_KERNELS.has(probe.kernelName)) continue;
+        config = make(addon, below ? below.kernelFunc as unknown as Fallback : noFallback(probe.kernelName));
         made.set(k, config);
       }
       wanted.set(probe.kernelName, config);

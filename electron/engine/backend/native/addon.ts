@@ -10,7 +10,8 @@ import { BackendError } from '../errors.js';
 export const NATIVE_API_VERSION = 3;
 
 /** The kernels, by the name the addon exports them under (also the keys of `counts()`). */
-export const NATIVE_KERNELS = ['conv2d', 'conv2dFilterGrad', 'conv2dInputGrad', 'matmul', 'maxPool', 'maxPoolGrad', 'sumRows', 'eltwise'] as const;
+export const NATIVE_KERNELS = ['conv2d', 'conv2dFilterGrad', 'conv2dInputGrad', 'matmul', 'maxPool', 'maxPoolGrad', 'sumRows', 'eltwise',
+  'activation', 'avgPool', 'avgPoolGrad', 'mean'] as const;
 export type NativeKernelName = (typeof NATIVE_KERNELS)[number];
 
 export interface NativeAddon {
@@ -23,6 +24,10 @@ export interface NativeAddon {
   maxPoolGrad(heap: ArrayBufferLike, args: Float64Array): void;
   sumRows(heap: ArrayBufferLike, args: Float64Array): void;
   eltwise(heap: ArrayBufferLike, args: Float64Array): void;
+  activation(heap: ArrayBufferLike, args: Float64Array): void;
+  avgPool(heap: ArrayBufferLike, args: Float64Array): void;
+  avgPoolGrad(heap: ArrayBufferLike, args: Float64Array): void;
+  mean(heap: ArrayBufferLike, args: Float64Array): void;
   /** Sets the calling thread's count (its splits, hence its numbers) and grows the shared pool to match. */
   setThreads(n: number): number;
   threads(): number;
