@@ -51,10 +51,10 @@ static napi_value fail(napi_env env, const char *msg) {
 
 /* Calls that ran to the end, per kernel: lets tests prove the native path ran, not only that numbers match. */
 enum { K_CONV2D, K_CONV2D_FILTER_GRAD, K_CONV2D_INPUT_GRAD, K_MATMUL, K_MAXPOOL, K_MAXPOOL_GRAD, K_SUM_ROWS, K_ELTWISE, K_ACTIVATION,
-       K_AVGPOOL, K_AVGPOOL_GRAD, K_MEAN, K_COUNT };
+       K_AVGPOOL, K_AVGPOOL_GRAD, K_MEAN, K_DROPOUT, K_COUNT };
 static const char *const kernel_names[K_COUNT] = {"conv2d", "conv2dFilterGrad", "conv2dInputGrad", "matmul",
                                                   "maxPool", "maxPoolGrad", "sumRows", "eltwise", "activation",
-                                                  "avgPool", "avgPoolGrad", "mean"};
+                                                  "avgPool", "avgPoolGrad", "mean", "dropout"};
 static unsigned long calls[K_COUNT];
 
 /* A kernel's result: counted when done, else a JS exception (code TN_ENOMEM) instead of a crash. */
@@ -237,6 +237,17 @@ static napi_value mean(napi_env env, napi_callback_info info) {
   return finish(env, K_MEAN, tn_mean_mid((long)outer, (long)mid, (long)inner, x, y));
 }
 
+/* dropout(heap, [x, y, mask, n, c, s0, s1, s2, keep]) */
+static napi_value dropout(napi_env env, napi_callback_info info) {
+  call_args a;
+  if (!read_args(env, info, &a, 9)) return fail(env, "dropout: bad arguments");
+  double n = a.p[3], keep = a.p[8];
+  if (n < 0 || !(keep > 0 && keep <= 1)) return fail(env, "dropout: bad sizes");
+  float *x = at(&a, 0, n), *y = at(&a, 1, n), *mask = at(&a, 2, n);
+  if (!x || !y || !mask) return fail(env, "dropout: tensor outside the wasm heap");
+  return finish(env, K_DROPOUT, tn_dropout((long)n, x, a.p[4], a.p[5], a.p[6], a.p[7], (float)keep, y, mask));
+}
+
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -307,6 +318,7 @@ NAPI_MODULE_INIT() {
       {"avgPool", NULL, avgpool, NULL, NULL, NULL, napi_default, NULL},
       {"avgPoolGrad", NULL, avgpool_grad, NULL, NULL, NULL, napi_default, NULL},
       {"mean", NULL, mean, NULL, NULL, NULL, napi_default, NULL},
+      {"dropout", NULL, dropout, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"threads", NULL, get_threads, NULL, NULL, NULL, napi_default, NULL},
       {"isa", NULL, isa, NULL, NULL, NULL, napi_default, NULL},

@@ -79,6 +79,10 @@ int tn_avgpool(const tn_pool *g, const float *x, float *y);
 int tn_avgpool_grad(const tn_pool *g, const float *dy, float *dx);
 int tn_mean_mid(long outer, long mid, long inner, const float *x, float *y);
 
+/* Dropout (dropout.c): mask[i] = floor(u_i + keep) / keep with u_i the Alea stream from state (c, s0, s1, s2) rounded
+   to float, y = x * mask. */
+int tn_dropout(long n, const float *x, double c, double s0, double s1, double s2, float keep, float *y, float *mask);
+
 /* Scratch memory of the calling thread: grows, never shrinks, freed when the thread ends; NULL when out of memory.
    Slots: 0, 1 GEMM packing; 2 im2col; 3 filter-gradient partials and 4 column-sum partials (the caller's, owned by
    the call); 5 pooling window state. */

@@ -1,6 +1,7 @@
 // Registry of tfjs layer constructors, one per spec layer type (engine layer): the only place spec fields meet tfjs options.
 import * as tf from '@tensorflow/tfjs';
 import type { LayerSpec, LayerType } from '../../../shared/spec.js';
+import { nativeDropoutOrNull } from '../backend/kernels/native/Dropout.js';
 import { fuseActivation } from './activations.js';
 
 export interface BuildContext {
@@ -57,7 +58,8 @@ function seededDropout(args: DropoutArgs, maskSeed: number): tf.layers.Layer {
         return tf.tidy(() => {
           this.invokeCallHook(inputs, kwargs);
           const x = Array.isArray(inputs) ? inputs[0] : inputs;
-          return tf.dropout(x, this.dropRate, undefined, seed);
+          // One native pass with the same numbers where the backend has it (wasm + addon); tfjs's five ops elsewhere.
+          return nativeDropoutOrNull(x, this.dropRate, seed) ?? tf.dropout(x, this.dropRate, undefined, seed);
         });
       }
     };

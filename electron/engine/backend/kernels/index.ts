@@ -18,6 +18,7 @@ import { nativeStep } from './native/Step.js';
 import { ACTIVATION_GRAD_KERNEL, ACTIVATION_KERNEL, nativeActivation, nativeActivationGrad, nativeElu, nativeEluGrad } from './native/Activation.js';
 import { nativeAvgPool, nativeAvgPoolGrad } from './native/AvgPool.js';
 import { nativeMean } from './native/Mean.js';
+import { DROPOUT_KERNEL, nativeDropout } from './native/Dropout.js';
 import { conv2DBackpropFilterConfig } from './wasm/Conv2DBackpropFilter.js';
 import { makeBatchMatMul } from './wasm/BatchMatMul.js';
 import { makeCast } from './wasm/Cast.js';
@@ -59,11 +60,11 @@ export const NATIVE_KERNELS: ReadonlyArray<(addon: NativeAddon, fallback: Fallba
   nativeConv2D, nativeFusedConv2D, nativeConv2DBackpropFilter, nativeConv2DBackpropInput,
   nativeBatchMatMul, nativeFusedMatMul, nativeMaxPool, nativeMaxPoolGrad, nativeSum,
   nativeAdd, nativeMultiply, nativeRelu, nativeStep,
-  nativeActivation, nativeActivationGrad, nativeElu, nativeEluGrad, nativeAvgPool, nativeAvgPoolGrad, nativeMean,
+  nativeActivation, nativeActivationGrad, nativeElu, nativeEluGrad, nativeAvgPool, nativeAvgPoolGrad, nativeMean, nativeDropout,
 ];
 
 /** Kernel names of our own, with no shipped kernel below them. */
-const OWN_KERNELS = new Set([ACTIVATION_KERNEL, ACTIVATION_GRAD_KERNEL]);
+const OWN_KERNELS = new Set([ACTIVATION_KERNEL, ACTIVATION_GRAD_KERNEL, DROPOUT_KERNEL]);
 
 /** The fallback of a native kernel that has no shipped one below it (our own kernel names): callers check dtypes first. */
 const noFallback = (name: string): Fallback => () => {

@@ -11,7 +11,7 @@ export const NATIVE_API_VERSION = 3;
 
 /** The kernels, by the name the addon exports them under (also the keys of `counts()`). */
 export const NATIVE_KERNELS = ['conv2d', 'conv2dFilterGrad', 'conv2dInputGrad', 'matmul', 'maxPool', 'maxPoolGrad', 'sumRows', 'eltwise',
-  'activation', 'avgPool', 'avgPoolGrad', 'mean'] as const;
+  'activation', 'avgPool', 'avgPoolGrad', 'mean', 'dropout'] as const;
 export type NativeKernelName = (typeof NATIVE_KERNELS)[number];
 
 export interface NativeAddon {
@@ -28,6 +28,7 @@ export interface NativeAddon {
   avgPool(heap: ArrayBufferLike, args: Float64Array): void;
   avgPoolGrad(heap: ArrayBufferLike, args: Float64Array): void;
   mean(heap: ArrayBufferLike, args: Float64Array): void;
+  dropout(heap: ArrayBufferLike, args: Float64Array): void;
   /** Sets the calling thread's count (its splits, hence its numbers) and grows the shared pool to match. */
   setThreads(n: number): number;
   threads(): number;
