@@ -1,8 +1,16 @@
 // Native kernels: the smooth and clipped activations in one pass each way (forward from x, gradient from the saved x or
 // y), replacing tfjs's chains of Greater/Select/Exp/Minimum/Mul. Each step rounds to float where tfjs's cpu backend
 // rounds (its transcendental functions run in double and round once), so the numbers match it to float rounding.
+// Compiled twice on x86 (like gemm_kernel.c): plain (SSE2) and with -DTN_ACT_AVX2 -mavx2 -ffp-contract=off, the same IEEE
+// operations eight lanes wide; without contraction into FMAs both give the same bits, so the CPU changes only the speed.
 #include <math.h>
 #include "tn.h"
+
+#ifdef TN_ACT_AVX2
+#define VARIANT(name) name##_avx2
+#else
+#define VARIANT(name) name##_generic
+#endif
 
 #define SELU_SCALE 1.0507009873554804934193349852946
 #define SELU_SCALEALPHA 1.7580993408473768599402175208123
@@ -156,7 +164,8 @@ typedef struct {
   float *out;
 } act_job;
 
-static int act_task(void *p, int t, int nt) {
+int VARIANT(tn_act_task)(void *p, int t, int nt);
+int VARIANT(tn_act_task)(void *p, int t, int nt) {
   act_job *j = p;
   long i0 = j->n * t / nt, i1 = j->n * (t + 1) / nt;
   const float *restrict x = j->x;
@@ -171,7 +180,8 @@ static int act_task(void *p, int t, int nt) {
   return TN_OK;
 }
 
-static int act_grad_task(void *p, int t, int nt) {
+int VARIANT(tn_act_grad_task)(void *p, int t, int nt);
+int VARIANT(tn_act_grad_task)(void *p, int t, int nt) {
   act_job *j = p;
   long i0 = j->n * t / nt, i1 = j->n * (t + 1) / nt;
   /* The tensor a function does not read is stood in for by dy, so the loops have no per-element tests. */
@@ -186,20 +196,32 @@ static int act_grad_task(void *p, int t, int nt) {
   return TN_OK;
 }
 
+#ifndef TN_ACT_AVX2
+#if defined(__x86_64__) || defined(__i386__)
+int tn_act_task_avx2(void *p, int t, int nt);
+int tn_act_grad_task_avx2(void *p, int t, int nt);
+static int use_avx2(void) { return __builtin_cpu_supports("avx2"); }
+#else
+#define tn_act_task_avx2 tn_act_task_generic
+#define tn_act_grad_task_avx2 tn_act_grad_task_generic
+static int use_avx2(void) { return 0; }
+#endif
+
 /* Every element on its own: the split cannot change a number. */
 static int parts(long n) { return n >= 16384 ? tn_threads() : 1; }
 
 int tn_act(int fn, long n, const float *x, float *y) {
   act_job j = {fn, n, x, NULL, NULL, y};
-  return tn_parallel(act_task, &j, parts(n));
+  return tn_parallel(use_avx2() ? tn_act_task_avx2 : tn_act_task_generic, &j, parts(n));
 }
 
 int tn_act_grad(int fn, long n, const float *x, const float *y, const float *dy, float *dx) {
   act_job j = {fn, n, x, y, dy, dx};
-  return tn_parallel(act_grad_task, &j, parts(n));
+  return tn_parallel(use_avx2() ? tn_act_grad_task_avx2 : tn_act_grad_task_generic, &j, parts(n));
 }
 
 /* Which saved tensor the gradient reads: 1 x, 2 y. */
 int tn_act_grad_needs(int fn) {
   return fn == TN_ACT_ELU || fn == TN_ACT_SIGMOID || fn == TN_ACT_TANH ? 2 : 1;
 }
+#endif
