@@ -44,10 +44,13 @@ function build() {
   const x86 = process.arch === 'x64' || process.arch === 'ia32';
   const units = [
     ['pool.c', []], ['gemm.c', []], ['conv.c', []], ['pooling.c', []], ['reduce.c', []], ['eltwise.c', []], ['batchnorm.c', []],
-    ['optim.c', ['-ffp-contract=off']], ['addon.c', []], ['gemm_blas.c', []],
+    ['avgpool.c', []], ['dropout.c', []], ['optim.c', ['-ffp-contract=off']], ['addon.c', []], ['gemm_blas.c', []],
     ['gemm_kernel.c', ['-DTN_VARIANT=generic', '-Wno-psabi'], 'gemm_generic.o'],
     ...(x86 ? [['gemm_kernel.c', ['-DTN_VARIANT=avx2', '-mavx2', '-mfma'], 'gemm_avx2.o'],
       ['gemm_kernel.c', ['-DTN_VARIANT=avx512', '-DTN_WIDE', '-mavx512f'], 'gemm_avx512.o']] : []),
+    // Activations: no FP traps assumed, so the selects vectorise; the AVX2 build without contraction gives the same bits.
+    ['activation.c', ['-fno-trapping-math']],
+    ...(x86 ? [['activation.c', ['-fno-trapping-math', '-DTN_ACT_AVX2', '-mavx2', '-ffp-contract=off'], 'activation_avx2.o']] : []),
   ];
   const objs = [];
   for (const [src, flags, obj = src.replace(/\.c$/, '.o')] of units) {

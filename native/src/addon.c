@@ -52,10 +52,12 @@ static napi_value fail(napi_env env, const char *msg) {
 
 /* Calls that ran to the end, per kernel: lets tests prove the native path ran, not only that numbers match. */
 enum { K_CONV2D, K_CONV2D_FILTER_GRAD, K_CONV2D_INPUT_GRAD, K_MATMUL, K_MAXPOOL, K_MAXPOOL_GRAD, K_SUM_ROWS, K_ELTWISE,
-       K_BATCH_NORM, K_BATCH_NORM_TRAIN, K_BATCH_NORM_GRAD, K_OPTIM, K_COUNT };
+       K_BATCH_NORM, K_BATCH_NORM_TRAIN, K_BATCH_NORM_GRAD, K_OPTIM, K_ACTIVATION, K_AVGPOOL, K_AVGPOOL_GRAD, K_MEAN,
+       K_DROPOUT, K_COUNT };
 static const char *const kernel_names[K_COUNT] = {"conv2d", "conv2dFilterGrad", "conv2dInputGrad", "matmul",
                                                   "maxPool", "maxPoolGrad", "sumRows", "eltwise",
-                                                  "batchNorm", "batchNormTrain", "batchNormGrad", "optim"};
+                                                  "batchNorm", "batchNormTrain", "batchNormGrad", "optim", "activation",
+                                                  "avgPool", "avgPoolGrad", "mean", "dropout"};
 static unsigned long calls[K_COUNT];
 
 /* A kernel's result: counted when done, else a JS exception (code TN_ENOMEM) instead of a crash. */
@@ -275,6 +277,63 @@ static napi_value optim(napi_env env, napi_callback_info info) {
   return finish(env, K_OPTIM, err);
 }
 
+/* activation(heap, [fn, x|-1, y|-1, dy|-1, out, n, grad]): grad 0: out = f(x); grad 1: out = dx from dy and the
+   saved x (or y, see tn_act_grad_needs). */
+static napi_value activation(napi_env env, napi_callback_info info) {
+  call_args a;
+  if (!read_args(env, info, &a, 7)) return fail(env, "activation: bad arguments");
+  int fn = (int)a.p[0], grad = (int)a.p[6];
+  double n = a.p[5];
+  if (n < 0 || fn < 0 || fn >= TN_ACT_COUNT || (grad != 0 && grad != 1)) return fail(env, "activation: bad sizes");
+  int needs = grad ? tn_act_grad_needs(fn) : 1;
+  float *x = needs == 1 ? at(&a, 1, n) : NULL, *y = needs == 2 ? at(&a, 2, n) : NULL;
+  float *dy = grad ? at(&a, 3, n) : NULL, *out = at(&a, 4, n);
+  if (!out || (needs == 1 && !x) || (needs == 2 && !y) || (grad && !dy)) return fail(env, "activation: tensor outside the wasm heap");
+  return finish(env, K_ACTIVATION, grad ? tn_act_grad(fn, (long)n, x, y, dy, out) : tn_act(fn, (long)n, x, out));
+}
+
+/* avgPool(heap, [x, y, n,h,w,c,ph,pw,oh,ow,sh,sw,pt,pl]) */
+static napi_value avgpool(napi_env env, napi_callback_info info) {
+  call_args a;
+  tn_pool g;
+  if (!read_args(env, info, &a, 14) || !pool_geometry(&a, 2, &g)) return fail(env, "avgPool: bad arguments");
+  float *x = at(&a, 0, (double)g.n * g.h * g.w * g.c), *y = at(&a, 1, (double)g.n * g.oh * g.ow * g.c);
+  if (!x || !y) return fail(env, "avgPool: tensor outside the wasm heap");
+  return finish(env, K_AVGPOOL, tn_avgpool(&g, x, y));
+}
+
+/* avgPoolGrad(heap, [dy, dx, n,h,w,c,ph,pw,oh,ow,sh,sw,pt,pl]) */
+static napi_value avgpool_grad(napi_env env, napi_callback_info info) {
+  call_args a;
+  tn_pool g;
+  if (!read_args(env, info, &a, 14) || !pool_geometry(&a, 2, &g)) return fail(env, "avgPoolGrad: bad arguments");
+  float *dy = at(&a, 0, (double)g.n * g.oh * g.ow * g.c), *dx = at(&a, 1, (double)g.n * g.h * g.w * g.c);
+  if (!dy || !dx) return fail(env, "avgPoolGrad: tensor outside the wasm heap");
+  return finish(env, K_AVGPOOL_GRAD, tn_avgpool_grad(&g, dy, dx));
+}
+
+/* mean(heap, [x, y, outer, mid, inner]): y[o, k] = mean over m of x[o, m, k]. */
+static napi_value mean(napi_env env, napi_callback_info info) {
+  call_args a;
+  if (!read_args(env, info, &a, 5)) return fail(env, "mean: bad arguments");
+  double outer = a.p[2], mid = a.p[3], inner = a.p[4];
+  if (outer < 1 || mid < 1 || inner < 1 || inner > 1 << 24) return fail(env, "mean: bad sizes");
+  float *x = at(&a, 0, outer * mid * inner), *y = at(&a, 1, outer * inner);
+  if (!x || !y) return fail(env, "mean: tensor outside the wasm heap");
+  return finish(env, K_MEAN, tn_mean_mid((long)outer, (long)mid, (long)inner, x, y));
+}
+
+/* dropout(heap, [x, y, mask, n, c, s0, s1, s2, keep]) */
+static napi_value dropout(napi_env env, napi_callback_info info) {
+  call_args a;
+  if (!read_args(env, info, &a, 9)) return fail(env, "dropout: bad arguments");
+  double n = a.p[3], keep = a.p[8];
+  if (n < 0 || !(keep > 0 && keep <= 1)) return fail(env, "dropout: bad sizes");
+  float *x = at(&a, 0, n), *y = at(&a, 1, n), *mask = at(&a, 2, n);
+  if (!x || !y || !mask) return fail(env, "dropout: tensor outside the wasm heap");
+  return finish(env, K_DROPOUT, tn_dropout((long)n, x, a.p[4], a.p[5], a.p[6], a.p[7], (float)keep, y, mask));
+}
+
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -325,7 +384,7 @@ static napi_value isa(napi_env env, napi_callback_info info) {
 }
 
 /* Bumped whenever a binding changes, so the engine can refuse a stale build instead of crashing. */
-#define TN_API_VERSION 3
+#define TN_API_VERSION 4
 
 NAPI_MODULE_INIT() {
   napi_value version;
@@ -345,6 +404,11 @@ NAPI_MODULE_INIT() {
       {"batchNormTrain", NULL, batch_norm_train, NULL, NULL, NULL, napi_default, NULL},
       {"batchNormGrad", NULL, batch_norm_grad, NULL, NULL, NULL, napi_default, NULL},
       {"optim", NULL, optim, NULL, NULL, NULL, napi_default, NULL},
+      {"activation", NULL, activation, NULL, NULL, NULL, napi_default, NULL},
+      {"avgPool", NULL, avgpool, NULL, NULL, NULL, napi_default, NULL},
+      {"avgPoolGrad", NULL, avgpool_grad, NULL, NULL, NULL, napi_default, NULL},
+      {"mean", NULL, mean, NULL, NULL, NULL, napi_default, NULL},
+      {"dropout", NULL, dropout, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"threads", NULL, get_threads, NULL, NULL, NULL, napi_default, NULL},
       {"isa", NULL, isa, NULL, NULL, NULL, napi_default, NULL},

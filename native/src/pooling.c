@@ -86,38 +86,59 @@ static int window_state(int c, float **vals, int **idx) {
   return TN_OK;
 }
 
+/* Overlapping windows (3x3 stride 2): dx is zeroed, then each window adds its dy to its first maximum. The max and the
+   first-hit masks run over channels without branches (they vectorise); a window of only -inf or NaN routes nothing,
+   as tfjs's (its max position stays -1). */
 static int maxpool_grad_task(void *p, int t, int nt) {
   pool_job *j = p;
   const tn_pool *g = j->g;
   int i0 = (int)((long)g->n * t / nt), i1 = (int)((long)g->n * (t + 1) / nt);
   const int c = g->c;
-  float *best;
-  int *at;
-  if (window_state(c, &best, &at)) return TN_ENOMEM;
+  float *m;
+  int *done;
+  if (window_state(c, &m, &done)) return TN_ENOMEM;
   memset(j->out + (size_t)i0 * g->h * g->w * c, 0, (size_t)(i1 - i0) * g->h * g->w * c * sizeof(float));
   for (int img = i0; img < i1; img++) {
     const size_t base = (size_t)img * g->h * g->w * c;
+    const float *xi = j->x + base;
+    float *di = j->out + base;
     for (int oy = 0; oy < g->oh; oy++)
       for (int ox = 0; ox < g->ow; ox++) {
         int y0, y1, x0, x1;
         window(g, oy, ox, &y0, &y1, &x0, &x1);
-        for (int k = 0; k < c; k++) {
-          best[k] = -INFINITY;
-          at[k] = -1;
-        }
+        for (int k = 0; k < c; k++) m[k] = -INFINITY;
         for (int iy = y0; iy < y1; iy++)
           for (int ix = x0; ix < x1; ix++) {
-            const int off = (iy * g->w + ix) * c;
-            const float *v = j->x + base + off;
-            for (int k = 0; k < c; k++)
-              if (v[k] > best[k]) {
-                best[k] = v[k];
-                at[k] = off + k;
-              }
+            const float *v = xi + ((size_t)iy * g->w + ix) * c;
+            for (int k = 0; k < c; k++) m[k] = v[k] > m[k] ? v[k] : m[k];
           }
         const float *d = j->dy + (((size_t)img * g->oh + oy) * g->ow + ox) * c;
-        for (int k = 0; k < c; k++)
-          if (at[k] >= 0) j->out[base + at[k]] += d[k];
+        for (int k = 0; k < c; k++) done[k] = m[k] == -INFINITY ? -1 : 0;
+        for (int iy = y0; iy < y1; iy++)
+          for (int ix = x0; ix < x1; ix++) {
+            const size_t off = ((size_t)iy * g->w + ix) * c;
+            const float *v = xi + off;
+            float *o = di + off;
+            int k = 0;
+            for (; k + 4 <= c; k += 4) {
+              v4f vv, mm, dd, oo;
+              v4i dn;
+              memcpy(&vv, v + k, 16); memcpy(&mm, m + k, 16); memcpy(&dd, d + k, 16); memcpy(&dn, done + k, 16);
+              memcpy(&oo, o + k, 16);
+              v4i hit = (vv == mm) & ~dn;
+              /* Only hit lanes change: adding +0 elsewhere would turn a -0 sum into +0. */
+              v4f sum = oo + dd;
+              v4i r = ((v4i)sum & hit) | ((v4i)oo & ~hit);
+              dn |= hit;
+              memcpy(o + k, &r, 16);
+              memcpy(done + k, &dn, 16);
+            }
+            for (; k < c; k++) {
+              int hit = v[k] == m[k] && !done[k];
+              if (hit) o[k] += d[k];
+              done[k] |= hit ? -1 : 0;
+            }
+          }
       }
   }
   return TN_OK;

@@ -98,6 +98,23 @@ typedef struct {
   float *w_out, *s1_out, *s2_out;
 } tn_optim_var;
 int tn_optim(int kind, int nvars, const tn_optim_var *vars, const float *h);
+/* Activations (activation.c): forward y = f(x), gradient dx from dy and the saved x (or y: elu, sigmoid, tanh). */
+enum { TN_ACT_ELU, TN_ACT_SELU, TN_ACT_RELU6, TN_ACT_SIGMOID, TN_ACT_TANH, TN_ACT_SOFTPLUS, TN_ACT_SWISH, TN_ACT_GELU,
+       TN_ACT_COUNT };
+int tn_act(int fn, long n, const float *x, float *y);
+int tn_act_grad(int fn, long n, const float *x, const float *y, const float *dy, float *dx);
+/* 1: the gradient reads x, 2: it reads y. */
+int tn_act_grad_needs(int fn);
+
+/* Average pooling (avgpool.c), NHWC, as tfjs: the forward divides by the window's in-bounds count, the gradient by
+   the full window size. mean_hw: y[n,c] = mean over H,W of x[n,h,w,c]; its gradient spreads dy[n,c] / (h*w). */
+int tn_avgpool(const tn_pool *g, const float *x, float *y);
+int tn_avgpool_grad(const tn_pool *g, const float *dy, float *dx);
+int tn_mean_mid(long outer, long mid, long inner, const float *x, float *y);
+
+/* Dropout (dropout.c): mask[i] = floor(u_i + keep) / keep with u_i the Alea stream from state (c, s0, s1, s2) rounded
+   to float, y = x * mask. */
+int tn_dropout(long n, const float *x, double c, double s0, double s1, double s2, float keep, float *y, float *mask);
 
 /* Scratch memory of the calling thread: grows, never shrinks, freed when the thread ends; NULL when out of memory.
    Slots: 0, 1 GEMM packing; 2 im2col; 3 filter-gradient partials and 4 column-sum partials (the caller's, owned by

@@ -3,6 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { LayerSpec, LayerType } from '../../../shared/spec.js';
 import { batchNormalization } from './batchNorm.js';
 import { trainingDense } from './denseTraining.js';
+import { nativeDropoutOrNull } from '../backend/kernels/native/Dropout.js';
+import { fuseActivation } from './activations.js';
 
 export interface BuildContext {
   /** Keras-style name from inferShapes (dense_1, conv2d …), so tfjs's summary matches ours. */
@@ -58,7 +60,8 @@ function seededDropout(args: DropoutArgs, maskSeed: number): tf.layers.Layer {
         return tf.tidy(() => {
           this.invokeCallHook(inputs, kwargs);
           const x = Array.isArray(inputs) ? inputs[0] : inputs;
-          return tf.dropout(x, this.dropRate, undefined, seed);
+          // One native pass with the same numbers where the backend has it (wasm + addon); tfjs's five ops elsewhere.
+          return nativeDropoutOrNull(x, this.dropRate, seed) ?? tf.dropout(x, this.dropRate, undefined, seed);
         });
       }
     };
@@ -68,11 +71,12 @@ function seededDropout(args: DropoutArgs, maskSeed: number): tf.layers.Layer {
 
 /** The mapped type makes a layer type without a builder a compile error. */
 export const LAYER_BUILDERS: { readonly [T in LayerType]: Builder<Of<T>> } = {
-  Dense: (l, ctx) => trainingDense({ ...base(ctx), ...weights(l.useBias, ctx), units: l.units, activation: l.activation }),
-  Conv2D: (l, ctx) => tf.layers.conv2d({
+  // The leaner Dense pass and the fused activation compose: trainingDense applies `activation`, which fuseActivation swaps.
+  Dense: (l, ctx) => fuseActivation(trainingDense({ ...base(ctx), ...weights(l.useBias, ctx), units: l.units, activation: l.activation })),
+  Conv2D: (l, ctx) => fuseActivation(tf.layers.conv2d({
     ...base(ctx), ...weights(l.useBias, ctx),
     filters: l.filters, kernelSize: window(l.kernelSize), strides: window(l.strides), padding: l.padding, activation: l.activation,
-  }),
+  })),
   MaxPooling2D: pooling(tf.layers.maxPooling2d),
   AveragePooling2D: pooling(tf.layers.averagePooling2d),
   Flatten: (_l, ctx) => tf.layers.flatten(base(ctx)),

@@ -1,6 +1,6 @@
 // Backend layer: every kernel the engine adds to a TensorFlow.js backend, registered in one place.
 import * as tf from '@tensorflow/tfjs';
-import type { NativeAddon } from '../native/addon.js';
+import type { NativeAddon, NativeKernelName } from '../native/addon.js';
 import { setActiveNative } from '../native/active.js';
 import { nativeBatchMatMul } from './native/BatchMatMul.js';
 import { nativeBatchNormGrad, nativeBatchNormTrain, nativeFusedBatchNorm, OWN_KERNELS } from './native/BatchNorm.js';
@@ -17,6 +17,10 @@ import { nativeAdd } from './native/Add.js';
 import { nativeMultiply } from './native/Multiply.js';
 import { nativeRelu } from './native/Relu.js';
 import { nativeStep } from './native/Step.js';
+import { ACTIVATION_GRAD_KERNEL, ACTIVATION_KERNEL, nativeActivation, nativeActivationGrad, nativeElu, nativeEluGrad } from './native/Activation.js';
+import { nativeAvgPool, nativeAvgPoolGrad } from './native/AvgPool.js';
+import { nativeMean } from './native/Mean.js';
+import { DROPOUT_KERNEL, nativeDropout } from './native/Dropout.js';
 import { conv2DBackpropFilterConfig } from './wasm/Conv2DBackpropFilter.js';
 import { makeBatchMatMul } from './wasm/BatchMatMul.js';
 import { makeCast } from './wasm/Cast.js';
@@ -59,7 +63,19 @@ export const NATIVE_KERNELS: ReadonlyArray<(addon: NativeAddon, fallback: Fallba
   nativeBatchMatMul, nativeFusedMatMul, nativeMaxPool, nativeMaxPoolGrad, nativeSum,
   nativeAdd, nativeMultiply, nativeRelu, nativeStep,
   nativeFusedBatchNorm, nativeBatchNormTrain, nativeBatchNormGrad,
+  nativeActivation, nativeActivationGrad, nativeElu, nativeEluGrad, nativeAvgPool, nativeAvgPoolGrad, nativeMean, nativeDropout,
 ];
+
+/** Kernel names of our own, with no shipped kernel below them, and the addon function each needs. */
+const OWN: ReadonlyMap<string, NativeKernelName> = new Map<string, NativeKernelName>([
+  ...OWN_KERNELS,
+  [ACTIVATION_KERNEL, 'activation'], [ACTIVATION_GRAD_KERNEL, 'activation'], [DROPOUT_KERNEL, 'dropout'],
+]);
+
+/** The fallback of a native kernel that has no shipped one below it (our own kernel names): callers check dtypes first. */
+const noFallback = (name: string): Fallback => () => {
+  throw new Error(`${name}: no kernel to fall back to for these inputs (float32 only)`);
+};
 
 /** The kernel each name had before we touched it (null: none), so switching native off restores it. */
 const original = new Map<string, tf.KernelConfig | null>();
@@ -131,10 +147,10 @@ export function registerAddedKernels(backendName: string, addon: NativeAddon | n
       let config = made.get(k);
       if (config == null) {
         const below = wanted.get(probe.kernelName) ?? original.get(key(probe.kernelName, backendName));
-        // A kernel of our own (OWN_KERNELS) replaces nothing: it needs only its addon function.
-        const own = OWN_KERNELS.get(probe.kernelName);
+        // A kernel of our own (OWN) replaces nothing: it needs only its addon function.
+        const own = OWN.get(probe.kernelName);
         if (below == null && (own == null || typeof addon[own] !== 'function')) continue;
-        config = make(addon, (below?.kernelFunc ?? (() => { throw new Error(`${probe.kernelName}: no fallback`); })) as unknown as Fallback);
+        config = make(addon, below ? below.kernelFunc as unknown as Fallback : noFallback(probe.kernelName));
         made.set(k, config);
       }
       wanted.set(probe.kernelName, config);

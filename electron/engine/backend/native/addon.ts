@@ -7,11 +7,11 @@ import { BackendError } from '../errors.js';
 
 /** The addon's functions: each takes the wasm heap and a Float64Array of byte offsets and sizes (see native/src/addon.c). */
 /** Must equal TN_API_VERSION in native/src/addon.c. */
-export const NATIVE_API_VERSION = 3;
+export const NATIVE_API_VERSION = 4;
 
 /** The kernels, by the name the addon exports them under (also the keys of `counts()`). */
 export const NATIVE_KERNELS = ['conv2d', 'conv2dFilterGrad', 'conv2dInputGrad', 'matmul', 'maxPool', 'maxPoolGrad', 'sumRows', 'eltwise',
-  'batchNorm', 'batchNormTrain', 'batchNormGrad', 'optim'] as const;
+  'batchNorm', 'batchNormTrain', 'batchNormGrad', 'optim', 'activation', 'avgPool', 'avgPoolGrad', 'mean', 'dropout'] as const;
 export type NativeKernelName = (typeof NATIVE_KERNELS)[number];
 
 export interface NativeAddon {
@@ -30,6 +30,12 @@ export interface NativeAddon {
   batchNormGrad(heap: ArrayBufferLike, args: Float64Array): void;
   /** One fused optimizer step over many variables (native/src/optim.c); absent in builds before it. */
   optim(heap: ArrayBufferLike, args: Float64Array): void;
+  /** Activations, average pooling, axis-block means and dropout (native/src/activation.c, avgpool.c, dropout.c). */
+  activation(heap: ArrayBufferLike, args: Float64Array): void;
+  avgPool(heap: ArrayBufferLike, args: Float64Array): void;
+  avgPoolGrad(heap: ArrayBufferLike, args: Float64Array): void;
+  mean(heap: ArrayBufferLike, args: Float64Array): void;
+  dropout(heap: ArrayBufferLike, args: Float64Array): void;
   /** Sets the calling thread's count (its splits, hence its numbers) and grows the shared pool to match. */
   setThreads(n: number): number;
   threads(): number;
