@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../../electron/engine/backend/select.js';
 import { buildModel } from '../../../electron/engine/models/build.js';
+import { fuseActivation } from '../../../electron/engine/models/activations.js';
 import type { ModelSpec } from '../../../shared/spec.js';
 import { addon, nativeMissing, useNative } from '../backend/kernels/native/setup.js';
 import { randomValues } from '../backend/kernels/reference.js';
@@ -19,11 +20,14 @@ const spec = (first: Act, useBias: boolean): ModelSpec => ({
 });
 
 /** The same model built from tfjs's own Dense, with the weights of `model`. */
-function plainCopy(model: tf.LayersModel, s: ModelSpec): tf.LayersModel {
+/** tfjs's own Dense layers with the model's weights; `fused` gives them the engine's fused activations too, so a
+ *  comparison isolates the Dense path from the activation kernels (which agree with tfjs's to a few ulps, not bits). */
+function plainCopy(model: tf.LayersModel, s: ModelSpec, fused = false): tf.LayersModel {
   const plain = tf.sequential();
   s.layers.forEach((l, i) => {
     if (l.type !== 'Dense') throw new Error('test spec has Dense layers only');
-    plain.add(tf.layers.dense({ units: l.units, activation: l.activation, useBias: l.useBias, ...(i === 0 ? { inputShape: [784] } : {}) }));
+    const layer = tf.layers.dense({ units: l.units, activation: l.activation, useBias: l.useBias, ...(i === 0 ? { inputShape: [784] } : {}) });
+    plain.add(fused ? fuseActivation(layer) : layer);
   });
   plain.setWeights(model.getWeights());
   return plain;
@@ -110,7 +114,7 @@ describe.skipIf(nativeMissing != null)(`training Dense on wasm with the native k
     await useNative();
     const s = spec('tanh', true);
     const model = buildModel(s, 5);
-    const plain = plainCopy(model, s);
+    const plain = plainCopy(model, s, true);
     const x = tf.tensor2d(randomValues(300 * 784, 4), [300, 784]);
     const before = addon!.counts().matmul;
     const a = (model.apply(x) as tf.Tensor).dataSync();
