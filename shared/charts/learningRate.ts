@@ -1,33 +1,13 @@
 // Learning-rate chart (shared, pure): the rate each epoch ended with, over the schedule the run was planned with.
 import type { EChartsOption, LineSeriesOption } from 'echarts';
-import type { Hyperparameters } from '../hyper.js';
+import { learningRateAt, type ScheduleHyper } from '../schedule.js';
 import { axisStyle, baseOption, LIGHT_THEME, runColor, type ChartCommon } from './theme.js';
 import { clockText, type CurveXAxis } from './trainingCurves.js';
 
-export type ScheduleHyper = Pick<Hyperparameters, 'learningRate' | 'schedule' | 'epochs'>;
+export type { ScheduleHyper };
 
-/**
- * The rate of batch `batch` (0-based) of epoch `epoch` (0-based), as electron/engine/train/schedule.ts computes it
- * (the renderer may not import the engine; tests/shared/charts/learningRate.test.ts keeps the two equal).
- */
-export function scheduledLearningRate(hyper: ScheduleHyper, epoch: number, batch: number, batchesPerEpoch: number): number {
-  const base = hyper.learningRate;
-  const s = hyper.schedule;
-  switch (s.type) {
-    case 'constant':
-      return base;
-    case 'step':
-      return base * Math.pow(s.gamma, Math.floor(epoch / s.stepEpochs));
-    case 'cosine': {
-      const total = hyper.epochs * batchesPerEpoch;
-      const warm = Math.min(s.warmupEpochs, hyper.epochs) * batchesPerEpoch;
-      const step = epoch * batchesPerEpoch + batch;
-      if (step < warm) return (base * (step + 1)) / warm;
-      const progress = total > warm ? (step - warm) / (total - warm) : 1;
-      return s.minLearningRate + (base - s.minLearningRate) * 0.5 * (1 + Math.cos(Math.PI * Math.min(1, progress)));
-    }
-  }
-}
+/** The rate of batch `batch` (0-based) of epoch `epoch` (0-based): the engine's own schedule (shared/schedule.ts). */
+export const scheduledLearningRate = learningRateAt;
 
 /** The whole planned schedule on the epoch axis, at most `max` points (x = epoch + fraction, as batch points sit). */
 export function plannedSchedule(hyper: ScheduleHyper, batchesPerEpoch: number, max = 200): Array<[number, number]> {
