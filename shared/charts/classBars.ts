@@ -21,6 +21,11 @@ export interface F1ChangeInput extends ChartCommon {
   a: { name: string; f1: readonly number[] };
   b: { name: string; f1: readonly number[] };
   classNames?: readonly string[];
+  /**
+   * Per class, whether a test found the difference significant. Only those bars get the better/worse colour; without it
+   * (nothing computes per-class tests today) every bar is neutral and the legend says the differences are untested.
+   */
+  significant?: readonly boolean[];
 }
 
 function classAxis(names: readonly string[], theme = LIGHT_THEME) {
@@ -83,20 +88,27 @@ export function f1ChangeOption(input: F1ChangeInput): EChartsOption {
   const names = input.classNames ?? CLASS_NAMES;
   if (input.a.f1.length !== input.b.f1.length) throw new RangeError(`F1 lists differ in length: ${input.a.name} has ${input.a.f1.length}, ${input.b.name} has ${input.b.f1.length}`);
   const deltas = input.b.f1.map((f, i) => f - input.a.f1[i]);
+  const tested = input.significant !== undefined;
+  const legendName = tested ? 'ΔF1 per class · coloured where a test found it significant' : 'ΔF1 per class · untested (no significance test)';
+  const neutral = theme.axisLine;
+  const colorOf = (d: number, i: number) => (input.significant?.[i] ? (d >= 0 ? theme.diverging[2] : theme.diverging[0]) : neutral);
+  const top = input.title ? 26 : 4;
   return {
     ...baseOption(input, theme),
+    legend: { data: [{ name: legendName, itemStyle: { color: neutral } }], top, textStyle: { color: theme.textMuted }, selectedMode: false },
     tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, valueFormatter: (v) => (typeof v === 'number' ? `${signed(v)} (${input.b.name} − ${input.a.name})` : String(v)) },
-    grid: { left: 56, right: 12, top: input.title ? 36 : 26, bottom: 64 },
+    grid: { left: 56, right: 12, top: top + 30, bottom: 64 },
     xAxis: classAxis(names, theme),
     // Room beyond the longest bars for their value labels: below the axis a negative one ran into the class names.
     yAxis: { type: 'value', name: 'ΔF1', ...deltaAxis(deltas), ...axisStyle(theme) },
     series: [
       {
         type: 'bar',
-        name: 'F1 change',
-        data: deltas.map((d) => ({
+        name: legendName,
+        color: neutral,
+        data: deltas.map((d, i) => ({
           value: d,
-          itemStyle: { color: d >= 0 ? theme.diverging[2] : theme.diverging[0] },
+          itemStyle: { color: colorOf(d, i) },
           label: { show: true, position: d >= 0 ? 'top' : 'bottom', formatter: signed(d), color: theme.textMuted, fontSize: 10 },
         })),
         markLine: { symbol: 'none', silent: true, data: [{ yAxis: 0 }], lineStyle: { color: theme.axisLine, type: 'solid' }, label: { show: false } },

@@ -1,5 +1,5 @@
 // Renderer (pure): a run's epochs and batch points as the curve and learning-rate charts take them, wall-clock times included.
-import type { EpochSummary } from '../../../shared/run.js';
+import type { EpochSummary, RunDetail } from '../../../shared/run.js';
 import type { CurveRun } from '../../../shared/charts/trainingCurves.js';
 import type { RateRun, ScheduleHyper } from '../../../shared/charts/learningRate.js';
 import type { BatchPoint } from '../stores/runs.js';
@@ -43,5 +43,21 @@ export function rateRunOf(r: ExplorerRun): RateRun {
     color: r.color,
     epochs: sorted.map((e, k) => ({ epoch: e.epoch, learningRate: e.learningRate, elapsed: elapsed[k] })),
     planned: r.hyper && r.batchesPerEpoch ? { hyper: r.hyper, batchesPerEpoch: r.batchesPerEpoch } : null,
+  };
+}
+
+/**
+ * A stored run as the explorer takes it. Run folders keep per-epoch summaries only, so there are no batch points: the curves
+ * show the epoch means, and wall-clock time comes from the epochs' own durations.
+ */
+export function explorerRunOfDetail(detail: Pick<RunDetail, 'epochs' | 'config' | 'begin'>, name: string, color: string): ExplorerRun {
+  return {
+    name,
+    color,
+    epochs: detail.epochs,
+    batches: [],
+    startT: null,
+    hyper: detail.config?.request.hyper ?? detail.begin?.config.request.hyper ?? null,
+    batchesPerEpoch: detail.begin?.batchesPerEpoch ?? null,
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { curveRunOf, epochElapsed, rateRunOf, type ExplorerRun } from '../../../renderer/src/components/curveSeries.js';
+import { curveRunOf, epochElapsed, explorerRunOfDetail, rateRunOf, type ExplorerRun } from '../../../renderer/src/components/curveSeries.js';
 import { HyperparametersSchema } from '../../../shared/hyper.js';
 
 const epoch = (e: number, seconds: number) => ({ epoch: e, loss: 1, accuracy: 0.5, valLoss: 1, valAccuracy: 0.5, learningRate: 0.001 / (e + 1), seconds, samplesPerSecond: 1, valConfusion: [] });
@@ -23,5 +23,16 @@ describe('curve series', () => {
     expect(r.epochs).toEqual([{ epoch: 0, learningRate: 0.001, elapsed: 10 }, { epoch: 1, learningRate: 0.0005, elapsed: 30 }]);
     expect(r.planned?.batchesPerEpoch).toBe(2);
     expect(rateRunOf(run({ hyper: null })).planned).toBeNull();
+  });
+});
+
+describe('stored runs in the explorer', () => {
+  it('takes the epochs and schedule of a stored run, with no batch points and epoch durations as wall-clock time', () => {
+    const hyper = HyperparametersSchema.parse({ learningRate: 0.01, batchSize: 8, epochs: 2 });
+    const r = explorerRunOfDetail({ epochs: [epoch(0, 3), epoch(1, 4)], config: { request: { hyper } } as never, begin: { batchesPerEpoch: 5 } as never }, 'A · x', '#123');
+    expect(r).toMatchObject({ name: 'A · x', color: '#123', batches: [], startT: null, hyper, batchesPerEpoch: 5 });
+    expect(curveRunOf(r).epochs.map((e) => e.elapsed)).toEqual([3, 7]);
+    expect(rateRunOf(r).planned).toEqual({ hyper, batchesPerEpoch: 5 });
+    expect(explorerRunOfDetail({ epochs: [], config: null, begin: null }, 'n', '#000')).toMatchObject({ hyper: null, batchesPerEpoch: null });
   });
 });

@@ -33,20 +33,26 @@ describe('perClassF1Option', () => {
 });
 
 describe('f1ChangeOption', () => {
-  it('shows B − A per class, green up and red down', () => {
+  it('shows B − A per class in one neutral colour, and says in the legend that the differences are untested', () => {
     const o = f1ChangeOption({ a: { name: 'ANN', f1: SEED_ANN_F1 }, b: { name: 'CNN', f1: SEED_CNN_F1 } });
     const data = (o.series as BarSeriesOption[])[0].data as Array<{ value: number; itemStyle: { color: string }; label: { formatter: string } }>;
     expect(data[6].value).toBeCloseTo(0.06, 10);
-    expect(data[6].itemStyle.color).toBe(LIGHT_THEME.diverging[2]);
     expect(data[6].label.formatter).toBe('+0.060');
     expect(data[7].value).toBeCloseTo(0.01, 10);
-    expect(renderSvg(o)).toContain('+0.060');
+    // Rises and drops alike (the full seed report has a drop) share the neutral colour.
+    const full = (f1ChangeOption({ a: { name: 'ANN', f1: FULL_ANN_F1 }, b: { name: 'CNN', f1: FULL_CNN_F1 } }).series as BarSeriesOption[])[0].data as typeof data;
+    expect(full.some((d) => d.value < 0) && full.some((d) => d.value > 0)).toBe(true);
+    expect(new Set([...data, ...full].map((d) => d.itemStyle.color))).toEqual(new Set([LIGHT_THEME.axisLine]));
+    const svg = renderSvg(o);
+    expect(svg).toContain('+0.060');
+    expect(svg).toContain('untested (no significance test)');
   });
-  it('marks a drop in red', () => {
-    const o = f1ChangeOption({ a: { name: 'A', f1: [0.9, 0.8] }, b: { name: 'B', f1: [0.85, 0.8] }, classNames: ['x', 'y'] });
+  it('colours only the classes marked significant: green up, red down', () => {
+    const o = f1ChangeOption({ a: { name: 'A', f1: [0.9, 0.8, 0.7] }, b: { name: 'B', f1: [0.85, 0.9, 0.75] }, classNames: ['x', 'y', 'z'], significant: [true, true, false] });
     const data = (o.series as BarSeriesOption[])[0].data as Array<{ itemStyle: { color: string }; label: { formatter: string } }>;
-    expect(data[0].itemStyle.color).toBe(LIGHT_THEME.diverging[0]);
+    expect(data.map((d) => d.itemStyle.color)).toEqual([LIGHT_THEME.diverging[0], LIGHT_THEME.diverging[2], LIGHT_THEME.axisLine]);
     expect(data[0].label.formatter).toBe('−0.050');
+    expect(renderSvg(o)).not.toContain('untested');
   });
   it('keeps a negative value label inside the plot, clear of the class names under it', () => {
     const svg = renderSvg(f1ChangeOption({ a: { name: 'ANN', f1: FULL_ANN_F1 }, b: { name: 'CNN', f1: FULL_CNN_F1 } }), 620, 300);
