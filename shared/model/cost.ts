@@ -6,25 +6,41 @@ import { validateModelSpec } from './inferShapes.js';
 
 /**
  * Rates fitted (non-negative least squares on relative error) to the training samples/s of the seven bench models in
- * bench/BASELINE.md: wasm backend + native kernels, 2 cores, batch 128. The fit reproduces ann, cnn, strong, cnn-bn and
- * strided-elu within 10 %, mlp-bn 1.26× and k5-gap 1.8× slower than estimated (its selu/swish/gelu run on stock kernels).
+ * bench/CALIBRATION.md (bench/RESULTS.txt after this round's native kernels): wasm backend + native kernels, 2 cores,
+ * batch 128. The fit reproduces all seven within 12 % (strong and k5-gap 11–12 % slower than estimated).
  * Training work is 6 × forward MACs (forward, input gradient, weight gradient), as the bench counts it.
  */
 export const WASM_NATIVE_RATES = {
-  /** Dense (matmul) training throughput, GFLOP/s. */
-  denseGflops: 99,
+  /** Dense (matmul) training throughput, GFLOP/s. Near the measured 207 GFLOP/s SGEMM peak: the fit lets the per-layer cost carry Adam. */
+  denseGflops: 217,
   /** Conv2D training throughput, GFLOP/s. */
-  convGflops: 68,
+  convGflops: 93,
   /**
-   * BatchNormalization: seconds per output element per sample, forward and backward. It has no MACs, yet 33 ns an element
-   * makes BN after the seed CNN's convolutions cost 3.5× those convolutions: the batch statistics and their op-graph
-   * gradient run as many small stock kernels (bench/BASELINE.md, "Where the time goes").
+   * BatchNormalization: seconds per output element per sample, forward and backward. The fused native kernels brought
+   * it from 33 ns (bench/BASELINE.md) to under 2 ns: the seed CNN with BN now trains 1.26× slower than without, not 4.6×.
    */
-  bnSecondsPerElement: 33e-9,
+  bnSecondsPerElement: 1.72e-9,
   /** Fixed cost per batch of each layer with weights (Dense, Conv2D, BatchNormalization): tfjs bookkeeping and Adam's update. */
-  layerSecondsPerBatch: 1.11e-3,
-  /** Pooling, Flatten, Dropout and activations: the fit gives them no measurable cost of their own. */
-  elementwiseSecondsPerElement: 0,
+  layerSecondsPerBatch: 0.42e-3,
+  /** Pooling, Flatten, Dropout: seconds per output element per sample (activations are fused into their layer). */
+  elementwiseSecondsPerElement: 1.23e-9,
+  /**
+   * Inference (the validation pass) as a share of the training compute above, plus a per-layer cost per batch of 1000 (the
+   * engine's EVAL_BATCH). Fitted to the inference column of the same table: within 15 % on six models, strided-elu 1.5×
+   * faster than estimated; forward-only work comes out at 0.28 of training, near the 1/3 of the FLOP count.
+   */
+  inferenceComputeShare: 0.276,
+  inferenceLayerSecondsPerBatch: 0.6e-3,
+  /**
+   * Fixed cost of every epoch outside its batches (shuffle, metrics, events): the engine's logged epochs of the seed ANN
+   * run 0.04–0.05 s longer than training plus validation at the bench rates.
+   */
+  epochSecondsFixed: 0.05,
+  /**
+   * Once per run, in the first epoch: kernel and weight set-up before the first batch runs at speed. Logged first epochs
+   * ran 0.2 s (seed ANN) to 1.4 s (seed CNN, at 1,000 and at 50,000 training images) longer than the later ones.
+   */
+  warmupSeconds: 1,
 } as const;
 
 export type CostRates = { readonly [K in keyof typeof WASM_NATIVE_RATES]: number };
@@ -41,8 +57,8 @@ export const BACKEND_FACTORS: Record<string, { factor: number; calibrated: boole
   'tensorflow-gpu': { factor: 1, calibrated: false },
 };
 
-/** Validation is forward-only: the bench's inference runs 4.6–10× the training rate; the slower end is taken. */
-const VALIDATION_SHARE = 1 / 4;
+/** The engine's validation batch (electron/engine/train/loop.ts EVAL_BATCH). */
+const EVAL_BATCH = 1000;
 
 export interface CostInput {
   spec: unknown;
@@ -64,10 +80,17 @@ export interface KindCost {
 }
 
 export interface CostEstimate {
+  /** Training, validation pass and the fixed per-epoch cost of one epoch (the first epoch also pays `warmupSeconds`). */
   secondsPerEpoch: number;
   trainSeconds: number;
   validationSeconds: number;
+  /** Per-epoch cost outside the batches. */
+  fixedSeconds: number;
+  /** Paid once per run, in the first epoch. */
+  warmupSeconds: number;
   samplesPerSecond: number;
+  /** The validation pass's forward-only rate. */
+  inferenceSamplesPerSecond: number;
   /** Training FLOPs per sample (6 × MACs). */
   flopsPerSample: number;
   /** What the model achieves overall: FLOPs over time, layer overheads included. BN drags it down. */
@@ -78,49 +101,60 @@ export interface CostEstimate {
   calibrated: boolean;
 }
 
-/** Training seconds per sample by kind, plus FLOPs per sample. Throws SpecError on an invalid spec. */
-function perSample(spec: unknown, batchSize: number, r: CostRates) {
+type Kind = KindCost['kind'];
+const KINDS: readonly Kind[] = ['Conv2D', 'Dense', 'BatchNormalization', 'other'];
+
+/** Per-sample compute seconds by kind (no per-batch costs), layers with weights, and FLOPs. Throws SpecError on an invalid spec. */
+function perSample(spec: unknown, r: CostRates) {
   validateModelSpec(spec);
-  const by = { Dense: 0, Conv2D: 0, BatchNormalization: 0, other: 0 };
-  const flops = { Dense: 0, Conv2D: 0, BatchNormalization: 0, other: 0 };
+  const compute: Record<Kind, number> = { Dense: 0, Conv2D: 0, BatchNormalization: 0, other: 0 };
+  const layers: Record<Kind, number> = { Dense: 0, Conv2D: 0, BatchNormalization: 0, other: 0 };
+  const flops: Record<Kind, number> = { Dense: 0, Conv2D: 0, BatchNormalization: 0, other: 0 };
   for (const s of analyse(spec).steps) {
     const t = s.layer.type;
     const f = 6 * kindOf(s.layer).macs(s.input, s.output, s.layer);
-    const overhead = r.layerSecondsPerBatch / batchSize;
-    if (t === 'Dense') {
-      by.Dense += f / (r.denseGflops * 1e9) + overhead;
-      flops.Dense += f;
-    } else if (t === 'Conv2D') {
-      by.Conv2D += f / (r.convGflops * 1e9) + overhead;
-      flops.Conv2D += f;
+    if (t === 'Dense' || t === 'Conv2D') {
+      compute[t] += f / ((t === 'Dense' ? r.denseGflops : r.convGflops) * 1e9);
+      flops[t] += f;
+      layers[t]++;
     } else if (t === 'BatchNormalization') {
-      by.BatchNormalization += product(s.output) * r.bnSecondsPerElement + overhead;
+      compute.BatchNormalization += product(s.output) * r.bnSecondsPerElement;
+      layers.BatchNormalization++;
     } else {
-      by.other += product(s.output) * r.elementwiseSecondsPerElement;
+      compute.other += product(s.output) * r.elementwiseSecondsPerElement;
     }
   }
-  return { by, flops };
+  return { compute, layers, flops };
 }
 
-/** Estimated time of one epoch (training plus validation pass). An estimate: ±10 % on most of the bench set, up to 1.8× on exotic activations. */
+/** Estimated time of one epoch (training, validation pass, fixed cost). An estimate: ±12 % on the bench set's training rates. */
 export function estimateEpochCost(input: CostInput): CostEstimate {
   const r = input.rates ?? WASM_NATIVE_RATES;
   const batch = Math.max(1, Math.round(input.batchSize));
-  const { by, flops } = perSample(input.spec, batch, r);
+  const { compute, layers, flops } = perSample(input.spec, r);
   const backend = BACKEND_FACTORS[input.backend] ?? { factor: 1, calibrated: false };
-  const sampleSeconds = (by.Dense + by.Conv2D + by.BatchNormalization + by.other) * backend.factor;
-  const trainSeconds = sampleSeconds * Math.max(0, input.trainSamples);
-  const validationSeconds = sampleSeconds * VALIDATION_SHARE * Math.max(0, input.validationSamples);
+  const by = Object.fromEntries(KINDS.map((k) => [k, compute[k] + (layers[k] * r.layerSecondsPerBatch) / batch])) as Record<Kind, number>;
+  const wasmSample = KINDS.reduce((a, k) => a + by[k], 0);
+  const sampleSeconds = wasmSample * backend.factor;
+  const inferSample = (KINDS.reduce((a, k) => a + compute[k] * r.inferenceComputeShare + (layers[k] * r.inferenceLayerSecondsPerBatch) / EVAL_BATCH, 0)) * backend.factor;
+  const trainSamples = Math.max(0, input.trainSamples);
+  const trainSeconds = sampleSeconds * trainSamples;
+  const validationSeconds = inferSample * Math.max(0, input.validationSamples);
   const flopsPerSample = flops.Dense + flops.Conv2D;
-  const total = sampleSeconds / backend.factor || 1;
-  const perKind = (['Conv2D', 'Dense', 'BatchNormalization', 'other'] as const)
-    .filter((k) => by[k] > 0)
-    .map((k) => ({ kind: k, seconds: by[k] * backend.factor * input.trainSamples, share: by[k] / total, flopShare: flopsPerSample ? flops[k] / flopsPerSample : 0 }));
+  const perKind = KINDS.filter((k) => by[k] > 0).map((k) => ({
+    kind: k,
+    seconds: by[k] * backend.factor * trainSamples,
+    share: by[k] / (wasmSample || 1),
+    flopShare: flopsPerSample ? flops[k] / flopsPerSample : 0,
+  }));
   return {
-    secondsPerEpoch: trainSeconds + validationSeconds,
+    secondsPerEpoch: trainSeconds + validationSeconds + r.epochSecondsFixed,
     trainSeconds,
     validationSeconds,
+    fixedSeconds: r.epochSecondsFixed,
+    warmupSeconds: r.warmupSeconds,
     samplesPerSecond: sampleSeconds > 0 ? 1 / sampleSeconds : Infinity,
+    inferenceSamplesPerSecond: inferSample > 0 ? 1 / inferSample : Infinity,
     flopsPerSample,
     effectiveGflops: sampleSeconds > 0 ? flopsPerSample / sampleSeconds / 1e9 : 0,
     perKind,

@@ -3,13 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { BENCH_SET } from '../../../bench/model-set.js';
 import { estimateEpochCost, epochSizes } from '../../../shared/model/cost.js';
 
-/** Training samples/s per bench model, read from the baseline table the rates were fitted to. */
-function baseline(): Map<string, number> {
-  const text = readFileSync(new URL('../../../bench/BASELINE.md', import.meta.url), 'utf8');
-  const rows = new Map<string, number>();
+/** Training and inference samples/s per bench model, read from the calibration table the rates were fitted to. */
+function calibration(): Map<string, { train: number; infer: number }> {
+  const text = readFileSync(new URL('../../../bench/CALIBRATION.md', import.meta.url), 'utf8');
+  const rows = new Map<string, { train: number; infer: number }>();
+  const num = (c: string) => Number(c.replace(/,/g, ''));
   for (const line of text.split('\n')) {
     const cells = line.split('|').map((c) => c.trim());
-    if (cells.length > 3 && BENCH_SET.some((e) => e.name === cells[1])) rows.set(cells[1], Number(cells[2].replace(/,/g, '')));
+    if (cells.length > 4 && BENCH_SET.some((e) => e.name === cells[1])) rows.set(cells[1], { train: num(cells[2]), infer: num(cells[3]) });
   }
   return rows;
 }
@@ -18,41 +19,59 @@ const est = (spec: unknown, over: Partial<Parameters<typeof estimateEpochCost>[0
   estimateEpochCost({ spec, backend: 'wasm', trainSamples: 50_000, validationSamples: 10_000, batchSize: 128, ...over });
 
 describe('estimateEpochCost', () => {
-  const measured = baseline();
-  it('reads every bench model from bench/BASELINE.md', () => {
+  const measured = calibration();
+  it('reads every bench model from bench/CALIBRATION.md', () => {
     expect([...measured.keys()].sort()).toEqual(BENCH_SET.map((e) => e.name).sort());
   });
 
-  it.each(BENCH_SET.map((e) => [e.name, e] as const))('reproduces the baseline training rate of %s within a factor of 2', (name, e) => {
-    const ratio = est(e.spec).samplesPerSecond / measured.get(name)!;
-    expect(ratio).toBeGreaterThan(0.5);
-    expect(ratio).toBeLessThan(2);
+  it.each(BENCH_SET.map((e) => [e.name, e] as const))('reproduces the calibration training rate of %s within 15 %%', (name, e) => {
+    expect(Math.abs(est(e.spec).samplesPerSecond / measured.get(name)!.train - 1)).toBeLessThan(0.15);
   });
 
-  it('most of the set within 15 %', () => {
-    const close = BENCH_SET.filter((e) => Math.abs(est(e.spec).samplesPerSecond / measured.get(e.name)! - 1) < 0.15);
+  it('most of the set within 10 % in training, and the inference rate within a factor of 1.6', () => {
+    const close = BENCH_SET.filter((e) => Math.abs(est(e.spec).samplesPerSecond / measured.get(e.name)!.train - 1) < 0.1);
     expect(close.length).toBeGreaterThanOrEqual(5);
+    for (const e of BENCH_SET) {
+      const ratio = est(e.spec).inferenceSamplesPerSecond / measured.get(e.name)!.infer;
+      expect(ratio, e.name).toBeGreaterThan(1 / 1.6);
+      expect(ratio, e.name).toBeLessThan(1.6);
+    }
   });
 
-  it('shows BatchNormalization costing far more than its FLOPs: the seed CNN + BN is several times slower with the same FLOPs', () => {
+  it('prices BatchNormalization as the fused kernels run it: the seed CNN + BN is slower than without, but not by a multiple', () => {
     const cnn = BENCH_SET.find((e) => e.name === 'cnn')!.spec;
     const bn = BENCH_SET.find((e) => e.name === 'cnn-bn')!.spec;
     const a = est(cnn);
     const b = est(bn);
     expect(b.flopsPerSample).toBe(a.flopsPerSample);
-    // Measured: 4,096 vs 889 samples/s (4.6×).
-    expect(b.secondsPerEpoch / a.secondsPerEpoch).toBeGreaterThan(3);
-    expect(b.effectiveGflops).toBeLessThan(a.effectiveGflops / 3);
+    // Measured: 5,638 vs 4,466 samples/s (1.26×); before the kernel work 4.6×.
+    const slower = b.trainSeconds / a.trainSeconds;
+    expect(slower).toBeGreaterThan(1.1);
+    expect(slower).toBeLessThan(1.6);
     const bnKind = b.perKind.find((k) => k.kind === 'BatchNormalization')!;
     expect(bnKind.flopShare).toBe(0);
-    expect(bnKind.share).toBeGreaterThan(0.5);
+    expect(bnKind.share).toBeLessThan(0.5);
+  });
+
+  it('adds the validation pass at the inference rate and a fixed per-epoch cost, which dominate small runs', () => {
+    const cnn = BENCH_SET.find((e) => e.name === 'cnn')!.spec;
+    const full = est(cnn);
+    expect(full.secondsPerEpoch).toBeCloseTo(full.trainSeconds + full.validationSeconds + full.fixedSeconds, 9);
+    expect(full.validationSeconds).toBeCloseTo(10_000 / full.inferenceSamplesPerSecond, 9);
+    // Forward-only: several times the training rate, as in every row of the table.
+    expect(full.inferenceSamplesPerSecond / full.samplesPerSecond).toBeGreaterThan(2);
+    expect(est(cnn, { validationSamples: 0 }).validationSeconds).toBe(0);
+    const small = est(cnn, { trainSamples: 1_000, validationSamples: 200 });
+    expect(small.fixedSeconds).toBeGreaterThan(0);
+    expect(small.warmupSeconds).toBeGreaterThan(small.trainSeconds);
   });
 
   it('scales with data size and batch size, and with the backend', () => {
     const cnn = BENCH_SET.find((e) => e.name === 'cnn')!.spec;
     const full = est(cnn);
     const half = est(cnn, { trainSamples: 25_000, validationSamples: 5_000 });
-    expect(half.secondsPerEpoch).toBeCloseTo(full.secondsPerEpoch / 2, 6);
+    expect(half.trainSeconds + half.validationSeconds).toBeCloseTo((full.trainSeconds + full.validationSeconds) / 2, 6);
+    expect(half.fixedSeconds).toBe(full.fixedSeconds);
     // Smaller batches pay the per-layer overhead more often.
     expect(est(cnn, { batchSize: 16 }).secondsPerEpoch).toBeGreaterThan(full.secondsPerEpoch);
     const cpu = est(cnn, { backend: 'cpu' });
@@ -60,7 +79,6 @@ describe('estimateEpochCost', () => {
     expect(cpu.calibrated).toBe(false);
     expect(cpu.secondsPerEpoch).toBeGreaterThan(10 * full.secondsPerEpoch);
     expect(est(cnn, { backend: 'tensorflow' }).calibrated).toBe(false);
-    expect(full.trainSeconds + full.validationSeconds).toBeCloseTo(full.secondsPerEpoch, 9);
   });
 
   it('throws on an invalid spec instead of guessing', () => {
