@@ -7,7 +7,7 @@ import { COLORS, SIZES } from '../document.js';
 import { FONT } from '../fonts.js';
 import { table, type CellStyle } from '../table.js';
 import { chartFigure } from '../charts.js';
-import type { Arm, Comparison } from '../analysis.js';
+import { ALPHA, decisiveP, type Arm, type Comparison } from '../analysis.js';
 import { formatDuration, formatInt, formatMeanStd, formatSigned, formatSignedInt } from '../format.js';
 import { PDF_THEME } from './data.js';
 import { significance, seedVariance } from './significance.js';
@@ -20,6 +20,8 @@ interface MetricRow {
   delta: (d: number) => string;
   /** +1 when higher is better, −1 when lower is better, 0 when neither. */
   better: 1 | -1 | 0;
+  /** When a Δ may be coloured: accuracy only when McNemar finds it significant; loss and F1 have no test behind them. */
+  colour?: 'if-significant' | 'never';
 }
 
 const weighted = (a: Arm) => a.rep.run.test?.report.weighted.f1 ?? null;
@@ -30,10 +32,10 @@ const perEpoch = (a: Arm) => {
 };
 
 const METRICS: MetricRow[] = [
-  { label: 'Test accuracy', value: (a) => a.accuracy?.mean ?? null, text: (v, a) => (a.grouped && a.accuracy ? formatMeanStd(v, a.accuracy.std) : v.toFixed(4)), delta: (d) => formatSigned(d), better: 1 },
-  { label: 'Test loss', value: (a) => a.loss?.mean ?? null, text: (v, a) => (a.grouped && a.loss ? formatMeanStd(v, a.loss.std) : v.toFixed(4)), delta: (d) => formatSigned(d), better: -1 },
-  { label: 'Macro F1', value: (a) => a.macroF1?.mean ?? null, text: (v, a) => (a.grouped && a.macroF1 ? formatMeanStd(v, a.macroF1.std) : v.toFixed(4)), delta: (d) => formatSigned(d), better: 1 },
-  { label: 'Weighted F1', value: weighted, text: (v) => v.toFixed(4), delta: (d) => formatSigned(d), better: 1 },
+  { label: 'Test accuracy', value: (a) => a.accuracy?.mean ?? null, text: (v, a) => (a.grouped && a.accuracy ? formatMeanStd(v, a.accuracy.std) : v.toFixed(4)), delta: (d) => formatSigned(d), better: 1, colour: 'if-significant' },
+  { label: 'Test loss', value: (a) => a.loss?.mean ?? null, text: (v, a) => (a.grouped && a.loss ? formatMeanStd(v, a.loss.std) : v.toFixed(4)), delta: (d) => formatSigned(d), better: -1, colour: 'never' },
+  { label: 'Macro F1', value: (a) => a.macroF1?.mean ?? null, text: (v, a) => (a.grouped && a.macroF1 ? formatMeanStd(v, a.macroF1.std) : v.toFixed(4)), delta: (d) => formatSigned(d), better: 1, colour: 'never' },
+  { label: 'Weighted F1', value: weighted, text: (v) => v.toFixed(4), delta: (d) => formatSigned(d), better: 1, colour: 'never' },
   { label: 'Parameters', value: params, text: (v) => formatInt(v), delta: (d) => formatSignedInt(d), better: 0 },
   { label: 'Epochs trained', value: (a) => a.rep.run.epochs.length, text: (v) => String(v), delta: (d) => formatSignedInt(d), better: 0 },
   { label: 'Training time', value: (a) => a.trainSeconds?.mean ?? null, text: (v) => formatDuration(v), delta: (d) => `${d >= 0 ? '+' : '−'}${formatDuration(Math.abs(d))}`, better: -1 },
@@ -42,7 +44,12 @@ const METRICS: MetricRow[] = [
   { label: 'Inference time (test set)', value: (a) => a.rep.run.test?.inferenceSeconds ?? null, text: (v) => formatDuration(v), delta: (d) => `${d >= 0 ? '+' : '−'}${formatDuration(Math.abs(d))}`, better: -1 },
 ];
 
-function metricsTable(ctx: SectionContext, arms: readonly Arm[]): void {
+/** Whether McNemar's test (exact p when discordant pairs are few) finds b's accuracy different from a's. */
+function significant(c: Comparison | undefined): boolean {
+  return c?.test != null && decisiveP(c.test).p < ALPHA;
+}
+
+function metricsTable(ctx: SectionContext, arms: readonly Arm[], comparisons: readonly Comparison[]): void {
   const base = arms[0];
   const others = arms.slice(1);
   const header = [
@@ -59,13 +66,14 @@ function metricsTable(ctx: SectionContext, arms: readonly Arm[]): void {
       const vb = vals[k + 1];
       if (va === null || vb === null) return '—';
       const d = vb - va;
-      if (m.better !== 0 && d !== 0) styles.set(`${r},${1 + arms.length + k}`, { color: Math.sign(d) === m.better ? COLORS.good : COLORS.bad });
+      const mayColour = m.colour === undefined || (m.colour === 'if-significant' && significant(comparisons.find((c) => c.b === arms[k + 1])));
+      if (m.better !== 0 && d !== 0 && mayColour) styles.set(`${r},${1 + arms.length + k}`, { color: Math.sign(d) === m.better ? COLORS.good : COLORS.bad });
       return m.delta(d);
     });
     return [m.label, ...cells, ...deltas];
   });
   table(ctx.doc, header, rows, {
-    caption: `Side-by-side metrics${arms.some((a) => a.grouped) ? ' (accuracy, loss, macro F1 and time: mean over seeds; others: first seed)' : ''}; Δ is against ${base.name}, green where it is better`,
+    caption: `Side-by-side metrics${arms.some((a) => a.grouped) ? ' (accuracy, loss, macro F1 and time: mean over seeds; others: first seed)' : ''}; Δ is against ${base.name}; an accuracy Δ is coloured only when McNemar's test finds it significant (p < ${ALPHA}), loss and F1 Δ have no test and are not coloured, time and throughput are coloured where better`,
     cellStyle: (r, c) => styles.get(`${r},${c}`),
     size: arms.length > 3 ? SIZES.small : SIZES.body - 0.5,
   });
@@ -125,7 +133,7 @@ export function comparisonSection(ctx: SectionContext): void {
   doc.paragraph(`${arms.length === 2 ? `${arms[1].name} is compared against ${arms[0].name}` : `Every model is compared against the first, ${arms[0].name}`}: Δ = other − ${arms[0].name}.`);
 
   doc.heading(2, 'Metrics side by side');
-  metricsTable(ctx, arms);
+  metricsTable(ctx, arms, comparisons);
 
   significance(ctx, comparisons);
   seedVariance(ctx, analysis);
@@ -168,7 +176,7 @@ export function comparisonSection(ctx: SectionContext): void {
       doc,
       [{ header: 'Class' }, { header: `F1 ${c.a.name}`, align: 'right' }, { header: `F1 ${c.b.name}`, align: 'right' }, { header: 'Δ F1', align: 'right' }],
       CLASS_NAMES.map((name, i) => [name, fa[i].toFixed(4), fb[i].toFixed(4), formatSigned(c.f1Delta![i])]),
-      { caption: `Per-class F1 of ${c.a.name} and ${c.b.name}`, compact: true, cellStyle: (r, col) => (col === 3 && c.f1Delta![r] !== 0 ? { color: c.f1Delta![r] > 0 ? COLORS.good : COLORS.bad } : undefined) },
+      { caption: `Per-class F1 of ${c.a.name} and ${c.b.name} (Δ per class untested: no significance test behind it)`, compact: true },
     );
   }
 
