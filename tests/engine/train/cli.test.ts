@@ -90,6 +90,20 @@ describe('experiment CLI', () => {
     expect(JSON.parse(r.stdout).runs.map((x: { name: string }) => x.name)).toEqual(['lr 1e-3', 'lr 1e-2']);
   });
 
+  it('trains a run file with a model and a partial hyper (the rest from the seed setup)', async () => {
+    const out = await tempDir('fmw-cli-');
+    const file = path.join(out, 'exp.json');
+    const model = { name: 'tiny mlp', inputShape: [28, 28, 1], layers: [{ type: 'Flatten' }, { type: 'Dense', units: 32, activation: 'relu' }, { type: 'Dense', units: 10, activation: 'softmax' }] };
+    await writeFile(file, JSON.stringify({ data: { limit: 200 }, runs: [{ model, hyper: { epochs: 1 } }] }));
+    const r = await cli(['--config', file, '--data-dir', dataDir, '--out', out, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const [run] = JSON.parse(r.stdout).runs as Array<{ id: string; status: string; epochs: number }>;
+    expect(run.status).toBe('finished');
+    expect(run.epochs).toBe(1);
+    const config = JSON.parse(await readFile(path.join(out, run.id, 'config.json'), 'utf8'));
+    expect(config.request.hyper).toMatchObject({ epochs: 1, learningRate: 1e-3, batchSize: 128, optimizer: { type: 'adam' } });
+  });
+
   it('fails with a clear message on bad input', async () => {
     const badEpochs = await cli(['--preset', 'seed-ann', '--epochs', 'zero']);
     expect(badEpochs.code).not.toBe(0);
