@@ -1,5 +1,9 @@
 // Native kernels: builds build/tfjs_native.node with the system C compiler (no node-gyp, no downloads).
 // `node native/build.mjs --optional` (npm's postinstall) never fails the install: the engine then runs on plain wasm.
+// `--prebuild [--arch arm64|x64] [--out DIR]` builds the binary shipped to users without a compiler instead, into
+// prebuilds/<platform>-<arch>/ under node-gyp-build's naming (Node-API, so one file serves every Node and Electron);
+// with another --arch it cross-compiles (CC, else <triple>-gcc, e.g. Debian's gcc-aarch64-linux-gnu).
+// Builds are reproducible: no paths, dates or build machine in the output (see prebuild.test.ts).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -9,6 +13,13 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const optional = process.argv.includes('--optional');
 const quiet = process.argv.includes('--quiet');
+const prebuild = process.argv.includes('--prebuild');
+const option = (name) => {
+  const i = process.argv.indexOf(name);
+  return i < 0 ? undefined : process.argv[i + 1];
+};
+const arch = option('--arch') ?? process.arch;
+const CROSS = { arm64: 'aarch64-linux-gnu', x64: 'x86_64-linux-gnu' };
 const say = (s) => { if (!quiet) console.log(`native kernels: ${s}`); };
 
 function headerDir() {
@@ -20,7 +31,10 @@ function headerDir() {
 }
 
 function compiler() {
-  for (const cc of [process.env.CC, 'cc', 'gcc', 'clang'].filter(Boolean)) {
+  const cross = arch !== process.arch;
+  if (cross && process.platform !== 'linux') throw new Error(`cross-compiling for ${arch} is wired for Linux only`);
+  const names = cross ? [process.env.CC, `${CROSS[arch]}-gcc`] : [process.env.CC, 'cc', 'gcc', 'clang'];
+  for (const cc of names.filter(Boolean)) {
     try {
       execFileSync(cc, ['--version'], { stdio: 'ignore' });
       return cc;
@@ -35,13 +49,16 @@ function build() {
   if (!cc) throw new Error('no C compiler found (install build-essential, or set CC)');
   const inc = headerDir();
   if (!inc) throw new Error(`node_api.h not found beside ${process.execPath} (install Node's headers or the node-api-headers package)`);
-  const out = join(here, 'build');
+  const out = prebuild ? (option('--out') ?? join(here, 'prebuilds', `${process.platform}-${arch}`)) : join(here, 'build');
   const tmp = join(out, 'obj');
   mkdirSync(tmp, { recursive: true });
   // CFLAGS (e.g. -DTN_BUSY_RUNS_ALONE, -fsanitize=thread) are appended, for experiments and sanitizer builds.
-  const extra = (process.env.CFLAGS ?? '').split(/\s+/).filter(Boolean);
-  const common = ['-O3', '-std=gnu11', '-fPIC', '-pthread', '-fvisibility=hidden', '-fno-math-errno', '-Wall', '-Wno-psabi', `-I${inc}`, ...extra];
-  const x86 = process.arch === 'x64' || process.arch === 'ia32';
+  // Not for a prebuild: what ships is built from the sources alone.
+  const extra = prebuild ? [] : (process.env.CFLAGS ?? '').split(/\s+/).filter(Boolean);
+  // The prefix maps keep the checkout's and Node's paths out of the binary (assert's __FILE__), so builds are reproducible.
+  const common = ['-O3', '-std=gnu11', '-fPIC', '-pthread', '-fvisibility=hidden', '-fno-math-errno', '-Wall', '-Wno-psabi', `-I${inc}`,
+    `-ffile-prefix-map=${here}=native`, `-ffile-prefix-map=${inc}=node`, ...extra];
+  const x86 = arch === 'x64' || arch === 'ia32';
   const units = [
     ['pool.c', []], ['gemm.c', []], ['conv.c', []], ['pooling.c', []], ['reduce.c', []], ['eltwise.c', []], ['batchnorm.c', []],
     ['avgpool.c', []], ['dropout.c', []], ['optim.c', ['-ffp-contract=off']], ['addon.c', []], ['gemm_blas.c', []],
@@ -62,7 +79,9 @@ function build() {
   // per-thread scratch destructors live in this library, so it must never be unmapped (-z nodelete). macOS does not
   // unload bundles that use thread-local storage.
   const linkFlags = process.platform === 'darwin' ? ['-undefined', 'dynamic_lookup'] : ['-Wl,-z,nodelete'];
-  const target = join(out, 'tfjs_native.node');
+  // node-gyp-build's tags: runtime node + napi loads in any Node or Electron; glibc keeps it off musl systems.
+  const name = prebuild ? `node.napi${process.platform === 'linux' ? '.glibc' : ''}.node` : 'tfjs_native.node';
+  const target = join(out, name);
   execFileSync(cc, ['-shared', '-pthread', ...objs, '-o', `${target}.tmp`, '-lm', ...(process.platform === 'linux' ? ['-ldl'] : []), ...linkFlags], { stdio: quiet ? 'pipe' : 'inherit' });
   renameSync(`${target}.tmp`, target);
   rmSync(tmp, { recursive: true, force: true });

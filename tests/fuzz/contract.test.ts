@@ -114,7 +114,8 @@ beforeAll(async () => {
   await mkdir(dataDir);
   await writeFixtureDataset(dataDir, { train: 10_200, test: 200, gzip: true, seed: 7 });
   runsDir = path.join(base, 'app', 'runs');
-  wb = await createWorkbench({ runsDir, dataDir, mode: 'browser', strictData: false, env: {}, maxConcurrent: 1 });
+  // Its own app-data folder: the settings it writes must not land in the user's ~/.config.
+  wb = await createWorkbench({ runsDir, dataDir, appDataDir: path.join(base, 'app'), mode: 'browser', strictData: false, env: {}, maxConcurrent: 1 });
   await wb.handlers.setSettings({ maxConcurrentRuns: 1, dataDir });
   // Two small stored runs the fuzzer may read but must never change.
   const storedRunIds: string[] = [];

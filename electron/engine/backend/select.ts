@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { BACKEND_NAMES, type BackendInfo, type BackendName } from '../../../shared/run.js';
 import { BackendError } from './errors.js';
 import { registerAddedKernels } from './kernels/index.js';
-import { defaultThreads, loadNative, type NativeAddon } from './native/addon.js';
+import { defaultThreads, isPrebuilt, loadNative, type NativeAddon } from './native/addon.js';
 
 export { BackendError } from './errors.js';
 
@@ -92,7 +92,7 @@ async function activate(name: BackendName, opts: SelectOptions): Promise<Activat
     const n = loadNative();
     if (!n.ok) return { ok: true, threads: 1, native: null, nativeNote: n.reason };
     const threads = n.addon.setThreads(opts.threads ?? defaultThreads());
-    return { ok: true, threads, native: n.addon, nativeNote: `native kernels (${n.addon.isa()} GEMM, ${threads} thread${threads === 1 ? '' : 's'})` };
+    return { ok: true, threads, native: n.addon, nativeNote: `native kernels (${n.addon.isa()} GEMM, ${threads} thread${threads === 1 ? '' : 's'}${isPrebuilt(n.path) ? ', prebuilt binary' : ''})` };
   }
   return { ok: true, threads: name === 'cpu' ? 1 : opts.threads, native: null };
 }

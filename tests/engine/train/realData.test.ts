@@ -16,7 +16,7 @@ afterAll(removeTempDirs);
 describe.skipIf(!present)(`seed models on the real data set (needs ${DEBIAN_DIR}: apt-get install dataset-fashion-mnist)`, () => {
   it('trains seed-ann and seed-cnn for one epoch on 3,000 real images, both far above chance', async () => {
     const runsDir = await tempDir('fmw-real-');
-    const wb = await createWorkbench({ runsDir, dataDir: DEBIAN_DIR, mode: 'browser', maxConcurrent: 2 });
+    const wb = await createWorkbench({ runsDir, dataDir: DEBIAN_DIR, appDataDir: path.join(runsDir, 'app'), mode: 'browser', maxConcurrent: 2 });
     const status = await wb.handlers.getDataStatus({ download: false });
     expect(status.source?.verified).toBe(true);
     const ids: string[] = [];

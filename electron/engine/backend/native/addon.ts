@@ -1,4 +1,5 @@
-// Backend layer: loads the optional native kernel addon (native/build/tfjs_native.node) and says why when it cannot.
+// Backend layer: loads the optional native kernel addon (native/build/tfjs_native.node, else the prebuilt binary for
+// this platform in native/prebuilds/) and says why when it cannot.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -48,19 +49,45 @@ export interface NativeAddon {
 
 export type NativeLoad = { ok: true; addon: NativeAddon; path: string } | { ok: false; reason: string };
 
+/** An ASAR path's unpacked twin first: in a packaged app .node files sit beside app.asar (electron-builder's asarUnpack). */
+const unpacked = (p: string): string[] => [p.replace(/([\\/])app\.asar([\\/])/, '$1app.asar.unpacked$2'), p];
+
 /**
  * Where `node native/build.mjs` puts the addon, seen from this module in the source tree
  * (electron/engine/backend/native/) or from a bundle in dist/electron/; WORKBENCH_NATIVE_ADDON overrides.
- * In a packaged app the file is unpacked beside app.asar (electron-builder's asarUnpack), since the OS loader
- * cannot read inside an archive.
+ * Without a local build, the prebuilt binary for this platform (see prebuiltPath).
  */
 export function addonPath(): string {
   if (process.env.WORKBENCH_NATIVE_ADDON) return process.env.WORKBENCH_NATIVE_ADDON;
   const candidates = ['../../../../native/build/tfjs_native.node', '../../native/build/tfjs_native.node']
     .map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
-    .flatMap((p) => [p.replace(/([\\/])app\.asar([\\/])/, '$1app.asar.unpacked$2'), p]);
-  return candidates.find((p) => existsSync(p)) ?? candidates[1];
+    .flatMap(unpacked);
+  return candidates.find((p) => existsSync(p)) ?? prebuiltPath() ?? candidates[1];
 }
+
+/**
+ * The prebuilt binary for this platform and architecture (`npm run prebuild` makes them, native/prebuilds/<platform>-<arch>/,
+ * node-gyp-build's layout and matching: libc, Node-API), for users without a C compiler; null when none fits.
+ */
+export function prebuiltPath(): string | null {
+  const req = createRequire(import.meta.url);
+  for (const rel of ['../../../../native', '../../native']) {
+    for (const dir of unpacked(fileURLToPath(new URL(rel, import.meta.url)))) {
+      if (!existsSync(`${dir}/prebuilds`)) continue;
+      try {
+        // PREBUILDS_ONLY semantics: node-gyp-build would first look for a node-gyp build/Release, which we do not make.
+        const found = (req('node-gyp-build') as { resolve(dir: string): string }).resolve(dir);
+        return unpacked(found).find((p) => existsSync(p)) ?? found;
+      } catch {
+        /* no prebuild for this platform in this folder */
+      }
+    }
+  }
+  return null;
+}
+
+/** Whether `path` is a shipped prebuilt binary rather than this machine's own build (the backend's note says so). */
+export const isPrebuilt = (path: string): boolean => /[\\/]prebuilds[\\/]/.test(path);
 
 /** The addon with each kernel's failure (out of scratch memory) turned into a BackendError naming the kernel. */
 function guarded(raw: NativeAddon): NativeAddon {
@@ -100,9 +127,12 @@ let cached: NativeLoad | null = null;
 
 export function loadNative(): NativeLoad {
   if (cached) return cached;
-  cached = process.env.WORKBENCH_NATIVE === '0'
-    ? { ok: false, reason: 'native kernels disabled (WORKBENCH_NATIVE=0)' }
-    : loadNativeAt(addonPath());
+  if (process.env.WORKBENCH_NATIVE === '0') return (cached = { ok: false, reason: 'native kernels disabled (WORKBENCH_NATIVE=0)' });
+  const first = loadNativeAt(addonPath());
+  // A local build that is stale or broken (say, left from an older checkout) still leaves the prebuilt binary.
+  const pre = first.ok || process.env.WORKBENCH_NATIVE_ADDON ? null : prebuiltPath();
+  const second = pre && pre !== addonPath() ? loadNativeAt(pre) : null;
+  cached = second?.ok ? second : first;
   return cached;
 }
 
