@@ -1,0 +1,136 @@
+// Image augmentation (shared, pure): the per-image transforms and mixup the training loop applies per batch and the
+// Data view's preview shows, one implementation for both. Images are 28×28 uint8; outputs are floats in [0, 1].
+import { IMAGE_PIXELS, IMAGE_SIZE } from './classes.js';
+import type { Hyperparameters } from './hyper.js';
+import { sampleBeta } from './random.js';
+
+export type AugmentationSettings = NonNullable<Hyperparameters['augmentation']>;
+
+/** v/255 for every byte value: one table lookup per pixel instead of a division. */
+export const SCALE = new Float32Array(256);
+for (let v = 0; v < 256; v++) SCALE[v] = v / 255;
+
+/** The options added after shift and flip (rotation, zoom, cutout; mixup is per batch): all off unless set. */
+export function hasPerImageExtras(a: AugmentationSettings | null | undefined): boolean {
+  return !!a && ((a.rotation ?? 0) > 0 || (a.zoom ?? 0) > 0 || a.cutout != null);
+}
+
+export function mixupAlpha(a: AugmentationSettings | null | undefined): number {
+  return a?.mixupAlpha ?? 0;
+}
+
+/** Writes image (flipped first if asked, then shifted by dx, dy) into out at o, zero padded: the seed's shift and flip. */
+export function writeShifted(images: Uint8Array, s: number, out: Float32Array, o: number, dx: number, dy: number, flip: boolean): void {
+  out.fill(0, o, o + IMAGE_PIXELS);
+  const x0 = Math.max(0, dx);
+  const x1 = Math.min(IMAGE_SIZE, IMAGE_SIZE + dx);
+  const y0 = Math.max(0, dy);
+  const y1 = Math.min(IMAGE_SIZE, IMAGE_SIZE + dy);
+  for (let y = y0; y < y1; y++) {
+    const srcRow = s + (y - dy) * IMAGE_SIZE;
+    const dstRow = o + y * IMAGE_SIZE;
+    if (flip) {
+      for (let x = x0; x < x1; x++) out[dstRow + x] = SCALE[images[srcRow + IMAGE_SIZE - 1 - (x - dx)]];
+    } else {
+      for (let x = x0; x < x1; x++) out[dstRow + x] = SCALE[images[srcRow + x - dx]];
+    }
+  }
+}
+
+/** One image's draws for the extras, in the order they are taken from the batch's generator. */
+export interface ExtraDraw {
+  /** Radians, uniform in ±rotation. */
+  angle: number;
+  /** Uniform in [1 − zoom, 1 + zoom]. */
+  scale: number;
+  /** Top-left corner of the erased square, or null (coin failed or no cutout). */
+  cut: { x: number; y: number; size: number } | null;
+}
+
+/** Draws angle (if rotation), scale (if zoom), then the cutout coin and centre (if cutout), skipping what is off. */
+export function drawExtras(a: AugmentationSettings, rng: () => number): ExtraDraw {
+  const r = a.rotation ?? 0;
+  const z = a.zoom ?? 0;
+  const angle = r > 0 ? ((rng() * 2 - 1) * r * Math.PI) / 180 : 0;
+  const scale = z > 0 ? 1 + (rng() * 2 - 1) * z : 1;
+  let cut: ExtraDraw['cut'] = null;
+  if (a.cutout && rng() < a.cutout.probability) {
+    // The centre is uniform over the image and the square is clipped at the border (DeVries & Taylor's cutout).
+    const cx = Math.floor(rng() * IMAGE_SIZE);
+    const cy = Math.floor(rng() * IMAGE_SIZE);
+    const half = Math.floor(a.cutout.size / 2);
+    cut = { x: cx - half, y: cy - half, size: a.cutout.size };
+  }
+  return { angle, scale, cut };
+}
+
+const CENTRE = (IMAGE_SIZE - 1) / 2;
+
+/**
+ * Flip, then rotate by `angle` and scale by `scale` about the centre, then shift by (dx, dy): each output pixel is the
+ * bilinear sample of the source at the inverse-mapped point, 0 outside the image.
+ */
+export function writeWarped(images: Uint8Array, s: number, out: Float32Array, o: number, dx: number, dy: number, flip: boolean, angle: number, scale: number): void {
+  const cos = Math.cos(angle) / scale;
+  const sin = Math.sin(angle) / scale;
+  const last = IMAGE_SIZE - 1;
+  const at = (x: number, y: number) => (x < 0 || y < 0 || x > last || y > last ? 0 : SCALE[images[s + y * IMAGE_SIZE + (flip ? last - x : x)]]);
+  for (let y = 0; y < IMAGE_SIZE; y++) {
+    const v = y - dy - CENTRE;
+    for (let x = 0; x < IMAGE_SIZE; x++) {
+      const u = x - dx - CENTRE;
+      // Inverse rotation (by −angle) and inverse zoom of the output point gives the source point.
+      const sx = cos * u + sin * v + CENTRE;
+      const sy = -sin * u + cos * v + CENTRE;
+      const x0 = Math.floor(sx);
+      const y0 = Math.floor(sy);
+      const fx = sx - x0;
+      const fy = sy - y0;
+      out[o + y * IMAGE_SIZE + x] = x0 < -1 || y0 < -1 || x0 > last || y0 > last ? 0
+        : (1 - fy) * ((1 - fx) * at(x0, y0) + fx * at(x0 + 1, y0)) + fy * ((1 - fx) * at(x0, y0 + 1) + fx * at(x0 + 1, y0 + 1));
+    }
+  }
+}
+
+/** Sets the square (clipped to the image) to 0. */
+export function eraseSquare(out: Float32Array, o: number, cut: NonNullable<ExtraDraw['cut']>): void {
+  const x0 = Math.max(0, cut.x);
+  const x1 = Math.min(IMAGE_SIZE, cut.x + cut.size);
+  for (let y = Math.max(0, cut.y); y < Math.min(IMAGE_SIZE, cut.y + cut.size); y++) out.fill(0, o + y * IMAGE_SIZE + x0, o + y * IMAGE_SIZE + Math.max(x0, x1));
+}
+
+/** The whole per-image pipeline once dx, dy and flip are drawn: shift/flip (exact copy) or warp, then cutout. */
+export function writeAugmentedImage(images: Uint8Array, s: number, out: Float32Array, o: number, dx: number, dy: number, flip: boolean, extra: ExtraDraw | null): void {
+  if (extra && (extra.angle !== 0 || extra.scale !== 1)) writeWarped(images, s, out, o, dx, dy, flip, extra.angle, extra.scale);
+  else writeShifted(images, s, out, o, dx, dy, flip);
+  if (extra?.cut) eraseSquare(out, o, extra.cut);
+}
+
+/**
+ * Mixup over one batch of n images (Zhang et al. 2018, one λ per batch as in their reference code): λ ~ Beta(α, α),
+ * a random partner permutation, x ← λ·x + (1 − λ)·x[partner] and targets likewise. `targets` [n, classes] holds the
+ * rows for the batch's own labels (one-hot or label-smoothed) and is mixed in place. Returns λ and the partners.
+ */
+export function mixBatch(x: Float32Array, targets: Float32Array, n: number, classes: number, alpha: number, rng: () => number): { lambda: number; partner: Int32Array } {
+  const lambda = sampleBeta(alpha, alpha, rng);
+  const partner = new Int32Array(n);
+  for (let i = 0; i < n; i++) partner[i] = i;
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    const t = partner[i];
+    partner[i] = partner[j];
+    partner[j] = t;
+  }
+  const xs = x.slice(0, n * IMAGE_PIXELS);
+  const ts = targets.slice(0, n * classes);
+  const mu = 1 - lambda;
+  for (let i = 0; i < n; i++) {
+    const a = i * IMAGE_PIXELS;
+    const b = partner[i] * IMAGE_PIXELS;
+    for (let k = 0; k < IMAGE_PIXELS; k++) x[a + k] = lambda * xs[a + k] + mu * xs[b + k];
+    const ta = i * classes;
+    const tb = partner[i] * classes;
+    for (let c = 0; c < classes; c++) targets[ta + c] = lambda * ts[ta + c] + mu * ts[tb + c];
+  }
+  return { lambda, partner };
+}
