@@ -10,6 +10,9 @@ export type AugmentationSettings = NonNullable<Hyperparameters['augmentation']>;
 export const SCALE = new Float32Array(256);
 for (let v = 0; v < 256; v++) SCALE[v] = v / 255;
 
+/** The shift/flip generator of a run is mulberry32(seed ^ this), one stream over the whole run (the seed's behaviour). */
+export const SHIFT_STREAM_SALT = 0x5bd1e995;
+
 /** The options added after shift and flip (rotation, zoom, cutout; mixup is per batch): all off unless set. */
 export function hasPerImageExtras(a: AugmentationSettings | null | undefined): boolean {
   return !!a && ((a.rotation ?? 0) > 0 || (a.zoom ?? 0) > 0 || a.cutout != null);
@@ -104,6 +107,23 @@ export function writeAugmentedImage(images: Uint8Array, s: number, out: Float32A
   if (extra && (extra.angle !== 0 || extra.scale !== 1)) writeWarped(images, s, out, o, dx, dy, flip, extra.angle, extra.scale);
   else writeShifted(images, s, out, o, dx, dy, flip);
   if (extra?.cut) eraseSquare(out, o, extra.cut);
+}
+
+/**
+ * One image, drawn and written: dx, dy (if maxShift) and the flip coin (if horizontalFlip) from `rng`, in that order, then
+ * the extras from `extraRng` (when given); then shift/flip or warp, then cutout. The training batches and the preview
+ * both come through here.
+ */
+export function augmentImage(
+  images: Uint8Array, s: number, out: Float32Array, o: number,
+  a: Pick<AugmentationSettings, 'maxShift' | 'horizontalFlip'>, rng: () => number,
+  extras: { settings: AugmentationSettings; rng: () => number } | null | undefined,
+): void {
+  const m = Math.max(0, Math.floor(a.maxShift));
+  const dx = m > 0 ? Math.floor(rng() * (2 * m + 1)) - m : 0;
+  const dy = m > 0 ? Math.floor(rng() * (2 * m + 1)) - m : 0;
+  const flip = a.horizontalFlip && rng() < 0.5;
+  writeAugmentedImage(images, s, out, o, dx, dy, flip, extras ? drawExtras(extras.settings, extras.rng) : null);
 }
 
 /**

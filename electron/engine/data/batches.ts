@@ -1,6 +1,6 @@
 // Engine data layer: copies uint8 images into float batches (pixel/255), optionally augmented (shared/augment.ts), for the training loop.
 import { IMAGE_PIXELS } from '../../../shared/classes.js';
-import { drawExtras, SCALE, writeAugmentedImage, type AugmentationSettings } from '../../../shared/augment.js';
+import { augmentImage, SCALE, type AugmentationSettings } from '../../../shared/augment.js';
 
 export interface Augment {
   /** Random integer shift in [-maxShift, maxShift] pixels, x and y independently; vacated pixels are 0. */
@@ -48,11 +48,7 @@ export function fillBatch(
     const s = imageOffset(images, indices[i]);
     const o = (i - start) * IMAGE_PIXELS;
     if (doAugment) {
-      const rng = augment.rng;
-      const dx = m > 0 ? Math.floor(rng() * (2 * m + 1)) - m : 0;
-      const dy = m > 0 ? Math.floor(rng() * (2 * m + 1)) - m : 0;
-      const flip = augment.horizontalFlip && rng() < 0.5;
-      writeAugmentedImage(images, s, out, o, dx, dy, flip, augment.extra ? drawExtras(augment.extra.settings, augment.extra.rng) : null);
+      augmentImage(images, s, out, o, augment, augment.rng, augment.extra);
     } else {
       for (let k = 0; k < IMAGE_PIXELS; k++) out[o + k] = SCALE[images[s + k]];
     }

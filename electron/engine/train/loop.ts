@@ -85,8 +85,7 @@ async function trainAndEvaluate(job: TrainJob, ctx: TrainContext): Promise<Outco
 
   const model = buildModel(req.model, hyper.seed);
   const optimizer = makeOptimizer(hyper.optimizer, hyper.learningRate);
-  const augRng = mulberry32(hyper.seed ^ 0x5bd1e995);
-  const options = new RunOptions(hyper, augRng, NUM_CLASSES);
+  const options = new RunOptions(hyper, NUM_CLASSES);
   const step = options.makeStep(model, optimizer, inputShape);
   const nTrain = split.train.length;
   const batchSize = Math.min(hyper.batchSize, nTrain);

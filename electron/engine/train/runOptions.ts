@@ -2,8 +2,9 @@
 // per-batch augmentation generators and mixup, and the plateau rule. A config without them gets the seed's paths.
 import type * as tf from '@tensorflow/tfjs';
 import type { Hyperparameters } from '../../../shared/hyper.js';
-import { hasPerImageExtras, mixBatch, mixupAlpha } from '../../../shared/augment.js';
-import { streamRng } from '../../../shared/random.js';
+import { hasPerImageExtras, mixBatch, mixupAlpha, SHIFT_STREAM_SALT } from '../../../shared/augment.js';
+import { mulberry32, streamRng } from '../../../shared/random.js';
+import { AUGMENT_STREAM } from '../../../shared/augmentPreview.js';
 import { PlateauRule } from '../../../shared/plateau.js';
 import type { Augment } from '../data/batches.js';
 import { learningRateAt } from './schedule.js';
@@ -12,7 +13,7 @@ import { makeObjectiveStep, needsObjectiveStep, objectiveOptions } from './objec
 import { smoothedTargets } from './softLoss.js';
 
 /** Purposes of the per-(seed, epoch, batch) generators: one stream each, so turning one option on leaves the others' draws. */
-export const STREAM = { extras: 1, mixup: 2 } as const;
+export const STREAM = AUGMENT_STREAM;
 
 export type RunStep = (x: Float32Array, y: Int32Array, n: number, softTargets?: Float32Array | null) => StepResult;
 
@@ -23,11 +24,12 @@ export class RunOptions {
   private readonly alpha: number;
   private targets = new Float32Array(0);
 
-  constructor(private readonly hyper: Hyperparameters, augRng: () => number, private readonly numClasses = 10) {
+  constructor(private readonly hyper: Hyperparameters, private readonly numClasses = 10) {
     const a = hyper.augmentation;
+    const augRng = mulberry32(hyper.seed ^ SHIFT_STREAM_SALT);
     const extras = hasPerImageExtras(a);
     this.augment = a && (a.maxShift > 0 || a.horizontalFlip || extras)
-      ? { ...a, rng: augRng, extra: extras ? { settings: a, rng: augRng } : null } : null;
+      ? { ...a, rng: augRng, extra: extras ? { settings: a, rng: streamRng(hyper.seed, 0, 0, STREAM.extras) } : null } : null;
     this.alpha = mixupAlpha(a);
     this.plateau = hyper.schedule.type === 'plateau' ? new PlateauRule(hyper.schedule, hyper.learningRate) : null;
   }
