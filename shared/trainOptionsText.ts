@@ -17,7 +17,9 @@ export function lossText(h: Pick<Hyperparameters, 'labelSmoothing' | 'augmentati
 
 export function extraScheduleText(s: Extract<Schedule, { type: 'plateau' | 'onecycle' }>, learningRate: number): string {
   if (s.type === 'plateau') {
-    return `× ${s.factor} after ${s.patience} epoch${s.patience === 1 ? '' : 's'} without a lower validation loss` +
+    // PyTorch's rule: a cut once more than `patience` epochs in a row did not improve.
+    const wait = s.patience + 1;
+    return `× ${s.factor} after ${wait} epoch${wait === 1 ? '' : 's'} without a lower validation loss` +
       `${s.cooldown ? `, cooldown ${s.cooldown}` : ''}${s.minLr ? `, not below ${rate(s.minLr)}` : ''} (ReduceLROnPlateau)`;
   }
   const peak = s.maxLr ?? learningRate;
@@ -29,7 +31,7 @@ export function extraScheduleText(s: Extract<Schedule, { type: 'plateau' | 'onec
 export function augmentationExtrasText(a: Augmentation): string {
   return [
     (a.rotation ?? 0) > 0 ? `rotation ≤ ±${a.rotation}°` : '',
-    (a.zoom ?? 0) > 0 ? `zoom ${1 - a.zoom!}–${1 + a.zoom!}×` : '',
+    (a.zoom ?? 0) > 0 ? `zoom ${Number((1 - a.zoom!).toPrecision(6))}–${Number((1 + a.zoom!).toPrecision(6))}×` : '',
     a.cutout ? `cutout ${a.cutout.size}×${a.cutout.size} px with p = ${a.cutout.probability}` : '',
     (a.mixupAlpha ?? 0) > 0 ? `mixup α = ${a.mixupAlpha}` : '',
   ].filter(Boolean).join(', ');
