@@ -61,8 +61,11 @@ export function learningRateOption(input: LearningRateInput): EChartsOption {
     series.push({ id: `${i}:lr`, name: run.name, type: 'line', color, symbol: 'circle', symbolSize: 5, lineStyle: { width: 2, color }, data });
   });
   const fmt = (v: number) => (v === 0 ? '0' : v >= 0.01 && v < 100 ? String(Number(v.toPrecision(3))) : v.toExponential(1));
+  // A plateau schedule cannot be planned: its dashed line is the starting rate, and the dots say what happened.
+  const plateau = !time && input.runs.some((r) => r.planned?.hyper.schedule.type === 'plateau');
   return {
     ...baseOption(input, theme),
+    ...(plateau ? { graphic: [{ type: 'text', right: 24, top: input.title ? 28 : 6, silent: true, style: { text: 'plateau schedule: cut when the validation loss stalls — dots are the realised rates', fill: theme.textMuted, fontSize: 11 } }] } : {}),
     color: [...theme.palette],
     grid: { left: 62, right: 20, top: input.title ? 44 : 24, bottom: 62 + (input.zoom ? 30 : 0), containLabel: false },
     legend: { data: input.runs.map((r) => r.name), bottom: 0, textStyle: { color: theme.textMuted }, itemWidth: 18, itemHeight: 8, type: 'scroll' },
