@@ -65,9 +65,11 @@ export function learningRateOption(input: LearningRateInput): EChartsOption {
   const plateau = !time && input.runs.some((r) => r.planned?.hyper.schedule.type === 'plateau');
   return {
     ...baseOption(input, theme),
-    ...(plateau ? { graphic: [{ type: 'text', right: 24, top: input.title ? 28 : 6, silent: true, style: { text: 'plateau schedule: cut when the validation loss stalls — dots are the realised rates', fill: theme.textMuted, fontSize: 11 } }] } : {}),
+    ...(plateau
+      ? { title: { text: input.title ?? '', subtext: 'plateau: cut on validation loss · dots = rates used', left: 'center', top: 4, itemGap: 2, textStyle: { color: theme.text, fontSize: 13, fontWeight: 600 }, subtextStyle: { color: theme.textMuted, fontSize: 10 } } }
+      : {}),
     color: [...theme.palette],
-    grid: { left: 62, right: 20, top: input.title ? 44 : 24, bottom: 62 + (input.zoom ? 30 : 0), containLabel: false },
+    grid: { left: 62, right: 20, top: (input.title ? 44 : 24) + (plateau ? 14 : 0), bottom: 62 + (input.zoom ? 30 : 0), containLabel: false },
     legend: { data: input.runs.map((r) => r.name), bottom: 0, textStyle: { color: theme.textMuted }, itemWidth: 18, itemHeight: 8, type: 'scroll' },
     ...(input.zoom
       ? { dataZoom: [{ type: 'inside', xAxisIndex: 0, filterMode: 'none' }, { type: 'slider', xAxisIndex: 0, filterMode: 'none', height: 16, bottom: 26, showDetail: false, borderColor: theme.axisLine }] }

@@ -57,3 +57,16 @@ describe('plateau', () => {
     expect(bad({ type: 'onecycle', pctStart: 1 })).toBe('pctStart must be in (0, 1)');
   });
 });
+
+describe('learning-rate chart with a plateau schedule', () => {
+  it('says under its title that the rate depends on validation, and only then', async () => {
+    const { learningRateOption } = await import('../../shared/charts/learningRate.js');
+    const run = (schedule: unknown) => ({
+      name: 'r', epochs: [{ epoch: 0, learningRate: 0.1 }],
+      planned: { hyper: HyperparametersSchema.parse({ learningRate: 0.1, batchSize: 32, epochs: 3, schedule }), batchesPerEpoch: 4 },
+    });
+    const title = (schedule: unknown) => (learningRateOption({ runs: [run(schedule)], title: 'Learning rate' }).title as { subtext?: string } | undefined)?.subtext;
+    expect(title({ type: 'plateau', factor: 0.5, patience: 1 })).toContain('plateau: cut on validation loss');
+    expect(title({ type: 'constant' })).toBeUndefined();
+  });
+});
