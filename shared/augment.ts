@@ -77,20 +77,36 @@ export function writeWarped(images: Uint8Array, s: number, out: Float32Array, o:
   const cos = Math.cos(angle) / scale;
   const sin = Math.sin(angle) / scale;
   const last = IMAGE_SIZE - 1;
-  const at = (x: number, y: number) => (x < 0 || y < 0 || x > last || y > last ? 0 : SCALE[images[s + y * IMAGE_SIZE + (flip ? last - x : x)]]);
+  // One pass per output pixel, the four taps inlined: the source point moves by (cos, −sin) along a row.
   for (let y = 0; y < IMAGE_SIZE; y++) {
     const v = y - dy - CENTRE;
-    for (let x = 0; x < IMAGE_SIZE; x++) {
-      const u = x - dx - CENTRE;
-      // Inverse rotation (by −angle) and inverse zoom of the output point gives the source point.
-      const sx = cos * u + sin * v + CENTRE;
-      const sy = -sin * u + cos * v + CENTRE;
+    const u0 = -dx - CENTRE;
+    let sx = cos * u0 + sin * v + CENTRE;
+    let sy = -sin * u0 + cos * v + CENTRE;
+    const row = o + y * IMAGE_SIZE;
+    for (let x = 0; x < IMAGE_SIZE; x++, sx += cos, sy -= sin) {
+      // Inverse rotation (by −angle) and inverse zoom of the output point gives the source point (sx, sy).
       const x0 = Math.floor(sx);
       const y0 = Math.floor(sy);
+      if (x0 < -1 || y0 < -1 || x0 > last || y0 > last) {
+        out[row + x] = 0;
+        continue;
+      }
       const fx = sx - x0;
       const fy = sy - y0;
-      out[o + y * IMAGE_SIZE + x] = x0 < -1 || y0 < -1 || x0 > last || y0 > last ? 0
-        : (1 - fy) * ((1 - fx) * at(x0, y0) + fx * at(x0 + 1, y0)) + fy * ((1 - fx) * at(x0, y0 + 1) + fx * at(x0 + 1, y0 + 1));
+      const c0 = flip ? last - x0 : x0;
+      const c1 = flip ? c0 - 1 : c0 + 1;
+      const r0 = s + y0 * IMAGE_SIZE;
+      const r1 = r0 + IMAGE_SIZE;
+      const inX0 = x0 >= 0;
+      const inX1 = x0 < last;
+      const inY0 = y0 >= 0;
+      const inY1 = y0 < last;
+      const p00 = inX0 && inY0 ? SCALE[images[r0 + c0]] : 0;
+      const p10 = inX1 && inY0 ? SCALE[images[r0 + c1]] : 0;
+      const p01 = inX0 && inY1 ? SCALE[images[r1 + c0]] : 0;
+      const p11 = inX1 && inY1 ? SCALE[images[r1 + c1]] : 0;
+      out[row + x] = (1 - fy) * ((1 - fx) * p00 + fx * p10) + fy * ((1 - fx) * p01 + fx * p11);
     }
   }
 }
@@ -126,6 +142,9 @@ export function augmentImage(
   writeAugmentedImage(images, s, out, o, dx, dy, flip, extras ? drawExtras(extras.settings, extras.rng) : null);
 }
 
+/** Copies of the batch mixup reads from while it writes x and targets (reused: a batch is 400 kB). */
+const mixScratch = { x: new Float32Array(0), t: new Float32Array(0) };
+
 /**
  * Mixup over one batch of n images (Zhang et al. 2018, one λ per batch as in their reference code): λ ~ Beta(α, α),
  * a random partner permutation, x ← λ·x + (1 − λ)·x[partner] and targets likewise. `targets` [n, classes] holds the
@@ -141,8 +160,12 @@ export function mixBatch(x: Float32Array, targets: Float32Array, n: number, clas
     partner[i] = partner[j];
     partner[j] = t;
   }
-  const xs = x.slice(0, n * IMAGE_PIXELS);
-  const ts = targets.slice(0, n * classes);
+  if (mixScratch.x.length < n * IMAGE_PIXELS) mixScratch.x = new Float32Array(n * IMAGE_PIXELS);
+  if (mixScratch.t.length < n * classes) mixScratch.t = new Float32Array(n * classes);
+  const xs = mixScratch.x;
+  const ts = mixScratch.t;
+  xs.set(x.subarray(0, n * IMAGE_PIXELS));
+  ts.set(targets.subarray(0, n * classes));
   const mu = 1 - lambda;
   for (let i = 0; i < n; i++) {
     const a = i * IMAGE_PIXELS;
