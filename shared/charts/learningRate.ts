@@ -61,15 +61,12 @@ export function learningRateOption(input: LearningRateInput): EChartsOption {
     series.push({ id: `${i}:lr`, name: run.name, type: 'line', color, symbol: 'circle', symbolSize: 5, lineStyle: { width: 2, color }, data });
   });
   const fmt = (v: number) => (v === 0 ? '0' : v >= 0.01 && v < 100 ? String(Number(v.toPrecision(3))) : v.toExponential(1));
-  // A plateau schedule cannot be planned: its dashed line is the starting rate, and the dots say what happened.
+  // A plateau schedule cannot be planned: its dashed line is the starting rate, the dots say what happened; the axis says so.
   const plateau = !time && input.runs.some((r) => r.planned?.hyper.schedule.type === 'plateau');
   return {
     ...baseOption(input, theme),
-    ...(plateau
-      ? { title: { text: input.title ?? '', subtext: 'plateau: cut on validation loss · dots = rates used', left: 'center', top: 4, itemGap: 2, textStyle: { color: theme.text, fontSize: 13, fontWeight: 600 }, subtextStyle: { color: theme.textMuted, fontSize: 10 } } }
-      : {}),
     color: [...theme.palette],
-    grid: { left: 62, right: 20, top: (input.title ? 44 : 24) + (plateau ? 14 : 0), bottom: 62 + (input.zoom ? 30 : 0), containLabel: false },
+    grid: { left: 62, right: 20, top: input.title ? 44 : 24, bottom: 62 + (input.zoom ? 30 : 0), containLabel: false },
     legend: { data: input.runs.map((r) => r.name), bottom: 0, textStyle: { color: theme.textMuted }, itemWidth: 18, itemHeight: 8, type: 'scroll' },
     ...(input.zoom
       ? { dataZoom: [{ type: 'inside', xAxisIndex: 0, filterMode: 'none' }, { type: 'slider', xAxisIndex: 0, filterMode: 'none', height: 16, bottom: 26, showDetail: false, borderColor: theme.axisLine }] }
@@ -85,7 +82,7 @@ export function learningRateOption(input: LearningRateInput): EChartsOption {
       },
     },
     xAxis: {
-      type: 'value', name: time ? 'time since start (m:ss)' : 'epoch', nameLocation: 'middle', nameGap: 24, min: 0, max: Math.max(...xs),
+      type: 'value', name: time ? 'time since start (m:ss)' : plateau ? 'epoch · plateau: dots = rates used (set by val. loss)' : 'epoch', nameLocation: 'middle', nameGap: 24, min: 0, max: Math.max(...xs),
       ...(time ? {} : { minInterval: 1 }),
       ...axisStyle(theme),
       ...(time ? { axisLabel: { color: theme.textMuted, formatter: (v: number) => clockText(v) } } : {}),

@@ -59,14 +59,14 @@ describe('plateau', () => {
 });
 
 describe('learning-rate chart with a plateau schedule', () => {
-  it('says under its title that the rate depends on validation, and only then', async () => {
+  it('says on its axis that the rate depends on validation, and only then', async () => {
     const { learningRateOption } = await import('../../shared/charts/learningRate.js');
     const run = (schedule: unknown) => ({
       name: 'r', epochs: [{ epoch: 0, learningRate: 0.1 }],
       planned: { hyper: HyperparametersSchema.parse({ learningRate: 0.1, batchSize: 32, epochs: 3, schedule }), batchesPerEpoch: 4 },
     });
-    const title = (schedule: unknown) => (learningRateOption({ runs: [run(schedule)], title: 'Learning rate' }).title as { subtext?: string } | undefined)?.subtext;
-    expect(title({ type: 'plateau', factor: 0.5, patience: 1 })).toContain('plateau: cut on validation loss');
-    expect(title({ type: 'constant' })).toBeUndefined();
+    const axis = (schedule: unknown) => (learningRateOption({ runs: [run(schedule)], title: 'Learning rate' }).xAxis as { name?: string }).name;
+    expect(axis({ type: 'plateau', factor: 0.5, patience: 1 })).toBe('epoch · plateau: dots = rates used (set by val. loss)');
+    expect(axis({ type: 'constant' })).toBe('epoch');
   });
 });
