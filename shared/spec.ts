@@ -14,11 +14,21 @@ const side = positiveInt.max(1024);
 const kernel = z.union([side, z.tuple([side, side])]);
 export const PaddingSchema = z.enum(['valid', 'same']);
 
+/** Seeded kernel initializers tfjs offers (Keras names); glorotUniform is Keras's default and the seed's. */
+export const KERNEL_INITIALIZERS = ['glorotUniform', 'glorotNormal', 'heUniform', 'heNormal', 'lecunUniform', 'lecunNormal'] as const;
+export const KernelInitializerSchema = z.enum(KERNEL_INITIALIZERS);
+/** Keras's L2 penalty: l2 · Σ kernel², added to the training loss. Optional and without default, so old specs parse unchanged. */
+export const KernelRegularizerSchema = z.object({
+  l2: z.number().min(0, 'kernelRegularizer.l2 must be ≥ 0').max(1, 'kernelRegularizer.l2 must be ≤ 1'),
+});
+const weightFields = { kernelInitializer: KernelInitializerSchema.optional(), kernelRegularizer: KernelRegularizerSchema.optional() };
+
 export const DenseLayerSchema = z.object({
   type: z.literal('Dense'),
   units: positiveInt.max(65_536),
   activation: ActivationSchema.default('linear'),
   useBias: z.boolean().default(true),
+  ...weightFields,
 });
 export const Conv2DLayerSchema = z.object({
   type: z.literal('Conv2D'),
@@ -28,6 +38,7 @@ export const Conv2DLayerSchema = z.object({
   padding: PaddingSchema.default('valid'),
   activation: ActivationSchema.default('linear'),
   useBias: z.boolean().default(true),
+  ...weightFields,
 });
 const poolFields = {
   poolSize: kernel.default(2),

@@ -61,6 +61,8 @@ export function learningRateOption(input: LearningRateInput): EChartsOption {
     series.push({ id: `${i}:lr`, name: run.name, type: 'line', color, symbol: 'circle', symbolSize: 5, lineStyle: { width: 2, color }, data });
   });
   const fmt = (v: number) => (v === 0 ? '0' : v >= 0.01 && v < 100 ? String(Number(v.toPrecision(3))) : v.toExponential(1));
+  // A plateau schedule cannot be planned: its dashed line is the starting rate, the dots say what happened; the axis says so.
+  const plateau = !time && input.runs.some((r) => r.planned?.hyper.schedule.type === 'plateau');
   return {
     ...baseOption(input, theme),
     color: [...theme.palette],
@@ -80,7 +82,7 @@ export function learningRateOption(input: LearningRateInput): EChartsOption {
       },
     },
     xAxis: {
-      type: 'value', name: time ? 'time since start (m:ss)' : 'epoch', nameLocation: 'middle', nameGap: 24, min: 0, max: Math.max(...xs),
+      type: 'value', name: time ? 'time since start (m:ss)' : plateau ? 'epoch · plateau: dots = rates used (set by val. loss)' : 'epoch', nameLocation: 'middle', nameGap: 24, min: 0, max: Math.max(...xs),
       ...(time ? {} : { minInterval: 1 }),
       ...axisStyle(theme),
       ...(time ? { axisLabel: { color: theme.textMuted, formatter: (v: number) => clockText(v) } } : {}),

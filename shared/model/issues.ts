@@ -1,6 +1,6 @@
 // Turns zod's issues on a model spec into messages a researcher can act on (shared contract layer, pure).
 import type { ZodError } from 'zod';
-import { ACTIVATIONS, LAYER_TYPES } from '../spec.js';
+import { ACTIVATIONS, KERNEL_INITIALIZERS, LAYER_TYPES } from '../spec.js';
 import { layerLabel, type SpecIssue } from './report.js';
 
 type ZodIssue = ZodError['issues'][number];
@@ -20,6 +20,8 @@ const EXPECTED: Record<string, string> = {
   momentum: 'a number between 0 and 1 (exclusive)',
   epsilon: 'a positive number',
   type: `one of ${LAYER_TYPES.join(', ')}`,
+  kernelInitializer: `one of ${KERNEL_INITIALIZERS.join(', ')}`,
+  kernelRegularizer: '{"l2": λ} with λ from 0 to 1',
 };
 
 const MODEL_EXPECTED: Record<string, string> = {
@@ -73,7 +75,9 @@ function layerIssue(index: number, field: string | undefined, raw: unknown): Spe
   const value = raw[field];
   const expected = EXPECTED[field] ?? 'valid';
   const hint = field === 'type' ? suggestion(value, LAYER_TYPES) : field === 'activation' ? suggestion(value, ACTIVATIONS) : '';
-  const what = field === 'type' && value !== undefined ? `type ${show(value)} is not a layer type; use ${expected}` : `${field} must be ${expected}; got ${show(value)}`;
+  // A regularizer is a small object: quote it, "an object" would not say what is wrong.
+  const got = field === 'kernelRegularizer' && isRecord(value) ? truncate(JSON.stringify(value)) : show(value);
+  const what = field === 'type' && value !== undefined ? `type ${show(value)} is not a layer type; use ${expected}` : `${field} must be ${expected}; got ${got}`;
   return { layerIndex: index, field, message: `${label}: ${what}${hint}` };
 }
 

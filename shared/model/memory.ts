@@ -102,6 +102,7 @@ function largestWeightOf(layer: LayerSpec, input: readonly number[]): number {
 function optimizerCost(opt: Optimizer, trainable: number, largest: number): { slots: number; update: number } {
   switch (opt.type) {
     case 'adam':
+    case 'adamw':
       return { slots: 2 * trainable, update: 11 * trainable };
     case 'rmsprop':
       return { slots: 2 * trainable, update: 8 * largest };

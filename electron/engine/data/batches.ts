@@ -1,16 +1,15 @@
-// Engine data layer: copies uint8 images into float batches (pixel/255), optionally shifted and flipped, for the training loop.
-import { IMAGE_PIXELS, IMAGE_SIZE } from '../../../shared/classes.js';
+// Engine data layer: copies uint8 images into float batches (pixel/255), optionally augmented (shared/augment.ts), for the training loop.
+import { IMAGE_PIXELS } from '../../../shared/classes.js';
+import { augmentImage, SCALE, type AugmentationSettings } from '../../../shared/augment.js';
 
 export interface Augment {
   /** Random integer shift in [-maxShift, maxShift] pixels, x and y independently; vacated pixels are 0. */
   maxShift: number;
   horizontalFlip: boolean;
   rng: () => number;
+  /** Rotation, zoom and cutout (shared/augment.ts), drawn from their own generator, which the loop re-seeds per batch. */
+  extra?: { settings: AugmentationSettings; rng: () => number } | null;
 }
-
-/** v/255 for every byte value: one table lookup per pixel instead of a division. */
-const SCALE = new Float32Array(256);
-for (let v = 0; v < 256; v++) SCALE[v] = v / 255;
 
 function checkRange(what: string, n: number, start: number, end: number, outLength: number, per: number): void {
   if (!(Number.isInteger(start) && Number.isInteger(end) && start >= 0 && end >= start && end <= n)) {
@@ -29,27 +28,10 @@ function imageOffset(images: Uint8Array, index: number): number {
   return s;
 }
 
-/** Writes image (flipped first if asked, then shifted by dx, dy) into out at o, zero padded. */
-function writeAugmented(images: Uint8Array, s: number, out: Float32Array, o: number, dx: number, dy: number, flip: boolean): void {
-  out.fill(0, o, o + IMAGE_PIXELS);
-  const x0 = Math.max(0, dx);
-  const x1 = Math.min(IMAGE_SIZE, IMAGE_SIZE + dx);
-  const y0 = Math.max(0, dy);
-  const y1 = Math.min(IMAGE_SIZE, IMAGE_SIZE + dy);
-  for (let y = y0; y < y1; y++) {
-    const srcRow = s + (y - dy) * IMAGE_SIZE;
-    const dstRow = o + y * IMAGE_SIZE;
-    if (flip) {
-      for (let x = x0; x < x1; x++) out[dstRow + x] = SCALE[images[srcRow + IMAGE_SIZE - 1 - (x - dx)]];
-    } else {
-      for (let x = x0; x < x1; x++) out[dstRow + x] = SCALE[images[srcRow + x - dx]];
-    }
-  }
-}
-
 /**
  * Fills out with the images indices[start..end) as floats in [0, 1]; returns the number of images written.
- * With augment, each image draws dx, dy (and a flip coin if horizontalFlip) from augment.rng, in that order.
+ * With augment, each image draws dx, dy (and a flip coin if horizontalFlip) from augment.rng, in that order, then
+ * its extras (rotation, zoom, cutout) from augment.extra.rng.
  */
 export function fillBatch(
   images: Uint8Array,
@@ -61,16 +43,12 @@ export function fillBatch(
 ): number {
   checkRange('fillBatch', indices.length, start, end, out.length, IMAGE_PIXELS);
   const m = augment ? Math.max(0, Math.floor(augment.maxShift)) : 0;
-  const doAugment = augment != null && (m > 0 || augment.horizontalFlip);
+  const doAugment = augment != null && (m > 0 || augment.horizontalFlip || augment.extra != null);
   for (let i = start; i < end; i++) {
     const s = imageOffset(images, indices[i]);
     const o = (i - start) * IMAGE_PIXELS;
     if (doAugment) {
-      const rng = augment.rng;
-      const dx = m > 0 ? Math.floor(rng() * (2 * m + 1)) - m : 0;
-      const dy = m > 0 ? Math.floor(rng() * (2 * m + 1)) - m : 0;
-      const flip = augment.horizontalFlip && rng() < 0.5;
-      writeAugmented(images, s, out, o, dx, dy, flip);
+      augmentImage(images, s, out, o, augment, augment.rng, augment.extra);
     } else {
       for (let k = 0; k < IMAGE_PIXELS; k++) out[o + k] = SCALE[images[s + k]];
     }

@@ -5,6 +5,7 @@ import { batchNormalization } from './batchNorm.js';
 import { trainingDense } from './denseTraining.js';
 import { nativeDropoutOrNull } from '../backend/kernels/native/Dropout.js';
 import { fuseActivation } from './activations.js';
+import { kernelInitializer, kernelRegularizer, type WeightOptions } from './weightOptions.js';
 
 export interface BuildContext {
   /** Keras-style name from inferShapes (dense_1, conv2d …), so tfjs's summary matches ours. */
@@ -20,10 +21,11 @@ type Builder<L extends LayerSpec> = (layer: L, ctx: BuildContext) => tf.layers.L
 
 const base = (ctx: BuildContext) => (ctx.inputShape ? { name: ctx.name, inputShape: ctx.inputShape } : { name: ctx.name });
 /** Keras's defaults, seeded: the same seed gives the same initial weights on every backend (tfjs draws them in JS). */
-const weights = (useBias: boolean, ctx: BuildContext) => ({
+const weights = (useBias: boolean, ctx: BuildContext, w: WeightOptions = {}) => ({
   useBias,
-  kernelInitializer: tf.initializers.glorotUniform({ seed: ctx.seed }),
+  kernelInitializer: kernelInitializer(w.kernelInitializer, ctx.seed),
   biasInitializer: tf.initializers.zeros(),
+  ...kernelRegularizer(w.kernelRegularizer),
 });
 const window = (v: number | [number, number]): [number, number] => (typeof v === 'number' ? [v, v] : v);
 
@@ -72,9 +74,9 @@ function seededDropout(args: DropoutArgs, maskSeed: number): tf.layers.Layer {
 /** The mapped type makes a layer type without a builder a compile error. */
 export const LAYER_BUILDERS: { readonly [T in LayerType]: Builder<Of<T>> } = {
   // The leaner Dense pass and the fused activation compose: trainingDense applies `activation`, which fuseActivation swaps.
-  Dense: (l, ctx) => fuseActivation(trainingDense({ ...base(ctx), ...weights(l.useBias, ctx), units: l.units, activation: l.activation })),
+  Dense: (l, ctx) => fuseActivation(trainingDense({ ...base(ctx), ...weights(l.useBias, ctx, l), units: l.units, activation: l.activation })),
   Conv2D: (l, ctx) => fuseActivation(tf.layers.conv2d({
-    ...base(ctx), ...weights(l.useBias, ctx),
+    ...base(ctx), ...weights(l.useBias, ctx, l),
     filters: l.filters, kernelSize: window(l.kernelSize), strides: window(l.strides), padding: l.padding, activation: l.activation,
   })),
   MaxPooling2D: pooling(tf.layers.maxPooling2d),

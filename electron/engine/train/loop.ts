@@ -11,10 +11,10 @@ import { mulberry32, shuffleInPlace } from '../data/rng.js';
 import { buildModel } from '../models/build.js';
 import { confusionMatrix, testMetrics } from '../eval/metrics.js';
 import { RunStore } from '../runs/store.js';
-import { makeTrainStep, predictBatch, sizeOf } from './step.js';
+import { predictBatch, sizeOf } from './step.js';
 import { makeOptimizer, setLearningRate } from './optimizer.js';
-import { learningRateAt } from './schedule.js';
 import { EarlyStopper } from './earlyStopping.js';
+import { RunOptions } from './runOptions.js';
 import { TrainingError } from './errors.js';
 import { collectEnvironment } from '../environment.js';
 
@@ -85,7 +85,8 @@ async function trainAndEvaluate(job: TrainJob, ctx: TrainContext): Promise<Outco
 
   const model = buildModel(req.model, hyper.seed);
   const optimizer = makeOptimizer(hyper.optimizer, hyper.learningRate);
-  const step = makeTrainStep(model, optimizer, inputShape, NUM_CLASSES);
+  const options = new RunOptions(hyper, NUM_CLASSES);
+  const step = options.makeStep(model, optimizer, inputShape);
   const nTrain = split.train.length;
   const batchSize = Math.min(hyper.batchSize, nTrain);
   const batches = Math.ceil(nTrain / batchSize);
@@ -99,9 +100,7 @@ async function trainAndEvaluate(job: TrainJob, ctx: TrainContext): Promise<Outco
   const x = new Float32Array(batchSize * sizeOf(inputShape));
   const y = new Int32Array(batchSize);
   const order = new Int32Array(split.train);
-  const augRng = mulberry32(hyper.seed ^ 0x5bd1e995);
-  const augment = hyper.augmentation && (hyper.augmentation.maxShift > 0 || hyper.augmentation.horizontalFlip)
-    ? { ...hyper.augmentation, rng: augRng } : null;
+  const augment = options.augment;
   const stopper = hyper.earlyStopping ? new EarlyStopper(hyper.earlyStopping) : null;
   let best: tf.Tensor[] | null = null;
   const interval = job.batchEventIntervalMs ?? 250;
@@ -118,11 +117,12 @@ async function trainAndEvaluate(job: TrainJob, ctx: TrainContext): Promise<Outco
         if (ctx.cancelled()) return { status: 'cancelled', reason: `cancelled during epoch ${epoch + 1}, batch ${b + 1}`, trainSeconds: trainSeconds + (performance.now() - epochStart) / 1000 };
         const start = b * batchSize;
         const end = Math.min(start + batchSize, nTrain);
+        options.beginBatch(epoch, b);
         const n = fillBatch(ds.trainImages, order, start, end, x, augment);
         fillLabels(ds.trainLabels, order, start, end, y);
-        lr = learningRateAt(hyper, epoch, b, batches);
+        lr = options.learningRate(epoch, b, batches);
         setLearningRate(optimizer, lr);
-        const r = step(x, y, n);
+        const r = step(x, y, n, options.mix(x, y, n, epoch, b));
         const diverged = divergence(r.loss, epoch, b, lr, runId);
         if (diverged) throw diverged;
         lossSum += r.loss * n; correct += r.correct; seen += n;
@@ -154,6 +154,7 @@ async function trainAndEvaluate(job: TrainJob, ctx: TrainContext): Promise<Outco
       };
       await ctx.emit({ type: 'epochEnd', runId, t: Date.now(), summary });
       ctx.onEpochTensors?.(epoch, tf.memory().numTensors);
+      options.endEpoch(val.loss);
       if (stopper) {
         const { improved, stop } = stopper.update(epoch, val.loss, val.accuracy);
         if (improved && hyper.earlyStopping?.restoreBestWeights) {

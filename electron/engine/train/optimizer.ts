@@ -2,14 +2,18 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Optimizer } from '../../../shared/hyper.js';
 import { FusedAdam, FusedMomentum, FusedRMSProp, FusedSGD } from './fusedOptimizers.js';
+import { FusedAdamW } from './adamw.js';
 
 /** tfjs's optimizers (same state, same numbers), updating all variables in one native call where it can. */
 export function makeOptimizer(spec: Optimizer, learningRate: number): tf.Optimizer {
   switch (spec.type) {
     case 'adam':
-      return new FusedAdam(learningRate, spec.beta1, spec.beta2, 1e-7);
+      return new FusedAdam(learningRate, spec.beta1, spec.beta2, spec.epsilon ?? 1e-7);
+    case 'adamw':
+      return new FusedAdamW(learningRate, spec.beta1, spec.beta2, spec.epsilon ?? 1e-7, spec.weightDecay);
     case 'sgd':
-      return spec.momentum > 0 ? new FusedMomentum(learningRate, spec.momentum) : new FusedSGD(learningRate);
+      // Nesterov with momentum 0 is plain SGD (g + 0·buf), as in PyTorch's formula.
+      return spec.momentum > 0 ? new FusedMomentum(learningRate, spec.momentum, spec.nesterov ?? false) : new FusedSGD(learningRate);
     case 'rmsprop':
       return new FusedRMSProp(learningRate, spec.rho, spec.momentum, 1e-7);
   }

@@ -12,7 +12,7 @@ export const LAYER_DEFAULTS: Record<LayerType, Record<string, unknown>> = {
   GlobalAveragePooling2D: { type: 'GlobalAveragePooling2D' },
 };
 
-export type FieldKind = 'int' | 'number' | 'window' | 'activation' | 'padding' | 'bool';
+export type FieldKind = 'int' | 'number' | 'window' | 'activation' | 'padding' | 'bool' | 'initializer' | 'l2';
 
 export interface FieldDef {
   key: string;
@@ -23,10 +23,17 @@ export interface FieldDef {
   hint?: string;
 }
 
+/** Dense and Conv2D: the kernel's initializer (empty = glorotUniform) and L2 penalty (empty = none). */
+const WEIGHT_FIELDS: FieldDef[] = [
+  { key: 'kernelInitializer', label: 'init', kind: 'initializer', optional: true },
+  { key: 'kernelRegularizer', label: 'L2', kind: 'l2', optional: true, hint: 'none' },
+];
+
 export const LAYER_FIELDS: Record<LayerType, FieldDef[]> = {
   Dense: [
     { key: 'units', label: 'units', kind: 'int' },
     { key: 'activation', label: 'activation', kind: 'activation' },
+    ...WEIGHT_FIELDS,
   ],
   Conv2D: [
     { key: 'filters', label: 'filters', kind: 'int' },
@@ -34,6 +41,7 @@ export const LAYER_FIELDS: Record<LayerType, FieldDef[]> = {
     { key: 'strides', label: 'strides', kind: 'window', optional: true, hint: '1' },
     { key: 'padding', label: 'padding', kind: 'padding' },
     { key: 'activation', label: 'activation', kind: 'activation' },
+    ...WEIGHT_FIELDS,
   ],
   MaxPooling2D: [
     { key: 'poolSize', label: 'pool', kind: 'window', hint: '2' },

@@ -25,6 +25,7 @@ const spec: ModelSpec = {
 function tfjsOptimizer(o: Optimizer, lr: number): tf.Optimizer {
   switch (o.type) {
     case 'adam': return tf.train.adam(lr, o.beta1, o.beta2, 1e-7);
+    case 'adamw': throw new Error('AdamW has no tfjs counterpart (tests/engine/train/adamw.test.ts checks it)');
     case 'sgd': return o.momentum > 0 ? tf.train.momentum(lr, o.momentum) : tf.train.sgd(lr);
     case 'rmsprop': return tf.train.rmsprop(lr, o.rho, o.momentum, 1e-7);
   }

@@ -12,6 +12,7 @@ import { describeLayer, type Arm } from '../analysis.js';
 import { formatDuration, formatInt, formatPercent, formatRate } from '../format.js';
 import { PDF_THEME, describeSplit } from './data.js';
 import type { SectionContext } from '../input.js';
+import { augmentationExtrasText, extraScheduleText, lossText, trainOptionRows } from '../../../../shared/trainOptionsText.js';
 
 const ACTIVATION_NAMES: Record<string, string> = { relu: 'ReLU', relu6: 'ReLU6', elu: 'ELU', selu: 'SELU', gelu: 'GELU', softmax: 'Softmax', sigmoid: 'Sigmoid', tanh: 'tanh', softplus: 'Softplus', swish: 'Swish', linear: '—' };
 
@@ -50,8 +51,10 @@ function architecture(ctx: SectionContext, arm: Arm): void {
 
 export function optimizerText(h: Hyperparameters): string {
   const o = h.optimizer;
-  if (o.type === 'adam') return `Adam (β₁ = ${o.beta1}, β₂ = ${o.beta2})`;
-  if (o.type === 'sgd') return `SGD (momentum ${o.momentum})`;
+  const eps = (o.type === 'adam' || o.type === 'adamw') && o.epsilon !== undefined ? `, ε = ${o.epsilon}` : '';
+  if (o.type === 'adam') return `Adam (β₁ = ${o.beta1}, β₂ = ${o.beta2}${eps})`;
+  if (o.type === 'adamw') return `AdamW (β₁ = ${o.beta1}, β₂ = ${o.beta2}${eps}, decoupled weight decay ${o.weightDecay})`;
+  if (o.type === 'sgd') return `SGD (momentum ${o.momentum}${o.nesterov ? ', Nesterov' : ''})`;
   return `RMSprop (ρ = ${o.rho}, momentum ${o.momentum})`;
 }
 
@@ -59,6 +62,7 @@ export function scheduleText(h: Hyperparameters): string {
   const s = h.schedule;
   if (s.type === 'constant') return 'constant';
   if (s.type === 'step') return `× ${s.gamma} every ${s.stepEpochs} epochs`;
+  if (s.type === 'plateau' || s.type === 'onecycle') return extraScheduleText(s, h.learningRate);
   return `cosine decay to ${formatRate(s.minLearningRate)}${s.warmupEpochs ? `, ${s.warmupEpochs} warm-up epochs` : ''}`;
 }
 
@@ -75,13 +79,14 @@ function hyperparameters(ctx: SectionContext, arm: Arm): void {
   const aug = h.augmentation;
   const rows: [string, string][] = [
     ['Optimizer', optimizerText(h)],
-    ['Loss', 'sparse categorical cross-entropy'],
+    ['Loss', lossText(h)],
     ['Learning rate', formatRate(h.learningRate)],
     ['Schedule', scheduleText(h)],
     ['Batch size', formatInt(h.batchSize)],
     ['Epochs (planned / trained)', `${h.epochs} / ${arm.rep.run.epochs.length}`],
     ['Early stopping', es ? `on ${es.monitor}, patience ${es.patience}, min Δ ${es.minDelta}${es.restoreBestWeights ? ', best weights restored' : ''}` : 'off'],
-    ['Augmentation', aug && (aug.maxShift > 0 || aug.horizontalFlip) ? [aug.maxShift > 0 ? `random shift ≤ ${aug.maxShift} px` : '', aug.horizontalFlip ? 'horizontal flip' : ''].filter(Boolean).join(', ') : 'none'],
+    ['Augmentation', aug && (aug.maxShift > 0 || aug.horizontalFlip || augmentationExtrasText(aug)) ? [aug.maxShift > 0 ? `random shift ≤ ${aug.maxShift} px` : '', aug.horizontalFlip ? 'horizontal flip' : '', augmentationExtrasText(aug)].filter(Boolean).join(', ') : 'none'],
+    ...trainOptionRows(h, req.model),
     [arm.grouped ? 'Seeds' : 'Seed', arm.runs.map((r) => (r.seed === null ? '—' : String(r.seed))).join(', ')],
     ['Batches per epoch', arm.rep.run.begin ? formatInt(arm.rep.run.begin.batchesPerEpoch) : '—'],
     [arm.grouped ? 'Runs' : 'Run', arm.runs.map((r) => r.id).join(', ')],

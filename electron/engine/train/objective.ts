@@ -1,0 +1,83 @@
+// The training step with the optional objective terms (engine layer): soft targets, L2 penalties, gradient clipping.
+import * as tf from '@tensorflow/tfjs';
+import type { Hyperparameters } from '../../../shared/hyper.js';
+import { sparseCrossEntropy, type LossResult } from './loss.js';
+import { smoothedTargets, softCrossEntropy } from './softLoss.js';
+import { sizeOf, type StepResult } from './step.js';
+
+export interface ObjectiveOptions {
+  labelSmoothing: number;
+  clipNorm: number | null;
+  clipValue: number | null;
+}
+
+export function objectiveOptions(h: Pick<Hyperparameters, 'labelSmoothing' | 'clipNorm' | 'clipValue'>): ObjectiveOptions {
+  return { labelSmoothing: h.labelSmoothing ?? 0, clipNorm: h.clipNorm ?? null, clipValue: h.clipValue ?? null };
+}
+
+/** True when a run needs this step rather than step.ts's lean one (which stays the path, and the numbers, of old configs). */
+export function needsObjectiveStep(o: ObjectiveOptions, model: tf.LayersModel, softTargets: boolean): boolean {
+  return softTargets || o.labelSmoothing > 0 || o.clipNorm != null || o.clipValue != null || hasPenalties(model);
+}
+
+function hasPenalties(model: tf.LayersModel): boolean {
+  return model.layers.some((l) => l.losses.length > 0);
+}
+
+/**
+ * Clips as PyTorch does: each element to ±clipValue, then all gradients together scaled by
+ * min(1, clipNorm / (‖g‖₂ + 1e-6)) (clip_grad_norm_), computed on the device (no readback).
+ */
+export function clipGradients(grads: tf.NamedTensorMap, clipNorm: number | null, clipValue: number | null): tf.NamedTensorMap {
+  return tf.tidy(() => {
+    let out: tf.NamedTensorMap = { ...grads };
+    if (clipValue != null) out = Object.fromEntries(Object.entries(out).map(([k, g]) => [k, tf.clipByValue(g, -clipValue, clipValue)]));
+    if (clipNorm != null) {
+      const total = tf.sqrt(tf.addN(Object.values(out).map((g) => tf.sum(tf.square(g)))));
+      const scale = tf.minimum(tf.scalar(1), tf.div(tf.scalar(clipNorm), tf.add(total, tf.scalar(1e-6))));
+      out = Object.fromEntries(Object.entries(out).map(([k, g]) => [k, tf.mul(g, scale)]));
+    }
+    return out;
+  });
+}
+
+/**
+ * Like step.ts's makeTrainStep, with: soft targets passed per batch (mixup) or made from the labels (label smoothing),
+ * the layers' L2 penalties (model.calculateLosses) added to the objective, and clipped gradients. The returned loss is
+ * the objective the optimizer minimises: the cross-entropy against the (smoothed, mixed) targets plus the penalties,
+ * as Keras reports its training loss. Validation and test losses stay the plain cross-entropy of the true labels.
+ */
+export function makeObjectiveStep(model: tf.LayersModel, optimizer: tf.Optimizer, inputShape: readonly number[], o: ObjectiveOptions, numClasses = 10) {
+  const size = sizeOf(inputShape);
+  let smoothBuffer = new Float32Array(0);
+  return (x: Float32Array, y: Int32Array, batchSize: number, softTargets?: Float32Array | null): StepResult => {
+    let result: LossResult | null = null;
+    let penalty = 0;
+    let targets: Float32Array | null = softTargets ?? null;
+    if (!targets && o.labelSmoothing > 0) {
+      if (smoothBuffer.length < batchSize * numClasses) smoothBuffer = new Float32Array(batchSize * numClasses);
+      targets = smoothedTargets(y, batchSize, numClasses, o.labelSmoothing, smoothBuffer);
+    }
+    const objective = (xs: tf.Tensor) => (): tf.Scalar => {
+      const probs = model.apply(xs, { training: true }) as tf.Tensor2D;
+      if (probs.shape[1] !== numClasses) throw new Error(`internal error: the model gives ${probs.shape[1]} outputs for ${numClasses} classes`);
+      result = targets ? softCrossEntropy(probs, targets) : sparseCrossEntropy(probs, y);
+      const penalties = model.calculateLosses();
+      if (penalties.length === 0) return result.loss;
+      const p = penalties.length === 1 ? penalties[0] : tf.addN(penalties);
+      penalty = (p.dataSync() as Float32Array)[0];
+      return tf.add(result.loss, p) as tf.Scalar;
+    };
+    tf.tidy(() => {
+      const xs = tf.tensor(x.subarray(0, batchSize * size), [batchSize, ...inputShape], 'float32');
+      if (o.clipNorm == null && o.clipValue == null) {
+        optimizer.minimize(objective(xs));
+        return;
+      }
+      const { grads } = optimizer.computeGradients(objective(xs));
+      optimizer.applyGradients(clipGradients(grads, o.clipNorm, o.clipValue));
+    });
+    const r = result as LossResult | null;
+    return { loss: r!.value + penalty, correct: r!.correct };
+  };
+}
