@@ -94,7 +94,7 @@ export class HistogramRecorder {
     const trainable = model.trainableWeights;
     const kept = trainable.slice(0, MAX_HISTOGRAM_TENSORS);
     const vars = kept.map((w) => w.read() as tf.Variable);
-    const { grads } = tf.variableGrads(() => tf.tidy(() => {
+    const { value: loss, grads } = tf.variableGrads(() => tf.tidy(() => {
       const probs = model.apply(this.x, { training: false }) as tf.Tensor2D;
       return sparseCategoricalCrossentropy(probs, this.y, NUM_CLASSES);
     }), vars);
@@ -107,6 +107,7 @@ export class HistogramRecorder {
         weights: histogram(weights), gradients: histogram(g), gradNorm: l2(g), weightNorm: l2(weights),
       };
     });
+    loss.dispose();
     Object.values(grads).forEach((g) => g.dispose());
     return { epoch, tensors, deadRelu: this.deadRelu(), omitted: trainable.length - kept.length };
   }
