@@ -52,7 +52,7 @@ export const TrainingHistogramsSchema = z.object({
   probe: z.object({
     /** Training images drawn once with the run's seed; gradients in inference mode (dropout off, BN moving stats). */
     size: count,
-    seed: z.number().int(),
+    seed: z.number().int().min(0).max(2 ** 32),
     mode: z.literal('inference'),
   }),
   epochs: z.array(EpochHistogramsSchema).max(1000),
@@ -100,7 +100,7 @@ export const EmbeddingSchema = z.object({
   version: z.literal(1),
   runId: RunIdSchema,
   method: EmbeddingMethodSchema,
-  seed: z.number().int(),
+  seed: z.number().int().min(0).max(2 ** 32),
   /** The layer whose outputs are projected (the input of the last Dense layer). */
   layer: name,
   dims: count,
