@@ -212,7 +212,7 @@ export function ridgelineOption(input: RidgelineInput): EChartsOption {
     tooltip: { trigger: 'item' },
     xAxis: { type: 'value', scale: true, name: input.which === 'weights' ? 'weight value' : 'gradient value', nameLocation: 'middle', nameGap: 24, ...ax },
     yAxis: {
-      type: 'value', min: 0, max: (n - 1) * step + 1.05, interval: step, ...ax,
+      type: 'value', min: 0, max: (n - 1) * step + 1.05, interval: step, ...ax, axisLine: { ...ax.axisLine, onZero: false },
       axisLabel: { color: theme.textMuted, formatter: (v: number) => { const k = n - 1 - Math.round(v / step); return k >= 0 && k < n && Math.abs(v / step - Math.round(v / step)) < 1e-6 ? `${input.epochs[k].epoch + 1}` : ''; } },
       name: 'epoch', nameLocation: 'middle', nameGap: 30, splitLine: { show: false },
     },
