@@ -43,7 +43,7 @@ describe.skipIf(!ready)('calibration section (needs poppler-utils)', () => {
     expect(text).toContain('PCA of the penultimate layer: seed-ann (left) and seed-cnn (right)');
     for (const f of await pdfFonts(file)) expect(f.embedded, f.name).toBe(true);
     // The pages, for a person to look at: test-results/screenshots/report-calibration-*.png
-    const { pngs } = await renderPages(file, out, 50);
+    const pngs = (await renderPages(file, out, 50)).pngs.sort().map((f) => path.join(out, f));
     const shots = path.resolve('test-results/screenshots');
     await mkdir(shots, { recursive: true });
     const pages = [];
