@@ -2,6 +2,7 @@
 // Results are written atomically next to the run's other files and read back through their schemas, so a later
 // request (or the report) costs a file read; a damaged cache file is computed again.
 import { Worker } from 'node:worker_threads';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
 import {
@@ -58,7 +59,9 @@ export class InsightService {
 
   /** The run's weight/gradient histograms, or null for a run trained before they were recorded. */
   async histograms(runId: string): Promise<TrainingHistograms | null> {
-    const { value, problem } = await readHistograms(this.opts.store.runDir(runId));
+    const dir = this.opts.store.runDir(runId);
+    if (!(await stat(dir).catch(() => null))?.isDirectory()) throw new StoreError(`there is no run ${runId} in ${this.opts.store.root}`, runId, dir);
+    const { value, problem } = await readHistograms(dir);
     if (problem) throw new StoreError(`run ${runId}: ${problem}`, runId);
     return value;
   }

@@ -98,5 +98,8 @@ describe('InsightService', () => {
     const h = await service.histograms(runId);
     expect(h!.epochs).toHaveLength(2);
     expect(await service.histograms('unfinished')).toBeNull();
+    await expect(service.histograms('no-such-run')).rejects.toThrow(/there is no run no-such-run/);
+    await writeFile(path.join(store.runDir(runId), 'histograms.json'), '{"version": 2}');
+    await expect(service.histograms(runId)).rejects.toThrow(/histograms.json does not match its schema/);
   });
 });
