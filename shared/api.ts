@@ -7,6 +7,7 @@ import {
   RunDetailSchema, RunIdSchema, RunSummarySchema, TrainEventSchema, TrainRequestSchema,
 } from './run.js';
 import { DatasetStatsSchema, DataProgressSchema } from './data.js';
+import { CalibrationSchema, EmbeddingMethodSchema, EmbeddingSchema, InsightProgressSchema, TrainingHistogramsSchema } from './insight.js';
 
 /**
  * Largest run archive (.tar.gz bytes) an import accepts, from the renderer, a file dialog or the WebSocket: a run folder
@@ -100,6 +101,12 @@ export const requests = {
     }),
     response: z.object({ fileName, pdf: z.string().max(MAX_RUN_ARCHIVE_BASE64), warnings: z.array(message).max(200) }),
   },
+  /** Per-epoch weight/gradient histograms recorded during training; null for runs trained before they existed. */
+  getTrainingHistograms: { request: runIdReq, response: TrainingHistogramsSchema.nullable() },
+  /** Calibration of a finished run's test predictions (computed from its model in a worker on first request, then cached). */
+  getCalibration: { request: runIdReq, response: CalibrationSchema },
+  /** 2-D projection of the test set's penultimate-layer activations (computed in a worker, then cached). */
+  getEmbedding: { request: z.object({ runId: RunIdSchema, method: EmbeddingMethodSchema.default('pca') }), response: EmbeddingSchema },
 } as const;
 
 export type Requests = typeof requests;
@@ -113,6 +120,7 @@ export const REQUEST_NAMES = Object.keys(requests) as RequestName[];
 export const PushEventSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('train'), event: TrainEventSchema }),
   z.object({ kind: z.literal('dataProgress'), progress: DataProgressSchema }),
+  z.object({ kind: z.literal('insightProgress'), progress: InsightProgressSchema }),
 ]);
 export type PushEvent = z.infer<typeof PushEventSchema>;
 

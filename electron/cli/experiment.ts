@@ -66,7 +66,7 @@ async function main(): Promise<number> {
   const progress = new Progress(Boolean(process.stderr.isTTY) && !o.json);
   wb.onEvent((e) => {
     if (e.kind === 'train') progress.onEvent(e.event);
-    else progress.note(`downloading ${e.progress.file}: ${(e.progress.receivedBytes / 1e6).toFixed(1)} MB`);
+    else if (e.kind === 'dataProgress') progress.note(`downloading ${e.progress.file}: ${(e.progress.receivedBytes / 1e6).toFixed(1)} MB`);
   });
   let interrupted = false;
   process.once('SIGINT', () => {

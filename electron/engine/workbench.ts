@@ -20,6 +20,7 @@ import { selectBackend, availableBackends } from './backend/select.js';
 import { collectEnvironment } from './environment.js';
 import { gatherReportInput } from './report/gather.js';
 import { generateReport, reportFileName } from './report/generate.js';
+import { InsightService } from './insight/service.js';
 
 export interface WorkbenchOptions {
   /** The run store; a relative path is taken from the working directory (as a command-line argument is). */
@@ -128,6 +129,8 @@ export async function createWorkbench(opts: WorkbenchOptions): Promise<Workbench
     maxConcurrent: opts.maxConcurrent ?? settings.maxConcurrentRuns,
   });
   manager.onEvent((event) => push({ kind: 'train', event }));
+  const insight = new InsightService({ store, resolveData: async () => (await loadDataset()).location });
+  insight.onProgress((progress) => push({ kind: 'insightProgress', progress }));
 
   let backendInfo: Awaited<ReturnType<typeof selectBackend>> | null = null;
 
@@ -223,6 +226,9 @@ export async function createWorkbench(opts: WorkbenchOptions): Promise<Workbench
       const pdf = await generateReport({ ...input, generatedAt }, { pageSize });
       return { fileName: reportFileName(input.title, generatedAt), pdf: pdf.toString('base64'), warnings };
     },
+    getTrainingHistograms: ({ runId }) => insight.histograms(runId),
+    getCalibration: ({ runId }) => insight.calibration(runId),
+    getEmbedding: ({ runId, method }) => insight.embedding(runId, method),
   };
 
   return {
@@ -233,7 +239,10 @@ export async function createWorkbench(opts: WorkbenchOptions): Promise<Workbench
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    close: () => manager.close(),
+    close: async () => {
+      await insight.close();
+      await manager.close();
+    },
   };
 }
 

@@ -8,6 +8,7 @@ import { api, host } from './api/host.js';
 import { useSettingsStore } from './stores/settings.js';
 import { useRunsStore } from './stores/runs.js';
 import { useDatasetStore } from './stores/dataset.js';
+import { useInsightStore } from './stores/insight.js';
 import { useModelsStore } from './stores/models.js';
 import { listenToShell } from './shellCommands.js';
 
@@ -41,6 +42,7 @@ function start(): void {
 
   api().onEvent((e) => {
     if (e.kind === 'dataProgress') dataset.onProgress(e.progress);
+    if (e.kind === 'insightProgress') useInsightStore(pinia).onProgress(e.progress);
   });
   void settings.load();
   void runs.init();

@@ -117,12 +117,18 @@ function basePayload(name: RequestName, ctx: FuzzContext, rng: Rng): Record<stri
       return { archive: ctx.archive };
     case 'exportReport':
       return { runIds: [stored()], title: 'fuzz', pageSize: 'A4' };
+    case 'getTrainingHistograms':
+      return { runId: stored() };
+    case 'getCalibration':
+      return { runId: missing() };
+    case 'getEmbedding':
+      return { runId: missing(), method: pick(rng, ['pca', 'umap']) };
     default:
       return {};
   }
 }
 
-const READ_ONLY = new Set<RequestName>(['getRun', 'getRunEvents', 'getPredictions', 'exportRun', 'exportReport']);
+const READ_ONLY = new Set<RequestName>(['getRun', 'getRunEvents', 'getPredictions', 'exportRun', 'exportReport', 'getTrainingHistograms']);
 
 /** Paths of every value inside a payload (["model","layers",0,"units"], …). */
 function paths(v: Json, prefix: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {

@@ -11,6 +11,7 @@ import { makeSplit } from '../data/split.js';
 import { computeStats } from '../data/stats.js';
 import { ReportError } from './errors.js';
 import type { ReportInput } from './input.js';
+import { gatherInsight } from './insightInput.js';
 import pkg from '../../../package.json' with { type: 'json' };
 
 export interface GatherOptions {
@@ -110,8 +111,10 @@ export async function gatherReportInput(opts: GatherOptions): Promise<Gathered> 
       return ds.testImages.subarray(index * IMAGE_PIXELS, (index + 1) * IMAGE_PIXELS);
     };
   }
+  const insight = await gatherInsight(store, runs, ds, opts.strictData ?? (opts.env ?? process.env).FASHION_MNIST_STRICT !== '0', warnings);
   return {
     input: {
+      insight,
       title: opts.title?.trim() || defaultTitle(runs),
       runs,
       predictions,

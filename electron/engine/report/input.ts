@@ -1,6 +1,7 @@
 // What a report is built from (engine/report): stored runs, their predictions, data-set statistics and images.
 import type { Predictions, RunDetail } from '../../../shared/run.js';
 import type { DatasetStats } from '../../../shared/data.js';
+import type { Calibration, Embedding } from '../../../shared/insight.js';
 import type { ReportDocument } from './document.js';
 import type { ChartCache } from './charts.js';
 import type { Analysis } from './analysis.js';
@@ -25,6 +26,8 @@ export interface ReportInput {
   generatedAt?: Date;
   /** Each stored run's colour index (shared/charts/theme.ts runColorIndex), so runs keep their on-screen colours; absent: by position. */
   colorIndex?: ReadonlyMap<string, number>;
+  /** Calibration and PCA embedding per run id (sections/calibration.ts); absent runs are left out of that section. */
+  insight?: { calibration: ReadonlyMap<string, Calibration>; embeddings: ReadonlyMap<string, Embedding> };
 }
 
 export interface ReportOptions {

@@ -17,6 +17,7 @@ import { EarlyStopper } from './earlyStopping.js';
 import { RunOptions } from './runOptions.js';
 import { TrainingError } from './errors.js';
 import { collectEnvironment } from '../environment.js';
+import { trainingHistograms } from '../insight/histograms.js';
 
 export interface TrainJob {
   runId: string;
@@ -25,6 +26,8 @@ export interface TrainJob {
   data: { dir: string; kind: 'explicit' | 'env' | 'cache' | 'debian' | 'download' | 'test-fixture'; strict: boolean };
   /** Minimum gap between two batchEnd events. */
   batchEventIntervalMs?: number;
+  /** Weight/gradient histograms at each epoch end (insight/histograms.ts); default true. */
+  recordHistograms?: boolean;
 }
 
 export interface TrainContext {
@@ -90,6 +93,9 @@ async function trainAndEvaluate(job: TrainJob, ctx: TrainContext): Promise<Outco
   const nTrain = split.train.length;
   const batchSize = Math.min(hyper.batchSize, nTrain);
   const batches = Math.ceil(nTrain / batchSize);
+  const histograms = trainingHistograms({
+    model, images: ds.trainImages, labels: ds.trainLabels, train: split.train, inputShape, seed: hyper.seed, runDir: store.runDir(runId),
+  }, job.recordHistograms !== false);
 
   await ctx.emit({
     type: 'trainBegin', runId, t: Date.now(), config, backend, environment, dataSource: ds.source,
@@ -152,6 +158,7 @@ async function trainAndEvaluate(job: TrainJob, ctx: TrainContext): Promise<Outco
         epoch, loss: lossSum / seen, accuracy: correct / seen, valLoss: val.loss, valAccuracy: val.accuracy,
         learningRate: lr, seconds, samplesPerSecond: nTrain / epochTrainSeconds, valConfusion: val.confusion,
       };
+      await histograms.record(epoch);
       await ctx.emit({ type: 'epochEnd', runId, t: Date.now(), summary });
       ctx.onEpochTensors?.(epoch, tf.memory().numTensors);
       options.endEpoch(val.loss);
@@ -203,6 +210,7 @@ async function trainAndEvaluate(job: TrainJob, ctx: TrainContext): Promise<Outco
     return { status: 'finished', trainSeconds };
   } finally {
     best?.forEach((w) => w.dispose());
+    histograms.dispose();
     model.dispose();
     optimizer.dispose();
   }
