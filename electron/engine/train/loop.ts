@@ -17,6 +17,9 @@ import { learningRateAt } from './schedule.js';
 import { EarlyStopper } from './earlyStopping.js';
 import { TrainingError } from './errors.js';
 import { collectEnvironment } from '../environment.js';
+import { countedRng, restoreCheckpoint, saveEpochCheckpoint } from './checkpointing.js';
+import { completeLog } from './resume.js';
+import { applyInitFrom } from './initFrom.js';
 
 export interface TrainJob {
   runId: string;
@@ -25,6 +28,8 @@ export interface TrainJob {
   data: { dir: string; kind: 'explicit' | 'env' | 'cache' | 'debian' | 'download' | 'test-fixture'; strict: boolean };
   /** Minimum gap between two batchEnd events. */
   batchEventIntervalMs?: number;
+  /** Continue from the run's last checkpoint (resume) instead of from fresh weights. */
+  resume?: boolean;
 }
 
 export interface TrainContext {
@@ -84,6 +89,7 @@ async function trainAndEvaluate(job: TrainJob, ctx: TrainContext): Promise<Outco
   const store = new RunStore(job.storeRoot);
 
   const model = buildModel(req.model, hyper.seed);
+  if (req.initFrom) await applyInitFrom(store, model, req.initFrom, { loadWeights: !job.resume });
   const optimizer = makeOptimizer(hyper.optimizer, hyper.learningRate);
   const step = makeTrainStep(model, optimizer, inputShape, NUM_CLASSES);
   const nTrain = split.train.length;
@@ -99,7 +105,7 @@ async function trainAndEvaluate(job: TrainJob, ctx: TrainContext): Promise<Outco
   const x = new Float32Array(batchSize * sizeOf(inputShape));
   const y = new Int32Array(batchSize);
   const order = new Int32Array(split.train);
-  const augRng = mulberry32(hyper.seed ^ 0x5bd1e995);
+  const augRng = countedRng(mulberry32(hyper.seed ^ 0x5bd1e995));
   const augment = hyper.augmentation && (hyper.augmentation.maxShift > 0 || hyper.augmentation.horizontalFlip)
     ? { ...hyper.augmentation, rng: augRng } : null;
   const stopper = hyper.earlyStopping ? new EarlyStopper(hyper.earlyStopping) : null;
@@ -108,9 +114,21 @@ async function trainAndEvaluate(job: TrainJob, ctx: TrainContext): Promise<Outco
   let trainSeconds = 0;
   let epochsDone = 0;
   let avgEpochSeconds = 0;
+  let startEpoch = 0;
+  let bestValAccuracy = -Infinity;
+  const runDir = store.runDir(runId);
 
   try {
-    for (let epoch = 0; epoch < hyper.epochs; epoch++) {
+    if (job.resume) {
+      const r = await restoreCheckpoint(runDir, runId, { model, optimizer, stopper, augRng });
+      ({ epochsDone: startEpoch, trainSeconds, avgEpochSeconds, bestValAccuracy } = r.state);
+      epochsDone = startEpoch;
+      best = r.esBest;
+      // Each epoch shuffles the previous epoch's order: replay them so epoch startEpoch sees the same order.
+      for (let e = 0; e < startEpoch; e++) shuffleInPlace(order, mulberry32(hyper.seed * 1000 + e));
+      await completeLog(store, runId, r.state.summary, ctx.emit);
+    }
+    for (let epoch = startEpoch; epoch < hyper.epochs; epoch++) {
       shuffleInPlace(order, mulberry32(hyper.seed * 1000 + epoch));
       const epochStart = performance.now();
       let lossSum = 0, correct = 0, seen = 0, lastEmit = 0, lr = hyper.learningRate;
@@ -152,16 +170,22 @@ async function trainAndEvaluate(job: TrainJob, ctx: TrainContext): Promise<Outco
         epoch, loss: lossSum / seen, accuracy: correct / seen, valLoss: val.loss, valAccuracy: val.accuracy,
         learningRate: lr, seconds, samplesPerSecond: nTrain / epochTrainSeconds, valConfusion: val.confusion,
       };
-      await ctx.emit({ type: 'epochEnd', runId, t: Date.now(), summary });
-      ctx.onEpochTensors?.(epoch, tf.memory().numTensors);
+      let stop = false;
       if (stopper) {
-        const { improved, stop } = stopper.update(epoch, val.loss, val.accuracy);
-        if (improved && hyper.earlyStopping?.restoreBestWeights) {
+        const u = stopper.update(epoch, val.loss, val.accuracy);
+        stop = u.stop;
+        if (u.improved && hyper.earlyStopping?.restoreBestWeights) {
           best?.forEach((w) => w.dispose());
           best = model.getWeights().map((w) => w.clone());
         }
-        if (stop) break;
       }
+      // The checkpoint goes first: a log never shows an epoch that a resume would train again.
+      const isBest = val.accuracy > bestValAccuracy;
+      if (isBest) bestValAccuracy = val.accuracy;
+      await saveEpochCheckpoint(runDir, runId, { model, optimizer, stopper, stopped: stop, augRng, esBest: best, trainSeconds, avgEpochSeconds, bestValAccuracy }, epoch + 1, summary, isBest);
+      await ctx.emit({ type: 'epochEnd', runId, t: Date.now(), summary });
+      ctx.onEpochTensors?.(epoch, tf.memory().numTensors);
+      if (stop) break;
     }
     if (best) model.setWeights(best);
 
