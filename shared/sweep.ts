@@ -4,8 +4,10 @@ import { z } from 'zod';
 /** Sweep ids are shared by every trial (across machines), so they are plain names safe in files and URLs. */
 export const SweepIdSchema = z.string().min(1).max(100).regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'sweep id may hold only letters, digits, _, . and -');
 
-/** A swept value: a number, string, boolean, or a small JSON object (e.g. a whole optimizer). */
-const SweepValueSchema = z.unknown().refine((v) => v !== undefined && JSON.stringify(v).length <= 10_000, 'a swept value must be JSON of at most 10,000 characters');
+const scalar = z.union([z.number().min(-1e15).max(1e15), z.string().max(500), z.boolean(), z.literal(null)]);
+const flat = z.union([scalar, z.array(scalar).max(100)]);
+/** A swept value: a number, string, boolean, a short list (kernel sizes), or a flat object (e.g. a whole optimizer). */
+const SweepValueSchema = z.union([flat, z.record(z.string().max(100), flat).refine((r) => Object.keys(r).length <= 50, 'at most 50 fields')]);
 
 export const SweepInfoSchema = z.object({
   id: SweepIdSchema,

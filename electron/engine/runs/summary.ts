@@ -85,7 +85,7 @@ export function buildDetail(files: RunFiles, live: Liveness): RunDetail {
     trainSeconds: end?.trainSeconds ?? null,
     samplesPerSecond: speeds.length ? speeds.reduce((a, b) => a + b, 0) / speeds.length : null,
     trainSize: begin?.splitSizes.train ?? null,
-    sweepId: config?.request.sweep?.id ?? null,
+    ...(config?.request.sweep ? { sweepId: config.request.sweep.id } : {}),
     reason,
     damaged: files.problems.length ? files.problems.join('; ') : null,
   };
