@@ -40,7 +40,9 @@ function accuracyRange(trials: readonly SweepTrialPoint[]): { min: number; max: 
   const lo = Math.min(...v);
   const hi = Math.max(...v);
   const pad = Math.max((hi - lo) * 0.1, 0.005);
-  return { min: Math.max(0, Math.floor((lo - pad) * 100) / 100), max: Math.min(1, Math.ceil((hi + pad) * 100) / 100) };
+  // Round ends (5 % steps for a wide spread, 1 % for a close one) so the axis ticks land on readable values.
+  const step = hi - lo > 0.1 ? 20 : 100;
+  return { min: Math.max(0, Math.floor((lo - pad) * step) / step), max: Math.min(1, Math.ceil((hi + pad) * step) / step) };
 }
 
 export function sweepParallelOption(input: SweepChartInput): EChartsOption {
@@ -55,7 +57,10 @@ export function sweepParallelOption(input: SweepChartInput): EChartsOption {
     if (values.every((v) => typeof v === 'number')) return { ...common, ...numericAxis(values as number[]) };
     return { ...common, type: 'category' as const, data: [...new Set(values.map(text))] };
   });
-  parallelAxis.push({ dim: keys.length, name: 'val. accuracy', nameLocation: 'end', ...style, splitLine: { show: false }, type: 'value', min: acc.min, max: acc.max });
+  parallelAxis.push({
+    dim: keys.length, name: 'val. accuracy', nameLocation: 'end', ...style, splitLine: { show: false }, type: 'value', min: acc.min, max: acc.max,
+    axisLabel: { ...style.axisLabel, formatter: (v: number) => `${Math.round(v * 1000) / 10} %` },
+  } as (typeof parallelAxis)[number]);
   const row = (t: SweepTrialPoint) => [...keys.map((k) => (typeof t.params[k] === 'number' ? (t.params[k] as number) : text(t.params[k]))), t.valAccuracy];
   const series: ParallelSeriesOption = {
     type: 'parallel',

@@ -2,12 +2,10 @@
 // The architecture check runs twice: on the specs when the run is requested (a clear message before anything is
 // queued), and on the weight shapes when the worker loads them.
 import * as tf from '@tensorflow/tfjs';
-import path from 'node:path';
 import type { TrainRequest } from '../../../shared/run.js';
 import { inferShapes, layerLabel } from '../../../shared/model/inferShapes.js';
 import type { RunStore } from '../runs/store.js';
 import { readCheckpoint } from '../runs/checkpoint.js';
-import { MODEL_DIR } from '../runs/files.js';
 import { StoreError } from '../runs/errors.js';
 import { TrainingError } from './errors.js';
 
@@ -64,7 +62,7 @@ async function sourceWeights(store: RunStore, runId: string): Promise<Array<{ na
     });
   } catch (err) {
     if (!(err instanceof StoreError)) throw err;
-    const ckpt = await readCheckpoint(path.join(store.runDir(runId)), 'last', runId);
+    const ckpt = await readCheckpoint(store.runDir(runId), 'last', runId);
     if (!ckpt) throw new TrainingError(`cannot start from run ${runId}: it has neither a saved model nor a checkpoint (${err.message})`);
     return ckpt.tensors.filter((t) => t.meta.group === 'model').map((t) => ({ name: t.meta.name, shape: t.meta.shape, data: t.data }));
   }
