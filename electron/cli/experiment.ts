@@ -9,6 +9,7 @@ import { comparisonTable, mcnemarLine } from './table.js';
 import { writeFile, mkdir } from 'node:fs/promises';
 import { parseLayerList, parseShard, planRequests } from './experimentPlan.js';
 import { rankSweeps, sweepTable } from './sweepTable.js';
+import { watchPruning } from './pruning.js';
 
 const int = (name: string, min: number) => (v: string) => {
   const n = Number(v);
@@ -94,11 +95,13 @@ async function main(): Promise<number> {
   progress.note(`data: ${status.source!.kind} ${status.source!.dir}${status.source!.verified ? ' (checksums verified)' : ' (NOT verified against the published checksums)'}`);
 
   const ids: string[] = [];
+  const pruning = watchPruning(wb, plan.rules, (line) => progress.note(line));
   if (o.shard) progress.note(`shard ${o.shard}: ${requests.length} of ${plan.total} trials`);
   if (o.resume) ids.push((await wb.manager.resume(o.resume, o.epochs)).runId);
   for (const req of requests) ids.push(...(await wb.handlers.startRun(req)).runIds);
   progress.total = ids.length;
   await wb.manager.idle();
+  await pruning.settled();
   progress.stop();
 
   const all = await wb.handlers.listRuns({});
@@ -140,7 +143,8 @@ async function main(): Promise<number> {
     process.stdout.write(`runs stored in ${runsDir}\n`);
   }
   await wb.close();
-  const failed = summaries.filter((s) => s.status !== 'finished');
+  // Trials the median rule stopped ended as intended.
+  const failed = summaries.filter((s) => s.status !== 'finished' && !pruning.pruned.has(s.id));
   for (const f of failed) process.stderr.write(`run ${f.name} (${f.id}) ${f.status}: ${f.reason ?? 'no reason recorded'}\n`);
   return failed.length > 0 || interrupted ? 1 : 0;
 }

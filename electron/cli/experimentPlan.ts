@@ -3,6 +3,7 @@
 import type { TrainRequest } from '../../shared/run.js';
 import { toTrainRequest, type ExperimentRun, type Overrides } from './experimentConfig.js';
 import { expandSweep } from './sweep.js';
+import type { SweepSpec } from './sweepSpec.js';
 
 export interface Shard { index: number; count: number }
 
@@ -37,19 +38,24 @@ export interface Plan {
   requests: TrainRequest[];
   /** How many trials the whole plan has, across shards. */
   total: number;
+  /** Sweep id → its early-stopping rule, for the sweeps that have one. */
+  rules: Map<string, NonNullable<SweepSpec['earlyStop']>>;
 }
 
 export function planRequests(runs: ExperimentRun[], o: Overrides, sharedData: Record<string, unknown> | undefined, opts: PlanOptions = {}): Plan {
   const sweeps = runs.filter((r) => r.sweep).length;
   let k = 0;
+  const rules: Plan['rules'] = new Map();
   const all = runs.flatMap((run, i) => {
     const { sweep, ...plain } = run;
     const base = toTrainRequest(plain, o, sharedData);
     if (!sweep) return [base];
     const id = opts.sweepId ? (sweeps > 1 ? `${opts.sweepId}-${k}` : opts.sweepId) : undefined;
     k++;
-    return expandSweep(base, sweep, `run ${i + 1} (${base.name ?? base.model.name})`, id);
+    const trials = expandSweep(base, sweep, `run ${i + 1} (${base.name ?? base.model.name})`, id);
+    if (sweep.earlyStop && trials[0]?.sweep) rules.set(trials[0].sweep.id, sweep.earlyStop);
+    return trials;
   }).map((r) => (opts.initFrom ? { ...r, initFrom: opts.initFrom } : r));
   const shard = opts.shard;
-  return { requests: shard ? all.filter((_, i) => i % shard.count === shard.index) : all, total: all.length };
+  return { requests: shard ? all.filter((_, i) => i % shard.count === shard.index) : all, total: all.length, rules };
 }

@@ -25,5 +25,14 @@ export const SweepSpecSchema = z.object({
   name: z.string().min(1).max(200).optional(),
   /** Dotted paths into the run ("hyper.learningRate", "model.layers.0.filters", "data.limit") → values or a range. */
   space: z.record(z.string().min(1).max(300), SweepValuesSchema).refine((s) => Object.keys(s).length > 0, 'the space needs at least one path'),
+  /**
+   * Median stopping rule: after epoch `afterEpochs` and every later one, a trial whose best validation accuracy so far
+   * is below the median of the other trials' at the same epoch (once `minTrials` of them got that far) is stopped.
+   */
+  earlyStop: z.object({
+    rule: z.literal('median'),
+    afterEpochs: z.number().int().min(1).max(1000).default(1),
+    minTrials: z.number().int().min(1).max(1000).default(3),
+  }).strict().optional(),
 }).strict().refine((s) => s.method !== 'random' || s.trials !== undefined, { message: 'a random sweep needs "trials"', path: ['trials'] });
 export type SweepSpec = z.infer<typeof SweepSpecSchema>;

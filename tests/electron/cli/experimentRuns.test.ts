@@ -90,6 +90,20 @@ describe.skipIf(!ready)(`experiment CLI: sweeps, shards, resume, fine-tuning (ne
     expect(indices).toEqual([0, 1, 2, 3]);
   }, 300_000);
 
+  it('the median rule stops trials that fall below the others after their first epoch, tagged "pruned"', async () => {
+    const out = await tempDir('fmw-prune-');
+    const file = await experimentFile(out, {
+      name: 'prune', model, hyper: { epochs: 2, batchSize: 64 },
+      sweep: { method: 'grid', space: { 'hyper.learningRate': [3e-3, 2e-3, 1e-7] }, earlyStop: { rule: 'median', afterEpochs: 1, minTrials: 2 } },
+    });
+    const r = await cli(['--config', file, '--limit', '512', '--out', out, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/prune #3: stopped by the median rule after epoch 1 \(best validation accuracy 0\.\d+ < median 0\.\d+ of 2 other trials\)/);
+    const runs = JSON.parse(r.stdout).runs as Array<{ id: string; status: string; epochs: number; sweep: { index: number } }>;
+    expect(runs.map((x) => [x.sweep.index, x.status, x.epochs])).toEqual([[0, 'finished', 2], [1, 'finished', 2], [2, 'cancelled', 1]]);
+    expect((await new RunStore(out).get(runs[2].id)).summary.tags).toEqual(['pruned']);
+  }, 300_000);
+
   it('--resume RUN_ID --epochs 2 on a 1-epoch run returns the same id with 2 epochs', async () => {
     const out = await tempDir('fmw-resume-cli-');
     const file = await experimentFile(out, { name: 'short', model, hyper: { epochs: 1, batchSize: 64, learningRate: 2e-3 } });
