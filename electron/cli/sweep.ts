@@ -137,8 +137,8 @@ export function expandSweep(base: TrainRequest, spec: SweepSpec, label: string, 
   return points.map((params, index) => {
     let trial: Sections = sections;
     for (const [p, v] of Object.entries(params)) trial = setAt(trial, p.split('.'), v);
-    const where = `sweep ${id} trial ${index} (${Object.entries(params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')})`;
-    const sweep: SweepInfo = { id, name, method: spec.method, index, trials: points.length, params };
+    const where = `sweep ${id} trial #${index + 1} of ${points.length} (${Object.entries(params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')})`;
+    const sweep = { id, name, method: spec.method, index, trials: points.length, params } as SweepInfo; // checked by the parse below
     const parsed = TrainRequestSchema.safeParse({ ...base, ...trial, name: `${name} #${index + 1}`, sweep });
     if (!parsed.success) throw new SweepError(`${where} is invalid:\n${formatIssues(parsed.error)}`);
     try {

@@ -70,8 +70,8 @@ describe('sweep expansion', () => {
   });
 
   it('each trial is validated by the contract, the message naming the trial', () => {
-    expect(() => plan({ method: 'grid', space: { 'hyper.learningRate': [1e-3, -1] } })).toThrow(/trial 1 \(hyper.learningRate=-1\) is invalid:\n.*hyper.learningRate: learning rate must be > 0/s);
-    expect(() => plan({ method: 'grid', space: { 'model.layers.0.kernelSize': [3, 40] } })).toThrow(/trial 1 .*layer 1/s);
+    expect(() => plan({ method: 'grid', space: { 'hyper.learningRate': [1e-3, -1] } })).toThrow(/trial #2 of 2 \(hyper.learningRate=-1\) is invalid:\n.*hyper.learningRate: learning rate must be > 0/s);
+    expect(() => plan({ method: 'grid', space: { 'model.layers.0.kernelSize': [3, 40] } })).toThrow(/trial #2 of 2 .*layer 1/s);
     expect(() => plan({ method: 'grid', space: { 'hyper.learningRate': { min: 1e-4, max: 1e-2 } } })).toThrow(/grid sweep takes value lists/);
     expect(SweepSpecSchema.safeParse({ method: 'random', space: { 'hyper.learningRate': [1] } }).success).toBe(false);
   });
