@@ -128,7 +128,7 @@ export function expandSweep(base: TrainRequest, spec: SweepSpec, label: string, 
   const valid = ['model', 'hyper', 'data'].flatMap((s) => pathsOf(sections[s as keyof Sections], s));
   for (const p of Object.keys(spec.space)) {
     if (!valid.includes(p) || !['model.', 'hyper.', 'data.'].some((s) => p.startsWith(s))) {
-      throw new SweepError(`sweep of ${label}: unknown path "${p}"; paths start with model., hyper. or data. and must exist in the run. Valid paths near it: ${nearbyPaths(p, valid).join(', ')}`);
+      throw new SweepError(`sweep of ${label}: unknown path "${p}"; paths start with model., hyper. or data. and must exist in the run. Valid paths near it: ${nearbyPaths(p, [...Object.keys(sections), ...valid]).join(', ')}`);
     }
   }
   const name = spec.name ?? base.name ?? label;

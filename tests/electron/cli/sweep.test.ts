@@ -64,8 +64,10 @@ describe('sweep expansion', () => {
   });
 
   it('an unknown path is named with the valid paths near it', () => {
-    expect(() => plan({ method: 'grid', space: { 'hyper.learningrate': [1e-3] } })).toThrow(/unknown path "hyper.learningrate".*hyper\.learningRate/s);
+    expect(() => plan({ method: 'grid', space: { 'hyper.learningrate': [1e-3] } })).toThrow(/unknown path "hyper.learningrate".*Valid paths near it: hyper\.learningRate, /s);
     expect(() => plan({ method: 'grid', space: { 'model.layers.0.filter': [4] } })).toThrow(/model\.layers\.0\.filters/);
+    // Siblings of the mistyped key, not everything below them.
+    expect(() => plan({ method: 'grid', space: { 'hyper.learningrate': [1e-3] } })).not.toThrow(/hyper\.optimizer\.type/);
     expect(nearbyPaths('hyper.batchsize', pathsOf({ hyper: { batchSize: 1, epochs: 2 } }))[0]).toBe('hyper.batchSize');
   });
 
