@@ -74,6 +74,11 @@ export const requests = {
   listPresets: { request: z.object({}), response: z.array(PresetSchema).max(100) },
   startRun: { request: TrainRequestSchema, response: z.object({ runIds: z.array(RunIdSchema).max(20), groupId: z.string().max(128).nullable() }) },
   cancelRun: { request: runIdReq, response: ok },
+  /** Continue a stored run from its last checkpoint, same id, up to `epochs` total epochs (default: its own target). */
+  resumeRun: {
+    request: z.object({ runId: RunIdSchema, epochs: z.number().int('total epochs must be a whole number').min(1).max(1000, 'at most 1000 epochs').optional() }),
+    response: z.object({ runId: RunIdSchema, epochs: z.number().int().min(1).max(1000) }),
+  },
   listRuns: { request: z.object({}), response: z.array(RunSummarySchema).max(100_000) },
   getRun: { request: runIdReq, response: RunDetailSchema },
   /** The run's event log from index `since` on, for catching up after a reload. */

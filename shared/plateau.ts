@@ -8,6 +8,8 @@ type PlateauSchedule = Extract<Hyperparameters['schedule'], { type: 'plateau' }>
  * validation loss is below best·(1 − 1e-4); after more than `patience` epochs without improvement the rate is
  * multiplied by `factor` (not below minLr), and `cooldown` epochs pass before bad epochs count again.
  */
+export interface PlateauState { rate: number; best: number | null; bad: number; cooldownLeft: number }
+
 export class PlateauRule {
   rate: number;
   private best = Number.POSITIVE_INFINITY;
@@ -16,6 +18,19 @@ export class PlateauRule {
 
   constructor(private readonly s: PlateauSchedule, baseRate: number) {
     this.rate = baseRate;
+  }
+
+  /** The rule's state, for a checkpoint (best is null before the first epoch: JSON has no Infinity). */
+  snapshot(): PlateauState {
+    return { rate: this.rate, best: Number.isFinite(this.best) ? this.best : null, bad: this.bad, cooldownLeft: this.cooldownLeft };
+  }
+
+  /** Puts the rule back where a checkpoint left it. */
+  restore(s: PlateauState): void {
+    this.rate = s.rate;
+    this.best = s.best ?? Number.POSITIVE_INFINITY;
+    this.bad = s.bad;
+    this.cooldownLeft = s.cooldownLeft;
   }
 
   /** Records one epoch's validation loss; returns the rate for the next epoch. */

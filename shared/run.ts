@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { ModelSpecSchema } from './spec.js';
 import { HyperparametersSchema, DataConfigSchema } from './hyper.js';
+import { SweepInfoSchema } from './sweep.js';
 
 // Bounds (issue 9): stored files are read back through these schemas, imported runs included, so every string and
 // array has a length limit well above anything the engine writes, and every number is finite (zod 4) and bounded.
@@ -32,6 +33,13 @@ export const TrainRequestSchema = z.object({
   tags: z.array(z.string().min(1).max(40)).max(20).default([]),
   /** Train the same config this many times with seeds seed, seed+1, …; runs share a group id. */
   repeat: z.number().int().min(1).max(20).default(1),
+  /** Fine-tuning: start from this finished run's weights (same architecture); `freeze` lists layer indices not trained. */
+  initFrom: z.object({
+    runId: RunIdSchema,
+    freeze: z.array(z.number().int().min(0).max(999)).max(1000).default([]),
+  }).optional(),
+  /** This run is one trial of a sweep (set by the experiment CLI's sweep expansion). */
+  sweep: SweepInfoSchema.optional(),
 });
 export type TrainRequest = z.infer<typeof TrainRequestSchema>;
 export type TrainRequestInput = z.input<typeof TrainRequestSchema>;
@@ -86,6 +94,8 @@ export const RunConfigSchema = z.object({
   seed: z.number().int().min(0).max(2 ** 32),
   groupId: text(128).nullable(),
   repeatIndex: z.number().int().min(0).max(1000),
+  /** Each time the run was resumed: when, from how many completed epochs, to how many in total. */
+  resumes: z.array(z.object({ at: text(64), fromEpoch: count, toEpochs: count })).max(1000).optional(),
 });
 export type RunConfig = z.infer<typeof RunConfigSchema>;
 
@@ -199,6 +209,8 @@ export const RunSummarySchema = z.object({
   samplesPerSecond: z.number().nullable(),
   /** Training-set size from the run's trainBegin (null before it started); optional so older lists still parse. */
   trainSize: count.nullable().optional(),
+  /** The sweep this run is a trial of (config.request.sweep.id); optional so older lists still parse. */
+  sweepId: text(128).nullable().optional(),
   reason: message.nullable(),
   damaged: text(100_000).nullable(),
 });

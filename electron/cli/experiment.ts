@@ -4,9 +4,12 @@ import { Command, Option, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
 import { BACKEND_NAMES, type TrainEvent, type RunSummary, type TrainRequest } from '../../shared/run.js';
 import { createWorkbench, defaultRunsDir } from '../engine/workbench.js';
-import { presetRuns, readExperimentFile, toTrainRequest, PRESET_IDS, type ExperimentRun } from './experimentConfig.js';
+import { presetRuns, readExperimentFile, PRESET_IDS, type ExperimentRun } from './experimentConfig.js';
 import { comparisonTable, mcnemarLine } from './table.js';
 import { writeFile, mkdir } from 'node:fs/promises';
+import { parseLayerList, parseShard, planRequests } from './experimentPlan.js';
+import { rankSweeps, sweepTable } from './sweepTable.js';
+import { watchPruning } from './pruning.js';
 
 const int = (name: string, min: number) => (v: string) => {
   const n = Number(v);
@@ -38,14 +41,21 @@ const program = new Command()
   .option('--report <file>', 'also write a PDF comparison report of the finished runs (a folder: named from the title and date)')
   .addOption(new Option('--page-size <size>', 'report paper size').choices(['a4', 'letter']).default('a4'))
   .option('--json', 'print one JSON document on stdout (progress goes to stderr)')
+  .option('--resume <runId>', 'continue a stored run from its last checkpoint (same id) up to --epochs total epochs (default: its own)')
+  .option('--init-from <runId>', 'start from a stored run\'s weights (fine-tuning; the architectures must match)')
+  .option('--freeze <layers>', 'with --init-from: layer indices (0-based, comma separated) that are not trained')
+  .option('--shard <i/N>', 'train only the trials whose index ≡ i mod N (Slurm array jobs, Kubernetes Indexed Jobs)')
+  .option('--sweep-id <id>', 'id shared by the trials of the sweep (default: derived from the experiment entry)')
   .showHelpAfterError();
 
 async function main(): Promise<number> {
   program.parse();
   const o = program.opts();
-  if (!o.preset && !o.config) {
-    program.error('say what to train: --preset <id> or --config <file> (see --help)');
+  if (!o.preset && !o.config && !o.resume) {
+    program.error('say what to train: --preset <id>, --config <file> or --resume <runId> (see --help)');
   }
+  if (o.resume && (o.preset || o.config || o.initFrom || o.shard)) program.error('--resume continues one stored run: it takes only --epochs, --data-dir, --out, --json and --report');
+  if (o.freeze && !o.initFrom) program.error('--freeze needs --init-from <runId> (layers are frozen at the weights they start from)');
   let runs: ExperimentRun[] = [];
   let sharedData: Record<string, unknown> | undefined;
   let name: string | undefined;
@@ -56,10 +66,14 @@ async function main(): Promise<number> {
     name = file.name;
   }
   if (o.preset) runs = [...runs, ...presetRuns(o.preset)];
-  const requests: TrainRequest[] = runs.map((r) => toTrainRequest(r, {
+  const plan = planRequests(runs, {
     epochs: o.epochs, batchSize: o.batchSize, seed: o.seed, learningRate: o.lr, limit: o.limit,
     fullTest: o.fullTest, backend: o.backend, repeat: o.repeat,
-  }, sharedData));
+  }, sharedData, {
+    sweepId: o.sweepId, shard: o.shard ? parseShard(o.shard) : undefined,
+    initFrom: o.initFrom ? { runId: o.initFrom, freeze: o.freeze ? parseLayerList(o.freeze) : [] } : undefined,
+  });
+  const requests: TrainRequest[] = plan.requests;
 
   const runsDir = path.resolve(o.out ?? defaultRunsDir());
   const wb = await createWorkbench({ runsDir, dataDir: o.dataDir ?? null, mode: 'browser', maxConcurrent: Math.min(2, o.concurrency ?? 1) });
@@ -81,9 +95,13 @@ async function main(): Promise<number> {
   progress.note(`data: ${status.source!.kind} ${status.source!.dir}${status.source!.verified ? ' (checksums verified)' : ' (NOT verified against the published checksums)'}`);
 
   const ids: string[] = [];
+  const pruning = watchPruning(wb, plan.rules, (line) => progress.note(line));
+  if (o.shard) progress.note(`shard ${o.shard}: ${requests.length} of ${plan.total} trials`);
+  if (o.resume) ids.push((await wb.manager.resume(o.resume, o.epochs)).runId);
   for (const req of requests) ids.push(...(await wb.handlers.startRun(req)).runIds);
   progress.total = ids.length;
   await wb.manager.idle();
+  await pruning.settled();
   progress.stop();
 
   const all = await wb.handlers.listRuns({});
@@ -100,6 +118,7 @@ async function main(): Promise<number> {
     await writeFile(reportPath, Buffer.from(rep.pdf, 'base64'));
   }
   const mc = await mcnemarLine(wb, summaries);
+  const sweeps = rankSweeps(summaries, details);
   if (o.json) {
     const doc = {
       runsDir,
@@ -107,21 +126,25 @@ async function main(): Promise<number> {
         id: s.id, name: s.name, preset: s.preset, status: s.status, reason: s.reason, params: s.params, backend: s.backend,
         backendReason: details[i].begin?.backend.reason ?? null, addedKernels: details[i].begin?.backend.addedKernels ?? [],
         epochs: s.epochsDone, trainSeconds: s.trainSeconds, samplesPerSecond: s.samplesPerSecond, groupId: s.groupId,
+        hyper: details[i].config?.request.hyper ?? null, sweep: details[i].config?.request.sweep ?? null,
         history: details[i].epochs.map(({ valConfusion: _omit, ...e }) => e),
         test: details[i].test ? { accuracy: details[i].test!.accuracy, loss: details[i].test!.loss, macroF1: details[i].test!.report.macro.f1, weightedF1: details[i].test!.report.weighted.f1, namedPairs: details[i].test!.namedPairs } : null,
       })),
       mcnemar: mc?.result ?? null,
+      sweeps,
       report: reportPath,
     };
     process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
   } else {
     process.stdout.write(comparisonTable(summaries, details) + '\n');
     if (mc) process.stdout.write(mc.text + '\n');
+    for (const sw of sweeps) process.stdout.write('\n' + sweepTable(sw) + '\n');
     if (reportPath) process.stdout.write(`report: ${reportPath}\n`);
     process.stdout.write(`runs stored in ${runsDir}\n`);
   }
   await wb.close();
-  const failed = summaries.filter((s) => s.status !== 'finished');
+  // Trials the median rule stopped ended as intended.
+  const failed = summaries.filter((s) => s.status !== 'finished' && !pruning.pruned.has(s.id));
   for (const f of failed) process.stderr.write(`run ${f.name} (${f.id}) ${f.status}: ${f.reason ?? 'no reason recorded'}\n`);
   return failed.length > 0 || interrupted ? 1 : 0;
 }

@@ -5,6 +5,7 @@ import { TrainRequestSchema, type TrainRequest, BackendChoiceSchema } from '../.
 import { ModelSpecSchema } from '../../shared/spec.js';
 import { DataConfigSchema, HyperparametersSchema, SEED_HYPERPARAMETERS } from '../../shared/hyper.js';
 import { getPreset, PRESETS } from '../engine/models/presets.js';
+import { SweepSpecSchema } from './sweepSpec.js';
 
 /** One run of an experiment file: a preset, a model, or both (the model replaces the preset's). */
 export const ExperimentRunSchema = z.object({
@@ -16,6 +17,10 @@ export const ExperimentRunSchema = z.object({
   backend: BackendChoiceSchema.optional(),
   repeat: z.number().int().min(1).max(20).optional(),
   tags: z.array(z.string()).optional(),
+  /** Expand this entry into one run per trial (sweep.ts). */
+  sweep: SweepSpecSchema.optional(),
+  /** Fine-tune from a stored run's weights; `freeze` lists layer indices that are not trained. */
+  initFrom: z.object({ runId: z.string(), freeze: z.array(z.number().int().min(0)).optional() }).optional(),
 }).refine((r) => r.preset || r.model, { message: 'each run needs a "preset" or a "model"' });
 
 export const ExperimentFileSchema = z.object({
@@ -75,6 +80,7 @@ export function toTrainRequest(run: ExperimentRun, o: Overrides, sharedData?: Re
   const req = TrainRequestSchema.safeParse({
     name: run.name ?? run.preset ?? model.name, preset: run.preset, model, hyper: h.data, data: d.data,
     backend: o.backend ?? run.backend ?? 'auto', tags: run.tags ?? [], repeat: o.repeat ?? run.repeat ?? 1,
+    ...(run.initFrom ? { initFrom: run.initFrom } : {}),
   });
   if (!req.success) throw new Error(`run ${where} is invalid:\n${formatIssues(req.error)}`);
   return req.data;

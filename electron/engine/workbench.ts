@@ -187,6 +187,7 @@ export async function createWorkbench(opts: WorkbenchOptions): Promise<Workbench
       validateModelSpec(request.model);
       return manager.start(request);
     },
+    resumeRun: ({ runId, epochs }) => manager.resume(runId, epochs),
     async cancelRun({ runId }) {
       await manager.cancel(runId);
       return { ok: true as const };

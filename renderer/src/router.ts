@@ -1,7 +1,7 @@
 // Renderer navigation: a small hash router (#/view?key=value) so a reload or a link lands on the same screen.
 import { reactive, readonly } from 'vue';
 
-export const VIEWS = ['data', 'models', 'train', 'compare', 'inspect', 'runs'] as const;
+export const VIEWS = ['data', 'models', 'train', 'compare', 'inspect', 'runs', 'sweeps'] as const;
 export type ViewName = (typeof VIEWS)[number];
 
 export interface Route {

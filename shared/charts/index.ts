@@ -7,4 +7,5 @@ export * from './confusionMatrix.js';
 export * from './classBars.js';
 export * from './accuracyBars.js';
 export * from './intensityHeatmap.js';
+export * from './sweep.js';
 export * from './registry.js';

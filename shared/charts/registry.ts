@@ -5,6 +5,7 @@ import { confusionDiffOption, confusionMatrixOption } from './confusionMatrix.js
 import { classDistributionOption, f1ChangeOption, perClassF1Option } from './classBars.js';
 import { accuracyComparisonOption } from './accuracyBars.js';
 import { intensityHeatmapOption } from './intensityHeatmap.js';
+import { sweepParallelOption, sweepScatterOption } from './sweep.js';
 
 export const chartBuilders = {
   trainingCurves: trainingCurvesOption,
@@ -15,6 +16,8 @@ export const chartBuilders = {
   f1Change: f1ChangeOption,
   accuracyComparison: accuracyComparisonOption,
   intensityHeatmap: intensityHeatmapOption,
+  sweepParallel: sweepParallelOption,
+  sweepScatter: sweepScatterOption,
 } as const;
 
 export type ChartKind = keyof typeof chartBuilders;
@@ -34,6 +37,8 @@ export const chartRequirements: Record<ChartKind, { series: string[]; components
   f1Change: { series: ['bar'], components: ['grid', 'tooltip', 'title', 'markLine'] },
   accuracyComparison: { series: ['bar', 'custom'], components: ['grid', 'tooltip', 'title', 'markLine'] },
   intensityHeatmap: { series: ['heatmap'], components: ['grid', 'tooltip', 'title', 'visualMap'] },
+  sweepParallel: { series: ['parallel'], components: ['parallel', 'tooltip', 'title', 'visualMap'] },
+  sweepScatter: { series: ['scatter'], components: ['grid', 'tooltip', 'title'] },
 };
 
 export function buildChart<K extends ChartKind>(kind: K, input: ChartInput<K>): EChartsOption {

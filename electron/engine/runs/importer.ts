@@ -1,11 +1,13 @@
 // Engine/runs: bringing an exported run archive into the store, and sweeping what crashed writers left behind.
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { RunConfigSchema, RunStatusSchema, type RunConfig } from '../../../shared/run.js';
 import { TEMP_MARKER, fsyncDir, isTempName, writeFileAtomic } from './atomic.js';
 import { inspectArchive, unpackArchive } from './archive.js';
 import { StoreError, describe, errnoCode } from './errors.js';
 import { CONFIG, EVENTS, META, MODEL_DIR, RunMetaSchema, STATUS, parseLog, readJson } from './files.js';
+import { CHECKPOINT_DIR } from './checkpoint.js';
 import { StatusFileSchema, pidAlive } from './owner.js';
 
 const IMPORT_PREFIX = `.import-${process.pid}-`;
@@ -112,15 +114,23 @@ function abandoned(name: string): boolean {
   return pid !== null && pid !== process.pid && !pidAlive(pid);
 }
 
+/** Is this run folder's status.json written by another host? */
+async function ownedElsewhere(dir: string, hostname: string): Promise<boolean> {
+  const { value } = await readJson(path.join(dir, STATUS), StatusFileSchema, false);
+  return value !== null && value.host !== hostname;
+}
+
 /** Removes temp files and folders whose writer is gone: a killed writer's only trace, never a live one's. */
-export async function sweepLeftovers(root: string): Promise<void> {
+export async function sweepLeftovers(root: string, hostname: string = os.hostname()): Promise<void> {
   const top = await fs.readdir(root, { withFileTypes: true }).catch(() => []);
   for (const d of top) {
     const full = path.join(root, d.name);
     if (d.name.startsWith('.deleting-') || (d.name.startsWith('.import-') && abandoned(d.name))) {
       await fs.rm(full, { recursive: true, force: true }).catch((err) => console.warn(`could not remove ${full}: ${describe(err)}`));
     } else if (d.isDirectory() && !d.name.startsWith('.')) {
-      for (const sub of [full, path.join(full, MODEL_DIR)]) {
+      // Pids mean nothing across machines: a run another host writes (shared store, sweep shards) keeps its temp files.
+      if (await ownedElsewhere(full, hostname)) continue;
+      for (const sub of [full, path.join(full, MODEL_DIR), path.join(full, CHECKPOINT_DIR)]) {
         for (const name of await fs.readdir(sub).catch(() => [] as string[])) {
           if (isTempName(name) && abandoned(name)) await fs.rm(path.join(sub, name), { force: true }).catch(() => undefined);
         }

@@ -1,5 +1,6 @@
 // Engine/runs: who owns a live run (pid, host, process token) and whether that owner is still alive.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { z } from 'zod';
 import { RunStatusSchema } from '../../../shared/run.js';
@@ -37,10 +38,23 @@ export function pidAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-    return true;
+    return !isZombie(pid);
   } catch (err) {
     // EPERM: the process exists but belongs to someone else.
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A killed process stays a zombie until its parent reaps it, and in a container whose pid 1 reaps nothing that is
+ * forever; kill(pid, 0) still succeeds on it. Linux's /proc tells (state Z); elsewhere assume it is not one.
+ */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
+  } catch {
+    return false;
   }
 }
 

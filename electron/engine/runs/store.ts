@@ -288,7 +288,7 @@ export class RunStore {
   }
 
   async markInterrupted(): Promise<string[]> {
-    await sweepLeftovers(this.root);
+    await sweepLeftovers(this.root, this.hostname);
     const marked: string[] = [];
     for (const row of await this.list()) {
       if (row.status !== 'interrupted') continue;

@@ -30,7 +30,7 @@ const ACTIVE: ReadonlySet<RunStatus> = new Set(['queued', 'running']);
 
 /** The log is the truth about how a run ended; status.json says who is working on it until then. */
 export function effectiveStatus(files: Pick<RunFiles, 'status' | 'events'>, live: Liveness): { status: RunStatus; reason: string | null } {
-  const end = last(files.events, 'trainEnd');
+  const end = currentEnd(files.events);
   if (end) return { status: end.status, reason: end.reason ?? null };
   const s = files.status;
   if (!s) return { status: 'interrupted', reason: 'interrupted: status.json is missing or unreadable, and the log has no end' };
@@ -41,13 +41,30 @@ export function effectiveStatus(files: Pick<RunFiles, 'status' | 'events'>, live
   return { status: s.status, reason: s.reason ?? null };
 }
 
+/** The last trainEnd, unless the run was queued or began again after it (a resume): then it has not ended yet. */
+function currentEnd(events: TrainEvent[]): Of<'trainEnd'> | null {
+  for (let i = events.length - 1; i >= 0; i--) {
+    const e = events[i];
+    if (e.type === 'trainEnd') return e;
+    if (e.type === 'trainBegin' || e.type === 'queued') return null;
+  }
+  return null;
+}
+
+/** One summary per epoch, the last logged winning (a resumed run may log an epoch's summary again). */
+function uniqueEpochs(events: TrainEvent[]): EpochSummary[] {
+  const byEpoch = new Map<number, EpochSummary>();
+  for (const e of events) if (e.type === 'epochEnd') byEpoch.set(e.summary.epoch, e.summary);
+  return [...byEpoch.values()].sort((a, b) => a.epoch - b.epoch);
+}
+
 export function buildDetail(files: RunFiles, live: Liveness): RunDetail {
   const begin: TrainBegin | null = last(files.events, 'trainBegin');
   // A damaged config.json can still be recovered from the copy the trainer logged at trainBegin.
   const config = files.config ?? begin?.config ?? null;
-  const epochs: EpochSummary[] = files.events.flatMap((e) => (e.type === 'epochEnd' ? [e.summary] : []));
+  const epochs: EpochSummary[] = uniqueEpochs(files.events);
   const test = files.metrics ?? last(files.events, 'evaluated')?.test ?? null;
-  const end = last(files.events, 'trainEnd');
+  const end = currentEnd(files.events) ?? last(files.events, 'trainEnd');
   const { status, reason } = effectiveStatus(files, live);
   const speeds = epochs.map((e) => e.samplesPerSecond).filter(Number.isFinite);
   const summary: RunSummary = {
@@ -68,6 +85,7 @@ export function buildDetail(files: RunFiles, live: Liveness): RunDetail {
     trainSeconds: end?.trainSeconds ?? null,
     samplesPerSecond: speeds.length ? speeds.reduce((a, b) => a + b, 0) / speeds.length : null,
     trainSize: begin?.splitSizes.train ?? null,
+    ...(config?.request.sweep ? { sweepId: config.request.sweep.id } : {}),
     reason,
     damaged: files.problems.length ? files.problems.join('; ') : null,
   };

@@ -24,4 +24,15 @@ export class EarlyStopper {
     }
     return { improved, stop: this.wait >= this.config.patience };
   }
+
+  /** The counters a checkpoint keeps, so a resumed run stops where the uninterrupted one would. */
+  snapshot(): { best: number | null; bestEpoch: number; wait: number } {
+    return { best: Number.isNaN(this.best) ? null : this.best, bestEpoch: this.bestEpoch, wait: this.wait };
+  }
+
+  restore(s: { best: number | null; bestEpoch: number; wait: number }): void {
+    this.best = s.best ?? Number.NaN;
+    this.bestEpoch = s.bestEpoch;
+    this.wait = s.wait;
+  }
 }

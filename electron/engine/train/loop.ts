@@ -18,6 +18,9 @@ import { RunOptions } from './runOptions.js';
 import { TrainingError } from './errors.js';
 import { collectEnvironment } from '../environment.js';
 import { trainingHistograms } from '../insight/histograms.js';
+import { countedRng, restoreCheckpoint, saveEpochCheckpoint } from './checkpointing.js';
+import { completeLog } from './resume.js';
+import { applyInitFrom } from './initFrom.js';
 
 export interface TrainJob {
   runId: string;
@@ -28,6 +31,8 @@ export interface TrainJob {
   batchEventIntervalMs?: number;
   /** Weight/gradient histograms at each epoch end (insight/histograms.ts); default true. */
   recordHistograms?: boolean;
+  /** Continue from the run's last checkpoint (resume) instead of from fresh weights. */
+  resume?: boolean;
 }
 
 export interface TrainContext {
@@ -87,6 +92,7 @@ async function trainAndEvaluate(job: TrainJob, ctx: TrainContext): Promise<Outco
   const store = new RunStore(job.storeRoot);
 
   const model = buildModel(req.model, hyper.seed);
+  if (req.initFrom) await applyInitFrom(store, model, req.initFrom, { loadWeights: !job.resume });
   const optimizer = makeOptimizer(hyper.optimizer, hyper.learningRate);
   const options = new RunOptions(hyper, NUM_CLASSES);
   const step = options.makeStep(model, optimizer, inputShape);
@@ -106,6 +112,10 @@ async function trainAndEvaluate(job: TrainJob, ctx: TrainContext): Promise<Outco
   const x = new Float32Array(batchSize * sizeOf(inputShape));
   const y = new Int32Array(batchSize);
   const order = new Int32Array(split.train);
+  // The shift/flip stream, counted so that a checkpoint can put it back where it was (the other augmentations draw
+  // from generators keyed on seed, epoch and batch, which need no state).
+  const augRng = countedRng(options.augment?.rng ?? mulberry32(hyper.seed));
+  if (options.augment) options.augment.rng = augRng;
   const augment = options.augment;
   const stopper = hyper.earlyStopping ? new EarlyStopper(hyper.earlyStopping) : null;
   let best: tf.Tensor[] | null = null;
@@ -113,9 +123,21 @@ async function trainAndEvaluate(job: TrainJob, ctx: TrainContext): Promise<Outco
   let trainSeconds = 0;
   let epochsDone = 0;
   let avgEpochSeconds = 0;
+  let startEpoch = 0;
+  let bestValAccuracy = -Infinity;
+  const runDir = store.runDir(runId);
 
   try {
-    for (let epoch = 0; epoch < hyper.epochs; epoch++) {
+    if (job.resume) {
+      const r = await restoreCheckpoint(runDir, runId, { model, optimizer, stopper, augRng, plateau: options.plateau });
+      ({ epochsDone: startEpoch, trainSeconds, avgEpochSeconds, bestValAccuracy } = r.state);
+      epochsDone = startEpoch;
+      best = r.esBest;
+      // Each epoch shuffles the previous epoch's order: replay them so epoch startEpoch sees the same order.
+      for (let e = 0; e < startEpoch; e++) shuffleInPlace(order, mulberry32(hyper.seed * 1000 + e));
+      await completeLog(store, runId, r.state.summary, ctx.emit);
+    }
+    for (let epoch = startEpoch; epoch < hyper.epochs; epoch++) {
       shuffleInPlace(order, mulberry32(hyper.seed * 1000 + epoch));
       const epochStart = performance.now();
       let lossSum = 0, correct = 0, seen = 0, lastEmit = 0, lr = hyper.learningRate;
@@ -159,17 +181,23 @@ async function trainAndEvaluate(job: TrainJob, ctx: TrainContext): Promise<Outco
         learningRate: lr, seconds, samplesPerSecond: nTrain / epochTrainSeconds, valConfusion: val.confusion,
       };
       await histograms.record(epoch);
-      await ctx.emit({ type: 'epochEnd', runId, t: Date.now(), summary });
-      ctx.onEpochTensors?.(epoch, tf.memory().numTensors);
       options.endEpoch(val.loss);
+      let stop = false;
       if (stopper) {
-        const { improved, stop } = stopper.update(epoch, val.loss, val.accuracy);
-        if (improved && hyper.earlyStopping?.restoreBestWeights) {
+        const u = stopper.update(epoch, val.loss, val.accuracy);
+        stop = u.stop;
+        if (u.improved && hyper.earlyStopping?.restoreBestWeights) {
           best?.forEach((w) => w.dispose());
           best = model.getWeights().map((w) => w.clone());
         }
-        if (stop) break;
       }
+      // The checkpoint goes first: a log never shows an epoch that a resume would train again.
+      const isBest = val.accuracy > bestValAccuracy;
+      if (isBest) bestValAccuracy = val.accuracy;
+      await saveEpochCheckpoint(runDir, runId, { model, optimizer, stopper, stopped: stop, augRng, esBest: best, trainSeconds, avgEpochSeconds, bestValAccuracy, plateau: options.plateau }, epoch + 1, summary, isBest);
+      await ctx.emit({ type: 'epochEnd', runId, t: Date.now(), summary });
+      ctx.onEpochTensors?.(epoch, tf.memory().numTensors);
+      if (stop) break;
     }
     if (best) model.setWeights(best);
 

@@ -8,6 +8,8 @@ import type { WorkerRequest, WorkerMessage, WorkerTestHook } from './worker.js';
 import { assertFits, isBackendAbort, likelyBackend, machineMemory, type MachineMemory } from './budget.js';
 import { TrainingError } from './errors.js';
 import { loadNative } from '../backend/native/addon.js';
+import { prepareResume } from './resume.js';
+import { checkInitFrom } from './initFrom.js';
 
 export type DataLocation = TrainJob['data'];
 
@@ -23,7 +25,7 @@ export interface RunManagerOptions {
   testHook?: (config: RunConfig) => WorkerTestHook | undefined;
 }
 
-interface Queued { runId: string; config: RunConfig }
+interface Queued { runId: string; config: RunConfig; resume?: boolean }
 interface Active { slot: Slot; flag: Int32Array; done: Promise<void> }
 /** A long-lived training worker; `onDone`/`onCrash` belong to the run it is training. */
 interface Slot {
@@ -99,6 +101,7 @@ export class RunManager {
   async start(request: TrainRequest): Promise<{ runIds: string[]; groupId: string | null }> {
     // Throws a TrainingError naming the size and the limit; nothing is stored or queued.
     assertFits(request, likelyBackend(request.backend), (this.opts.memory ?? machineMemory)());
+    await checkInitFrom(this.opts.store, request);
     this.data = await this.opts.resolveData();
     const base = request.name ?? request.preset ?? request.model.name;
     const groupId = request.repeat > 1 ? this.opts.store.newRunId(`${base}-group`) : null;
@@ -117,6 +120,17 @@ export class RunManager {
     }
     this.pump();
     return { runIds, groupId };
+  }
+
+  /** Continues a stored run from its last checkpoint up to `epochs` total epochs (default: its own target), same id. */
+  async resume(runId: string, epochs?: number): Promise<{ runId: string; epochs: number }> {
+    const config = await prepareResume(this.opts.store, runId, epochs, new Set([...this.active.keys(), ...this.queued()]));
+    assertFits(config.request, likelyBackend(config.request.backend), (this.opts.memory ?? machineMemory)());
+    this.data = await this.opts.resolveData();
+    this.queue.push({ runId, config, resume: true });
+    await this.record({ type: 'queued', runId, t: Date.now(), position: this.queue.length + this.active.size });
+    this.pump();
+    return { runId, epochs: config.request.hyper.epochs };
   }
 
   async cancel(runId: string): Promise<void> {
@@ -178,12 +192,12 @@ export class RunManager {
     }
   }
 
-  private launch({ runId, config }: Queued): void {
+  private launch({ runId, config, resume }: Queued): void {
     const cancelFlag = new SharedArrayBuffer(4);
     const flag = new Int32Array(cancelFlag);
     const job: TrainJob = {
       runId, config, storeRoot: this.opts.store.root, data: this.data!,
-      batchEventIntervalMs: this.opts.batchEventIntervalMs,
+      batchEventIntervalMs: this.opts.batchEventIntervalMs, ...(resume ? { resume } : {}),
     };
     const slot = this.slots.find((s) => !s.busy) ?? this.spawn();
     slot.busy = true;

@@ -45,6 +45,8 @@ export function applyEvent(run: LiveRun, e: TrainEvent): void {
       if (!run.begin) run.queuedPosition = e.position;
       break;
     case 'trainBegin':
+      // A resumed run begins again after its earlier end: it is running, not ended.
+      if (run.end && run.end.t <= e.t) run.end = null;
       run.begin = e;
       run.queuedPosition = null;
       break;
@@ -219,6 +221,15 @@ export const useRunsStore = defineStore('runs', () => {
     return runIds;
   }
 
+  /** Continues a stored run from its last checkpoint up to `epochs` total epochs (same id). */
+  async function resume(runId: string, epochs?: number) {
+    const r = await api().resumeRun({ runId, epochs });
+    delete details[runId];
+    liveRun(runId);
+    await refreshList();
+    return r;
+  }
+
   async function cancel(runId: string) {
     await api().cancelRun({ runId });
   }
@@ -261,6 +272,6 @@ export const useRunsStore = defineStore('runs', () => {
 
   return {
     summaries, live, details, error, loaded, byId, colorIndex, active, finished,
-    init, refreshList, catchUp, catchUpActive, detail, epochsOf, trainSizeOf, loadTrainSizes, onPush, start, cancel, rename, tag, remove, exportRun, importRun, dispose,
+    init, refreshList, catchUp, catchUpActive, detail, epochsOf, trainSizeOf, loadTrainSizes, onPush, start, resume, cancel, rename, tag, remove, exportRun, importRun, dispose,
   };
 });

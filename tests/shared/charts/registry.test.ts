@@ -13,7 +13,16 @@ const samples: { [K in ChartKind]: ChartInput<K> } = {
   f1Change: { a: { name: 'ANN', f1: SEED_ANN_F1 }, b: { name: 'CNN', f1: SEED_CNN_F1 } },
   accuracyComparison: { bars: [{ name: 'ANN', mean: 0.88, std: 0.01, n: 2 }] },
   intensityHeatmap: { image: new Array(784).fill(0.25) },
+  sweepParallel: { keys: ['hyper.learningRate', 'hyper.optimizer.type'], trials: sweepTrials() },
+  sweepScatter: { keys: ['hyper.learningRate'], trials: sweepTrials() },
 };
+
+function sweepTrials() {
+  return [1e-4, 1e-3, 1e-2].map((lr, i) => ({
+    id: `t${i}`, label: String(i + 1), params: { 'hyper.learningRate': lr, 'hyper.optimizer.type': i ? 'adam' : 'sgd' },
+    valAccuracy: 0.8 + i / 100, paramCount: 1000 * (i + 1), trainSeconds: 2 + i,
+  }));
+}
 
 describe('chart registry', () => {
   it('lists requirements for every registered kind', () => {
