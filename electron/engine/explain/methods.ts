@@ -139,9 +139,65 @@ export function integratedGradients(chain: readonly ChainLayer[], inputShape: re
   return { heatmap: abs(attribution), attributionSum, scoreDelta: scores[0] - scores[1] };
 }
 
+/** Where a layer's units sit over the image: unit (i, j) is centred on pixel (start + jump·i, start + jump·j). */
+export interface GridGeometry { start: number; jump: number }
+
+/**
+ * The centre of each unit of layer `upTo`'s output in input-pixel coordinates, from the kernel, stride and padding of
+ * every conv and pooling layer on the way (a 3×3 valid conv shifts the grid by one pixel, a 2×2 pool doubles the step).
+ * Stretching the coarse map over the image instead would misplace an 11×11 map by up to three pixels at the edges.
+ */
+export function gridGeometry(chain: readonly ChainLayer[], upTo: number): GridGeometry {
+  let start = 0;
+  let jump = 1;
+  let size = IMAGE_SIZE;
+  for (let i = 0; i <= upTo; i++) {
+    const c = chain[i].layer.getConfig() as { kernelSize?: number | number[]; poolSize?: number | number[]; strides?: number | number[]; padding?: string };
+    const window = c.kernelSize ?? c.poolSize;
+    if (window === undefined) continue; // activations, BatchNormalization, Dropout keep the grid
+    const k = Array.isArray(window) ? window[0] : window;
+    const s = c.strides === undefined || c.strides === null ? k : Array.isArray(c.strides) ? c.strides[0] : c.strides;
+    let padBefore = 0;
+    let out: number;
+    if (c.padding === 'same') {
+      out = Math.ceil(size / s);
+      padBefore = Math.floor(Math.max(0, (out - 1) * s + k - size) / 2);
+    } else {
+      out = Math.floor((size - k) / s) + 1;
+    }
+    start += ((k - 1) / 2 - padBefore) * jump;
+    jump *= s;
+    size = out;
+  }
+  return { start, jump };
+}
+
+/** Bilinear interpolation of the coarse map at every pixel centre, clamped at the grid's edge units. */
+function upsample(values: Float32Array, h: number, w: number, { start, jump }: GridGeometry): Float32Array {
+  const out = new Float32Array(IMAGE_PIXELS);
+  const coord = (p: number, n: number) => Math.min(n - 1, Math.max(0, (p - start) / jump));
+  for (let r = 0; r < IMAGE_SIZE; r++) {
+    const u = coord(r, h);
+    const r0 = Math.min(h - 1, Math.floor(u));
+    const r1 = Math.min(h - 1, r0 + 1);
+    const fr = u - r0;
+    for (let c = 0; c < IMAGE_SIZE; c++) {
+      const v = coord(c, w);
+      const c0 = Math.min(w - 1, Math.floor(v));
+      const c1 = Math.min(w - 1, c0 + 1);
+      const fc = v - c0;
+      const top = (1 - fc) * values[r0 * w + c0] + fc * values[r0 * w + c1];
+      const bottom = (1 - fc) * values[r1 * w + c0] + fc * values[r1 * w + c1];
+      out[r * IMAGE_SIZE + c] = Math.max(0, (1 - fr) * top + fr * bottom);
+    }
+  }
+  return out;
+}
+
 /**
  * Grad-CAM (Selvaraju et al. 2017): the layer's activations A (h×w×K) weighted by α_k = mean over positions of
- * ∂score/∂A_k, summed over channels, ReLU, then bilinearly upsampled (half-pixel centres) to 28×28.
+ * ∂score/∂A_k, summed over channels, ReLU, then bilinearly interpolated to 28×28 with each unit placed over the
+ * centre of its receptive field (gridGeometry).
  */
 export function gradCam(chain: readonly ChainLayer[], inputShape: readonly (number | null)[], x: Float32Array, t: Target, opts: MethodOptions = {}): MapResult {
   const li = resolveConvLayer(chain, opts.layer);
@@ -151,9 +207,9 @@ export function gradCam(chain: readonly ChainLayer[], inputShape: readonly (numb
     const alpha = g.mean([1, 2]); // [1, K]
     const coarse = tf.relu(a.mul(alpha.reshape([1, 1, 1, -1])).sum(-1)) as tf.Tensor3D; // [1, h, w]
     const [, h, w] = coarse.shape;
-    const up = tf.image.resizeBilinear(coarse.expandDims(-1) as tf.Tensor4D, [IMAGE_SIZE, IMAGE_SIZE], false, true);
-    const heatmap = tf.relu(up).dataSync() as Float32Array; // bilinear weights are non-negative; relu only guards −0
-    return { heatmap: Float32Array.from(heatmap), layer: chain[li].name, coarse: { height: h, width: w, values: Float32Array.from(coarse.dataSync()) } };
+    const values = Float32Array.from(coarse.dataSync());
+    const geo = gridGeometry(chain, li);
+    return { heatmap: upsample(values, h, w, geo), layer: chain[li].name, coarse: { height: h, width: w, values } };
   });
 }
 

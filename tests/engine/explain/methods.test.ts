@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { prepare, explainImage, toInput, featureMaps } from '../../../electron/engine/explain/explain.js';
-import { gradCam, integratedGradients, smoothGrad, EXPLAIN_METHODS, IG_STEPS } from '../../../electron/engine/explain/methods.js';
+import { gradCam, gridGeometry, integratedGradients, smoothGrad, EXPLAIN_METHODS, IG_STEPS } from '../../../electron/engine/explain/methods.js';
 import { mulberry32 } from '../../../electron/engine/data/rng.js';
 import { inRegion, massShare, regionDenseModel, stripeImage, stripeModel } from './helpers.js';
 
@@ -66,16 +66,26 @@ describe('Grad-CAM', () => {
     const r = gradCam(e.chain, e.inputShape, x, { cls, versus: null });
     expect(r.coarse!.height).toBe(26);
     manual.forEach((v, p) => expect(r.coarse!.values[p]).toBeCloseTo(v, 4));
-    // Upsampling: bilinear with half-pixel centres, source coordinate (d + 0.5)·26/28 − 0.5 clamped at 0.
-    const at = (rr: number, cc: number) => manual[Math.min(25, rr) * 26 + Math.min(25, cc)];
-    for (const [dr, dc] of [[0, 0], [5, 17], [27, 27], [13, 2]]) {
-      const sr = Math.max(0, (dr + 0.5) * 26 / 28 - 0.5);
-      const sc = Math.max(0, (dc + 0.5) * 26 / 28 - 0.5);
-      const r0 = Math.floor(sr); const c0 = Math.floor(sc);
-      const fr = sr - r0; const fc = sc - c0;
-      const v = (1 - fr) * ((1 - fc) * at(r0, c0) + fc * at(r0, c0 + 1)) + fr * ((1 - fc) * at(r0 + 1, c0) + fc * at(r0 + 1, c0 + 1));
-      expect(r.heatmap[dr * 28 + dc]).toBeCloseTo(v, 4);
+    // Upsampling: a valid 3×3 conv centres unit j on pixel j + 1, so pixel p takes unit p − 1 (clamped at the edges).
+    for (const [dr, dc] of [[0, 0], [5, 17], [27, 27], [13, 2], [1, 26]]) {
+      const u = (p: number) => Math.min(25, Math.max(0, p - 1));
+      expect(r.heatmap[dr * 28 + dc]).toBeCloseTo(manual[u(dr) * 26 + u(dc)], 4);
     }
+  });
+
+  it('places each unit over the centre of its receptive field (seed CNN layout)', () => {
+    const model = tf.sequential();
+    model.add(tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 1, kernelSize: 3, name: 'c1' }));
+    model.add(tf.layers.maxPooling2d({ poolSize: 2, name: 'p1' }));
+    model.add(tf.layers.conv2d({ filters: 1, kernelSize: 3, name: 'c2' }));
+    model.add(tf.layers.conv2d({ filters: 1, kernelSize: 5, padding: 'same', strides: 2, name: 'c3' }));
+    const { chain } = prepare(model);
+    expect(gridGeometry(chain, 0)).toEqual({ start: 1, jump: 1 });
+    expect(gridGeometry(chain, 1)).toEqual({ start: 1.5, jump: 2 });
+    // conv2d_1 of the seed CNN: 11×11 units centred on pixels 3.5, 5.5, …, 23.5.
+    expect(gridGeometry(chain, 2)).toEqual({ start: 3.5, jump: 2 });
+    // 'same' 5×5 stride 2 on 11: output 6, total padding 4, 2 before: the first unit sits over input unit 0.
+    expect(gridGeometry(chain, 3)).toEqual({ start: 3.5, jump: 4 });
   });
 
   it('refuses a model without convolutions, pointing to saliency', () => {
