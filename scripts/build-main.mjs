@@ -14,6 +14,7 @@ const out = outArg > 0 && process.argv[outArg + 1] ? path.resolve(process.argv[o
 const esmEntries = [
   { in: 'electron/main.ts', out: 'main' },
   { in: 'electron/engine/train/worker.ts', out: 'worker' },
+  { in: 'electron/engine/explain/worker.ts', out: 'explain-worker' },
   { in: 'electron/server/cli.ts', out: 'web' },
   { in: 'electron/cli/experiment.ts', out: 'experiment' },
   { in: 'electron/cli/report.ts', out: 'report' },

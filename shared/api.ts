@@ -7,6 +7,7 @@ import {
   RunDetailSchema, RunIdSchema, RunSummarySchema, TrainEventSchema, TrainRequestSchema,
 } from './run.js';
 import { DatasetStatsSchema, DataProgressSchema } from './data.js';
+import { ExplainRequestSchema, ExplainResponseSchema, FeatureMapsRequestSchema, FeatureMapsResponseSchema } from './explain.js';
 
 /**
  * Largest run archive (.tar.gz bytes) an import accepts, from the renderer, a file dialog or the WebSocket: a run folder
@@ -100,6 +101,10 @@ export const requests = {
     }),
     response: z.object({ fileName, pdf: z.string().max(MAX_RUN_ARCHIVE_BASE64), warnings: z.array(message).max(200) }),
   },
+  /** Attribution maps (Grad-CAM, saliency, SmoothGrad, integrated gradients) for one image of a finished run's split. */
+  explainImage: { request: ExplainRequestSchema, response: ExplainResponseSchema },
+  /** Every layer's activations for one image, and the first conv layer's filters. */
+  getFeatureMaps: { request: FeatureMapsRequestSchema, response: FeatureMapsResponseSchema },
 } as const;
 
 export type Requests = typeof requests;

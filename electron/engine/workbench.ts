@@ -20,6 +20,7 @@ import { selectBackend, availableBackends } from './backend/select.js';
 import { collectEnvironment } from './environment.js';
 import { gatherReportInput } from './report/gather.js';
 import { generateReport, reportFileName } from './report/generate.js';
+import { ExplainService } from './explain/service.js';
 
 export interface WorkbenchOptions {
   /** The run store; a relative path is taken from the working directory (as a command-line argument is). */
@@ -128,6 +129,7 @@ export async function createWorkbench(opts: WorkbenchOptions): Promise<Workbench
     maxConcurrent: opts.maxConcurrent ?? settings.maxConcurrentRuns,
   });
   manager.onEvent((event) => push({ kind: 'train', event }));
+  const explainer = new ExplainService({ storeRoot: store.root, resolveData: async () => (await loadDataset()).location });
 
   let backendInfo: Awaited<ReturnType<typeof selectBackend>> | null = null;
 
@@ -223,6 +225,8 @@ export async function createWorkbench(opts: WorkbenchOptions): Promise<Workbench
       const pdf = await generateReport({ ...input, generatedAt }, { pageSize });
       return { fileName: reportFileName(input.title, generatedAt), pdf: pdf.toString('base64'), warnings };
     },
+    explainImage: (request) => explainer.explain(request),
+    getFeatureMaps: (request) => explainer.featureMaps(request),
   };
 
   return {
@@ -233,7 +237,10 @@ export async function createWorkbench(opts: WorkbenchOptions): Promise<Workbench
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    close: () => manager.close(),
+    close: async () => {
+      await explainer.close();
+      await manager.close();
+    },
   };
 }
 
