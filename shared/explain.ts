@@ -26,8 +26,10 @@ export const ExplainRequestSchema = z.object({
   /** Position in the run's split (for the test split, the test-file index). */
   index: z.number().int().min(0).max(59_999),
   method: ExplainMethodSchema,
-  /** Classes to explain; empty means the predicted class. */
+  /** Classes to explain; empty means the predicted class (or the `top` most probable). */
   classes: z.array(classIndex).max(10).default([]),
+  /** With no classes given: explain the k most probable classes, most probable first (the inspector asks for 2). */
+  top: z.number().int().min(1).max(10).optional(),
   /** With two classes A, B: also the map of "why A and not B" (the score logit A − logit B). */
   contrast: z.boolean().default(false),
   /** Grad-CAM's conv layer; null = the last one. */

@@ -41,6 +41,8 @@ export interface ExplainOptions extends MethodOptions {
   classes?: readonly number[];
   /** With two classes: also logit[A] − logit[B]. */
   contrast?: boolean;
+  /** With no classes: the k most probable ones. */
+  top?: number;
 }
 
 export interface ImageExplanation {
@@ -59,7 +61,8 @@ export function explainImage(e: Explainable, pixels: Uint8Array, opts: ExplainOp
   const probs = probabilities(e, x);
   if (probs.length !== NUM_CLASSES) throw new ExplainError(`the model outputs ${probs.length} values, not one per class (${NUM_CLASSES})`, 'model');
   const predicted = probs.indexOf(Math.max(...probs));
-  const classes = opts.classes && opts.classes.length > 0 ? [...opts.classes] : [predicted];
+  const ranked = probs.map((p, k) => ({ p, k })).sort((a, b) => b.p - a.p || a.k - b.k).map((r) => r.k);
+  const classes = opts.classes && opts.classes.length > 0 ? [...opts.classes] : ranked.slice(0, opts.top ?? 1);
   for (const c of classes) if (!Number.isInteger(c) || c < 0 || c >= NUM_CLASSES) throw new ExplainError(`class ${c} is not one of 0–${NUM_CLASSES - 1}`, 'class');
   if (opts.contrast && classes.length !== 2) throw new ExplainError(`a contrast ("why A and not B") needs exactly two classes, got ${classes.length}`, 'classes');
   const layer = opts.method === 'gradcam' ? e.chain[resolveConvLayer(e.chain, opts.layer)].name : null;

@@ -58,7 +58,7 @@ export async function explainRun(ctx: ExplainContext, raw: ExplainRequest): Prom
   const started = performance.now();
   const { e, data } = await runModel(ctx.store, req.runId);
   const image = splitImage(await ctx.data(), data, req.split, req.index);
-  const r = explainImage(e, image.pixels, { method: req.method, classes: req.classes, contrast: req.contrast, layer: req.layer, seed: req.seed });
+  const r = explainImage(e, image.pixels, { method: req.method, classes: req.classes, top: req.top, contrast: req.contrast, layer: req.layer, seed: req.seed });
   return {
     runId: req.runId, split: req.split, index: req.index, label: image.label, predicted: r.predicted,
     probabilities: r.probabilities.map((p) => Math.min(1, Math.max(0, p))), method: r.method, layer: r.layer,

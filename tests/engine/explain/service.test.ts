@@ -50,6 +50,9 @@ describe('explainImage and getFeatureMaps through the contract', () => {
     expect(r.layer).toBe('conv2d');
     expect(r.maps).toHaveLength(1);
     expect(r.maps[0].cls).toBe(r.predicted);
+    const top = await callRequest(wb.handlers, 'explainImage', { runId: cnn, index: 0, method: 'saliency', top: 2, contrast: true });
+    const ranked = top.probabilities.map((p, k) => ({ p, k })).sort((a, b) => b.p - a.p).map((x) => x.k);
+    expect(top.maps.map((m) => [m.cls, m.versus])).toEqual([[ranked[0], null], [ranked[1], null], [ranked[0], ranked[1]]]);
     await expect(callRequest(wb.handlers, 'explainImage', { runId: cnn, index: 0, method: 'gradcam', layer: 'dense' }))
       .rejects.toThrow(/"dense" is not a convolutional layer of this model; its conv layers are: conv2d/);
     await expect(callRequest(wb.handlers, 'explainImage', { runId: ann, index: 0, method: 'gradcam' }))
