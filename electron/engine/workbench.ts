@@ -220,7 +220,7 @@ export async function createWorkbench(opts: WorkbenchOptions): Promise<Workbench
       return { runId: await store.importArchive(Buffer.from(archive, 'base64')) };
     },
     async exportReport({ runIds, title, pageSize }) {
-      const { input, warnings } = await gatherReportInput({ runsDir: store.root, runIds, title, dataDir: settings.dataDir, env, strictData: strict });
+      const { input, warnings } = await gatherReportInput({ runsDir: store.root, runIds, title, dataDir: settings.dataDir, env, strictData: strict, explain: (r) => explainer.explain(r) });
       const generatedAt = new Date();
       const pdf = await generateReport({ ...input, generatedAt }, { pageSize });
       return { fileName: reportFileName(input.title, generatedAt), pdf: pdf.toString('base64'), warnings };

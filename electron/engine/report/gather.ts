@@ -12,6 +12,8 @@ import { computeStats } from '../data/stats.js';
 import { ReportError } from './errors.js';
 import type { ReportInput } from './input.js';
 import pkg from '../../../package.json' with { type: 'json' };
+import { gatherExplanations, type ExplainFn, type RunExplanations } from './explanations.js';
+import { explainInProcess } from '../explain/inProcess.js';
 
 export interface GatherOptions {
   runsDir: string;
@@ -25,6 +27,8 @@ export interface GatherOptions {
    * Never taken from a run: an imported run's "test-fixture" kind must not relax the checks.
    */
   strictData?: boolean;
+  /** Computes Grad-CAM for the report (the app passes its explanation worker); default: in this thread. */
+  explain?: ExplainFn;
 }
 
 export interface Gathered {
@@ -110,6 +114,8 @@ export async function gatherReportInput(opts: GatherOptions): Promise<Gathered> 
       return ds.testImages.subarray(index * IMAGE_PIXELS, (index + 1) * IMAGE_PIXELS);
     };
   }
+  let explanations: RunExplanations[] | undefined;
+  if (ds) explanations = await gatherExplanations(runs, predictions, opts.explain ?? explainInProcess(store, ds), warnings);
   return {
     input: {
       title: opts.title?.trim() || defaultTitle(runs),
@@ -120,6 +126,7 @@ export async function gatherReportInput(opts: GatherOptions): Promise<Gathered> 
       testImages,
       appVersion: pkg.version,
       colorIndex: runColorIndex(await store.list()),
+      explanations,
     },
     warnings,
   };

@@ -10,6 +10,7 @@ import { dataSection } from './sections/data.js';
 import { modelsSection } from './sections/models.js';
 import { resultsSection } from './sections/results.js';
 import { comparisonSection } from './sections/comparison.js';
+import { gradcamSection } from './sections/gradcam.js';
 import { referencesSection } from './sections/references.js';
 import { appendixSection } from './sections/appendix.js';
 import type { ReportInput, ReportOptions, SectionContext } from './input.js';
@@ -24,6 +25,7 @@ const SECTIONS: ReadonlyArray<(ctx: SectionContext) => void> = [
   modelsSection,
   resultsSection,
   comparisonSection,
+  gradcamSection,
   referencesSection,
   appendixSection,
 ];

@@ -4,6 +4,7 @@ import type { DatasetStats } from '../../../shared/data.js';
 import type { ReportDocument } from './document.js';
 import type { ChartCache } from './charts.js';
 import type { Analysis } from './analysis.js';
+import type { RunExplanations } from './explanations.js';
 
 export interface SampleImages {
   /** Per class, indices into the 60k training file. */
@@ -25,6 +26,8 @@ export interface ReportInput {
   generatedAt?: Date;
   /** Each stored run's colour index (shared/charts/theme.ts runColorIndex), so runs keep their on-screen colours; absent: by position. */
   colorIndex?: ReadonlyMap<string, number>;
+  /** Grad-CAM of the similar-class mistakes of each convolutional run (absent: no Grad-CAM pages). */
+  explanations?: RunExplanations[];
 }
 
 export interface ReportOptions {
