@@ -33,7 +33,7 @@ const COMPARISON_HEADINGS = [
   '4 Results', 'Classification report', 'Confusion matrix', 'Similar-class confusions', 'Most confident mistakes',
   '5 Comparison', 'Metrics side by side', 'Statistical significance', 'Seeds: mean ± standard deviation', 'Training curves overlaid',
   'Difference confusion matrix', 'Per-class F1', 'Similar-class confusions compared', 'Configuration differences',
-  '6 Published reference points', '7 Appendix: run records',
+  '6 Grad-CAM of similar-class mistakes', '7 Published reference points', '8 Appendix: run records',
 ];
 
 let tmp: string;
@@ -166,7 +166,9 @@ describe.skipIf(!ready)('PDF report from real runs (needs /usr/share/datasets/fa
     const { file, runs } = await writeReport([pair[1]], 'one.pdf');
     const text = squash(await pdfText(file));
     expect(text).not.toMatch(/\d Comparison/);
-    expect(text).toContain('5 Published reference points');
+    // The one run is the CNN, so its Grad-CAM pages come first.
+    expect(text).toContain('5 Grad-CAM of similar-class mistakes');
+    expect(text).toContain('6 Published reference points');
     expect(text).toContain(formatAccuracy(runs[0].test!.accuracy));
     const info = await pdfInfo(file);
     await expectRendersAndEmbeds(file, info.pages);
