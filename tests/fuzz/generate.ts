@@ -117,12 +117,16 @@ function basePayload(name: RequestName, ctx: FuzzContext, rng: Rng): Record<stri
       return { archive: ctx.archive };
     case 'exportReport':
       return { runIds: [stored()], title: 'fuzz', pageSize: 'A4' };
+    case 'explainImage':
+      return { runId: stored(), split: pick(rng, ['test', 'validation', 'train']), index: pick(rng, [0, 3]), method: pick(rng, ['gradcam', 'saliency', 'smoothgrad', 'integrated-gradients']), top: 2, contrast: true };
+    case 'getFeatureMaps':
+      return { runId: stored(), split: 'test', index: 0 };
     default:
       return {};
   }
 }
 
-const READ_ONLY = new Set<RequestName>(['getRun', 'getRunEvents', 'getPredictions', 'exportRun', 'exportReport']);
+const READ_ONLY = new Set<RequestName>(['getRun', 'getRunEvents', 'getPredictions', 'exportRun', 'exportReport', 'explainImage', 'getFeatureMaps']);
 
 /** Paths of every value inside a payload (["model","layers",0,"units"], …). */
 function paths(v: Json, prefix: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
