@@ -13,6 +13,16 @@ export function convLayersOf(spec: ModelSpec): string[] {
   return spec.layers.map((l, i) => (l.type === 'Conv2D' ? report.layers[i].name : null)).filter((n): n is string => n !== null);
 }
 
+/** Answers kept per session: maps are ~20 kB each, feature maps of a seed CNN ~0.5 MB. */
+const MAX_RESULTS = 300;
+const MAX_FEATURES = 20;
+
+/** Keeps the newest `max` keys of a cache (object keys keep insertion order). */
+function trim(cache: Record<string, unknown>, max: number): void {
+  const keys = Object.keys(cache);
+  for (const k of keys.slice(0, Math.max(0, keys.length - max))) delete cache[k];
+}
+
 export const useExplainStore = defineStore('explain', () => {
   const method = ref<ExplainMethodName>('gradcam');
   /** Grad-CAM layer; null = the last conv layer. */
@@ -56,6 +66,7 @@ export const useExplainStore = defineStore('explain', () => {
     if (results[k]) return results[k];
     const r = await once(k, () => api().explainImage({ runId, split: 'test', index, method: m, top: 2, contrast: true, layer: l }));
     results[k] = r;
+    trim(results, MAX_RESULTS);
     return r;
   }
 
@@ -68,6 +79,7 @@ export const useExplainStore = defineStore('explain', () => {
     if (features[k]) return features[k];
     const r = await once(`features:${k}`, () => api().getFeatureMaps({ runId, split: 'test', index }));
     features[k] = r;
+    trim(features, MAX_FEATURES);
     return r;
   }
 
