@@ -15,6 +15,7 @@ const esmEntries = [
   { in: 'electron/main.ts', out: 'main' },
   { in: 'electron/engine/train/worker.ts', out: 'worker' },
   { in: 'electron/engine/insight/worker.ts', out: 'insight-worker' },
+  { in: 'electron/engine/explain/worker.ts', out: 'explain-worker' },
   { in: 'electron/server/cli.ts', out: 'web' },
   { in: 'electron/cli/experiment.ts', out: 'experiment' },
   { in: 'electron/cli/report.ts', out: 'report' },

@@ -8,6 +8,7 @@ import {
 } from './run.js';
 import { DatasetStatsSchema, DataProgressSchema } from './data.js';
 import { CalibrationSchema, EmbeddingMethodSchema, EmbeddingSchema, InsightProgressSchema, TrainingHistogramsSchema } from './insight.js';
+import { ExplainRequestSchema, ExplainResponseSchema, FeatureMapsRequestSchema, FeatureMapsResponseSchema } from './explain.js';
 
 /**
  * Largest run archive (.tar.gz bytes) an import accepts, from the renderer, a file dialog or the WebSocket: a run folder
@@ -112,6 +113,10 @@ export const requests = {
   getCalibration: { request: runIdReq, response: CalibrationSchema },
   /** 2-D projection of the test set's penultimate-layer activations (computed in a worker, then cached). */
   getEmbedding: { request: z.object({ runId: RunIdSchema, method: EmbeddingMethodSchema.default('pca') }), response: EmbeddingSchema },
+  /** Attribution maps (Grad-CAM, saliency, SmoothGrad, integrated gradients) for one image of a finished run's split. */
+  explainImage: { request: ExplainRequestSchema, response: ExplainResponseSchema },
+  /** Every layer's activations for one image, and the first conv layer's filters. */
+  getFeatureMaps: { request: FeatureMapsRequestSchema, response: FeatureMapsResponseSchema },
 } as const;
 
 export type Requests = typeof requests;

@@ -21,6 +21,7 @@ import { collectEnvironment } from './environment.js';
 import { gatherReportInput } from './report/gather.js';
 import { generateReport, reportFileName } from './report/generate.js';
 import { InsightService } from './insight/service.js';
+import { ExplainService } from './explain/service.js';
 
 export interface WorkbenchOptions {
   /** The run store; a relative path is taken from the working directory (as a command-line argument is). */
@@ -131,6 +132,7 @@ export async function createWorkbench(opts: WorkbenchOptions): Promise<Workbench
   manager.onEvent((event) => push({ kind: 'train', event }));
   const insight = new InsightService({ store, resolveData: async () => (await loadDataset()).location });
   insight.onProgress((progress) => push({ kind: 'insightProgress', progress }));
+  const explainer = new ExplainService({ storeRoot: store.root, resolveData: async () => (await loadDataset()).location });
 
   let backendInfo: Awaited<ReturnType<typeof selectBackend>> | null = null;
 
@@ -222,7 +224,7 @@ export async function createWorkbench(opts: WorkbenchOptions): Promise<Workbench
       return { runId: await store.importArchive(Buffer.from(archive, 'base64')) };
     },
     async exportReport({ runIds, title, pageSize }) {
-      const { input, warnings } = await gatherReportInput({ runsDir: store.root, runIds, title, dataDir: settings.dataDir, env, strictData: strict });
+      const { input, warnings } = await gatherReportInput({ runsDir: store.root, runIds, title, dataDir: settings.dataDir, env, strictData: strict, explain: (r) => explainer.explain(r) });
       const generatedAt = new Date();
       const pdf = await generateReport({ ...input, generatedAt }, { pageSize });
       return { fileName: reportFileName(input.title, generatedAt), pdf: pdf.toString('base64'), warnings };
@@ -230,6 +232,8 @@ export async function createWorkbench(opts: WorkbenchOptions): Promise<Workbench
     getTrainingHistograms: ({ runId }) => insight.histograms(runId),
     getCalibration: ({ runId }) => insight.calibration(runId),
     getEmbedding: ({ runId, method }) => insight.embedding(runId, method),
+    explainImage: (request) => explainer.explain(request),
+    getFeatureMaps: (request) => explainer.featureMaps(request),
   };
 
   return {
@@ -242,6 +246,7 @@ export async function createWorkbench(opts: WorkbenchOptions): Promise<Workbench
     },
     close: async () => {
       await insight.close();
+      await explainer.close();
       await manager.close();
     },
   };

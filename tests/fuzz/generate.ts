@@ -123,12 +123,16 @@ function basePayload(name: RequestName, ctx: FuzzContext, rng: Rng): Record<stri
       return { runId: missing() };
     case 'getEmbedding':
       return { runId: missing(), method: pick(rng, ['pca', 'umap']) };
+    case 'explainImage':
+      return { runId: stored(), split: pick(rng, ['test', 'validation', 'train']), index: pick(rng, [0, 3]), method: pick(rng, ['gradcam', 'saliency', 'smoothgrad', 'integrated-gradients']), top: 2, contrast: true };
+    case 'getFeatureMaps':
+      return { runId: stored(), split: 'test', index: 0 };
     default:
       return {};
   }
 }
 
-const READ_ONLY = new Set<RequestName>(['getRun', 'getRunEvents', 'getPredictions', 'exportRun', 'exportReport', 'getTrainingHistograms']);
+const READ_ONLY = new Set<RequestName>(['getRun', 'getRunEvents', 'getPredictions', 'exportRun', 'exportReport', 'getTrainingHistograms', 'explainImage', 'getFeatureMaps']);
 
 /** Paths of every value inside a payload (["model","layers",0,"units"], …). */
 function paths(v: Json, prefix: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {

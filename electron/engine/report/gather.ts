@@ -13,6 +13,8 @@ import { ReportError } from './errors.js';
 import type { ReportInput } from './input.js';
 import { gatherInsight } from './insightInput.js';
 import pkg from '../../../package.json' with { type: 'json' };
+import { gatherExplanations, type ExplainFn, type RunExplanations } from './explanations.js';
+import { explainInProcess } from '../explain/inProcess.js';
 
 export interface GatherOptions {
   runsDir: string;
@@ -26,6 +28,8 @@ export interface GatherOptions {
    * Never taken from a run: an imported run's "test-fixture" kind must not relax the checks.
    */
   strictData?: boolean;
+  /** Computes Grad-CAM for the report (the app passes its explanation worker); default: in this thread. */
+  explain?: ExplainFn;
 }
 
 export interface Gathered {
@@ -112,6 +116,8 @@ export async function gatherReportInput(opts: GatherOptions): Promise<Gathered> 
     };
   }
   const insight = await gatherInsight(store, runs, ds, opts.strictData ?? (opts.env ?? process.env).FASHION_MNIST_STRICT !== '0', warnings);
+  let explanations: RunExplanations[] | undefined;
+  if (ds) explanations = await gatherExplanations(runs, predictions, opts.explain ?? explainInProcess(store, ds), warnings);
   return {
     input: {
       insight,
@@ -123,6 +129,7 @@ export async function gatherReportInput(opts: GatherOptions): Promise<Gathered> 
       testImages,
       appVersion: pkg.version,
       colorIndex: runColorIndex(await store.list()),
+      explanations,
     },
     warnings,
   };

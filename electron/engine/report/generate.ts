@@ -11,6 +11,7 @@ import { modelsSection } from './sections/models.js';
 import { resultsSection } from './sections/results.js';
 import { comparisonSection } from './sections/comparison.js';
 import { calibrationSection } from './sections/calibration.js';
+import { gradcamSection } from './sections/gradcam.js';
 import { referencesSection } from './sections/references.js';
 import { appendixSection } from './sections/appendix.js';
 import type { ReportInput, ReportOptions, SectionContext } from './input.js';
@@ -26,6 +27,7 @@ const SECTIONS: ReadonlyArray<(ctx: SectionContext) => void> = [
   resultsSection,
   comparisonSection,
   calibrationSection,
+  gradcamSection,
   referencesSection,
   appendixSection,
 ];

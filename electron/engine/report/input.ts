@@ -5,6 +5,7 @@ import type { Calibration, Embedding } from '../../../shared/insight.js';
 import type { ReportDocument } from './document.js';
 import type { ChartCache } from './charts.js';
 import type { Analysis } from './analysis.js';
+import type { RunExplanations } from './explanations.js';
 
 export interface SampleImages {
   /** Per class, indices into the 60k training file. */
@@ -28,6 +29,8 @@ export interface ReportInput {
   colorIndex?: ReadonlyMap<string, number>;
   /** Calibration and PCA embedding per run id (sections/calibration.ts); absent runs are left out of that section. */
   insight?: { calibration: ReadonlyMap<string, Calibration>; embeddings: ReadonlyMap<string, Embedding> };
+  /** Grad-CAM of the similar-class mistakes of each convolutional run (absent: no Grad-CAM pages). */
+  explanations?: RunExplanations[];
 }
 
 export interface ReportOptions {

@@ -34,7 +34,7 @@ const COMPARISON_HEADINGS = [
   '5 Comparison', 'Metrics side by side', 'Statistical significance', 'Seeds: mean ± standard deviation', 'Training curves overlaid',
   'Difference confusion matrix', 'Per-class F1', 'Similar-class confusions compared', 'Configuration differences',
   '6 Calibration and feature space', 'Reliability diagram, ECE and MCE', 'Per-class ROC AUC', 'Embedding of the penultimate layer',
-  '7 Published reference points', '8 Appendix: run records',
+  '7 Grad-CAM of similar-class mistakes', '8 Published reference points', '9 Appendix: run records',
 ];
 
 let tmp: string;
@@ -168,7 +168,9 @@ describe.skipIf(!ready)('PDF report from real runs (needs /usr/share/datasets/fa
     const text = squash(await pdfText(file));
     expect(text).not.toMatch(/\d Comparison/);
     expect(text).toContain('5 Calibration and feature space');
-    expect(text).toContain('6 Published reference points');
+    // The one run is the CNN, so it has Grad-CAM pages.
+    expect(text).toContain('6 Grad-CAM of similar-class mistakes');
+    expect(text).toContain('7 Published reference points');
     expect(text).toContain(formatAccuracy(runs[0].test!.accuracy));
     const info = await pdfInfo(file);
     await expectRendersAndEmbeds(file, info.pages);
