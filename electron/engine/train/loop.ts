@@ -17,6 +17,7 @@ import { learningRateAt } from './schedule.js';
 import { EarlyStopper } from './earlyStopping.js';
 import { TrainingError } from './errors.js';
 import { collectEnvironment } from '../environment.js';
+import { isDeviceBackend, makeDeviceTally, MAX_UNREAD_STEPS, predictAllAsync } from './gpuSteps.js';
 
 export interface TrainJob {
   runId: string;
@@ -86,6 +87,10 @@ async function trainAndEvaluate(job: TrainJob, ctx: TrainContext): Promise<Outco
   const model = buildModel(req.model, hyper.seed);
   const optimizer = makeOptimizer(hyper.optimizer, hyper.learningRate);
   const step = makeTrainStep(model, optimizer, inputShape, NUM_CLASSES);
+  // On a GPU backend the loss and hits stay on the device and are read at the event throttle (gpuSteps.ts).
+  const device = isDeviceBackend(backend.name) ? makeDeviceTally(model, optimizer, inputShape, NUM_CLASSES) : null;
+  const predict = (images: Uint8Array, indices: Int32Array) =>
+    (device ? predictAllAsync(model, images, indices, inputShape, NUM_CLASSES, EVAL_BATCH) : Promise.resolve(predictAll(model, images, indices, inputShape)));
   const nTrain = split.train.length;
   const batchSize = Math.min(hyper.batchSize, nTrain);
   const batches = Math.ceil(nTrain / batchSize);
@@ -114,6 +119,7 @@ async function trainAndEvaluate(job: TrainJob, ctx: TrainContext): Promise<Outco
       shuffleInPlace(order, mulberry32(hyper.seed * 1000 + epoch));
       const epochStart = performance.now();
       let lossSum = 0, correct = 0, seen = 0, lastEmit = 0, lr = hyper.learningRate;
+      device?.reset();
       for (let b = 0; b < batches; b++) {
         if (ctx.cancelled()) return { status: 'cancelled', reason: `cancelled during epoch ${epoch + 1}, batch ${b + 1}`, trainSeconds: trainSeconds + (performance.now() - epochStart) / 1000 };
         const start = b * batchSize;
@@ -122,11 +128,21 @@ async function trainAndEvaluate(job: TrainJob, ctx: TrainContext): Promise<Outco
         fillLabels(ds.trainLabels, order, start, end, y);
         lr = learningRateAt(hyper, epoch, b, batches);
         setLearningRate(optimizer, lr);
-        const r = step(x, y, n);
-        const diverged = divergence(r.loss, epoch, b, lr, runId);
-        if (diverged) throw diverged;
-        lossSum += r.loss * n; correct += r.correct; seen += n;
+        if (device) {
+          device.step(x, y, n);
+          seen += n;
+        } else {
+          const r = step(x, y, n);
+          const diverged = divergence(r.loss, epoch, b, lr, runId);
+          if (diverged) throw diverged;
+          lossSum += r.loss * n; correct += r.correct; seen += n;
+        }
         const now = performance.now();
+        if (device && (now - lastEmit >= interval || b === batches - 1 || device.unread >= MAX_UNREAD_STEPS)) {
+          ({ lossSum, correct } = await device.read());
+          const diverged = divergence(lossSum, epoch, b, lr, runId);
+          if (diverged) throw diverged;
+        }
         if (now - lastEmit >= interval || b === batches - 1) {
           lastEmit = now;
           const elapsed = (now - epochStart) / 1000;
@@ -144,7 +160,7 @@ async function trainAndEvaluate(job: TrainJob, ctx: TrainContext): Promise<Outco
       }
       const epochTrainSeconds = (performance.now() - epochStart) / 1000;
       trainSeconds += epochTrainSeconds;
-      const val = evaluateSplit(model, ds.trainImages, ds.trainLabels, split.validation, inputShape);
+      const val = evaluateSplit(await predict(ds.trainImages, split.validation), ds.trainLabels, split.validation);
       const seconds = (performance.now() - epochStart) / 1000;
       avgEpochSeconds = (avgEpochSeconds * epochsDone + seconds) / (epochsDone + 1);
       epochsDone++;
@@ -171,7 +187,7 @@ async function trainAndEvaluate(job: TrainJob, ctx: TrainContext): Promise<Outco
       (ctx.cancelled() ? { status: 'cancelled', reason: `cancelled during ${what}, after ${epochsDone} epoch${epochsDone === 1 ? '' : 's'} of training`, trainSeconds } : null);
     ctx.onStage?.('test-evaluation');
     const testStart = performance.now();
-    const probs = predictAll(model, ds.testImages, split.test, inputShape);
+    const probs = await predict(ds.testImages, split.test);
     const inferenceSeconds = (performance.now() - testStart) / 1000;
     const labels = Uint8Array.from(split.test, (i) => ds.testLabels[i]);
     const { metrics, predictions } = testMetrics({ labels, probs, testIndices: split.test, inferenceSeconds });
@@ -202,6 +218,7 @@ async function trainAndEvaluate(job: TrainJob, ctx: TrainContext): Promise<Outco
     return { status: 'finished', trainSeconds };
   } finally {
     best?.forEach((w) => w.dispose());
+    device?.dispose();
     model.dispose();
     optimizer.dispose();
   }
@@ -229,8 +246,7 @@ export function predictAll(model: tf.LayersModel, images: Uint8Array, indices: I
   return probs;
 }
 
-function evaluateSplit(model: tf.LayersModel, images: Uint8Array, labels: Uint8Array, indices: Int32Array, inputShape: number[]) {
-  const probs = predictAll(model, images, indices, inputShape);
+function evaluateSplit(probs: Float32Array, labels: Uint8Array, indices: Int32Array) {
   let lossSum = 0, correct = 0;
   const predicted = new Int32Array(indices.length);
   const truth = new Int32Array(indices.length);
