@@ -65,8 +65,11 @@ async function probe(name: BackendName): Promise<Probe> {
     try {
       await prepareWebGpuBackend();
     } catch (e) {
+      hideWebGpu();
       return { ok: false, reason: `module ${c.module} failed to load: ${(e as Error).message}` };
     }
+    // navigator.gpu stays only while webgpu is the backend (activate puts it back); see hideWebGpu.
+    if (tf.getBackend() !== 'webgpu') hideWebGpu();
   } else if (c.module != null) {
     const m = await loadModule(c.module);
     if (!m.ok) return name === 'tensorflow-gpu' && !m.reason.endsWith('not installed') ? { ok: false, reason: cudaReason(m.reason) } : m;
@@ -98,7 +101,8 @@ async function activate(name: BackendName, opts: SelectOptions, auto: boolean): 
     hideWebGpu();
     return { ok: false, reason: `software adapter only (${p.adapter.name}${p.adapter.fallback ? ', a fallback adapter' : ''}); choose webgpu explicitly to use it` };
   }
-  if (name !== 'webgpu') hideWebGpu();
+  if (name === 'webgpu') await prepareWebGpuBackend();
+  else hideWebGpu();
   const { tfName } = CANDIDATES[name];
   let ok: boolean;
   try {

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { GpuAdapterInfo } from '../../../shared/run.js';
+import { adapterSummary } from '../../../shared/gpuAdapter.js';
 
 const require = createRequire(import.meta.url);
 
@@ -106,6 +107,11 @@ export function hideWebGpu(): void {
 
 /** One line for the user: the adapter, and that a software one is far slower than the CPU backends. */
 export function adapterNote(a: GpuAdapterInfo): string {
-  const kind = a.software ? `software${a.fallback ? '/fallback' : ''} adapter, runs on the CPU and is far slower than the wasm backend` : 'hardware adapter';
-  return `adapter ${a.name} (${kind})`;
+  return `adapter ${adapterSummary(a)}${a.software ? '; far slower than the wasm backend' : ''}`;
+}
+
+/** The adapter webgpu runs on here, if a probe found one (null: none, or not probed yet). */
+export async function webgpuAdapter(): Promise<GpuAdapterInfo | null> {
+  const p = await probeWebGpu();
+  return p.ok ? p.adapter : null;
 }
