@@ -41,6 +41,8 @@ for (const act of ACTIVATIONS) {
 }
 
 const BATCH = 4;
+/** Every kernel the webgpu passes ran (forward, gradient and update), to say what this file covers. */
+const ranOnWebgpu = new Set<string>();
 
 interface Result { shape: number[]; values: Float32Array }
 interface Pass { inference: Result; training: Result; loss: Result; grads: Record<string, Result>; weightsAfter: Record<string, Result> }
@@ -54,6 +56,22 @@ const read = async (t: tf.Tensor): Promise<Result> => ({ shape: t.shape, values:
 async function pass(spec: ModelSpec, x: Float32Array, y: Int32Array, backend: string): Promise<Pass> {
   await tf.setBackend(backend);
   expect(tf.getBackend()).toBe(backend);
+  const engine = tf.engine() as unknown as { runKernel(name: string, ...rest: unknown[]): unknown };
+  const runKernel = engine.runKernel;
+  if (backend === 'webgpu') {
+    engine.runKernel = function (name: string, ...rest: unknown[]) {
+      ranOnWebgpu.add(name);
+      return runKernel.call(this, name, ...rest);
+    };
+  }
+  try {
+    return await passOn(spec, x, y);
+  } finally {
+    engine.runKernel = runKernel;
+  }
+}
+
+async function passOn(spec: ModelSpec, x: Float32Array, y: Int32Array): Promise<Pass> {
   const model = buildModel(spec, 7);
   const xs = tf.tensor(x, [BATCH, ...spec.inputShape]);
   const labels = tf.tensor1d(y, 'int32');
@@ -78,6 +96,12 @@ describe.skipIf(!present)('every layer kind and option on webgpu equals cpu, for
   });
   afterAll(async () => {
     await selectBackend('cpu');
+    // The layers' own kernels, forward and backward, all of which ran on webgpu above.
+    expect([...ranOnWebgpu]).toEqual(expect.arrayContaining([
+      'Conv2D', 'FusedConv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'MaxPool', 'MaxPoolGrad', 'AvgPool', 'AvgPoolGrad',
+      'BatchMatMul', 'Softmax', 'Mean', 'Relu', 'Elu', 'EluGrad', 'Sigmoid', 'Tanh', 'Softplus', 'Selu', 'Erf',
+    ]));
+    console.log(`${ranOnWebgpu.size} kernels ran on webgpu and matched cpu: ${[...ranOnWebgpu].sort().join(', ')}`);
   });
 
   it.each(Object.keys(cases))('%s', async (name) => {
