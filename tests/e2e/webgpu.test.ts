@@ -48,6 +48,9 @@ describe.skipIf(!ready)('the webgpu adapter in the app (SwiftShader)', () => {
     const note = page.locator('[data-testid=train-backend-adapter]');
     await note.waitFor();
     expect(await note.innerText()).toMatch(/on SwiftShader driver [\d.]+\s+software fallback adapter, runs on the CPU/);
+    // No wasm-rate estimate for a software adapter, which is far slower: a note instead.
+    expect(await page.locator('[data-testid=train-no-estimate]').innerText()).toMatch(/No time estimate on a software WebGPU adapter/);
+    expect(await page.locator('[data-testid=cost-preview]').count()).toBe(0);
     await screenshot(page, 'webgpu-train-choice');
   });
 
