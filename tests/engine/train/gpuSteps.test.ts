@@ -8,7 +8,7 @@ import { selectBackend } from '../../../electron/engine/backend/select.js';
 import { TrainEventSchema, type EpochSummary, type RunConfig, type TrainEvent } from '../../../shared/run.js';
 import { requireInCi } from '../../helpers/ciRequire.js';
 import { swiftShaderPresent, useSwiftShaderInProcess } from '../../helpers/swiftshader.js';
-import { fixtureDir, removeTempDirs, runConfig, tempDir } from './helpers.js';
+import { fixtureDir, removeTempDirs, runConfig, tempDir, tinyCnn } from './helpers.js';
 
 const present = requireInCi(swiftShaderPresent(), 'chromium\'s SwiftShader Vulkan driver (/usr/lib/chromium/vk_swiftshader_icd.json; .ci/run installs chromium)');
 if (present) useSwiftShaderInProcess();
@@ -79,5 +79,17 @@ describe.skipIf(!present)('training on webgpu (SwiftShader)', () => {
       expect(Math.abs(g[i].valLoss - c[i].valLoss)).toBeLessThan(1e-4);
       expect(Math.abs(g[i].accuracy - c[i].accuracy)).toBeLessThanOrEqual(1 / 200);
     }
+  });
+
+  it('trains a small CNN (conv, max pooling) to the numbers the cpu backend gives', async () => {
+    const overrides = { model: tinyCnn, backend: 'webgpu' as const, hyper: { learningRate: 0.01, batchSize: 50, epochs: 1, seed: 9 } };
+    const gpu = await train(runConfig('gpu-cnn', overrides), 250);
+    expect(gpu.events.find((e) => e.type === 'trainEnd')).toMatchObject({ status: 'finished' });
+    const cpu = await train(runConfig('cpu-cnn', { ...overrides, backend: 'cpu' }), 250);
+    const [g] = epochs(gpu.events);
+    const [c] = epochs(cpu.events);
+    expect(Math.abs(g.loss - c.loss), `loss ${g.loss} vs cpu ${c.loss}`).toBeLessThan(1e-4);
+    expect(Math.abs(g.valLoss - c.valLoss)).toBeLessThan(1e-4);
+    expect(g.valAccuracy).toBe(c.valAccuracy);
   });
 });
