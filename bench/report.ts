@@ -1,6 +1,6 @@
 // Bench: the rows the bench collects and how it prints them (table, warnings about PyTorch's BLAS).
 import os from 'node:os';
-import type { BackendName } from '../shared/run.js';
+import type { BackendName, GpuAdapterInfo } from '../shared/run.js';
 import type { ModelFlops } from './flops.js';
 import type { Peak } from './peak.js';
 import type { TorchBench } from './torch.js';
@@ -16,6 +16,8 @@ export const range = (runs: number[]): Range => {
 
 export interface Row {
   backend: BenchBackend; model: string; batches: number; addedKernels: string[]; threads?: number; flops: ModelFlops;
+  /** webgpu: the adapter measured on. */
+  adapter?: GpuAdapterInfo;
   train: Range; infer: Range; trainGflops: Range; inferGflops: Range;
   /** Training GFLOP/s as a share of the measured SGEMM peak. */
   peakPct?: Range;

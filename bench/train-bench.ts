@@ -4,8 +4,11 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { availableBackends, selectBackend } from '../electron/engine/backend/select.js';
 import { BACKEND_NAMES, type BackendName } from '../shared/run.js';
+import { adapterSummary } from '../shared/gpuAdapter.js';
 import { modelFlops } from './flops.js';
 import { OursBench, type OursRun } from './measure.js';
+import { DeviceBench } from './measure-device.js';
+import { isDeviceBackend } from '../electron/engine/train/gpuSteps.js';
 import { BENCH_NAMES, benchEntry } from './model-set.js';
 import { describePeak, measurePeak, type Peak } from './peak.js';
 import { blasWarnings, printTable, range, type BenchBackend, type Row } from './report.js';
@@ -21,6 +24,7 @@ const HELP = `npm run bench -- [flags]
   --warmup N         untimed batches first (default 2; also sizes the timed runs)
   --batch-size N     training batch (default 128); inference runs batches of 1000
   --backends LIST    our backends to measure (default: the best available one); wasm-plain = wasm without our native kernels
+  --backend NAME     one backend, e.g. webgpu (on whatever adapter is present, a software one too; its name is printed)
   --threads N        threads for our backend (passed to selectBackend)
   --torch-threads N  torch.set_num_threads and the peak's BLAS threads (default 2)
   --torch-omp LIST   PyTorch's OpenMP wait policies to run, each its own process: default (as installed), passive
@@ -34,7 +38,7 @@ const { values: flags } = parseArgs({
   options: {
     models: { type: 'string' }, full: { type: 'boolean', default: false }, seconds: { type: 'string' }, batches: { type: 'string' },
     repeats: { type: 'string' }, warmup: { type: 'string', default: '2' }, 'batch-size': { type: 'string', default: '128' },
-    backends: { type: 'string' }, threads: { type: 'string' }, 'torch-threads': { type: 'string', default: '2' },
+    backends: { type: 'string' }, backend: { type: 'string' }, threads: { type: 'string' }, 'torch-threads': { type: 'string', default: '2' },
     'no-torch': { type: 'boolean', default: false }, 'torch-omp': { type: 'string', default: 'default,passive' }, 'no-peak': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false },
   },
@@ -75,7 +79,9 @@ const load = () => os.loadavg().map((x) => x.toFixed(1)).join(' ');
 
 async function main() {
   const available: BenchBackend[] = await availableBackends();
-  const backends = (flags.backends ? flags.backends.split(',').map((b) => b.trim()) : available.slice(0, 1)) as BenchBackend[];
+  if (flags.backend && flags.backends) throw new Error('give --backend or --backends, not both');
+  const list = flags.backends ?? flags.backend;
+  const backends = (list ? list.split(',').map((b) => b.trim()) : available.slice(0, 1)) as BenchBackend[];
   for (const b of backends) {
     if (!BACKEND_NAMES.includes(b as BackendName) && b !== 'wasm-plain') throw new Error(`--backends: unknown backend "${b}" (${BACKEND_NAMES.join(', ')}, wasm-plain)`);
   }
@@ -125,22 +131,24 @@ async function main() {
       continue;
     }
     log(`${backend}: ${info.reason}${backend === 'wasm' && !loadNative().ok ? ' (native kernels did not load)' : ''}`);
+    if (info.adapter) log(`${backend}: adapter ${adapterSummary(info.adapter)}`);
     for (const model of models) {
       const { spec, about } = benchEntry(model);
       const flops = modelFlops(spec);
       log(`  ${model}: ${about}; ${(flops.trainFlops / 1e6).toFixed(1)} MFLOP/sample training`);
-      const slow = backend === 'cpu' || backend === 'wasm-plain';
-      const ours = new OursBench(model, batch);
-      const perBatchMs = ours.warmUp(slow ? 1 : warmup);
+      // A software GPU adapter (SwiftShader) takes seconds per batch: as few batches as the CPU fallbacks.
+      const slow = backend === 'cpu' || backend === 'wasm-plain' || info.adapter?.software === true;
+      const ours = isDeviceBackend(info.name) ? new DeviceBench(model, batch) : new OursBench(model, batch);
+      const perBatchMs = await ours.warmUp(slow ? 1 : warmup);
       const n = fixedBatches ?? sized(seconds * 1000, perBatchMs, slow ? 1 : MIN_BATCHES, 100_000);
-      const inferRepeats = sized((seconds * 1000) / 2, ours.inferOnce(INFER_COUNT), 1, 50);
+      const inferRepeats = sized((seconds * 1000) / 2, await ours.inferOnce(INFER_COUNT), 1, 50);
       const runs: OursRun[] = [];
       const torchRuns: TorchResult[] = [];
       /** Per policy, its own runs: the first sizes the later ones. */
       const byPolicy = new Map<string, TorchResult[]>(torches.map((t) => [t.policy, []]));
       const winners: Array<{ train: string; infer: string }> = [];
       for (let r = 0; r < repeats; r++) {
-        runs.push(ours.run(n, INFER_COUNT, inferRepeats));
+        runs.push(await ours.run(n, INFER_COUNT, inferRepeats));
         for (const { policy, bench } of torches) {
           // PyTorch sizes its run from its first warm-up; later repeats reuse that count, as ours do, so one fast
           // warm-up batch on a busy machine cannot turn a repeat into minutes.
@@ -169,7 +177,7 @@ async function main() {
       }
       ours.dispose();
       const row: Row = {
-        backend, model, batches: n, addedKernels: info.addedKernels, threads: info.threads, flops,
+        backend, model, batches: n, addedKernels: info.addedKernels, threads: info.threads, flops, ...(info.adapter ? { adapter: info.adapter } : {}),
         train: range(runs.map((x) => x.train)), infer: range(runs.map((x) => x.infer)),
         trainGflops: range(runs.map((x) => (x.train * flops.trainFlops) / 1e9)),
         inferGflops: range(runs.map((x) => (x.infer * flops.inferFlops) / 1e9)),

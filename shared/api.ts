@@ -4,7 +4,7 @@ import { ModelSpecSchema } from './spec.js';
 import { HyperparametersSchema } from './hyper.js';
 import {
   BackendInfoSchema, BackendNameSchema, EnvironmentSchema, DataSourceSchema, PredictionsSchema,
-  RunDetailSchema, RunIdSchema, RunSummarySchema, TrainEventSchema, TrainRequestSchema,
+  GpuAdapterInfoSchema, RunDetailSchema, RunIdSchema, RunSummarySchema, TrainEventSchema, TrainRequestSchema,
 } from './run.js';
 import { DatasetStatsSchema, DataProgressSchema } from './data.js';
 import { CalibrationSchema, EmbeddingMethodSchema, EmbeddingSchema, InsightProgressSchema, TrainingHistogramsSchema } from './insight.js';
@@ -55,6 +55,8 @@ export const requests = {
       environment: EnvironmentSchema,
       backend: BackendInfoSchema,
       available: z.array(BackendNameSchema).max(8),
+      /** The adapter an explicit webgpu choice runs on (null: none here); absent from older servers. */
+      webgpuAdapter: GpuAdapterInfoSchema.nullable().optional(),
       runsDir: z.string().max(MAX_PATH_LENGTH),
       mode: z.enum(['electron', 'browser']),
     }),

@@ -14,7 +14,8 @@ const MAX_TEST = 70_000;
 const testIndex = z.number().int().min(0).max(MAX_TEST - 1);
 const classIndex = z.number().int().min(0).max(99);
 
-export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+/** Best first: the order in which 'auto' tries them ('webgpu' only on a hardware adapter there). */
+export const BACKEND_NAMES = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export const BackendNameSchema = z.enum(BACKEND_NAMES);
 export type BackendName = z.infer<typeof BackendNameSchema>;
 export const BackendChoiceSchema = z.union([BackendNameSchema, z.literal('auto')]);
@@ -44,6 +45,18 @@ export const TrainRequestSchema = z.object({
 export type TrainRequest = z.infer<typeof TrainRequestSchema>;
 export type TrainRequestInput = z.input<typeof TrainRequestSchema>;
 
+/** The WebGPU adapter a webgpu backend runs on (Dawn's adapter info). */
+export const GpuAdapterInfoSchema = z.object({
+  name: text(500),
+  vendor: text(200),
+  architecture: text(200),
+  /** The adapter says it is a fallback adapter (isFallbackAdapter). */
+  fallback: z.boolean(),
+  /** Runs on the CPU (a fallback adapter, or a known software driver such as SwiftShader or llvmpipe). */
+  software: z.boolean(),
+});
+export type GpuAdapterInfo = z.infer<typeof GpuAdapterInfoSchema>;
+
 export const BackendInfoSchema = z.object({
   name: BackendNameSchema,
   /** Why this backend, and why each better one was skipped. */
@@ -52,6 +65,8 @@ export const BackendInfoSchema = z.object({
   /** Kernels the engine registered on top of the backend as shipped. */
   addedKernels: z.array(text(200)).max(1000),
   threads: z.number().int().positive().max(4096).optional(),
+  /** webgpu only: the adapter it runs on. */
+  adapter: GpuAdapterInfoSchema.optional(),
 });
 export type BackendInfo = z.infer<typeof BackendInfoSchema>;
 

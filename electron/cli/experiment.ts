@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { Command, Option, InvalidArgumentError } from 'commander';
 import cliProgress from 'cli-progress';
+import { adapterSummary } from '../../shared/gpuAdapter.js';
 import { BACKEND_NAMES, type TrainEvent, type RunSummary, type TrainRequest } from '../../shared/run.js';
 import { createWorkbench, defaultRunsDir } from '../engine/workbench.js';
 import { presetRuns, readExperimentFile, PRESET_IDS, type ExperimentRun } from './experimentConfig.js';
@@ -125,6 +126,7 @@ async function main(): Promise<number> {
       runs: summaries.map((s, i) => ({
         id: s.id, name: s.name, preset: s.preset, status: s.status, reason: s.reason, params: s.params, backend: s.backend,
         backendReason: details[i].begin?.backend.reason ?? null, addedKernels: details[i].begin?.backend.addedKernels ?? [],
+        adapter: details[i].begin?.backend.adapter ?? null,
         epochs: s.epochsDone, trainSeconds: s.trainSeconds, samplesPerSecond: s.samplesPerSecond, groupId: s.groupId,
         hyper: details[i].config?.request.hyper ?? null, sweep: details[i].config?.request.sweep ?? null,
         history: details[i].epochs.map(({ valConfusion: _omit, ...e }) => e),
@@ -184,7 +186,7 @@ class Progress {
           this.explained.add(why);
           this.note(`backend ${e.backend.name}: ${e.backend.reason}`);
         }
-        this.note(`${e.config.name} (${e.runId}): ${e.params.toLocaleString('en-US')} params on ${e.backend.name}; ${e.splitSizes.train}/${e.splitSizes.validation}/${e.splitSizes.test} train/val/test`);
+        this.note(`${e.config.name} (${e.runId}): ${e.params.toLocaleString('en-US')} params on ${e.backend.name}${e.backend.adapter ? ` (${adapterSummary(e.backend.adapter)})` : ''}; ${e.splitSizes.train}/${e.splitSizes.validation}/${e.splitSizes.test} train/val/test`);
         if (this.multi) this.bars.set(e.runId, this.multi.create(e.epochs * e.batchesPerEpoch, 0, { name: e.config.name.padEnd(12).slice(0, 24), epoch: 1, loss: '-', acc: '-', sps: '-' }));
         break;
       }

@@ -17,6 +17,7 @@ import { makeSplit } from './data/split.js';
 import { computeStats } from './data/stats.js';
 import { PRESETS } from './models/presets.js';
 import { selectBackend, availableBackends } from './backend/select.js';
+import { webgpuAdapter } from './backend/webgpu.js';
 import { collectEnvironment } from './environment.js';
 import { gatherReportInput } from './report/gather.js';
 import { generateReport, reportFileName } from './report/generate.js';
@@ -139,7 +140,7 @@ export async function createWorkbench(opts: WorkbenchOptions): Promise<Workbench
   const handlers: WorkbenchHandlers = {
     async getEnvironment() {
       backendInfo ??= await selectBackend('auto');
-      return { environment: collectEnvironment(), backend: backendInfo, available: await availableBackends(), runsDir: store.root, mode: opts.mode };
+      return { environment: collectEnvironment(), backend: backendInfo, available: await availableBackends(), webgpuAdapter: await webgpuAdapter(), runsDir: store.root, mode: opts.mode };
     },
     async getSettings() {
       return settings;

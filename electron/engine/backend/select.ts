@@ -1,10 +1,12 @@
-// Backend layer: chooses the TensorFlow.js backend (tfjs-node-gpu → tfjs-node → wasm → cpu) and adds our kernels.
+// Backend layer: chooses the TensorFlow.js backend (tfjs-node-gpu → webgpu → tfjs-node → wasm → cpu) and adds our kernels.
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
-import { BACKEND_NAMES, type BackendInfo, type BackendName } from '../../../shared/run.js';
+import { BACKEND_NAMES, type BackendInfo, type BackendName, type GpuAdapterInfo } from '../../../shared/run.js';
 import { BackendError } from './errors.js';
 import { registerAddedKernels } from './kernels/index.js';
 import { defaultThreads, isPrebuilt, loadNative, type NativeAddon } from './native/addon.js';
+import { adapterNote, hideWebGpu, prepareWebGpuBackend, probeWebGpu } from './webgpu.js';
+import { CUDA_NEEDS, cudaLibrariesNotFound, cudaReason } from './cuda.js';
 
 export { BackendError } from './errors.js';
 
@@ -19,12 +21,13 @@ interface Candidate {
 
 const CANDIDATES: Record<BackendName, Candidate> = {
   'tensorflow-gpu': { tfName: 'tensorflow', module: '@tensorflow/tfjs-node-gpu' },
+  webgpu: { tfName: 'webgpu', module: '@tensorflow/tfjs-backend-webgpu' },
   tensorflow: { tfName: 'tensorflow', module: '@tensorflow/tfjs-node' },
   wasm: { tfName: 'wasm', module: '@tensorflow/tfjs-backend-wasm' },
   cpu: { tfName: 'cpu', module: null },
 };
 
-type Probe = { ok: true } | { ok: false; reason: string };
+type Probe = { ok: true; adapter?: GpuAdapterInfo } | { ok: false; reason: string };
 
 const loaded = new Map<string, Promise<Probe>>();
 
@@ -53,9 +56,23 @@ function loadModule(id: string): Promise<Probe> {
 /** Can `name` be used here? Imports its module but does not switch to it. */
 async function probe(name: BackendName): Promise<Probe> {
   const c = CANDIDATES[name];
-  if (c.module != null) {
+  let adapter: GpuAdapterInfo | undefined;
+  if (name === 'webgpu') {
+    // The backend module registers itself only when navigator.gpu exists, so the adapter comes first.
+    const w = await probeWebGpu();
+    if (!w.ok) return w;
+    adapter = w.adapter;
+    try {
+      await prepareWebGpuBackend();
+    } catch (e) {
+      hideWebGpu();
+      return { ok: false, reason: `module ${c.module} failed to load: ${(e as Error).message}` };
+    }
+    // navigator.gpu stays only while webgpu is the backend (activate puts it back); see hideWebGpu.
+    if (tf.getBackend() !== 'webgpu') hideWebGpu();
+  } else if (c.module != null) {
     const m = await loadModule(c.module);
-    if (!m.ok) return m;
+    if (!m.ok) return name === 'tensorflow-gpu' && !m.reason.endsWith('not installed') ? { ok: false, reason: cudaReason(m.reason) } : m;
   }
   // tfjs-node and tfjs-node-gpu both register "tensorflow"; only the first one imported counts.
   if (name === 'tensorflow' && (await loadModule(CANDIDATES['tensorflow-gpu'].module!)).ok) {
@@ -64,7 +81,7 @@ async function probe(name: BackendName): Promise<Probe> {
   if (tf.findBackendFactory(c.tfName) == null) {
     return { ok: false, reason: `${c.module ?? 'tfjs'} did not register backend "${c.tfName}" with this copy of @tensorflow/tfjs (version mismatch?)` };
   }
-  return { ok: true };
+  return { ok: true, ...(adapter ? { adapter } : {}) };
 }
 
 /** Backends whose modules load here, best first (initialisation itself is tried by selectBackend). */
@@ -74,11 +91,18 @@ export async function availableBackends(): Promise<BackendName[]> {
   return out;
 }
 
-interface Activated { ok: true; threads?: number; native: NativeAddon | null; nativeNote?: string }
+interface Activated { ok: true; threads?: number; native: NativeAddon | null; nativeNote?: string; adapter?: GpuAdapterInfo }
 
-async function activate(name: BackendName, opts: SelectOptions): Promise<Activated | { ok: false; reason: string }> {
+async function activate(name: BackendName, opts: SelectOptions, auto: boolean): Promise<Activated | { ok: false; reason: string }> {
   const p = await probe(name);
   if (!p.ok) return p;
+  // A software adapter (SwiftShader, llvmpipe) is far slower than wasm: only an explicit choice gets it.
+  if (auto && p.adapter?.software) {
+    hideWebGpu();
+    return { ok: false, reason: `software adapter only (${p.adapter.name}${p.adapter.fallback ? ', a fallback adapter' : ''}); choose webgpu explicitly to use it` };
+  }
+  if (name === 'webgpu') await prepareWebGpuBackend();
+  else hideWebGpu();
   const { tfName } = CANDIDATES[name];
   let ok: boolean;
   try {
@@ -94,11 +118,21 @@ async function activate(name: BackendName, opts: SelectOptions): Promise<Activat
     const threads = n.addon.setThreads(opts.threads ?? defaultThreads());
     return { ok: true, threads, native: n.addon, nativeNote: `native kernels (${n.addon.isa()} GEMM, ${threads} thread${threads === 1 ? '' : 's'}${isPrebuilt(n.path) ? ', prebuilt binary' : ''})` };
   }
+  if (name === 'webgpu') return { ok: true, native: null, adapter: p.adapter };
+  if (name === 'tensorflow-gpu') {
+    // TensorFlow without its CUDA libraries runs on the CPU and only logs why; say which ones it lacks.
+    const usingGpu = (tf.backend() as unknown as { isUsingGpuDevice?: boolean }).isUsingGpuDevice;
+    const missing = usingGpu === false ? cudaLibrariesNotFound() : [];
+    if (usingGpu === false) {
+      return { ok: true, threads: opts.threads, native: null, nativeNote: `no GPU device in use, TensorFlow runs on the CPU${missing.length ? ` (not found: ${missing.join(', ')}; ${CUDA_NEEDS})` : ''}` };
+    }
+  }
   return { ok: true, threads: name === 'cpu' ? 1 : opts.threads, native: null };
 }
 
 function describe(name: BackendName, a: Activated, addedKernels: string[]): string {
-  const parts = [name === 'wasm' ? 'WebAssembly (XNNPACK, single-threaded in Node)' : name === 'cpu' ? 'plain JavaScript CPU backend' : `libtensorflow via ${CANDIDATES[name].module}`];
+  const parts = [name === 'wasm' ? 'WebAssembly (XNNPACK, single-threaded in Node)' : name === 'cpu' ? 'plain JavaScript CPU backend'
+    : name === 'webgpu' ? `WebGPU via Dawn; ${a.adapter ? adapterNote(a.adapter) : 'adapter unknown'}` : `libtensorflow via ${CANDIDATES[name].module}`];
   if (a.nativeNote) parts.push(a.nativeNote);
   if (addedKernels.length > 0) parts.push(`added kernels: ${addedKernels.join(', ')}`);
   return parts.join('; ');
@@ -134,7 +168,7 @@ async function select(choice: 'auto' | BackendName, opts: SelectOptions): Promis
   const order = choice === 'auto' ? [...BACKEND_NAMES] : [choice];
   const skipped: BackendInfo['skipped'] = [];
   for (const name of order) {
-    const r = await activate(name, opts);
+    const r = await activate(name, opts, choice === 'auto');
     if (!r.ok) {
       skipped.push({ name, reason: r.reason });
       continue;
@@ -144,7 +178,7 @@ async function select(choice: 'auto' | BackendName, opts: SelectOptions): Promis
     const reason = choice === 'auto'
       ? `${name} is the best backend that works here${skipped.length ? ` (${skipped.map((s) => s.name).join(', ')} skipped)` : ''}: ${how}`
       : `${name} chosen explicitly: ${how}`;
-    const info: BackendInfo = { name, reason, skipped, addedKernels, ...(r.threads != null ? { threads: r.threads } : {}) };
+    const info: BackendInfo = { name, reason, skipped, addedKernels, ...(r.threads != null ? { threads: r.threads } : {}), ...(r.adapter ? { adapter: r.adapter } : {}) };
     current = { key, info };
     return structuredClone(info);
   }

@@ -53,9 +53,10 @@ export interface LoopState {
 type Group = CheckpointTensor['group'];
 type Entry = { group: Group; name: string; shape: number[]; data: Float32Array | Int32Array };
 
-const toEntry = (group: Group, name: string, t: tf.Tensor): Entry => {
-  const data = t.dataSync();
-  return { group, name, shape: [...t.shape], data: data instanceof Int32Array ? new Int32Array(data) : new Float32Array(data) };
+/** Reads a tensor asynchronously: a GPU backend in Node has no synchronous readback. */
+const toEntry = async (group: Group, name: string, t: tf.Tensor): Promise<Entry> => {
+  const data = await t.data();
+  return { group, name, shape: [...t.shape], data: data instanceof Int32Array ? new Int32Array(data) : new Float32Array(data as Float32Array) };
 };
 
 /** A layer's random step counter: seeded Dropout's `steps` (any layer with a numeric `steps` field counts). */
@@ -75,17 +76,17 @@ function adamOf(o: tf.Optimizer): AdamInternals | null {
 /** Writes last.ckpt, and best.ckpt too when this epoch has the best validation accuracy so far. */
 export async function saveEpochCheckpoint(runDir: string, runId: string, s: LoopState, epochsDone: number, summary: EpochSummary, isBest: boolean): Promise<void> {
   const tensors: Entry[] = [];
-  s.model.weights.forEach((w) => tensors.push(toEntry('model', w.originalName, w.read())));
+  for (const w of s.model.weights) tensors.push(await toEntry('model', w.originalName, w.read()));
   const optWeights = await s.optimizer.getWeights();
-  optWeights.forEach((w, i) => {
-    tensors.push(toEntry('optimizer', w.name, w.tensor));
+  for (const [i, w] of optWeights.entries()) {
+    tensors.push(await toEntry('optimizer', w.name, w.tensor));
     if (i === 0) w.tensor.dispose(); // the iteration count is a fresh scalar; the rest are the optimizer's own variables
-  });
-  s.esBest?.forEach((t, i) => tensors.push(toEntry('esBest', String(i), t)));
+  }
+  for (const [i, t] of (s.esBest ?? []).entries()) tensors.push(await toEntry('esBest', String(i), t));
   let accBeta: [number, number] | null = null;
   const a = adamOf(s.optimizer);
   if (a) {
-    accBeta = a.acc ? [a.acc[0], a.acc[1]] : [a.accBeta1.dataSync()[0], a.accBeta2.dataSync()[0]];
+    accBeta = a.acc ? [a.acc[0], a.acc[1]] : [(await a.accBeta1.data())[0], (await a.accBeta2.data())[0]];
   }
   const layerSteps: Record<string, number> = {};
   s.model.layers.forEach((l, i) => {

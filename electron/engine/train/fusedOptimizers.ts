@@ -61,6 +61,7 @@ export class FusedAdam extends tf.AdamOptimizer {
       const v = ensure(s.accumulatedSecondMoment, i, name, 'v');
       if (g != null) items.push({ w: variable(name), g, s1: m, s2: v });
     });
+    if (tf.getBackend() === 'webgpu') return super.applyGradients(grads as never); // no fused update, no dataSync there
     this.acc ??= [s.accBeta1.dataSync()[0], s.accBeta2.dataSync()[0]];
     const [a1, a2] = this.acc;
     const h = [s.beta1, 1 - s.beta1, s.beta2, 1 - s.beta2, f32(1 - a1), f32(1 - a2), s.epsilon, -s.learningRate];

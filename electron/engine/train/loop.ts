@@ -21,6 +21,7 @@ import { trainingHistograms } from '../insight/histograms.js';
 import { countedRng, restoreCheckpoint, saveEpochCheckpoint } from './checkpointing.js';
 import { completeLog } from './resume.js';
 import { applyInitFrom } from './initFrom.js';
+import { isDeviceBackend, makeDeviceTally, MAX_UNREAD_STEPS, predictAllAsync } from './gpuSteps.js';
 
 export interface TrainJob {
   runId: string;
@@ -96,6 +97,13 @@ async function trainAndEvaluate(job: TrainJob, ctx: TrainContext): Promise<Outco
   const optimizer = makeOptimizer(hyper.optimizer, hyper.learningRate);
   const options = new RunOptions(hyper, NUM_CLASSES);
   const step = options.makeStep(model, optimizer, inputShape);
+  // On a GPU backend the loss and hits stay on the device and are read at the event throttle (gpuSteps.ts).
+  const device = isDeviceBackend(backend.name) ? makeDeviceTally(model, optimizer, inputShape, NUM_CLASSES) : null;
+  if (device && options.needsObjective(model)) {
+    throw new TrainingError(`label smoothing, mixup, gradient clipping and L2 regularisation are not available on the ${backend.name} backend yet: train this run on wasm (--backend wasm)`, runId);
+  }
+  const predict = (images: Uint8Array, indices: Int32Array) =>
+    (device ? predictAllAsync(model, images, indices, inputShape, NUM_CLASSES, EVAL_BATCH) : Promise.resolve(predictAll(model, images, indices, inputShape)));
   const nTrain = split.train.length;
   const batchSize = Math.min(hyper.batchSize, nTrain);
   const batches = Math.ceil(nTrain / batchSize);
@@ -141,6 +149,7 @@ async function trainAndEvaluate(job: TrainJob, ctx: TrainContext): Promise<Outco
       shuffleInPlace(order, mulberry32(hyper.seed * 1000 + epoch));
       const epochStart = performance.now();
       let lossSum = 0, correct = 0, seen = 0, lastEmit = 0, lr = hyper.learningRate;
+      device?.reset();
       for (let b = 0; b < batches; b++) {
         if (ctx.cancelled()) return { status: 'cancelled', reason: `cancelled during epoch ${epoch + 1}, batch ${b + 1}`, trainSeconds: trainSeconds + (performance.now() - epochStart) / 1000 };
         const start = b * batchSize;
@@ -150,11 +159,21 @@ async function trainAndEvaluate(job: TrainJob, ctx: TrainContext): Promise<Outco
         fillLabels(ds.trainLabels, order, start, end, y);
         lr = options.learningRate(epoch, b, batches);
         setLearningRate(optimizer, lr);
-        const r = step(x, y, n, options.mix(x, y, n, epoch, b));
-        const diverged = divergence(r.loss, epoch, b, lr, runId);
-        if (diverged) throw diverged;
-        lossSum += r.loss * n; correct += r.correct; seen += n;
+        if (device) {
+          device.step(x, y, n);
+          seen += n;
+        } else {
+          const r = step(x, y, n, options.mix(x, y, n, epoch, b));
+          const diverged = divergence(r.loss, epoch, b, lr, runId);
+          if (diverged) throw diverged;
+          lossSum += r.loss * n; correct += r.correct; seen += n;
+        }
         const now = performance.now();
+        if (device && (now - lastEmit >= interval || b === batches - 1 || device.unread >= MAX_UNREAD_STEPS)) {
+          ({ lossSum, correct } = await device.read());
+          const diverged = divergence(lossSum, epoch, b, lr, runId);
+          if (diverged) throw diverged;
+        }
         if (now - lastEmit >= interval || b === batches - 1) {
           lastEmit = now;
           const elapsed = (now - epochStart) / 1000;
@@ -172,7 +191,7 @@ async function trainAndEvaluate(job: TrainJob, ctx: TrainContext): Promise<Outco
       }
       const epochTrainSeconds = (performance.now() - epochStart) / 1000;
       trainSeconds += epochTrainSeconds;
-      const val = evaluateSplit(model, ds.trainImages, ds.trainLabels, split.validation, inputShape);
+      const val = evaluateSplit(await predict(ds.trainImages, split.validation), ds.trainLabels, split.validation);
       const seconds = (performance.now() - epochStart) / 1000;
       avgEpochSeconds = (avgEpochSeconds * epochsDone + seconds) / (epochsDone + 1);
       epochsDone++;
@@ -207,7 +226,7 @@ async function trainAndEvaluate(job: TrainJob, ctx: TrainContext): Promise<Outco
       (ctx.cancelled() ? { status: 'cancelled', reason: `cancelled during ${what}, after ${epochsDone} epoch${epochsDone === 1 ? '' : 's'} of training`, trainSeconds } : null);
     ctx.onStage?.('test-evaluation');
     const testStart = performance.now();
-    const probs = predictAll(model, ds.testImages, split.test, inputShape);
+    const probs = await predict(ds.testImages, split.test);
     const inferenceSeconds = (performance.now() - testStart) / 1000;
     const labels = Uint8Array.from(split.test, (i) => ds.testLabels[i]);
     const { metrics, predictions } = testMetrics({ labels, probs, testIndices: split.test, inferenceSeconds });
@@ -239,6 +258,7 @@ async function trainAndEvaluate(job: TrainJob, ctx: TrainContext): Promise<Outco
   } finally {
     best?.forEach((w) => w.dispose());
     histograms.dispose();
+    device?.dispose();
     model.dispose();
     optimizer.dispose();
   }
@@ -266,8 +286,7 @@ export function predictAll(model: tf.LayersModel, images: Uint8Array, indices: I
   return probs;
 }
 
-function evaluateSplit(model: tf.LayersModel, images: Uint8Array, labels: Uint8Array, indices: Int32Array, inputShape: number[]) {
-  const probs = predictAll(model, images, indices, inputShape);
+function evaluateSplit(probs: Float32Array, labels: Uint8Array, indices: Int32Array) {
   let lossSum = 0, correct = 0;
   const predicted = new Int32Array(indices.length);
   const truth = new Int32Array(indices.length);

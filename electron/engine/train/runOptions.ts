@@ -34,6 +34,11 @@ export class RunOptions {
     this.plateau = hyper.schedule.type === 'plateau' ? new PlateauRule(hyper.schedule, hyper.learningRate) : null;
   }
 
+  /** Whether this run needs the objective step (smoothing, mixup, clipping, L2) rather than the seed's plain one. */
+  needsObjective(model: tf.LayersModel): boolean {
+    return needsObjectiveStep(objectiveOptions(this.hyper), model, this.alpha > 0);
+  }
+
   makeStep(model: tf.LayersModel, optimizer: tf.Optimizer, inputShape: readonly number[]): RunStep {
     const o = objectiveOptions(this.hyper);
     return needsObjectiveStep(o, model, this.alpha > 0)

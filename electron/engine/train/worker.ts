@@ -30,10 +30,10 @@ export type WorkerMessage =
   | { kind: 'done'; runId: string; status: 'finished' | 'failed' | 'cancelled'; retire?: string | null };
 
 /** Does the backend still compute? An aborted wasm module throws on its next allocation. */
-function backendFault(): string | null {
+async function backendFault(): Promise<string | null> {
   try {
     const t = tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(2)));
-    const v = t.dataSync()[0];
+    const v = (await t.data())[0]; // async: a GPU backend (webgpu) has no synchronous readback
     t.dispose();
     return v === 3 ? null : `the backend computed 1 + 2 = ${v}`;
   } catch (err) {
@@ -96,7 +96,7 @@ async function train(port: NonNullable<typeof parentPort>, { job, cancelFlag, te
   await chain;
   let retire: string | null = null;
   if (status === 'failed') {
-    const fault = backendFault();
+    const fault = await backendFault();
     retire = fault ? `backend fails after the run: ${fault}` : isBackendAbort(endReason) ? `backend aborted: ${endReason}` : null;
   }
   port.postMessage({ kind: 'done', runId: job.runId, status, retire } satisfies WorkerMessage);

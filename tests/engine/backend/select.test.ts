@@ -66,7 +66,7 @@ describe('selectBackend', () => {
   });
 
   it('rejects an unknown name', async () => {
-    await expect(selectBackend('webgpu' as BackendName)).rejects.toThrow(/unknown backend "webgpu"/);
+    await expect(selectBackend('metal' as BackendName)).rejects.toThrow(/unknown backend "metal"/);
   });
 
   it('lists available backends best first, always ending with cpu', async () => {

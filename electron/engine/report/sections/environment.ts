@@ -1,5 +1,6 @@
 // Section "Environment" (engine/report): software, backend (and why), machine, and the verified data source of each run.
 import type { RunDetail } from '../../../../shared/run.js';
+import { adapterSummary } from '../../../../shared/gpuAdapter.js';
 import { COLORS, SIZES } from '../document.js';
 import { FONT } from '../fonts.js';
 import { table } from '../table.js';
@@ -14,6 +15,7 @@ const ROWS: Row[] = [
   ['Backends skipped', (r) => (r.begin?.backend.skipped.length ? r.begin.backend.skipped.map((s) => `${s.name}: ${s.reason}`).join('; ') : 'none')],
   ['Kernels added by the app', (r) => (r.begin ? (r.begin.backend.addedKernels.length ? r.begin.backend.addedKernels.join(', ') : 'none') : '—')],
   ['Threads', (r) => (r.begin?.backend.threads ? String(r.begin.backend.threads) : '—')],
+  ['GPU adapter (WebGPU)', (r) => (r.begin?.backend.adapter ? adapterSummary(r.begin.backend.adapter) : r.begin ? 'not used' : '—')],
   ['TensorFlow.js', (r) => r.begin?.environment.tfjsVersion ?? '—'],
   ['Node.js', (r) => r.begin?.environment.nodeVersion ?? '—'],
   ['Operating system', (r) => r.begin?.environment.os ?? '—'],
