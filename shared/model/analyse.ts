@@ -82,8 +82,8 @@ export function analyse(input: unknown): Analysis {
   rawLayers.forEach((raw, i) => {
     const known = isRecord(raw) && typeof raw.type === 'string' ? LAYER_FIELDS.get(raw.type) : undefined;
     for (const f of known ? unknownFields(raw as Record<string, unknown>, known) : []) {
-      const fields = known!.filter((k) => k !== 'type').join(', ') || 'no other fields';
-      issues.push({ layerIndex: i, field: f, message: `${rawLayerLabel(i, raw)}: unknown field "${f}"; ${String((raw as Record<string, unknown>).type)} takes ${fields}` });
+      const fields = known!.filter((k) => !['type', 'name', 'inputs'].includes(k)).join(', ') || 'no other fields';
+      issues.push({ layerIndex: i, field: f, message: `${rawLayerLabel(i, raw)}: unknown field "${f}"; ${String((raw as Record<string, unknown>).type)} takes ${fields} (any layer may also carry name and inputs)` });
     }
   });
 

@@ -43,6 +43,7 @@ export function resolveGraph(rawLayers: readonly unknown[]): LayerGraph {
     if (typeof type === 'string' && (MERGE_LAYER_TYPES as readonly string[]).includes(type)) isGraph = true;
     const names = rawInputs(raw);
     if (names === undefined) return [i - 1];
+    if (names.length === 0) return null; // the schema says "a list of 1 to 16 names"
     const out: number[] = [];
     for (const n of names) {
       if (typeof n !== 'string') return null; // the schema reports the bad item

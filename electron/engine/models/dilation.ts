@@ -48,30 +48,61 @@ function dilatedCall(kind: Kind, self: ConvFields, x: tf.Tensor4D): tf.Tensor {
   return self.activation.apply(y);
 }
 
-const classes = new Map<string, new (args: never) => tf.layers.Layer>();
+const classes = new Map<Kind, new (args: never) => tf.layers.Layer>();
+const FACTORIES: Record<Kind, (args: never) => tf.layers.Layer> = {
+  conv: tf.layers.conv2d as never,
+  depthwise: tf.layers.depthwiseConv2d as never,
+  separable: tf.layers.separableConv2d as never,
+};
+
+/** Keras's output length of a dilated window (tfjs's DepthwiseConv2D leaves the dilation out of its output shape). */
+function outLength(n: number | null, k: number, s: number, d: number, padding: string): number | null {
+  if (n === null) return null;
+  const eff = (k - 1) * d + 1;
+  return padding === 'same' ? Math.ceil(n / s) : Math.ceil((n - eff + 1) / s);
+}
 
 /**
- * `make(args)` as a layer whose call, when the dilation rate is above 1, convolves with the dilated kernel. The class
- * and its config stay tfjs's (className Conv2D, dilationRate kept), so a saved model loads as a plain tfjs layer.
+ * The layer class of `kind` whose call, when the dilation rate is above 1, convolves with the dilated kernel (and
+ * otherwise is tfjs's own). Its class name and config stay tfjs's, so a saved model is a plain tfjs model.
  */
+export function dilatedClass(kind: Kind): new (args: never) => tf.layers.Layer {
+  let Cls = classes.get(kind);
+  if (!Cls) {
+    const probe = FACTORIES[kind]({ filters: 1, kernelSize: 1, name: `dilation_probe_${kind}` } as never);
+    const Base = Object.getPrototypeOf(probe).constructor as new (a: never) => tf.layers.Layer;
+    Cls = class extends Base {
+      override call(inputs: Inputs, kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
+        const self = this as unknown as ConvFields;
+        const rate = pairOf(self.dilationRate);
+        if (rate[0] === 1 && rate[1] === 1) return super.call(inputs, kwargs);
+        return tf.tidy(() => {
+          this.invokeCallHook(inputs, kwargs);
+          const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
+          return dilatedCall(kind, self, x);
+        });
+      }
+
+      override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape | tf.Shape[] {
+        const shape = super.computeOutputShape(inputShape) as tf.Shape;
+        if (kind !== 'depthwise') return shape;
+        const self = this as unknown as ConvFields & { kernelSize: number[] };
+        const [dh, dw] = pairOf(self.dilationRate);
+        const input = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
+        return [shape[0], outLength(input[1], self.kernelSize[0], self.strides[0], dh, self.padding),
+          outLength(input[2], self.kernelSize[1], self.strides[1], dw, self.padding), shape[3]];
+      }
+    } as unknown as new (args: never) => tf.layers.Layer;
+    classes.set(kind, Cls);
+  }
+  return Cls;
+}
+
+/** `make(args)`, or the dilation-aware class when the dilation rate is above 1. */
 export function withTrainableDilation<A extends { dilationRate?: number | [number, number] }>(
   kind: Kind, make: (args: A) => tf.layers.Layer, args: A,
 ): tf.layers.Layer {
   const rate = pairOf(args.dilationRate ?? 1);
   if (rate[0] === 1 && rate[1] === 1) return make(args);
-  let Cls = classes.get(kind);
-  if (!Cls) {
-    const Base = Object.getPrototypeOf(make({ ...args, dilationRate: 1, name: `dilation_probe_${kind}` })).constructor as new (a: A) => tf.layers.Layer;
-    Cls = class extends Base {
-      override call(inputs: Inputs, kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
-        return tf.tidy(() => {
-          this.invokeCallHook(inputs, kwargs);
-          const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
-          return dilatedCall(kind, this as unknown as ConvFields, x);
-        });
-      }
-    } as unknown as new (args: never) => tf.layers.Layer;
-    classes.set(kind, Cls);
-  }
-  return new (Cls as unknown as new (a: A) => tf.layers.Layer)(args);
+  return new (dilatedClass(kind) as unknown as new (a: A) => tf.layers.Layer)(args);
 }

@@ -1,5 +1,6 @@
 // Engine layer: SpatialDropout2D and GaussianNoise drawing from the run's seed (tfjs's own draw from Math.random).
 import * as tf from '@tensorflow/tfjs';
+import { dilatedClass } from './dilation.js';
 
 type Kwargs = Parameters<tf.layers.Layer['call']>[1];
 type Inputs = Parameters<tf.layers.Layer['call']>[0];
@@ -16,7 +17,18 @@ let SpatialDropout2D: (new (args: DropoutArgs, maskSeed?: number) => tf.layers.L
  * the seeded Dropout's do. Registered under its Keras class name, so a saved model loads with tf.loadLayersModel.
  */
 export function spatialDropout2d(args: DropoutArgs, maskSeed: number): tf.layers.Layer {
+  registerCustomLayers();
+  return new SpatialDropout2D!(args, maskSeed);
+}
+
+/**
+ * Registers the layer classes tfjs does not have (SpatialDropout2D), and a DepthwiseConv2D that honours its dilation
+ * rate (tfjs 4.22's ignores it in call and output shape), so tf.loadLayersModel reads our saved models as trained.
+ */
+export function registerCustomLayers(): void {
   if (!SpatialDropout2D) {
+    const Depthwise = dilatedClass('depthwise') as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>;
+    tf.serialization.registerClass(Depthwise);
     const Base = Object.getPrototypeOf(tf.layers.dropout({ rate: 0.5, name: 'spatial_dropout_probe' })).constructor as new (args: DropoutArgs) => tf.layers.Layer;
     class Spatial extends Base {
       static className = 'SpatialDropout2D';
@@ -39,7 +51,6 @@ export function spatialDropout2d(args: DropoutArgs, maskSeed: number): tf.layers
     tf.serialization.registerClass(Spatial as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
     SpatialDropout2D = Spatial;
   }
-  return new SpatialDropout2D(args, maskSeed);
 }
 
 let SeededNoise: (new (args: NoiseArgs, seed: number) => tf.layers.Layer) | null = null;
