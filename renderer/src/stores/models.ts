@@ -8,6 +8,7 @@ import { inferShapes, type ShapeReport } from '../../../shared/model/inferShapes
 import { api } from '../api/host.js';
 import { errorMessage } from '../api/errors.js';
 import { LAYER_DEFAULTS, layerForPosition } from './layerDefaults.js';
+import { residualBlock } from './residualBlock.js';
 
 export const DRAFTS_STORAGE_KEY = 'fmw_model_drafts';
 /** Set once the presets have been copied into drafts, so deleting them all does not bring them back. */
@@ -189,7 +190,9 @@ export const useModelsStore = defineStore('models', () => {
   function setType(layerIndex: number, type: LayerType) {
     const d = current.value;
     if (!d) return;
-    d.layers[layerIndex].layer = { ...LAYER_DEFAULTS[type] };
+    // A layer's place in the graph survives a change of its type.
+    const { name, inputs } = d.layers[layerIndex].layer;
+    d.layers[layerIndex].layer = { ...LAYER_DEFAULTS[type], ...(name === undefined ? {} : { name }), ...(inputs === undefined ? {} : { inputs }) };
     touch(d);
   }
 
@@ -211,6 +214,20 @@ export const useModelsStore = defineStore('models', () => {
     d.layers.splice(at, 0, { key: nextKey(), layer });
     touch(d);
     return String(layer.type);
+  }
+
+  /** Inserts a residual block at `at` (see residualBlock); returns false when the tensor there is not a feature map. */
+  function insertResidual(at: number, filters: number): boolean {
+    const d = current.value;
+    if (!d) return false;
+    const shapes = report.value?.layers ?? [];
+    const before = at === 0 ? d.inputShape : shapes[at - 1] ? shapes[at - 1].outputShape.slice(1) : null;
+    const block = residualBlock(d.layers.map((l) => l.layer), at, before, filters);
+    if (!block) return false;
+    if (block.nameBefore) d.layers[block.nameBefore.index].layer.name = block.nameBefore.name;
+    d.layers.splice(at, 0, ...block.layers.map((layer) => ({ key: nextKey(), layer })));
+    touch(d);
+    return true;
   }
 
   function removeLayer(index: number) {
@@ -245,6 +262,6 @@ export const useModelsStore = defineStore('models', () => {
 
   return {
     drafts, presets, presetsError, currentId, current, report,
-    loadPresets, fromPreset, blank, duplicate, remove, select, setField, setType, insertLayer, insertFitting, removeLayer, moveLayer, rename, setInputShape,
+    loadPresets, fromPreset, blank, duplicate, remove, select, setField, setType, insertLayer, insertFitting, insertResidual, removeLayer, moveLayer, rename, setInputShape,
   };
 });
