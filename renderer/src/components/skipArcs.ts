@@ -18,7 +18,7 @@ export function arcLayout(inbound: readonly (readonly number[] | null)[]): ArcEd
   for (const a of arcs) {
     // One step further out than every shorter arc it overlaps.
     const inside = arcs.filter((b) => b !== a && b.depth > 0 && b.from < a.to && a.from < b.to);
-    a.depth = 12 + 8 * inside.reduce((m, b) => Math.max(m, (b.depth - 12) / 8 + 1), 0);
+    a.depth = 14 + 10 * inside.reduce((m, b) => Math.max(m, (b.depth - 14) / 10 + 1), 0);
   }
   return edges;
 }
