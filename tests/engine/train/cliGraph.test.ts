@@ -4,6 +4,8 @@ import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fixtureDir, removeTempDirs, tempDir } from './helpers.js';
+import { DraftStore } from '../../../electron/engine/drafts/store.js';
+import { defaultAppDataDir } from '../../../electron/engine/workbench.js';
 
 let dataDir: string;
 beforeAll(async () => {
@@ -11,9 +13,9 @@ beforeAll(async () => {
 });
 afterAll(removeTempDirs);
 
-function cli(args: string[]) {
+function cli(args: string[], env: Record<string, string> = {}) {
   return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile('npx', ['tsx', 'electron/cli/experiment.ts', ...args], { env: { ...process.env, FASHION_MNIST_STRICT: '0' }, maxBuffer: 1 << 26 }, (err, stdout, stderr) => {
+    execFile('npx', ['tsx', 'electron/cli/experiment.ts', ...args], { env: { ...process.env, FASHION_MNIST_STRICT: '0', ...env }, maxBuffer: 1 << 26 }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
     });
   });
@@ -47,5 +49,22 @@ describe('experiment CLI with a graph model', () => {
     expect(saved.modelTopology.class_name).toBe('Model');
     const add = saved.modelTopology.config.layers.find((l: { class_name: string }) => l.class_name === 'Add');
     expect(add.inbound_nodes[0].map((n: unknown[]) => n[0])).toEqual(['c1', 'c2']);
+  }, 300_000);
+
+  it('--model NAME trains a draft saved in the app data folder; an unknown name lists the saved ones', async () => {
+    const out = await tempDir('fmw-cli-draft-');
+    // The app data folder follows XDG_CONFIG_HOME on Linux, as the app's does.
+    const env = { XDG_CONFIG_HOME: path.join(out, 'config') };
+    await new DraftStore(defaultAppDataDir({ ...process.env, ...env })).save({
+      name: 'Tiny MLP', inputShape: [784], layers: [{ type: 'Dense', units: 16, activation: 'relu' }, { type: 'Dense', units: 10, activation: 'softmax' }],
+    });
+    const unknown = await cli(['--model', 'nope', '--data-dir', dataDir, '--out', out], env);
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toContain('no model draft named "nope"; saved drafts: "Tiny MLP"');
+    const r = await cli(['--model', 'tiny mlp', '--data-dir', dataDir, '--limit', '200', '--epochs', '1', '--backend', 'wasm', '--out', out, '--json'], env);
+    expect(r.code, r.stderr).toBe(0);
+    const [run] = JSON.parse(r.stdout).runs as Array<{ status: string; params: number; name: string }>;
+    // 784·16 + 16 + 16·10 + 10 = 12,730.
+    expect(run).toMatchObject({ status: 'finished', params: 12_730, name: 'Tiny MLP' });
   }, 300_000);
 });
