@@ -1,4 +1,5 @@
 // The request/response contract between renderer and main (IPC or WebSocket): one entry per request.
+import { DRAFT_REQUESTS } from './drafts.js';
 import { z } from 'zod';
 import { ModelSpecSchema } from './spec.js';
 import { HyperparametersSchema } from './hyper.js';
@@ -100,6 +101,7 @@ export const requests = {
     }),
     response: z.object({ fileName, pdf: z.string().max(MAX_RUN_ARCHIVE_BASE64), warnings: z.array(message).max(200) }),
   },
+  ...DRAFT_REQUESTS,
 } as const;
 
 export type Requests = typeof requests;

@@ -4,7 +4,7 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DraftError, DraftStore, draftFileStem, exportModelJson, importModelJson } from '../../../electron/engine/drafts/store.js';
+import { DraftStore, ModelImportError, draftFileStem, exportModelJson, importModelJson } from '../../../electron/engine/drafts/store.js';
 import { SpecError, inferShapes } from '../../../shared/model/inferShapes.js';
 
 const OUT = { type: 'Dense', units: 10, activation: 'softmax' };
@@ -68,7 +68,7 @@ describe('importModelJson', () => {
   });
 
   it('refuses non-JSON, huge files and invalid specs with what is wrong', () => {
-    expect(() => importModelJson('{')).toThrow(DraftError);
+    expect(() => importModelJson('{')).toThrow(ModelImportError);
     expect(() => importModelJson(' '.repeat(2_000_001))).toThrow(/a model spec is far smaller/);
     expect(() => importModelJson(JSON.stringify({ name: 'x', inputShape: [784], layers: [{ type: 'Dense', units: 10, activation: 'sofmax' }] })))
       .toThrow(SpecError);
@@ -124,7 +124,7 @@ describe('importModelJson', () => {
     bad.config.layers[0].config.batch_input_shape = [null, 32, 32, 3];
     (bad.config.layers[1].config as Record<string, unknown>).kernel_regularizer = { class_name: 'L2', config: { l2: 0.01 } };
     bad.config.layers.splice(5, 0, { class_name: 'Activation', name: 'act', config: { name: 'act', activation: 'relu' } as never, inbound_nodes: [[['sep', 0, 0, {}]]] });
-    expect(() => importModelJson(JSON.stringify(bad))).toThrow(DraftError);
+    expect(() => importModelJson(JSON.stringify(bad))).toThrow(ModelImportError);
     let message = '';
     try { importModelJson(JSON.stringify(bad)); } catch (err) { message = (err as Error).message; }
     expect(message).toContain('Keras layer 2 "c1" (Conv2D): kernel_regularizer "L2" does not map');
