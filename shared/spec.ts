@@ -15,7 +15,7 @@ const kernel = z.union([side, z.tuple([side, side])]);
 export const PaddingSchema = z.enum(['valid', 'same']);
 
 /** A layer's own name, for "inputs" of later layers (graph models); Keras-like identifiers only, as tfjs needs unique plain names. */
-export const LayerNameSchema = z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/, 'a name starts with a letter and has at most 64 letters, digits, "_", "." or "-"');
+export const LayerNameSchema = z.string().max(64).regex(/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/, 'a name starts with a letter and has at most 64 letters, digits, "_", "." or "-"');
 /** Optional on every layer: a sequential model needs neither, so old specs stay valid. */
 const graphFields = {
   name: LayerNameSchema.optional(),
