@@ -2,6 +2,9 @@
 // beside the layer list, the new layer kinds' forms and per-layer messages; screenshots in light and dark.
 /// <reference lib="dom" />
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { requireInCi } from '../helpers/ciRequire.js';
 import { DATA_DIR, chromiumPath, collectErrors, dataPresent, launchBrowser, screenshot, startServer, type RunningServer } from './harness.js';
@@ -83,6 +86,44 @@ describe.skipIf(!ready)(`graph models in the Models view${ready ? '' : ` (skippe
     await page.emulateMedia({ colorScheme: 'dark' });
     await screenshot(page, 'graph-add-mismatch-dark');
     await page.emulateMedia({ colorScheme: 'light' });
+    expect(errors).toEqual([]);
+  });
+
+  it('drafts are saved in the app data folder; Keras JSON imports, and what does not map is named', async () => {
+    // The server's app data folder: XDG_CONFIG_HOME in the harness, beside the runs folder.
+    const models = path.join(path.dirname(server.runsDir), 'config', 'fashion-workbench', 'models');
+    await expect.poll(() => { try { return readdirSync(models); } catch { return []; } }, { timeout: 10_000 }).toContain('my-model.json');
+    const saved = JSON.parse(readFileSync(path.join(models, 'my-model.json'), 'utf8'));
+    expect(saved.spec.layers[2]).toEqual({ type: 'Add', inputs: ['c1', 'c2'] });
+
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'fmw-keras-'));
+    const layer = (cls: string, name: string, config: object, from: string[]) => ({ class_name: cls, name, config: { name, ...config }, inbound_nodes: [from.map((f) => [f, 0, 0, {}])] });
+    const keras = (extra: object[]) => ({
+      class_name: 'Functional', config: {
+        name: 'keras residual', layers: [
+          { class_name: 'InputLayer', name: 'input_1', config: { name: 'input_1', batch_input_shape: [null, 28, 28, 1] }, inbound_nodes: [] },
+          layer('Conv2D', 'c1', { filters: 16, kernel_size: [3, 3], padding: 'same', activation: 'relu' }, ['input_1']),
+          layer('Conv2D', 'c2', { filters: 16, kernel_size: [3, 3], padding: 'same', activation: 'relu' }, ['c1']),
+          layer('Add', 'add', {}, ['c1', 'c2']),
+          ...extra,
+          layer('SeparableConv2D', 'sep', { filters: 32, kernel_size: [3, 3], padding: 'valid', activation: 'relu' }, ['add']),
+          layer('LayerNormalization', 'ln', { axis: [3], epsilon: 0.001 }, ['sep']),
+          layer('GlobalMaxPooling2D', 'gmp', { keepdims: false }, ['ln']),
+          layer('Dense', 'out', { units: 10, activation: 'softmax' }, ['gmp']),
+        ],
+      },
+    });
+    writeFileSync(path.join(dir, 'bad.json'), JSON.stringify(keras([layer('Activation', 'act', { activation: 'relu' }, ['add'])])));
+    await page.setInputFiles('[data-testid=import-model-file]', path.join(dir, 'bad.json'));
+    await expect.poll(() => page.locator('[data-testid=import-error]').innerText())
+      .toMatch(/bad\.json: this Keras model cannot be imported as it is:\s+- Keras layer 5 "act" \(Activation\): no layer kind here matches Activation/);
+    await screenshot(page, 'graph-import-error');
+    writeFileSync(path.join(dir, 'good.json'), JSON.stringify(keras([])));
+    await page.setInputFiles('[data-testid=import-model-file]', path.join(dir, 'good.json'));
+    await expect.poll(() => page.locator('[data-testid=model-name]').inputValue()).toBe('keras residual');
+    await expect.poll(params).toBe(3562);
+    expect(await page.locator('[data-testid=import-error]').count()).toBe(0);
+    await expect.poll(() => readdirSync(models), { timeout: 10_000 }).toContain('keras-residual.json');
     expect(errors).toEqual([]);
   });
 });
