@@ -136,3 +136,34 @@ describe('per-layer messages', () => {
     expect(issues(image({ type: 'LeakyReLU', alpha: 0.1 }))).toEqual([]);
   });
 });
+
+describe('memory and cost estimates cover the new kinds', () => {
+  const residual = {
+    name: 'residual', inputShape: [28, 28, 1], layers: [
+      { type: 'Conv2D', name: 'c1', filters: 16, kernelSize: 3, padding: 'same', activation: 'relu' },
+      { type: 'Conv2D', name: 'c2', filters: 16, kernelSize: 3, padding: 'same', activation: 'relu' },
+      { type: 'Add', inputs: ['c1', 'c2'] },
+      { type: 'SeparableConv2D', filters: 32, kernelSize: 3, activation: 'relu' },
+      { type: 'LayerNormalization' }, { type: 'GlobalMaxPooling2D' }, OUT,
+    ],
+  };
+
+  it('memory: the largest weight is c2\'s 3·3·16·16 kernel; the Add, separable and LN outputs count as activations', async () => {
+    const { estimateTrainingMemory } = await import('../../../shared/model/memory.js');
+    const m = estimateTrainingMemory({ model: residual, batchSize: 32, optimizer: { type: 'sgd', momentum: 0 } as never });
+    expect(m.params).toBe(3562);
+    expect(m.largestWeight).toBe(3 * 3 * 16 * 16);
+    const withoutAdd = estimateTrainingMemory({ model: { ...residual, layers: residual.layers.filter((l) => l.type !== 'Add').map((l) => ({ ...l, inputs: undefined })) }, batchSize: 32, optimizer: { type: 'sgd', momentum: 0 } as never });
+    // At batch 32 the evaluation pass (1,000 images) is the larger peak; the Add's one 28·28·16 output a sample adds
+    // 4 bytes · 12,544 · 1,000 to it.
+    expect(m.tensors.activations - withoutAdd.tensors.activations).toBe(4 * 28 * 28 * 16 * 1000);
+  });
+
+  it('cost: separable convolutions are priced by their MACs like Conv2D', async () => {
+    const { estimateEpochCost } = await import('../../../shared/model/cost.js');
+    const c = estimateEpochCost({ spec: residual, backend: 'wasm', trainSamples: 1000, validationSamples: 100, batchSize: 64 });
+    const macs = layerMacs(residual);
+    expect(c.flopsPerSample).toBe(6 * (macs[0] + macs[1] + macs[3] + macs[6]));
+    expect(c.secondsPerEpoch).toBeGreaterThan(0);
+  });
+});
