@@ -1,4 +1,5 @@
 // The request/response contract between renderer and main (IPC or WebSocket): one entry per request.
+import { DRAFT_REQUESTS } from './drafts.js';
 import { z } from 'zod';
 import { ModelSpecSchema } from './spec.js';
 import { HyperparametersSchema } from './hyper.js';
@@ -119,6 +120,7 @@ export const requests = {
   explainImage: { request: ExplainRequestSchema, response: ExplainResponseSchema },
   /** Every layer's activations for one image, and the first conv layer's filters. */
   getFeatureMaps: { request: FeatureMapsRequestSchema, response: FeatureMapsResponseSchema },
+  ...DRAFT_REQUESTS,
 } as const;
 
 export type Requests = typeof requests;

@@ -7,6 +7,7 @@ import { BACKEND_NAMES, type TrainEvent, type RunSummary, type TrainRequest } fr
 import { createWorkbench, defaultRunsDir } from '../engine/workbench.js';
 import { presetRuns, readExperimentFile, PRESET_IDS, type ExperimentRun } from './experimentConfig.js';
 import { comparisonTable, mcnemarLine } from './table.js';
+import { draftRuns } from './draftRuns.js';
 import { writeFile, mkdir } from 'node:fs/promises';
 import { parseLayerList, parseShard, planRequests } from './experimentPlan.js';
 import { rankSweeps, sweepTable } from './sweepTable.js';
@@ -27,6 +28,7 @@ const program = new Command()
   .name('experiment')
   .description('Train Fashion-MNIST models headlessly, store the runs, and print a comparison.\nExample: npm run experiment -- --preset seed --limit 5000 --epochs 2')
   .option('--preset <id>', `preset to train: ${PRESET_IDS.join(', ')} ("seed" = seed-ann and seed-cnn, the seed report's comparison)`)
+  .option('--model <name>', 'a model draft saved in the app (Models view); an unknown name lists the saved ones')
   .option('--config <file>', 'JSON experiment file: {"name"?, "data"?, "runs": [{"preset"? | "model"?, "hyper"?, "data"?, "repeat"?}]}')
   .option('--data-dir <dir>', 'folder with the four Fashion-MNIST IDX files (.gz or raw)')
   .option('--limit <n>', 'train on n samples; validation and test shrink in proportion unless --full-test', int('--limit', 10))
@@ -52,8 +54,8 @@ const program = new Command()
 async function main(): Promise<number> {
   program.parse();
   const o = program.opts();
-  if (!o.preset && !o.config && !o.resume) {
-    program.error('say what to train: --preset <id>, --config <file> or --resume <runId> (see --help)');
+  if (!o.preset && !o.config && !o.resume && !o.model) {
+    program.error('say what to train: --preset <id>, --model <name>, --config <file> or --resume <runId> (see --help)');
   }
   if (o.resume && (o.preset || o.config || o.initFrom || o.shard)) program.error('--resume continues one stored run: it takes only --epochs, --data-dir, --out, --json and --report');
   if (o.freeze && !o.initFrom) program.error('--freeze needs --init-from <runId> (layers are frozen at the weights they start from)');
@@ -67,6 +69,7 @@ async function main(): Promise<number> {
     name = file.name;
   }
   if (o.preset) runs = [...runs, ...presetRuns(o.preset)];
+  if (o.model) runs = [...runs, ...(await draftRuns(o.model))];
   const plan = planRequests(runs, {
     epochs: o.epochs, batchSize: o.batchSize, seed: o.seed, learningRate: o.lr, limit: o.limit,
     fullTest: o.fullTest, backend: o.backend, repeat: o.repeat,

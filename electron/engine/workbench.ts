@@ -1,5 +1,7 @@
 // The engine facade: implements every request of the contract over the data, model, run and training modules.
 // The Electron IPC binding, the browser-mode server and the tests all drive the engine through this.
+import { DraftStore } from './drafts/store.js';
+import { draftHandlers } from './drafts/handlers.js';
 import os from 'node:os';
 import path from 'node:path';
 import { readFile, mkdir } from 'node:fs/promises';
@@ -138,6 +140,8 @@ export async function createWorkbench(opts: WorkbenchOptions): Promise<Workbench
   let backendInfo: Awaited<ReturnType<typeof selectBackend>> | null = null;
 
   const handlers: WorkbenchHandlers = {
+    // Model drafts live beside settings.json, in the app's data folder (the CLI's --model reads the same folder).
+    ...draftHandlers(new DraftStore(path.dirname(settingsFile))),
     async getEnvironment() {
       backendInfo ??= await selectBackend('auto');
       return { environment: collectEnvironment(), backend: backendInfo, available: await availableBackends(), webgpuAdapter: await webgpuAdapter(), runsDir: store.root, mode: opts.mode };

@@ -4,12 +4,16 @@ import { kindOf, type Inferred } from './layerKinds.js';
 import { isRecord, issuesFromZod, rawLayerLabel, unknownFields } from './issues.js';
 import { layerLabel, type LayerSummary, type ShapeReport, type SpecIssue } from './report.js';
 import type { Shape } from './geometry.js';
+import { danglingLayers, INPUT_INDEX, MODEL_INPUT, resolveGraph } from './graph.js';
 
 /** One inferred layer with the shapes around it, for MAC counting and the tfjs cross-check. */
 export interface Step {
   layer: LayerSpec;
+  /** The first inbound shape (the only one except for merge layers). */
   input: Shape;
   output: Shape;
+  /** Every inbound shape, in "inputs" order. */
+  inputs?: Shape[];
 }
 
 export interface Analysis {
@@ -78,19 +82,42 @@ export function analyse(input: unknown): Analysis {
   rawLayers.forEach((raw, i) => {
     const known = isRecord(raw) && typeof raw.type === 'string' ? LAYER_FIELDS.get(raw.type) : undefined;
     for (const f of known ? unknownFields(raw as Record<string, unknown>, known) : []) {
-      const fields = known!.filter((k) => k !== 'type').join(', ') || 'no other fields';
-      issues.push({ layerIndex: i, field: f, message: `${rawLayerLabel(i, raw)}: unknown field "${f}"; ${String((raw as Record<string, unknown>).type)} takes ${fields}` });
+      const fields = known!.filter((k) => !['type', 'name', 'inputs'].includes(k)).join(', ') || 'no other fields';
+      issues.push({ layerIndex: i, field: f, message: `${rawLayerLabel(i, raw)}: unknown field "${f}"; ${String((raw as Record<string, unknown>).type)} takes ${fields} (any layer may also carry name and inputs)` });
     }
   });
 
   const inputShape = InputShapeSchema.safeParse(isRecord(input) ? input.inputShape : undefined);
-  let shape: Shape | null = inputShape.success ? inputShape.data : null;
+  const graph = resolveGraph(rawLayers);
+  issues.push(...graph.issues);
+  // Shapes by layer index; the model input sits at INPUT_INDEX.
+  const shapes = new Map<number, Shape>();
+  if (inputShape.success) shapes.set(INPUT_INDEX, inputShape.data);
+  const names: string[] = [];
+  const explicit = new Set(parsed.flatMap((p) => (p?.layer.name ? [p.layer.name] : [])));
   const counters = new Map<string, number>();
-  for (let i = 0; i < rawLayers.length && shape; i++) {
+  const autoName = (stem: string): string => {
+    // Keras's counter per stem; a name a user gave another layer is skipped so that tfjs gets unique names.
+    for (;;) {
+      const seen = counters.get(stem) ?? 0;
+      counters.set(stem, seen + 1);
+      const name = seen === 0 ? stem : `${stem}_${seen}`;
+      if (!explicit.has(name)) return name;
+    }
+  };
+  const label = (j: number) => (j === INPUT_INDEX ? `"${MODEL_INPUT}" (the model input)` : `"${names[j]}" (layer ${j + 1})`);
+  for (let i = 0; i < rawLayers.length; i++) {
     const p = parsed[i];
     if (!p) break; // an unparsable layer: nothing after it has a known input shape
+    const from = graph.inbound[i];
+    const inShapes = from?.map((j) => shapes.get(j));
+    if (!from || !inShapes || inShapes.some((x) => x === undefined)) break;
+    const shape = inShapes[0]!;
     const kind = kindOf(p.layer);
-    const outcome = kind.infer(shape, p.layer, { label: layerLabel(i, p.layer.type), previous: parsed.slice(0, i).map((q) => q!.layer), inputShape: inputShape.success ? inputShape.data : null });
+    const outcome = kind.infer(shape, p.layer, {
+      label: layerLabel(i, p.layer.type), previous: parsed.slice(0, i).map((q) => q!.layer), inputShape: inputShape.success ? inputShape.data : null,
+      inputs: inShapes as Shape[], inputLabels: from.map(label),
+    });
     let out: Inferred | null;
     if (outcome.ok) out = outcome.out;
     else {
@@ -98,20 +125,25 @@ export function analyse(input: unknown): Analysis {
       out = outcome.recovered;
     }
     if (!out) break; // no output shape to carry on from
-    const seen = counters.get(kind.kerasName) ?? 0;
-    counters.set(kind.kerasName, seen + 1);
+    names.push(p.layer.name ?? autoName(kind.kerasName));
     layers.push({
       index: i,
       type: p.layer.type,
-      name: seen === 0 ? kind.kerasName : `${kind.kerasName}_${seen}`,
+      name: names[i],
       outputShape: [null, ...out.outputShape],
       params: out.params,
       trainableParams: out.trainable,
       activation: kind.activation(p.layer),
+      ...(graph.isGraph ? { inputs: from.map((j) => (j === INPUT_INDEX ? MODEL_INPUT : names[j])) } : {}),
     });
-    steps.push({ layer: p.layer, input: shape, output: out.outputShape });
-    shape = out.outputShape;
+    steps.push({ layer: p.layer, input: shape, output: out.outputShape, inputs: inShapes as Shape[] });
+    shapes.set(i, out.outputShape);
     reachedEnd = i === rawLayers.length - 1;
+  }
+  if (reachedEnd && graph.isGraph) {
+    for (const j of danglingLayers(graph.inbound)) {
+      issues.push({ layerIndex: j, message: `${layerLabel(j, layers[j].type)} "${names[j]}": no later layer takes its output, so it is not part of the model; name it in a later layer's "inputs" or remove it` });
+    }
   }
   const last = rawLayers.length - 1;
   const tail = last >= 0 ? outputIssue(last, parsed[last], rawLayers[last]) : null;

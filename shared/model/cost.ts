@@ -111,7 +111,8 @@ function perSample(spec: unknown, r: CostRates) {
   const layers: Record<Kind, number> = { Dense: 0, Conv2D: 0, BatchNormalization: 0, other: 0 };
   const flops: Record<Kind, number> = { Dense: 0, Conv2D: 0, BatchNormalization: 0, other: 0 };
   for (const s of analyse(spec).steps) {
-    const t = s.layer.type;
+    // Depthwise and separable convolutions are priced as convolutions (their MACs), an estimate: no bench model has them yet.
+    const t = s.layer.type === 'DepthwiseConv2D' || s.layer.type === 'SeparableConv2D' ? 'Conv2D' : s.layer.type;
     const f = 6 * kindOf(s.layer).macs(s.input, s.output, s.layer);
     if (t === 'Dense' || t === 'Conv2D') {
       compute[t] += f / ((t === 'Dense' ? r.denseGflops : r.convGflops) * 1e9);

@@ -22,6 +22,17 @@ const EXPECTED: Record<string, string> = {
   type: `one of ${LAYER_TYPES.join(', ')}`,
   kernelInitializer: `one of ${KERNEL_INITIALIZERS.join(', ')}`,
   kernelRegularizer: '{"l2": λ} with λ from 0 to 1',
+  dilationRate: `${WINDOW} (1 means no dilation)`,
+  depthMultiplier: 'a positive integer (output channels per input channel)',
+  stddev: 'a number from 0 to 10 (the noise standard deviation)',
+  alpha: 'a number from 0 to 1 (the slope for negative inputs)',
+  sharedAxes: 'a list of axes 1 (rows), 2 (columns) or 3 (channels)',
+  name: 'a name that starts with a letter and has at most 64 letters, digits, "_", "." or "-"',
+  inputs: 'a list of 1 to 16 names of earlier layers (or "input", the model input)',
+};
+/** Fields whose meaning depends on the layer type. */
+const EXPECTED_BY_TYPE: Record<string, Record<string, string>> = {
+  ZeroPadding2D: { padding: 'a whole number 0–64, [rows, cols], or [[top, bottom], [left, right]]' },
 };
 
 const MODEL_EXPECTED: Record<string, string> = {
@@ -73,7 +84,7 @@ function layerIssue(index: number, field: string | undefined, raw: unknown): Spe
   }
   if (field === undefined) return { layerIndex: index, message: `${label} is not a valid layer` };
   const value = raw[field];
-  const expected = EXPECTED[field] ?? 'valid';
+  const expected = (typeof raw.type === 'string' ? EXPECTED_BY_TYPE[raw.type]?.[field] : undefined) ?? EXPECTED[field] ?? 'valid';
   const hint = field === 'type' ? suggestion(value, LAYER_TYPES) : field === 'activation' ? suggestion(value, ACTIVATIONS) : '';
   // A regularizer is a small object: quote it, "an object" would not say what is wrong.
   const got = field === 'kernelRegularizer' && isRecord(value) ? truncate(JSON.stringify(value)) : show(value);

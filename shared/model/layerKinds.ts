@@ -1,6 +1,8 @@
 // Registry of layer kinds (shared contract layer, pure): each kind's shape rule, Keras parameter count and MAC count.
 import type { LayerSpec, LayerType } from '../spec.js';
-import { dimsText, isImage, pair, product, windowOutput, type Shape } from './geometry.js';
+import { dimsText, isImage, pair, product, type Shape } from './geometry.js';
+import { dilated, dilationIssue, needsImage, ok, slide } from './kindShared.js';
+import { NEW_KINDS } from './newKinds.js';
 
 export interface Inferred {
   outputShape: number[];
@@ -21,6 +23,10 @@ export interface LayerContext {
   previous: readonly LayerSpec[];
   /** The model's input shape, when valid: an image input means a layer before this one made the vector. */
   inputShape?: Shape | null;
+  /** Every inbound shape, in "inputs" order (merge layers read these; others take the first as `input`). */
+  inputs?: readonly Shape[];
+  /** How messages name each inbound layer ("c1 (layer 1)"), in the same order. */
+  inputLabels?: readonly string[];
 }
 
 export interface LayerKind<L extends LayerSpec = LayerSpec> {
@@ -33,35 +39,6 @@ export interface LayerKind<L extends LayerSpec = LayerSpec> {
   infer(input: Shape, layer: L, ctx: LayerContext): InferOutcome;
   /** Forward multiply-accumulates per sample; elementwise layers count 0, as papers usually report. */
   macs(input: Shape, output: Shape, layer: L): number;
-}
-
-const ok = (outputShape: number[], params = 0, trainable = params): InferOutcome => ({ ok: true, out: { outputShape, params, trainable } });
-
-/** Why a spatial layer cannot take a flat vector, with the fix that fits where it sits. */
-function needsImage(input: Shape, ctx: LayerContext): KindIssue | null {
-  if (isImage(input)) return null;
-  // On an image input the first layer that returns a vector (Flatten, GlobalAveragePooling2D, or a Dense) is where the image was lost.
-  const flatAt = ctx.previous.findIndex((l) => l.type === 'Flatten' || l.type === 'GlobalAveragePooling2D' || l.type === 'Dense');
-  const imageInput = ctx.inputShape ? isImage(ctx.inputShape) : flatAt >= 0 && ctx.previous[flatAt].type !== 'Dense';
-  const fix = imageInput && flatAt >= 0
-    ? `move it before the ${ctx.previous[flatAt].type} at layer ${flatAt + 1}`
-    : 'use inputShape [28, 28, 1] for convolutional models';
-  return { message: `${ctx.label} gets a flat vector of ${input[0]} values but needs an image (H×W×C): ${fix}` };
-}
-
-/** Output of a sliding window over an H×W×C map, or the issue naming the sizes when a valid window does not fit. */
-function slide(
-  input: readonly [number, number, number], window: [number, number], strides: [number, number],
-  padding: 'valid' | 'same', what: 'kernel' | 'pool', field: string, ctx: LayerContext,
-): [number, number] | KindIssue {
-  const h = windowOutput(input[0], window[0], strides[0], padding);
-  const w = windowOutput(input[1], window[1], strides[1], padding);
-  if (h >= 1 && w >= 1) return [h, w];
-  return {
-    field,
-    message: `${ctx.label}: ${what} ${dimsText(window)} is larger than its ${dimsText(input)} input (valid padding): `
-      + `use a smaller ${what}, padding 'same', or less downsampling before it`,
-  };
 }
 
 type Of<T extends LayerType> = Extract<LayerSpec, { type: T }>;
@@ -87,13 +64,16 @@ const dense: LayerKind<Of<'Dense'>> = {
 const conv2d: LayerKind<Of<'Conv2D'>> = {
   type: 'Conv2D',
   kerasName: 'conv2d',
-  shapeFields: ['filters', 'kernelSize', 'strides', 'padding'],
+  shapeFields: ['filters', 'kernelSize', 'strides', 'padding', 'dilationRate'],
   activation: (l) => l.activation,
   infer(input, l, ctx) {
     const flat = needsImage(input, ctx);
     if (flat || !isImage(input)) return { ok: false, issues: [flat!], recovered: null };
     const k = pair(l.kernelSize);
-    const hw = slide(input, k, pair(l.strides), l.padding, 'kernel', 'kernelSize', ctx);
+    const rate = pair(l.dilationRate ?? 1);
+    const bad = dilationIssue(pair(l.strides), rate, ctx);
+    if (bad) return { ok: false, issues: [bad], recovered: null };
+    const hw = slide(input, dilated(k, rate), pair(l.strides), l.padding, 'kernel', 'kernelSize', ctx);
     if (!Array.isArray(hw)) return { ok: false, issues: [hw], recovered: null };
     return ok([hw[0], hw[1], l.filters], k[0] * k[1] * input[2] * l.filters + (l.useBias ? l.filters : 0));
   },
@@ -178,6 +158,7 @@ export const LAYER_KINDS: { readonly [T in LayerType]: LayerKind<Of<T>> } = {
   Dropout: dropout,
   BatchNormalization: batchNormalization,
   GlobalAveragePooling2D: globalAveragePooling2D,
+  ...NEW_KINDS,
 };
 
 export function kindOf<L extends LayerSpec>(layer: L): LayerKind<L> {

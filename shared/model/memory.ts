@@ -5,6 +5,7 @@ import type { Activation, LayerSpec } from '../spec.js';
 import { analyse } from './analyse.js';
 import { pair, product } from './geometry.js';
 import { validateModelSpec } from './inferShapes.js';
+import { newLargestWeight, newLayerTensors } from './newMemory.js';
 
 const FLOAT = 4;
 /** The training loop evaluates validation and test sets this many samples at a time (loop.ts EVAL_BATCH). */
@@ -81,6 +82,8 @@ function layerTensors(layer: LayerSpec, training: boolean): number {
       return training ? 2 : 0; // the scaled mask and the product
     case 'BatchNormalization':
       return training ? 3 : 1; // squared deviations for the variance, the normalised output, its input's centred copy
+    default:
+      return newLayerTensors(layer, training);
   }
 }
 
@@ -92,7 +95,7 @@ function largestWeightOf(layer: LayerSpec, input: readonly number[]): number {
     return k[0] * k[1] * input[input.length - 1] * layer.filters;
   }
   if (layer.type === 'BatchNormalization') return input[input.length - 1];
-  return 0;
+  return newLargestWeight(layer, input);
 }
 
 /**

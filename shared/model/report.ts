@@ -21,6 +21,8 @@ export interface LayerSummary {
   params: number;
   trainableParams: number;
   activation: string | null;
+  /** Graph models only: the names of the layers this one takes ("input" for the model input), Keras's "Connected to". */
+  inputs?: string[];
 }
 
 export interface ShapeReport {

@@ -22,11 +22,13 @@ export function thousands(n: number): string {
  * When the report has issues they follow the table, so a partial summary is never mistaken for a valid one.
  */
 export function formatSummary(report: ShapeReport, modelName?: string): string {
-  const rows = report.layers.map((l) => [`${l.name} (${l.type})`, kerasShapeText(l.outputShape), thousands(l.params)]);
-  const header = ['Layer (type)', 'Output Shape', 'Param #'];
+  // Graph models get Keras's "Connected to" column; a sequential summary stays as it was.
+  const graph = report.layers.some((l) => l.inputs !== undefined);
+  const rows = report.layers.map((l) => [`${l.name} (${l.type})`, kerasShapeText(l.outputShape), thousands(l.params), ...(graph ? [(l.inputs ?? []).join(', ')] : [])]);
+  const header = ['Layer (type)', 'Output Shape', 'Param #', ...(graph ? ['Connected to'] : [])];
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)) + 2);
   const total = widths.reduce((a, b) => a + b, 0) + 1;
-  const line = (cells: string[]) => ` ${cells.map((cell, c) => (c === 2 ? cell.padStart(widths[c] - 2) : cell.padEnd(widths[c]))).join('')}`.trimEnd();
+  const line = (cells: string[]) => ` ${cells.map((cell, c) => (c === 2 ? `${cell.padStart(widths[c] - 2)}${graph ? '  ' : ''}` : cell.padEnd(widths[c]))).join('')}`.trimEnd();
   const out: string[] = [];
   if (modelName !== undefined) out.push(`Model: "${modelName}"`);
   out.push('_'.repeat(total), line(header), '='.repeat(total));

@@ -40,7 +40,7 @@ export async function startServer(): Promise<RunningServer> {
   mkdirSync(runsDir, { recursive: true });
   const child: ChildProcess = spawn('npx', ['tsx', 'electron/server/cli.ts', '--port', '0', '--out', runsDir, '--data-dir', DATA_DIR], {
     cwd: process.cwd(),
-    env: { ...process.env, FASHION_MNIST_DIR: DATA_DIR, XDG_DATA_HOME: tmp, XDG_CACHE_HOME: path.join(tmp, 'cache') },
+    env: { ...process.env, FASHION_MNIST_DIR: DATA_DIR, XDG_DATA_HOME: tmp, XDG_CONFIG_HOME: path.join(tmp, 'config'), XDG_CACHE_HOME: path.join(tmp, 'cache') },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Own process group: npx → tsx → node are stopped together.
     detached: true,

@@ -6,6 +6,8 @@ import { trainingDense } from './denseTraining.js';
 import { nativeDropoutOrNull } from '../backend/kernels/native/Dropout.js';
 import { fuseActivation } from './activations.js';
 import { kernelInitializer, kernelRegularizer, type WeightOptions } from './weightOptions.js';
+import { withTrainableDilation } from './dilation.js';
+import { NEW_BUILDERS } from './newBuilders.js';
 
 export interface BuildContext {
   /** Keras-style name from inferShapes (dense_1, conv2d …), so tfjs's summary matches ours. */
@@ -75,9 +77,10 @@ function seededDropout(args: DropoutArgs, maskSeed: number): tf.layers.Layer {
 export const LAYER_BUILDERS: { readonly [T in LayerType]: Builder<Of<T>> } = {
   // The leaner Dense pass and the fused activation compose: trainingDense applies `activation`, which fuseActivation swaps.
   Dense: (l, ctx) => fuseActivation(trainingDense({ ...base(ctx), ...weights(l.useBias, ctx, l), units: l.units, activation: l.activation })),
-  Conv2D: (l, ctx) => fuseActivation(tf.layers.conv2d({
+  Conv2D: (l, ctx) => fuseActivation(withTrainableDilation('conv', tf.layers.conv2d, {
     ...base(ctx), ...weights(l.useBias, ctx, l),
     filters: l.filters, kernelSize: window(l.kernelSize), strides: window(l.strides), padding: l.padding, activation: l.activation,
+    ...(l.dilationRate === undefined ? {} : { dilationRate: window(l.dilationRate) }),
   })),
   MaxPooling2D: pooling(tf.layers.maxPooling2d),
   AveragePooling2D: pooling(tf.layers.averagePooling2d),
@@ -85,6 +88,7 @@ export const LAYER_BUILDERS: { readonly [T in LayerType]: Builder<Of<T>> } = {
   Dropout: (l, ctx) => seededDropout({ ...base(ctx), rate: l.rate }, ctx.seed),
   BatchNormalization: (l, ctx) => batchNormalization({ ...base(ctx), momentum: l.momentum, epsilon: l.epsilon }),
   GlobalAveragePooling2D: (_l, ctx) => tf.layers.globalAveragePooling2d(base(ctx)),
+  ...NEW_BUILDERS,
 };
 
 export function buildLayer<L extends LayerSpec>(layer: L, ctx: BuildContext): tf.layers.Layer {

@@ -43,6 +43,23 @@ export function describeLayer(layer: Record<string, unknown>): string {
     case 'MaxPooling2D':
     case 'AveragePooling2D': return `${type}(${k(layer.poolSize ?? 2)})`;
     case 'Dropout': return `Dropout(${String(layer.rate)})`;
+    default: return describeNewLayer(layer, type, k, act);
+  }
+}
+
+/** The layer kinds added with graph models (issue 12): their settings, and a merge's inputs. */
+function describeNewLayer(layer: Record<string, unknown>, type: string, k: (v: unknown) => string, act: string): string {
+  const d = layer.dilationRate !== undefined && layer.dilationRate !== 1 ? `, dilation ${k(layer.dilationRate)}` : '';
+  const same = layer.padding === 'same' ? ', same' : '';
+  switch (type) {
+    case 'SeparableConv2D': return `SeparableConv2D(${String(layer.filters)}, ${k(layer.kernelSize)}${same}${d}${act})`;
+    case 'DepthwiseConv2D': return `DepthwiseConv2D(${k(layer.kernelSize)}${same}${d}${act})`;
+    case 'SpatialDropout2D': return `SpatialDropout2D(${String(layer.rate)})`;
+    case 'GaussianNoise': return `GaussianNoise(${String(layer.stddev)})`;
+    case 'LeakyReLU': return `LeakyReLU(${String(layer.alpha ?? 0.3)})`;
+    case 'ZeroPadding2D': return `ZeroPadding2D(${JSON.stringify(layer.padding ?? 1)})`;
+    case 'Add':
+    case 'Concatenate': return `${type}(${Array.isArray(layer.inputs) ? layer.inputs.join(', ') : ''})`;
     default: return type;
   }
 }

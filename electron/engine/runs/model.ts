@@ -4,6 +4,10 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from './atomic.js';
 import { StoreError, describe, errnoCode } from './errors.js';
+import { registerCustomLayers } from '../models/noise.js';
+
+// A stored model may hold layers tfjs lacks (SpatialDropout2D): their classes must be known before tf.loadLayersModel.
+registerCustomLayers();
 
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_BIN = 'weights.bin';

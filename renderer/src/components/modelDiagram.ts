@@ -18,6 +18,8 @@ export interface DiagramNode {
 const GROUP: Record<string, NodeGroup> = {
   Conv2D: 'conv', MaxPooling2D: 'pool', AveragePooling2D: 'pool', GlobalAveragePooling2D: 'pool',
   Dense: 'dense', Flatten: 'reshape', Dropout: 'regular', BatchNormalization: 'norm',
+  DepthwiseConv2D: 'conv', SeparableConv2D: 'conv', LayerNormalization: 'norm', GlobalMaxPooling2D: 'pool', ZeroPadding2D: 'reshape',
+  SpatialDropout2D: 'regular', GaussianNoise: 'regular', LeakyReLU: 'reshape', PReLU: 'reshape', Add: 'reshape', Concatenate: 'reshape',
 };
 
 const win = (v: unknown): string => (Array.isArray(v) ? v.join('×') : typeof v === 'number' ? `${v}×${v}` : '?');
@@ -25,8 +27,11 @@ const win = (v: unknown): string => (Array.isArray(v) ? v.join('×') : typeof v 
 function detailOf(l: Record<string, unknown>): string {
   const parts: string[] = [];
   switch (l.type) {
+    case 'DepthwiseConv2D':
+    case 'SeparableConv2D':
     case 'Conv2D':
-      parts.push(String(l.filters ?? '?'), win(l.kernelSize));
+      parts.push(...(l.type === 'DepthwiseConv2D' ? [] : [String(l.filters ?? '?')]), win(l.kernelSize));
+      if (l.dilationRate !== undefined && l.dilationRate !== 1) parts.push(`d${Array.isArray(l.dilationRate) ? l.dilationRate.join('×') : String(l.dilationRate)}`);
       if (l.strides !== undefined && l.strides !== 1) parts.push(`/${Array.isArray(l.strides) ? l.strides.join('×') : String(l.strides)}`);
       if (l.padding === 'same') parts.push('same');
       break;
@@ -38,7 +43,12 @@ function detailOf(l: Record<string, unknown>): string {
       parts.push(String(l.units ?? '?'));
       break;
     case 'Dropout':
+    case 'SpatialDropout2D':
       parts.push(String(l.rate ?? '?'));
+      break;
+    case 'Add':
+    case 'Concatenate':
+      parts.push(Array.isArray(l.inputs) ? l.inputs.join(' + ') : '?');
       break;
   }
   if (typeof l.activation === 'string' && l.activation !== 'linear') parts.push(l.activation);

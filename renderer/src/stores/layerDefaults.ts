@@ -10,9 +10,20 @@ export const LAYER_DEFAULTS: Record<LayerType, Record<string, unknown>> = {
   Dropout: { type: 'Dropout', rate: 0.25 },
   BatchNormalization: { type: 'BatchNormalization' },
   GlobalAveragePooling2D: { type: 'GlobalAveragePooling2D' },
+  DepthwiseConv2D: { type: 'DepthwiseConv2D', kernelSize: 3, padding: 'same', activation: 'relu' },
+  SeparableConv2D: { type: 'SeparableConv2D', filters: 32, kernelSize: 3, padding: 'same', activation: 'relu' },
+  LayerNormalization: { type: 'LayerNormalization' },
+  GlobalMaxPooling2D: { type: 'GlobalMaxPooling2D' },
+  ZeroPadding2D: { type: 'ZeroPadding2D', padding: 1 },
+  SpatialDropout2D: { type: 'SpatialDropout2D', rate: 0.1 },
+  GaussianNoise: { type: 'GaussianNoise', stddev: 0.1 },
+  LeakyReLU: { type: 'LeakyReLU', alpha: 0.3 },
+  PReLU: { type: 'PReLU', sharedAxes: [1, 2] },
+  Add: { type: 'Add' },
+  Concatenate: { type: 'Concatenate' },
 };
 
-export type FieldKind = 'int' | 'number' | 'window' | 'activation' | 'padding' | 'bool' | 'initializer' | 'l2';
+export type FieldKind = 'int' | 'number' | 'window' | 'activation' | 'padding' | 'bool' | 'initializer' | 'l2' | 'axes';
 
 export interface FieldDef {
   key: string;
@@ -39,6 +50,7 @@ export const LAYER_FIELDS: Record<LayerType, FieldDef[]> = {
     { key: 'filters', label: 'filters', kind: 'int' },
     { key: 'kernelSize', label: 'kernel', kind: 'window', hint: '3 or 3x5' },
     { key: 'strides', label: 'strides', kind: 'window', optional: true, hint: '1' },
+    { key: 'dilationRate', label: 'dilation', kind: 'window', optional: true, hint: '1' },
     { key: 'padding', label: 'padding', kind: 'padding' },
     { key: 'activation', label: 'activation', kind: 'activation' },
     ...WEIGHT_FIELDS,
@@ -60,7 +72,47 @@ export const LAYER_FIELDS: Record<LayerType, FieldDef[]> = {
     { key: 'epsilon', label: 'epsilon', kind: 'number', optional: true, hint: '0.001' },
   ],
   GlobalAveragePooling2D: [],
+  DepthwiseConv2D: [
+    { key: 'kernelSize', label: 'kernel', kind: 'window', hint: '3 or 3x5' },
+    { key: 'depthMultiplier', label: 'multiplier', kind: 'int', optional: true, hint: '1' },
+    { key: 'strides', label: 'strides', kind: 'window', optional: true, hint: '1' },
+    { key: 'dilationRate', label: 'dilation', kind: 'window', optional: true, hint: '1' },
+    { key: 'padding', label: 'padding', kind: 'padding' },
+    { key: 'activation', label: 'activation', kind: 'activation' },
+  ],
+  SeparableConv2D: [
+    { key: 'filters', label: 'filters', kind: 'int' },
+    { key: 'kernelSize', label: 'kernel', kind: 'window', hint: '3 or 3x5' },
+    { key: 'depthMultiplier', label: 'multiplier', kind: 'int', optional: true, hint: '1' },
+    { key: 'strides', label: 'strides', kind: 'window', optional: true, hint: '1' },
+    { key: 'dilationRate', label: 'dilation', kind: 'window', optional: true, hint: '1' },
+    { key: 'padding', label: 'padding', kind: 'padding' },
+    { key: 'activation', label: 'activation', kind: 'activation' },
+  ],
+  LayerNormalization: [{ key: 'epsilon', label: 'epsilon', kind: 'number', optional: true, hint: '0.001' }],
+  GlobalMaxPooling2D: [],
+  ZeroPadding2D: [{ key: 'padding', label: 'pad', kind: 'window', hint: '1 or 1x2' }],
+  SpatialDropout2D: [{ key: 'rate', label: 'rate', kind: 'number' }],
+  GaussianNoise: [{ key: 'stddev', label: 'stddev', kind: 'number' }],
+  LeakyReLU: [{ key: 'alpha', label: 'alpha', kind: 'number', optional: true, hint: '0.3' }],
+  PReLU: [{ key: 'sharedAxes', label: 'shared axes', kind: 'axes', optional: true, hint: '1,2' }],
+  Add: [],
+  Concatenate: [],
 };
+
+/** "1,2" → [1, 2] (PReLU's shared axes); anything else is kept as typed so the spec check names it. */
+export function parseAxes(text: string): unknown {
+  const t = text.trim();
+  if (t === '') return '';
+  const parts = t.split(/[\s,]+/).filter(Boolean);
+  return parts.every((p) => /^\d+$/.test(p)) ? parts.map(Number) : t;
+}
+
+/** "c1, c2" → ["c1", "c2"] (a layer's inputs); empty → undefined (the previous layer). */
+export function parseNames(text: string): string[] | undefined {
+  const parts = text.split(/[\s,]+/).map((p) => p.trim()).filter(Boolean);
+  return parts.length ? parts : undefined;
+}
 
 /** "3" → 3, "3x5" / "3,5" / "3 5" → [3, 5]; anything else is kept as typed so the spec check names it. */
 export function parseWindow(text: string): unknown {
@@ -101,7 +153,7 @@ export function layerForPosition(
     image = shapeBefore.length === 3;
     if (image && typeof shapeBefore[2] === 'number') channels = shapeBefore[2];
   } else {
-    const flattened = layers.slice(0, at).some((l) => l.type === 'Flatten' || l.type === 'GlobalAveragePooling2D' || l.type === 'Dense');
+    const flattened = layers.slice(0, at).some((l) => l.type === 'Flatten' || l.type === 'GlobalAveragePooling2D' || l.type === 'GlobalMaxPooling2D' || l.type === 'Dense');
     image = inputShape.length === 3 && !flattened;
   }
   if (!image) return { ...LAYER_DEFAULTS.Dense };

@@ -8,6 +8,9 @@ import { inferShapes, type ShapeReport } from '../../../shared/model/inferShapes
 import { api } from '../api/host.js';
 import { errorMessage } from '../api/errors.js';
 import { LAYER_DEFAULTS, layerForPosition } from './layerDefaults.js';
+import { residualBlock } from './residualBlock.js';
+import { startDiskSync } from './draftSync.js';
+import { draftFileStem, type DraftFile } from '../../../shared/drafts.js';
 
 export const DRAFTS_STORAGE_KEY = 'fmw_model_drafts';
 /** Set once the presets have been copied into drafts, so deleting them all does not bring them back. */
@@ -38,17 +41,18 @@ export function draftSpec(d: ModelDraft): { name: string; inputShape: number[]; 
 
 /** `base`, else `base-2`, `base-3` … (`Seed CNN 2` for a name with spaces): the first name no draft has yet, case-insensitive. */
 export function uniqueName(base: string, taken: Iterable<string>): string {
-  const used = new Set([...taken].map((n) => n.trim().toLowerCase()));
+  // Compared as file stems: two names that are one file in the drafts folder count as the same name.
+  const used = new Set([...taken].map((n) => draftFileStem(n)));
   const stem = base.trim() || 'model';
-  if (!used.has(stem.toLowerCase())) return stem;
+  if (!used.has(draftFileStem(stem))) return stem;
   // "seed-cnn-2" copied again becomes "seed-cnn-3", not "seed-cnn-2-2".
   const m = /^(.*?)([-\s])(\d+)$/.exec(stem);
-  const counted = m !== null && used.has(m[1].toLowerCase());
+  const counted = m !== null && used.has(draftFileStem(m[1]));
   const root = counted ? m[1] : stem;
   const sep = counted ? m[2] : /\s/.test(stem) ? ' ' : '-';
   for (let i = counted ? Number(m[3]) + 1 : 2; ; i++) {
     const name = `${root}${sep}${i}`;
-    if (!used.has(name.toLowerCase())) return name;
+    if (!used.has(draftFileStem(name))) return name;
   }
 }
 
@@ -105,6 +109,9 @@ export const useModelsStore = defineStore('models', () => {
   const presets = ref<Preset[]>([]);
   const presetsError = ref<string | null>(null);
   const currentId = ref<string | null>(drafts.value[0]?.id ?? null);
+  /** Why the drafts folder could not be read or written, if it could not. */
+  const diskError = ref<string | null>(null);
+  let diskSync: Promise<unknown> | null = null;
 
   const current = computed(() => drafts.value.find((d) => d.id === currentId.value) ?? null);
   /** Live check of the current draft: shapes, parameters and issues, recomputed as the user types. */
@@ -125,6 +132,34 @@ export const useModelsStore = defineStore('models', () => {
     } catch (err) {
       presetsError.value = errorMessage(err);
     }
+    diskSync ??= syncWithDisk();
+    await diskSync;
+  }
+
+  /** Drafts live on disk (shared with the CLI); localStorage keeps a copy for the editor's first paint. */
+  async function syncWithDisk() {
+    try {
+      await startDiskSync({ drafts, storage, error: diskError, make: fromFile });
+      if (!current.value) currentId.value = drafts.value[0]?.id ?? null;
+    } catch (err) {
+      diskError.value = `drafts are kept in this browser only: the drafts folder could not be read (${errorMessage(err)})`;
+    }
+  }
+
+  function fromFile(file: DraftFile): ModelDraft {
+    const p = file.presetId ? presets.value.find((x) => x.id === file.presetId) : undefined;
+    return {
+      id: newId(), name: file.spec.name, inputShape: [...file.spec.inputShape], presetId: file.presetId, hyper: p?.hyper ?? null, updatedAt: file.savedAt,
+      layers: file.spec.layers.map((l) => ({ key: nextKey(), layer: (l && typeof l === 'object' ? { ...(l as Record<string, unknown>) } : { type: String(l) }) })),
+    };
+  }
+
+  /** Adds an imported spec (already checked) as a new draft under a unique name. */
+  function addImported(spec: { name: string; inputShape: readonly number[]; layers: readonly unknown[] }): ModelDraft {
+    return add({
+      name: uniqueName(spec.name, names()), inputShape: [...spec.inputShape], presetId: null, hyper: null,
+      layers: spec.layers.map((l) => ({ key: nextKey(), layer: JSON.parse(JSON.stringify(l)) as Record<string, unknown> })),
+    });
   }
 
   function add(d: Omit<ModelDraft, 'id' | 'updatedAt'>): ModelDraft {
@@ -189,7 +224,9 @@ export const useModelsStore = defineStore('models', () => {
   function setType(layerIndex: number, type: LayerType) {
     const d = current.value;
     if (!d) return;
-    d.layers[layerIndex].layer = { ...LAYER_DEFAULTS[type] };
+    // A layer's place in the graph survives a change of its type.
+    const { name, inputs } = d.layers[layerIndex].layer;
+    d.layers[layerIndex].layer = { ...LAYER_DEFAULTS[type], ...(name === undefined ? {} : { name }), ...(inputs === undefined ? {} : { inputs }) };
     touch(d);
   }
 
@@ -211,6 +248,20 @@ export const useModelsStore = defineStore('models', () => {
     d.layers.splice(at, 0, { key: nextKey(), layer });
     touch(d);
     return String(layer.type);
+  }
+
+  /** Inserts a residual block at `at` (see residualBlock); returns false when the tensor there is not a feature map. */
+  function insertResidual(at: number, filters: number): boolean {
+    const d = current.value;
+    if (!d) return false;
+    const shapes = report.value?.layers ?? [];
+    const before = at === 0 ? d.inputShape : shapes[at - 1] ? shapes[at - 1].outputShape.slice(1) : null;
+    const block = residualBlock(d.layers.map((l) => l.layer), at, before, filters);
+    if (!block) return false;
+    if (block.nameBefore) d.layers[block.nameBefore.index].layer.name = block.nameBefore.name;
+    d.layers.splice(at, 0, ...block.layers.map((layer) => ({ key: nextKey(), layer })));
+    touch(d);
+    return true;
   }
 
   function removeLayer(index: number) {
@@ -244,7 +295,7 @@ export const useModelsStore = defineStore('models', () => {
   }
 
   return {
-    drafts, presets, presetsError, currentId, current, report,
-    loadPresets, fromPreset, blank, duplicate, remove, select, setField, setType, insertLayer, insertFitting, removeLayer, moveLayer, rename, setInputShape,
+    drafts, presets, presetsError, currentId, current, report, diskError,
+    loadPresets, addImported, fromPreset, blank, duplicate, remove, select, setField, setType, insertLayer, insertFitting, insertResidual, removeLayer, moveLayer, rename, setInputShape,
   };
 });

@@ -20,7 +20,7 @@ const spec = validateModelSpec({
   inputShape: [784],
   layers: [{ type: 'Dropout', rate: 0.5 }, { type: 'Dense', units: 16, activation: 'relu' }, { type: 'Dropout', rate: 0.25 }, { type: 'Dense', units: 10, activation: 'softmax' }],
 });
-function build(seed: number): tf.Sequential {
+function build(seed: number): tf.LayersModel {
   const m = buildModel(spec, seed);
   built.push(m);
   return m;

@@ -29,6 +29,7 @@ import { makeIdentity } from './wasm/Identity.js';
 import { maxPoolGradConfig } from './wasm/MaxPoolGrad.js';
 import { makeSum } from './wasm/Sum.js';
 import { makeTile } from './wasm/Tile.js';
+import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './wasm/DepthwiseConv2dBackprop.js';
 
 /**
  * `fill` kernels supply one the backend lacks and step aside if a later tfjs ships its own;
@@ -55,6 +56,8 @@ export const ADDED_KERNELS: readonly AddedKernel[] = [
   { kernelName: 'BatchMatMul', backendName: 'wasm', mode: 'replace', make: makeBatchMatMul },
   { kernelName: 'Sum', backendName: 'wasm', mode: 'replace', make: makeSum },
   { kernelName: 'Tile', backendName: 'wasm', mode: 'replace', make: makeTile },
+  fixed(depthwiseBackpropInputConfig, 'fill'),
+  fixed(depthwiseBackpropFilterConfig, 'fill'),
 ];
 
 /** Native kernels for the wasm backend (used when native/build/tfjs_native.node loads); each falls back to the kernel it replaces. */

@@ -29,7 +29,9 @@ function architecture(ctx: SectionContext, arm: Arm): void {
     const layer = spec.layers[l.index] as unknown as Record<string, unknown>;
     const desc = describeLayer({ ...layer, activation: undefined });
     const last = l.index === spec.layers.length - 1;
-    return [`${l.name}`, `${desc}${last ? ' (output)' : ''}`, kerasShapeText(l.outputShape), l.activation ? ACTIVATION_NAMES[l.activation] ?? l.activation : '—', formatInt(l.params)];
+    // Graph models: what each layer takes, unless it is a merge (whose description names its inputs).
+    const from = l.inputs && l.type !== 'Add' && l.type !== 'Concatenate' && !(l.inputs.length === 1 && l.index > 0 && l.inputs[0] === report.layers[l.index - 1]?.name) ? ` ← ${l.inputs.join(', ')}` : '';
+    return [`${l.name}`, `${desc}${from}${last ? ' (output)' : ''}`, kerasShapeText(l.outputShape), l.activation ? ACTIVATION_NAMES[l.activation] ?? l.activation : '—', formatInt(l.params)];
   });
   rows.push(['Total', '', '', '', formatInt(report.totalParams)]);
   table(
