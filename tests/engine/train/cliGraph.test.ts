@@ -36,14 +36,21 @@ const RESIDUAL_EXAMPLE = {
 };
 
 describe('experiment CLI with a graph model', () => {
-  it('the residual example reports "params": 3562, trains, and stores a loadable graph model', async () => {
+  it('the residual example reports "params": 3562, trains with AdamW, label smoothing, clipNorm and the plateau schedule, and stores a loadable graph model', async () => {
     const out = await tempDir('fmw-cli-graph-');
     const file = path.join(out, 'exp.json');
-    await writeFile(file, JSON.stringify({ runs: [{ model: RESIDUAL_EXAMPLE, hyper: { epochs: 1, batchSize: 64 } }] }));
+    const hyper = {
+      epochs: 1, batchSize: 64, optimizer: { type: 'adamw', weightDecay: 1e-4 }, labelSmoothing: 0.1, clipNorm: 1,
+      schedule: { type: 'plateau', factor: 0.5, patience: 0 },
+    };
+    await writeFile(file, JSON.stringify({ runs: [{ model: RESIDUAL_EXAMPLE, hyper }] }));
     const r = await cli(['--config', file, '--data-dir', dataDir, '--limit', '200', '--backend', 'wasm', '--out', out, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const [run] = JSON.parse(r.stdout).runs as Array<{ id: string; status: string; params: number; epochs: number }>;
     expect(run).toMatchObject({ status: 'finished', params: 3562, epochs: 1 });
+    // The stored config is what the run trained with.
+    const config = JSON.parse(await readFile(path.join(out, run.id, 'config.json'), 'utf8'));
+    expect(config.request?.hyper ?? config.hyper).toMatchObject(hyper);
     // A functional model in tfjs's layers format: class "Model" with the Add's two inbound layers.
     const saved = JSON.parse(await readFile(path.join(out, run.id, 'model', 'model.json'), 'utf8'));
     expect(saved.modelTopology.class_name).toBe('Model');
