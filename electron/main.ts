@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SHELL_CHOOSE_DATA_DIR_CHANNEL, SHELL_COMMAND_CHANNEL, type ShellCommand } from '../shared/shell.js';
-import { createWorkbench, defaultRunsDir, type Workbench } from './engine/workbench.js';
+import { createWorkbench, defaultAppDataDir, defaultRunsDir, type Workbench } from './engine/workbench.js';
 import { bindIpc, forwardEvents } from './ipc/bind.js';
 import { isRequestName } from './ipc/contract.js';
 import { contentSecurityPolicy } from './ipc/csp.js';
@@ -188,8 +188,9 @@ async function start(): Promise<void> {
 
   const wb = await createWorkbench({
     runsDir: defaultRunsDir(),
-    // Settings live in the app's own data folder, never beside the runs folder.
-    appDataDir: app.getPath('userData'),
+    // Settings and model drafts live in the app's own data folder, never beside the runs folder: the same folder as
+    // browser mode and the CLI use (~/.config/fashion-workbench), so a draft saved here trains with `--model NAME`.
+    appDataDir: defaultAppDataDir(),
     mode: 'electron',
   });
   workbench = wb;
