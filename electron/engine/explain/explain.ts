@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { IMAGE_PIXELS, IMAGE_SIZE, NUM_CLASSES } from '../../../shared/classes.js';
 import type { ExplainMap, ExplainMethodName, LayerActivation } from '../../../shared/explain.js';
 import { ExplainError } from './errors.js';
-import { chainOf, applyRange, isConv, isFeatureMapLayer, type ChainLayer } from './network.js';
+import { chainOf, forwardAll, isFeatureMapLayer, type ChainLayer } from './network.js';
 import { convLayerNames, resolveConvLayer, runMethod, type Target, type MethodOptions, type MapResult } from './methods.js';
 
 /** A stored model prepared for explanation. */
@@ -82,15 +82,18 @@ export function explainImage(e: Explainable, pixels: Uint8Array, opts: ExplainOp
 
 const MAX_CHANNELS = 64;
 
-/** Every layer's output for the image (channels of conv/pool layers as images, mean and share of zeros for all). */
+/**
+ * Every layer's output for the image in topological order (channels of conv, pooling and padding layers as images,
+ * mean and share of zeros for all), and the first Conv2D layer's filters.
+ */
 export function featureMaps(e: Explainable, pixels: Uint8Array): { layers: LayerActivation[]; filters: { layer: string; height: number; width: number; kernels: number[][] } | null } {
   const x = toInput(pixels);
   const per = e.inputShape.slice(1).map((d) => d ?? 1);
   const out: LayerActivation[] = [];
   tf.tidy(() => {
-    let h: tf.Tensor = tf.tensor(x, [1, ...per]);
+    const acts = forwardAll(e.chain, tf.tensor(x, [1, ...per]));
     e.chain.forEach((l, i) => {
-      h = applyRange(e.chain, h, i, i + 1);
+      const h = acts[i];
       const v = h.dataSync() as Float32Array;
       let sum = 0;
       let zeros = 0;
@@ -112,7 +115,8 @@ export function featureMaps(e: Explainable, pixels: Uint8Array): { layers: Layer
       out.push({ name: l.name, className: l.className, shape, mean: sum / v.length, zeroShare: zeros / v.length, channels });
     });
   });
-  const first = e.chain.find(isConv);
+  // A SeparableConv2D's or DepthwiseConv2D's first weight is a per-channel kernel, not filters over the image.
+  const first = e.chain.find((l) => l.className === 'Conv2D');
   let filters = null;
   if (first) {
     const kernel = first.layer.getWeights()[0]; // [kh, kw, in, out]

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { IMAGE_PIXELS, IMAGE_SIZE } from '../../../shared/classes.js';
 import { mulberry32 } from '../data/rng.js';
 import { ExplainError } from './errors.js';
-import { applyRange, isConv, logitsFrom, targetScore, type ChainLayer } from './network.js';
+import { MODEL_INPUT, forwardAll, isConv, isSequential, logitsFrom, targetScore, type ChainLayer } from './network.js';
 
 export const EXPLAIN_METHODS = ['gradcam', 'saliency', 'smoothgrad', 'integrated-gradients'] as const;
 export type ExplainMethod = (typeof EXPLAIN_METHODS)[number];
@@ -22,7 +22,7 @@ export interface Target {
 }
 
 export interface MethodOptions {
-  /** Grad-CAM's layer (a Conv2D name); default the last one. */
+  /** Grad-CAM's layer (a Conv2D, SeparableConv2D or DepthwiseConv2D name); default the last one in topological order. */
   layer?: string | null;
   /** SmoothGrad's noise seed. */
   seed?: number;
@@ -42,7 +42,7 @@ export interface MapResult {
   scoreDelta?: number;
 }
 
-/** Names of the Conv2D layers, first to last. */
+/** Names of the convolutional layers (Conv2D, SeparableConv2D, DepthwiseConv2D), first to last in topological order. */
 export function convLayerNames(chain: readonly ChainLayer[]): string[] {
   return chain.filter(isConv).map((l) => l.name);
 }
@@ -50,7 +50,7 @@ export function convLayerNames(chain: readonly ChainLayer[]): string[] {
 export function resolveConvLayer(chain: readonly ChainLayer[], name: string | null | undefined): number {
   const convs = convLayerNames(chain);
   if (convs.length === 0) {
-    throw new ExplainError('Grad-CAM needs a convolutional layer (Conv2D), and this model has none; use --method saliency (or smoothgrad, integrated-gradients) instead', 'method');
+    throw new ExplainError('Grad-CAM needs a convolutional layer (Conv2D, SeparableConv2D or DepthwiseConv2D), and this model has none; use --method saliency (or smoothgrad, integrated-gradients) instead', 'method');
   }
   const wanted = name ?? convs[convs.length - 1];
   const i = chain.findIndex((l) => l.name === wanted);
@@ -142,47 +142,79 @@ export function integratedGradients(chain: readonly ChainLayer[], inputShape: re
 /** Where a layer's units sit over the image: unit (i, j) is centred on pixel (start + jump·i, start + jump·j). */
 export interface GridGeometry { start: number; jump: number }
 
-/**
- * The centre of each unit of layer `upTo`'s output in input-pixel coordinates, from the kernel, stride and padding of
- * every conv and pooling layer on the way (a 3×3 valid conv shifts the grid by one pixel, a 2×2 pool doubles the step).
- * Stretching the coarse map over the image instead would misplace an 11×11 map by up to three pixels at the edges.
- */
-export function gridGeometry(chain: readonly ChainLayer[], upTo: number): GridGeometry {
-  let start = 0;
-  let jump = 1;
-  let size = IMAGE_SIZE;
-  for (let i = 0; i <= upTo; i++) {
-    const c = chain[i].layer.getConfig() as { kernelSize?: number | number[]; poolSize?: number | number[]; strides?: number | number[]; padding?: string };
-    const window = c.kernelSize ?? c.poolSize;
-    if (window === undefined) continue; // activations, BatchNormalization, Dropout keep the grid
-    const k = Array.isArray(window) ? window[0] : window;
-    const s = c.strides === undefined || c.strides === null ? k : Array.isArray(c.strides) ? c.strides[0] : c.strides;
-    let padBefore = 0;
-    let out: number;
-    if (c.padding === 'same') {
-      out = Math.ceil(size / s);
-      padBefore = Math.floor(Math.max(0, (out - 1) * s + k - size) / 2);
-    } else {
-      out = Math.floor((size - k) / s) + 1;
-    }
-    start += ((k - 1) / 2 - padBefore) * jump;
-    jump *= s;
-    size = out;
+interface Grid extends GridGeometry { size: number }
+
+type Pair = number | number[];
+/** One axis (0 rows, 1 columns) of a Keras size: n or [rows, cols]. */
+const along = (v: Pair | undefined | null, axis: number, fallback: number): number => (v === undefined || v === null ? fallback : Array.isArray(v) ? v[axis] ?? v[0] : v);
+
+/** The grid of a layer's output along `axis` from the grid of its (single, or all equal) input. */
+function nextGrid(l: ChainLayer, g: Grid, axis: number): Grid {
+  const c = l.layer.getConfig() as {
+    kernelSize?: Pair; poolSize?: Pair; strides?: Pair; padding?: string | Pair | number[][]; dilationRate?: Pair;
+  };
+  if (l.className === 'ZeroPadding2D') {
+    // Keras's [[top, bottom], [left, right]] (tfjs's config form), [rows, cols] or n.
+    const p = c.padding;
+    const side = p === undefined || typeof p === 'string' ? 0 : Array.isArray(p) ? p[axis] ?? 0 : p;
+    const [before, after] = Array.isArray(side) ? [side[0] ?? 0, side[1] ?? 0] : [side, side];
+    return { start: g.start - before * g.jump, jump: g.jump, size: g.size + before + after };
   }
-  return { start, jump };
+  const window = c.kernelSize ?? c.poolSize;
+  if (window === undefined) return g; // activations, normalisation, dropout, noise keep the grid
+  const k = (along(window, axis, 1) - 1) * along(c.dilationRate, axis, 1) + 1;
+  const s = along(c.strides, axis, along(window, axis, 1));
+  let padBefore = 0;
+  let out: number;
+  if (c.padding === 'same') {
+    out = Math.ceil(g.size / s);
+    padBefore = Math.floor(Math.max(0, (out - 1) * s + k - g.size) / 2);
+  } else {
+    out = Math.floor((g.size - k) / s) + 1;
+  }
+  return { start: g.start + ((k - 1) / 2 - padBefore) * g.jump, jump: g.jump * s, size: out };
+}
+
+/**
+ * The centre of each unit of layer `upTo`'s output in input-pixel coordinates, from the kernel, stride, dilation and
+ * padding of every conv, pooling and zero-padding layer on the way (a 3×3 valid conv shifts the grid by one pixel,
+ * a 2×2 pool doubles the step). Stretching the coarse map over the image instead would misplace an 11×11 map by up to
+ * three pixels at the edges. `axis` 0 gives the rows, 1 the columns. In a graph the grid follows every path from the input; a merge (Add, Concatenate) of
+ * branches whose grids differ has no single placement, and then this returns null (the caller stretches the map).
+ */
+export function gridGeometry(chain: readonly ChainLayer[], upTo: number, axis = 0): GridGeometry | null {
+  const grids: (Grid | null)[] = [];
+  const input: Grid = { start: 0, jump: 1, size: IMAGE_SIZE };
+  for (let i = 0; i <= upTo; i++) {
+    const ins = chain[i].inputs.map((j) => (j === MODEL_INPUT ? input : grids[j]));
+    const g0 = ins[0];
+    const same = g0 !== null && ins.every((g) => g !== null && g.start === g0.start && g.jump === g0.jump && g.size === g0.size);
+    grids.push(same ? nextGrid(chain[i], g0, axis) : null);
+  }
+  const g = grids[upTo];
+  return g ? { start: g.start, jump: g.jump } : null;
+}
+
+/**
+ * Fallback placement when gridGeometry has none: the coarse map stretched over the image as a bilinear resize does
+ * (unit i of n centred on pixel (i + ½)·28/n − ½), which ignores padding and so may be off by a pixel or two.
+ */
+export function stretchedGeometry(n: number): GridGeometry {
+  const jump = IMAGE_SIZE / n;
+  return { start: jump / 2 - 0.5, jump };
 }
 
 /** Bilinear interpolation of the coarse map at every pixel centre, clamped at the grid's edge units. */
-function upsample(values: Float32Array, h: number, w: number, { start, jump }: GridGeometry): Float32Array {
+function upsample(values: Float32Array, h: number, w: number, rows: GridGeometry, cols: GridGeometry): Float32Array {
   const out = new Float32Array(IMAGE_PIXELS);
-  const coord = (p: number, n: number) => Math.min(n - 1, Math.max(0, (p - start) / jump));
+  const coord = (p: number, n: number, { start, jump }: GridGeometry) => Math.min(n - 1, Math.max(0, (p - start) / jump));
   for (let r = 0; r < IMAGE_SIZE; r++) {
-    const u = coord(r, h);
+    const u = coord(r, h, rows);
     const r0 = Math.min(h - 1, Math.floor(u));
     const r1 = Math.min(h - 1, r0 + 1);
     const fr = u - r0;
     for (let c = 0; c < IMAGE_SIZE; c++) {
-      const v = coord(c, w);
+      const v = coord(c, w, cols);
       const c0 = Math.min(w - 1, Math.floor(v));
       const c1 = Math.min(w - 1, c0 + 1);
       const fc = v - c0;
@@ -197,19 +229,23 @@ function upsample(values: Float32Array, h: number, w: number, { start, jump }: G
 /**
  * Grad-CAM (Selvaraju et al. 2017): the layer's activations A (h×w×K) weighted by α_k = mean over positions of
  * ∂score/∂A_k, summed over channels, ReLU, then bilinearly interpolated to 28×28 with each unit placed over the
- * centre of its receptive field (gridGeometry).
+ * centre of its receptive field (gridGeometry). In a graph, ∂score/∂A follows every path from the layer to the scores
+ * (a residual block's skip and its convolutions); layers off those paths keep their values for the image.
  */
 export function gradCam(chain: readonly ChainLayer[], inputShape: readonly (number | null)[], x: Float32Array, t: Target, opts: MethodOptions = {}): MapResult {
   const li = resolveConvLayer(chain, opts.layer);
   return tf.tidy(() => {
-    const a = applyRange(chain, asInput(x, 1, inputShape), 0, li + 1) as tf.Tensor4D;
-    const g = tf.grad((act: tf.Tensor) => targetScore(logitsFrom(chain, act, li + 1), t.cls, t.versus).sum())(a);
+    // A chain needs nothing past the layer; a graph may need the other branches' outputs further on.
+    const acts = forwardAll(chain, asInput(x, 1, inputShape), isSequential(chain) ? li + 1 : chain.length - 1);
+    const a = acts[li] as tf.Tensor4D;
+    const g = tf.grad((act: tf.Tensor) => targetScore(logitsFrom(chain, act, li + 1, acts), t.cls, t.versus).sum())(a);
     const alpha = g.mean([1, 2]); // [1, K]
     const coarse = tf.relu(a.mul(alpha.reshape([1, 1, 1, -1])).sum(-1)) as tf.Tensor3D; // [1, h, w]
     const [, h, w] = coarse.shape;
     const values = Float32Array.from(coarse.dataSync());
-    const geo = gridGeometry(chain, li);
-    return { heatmap: upsample(values, h, w, geo), layer: chain[li].name, coarse: { height: h, width: w, values } };
+    const rows = gridGeometry(chain, li, 0) ?? stretchedGeometry(h);
+    const cols = gridGeometry(chain, li, 1) ?? stretchedGeometry(w);
+    return { heatmap: upsample(values, h, w, rows, cols), layer: chain[li].name, coarse: { height: h, width: w, values } };
   });
 }
 
