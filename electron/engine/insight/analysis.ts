@@ -34,11 +34,25 @@ export async function loadStoredModel(store: RunStore, runId: string): Promise<S
   const detail = await store.get(runId);
   if (!detail.config) throw new StoreError(`run ${runId} has no readable config.json`, runId);
   const model = await tf.loadLayersModel(store.modelHandler(runId));
-  const last = model.layers[model.layers.length - 1];
-  const before = model.layers[model.layers.length - 2];
-  if (!before) throw new StoreError(`run ${runId}: the model has a single layer, so it has no penultimate layer to project`, runId);
-  const features = tf.model({ inputs: model.inputs, outputs: [last.input as tf.SymbolicTensor, model.outputs[0]] });
-  return { model, config: detail.config, features, featureLayer: before.name };
+  const f = featureModel(model);
+  if (!f) throw new StoreError(`run ${runId}: the model's output layer reads the input directly, so it has no penultimate layer to project`, runId);
+  return { model, config: detail.config, ...f };
+}
+
+/**
+ * The model with two outputs, the features the output layer reads (its input: in a sequential model the layer before
+ * it, in a graph model whichever layer feeds the final Dense) and the class probabilities; null when the output layer
+ * reads the model input itself. `featureLayer` names the layer the features come from.
+ */
+export function featureModel(model: tf.LayersModel): { features: tf.LayersModel; featureLayer: string } | null {
+  const output = model.outputs[0];
+  const last = output.sourceLayer;
+  const node = last.inboundNodes[output.nodeIndex];
+  const before = node?.inboundLayers.length === 1 ? node.inboundLayers[0] : null;
+  if (!before || before.getClassName() === 'InputLayer') return null;
+  const input = node.inputTensors[0];
+  const features = tf.model({ inputs: model.inputs, outputs: [input, output] });
+  return { features, featureLayer: before.name };
 }
 
 /** Class probabilities (n × 10) and features (n × d) of the given images, BATCH at a time. */
