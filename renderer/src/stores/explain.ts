@@ -7,10 +7,13 @@ import type { ModelSpec } from '../../../shared/spec.js';
 import { inferShapes } from '../../../shared/model/inferShapes.js';
 import { api } from '../api/host.js';
 
+/** Layer kinds Grad-CAM takes (as the engine's explain/network.ts CONV_CLASSES). */
+const GRADCAM_TYPES: readonly string[] = ['Conv2D', 'SeparableConv2D', 'DepthwiseConv2D'];
+
 /** The conv layers of a spec by the names the built model gives them (the same names Grad-CAM takes). */
 export function convLayersOf(spec: ModelSpec): string[] {
   const report = inferShapes(spec);
-  return spec.layers.map((l, i) => (l.type === 'Conv2D' ? report.layers[i].name : null)).filter((n): n is string => n !== null);
+  return spec.layers.map((l, i) => (GRADCAM_TYPES.includes(l.type) ? report.layers[i].name : null)).filter((n): n is string => n !== null);
 }
 
 /** Answers kept per session: maps are ~20 kB each, feature maps of a seed CNN ~0.5 MB. */

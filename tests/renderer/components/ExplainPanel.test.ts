@@ -90,6 +90,17 @@ describe('overlay pieces', () => {
   it('names conv layers as the built model does', () => {
     expect(convLayersOf(cnnSpec as never)).toEqual(['conv2d', 'conv2d_1']);
     expect(convLayersOf(annSpec as never)).toEqual([]);
+    // A graph model's separable conv counts too (the engine's default Grad-CAM layer there).
+    expect(convLayersOf({
+      name: 'residual', inputShape: [28, 28, 1], layers: [
+        { type: 'Conv2D', name: 'c1', filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' },
+        { type: 'Conv2D', name: 'c2', filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' },
+        { type: 'Add', inputs: ['c1', 'c2'] },
+        { type: 'SeparableConv2D', filters: 8, kernelSize: 3, activation: 'relu' },
+        { type: 'GlobalMaxPooling2D' },
+        { type: 'Dense', units: 10, activation: 'softmax' },
+      ],
+    } as never)).toEqual(['c1', 'c2', 'separable_conv2d']);
   });
 
   it('blends by map strength: a zero map leaves the image unchanged, class maps share one scale', () => {
