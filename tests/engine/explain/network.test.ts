@@ -219,3 +219,45 @@ describe('feature maps of a graph model', () => {
     expect(f.layers[2].mean).toBeCloseTo(sum, 5);
   });
 });
+
+describe('the new layer kinds', () => {
+  /** Every new kind in one chain: padding, depthwise conv, leaky and parametric ReLU, spatial dropout, noise. */
+  const KINDS: ModelSpecInput = {
+    name: 'new kinds',
+    inputShape: [28, 28, 1],
+    layers: [
+      { type: 'GaussianNoise', stddev: 0.1 },
+      { type: 'ZeroPadding2D', padding: [[2, 0], [0, 2]] },
+      { type: 'Conv2D', filters: 4, kernelSize: 5 },
+      { type: 'LeakyReLU' },
+      { type: 'DepthwiseConv2D', kernelSize: 3, depthMultiplier: 2, padding: 'same' },
+      { type: 'PReLU' },
+      { type: 'SpatialDropout2D', rate: 0.3 },
+      { type: 'LayerNormalization' },
+      { type: 'GlobalMaxPooling2D' },
+      { type: 'Dense', units: 10, activation: 'softmax' },
+    ],
+  };
+
+  it.each(EXPLAIN_METHODS)('%s answers a finite, non-negative map in inference mode (noise and dropout off)', (method) => {
+    const e = prepare(buildModel(KINDS as never, 2));
+    const a = explainImage(e, stripeImage(), { method, classes: [3], steps: 16, samples: 4 });
+    const b = explainImage(e, stripeImage(), { method, classes: [3], steps: 16, samples: 4 });
+    const map = a.maps[0].heatmap.flat();
+    expect(map.every((v) => v >= 0 && Number.isFinite(v))).toBe(true);
+    expect(map.some((v) => v > 0)).toBe(true);
+    expect(b.maps).toEqual(a.maps);
+    if (method === 'gradcam') expect(a.layer).toBe(e.chain[4].name); // the DepthwiseConv2D, the last conv-like layer
+  });
+
+  it('places the depthwise conv\'s units through the zero padding and the 5×5 valid conv', () => {
+    const e = prepare(buildModel(KINDS as never, 2));
+    // Rows: 2 rows padded on top shift the grid by −2, the 5×5 valid conv by +2: unit i on pixel i. Columns: padded
+    // after, so unit j sits on pixel j + 2. The 'same' depthwise conv keeps both.
+    expect(gridGeometry(e.chain, 4, 0)).toEqual({ start: 0, jump: 1 });
+    expect(gridGeometry(e.chain, 4, 1)).toEqual({ start: 2, jump: 1 });
+    const f = featureMaps(e, stripeImage());
+    expect(f.layers.find((l) => l.className === 'ZeroPadding2D')!.shape).toEqual([30, 30, 1]);
+    expect(f.layers.find((l) => l.className === 'DepthwiseConv2D')!.channels).toHaveLength(8);
+  });
+});
