@@ -2,11 +2,20 @@
 import { z } from 'zod';
 
 /** A draft's spec as the user left it: a name and the rest loosely typed, because a draft may be invalid while edited. */
+/** One field of a layer as edited: the spec's value kinds, loosely, but bounded (a draft is stored and sent whole). */
+const num = z.number().min(-1e9).max(1e9);
+const DraftFieldValue = z.union([
+  z.string().max(200), num, z.boolean(), z.null(),
+  z.array(z.union([num, z.string().max(64), z.array(num).max(4)])).max(16),
+  z.record(z.string().max(32), num),
+]);
 export const DraftSpecSchema = z.object({
   name: z.string().min(1, 'a draft needs a name').max(120),
-  inputShape: z.array(z.number()).max(4),
-  layers: z.array(z.unknown()).max(64),
+  inputShape: z.array(z.number().min(0).max(1_000_000)).max(4),
+  layers: z.array(z.record(z.string().max(64), DraftFieldValue)).max(64),
 });
+
+export type DraftSpec = z.infer<typeof DraftSpecSchema>;
 
 export const DraftFileSchema = z.object({
   format: z.literal('fmw-model-draft'),

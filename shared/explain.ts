@@ -39,7 +39,7 @@ export const ExplainRequestSchema = z.object({
 });
 export type ExplainRequest = z.input<typeof ExplainRequestSchema>;
 
-const heatmap = z.array(z.array(z.number().min(0)).length(28)).length(28);
+const heatmap = z.array(z.array(z.number().min(0)).min(28).max(28)).min(28).max(28);
 
 export const ExplainMapSchema = z.object({
   cls: classIndex,
@@ -52,10 +52,10 @@ export type ExplainMap = z.infer<typeof ExplainMapSchema>;
 export const ExplainResponseSchema = z.object({
   runId: RunIdSchema,
   split: ExplainSplitSchema,
-  index: z.number().int().min(0),
+  index: z.number().int().min(0).max(59_999),
   label: classIndex,
   predicted: classIndex,
-  probabilities: z.array(z.number().min(0).max(1)).length(10),
+  probabilities: z.array(z.number().min(0).max(1)).min(10).max(10),
   method: ExplainMethodSchema,
   /** The conv layer Grad-CAM used (null for the other methods). */
   layer: z.string().max(128).nullable(),
@@ -77,21 +77,21 @@ export const LayerActivationSchema = z.object({
   name: z.string().max(128),
   className: z.string().max(64),
   /** Per-sample output shape ([h, w, c] for conv/pool, [units] for dense). */
-  shape: z.array(z.number().int().min(0)).max(4),
+  shape: z.array(z.number().int().min(0).max(1_000_000)).max(4),
   mean: z.number(),
   /** Share of exact zeros (dead or inactive ReLU units for this image). */
   zeroShare: z.number().min(0).max(1),
   /** Conv and pool layers: the channels as h×w row-major images (at most 64 channels). */
-  channels: z.array(z.array(z.number())).max(64).nullable(),
+  channels: z.array(z.array(z.number()).max(65_536)).max(64).nullable(),
 });
 export type LayerActivation = z.infer<typeof LayerActivationSchema>;
 
 export const FeatureMapsResponseSchema = z.object({
   runId: RunIdSchema,
   split: ExplainSplitSchema,
-  index: z.number().int().min(0),
+  index: z.number().int().min(0).max(59_999),
   layers: z.array(LayerActivationSchema).max(200),
   /** The first conv layer's kernels (averaged over input channels), each kh×kw row-major; null without convolutions. */
-  filters: z.object({ layer: z.string().max(128), height: z.number().int(), width: z.number().int(), kernels: z.array(z.array(z.number())).max(512) }).nullable(),
+  filters: z.object({ layer: z.string().max(128), height: z.number().int().min(1).max(64), width: z.number().int().min(1).max(64), kernels: z.array(z.array(z.number()).max(4096)).max(512) }).nullable(),
 });
 export type FeatureMapsResponse = z.infer<typeof FeatureMapsResponseSchema>;

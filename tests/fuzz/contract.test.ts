@@ -35,7 +35,10 @@ async function snapshot(ids: string[]): Promise<Map<string, string>> {
     for (const e of await readdir(dir, { withFileTypes: true })) {
       const p = path.join(dir, e.name);
       if (e.isDirectory()) await walk(p);
-      else out.set(path.relative(runsDir, p), `${(await stat(p)).mode.toString(8)} ${createHash('sha256').update(await readFile(p)).digest('hex')}`);
+      // Derived caches (calibration, embeddings) may be added by read requests; the run's own files must not change.
+      else if (!/^(calibration|embedding-[a-z]+)\.json$/.test(e.name)) {
+        out.set(path.relative(runsDir, p), `${(await stat(p)).mode.toString(8)} ${createHash('sha256').update(await readFile(p)).digest('hex')}`);
+      }
     }
   }
   for (const id of ids) await walk(path.join(runsDir, id));

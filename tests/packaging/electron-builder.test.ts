@@ -1,6 +1,6 @@
 // Tests electron-builder.yml with electron-builder's own file matcher: each target packs only its own Dawn binary
 // (node_modules/webgpu/dist/<platform-arch>) and unpacks it from the asar, with its DLLs on Windows.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -57,5 +57,18 @@ describe('electron-builder.yml packs one Dawn binary per target', () => {
       expect(unpacked(p), p).toBe(true);
     }
     expect(unpacked('node_modules/webgpu/index.js')).toBe(false);
+  });
+
+  it('ships the target\'s prebuilt native kernels (docs/PREBUILDS.md), unpacked from the asar', () => {
+    const platformOf = { linux: 'linux', win: 'win32', mac: 'darwin' } as const;
+    for (const [key, node] of Object.entries(platformOf) as Array<[keyof typeof platformOf, string]>) {
+      expect(config[key].files, key).toContain(`native/prebuilds/${node}-\${arch}/**`);
+    }
+    const unpacked = (p: string) => config.asarUnpack.some((g) => new Minimatch(g, { dot: true }).match(p));
+    for (const tuple of ['linux-x64', 'linux-arm64']) {
+      const rel = `native/prebuilds/${tuple}/node.napi.glibc.node`;
+      expect(existsSync(path.join(root, rel)), rel).toBe(true);
+      expect(unpacked(rel), rel).toBe(true);
+    }
   });
 });

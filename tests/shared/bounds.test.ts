@@ -53,7 +53,7 @@ function unbounded(schema: z.ZodType, at: string, strictNumbers: boolean, out: s
     case 'pipe':
       unbounded(def.in as z.ZodType, at, strictNumbers, out);
       break;
-    case 'boolean': case 'literal': case 'enum':
+    case 'boolean': case 'literal': case 'enum': case 'null':
       break;
     default:
       out.push(`${at}: ${def.type} is not checked by this test`);

@@ -1,7 +1,7 @@
 // Renderer store helper (model drafts): keeps the editor's drafts in step with the drafts folder on disk (the app's data
 // folder, shared with the CLI's --model); moves the drafts an older version kept in localStorage there once.
 import { watch, type Ref } from 'vue';
-import { draftFileStem, type DraftFile } from '../../../shared/drafts.js';
+import { draftFileStem, type DraftFile, type DraftSpec } from '../../../shared/drafts.js';
 import { api } from '../api/host.js';
 import { errorMessage } from '../api/errors.js';
 import type { ModelDraft } from './models.js';
@@ -19,8 +19,9 @@ export interface DiskSyncOptions {
   error: Ref<string | null>;
 }
 
+// The editor's layers are plain JSON field values (what DraftSpecSchema bounds); the server checks them again.
 const fileOf = (d: ModelDraft) => ({
-  spec: { name: d.name.trim(), inputShape: d.inputShape, layers: d.layers.map((l) => l.layer) },
+  spec: { name: d.name.trim(), inputShape: d.inputShape, layers: d.layers.map((l) => l.layer as DraftSpec['layers'][number]) },
   presetId: d.presetId,
 });
 
