@@ -33,6 +33,8 @@ export function useSwiftShaderInProcess(): void {
   const env = swiftShaderEnv();
   process.env.VK_ICD_FILENAMES = env.VK_ICD_FILENAMES;
   process.env.XDG_RUNTIME_DIR = env.XDG_RUNTIME_DIR;
+  // Too late for this process's own dlopen (hence the load below), but where the engine looks for the Vulkan loader.
+  process.env.LD_LIBRARY_PATH = env.LD_LIBRARY_PATH;
   if (process.platform !== 'linux') return;
   const RTLD_NODELETE = 0x1000;
   const { RTLD_NOW, RTLD_GLOBAL } = os.constants.dlopen as Record<string, number>;

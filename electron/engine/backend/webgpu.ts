@@ -1,6 +1,7 @@
 // Backend layer: WebGPU through Dawn's Node binding (npm `webgpu`) for @tensorflow/tfjs-backend-webgpu: finds the
 // adapter, tells a hardware one from a software one, and hands navigator.gpu to tfjs only while it is used.
 import { createRequire } from 'node:module';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { GpuAdapterInfo } from '../../../shared/run.js';
@@ -32,13 +33,24 @@ export function describeAdapter(adapter: DawnAdapter): GpuAdapterInfo {
   return { name, vendor, architecture, fallback, software };
 }
 
-/** Where Dawn looks for the Vulkan loader on Linux; its absence is the usual reason for "no adapter" there. */
+/** Whether the Vulkan loader Dawn needs on Linux can be found: the usual folders, then the dynamic linker's cache. */
+function vulkanLoaderFound(): boolean {
+  const dirs = [...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean),
+    '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu', '/lib64', '/usr/local/lib'];
+  if (dirs.some((d) => existsSync(path.join(d, 'libvulkan.so.1')))) return true;
+  try {
+    return execFileSync('ldconfig', ['-p'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).includes('libvulkan.so.1');
+  } catch {
+    return false;
+  }
+}
+
+const NO_VULKAN = ' (the Vulkan loader libvulkan.so.1 was not found: install libvulkan1 and your GPU\'s Vulkan driver)';
+
+/** Why Dawn found no adapter on Linux, as far as can be told. */
 function vulkanLoaderHint(): string {
   if (process.platform !== 'linux') return '';
-  const dirs = [...(process.env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean),
-    '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu', '/lib64'];
-  if (dirs.some((d) => existsSync(path.join(d, 'libvulkan.so.1')))) return ' (no Vulkan driver offered one)';
-  return ' (the Vulkan loader libvulkan.so.1 was not found: install libvulkan1 and your GPU\'s Vulkan driver)';
+  return vulkanLoaderFound() ? ' (no Vulkan driver offered one)' : NO_VULKAN;
 }
 
 let dawn: DawnModule | null = null;
@@ -64,6 +76,8 @@ async function probeOnce(): Promise<WebGpuProbe> {
     return { ok: false, cause: 'not-installed', reason: 'module webgpu (Dawn) not installed' };
   }
   try {
+    // Without the Vulkan loader Dawn can only fail, and it says so on stderr at every start: ask it nothing.
+    if (process.platform === 'linux' && !vulkanLoaderFound()) return { ok: false, cause: 'no-adapter', reason: `no WebGPU adapter${NO_VULKAN}` };
     dawn ??= (await import(/* @vite-ignore */ 'webgpu')) as unknown as DawnModule;
     // tfjs-backend-webgpu uses the WebGPU constants (GPUBufferUsage, …) as globals, as in a browser.
     for (const [k, v] of Object.entries(dawn.globals)) if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
