@@ -73,6 +73,64 @@ const mlpBn: ModelSpecInput = {
   ],
 };
 
+/**
+ * A residual/inception-style CNN as a graph: a stem with a zero-padded depthwise + pointwise residual, an inception
+ * block of separable, dilated and plain branches concatenated, layer norm and spatial dropout, a strided separable
+ * downsampling with a dilated depthwise residual, global max pooling. Every Conv2D names its kernel initializer.
+ */
+const residualSep: ModelSpecInput = {
+  name: 'Residual/inception separable CNN',
+  inputShape: [28, 28, 1],
+  layers: [
+    { type: 'GaussianNoise', stddev: 0.1 },
+    { type: 'Conv2D', name: 'stem', filters: 16, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: 'heNormal' },
+    { type: 'ZeroPadding2D', padding: 1 },
+    { type: 'DepthwiseConv2D', kernelSize: 3, padding: 'valid', useBias: false },
+    { type: 'Conv2D', filters: 16, kernelSize: 1, kernelInitializer: 'glorotNormal' },
+    { type: 'LeakyReLU', name: 'stem_dw', alpha: 0.1 },
+    { type: 'Add', inputs: ['stem', 'stem_dw'] },
+    { type: 'MaxPooling2D', name: 'pool1', poolSize: 2 },
+    { type: 'SeparableConv2D', name: 'b_sep', inputs: ['pool1'], filters: 32, kernelSize: 3, padding: 'same', activation: 'relu' },
+    { type: 'SeparableConv2D', inputs: ['pool1'], filters: 32, kernelSize: 3, padding: 'same', dilationRate: 2, useBias: false },
+    { type: 'PReLU', name: 'b_dil', sharedAxes: [1, 2] },
+    { type: 'Conv2D', name: 'b_1x1', inputs: ['pool1'], filters: 32, kernelSize: 1, activation: 'relu', kernelInitializer: 'lecunNormal' },
+    { type: 'Conv2D', name: 'b_3x3', inputs: ['pool1'], filters: 16, kernelSize: 3, padding: 'same', dilationRate: 2, activation: 'relu', kernelInitializer: 'glorotUniform' },
+    { type: 'Concatenate', inputs: ['b_sep', 'b_dil', 'b_1x1', 'b_3x3'] },
+    { type: 'LayerNormalization' },
+    { type: 'SpatialDropout2D', rate: 0.1 },
+    { type: 'Conv2D', filters: 48, kernelSize: 1, activation: 'relu', kernelInitializer: 'lecunUniform' },
+    { type: 'SeparableConv2D', name: 'down', filters: 64, kernelSize: 3, strides: 2, padding: 'valid', activation: 'relu' },
+    { type: 'DepthwiseConv2D', kernelSize: 3, padding: 'same', dilationRate: 2, activation: 'relu' },
+    { type: 'Conv2D', name: 'down_pw', filters: 64, kernelSize: 1, kernelInitializer: 'heUniform' },
+    { type: 'Add', inputs: ['down', 'down_pw'] },
+    { type: 'GlobalMaxPooling2D' },
+    { type: 'Dense', units: 10, activation: 'softmax' },
+  ],
+};
+
+/**
+ * An MLP as a graph on the flat input: input noise, a pre-norm residual block (LayerNormalization, per-unit PReLU),
+ * two heads (SELU, LeakyReLU) concatenated. Every Dense names its kernel initializer.
+ */
+const mlpResidual: ModelSpecInput = {
+  name: 'Residual MLP with layer norm',
+  inputShape: [784],
+  layers: [
+    { type: 'GaussianNoise', stddev: 0.1 },
+    { type: 'Dense', name: 'd1', units: 256, activation: 'relu', kernelInitializer: 'heUniform' },
+    { type: 'Dense', units: 256, kernelInitializer: 'heNormal' },
+    { type: 'LayerNormalization' },
+    { type: 'PReLU', name: 'd2' },
+    { type: 'Add', name: 'res', inputs: ['d1', 'd2'] },
+    { type: 'Dense', name: 'h_selu', units: 128, activation: 'selu', kernelInitializer: 'lecunNormal' },
+    { type: 'Dense', inputs: ['res'], units: 128, kernelInitializer: 'lecunUniform' },
+    { type: 'LeakyReLU', name: 'h_leaky', alpha: 0.2 },
+    { type: 'Concatenate', inputs: ['h_selu', 'h_leaky'] },
+    { type: 'Dense', units: 64, activation: 'relu', kernelInitializer: 'glorotNormal' },
+    { type: 'Dense', units: 10, activation: 'softmax', kernelInitializer: 'glorotUniform' },
+  ],
+};
+
 const entry = (name: string, about: string, spec: ModelSpecInput): BenchSetEntry => ({ name, about, spec: validateModelSpec(spec) });
 
 /** In the order the bench runs them; names are stable (results and docs refer to them). */
@@ -85,6 +143,8 @@ export const BENCH_SET: readonly BenchSetEntry[] = [
   entry('strided-elu', 'stride-2 same convs, ELU and sigmoid, average pooling', stridedElu),
   entry('k5-gap', '5×5 and 1×1 kernels, valid stride 2, same pooling, relu6/selu/swish/gelu/tanh, global average pooling', k5Gap),
   entry('mlp-bn', 'MLP: BN after Dense, bias-free linear Dense, dropout, tanh/softplus/gelu/swish', mlpBn),
+  entry('residual-sep', 'graph CNN: Add/Concatenate, depthwise and separable convs (dilated), zero padding, layer norm, PReLU/LeakyReLU, noise, global max pooling', residualSep),
+  entry('mlp-res', 'graph MLP: residual Add and Concatenate, layer norm, PReLU/LeakyReLU, noise, every kernel initializer', mlpResidual),
 ];
 
 export const BENCH_NAMES: readonly string[] = BENCH_SET.map((e) => e.name);

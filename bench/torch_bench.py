@@ -58,18 +58,29 @@ def activation(name, where):
 
 
 def conv(layer, shape, where):
+    """Conv2D, DepthwiseConv2D (groups = channels, channels · depthMultiplier outputs) and SeparableConv2D (that
+    depthwise step, then a 1×1 pointwise conv carrying the bias), with Keras's dilation and 'same' padding."""
     c, h, w = shape
+    t = layer['type']
     (kh, kw), (sh, sw) = pair(layer['kernelSize']), pair(layer['strides'])
-    mods = []
+    dh, dw = pair(layer.get('dilationRate') or 1)
+    # The window a dilated kernel spans, which is what 'same' pads for and 'valid' fits.
+    eh, ew = (kh - 1) * dh + 1, (kw - 1) * dw + 1
+    spatial_out = c * layer.get('depthMultiplier', 1) if t != 'Conv2D' else layer['filters']
+    groups = 1 if t == 'Conv2D' else c
+    bias = layer['useBias'] and t != 'SeparableConv2D'
+    mods, padding = [], 0
     if layer['padding'] == 'same':
-        (pt, pb), (pl, pr) = same_pads(h, kh, sh), same_pads(w, kw, sw)
+        (pt, pb), (pl, pr) = same_pads(h, eh, sh), same_pads(w, ew, sw)
         if pt == pb and pl == pr:
-            mods.append(nn.Conv2d(c, layer['filters'], (kh, kw), (sh, sw), padding=(pt, pl), bias=layer['useBias']))
+            padding = (pt, pl)
         else:
-            mods += [nn.ZeroPad2d((pl, pr, pt, pb)), nn.Conv2d(c, layer['filters'], (kh, kw), (sh, sw), bias=layer['useBias'])]
-    else:
-        mods.append(nn.Conv2d(c, layer['filters'], (kh, kw), (sh, sw), bias=layer['useBias']))
-    out = (layer['filters'], window_out(h, kh, sh, layer['padding']), window_out(w, kw, sw, layer['padding']))
+            mods.append(nn.ZeroPad2d((pl, pr, pt, pb)))
+    mods.append(nn.Conv2d(c, spatial_out, (kh, kw), (sh, sw), padding=padding, dilation=(dh, dw), groups=groups, bias=bias))
+    if t == 'SeparableConv2D':
+        mods.append(nn.Conv2d(spatial_out, layer['filters'], 1, bias=layer['useBias']))
+    channels = spatial_out if t == 'DepthwiseConv2D' else layer['filters']
+    out = (channels, window_out(h, eh, sh, layer['padding']), window_out(w, ew, sw, layer['padding']))
     return mods + activation(layer['activation'], where), out
 
 
@@ -90,39 +101,177 @@ def pool(layer, shape, kind):
     return [SamePool(kind, k, s, (pl, pr, pt, pb))], out
 
 
+class ChannelLayerNorm(nn.LayerNorm):
+    """Keras's LayerNormalization (axis=-1: over the channels of each pixel) on a channels-first tensor."""
+
+    def forward(self, x):
+        return super().forward(x.movedim(1, -1)).movedim(-1, 1)
+
+
+class GaussianNoise(nn.Module):
+    """Keras's GaussianNoise: adds N(0, stddev²) noise while training, the identity at inference."""
+
+    def __init__(self, stddev):
+        super().__init__()
+        self.stddev = stddev
+
+    def forward(self, x):
+        return x + torch.randn_like(x) * self.stddev if self.training and self.stddev > 0 else x
+
+
+class PReLU(nn.Module):
+    """Keras's PReLU: max(x, 0) + alpha · min(x, 0), one learnt slope per element of the sample, shared along
+    `sharedAxes` (1-based over Keras's H, W, C, here laid out as C, H, W). Slopes start at zero, as Keras's."""
+
+    def __init__(self, shape, shared_axes):
+        super().__init__()
+        alpha = list(shape)
+        for a in shared_axes or []:
+            alpha[{1: 1, 2: 2, 3: 0}[a] if len(shape) == 3 else a - 1] = 1
+        self.alpha = nn.Parameter(torch.zeros(alpha))
+
+    def forward(self, x):
+        return torch.relu(x) - self.alpha * torch.relu(-x)
+
+
+class Merge(nn.Module):
+    """Add (element-wise sum) or Concatenate (along the channel axis, Keras's last axis, which is torch's dim 1)."""
+
+    def __init__(self, kind):
+        super().__init__()
+        self.kind = kind
+
+    def forward(self, *xs):
+        if self.kind == 'Add':
+            y = xs[0]
+            for x in xs[1:]:
+                y = y + x
+            return y
+        return torch.cat(xs, dim=1)
+
+
+class Graph(nn.Module):
+    """A spec with "inputs": layer i's block applied to the outputs its inputs name (-1: the model input)."""
+
+    def __init__(self, blocks, inbound):
+        super().__init__()
+        self.blocks, self.inbound = nn.ModuleList(blocks), inbound
+        # Drop each output once no later layer reads it.
+        last_use = {}
+        for i, src in enumerate(inbound):
+            for j in src:
+                last_use[j] = i
+        self.free_after = [[j for j in src if last_use[j] == i and j >= 0] for i, src in enumerate(inbound)]
+
+    def forward(self, x):
+        outs = {}
+        for i, (block, src) in enumerate(zip(self.blocks, self.inbound)):
+            outs[i] = block(*[x if j < 0 else outs[j] for j in src])
+            for j in self.free_after[i]:
+                del outs[j]
+        return outs[len(self.blocks) - 1]
+
+
+def resolve_inbound(layers):
+    """Each layer's input indices as shared/model/graph.ts resolves them: its "inputs" by name, else the previous layer."""
+    names = {l['name']: i for i, l in enumerate(layers) if l.get('name')}
+    inbound = []
+    for i, layer in enumerate(layers):
+        if 'inputs' not in layer:
+            inbound.append([i - 1])
+            continue
+        src = []
+        for n in layer['inputs']:
+            if n == 'input':
+                src.append(-1)
+            elif n in names and names[n] < i:
+                src.append(names[n])
+            else:
+                raise SpecError(f"layer {i + 1} ({layer['type']}): inputs name \"{n}\", which is not an earlier layer")
+        inbound.append(src)
+    return inbound
+
+
+def zero_padding(p):
+    """Keras's forms n, [rows, cols], [[top, bottom], [left, right]] as ((top, bottom), (left, right))."""
+    if isinstance(p, int):
+        return (p, p), (p, p)
+    if isinstance(p[0], int):
+        return (p[0], p[0]), (p[1], p[1])
+    return tuple(p[0]), tuple(p[1])
+
+
+def translate(layer, shapes, where):
+    """The torch modules of one spec layer and its per-sample output shape (channels first), from its input shapes."""
+    t, shape = layer['type'], shapes[0]
+    if t == 'Dense':
+        return [nn.Linear(shape[0], layer['units'], bias=layer['useBias'])] + activation(layer['activation'], where), (layer['units'],)
+    if t in ('Conv2D', 'DepthwiseConv2D', 'SeparableConv2D'):
+        return conv(layer, shape, where)
+    if t in ('MaxPooling2D', 'AveragePooling2D'):
+        return pool(layer, shape, 'max' if t == 'MaxPooling2D' else 'avg')
+    if t == 'Flatten':
+        return [nn.Flatten()], (math.prod(shape),)
+    if t == 'Dropout':
+        return [nn.Dropout(layer['rate'])], shape
+    if t == 'BatchNormalization':
+        # Keras's momentum m keeps m of the old moving statistics; torch's momentum is the share of the new batch.
+        bn = nn.BatchNorm2d if len(shape) == 3 else nn.BatchNorm1d
+        return [bn(shape[0], eps=layer['epsilon'], momentum=1 - layer['momentum'])], shape
+    if t == 'GlobalAveragePooling2D':
+        return [nn.AdaptiveAvgPool2d(1), nn.Flatten()], (shape[0],)
+    if t == 'GlobalMaxPooling2D':
+        return [nn.AdaptiveMaxPool2d(1), nn.Flatten()], (shape[0],)
+    if t == 'LayerNormalization':
+        norm = ChannelLayerNorm if len(shape) == 3 else nn.LayerNorm
+        return [norm(shape[0], eps=layer['epsilon'])], shape
+    if t == 'ZeroPadding2D':
+        (pt, pb), (pl, pr) = zero_padding(layer['padding'])
+        return [nn.ZeroPad2d((pl, pr, pt, pb))], (shape[0], shape[1] + pt + pb, shape[2] + pl + pr)
+    if t == 'SpatialDropout2D':
+        # Drops whole channels of each sample, as Keras's SpatialDropout2D.
+        return [nn.Dropout2d(layer['rate'])], shape
+    if t == 'GaussianNoise':
+        return [GaussianNoise(layer['stddev'])], shape
+    if t == 'LeakyReLU':
+        return [nn.LeakyReLU(layer['alpha'])], shape
+    if t == 'PReLU':
+        return [PReLU(shape, layer.get('sharedAxes'))], shape
+    if t == 'Add':
+        if any(s != shape for s in shapes):
+            raise SpecError(f'{where}: Add needs inputs of one shape; they are {shapes}')
+        return [Merge('Add')], shape
+    if t == 'Concatenate':
+        if any(s[1:] != shape[1:] for s in shapes):
+            raise SpecError(f'{where}: Concatenate needs inputs that differ in channels only; they are {shapes}')
+        return [Merge('Concatenate')], (sum(s[0] for s in shapes),) + tuple(shape[1:])
+    raise SpecError(f'{where}: layer type "{t}" has no PyTorch translation in bench/torch_bench.py')
+
+
 def build(spec):
-    """nn.Sequential computing what the engine's tfjs model computes (channels first), checked shape by shape."""
-    shape = (784,) if list(spec['inputShape']) == [784] else (1, 28, 28)
-    input_shape = shape
-    mods = []
-    for i, layer in enumerate(spec['layers']):
-        t, where = layer['type'], f"layer {i + 1} ({layer['type']})"
-        if t == 'Dense':
-            add = [nn.Linear(shape[0], layer['units'], bias=layer['useBias'])] + activation(layer['activation'], where)
-            out = (layer['units'],)
-        elif t == 'Conv2D':
-            add, out = conv(layer, shape, where)
-        elif t in ('MaxPooling2D', 'AveragePooling2D'):
-            add, out = pool(layer, shape, 'max' if t == 'MaxPooling2D' else 'avg')
-        elif t == 'Flatten':
-            add, out = [nn.Flatten()], (math.prod(shape),)
-        elif t == 'Dropout':
-            add, out = [nn.Dropout(layer['rate'])], shape
-        elif t == 'BatchNormalization':
-            # Keras's momentum m keeps m of the old moving statistics; torch's momentum is the share of the new batch.
-            bn = nn.BatchNorm2d if len(shape) == 3 else nn.BatchNorm1d
-            add, out = [bn(shape[0], eps=layer['epsilon'], momentum=1 - layer['momentum'])], shape
-        elif t == 'GlobalAveragePooling2D':
-            add, out = [nn.AdaptiveAvgPool2d(1), nn.Flatten()], (shape[0],)
-        else:
-            raise SpecError(f'{where}: layer type "{t}" has no PyTorch translation in bench/torch_bench.py')
-        mods += add
+    """A module computing what the engine's tfjs model computes (channels first), checked shape by shape: an
+    nn.Sequential for a chain, a Graph when some layer names its "inputs" or merges. `model.spec_blocks[i]` lists the
+    modules of spec layer i (for loading weights layer by layer)."""
+    input_shape = (784,) if list(spec['inputShape']) == [784] else (1, 28, 28)
+    layers = spec['layers']
+    is_graph = any('inputs' in l or l['type'] in ('Add', 'Concatenate') for l in layers)
+    inbound = resolve_inbound(layers)
+    shapes, blocks, probes = {-1: input_shape}, [], {-1: torch.zeros(2, *input_shape)}
+    for i, layer in enumerate(layers):
+        where = f"layer {i + 1} ({layer['type']})"
+        mods, out = translate(layer, [shapes[j] for j in inbound[i]], where)
+        block = mods[0] if len(mods) == 1 and isinstance(mods[0], Merge) else nn.Sequential(*mods)
+        blocks.append(block)
         # A translation that disagrees with Keras's shapes would time a different model: fail instead.
-        got = tuple(nn.Sequential(*mods).eval()(torch.zeros(2, *input_shape)).shape[1:])
+        with torch.no_grad():
+            probes[i] = block.eval()(*[probes[j] for j in inbound[i]])
+        got = tuple(probes[i].shape[1:])
         if got != out:
             raise SpecError(f'{where}: PyTorch translation gives {got}, the spec {out}')
-        shape = out
-    return nn.Sequential(*mods), input_shape
+        shapes[i] = out
+    model = Graph(blocks, inbound) if is_graph else nn.Sequential(*[m for b in blocks for m in b])
+    model.spec_blocks = [list(b) if isinstance(b, nn.Sequential) else [b] for b in blocks]
+    return model.train(), input_shape
 
 
 state = {}

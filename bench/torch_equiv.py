@@ -7,32 +7,60 @@ import torch
 import torch.nn as nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from torch_bench import build  # noqa: E402
+from torch_bench import PReLU, build  # noqa: E402
+
+
+def tensor(w, perm=None):
+    return torch.from_numpy((w if perm is None else w.transpose(*perm)).copy())
 
 
 def load(model, case, shape):
-    """Copies tfjs weights in: kernels HWIO → OIHW, Dense [in, out] → [out, in], rows after a Flatten from HWC to CHW order."""
-    mods = [m for m in model if isinstance(m, (nn.Conv2d, nn.Linear, nn.BatchNorm1d, nn.BatchNorm2d))]
-    layers = [l for l in case['layers'] if l['weights']]
-    if len(mods) != len(layers):
-        raise ValueError(f"{case['model']}: {len(mods)} torch modules with weights, {len(layers)} tfjs layers")
+    """Copies tfjs weights in, spec layer by spec layer: conv kernels HWIO → OIHW (depthwise [kh, kw, C, M] → [C·M, 1,
+    kh, kw]), Dense [in, out] → [out, in] with rows after a Flatten from HWC to CHW order, PReLU slopes HWC → CHW."""
+    if len(model.spec_blocks) != len(case['layers']):
+        raise ValueError(f"{case['model']}: {len(model.spec_blocks)} torch blocks, {len(case['layers'])} tfjs layers")
     with torch.no_grad():
-        for mod, l in zip(mods, layers):
+        for i, (mods, l) in enumerate(zip(model.spec_blocks, case['layers'])):
             w = [np.array(t['data'], dtype=np.float32).reshape(t['shape']) for t in l['weights']]
-            if isinstance(mod, nn.Conv2d):
-                mod.weight.copy_(torch.from_numpy(w[0].transpose(3, 2, 0, 1).copy()))
-            elif isinstance(mod, nn.Linear):
-                k = w[0]
-                if l.get('flattenedFrom'):
-                    h, wd, c = l['flattenedFrom']
-                    k = k.reshape(h, wd, c, -1).transpose(2, 0, 1, 3).reshape(h * wd * c, -1)
-                mod.weight.copy_(torch.from_numpy(k.T.copy()))
-            else:
-                for target, value in zip((mod.weight, mod.bias, mod.running_mean, mod.running_var), w):
-                    target.copy_(torch.from_numpy(value))
+            params = [m for m in mods if isinstance(m, (nn.Conv2d, nn.Linear, nn.BatchNorm1d, nn.BatchNorm2d, nn.LayerNorm, PReLU))]
+            where = f"{case['model']} layer {i + 1} ({l['type']})"
+            if not w:
+                if params:
+                    raise ValueError(f'{where}: torch has weights, tfjs none')
                 continue
-            if mod.bias is not None:
-                mod.bias.copy_(torch.from_numpy(w[1]))
+            t = l['type']
+            if t in ('Conv2D', 'Dense'):
+                k = w[0]
+                if t == 'Conv2D':
+                    k = k.transpose(3, 2, 0, 1)
+                else:
+                    if l.get('flattenedFrom'):
+                        h, wd, c = l['flattenedFrom']
+                        k = k.reshape(h, wd, c, -1).transpose(2, 0, 1, 3).reshape(h * wd * c, -1)
+                    k = k.T
+                params[0].weight.copy_(tensor(k))
+                if len(w) > 1:
+                    params[0].bias.copy_(tensor(w[1]))
+            elif t in ('DepthwiseConv2D', 'SeparableConv2D'):
+                kh, kw, c, m = w[0].shape
+                params[0].weight.copy_(tensor(w[0].transpose(2, 3, 0, 1).reshape(c * m, 1, kh, kw)))
+                rest = w[1:]
+                if t == 'SeparableConv2D':
+                    params[1].weight.copy_(tensor(rest[0], (3, 2, 0, 1)))
+                    rest = rest[1:]
+                if rest:
+                    params[-1].bias.copy_(tensor(rest[0]))
+            elif t == 'BatchNormalization':
+                for target, value in zip((params[0].weight, params[0].bias, params[0].running_mean, params[0].running_var), w):
+                    target.copy_(tensor(value))
+            elif t == 'LayerNormalization':
+                params[0].weight.copy_(tensor(w[0]))
+                params[0].bias.copy_(tensor(w[1]))
+            elif t == 'PReLU':
+                a = w[0] if w[0].ndim == 1 else w[0].transpose(2, 0, 1)
+                params[0].alpha.copy_(tensor(a.reshape(params[0].alpha.shape)))
+            else:
+                raise ValueError(f'{where}: tfjs weights of a layer kind torch_equiv.py does not load')
 
 
 def main():

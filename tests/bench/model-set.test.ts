@@ -15,7 +15,9 @@ const unwrap = (t: z.ZodType): z.ZodType => {
   while (inner instanceof z.ZodDefault || inner instanceof z.ZodOptional) inner = inner.unwrap() as z.ZodType;
   return inner;
 };
-const valuesOf = (type: string, field: string) => new Set(layers.filter((l) => l.type === type).map((l) => (l as Record<string, unknown>)[field]));
+/** The values a field takes on layers of `type`; an optional field left out (the engine's default) is not a value. */
+const valuesOf = (type: string, field: string) => new Set(layers.filter((l) => l.type === type)
+  .map((l) => (l as Record<string, unknown>)[field]).filter((v) => v !== undefined));
 
 describe('bench model set', () => {
   it('is valid, with unique names, every model building to shapes the engine accepts', () => {
@@ -62,6 +64,23 @@ describe('bench model set', () => {
     const convs = layers.filter((l) => l.type === 'Conv2D');
     expect(new Set(convs.map((l) => pair(l.kernelSize)[0]))).toEqual(new Set([1, 3, 5]));
     expect(new Set(convs.map((l) => pair(l.strides)[0]))).toEqual(new Set([1, 2]));
+  });
+
+  it('has a dilation rate above 1 on every convolution kind, with same padding', () => {
+    for (const type of ['Conv2D', 'DepthwiseConv2D', 'SeparableConv2D'] as const) {
+      expect(layers.some((l) => l.type === type && l.dilationRate != null && pair(l.dilationRate)[0] > 1 && l.padding === 'same'), type).toBe(true);
+    }
+  });
+
+  it('has graph models on image and vector input, PReLU with and without shared axes on both ranks', () => {
+    const graphInputs = new Set(BENCH_SET.filter((e) => e.spec.layers.some((l) => l.inputs)).map((e) => e.spec.inputShape.length));
+    expect([...graphInputs].sort()).toEqual([1, 3]);
+    const prelu = steps.filter((s) => s.layer.type === 'PReLU');
+    expect(new Set(prelu.map((s) => s.input.length))).toEqual(new Set([1, 3]));
+    expect(new Set(prelu.map((s) => s.layer.type === 'PReLU' && s.layer.sharedAxes != null))).toEqual(new Set([true, false]));
+    for (const type of ['LayerNormalization', 'LeakyReLU', 'GaussianNoise'] as const) {
+      expect(new Set(steps.filter((s) => s.layer.type === type).map((s) => s.input.length)), type).toEqual(new Set([1, 3]));
+    }
   });
 
   it('has pooling with explicit strides other than its pool size', () => {
