@@ -3,6 +3,7 @@ import { analyse } from './analyse.js';
 import { kindOf } from './layerKinds.js';
 import { product } from './geometry.js';
 import { validateModelSpec } from './inferShapes.js';
+import type { ModelSpec } from '../spec.js';
 
 /**
  * Rates fitted (non-negative least squares on relative error) to the training samples/s of the seven bench models in
@@ -99,6 +100,26 @@ export interface CostEstimate {
   backend: string;
   /** False when the backend's speed was never measured: the wasm figures are shown as they are. */
   calibrated: boolean;
+  /**
+   * Layer kinds (and options) of this model that no calibrated bench model has, so their rates are guesses: they run on
+   * slower paths than the calibrated kinds (bench residual-sep: ~0.13× PyTorch), so the estimate can be several times low.
+   */
+  uncalibratedKinds: string[];
+}
+
+/** What bench/CALIBRATION.md's models use: rates for anything else are extrapolated. */
+const CALIBRATED_KINDS = new Set(['Dense', 'Conv2D', 'MaxPooling2D', 'AveragePooling2D', 'GlobalAveragePooling2D', 'BatchNormalization', 'Dropout', 'Flatten']);
+
+/** The model's layer kinds outside the calibrated set, in order of first use; a dilated Conv2D counts as its own kind. */
+function uncalibrated(spec: ModelSpec): string[] {
+  const out = new Set<string>();
+  for (const l of spec.layers) {
+    const dilated = l.type === 'Conv2D' && l.dilationRate != null && (Array.isArray(l.dilationRate) ? l.dilationRate.some((d) => d > 1) : l.dilationRate > 1);
+    if (!CALIBRATED_KINDS.has(l.type)) out.add(l.type);
+    else if (dilated) out.add('dilated Conv2D');
+    if ('inputs' in l && l.inputs) out.add('branches (inputs)');
+  }
+  return [...out];
 }
 
 type Kind = KindCost['kind'];
@@ -106,7 +127,7 @@ const KINDS: readonly Kind[] = ['Conv2D', 'Dense', 'BatchNormalization', 'other'
 
 /** Per-sample compute seconds by kind (no per-batch costs), layers with weights, and FLOPs. Throws SpecError on an invalid spec. */
 function perSample(spec: unknown, r: CostRates) {
-  validateModelSpec(spec);
+  const valid = validateModelSpec(spec);
   const compute: Record<Kind, number> = { Dense: 0, Conv2D: 0, BatchNormalization: 0, other: 0 };
   const layers: Record<Kind, number> = { Dense: 0, Conv2D: 0, BatchNormalization: 0, other: 0 };
   const flops: Record<Kind, number> = { Dense: 0, Conv2D: 0, BatchNormalization: 0, other: 0 };
@@ -125,14 +146,14 @@ function perSample(spec: unknown, r: CostRates) {
       compute.other += product(s.output) * r.elementwiseSecondsPerElement;
     }
   }
-  return { compute, layers, flops };
+  return { compute, layers, flops, uncalibratedKinds: uncalibrated(valid) };
 }
 
 /** Estimated time of one epoch (training, validation pass, fixed cost). An estimate: ±12 % on the bench set's training rates. */
 export function estimateEpochCost(input: CostInput): CostEstimate {
   const r = input.rates ?? WASM_NATIVE_RATES;
   const batch = Math.max(1, Math.round(input.batchSize));
-  const { compute, layers, flops } = perSample(input.spec, r);
+  const { compute, layers, flops, uncalibratedKinds } = perSample(input.spec, r);
   const backend = BACKEND_FACTORS[input.backend] ?? { factor: 1, calibrated: false };
   const by = Object.fromEntries(KINDS.map((k) => [k, compute[k] + (layers[k] * r.layerSecondsPerBatch) / batch])) as Record<Kind, number>;
   const wasmSample = KINDS.reduce((a, k) => a + by[k], 0);
@@ -160,7 +181,8 @@ export function estimateEpochCost(input: CostInput): CostEstimate {
     effectiveGflops: sampleSeconds > 0 ? flopsPerSample / sampleSeconds / 1e9 : 0,
     perKind,
     backend: input.backend,
-    calibrated: backend.calibrated,
+    calibrated: backend.calibrated && uncalibratedKinds.length === 0,
+    uncalibratedKinds,
   };
 }
 
