@@ -22,6 +22,17 @@ export const useDatasetStore = defineStore('dataset', () => {
   /** `${split}:${index}` → 784 grey pixels. Not deep-reactive: the arrays never change once loaded. */
   const images = shallowReactive(new Map<string, Uint8Array>());
   const inFlight = new Map<string, Promise<void>>();
+  /**
+   * Bumped whenever the cached images are dropped (the data folder changed or no longer verifies). A reply to a request
+   * sent before that is not filed, and views that show images watch it to ask again.
+   */
+  const generation = ref(0);
+
+  function dropImages() {
+    images.clear();
+    inFlight.clear();
+    generation.value++;
+  }
 
   /** True when the last check asked for the download and still found nothing: the download itself failed. */
   const downloadFailed = ref(false);
@@ -30,13 +41,15 @@ export const useDatasetStore = defineStore('dataset', () => {
     loading.value = true;
     error.value = null;
     try {
+      const known = status.value !== null;
       const before = status.value?.source?.dir ?? null;
       status.value = await api().getDataStatus({ download });
       downloadFailed.value = download && !status.value.found;
-      // The page shows one data set or none: statistics and images of a folder that is no longer in use must go.
-      if (!status.value.found || status.value.source?.dir !== before) {
+      // The page shows one data set or none: statistics and images of a folder that is no longer in use must go. The first
+      // check changes nothing: images asked for before it came from the folder the engine uses, which is the one it reports.
+      if (!status.value.found || (known && status.value.source?.dir !== before)) {
         stats.value = null;
-        images.clear();
+        dropImages();
       }
       if (status.value.found) stats.value = await api().getDatasetStats({});
     } catch (err) {
@@ -59,19 +72,23 @@ export const useDatasetStore = defineStore('dataset', () => {
   async function ensureImages(split: ImageSplit, indices: readonly number[]): Promise<void> {
     const missing = [...new Set(indices)].filter((i) => !images.has(`${split}:${i}`) && !inFlight.has(`${split}:${i}`));
     const waits = [...new Set(indices)].map((i) => inFlight.get(`${split}:${i}`)).filter((p): p is Promise<void> => !!p);
+    const asked = generation.value;
     for (let start = 0; start < missing.length; start += IMAGES_PER_REQUEST) {
       const chunk = missing.slice(start, start + IMAGES_PER_REQUEST);
-      const job = api()
+      const job: Promise<void> = api()
         .getImages({ split, indices: chunk })
         .then(({ pixels }) => {
-          splitImages(decodeBase64(pixels), chunk.length).forEach((px, k) => images.set(`${split}:${chunk[k]}`, px));
+          const decoded = splitImages(decodeBase64(pixels), chunk.length);
+          if (asked === generation.value) decoded.forEach((px, k) => images.set(`${split}:${chunk[k]}`, px));
         })
-        .finally(() => chunk.forEach((i) => inFlight.delete(`${split}:${i}`)));
+        .finally(() => chunk.forEach((i) => {
+          if (inFlight.get(`${split}:${i}`) === job) inFlight.delete(`${split}:${i}`);
+        }));
       chunk.forEach((i) => inFlight.set(`${split}:${i}`, job));
       waits.push(job);
     }
     await Promise.all(waits);
   }
 
-  return { status, stats, loading, error, progress, downloadFailed, images, refresh, onProgress, image, ensureImages };
+  return { status, stats, loading, error, progress, downloadFailed, images, generation, refresh, onProgress, image, ensureImages };
 });

@@ -69,4 +69,49 @@ describe('dataset store images', () => {
     expect(s.downloadFailed).toBe(true);
     expect(fake.calls.getDatasetStats).toHaveBeenCalledTimes(1);
   });
+
+  it('keeps images that arrived before the first data check answered (Inspect opened while Data was still checking)', async () => {
+    const source = { kind: 'debian', dir: '/usr/share/datasets/fashion-mnist', verified: true, sha256: {} };
+    let answerStatus!: () => void;
+    installFakeApi({
+      getDataStatus: () => new Promise((resolve) => { answerStatus = () => resolve({ found: true, source, error: null, searched: [] }); }),
+      getDatasetStats: () => ({ source, splitSizes: { train: 50000, validation: 10000, test: 10000 } }),
+      getImages: ({ indices }: { indices: number[] }) => ({ pixels: pixelsFor(indices) }),
+    });
+    const s = useDatasetStore();
+    const checking = s.refresh();
+    await s.ensureImages('test', [5, 6]);
+    answerStatus();
+    await checking;
+    expect(s.image('test', 5)![0]).toBe(5);
+    expect(s.generation).toBe(0);
+  });
+
+  it('does not file a reply from the old folder after the folder changed, and bumps the generation so views ask again', async () => {
+    let dir = '/a';
+    const source = () => ({ kind: 'folder', dir, verified: true, sha256: {} });
+    let answerImages!: () => void;
+    let hold = false;
+    const fake = installFakeApi({
+      getDataStatus: () => ({ found: true, source: source(), error: null, searched: [] }),
+      getDatasetStats: () => ({ source: source(), splitSizes: { train: 50000, validation: 10000, test: 10000 } }),
+      getImages: ({ indices }: { indices: number[] }) => (hold
+        ? new Promise((resolve) => { answerImages = () => resolve({ pixels: pixelsFor(indices) }); })
+        : { pixels: pixelsFor(indices) }),
+    });
+    const s = useDatasetStore();
+    await s.refresh();
+    hold = true;
+    const old = s.ensureImages('test', [9]);
+    dir = '/b';
+    await s.refresh();
+    expect(s.generation).toBe(1);
+    answerImages();
+    await old;
+    expect(s.image('test', 9)).toBeUndefined();
+    hold = false;
+    await s.ensureImages('test', [9]);
+    expect(s.image('test', 9)![0]).toBe(9);
+    expect(fake.calls.getImages).toHaveBeenCalledTimes(2);
+  });
 });
