@@ -116,6 +116,25 @@ int tn_mean_mid(long outer, long mid, long inner, const float *x, float *y);
    to float, y = x * mask. */
 int tn_dropout(long n, const float *x, double c, double s0, double s1, double s2, float keep, float *y, float *mask);
 
+/* Depthwise convolution (depthwise.c), NHWC input [n,h,w,c], filter [kh,kw,c,m], output [n,oh,ow,c*m]; strides
+   sh, sw, padding before pt, pl, dilations dh, dw. The filter gradient is summed in parts fixed by the shape alone
+   (tn_depthwise_filter_grad_parts), added in part order: the same bits on any thread count. */
+typedef struct {
+  int n, h, w, c, kh, kw, m, oh, ow, sh, sw, pt, pl, dh, dw;
+} tn_dw;
+int tn_depthwise(const tn_dw *g, const float *x, const float *f, float *y);
+int tn_depthwise_input_grad(const tn_dw *g, const float *dy, const float *f, float *dx);
+int tn_depthwise_filter_grad(const tn_dw *g, const float *x, const float *dy, float *df);
+int tn_depthwise_filter_grad_parts(const tn_dw *g);
+
+/* Row copies (copy.c): rows x width 4-byte elements from src (row stride src_stride) to dst (dst_stride). */
+typedef struct {
+  const float *src;
+  float *dst;
+  long rows, src_stride, dst_stride, width;
+} tn_copy;
+int tn_copy_rows(int count, const tn_copy *copies);
+
 /* Scratch memory of the calling thread: grows, never shrinks, freed when the thread ends; NULL when out of memory.
    Slots: 0, 1 GEMM packing; 2 im2col; 3 filter-gradient partials and 4 column-sum partials (the caller's, owned by
    the call); 5 pooling window state; 6 batch-norm partials and per-channel constants (the caller's). */
