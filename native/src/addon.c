@@ -53,12 +53,12 @@ static napi_value fail(napi_env env, const char *msg) {
 /* Calls that ran to the end, per kernel: lets tests prove the native path ran, not only that numbers match. */
 enum { K_CONV2D, K_CONV2D_FILTER_GRAD, K_CONV2D_INPUT_GRAD, K_MATMUL, K_MAXPOOL, K_MAXPOOL_GRAD, K_SUM_ROWS, K_ELTWISE,
        K_BATCH_NORM, K_BATCH_NORM_TRAIN, K_BATCH_NORM_GRAD, K_OPTIM, K_ACTIVATION, K_AVGPOOL, K_AVGPOOL_GRAD, K_MEAN,
-       K_DROPOUT, K_DEPTHWISE, K_DEPTHWISE_INPUT_GRAD, K_DEPTHWISE_FILTER_GRAD, K_COPY_ROWS, K_COUNT };
+       K_DROPOUT, K_DEPTHWISE, K_DEPTHWISE_INPUT_GRAD, K_DEPTHWISE_FILTER_GRAD, K_COPY_ROWS, K_BROADCAST, K_COUNT };
 static const char *const kernel_names[K_COUNT] = {"conv2d", "conv2dFilterGrad", "conv2dInputGrad", "matmul",
                                                   "maxPool", "maxPoolGrad", "sumRows", "eltwise",
                                                   "batchNorm", "batchNormTrain", "batchNormGrad", "optim", "activation",
                                                   "avgPool", "avgPoolGrad", "mean", "dropout", "depthwise",
-                                                  "depthwiseInputGrad", "depthwiseFilterGrad", "copyRows"};
+                                                  "depthwiseInputGrad", "depthwiseFilterGrad", "copyRows", "broadcast"};
 static unsigned long calls[K_COUNT];
 
 /* A kernel's result: counted when done, else a JS exception (code TN_ENOMEM) instead of a crash. */
@@ -408,6 +408,41 @@ static napi_value copy_rows(napi_env env, napi_callback_info info) {
   return finish(env, K_COPY_ROWS, err);
 }
 
+/* A byte pointer into the heap for offset p[i] spanning `bytes` bytes, or NULL when out of range. */
+static unsigned char *at_bytes(const call_args *a, size_t i, double bytes) {
+  double off = a->p[i];
+  if (off < 0 || off + bytes > (double)a->heapLen) return NULL;
+  return a->heap + (size_t)off;
+}
+
+/* broadcast(heap, [op, a, b, c|-1, out, rank, shape[rank], sa[rank], sb[rank]]): see tn_broadcast. */
+static napi_value broadcast(napi_env env, napi_callback_info info) {
+  call_args a;
+  if (!read_args(env, info, &a, 6)) return fail(env, "broadcast: bad arguments");
+  int op = (int)a.p[0];
+  double rk = a.p[5];
+  if (op < 0 || op >= TN_BC_COUNT || !(rk >= 1 && rk <= TN_BC_MAX_RANK) || a.n < 6 + 3 * (size_t)rk)
+    return fail(env, "broadcast: bad arguments");
+  tn_bcast g = {.op = op, .rank = (int)rk};
+  double total = 1, spanA = 1, spanB = 1;
+  for (int d = 0; d < g.rank; d++) {
+    double n = a.p[6 + d], sa = a.p[6 + g.rank + d], sb = a.p[6 + 2 * g.rank + d];
+    if (!(n >= 1 && n < 9e15 && sa >= 0 && sa < 9e15 && sb >= 0 && sb < 9e15)) return fail(env, "broadcast: bad sizes");
+    g.shape[d] = (long)n; g.sa[d] = (long)sa; g.sb[d] = (long)sb;
+    total *= n;
+    spanA += (n - 1) * sa;
+    spanB += (n - 1) * sb;
+  }
+  if (op == TN_BC_SELECT && (g.sa[g.rank - 1] != 1 || spanA != total || spanB != total))
+    return fail(env, "broadcast: select needs operands of the output's shape");
+  g.a = at(&a, 1, spanA);
+  g.b = at(&a, 2, spanB);
+  g.c = op == TN_BC_SELECT ? at_bytes(&a, 3, total) : NULL;
+  g.out = op >= TN_BC_EQUAL ? (void *)at_bytes(&a, 4, total) : (void *)at(&a, 4, total);
+  if (!g.a || !g.b || !g.out || (op == TN_BC_SELECT && !g.c)) return fail(env, "broadcast: tensor outside the wasm heap");
+  return finish(env, K_BROADCAST, tn_broadcast(&g));
+}
+
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -487,6 +522,7 @@ NAPI_MODULE_INIT() {
       {"depthwiseInputGrad", NULL, depthwise_input_grad, NULL, NULL, NULL, napi_default, NULL},
       {"depthwiseFilterGrad", NULL, depthwise_filter_grad, NULL, NULL, NULL, napi_default, NULL},
       {"copyRows", NULL, copy_rows, NULL, NULL, NULL, napi_default, NULL},
+      {"broadcast", NULL, broadcast, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"threads", NULL, get_threads, NULL, NULL, NULL, napi_default, NULL},
       {"isa", NULL, isa, NULL, NULL, NULL, napi_default, NULL},

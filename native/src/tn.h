@@ -135,6 +135,21 @@ typedef struct {
 } tn_copy;
 int tn_copy_rows(int count, const tn_copy *copies);
 
+/* Broadcast binary ops (broadcast.c) over float32 a, b: out[i] = a[.] op b[.] with per-dimension element strides sa, sb
+   (0 where an operand is broadcast); out is contiguous, float32 for arithmetic, bytes (0/1) for comparisons.
+   TN_BC_SELECT: out = c[i] ? a[i] : b[i] with c bytes, all three contiguous and of out's shape. */
+#define TN_BC_MAX_RANK 6
+enum { TN_BC_ADD, TN_BC_SUB, TN_BC_MUL, TN_BC_DIV, TN_BC_SELECT, TN_BC_EQUAL, TN_BC_GREATER, TN_BC_GREATER_EQUAL,
+       TN_BC_LESS, TN_BC_LESS_EQUAL, TN_BC_COUNT };
+typedef struct {
+  int op, rank;
+  long shape[TN_BC_MAX_RANK], sa[TN_BC_MAX_RANK], sb[TN_BC_MAX_RANK];
+  const float *a, *b;
+  const void *c;
+  void *out;
+} tn_bcast;
+int tn_broadcast(const tn_bcast *g);
+
 /* Scratch memory of the calling thread: grows, never shrinks, freed when the thread ends; NULL when out of memory.
    Slots: 0, 1 GEMM packing; 2 im2col; 3 filter-gradient partials and 4 column-sum partials (the caller's, owned by
    the call); 5 pooling window state; 6 batch-norm partials and per-channel constants (the caller's). */

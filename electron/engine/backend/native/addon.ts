@@ -13,7 +13,7 @@ export const NATIVE_API_VERSION = 4;
 /** The kernels, by the name the addon exports them under (also the keys of `counts()`). */
 export const NATIVE_KERNELS = ['conv2d', 'conv2dFilterGrad', 'conv2dInputGrad', 'matmul', 'maxPool', 'maxPoolGrad', 'sumRows', 'eltwise',
   'batchNorm', 'batchNormTrain', 'batchNormGrad', 'optim', 'activation', 'avgPool', 'avgPoolGrad', 'mean', 'dropout',
-  'depthwise', 'depthwiseInputGrad', 'depthwiseFilterGrad', 'copyRows'] as const;
+  'depthwise', 'depthwiseInputGrad', 'depthwiseFilterGrad', 'copyRows', 'broadcast'] as const;
 export type NativeKernelName = (typeof NATIVE_KERNELS)[number];
 
 export interface NativeAddon {
@@ -43,6 +43,8 @@ export interface NativeAddon {
   depthwiseInputGrad(heap: ArrayBufferLike, args: Float64Array): void;
   depthwiseFilterGrad(heap: ArrayBufferLike, args: Float64Array): void;
   copyRows(heap: ArrayBufferLike, args: Float64Array): void;
+  /** Broadcast binary ops, comparisons and Select (native/src/broadcast.c); absent in builds before it. */
+  broadcast(heap: ArrayBufferLike, args: Float64Array): void;
   /** Sets the calling thread's count (its splits, hence its numbers) and grows the shared pool to match. */
   setThreads(n: number): number;
   threads(): number;
