@@ -38,102 +38,95 @@ typedef struct {
   int nparts;    /* filter gradient: how many (fixed by shape) */
 } dw_job;
 
-/* y[img, oy, ox, d*m + j] = sum over taps (ky, kx ascending, inside the image) of x[img, iy, ix, d] * f[ky, kx, d, j]. */
+/* y[img, oy, ox, d*m + j] = sum over taps (ky, kx ascending, inside the image) of x[img, iy, ix, d] * f[ky, kx, d, j],
+   summed from 0. The row is built tap by tap (each tap adds into every position it reaches), which is the same
+   order for every element and keeps the row in L1 with the tap's filter values in registers. */
 TN_CLONES static void forward_row(const tn_dw *g, const float *x, const float *f, float *y, int img, int oy) {
   const int c = g->c, m = g->m, co = c * m;
   const float *xi = x + (size_t)img * g->h * g->w * c;
   float *yr = y + ((size_t)img * g->oh + oy) * g->ow * co;
-  for (int ox = 0; ox < g->ow; ox++) {
-    float *yo = yr + (size_t)ox * co;
-    if (m == 1) {
-      int k = 0;
-      for (; k + 8 <= c; k += 8) {
-        v8 acc = {0};
-        for (int ky = 0; ky < g->kh; ky++) {
-          int iy = oy * g->sh - g->pt + ky * g->dh;
-          if (iy < 0 || iy >= g->h) continue;
-          for (int kx = 0; kx < g->kw; kx++) {
-            int ix = ox * g->sw - g->pl + kx * g->dw;
-            if (ix < 0 || ix >= g->w) continue;
-            acc += ld(xi + ((size_t)iy * g->w + ix) * c + k) * ld(f + (size_t)(ky * g->kw + kx) * c + k);
-          }
+  memset(yr, 0, (size_t)g->ow * co * sizeof(float));
+  for (int ky = 0; ky < g->kh; ky++) {
+    int iy = oy * g->sh - g->pt + ky * g->dh;
+    if (iy < 0 || iy >= g->h) continue;
+    const float *xr = xi + (size_t)iy * g->w * c;
+    for (int kx = 0; kx < g->kw; kx++) {
+      int lo, hi;
+      span(g->ow, g->sw, g->pl, kx * g->dw, g->w, &lo, &hi);
+      if (lo >= hi) continue;
+      const float *ft = f + (size_t)(ky * g->kw + kx) * co;
+      const long xstep = (long)g->sw * c;
+      const float *x0 = xr + ((long)lo * g->sw - g->pl + (long)kx * g->dw) * c;
+      float *y0 = yr + (size_t)lo * co;
+      if (m == 1) {
+        int k = 0;
+        for (; k + 8 <= c; k += 8) {
+          const v8 fv = ld(ft + k);
+          const float *xp = x0 + k;
+          float *yp = y0 + k;
+          for (int ox = lo; ox < hi; ox++, xp += xstep, yp += c) st(yp, ld(yp) + ld(xp) * fv);
         }
-        st(yo + k, acc);
-      }
-      for (; k < c; k++) {
-        float acc = 0;
-        for (int ky = 0; ky < g->kh; ky++) {
-          int iy = oy * g->sh - g->pt + ky * g->dh;
-          if (iy < 0 || iy >= g->h) continue;
-          for (int kx = 0; kx < g->kw; kx++) {
-            int ix = ox * g->sw - g->pl + kx * g->dw;
-            if (ix < 0 || ix >= g->w) continue;
-            acc += xi[((size_t)iy * g->w + ix) * c + k] * f[(size_t)(ky * g->kw + kx) * c + k];
-          }
+        for (; k < c; k++) {
+          const float fv = ft[k];
+          const float *xp = x0 + k;
+          float *yp = y0 + k;
+          for (int ox = lo; ox < hi; ox++, xp += xstep, yp += c) *yp += *xp * fv;
         }
-        yo[k] = acc;
+        continue;
       }
-      continue;
-    }
-    for (int o = 0; o < co; o++) yo[o] = 0;
-    for (int ky = 0; ky < g->kh; ky++) {
-      int iy = oy * g->sh - g->pt + ky * g->dh;
-      if (iy < 0 || iy >= g->h) continue;
-      for (int kx = 0; kx < g->kw; kx++) {
-        int ix = ox * g->sw - g->pl + kx * g->dw;
-        if (ix < 0 || ix >= g->w) continue;
-        const float *xp = xi + ((size_t)iy * g->w + ix) * c, *fp = f + (size_t)(ky * g->kw + kx) * co;
+      for (int ox = lo; ox < hi; ox++) {
+        const float *xp = x0 + (long)(ox - lo) * xstep;
+        float *yp = y0 + (size_t)(ox - lo) * co;
         for (int d = 0; d < c; d++)
-          for (int j = 0; j < m; j++) yo[d * m + j] += xp[d] * fp[d * m + j];
+          for (int j = 0; j < m; j++) yp[d * m + j] += xp[d] * ft[d * m + j];
       }
     }
   }
 }
 
-/* dx[img, iy, ix, d] = sum over taps (ascending) whose window position reads (iy, ix), then over j ascending, of
-   dy[img, oy, ox, d*m + j] * f[ky, kx, d, j]. */
+/* dx[img, iy, ix, d] = sum over the taps (ascending) whose window position reads (iy, ix), and within a tap over j
+   ascending, of dy[img, oy, ox, d*m + j] * f[ky, kx, d, j], summed from 0; built tap by tap as the forward row. */
 TN_CLONES static void input_grad_row(const tn_dw *g, const float *dy, const float *f, float *dx, int img, int iy) {
   const int c = g->c, m = g->m, co = c * m;
   const float *dyi = dy + (size_t)img * g->oh * g->ow * co;
   float *dxr = dx + ((size_t)img * g->h + iy) * g->w * c;
-  for (int ix = 0; ix < g->w; ix++) {
-    float *o = dxr + (size_t)ix * c;
-    int k = 0;
-    for (; m == 1 && k + 8 <= c; k += 8) {
-      v8 acc = {0};
-      for (int ky = 0; ky < g->kh; ky++) {
-        int ty = iy + g->pt - ky * g->dh;
-        if (ty < 0 || ty % g->sh) continue;
-        int oy = ty / g->sh;
-        if (oy >= g->oh) continue;
-        for (int kx = 0; kx < g->kw; kx++) {
-          int tx = ix + g->pl - kx * g->dw;
-          if (tx < 0 || tx % g->sw) continue;
-          int ox = tx / g->sw;
-          if (ox >= g->ow) continue;
-          acc += ld(dyi + ((size_t)oy * g->ow + ox) * c + k) * ld(f + (size_t)(ky * g->kw + kx) * c + k);
+  memset(dxr, 0, (size_t)g->w * c * sizeof(float));
+  for (int ky = 0; ky < g->kh; ky++) {
+    int ty = iy + g->pt - ky * g->dh;
+    if (ty < 0 || ty % g->sh) continue;
+    int oy = ty / g->sh;
+    if (oy >= g->oh) continue;
+    const float *dyr = dyi + (size_t)oy * g->ow * co;
+    for (int kx = 0; kx < g->kw; kx++) {
+      int lo, hi;
+      span(g->ow, g->sw, g->pl, kx * g->dw, g->w, &lo, &hi);
+      if (lo >= hi) continue;
+      const float *ft = f + (size_t)(ky * g->kw + kx) * co;
+      const long xstep = (long)g->sw * c;
+      float *x0 = dxr + ((long)lo * g->sw - g->pl + (long)kx * g->dw) * c;
+      const float *d0 = dyr + (size_t)lo * co;
+      if (m == 1) {
+        int k = 0;
+        for (; k + 8 <= c; k += 8) {
+          const v8 fv = ld(ft + k);
+          float *xp = x0 + k;
+          const float *dp = d0 + k;
+          for (int ox = lo; ox < hi; ox++, xp += xstep, dp += c) st(xp, ld(xp) + ld(dp) * fv);
         }
-      }
-      st(o + k, acc);
-    }
-    for (; k < c; k++) {
-      float acc = 0;
-      for (int ky = 0; ky < g->kh; ky++) {
-        int ty = iy + g->pt - ky * g->dh;
-        if (ty < 0 || ty % g->sh) continue;
-        int oy = ty / g->sh;
-        if (oy >= g->oh) continue;
-        for (int kx = 0; kx < g->kw; kx++) {
-          int tx = ix + g->pl - kx * g->dw;
-          if (tx < 0 || tx % g->sw) continue;
-          int ox = tx / g->sw;
-          if (ox >= g->ow) continue;
-          const float *d = dyi + ((size_t)oy * g->ow + ox) * co + (size_t)k * m;
-          const float *w = f + (size_t)(ky * g->kw + kx) * co + (size_t)k * m;
-          for (int j = 0; j < m; j++) acc += d[j] * w[j];
+        for (; k < c; k++) {
+          const float fv = ft[k];
+          float *xp = x0 + k;
+          const float *dp = d0 + k;
+          for (int ox = lo; ox < hi; ox++, xp += xstep, dp += c) *xp += *dp * fv;
         }
+        continue;
       }
-      o[k] = acc;
+      for (int ox = lo; ox < hi; ox++) {
+        float *xp = x0 + (long)(ox - lo) * xstep;
+        const float *dp = d0 + (size_t)(ox - lo) * co;
+        for (int d = 0; d < c; d++)
+          for (int j = 0; j < m; j++) xp[d] += dp[d * m + j] * ft[d * m + j];
+      }
     }
   }
 }
