@@ -47,7 +47,11 @@ export function broadcastGeometry(aShape: number[], bShape: number[]): { out: nu
       sb.push(fb[d]);
     }
   }
-  if (shape.length === 0) shape.push(1), sa.push(0), sb.push(0);
+  if (shape.length === 0) {
+    shape.push(1);
+    sa.push(0);
+    sb.push(0);
+  }
   return shape.length > MAX_RANK ? null : { out, shape, sa, sb };
 }
 
