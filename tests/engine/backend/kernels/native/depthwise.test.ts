@@ -76,7 +76,7 @@ function inputs(k: DwCase, seed: number) {
 }
 
 /** Absolute tolerance scaled by how many products an output sums (float sums against cpu's double ones). */
-const tol = (terms: number) => 2e-6 * Math.max(16, terms);
+const tol = (terms: number) => 2e-7 * Math.max(50, terms);
 
 describe.skipIf(nativeMissing != null)(`native depthwise convolution equals cpu${nativeMissing ? ` (skipped: ${nativeMissing})` : ''}`, () => {
   afterAll(() => addon?.setThreads(2));
