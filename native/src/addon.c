@@ -415,7 +415,7 @@ static unsigned char *at_bytes(const call_args *a, size_t i, double bytes) {
   return a->heap + (size_t)off;
 }
 
-/* broadcast(heap, [op, a, b, c|-1, out, rank, shape[rank], sa[rank], sb[rank]]): see tn_broadcast. */
+/* broadcast(heap, [op, a, b|-1, c|-1, out, rank, shape[rank], sa[rank], sb[rank], scalar?]): see tn_broadcast. */
 static napi_value broadcast(napi_env env, napi_callback_info info) {
   call_args a;
   if (!read_args(env, info, &a, 6)) return fail(env, "broadcast: bad arguments");
@@ -436,9 +436,16 @@ static napi_value broadcast(napi_env env, napi_callback_info info) {
   if (op == TN_BC_SELECT && (g.sa[g.rank - 1] != 1 || spanA != total || spanB != total))
     return fail(env, "broadcast: select needs operands of the output's shape");
   g.a = at(&a, 1, spanA);
-  g.b = at(&a, 2, spanB);
+  if (op == TN_BC_LEAKY) {
+    /* The factor follows the strides; a stands alone and fills the output in order. */
+    if (a.n < 7 + 3 * (size_t)g.rank || g.sa[g.rank - 1] != 1 || spanA != total) return fail(env, "broadcast: bad arguments");
+    g.scalar = a.p[6 + 3 * g.rank];
+    g.b = g.a;
+  } else {
+    g.b = at(&a, 2, spanB);
+  }
   g.c = op == TN_BC_SELECT ? at_bytes(&a, 3, total) : NULL;
-  g.out = op >= TN_BC_EQUAL ? (void *)at_bytes(&a, 4, total) : (void *)at(&a, 4, total);
+  g.out = TN_BC_IS_BOOL(op) ? (void *)at_bytes(&a, 4, total) : (void *)at(&a, 4, total);
   if (!g.a || !g.b || !g.out || (op == TN_BC_SELECT && !g.c)) return fail(env, "broadcast: tensor outside the wasm heap");
   return finish(env, K_BROADCAST, tn_broadcast(&g));
 }

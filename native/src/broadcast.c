@@ -28,6 +28,7 @@ static void row_float(int op, long n, const float *pa, long sa, const float *pb,
     case TN_BC_SUB: INNER(x - y); break;
     case TN_BC_MUL: INNER(x * y); break;
     case TN_BC_DIV: INNER(x / y); break;
+    case TN_BC_PRELU: INNER(x < 0 ? y * x : x); break;
   }
 }
 
@@ -56,9 +57,14 @@ static int bc_task(void *p, int t, int nt) {
     offb += idx[d] * g->sb[d];
   }
   const long n = g->shape[last];
-  const int is_bool = g->op >= TN_BC_EQUAL;
+  const int is_bool = TN_BC_IS_BOOL(g->op);
   for (long row = r0; row < r1; row++) {
-    if (g->op == TN_BC_SELECT) {
+    if (g->op == TN_BC_LEAKY) {
+      const float *pa = g->a + offa;
+      float *po = (float *)g->out + row * n;
+      const double alpha = g->scalar;
+      for (long i = 0; i < n; i++) po[i] = pa[i] < 0 ? (float)(alpha * pa[i]) : pa[i];
+    } else if (g->op == TN_BC_SELECT) {
       const unsigned char *c = (const unsigned char *)g->c + row * n;
       const float *pa = g->a + offa, *pb = g->b + offb;
       float *po = (float *)g->out + row * n;

@@ -137,16 +137,19 @@ int tn_copy_rows(int count, const tn_copy *copies);
 
 /* Broadcast binary ops (broadcast.c) over float32 a, b: out[i] = a[.] op b[.] with per-dimension element strides sa, sb
    (0 where an operand is broadcast); out is contiguous, float32 for arithmetic, bytes (0/1) for comparisons.
-   TN_BC_SELECT: out = c[i] ? a[i] : b[i] with c bytes, all three contiguous and of out's shape. */
+   TN_BC_SELECT: out = c[i] ? a[i] : b[i] with c bytes, all three contiguous and of out's shape.
+   TN_BC_PRELU: a < 0 ? b * a : a. TN_BC_LEAKY: a < 0 ? (float)(scalar * a) : a, in double as tfjs's cpu (b unused). */
 #define TN_BC_MAX_RANK 6
 enum { TN_BC_ADD, TN_BC_SUB, TN_BC_MUL, TN_BC_DIV, TN_BC_SELECT, TN_BC_EQUAL, TN_BC_GREATER, TN_BC_GREATER_EQUAL,
-       TN_BC_LESS, TN_BC_LESS_EQUAL, TN_BC_COUNT };
+       TN_BC_LESS, TN_BC_LESS_EQUAL, TN_BC_PRELU, TN_BC_LEAKY, TN_BC_COUNT };
+#define TN_BC_IS_BOOL(op) ((op) >= TN_BC_EQUAL && (op) <= TN_BC_LESS_EQUAL)
 typedef struct {
   int op, rank;
   long shape[TN_BC_MAX_RANK], sa[TN_BC_MAX_RANK], sb[TN_BC_MAX_RANK];
   const float *a, *b;
   const void *c;
   void *out;
+  double scalar;
 } tn_bcast;
 int tn_broadcast(const tn_bcast *g);
 

@@ -23,7 +23,7 @@ import { nativeMean } from './native/Mean.js';
 import { DROPOUT_KERNEL, nativeDropout } from './native/Dropout.js';
 import { nativeDepthwiseBackpropFilter, nativeDepthwiseBackpropInput, nativeDepthwiseConv2dNative } from './native/Depthwise.js';
 import { nativeConcat, nativeSplitV } from './native/Concat.js';
-import { nativeEqual, nativeGreater, nativeGreaterEqual, nativeLess, nativeLessEqual, nativeRealDiv, nativeSelect, nativeSub } from './native/Broadcast.js';
+import { nativeEqual, nativeGreater, nativeGreaterEqual, nativeLeakyRelu, nativeLess, nativeLessEqual, nativePrelu, nativeRealDiv, nativeSelect, nativeSub } from './native/Broadcast.js';
 import { nativeSlice } from './native/Slice.js';
 import { conv2DBackpropFilterConfig } from './wasm/Conv2DBackpropFilter.js';
 import { makeBatchMatMul } from './wasm/BatchMatMul.js';
@@ -73,6 +73,7 @@ export const NATIVE_KERNELS: ReadonlyArray<(addon: NativeAddon, fallback: Fallba
   nativeActivation, nativeActivationGrad, nativeElu, nativeEluGrad, nativeAvgPool, nativeAvgPoolGrad, nativeMean, nativeDropout,
   nativeDepthwiseConv2dNative, nativeDepthwiseBackpropInput, nativeDepthwiseBackpropFilter, nativeConcat, nativeSplitV,
   nativeEqual, nativeGreater, nativeGreaterEqual, nativeLess, nativeLessEqual, nativeSub, nativeRealDiv, nativeSelect, nativeSlice,
+  nativePrelu, nativeLeakyRelu,
 ];
 
 /** Kernel names of our own, with no shipped kernel below them, and the addon function each needs. */

@@ -7,7 +7,8 @@ import { MIN_NATIVE_ELEMENTS } from './eltwise.js';
 import { heapOf, offsetOf, type Fallback, type KernelArgs, type WasmBackendInternals } from './heap.js';
 
 /** native/src/tn.h's TN_BC_* codes. */
-export const BC = { add: 0, sub: 1, mul: 2, div: 3, select: 4, equal: 5, greater: 6, greaterEqual: 7, less: 8, lessEqual: 9 } as const;
+export const BC = { add: 0, sub: 1, mul: 2, div: 3, select: 4, equal: 5, greater: 6, greaterEqual: 7, less: 8, lessEqual: 9, prelu: 10, leaky: 11 } as const;
+const isBool = (op: number) => op >= BC.equal && op <= BC.lessEqual;
 const MAX_RANK = 6;
 
 /**
@@ -60,7 +61,7 @@ export function runBroadcast(addon: NativeAddon, backend: WasmBackendInternals, 
   if (typeof addon.broadcast !== 'function' || a.dtype !== 'float32' || b.dtype !== 'float32') return null;
   const g = broadcastGeometry(a.shape, b.shape);
   if (g == null || util.sizeFromShape(g.out) < MIN_NATIVE_ELEMENTS) return null;
-  const out = backend.makeOutput(g.out, op >= BC.equal ? 'bool' : 'float32');
+  const out = backend.makeOutput(g.out, isBool(op) ? 'bool' : 'float32');
   addon.broadcast(heapOf(backend), Float64Array.of(op, offsetOf(backend, a), offsetOf(backend, b), -1, offsetOf(backend, out),
     g.shape.length, ...g.shape, ...g.sa, ...g.sb));
   return out;
@@ -83,6 +84,30 @@ export const nativeLess = binary(tf.Less, BC.less);
 export const nativeLessEqual = binary(tf.LessEqual, BC.lessEqual);
 export const nativeSub = binary(tf.Sub, BC.sub);
 export const nativeRealDiv = binary(tf.RealDiv, BC.div);
+
+/** PReLU: x < 0 ? alpha * x : x with alpha broadcast (per channel, or shared over axes). */
+export function nativePrelu(addon: NativeAddon, fallback: Fallback): tf.KernelConfig {
+  const kernelFunc = (args: KernelArgs) => {
+    const { x, alpha } = args.inputs as { x: tf.TensorInfo; alpha: tf.TensorInfo };
+    return runBroadcast(addon, args.backend, BC.prelu, x, alpha) ?? fallback(args);
+  };
+  return { kernelName: tf.Prelu, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc };
+}
+
+/** LeakyReLU: x < 0 ? alpha * x : x, the product in double and rounded once, as tfjs's cpu kernel computes it. */
+export function nativeLeakyRelu(addon: NativeAddon, fallback: Fallback): tf.KernelConfig {
+  const kernelFunc = (args: KernelArgs) => {
+    const { backend } = args;
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const { alpha } = args.attrs as unknown as tf.LeakyReluAttrs;
+    const n = util.sizeFromShape(x.shape);
+    if (typeof addon.broadcast !== 'function' || x.dtype !== 'float32' || n < MIN_NATIVE_ELEMENTS || !Number.isFinite(alpha)) return fallback(args);
+    const out = backend.makeOutput([...x.shape], 'float32');
+    addon.broadcast(heapOf(backend), Float64Array.of(BC.leaky, offsetOf(backend, x), -1, -1, offsetOf(backend, out), 1, n, 1, 0, alpha));
+    return out;
+  };
+  return { kernelName: tf.LeakyRelu, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc };
+}
 
 /** Select with a condition of the operands' shape (tf.where's element-wise form); the rank-1 condition falls back. */
 export function nativeSelect(addon: NativeAddon, fallback: Fallback): tf.KernelConfig {

@@ -73,6 +73,22 @@ describe.skipIf(nativeMissing != null)(`native broadcast ops equal cpu${nativeMi
     await same(() => tf.grad((t: tf.Tensor) => tf.sum(tf.mul(tf.leakyRelu(t, 0.1), 3)))(x()));
   });
 
+  it.each([0.1, 0.2, 0.3, 1 / 3, -0.5])('LeakyReLU with alpha %s equals cpu to the bit (the product in double)', async (alpha) => {
+    const shape = [32, 28, 28, 16];
+    await same(() => tf.leakyRelu(tf.tensor(values(shape, 8), shape), alpha));
+  });
+
+  it.each<[number[], number[]]>([[[32, 14, 14, 32], [1, 1, 32]], [[32, 14, 14, 32], [32]], [[16, 14, 14, 32], [14, 14, 32]], [[40000], [1]]])(
+    'PReLU of %j with alpha %j', async (x, a) => {
+      await same(() => tf.prelu(tf.tensor(values(x, 9), x), tf.tensor(values(a, 10), a)));
+    });
+
+  it('PReLU\'s gradient (shared axes, as the bench model\'s) equals cpu', async () => {
+    const [x, a] = [[32, 14, 14, 32], [1, 1, 32]];
+    await same(() => tf.grads((t: tf.Tensor, al: tf.Tensor) => tf.sum(tf.mul(tf.prelu(t, al), 2)))([
+      tf.tensor(values(x, 11).map((v) => (Number.isFinite(v) ? v : 0.25)), x), tf.tensor(values(a, 12).map((v) => (Number.isFinite(v) ? v : 0.5)), a)])[0]);
+  });
+
   it('small tensors and int32 stay on the shipped kernels', async () => {
     await same(() => tf.equal(tf.tensor(values([4, 5], 1), [4, 5]), tf.tensor(values([5], 2), [5])), false);
     await same(() => tf.greater(tf.tensor(Int32Array.from({ length: 40000 }, (_, i) => i % 7), [200, 200], 'int32'), tf.scalar(3, 'int32')), false);
