@@ -53,11 +53,12 @@ static napi_value fail(napi_env env, const char *msg) {
 /* Calls that ran to the end, per kernel: lets tests prove the native path ran, not only that numbers match. */
 enum { K_CONV2D, K_CONV2D_FILTER_GRAD, K_CONV2D_INPUT_GRAD, K_MATMUL, K_MAXPOOL, K_MAXPOOL_GRAD, K_SUM_ROWS, K_ELTWISE,
        K_BATCH_NORM, K_BATCH_NORM_TRAIN, K_BATCH_NORM_GRAD, K_OPTIM, K_ACTIVATION, K_AVGPOOL, K_AVGPOOL_GRAD, K_MEAN,
-       K_DROPOUT, K_COUNT };
+       K_DROPOUT, K_DEPTHWISE, K_DEPTHWISE_INPUT_GRAD, K_DEPTHWISE_FILTER_GRAD, K_COPY_ROWS, K_BROADCAST, K_COUNT };
 static const char *const kernel_names[K_COUNT] = {"conv2d", "conv2dFilterGrad", "conv2dInputGrad", "matmul",
                                                   "maxPool", "maxPoolGrad", "sumRows", "eltwise",
                                                   "batchNorm", "batchNormTrain", "batchNormGrad", "optim", "activation",
-                                                  "avgPool", "avgPoolGrad", "mean", "dropout"};
+                                                  "avgPool", "avgPoolGrad", "mean", "dropout", "depthwise",
+                                                  "depthwiseInputGrad", "depthwiseFilterGrad", "copyRows", "broadcast"};
 static unsigned long calls[K_COUNT];
 
 /* A kernel's result: counted when done, else a JS exception (code TN_ENOMEM) instead of a crash. */
@@ -334,6 +335,121 @@ static napi_value dropout(napi_env env, napi_callback_info info) {
   return finish(env, K_DROPOUT, tn_dropout((long)n, x, a.p[4], a.p[5], a.p[6], a.p[7], (float)keep, y, mask));
 }
 
+static int dw_geometry(const call_args *a, size_t i, tn_dw *g) {
+  int *v[15] = {&g->n, &g->h, &g->w, &g->c, &g->kh, &g->kw, &g->m, &g->oh, &g->ow, &g->sh, &g->sw, &g->pt, &g->pl,
+                &g->dh, &g->dw};
+  for (int k = 0; k < 15; k++) {
+    double d = a->p[i + k];
+    if (!(d >= (k == 11 || k == 12 ? -(1 << 20) : 1) && d <= 1 << 24)) return 0;
+    *v[k] = (int)d;
+  }
+  return 1;
+}
+
+/* depthwise(heap, [x, f, y, n,h,w,c,kh,kw,m,oh,ow,sh,sw,pt,pl,dh,dw]) */
+static napi_value depthwise(napi_env env, napi_callback_info info) {
+  call_args a;
+  tn_dw g;
+  if (!read_args(env, info, &a, 18) || !dw_geometry(&a, 3, &g)) return fail(env, "depthwise: bad arguments");
+  float *x = at(&a, 0, (double)g.n * g.h * g.w * g.c), *f = at(&a, 1, (double)g.kh * g.kw * g.c * g.m);
+  float *y = at(&a, 2, (double)g.n * g.oh * g.ow * g.c * g.m);
+  if (!x || !f || !y) return fail(env, "depthwise: tensor outside the wasm heap");
+  return finish(env, K_DEPTHWISE, tn_depthwise(&g, x, f, y));
+}
+
+/* depthwiseInputGrad(heap, [dy, f, dx, geometry...]) */
+static napi_value depthwise_input_grad(napi_env env, napi_callback_info info) {
+  call_args a;
+  tn_dw g;
+  if (!read_args(env, info, &a, 18) || !dw_geometry(&a, 3, &g)) return fail(env, "depthwiseInputGrad: bad arguments");
+  float *dy = at(&a, 0, (double)g.n * g.oh * g.ow * g.c * g.m), *f = at(&a, 1, (double)g.kh * g.kw * g.c * g.m);
+  float *dx = at(&a, 2, (double)g.n * g.h * g.w * g.c);
+  if (!dy || !f || !dx) return fail(env, "depthwiseInputGrad: tensor outside the wasm heap");
+  return finish(env, K_DEPTHWISE_INPUT_GRAD, tn_depthwise_input_grad(&g, dy, f, dx));
+}
+
+/* depthwiseFilterGrad(heap, [x, dy, df, geometry...]) */
+static napi_value depthwise_filter_grad(napi_env env, napi_callback_info info) {
+  call_args a;
+  tn_dw g;
+  if (!read_args(env, info, &a, 18) || !dw_geometry(&a, 3, &g)) return fail(env, "depthwiseFilterGrad: bad arguments");
+  float *x = at(&a, 0, (double)g.n * g.h * g.w * g.c), *dy = at(&a, 1, (double)g.n * g.oh * g.ow * g.c * g.m);
+  float *df = at(&a, 2, (double)g.kh * g.kw * g.c * g.m);
+  if (!x || !dy || !df) return fail(env, "depthwiseFilterGrad: tensor outside the wasm heap");
+  return finish(env, K_DEPTHWISE_FILTER_GRAD, tn_depthwise_filter_grad(&g, x, dy, df));
+}
+
+/* copyRows(heap, [count, then per copy: src, dst, rows, srcStride, dstStride, width]) in 4-byte elements. */
+static napi_value copy_rows(napi_env env, napi_callback_info info) {
+  call_args a;
+  if (!read_args(env, info, &a, 1)) return fail(env, "copyRows: bad arguments");
+  double count = a.p[0];
+  if (!(count >= 0 && count <= 1 << 16) || a.n < 1 + 6 * (size_t)count) return fail(env, "copyRows: bad arguments");
+  int n = (int)count;
+  tn_copy *copies = calloc(n ? (size_t)n : 1, sizeof *copies);
+  if (!copies) return finish(env, K_COPY_ROWS, TN_ENOMEM);
+  for (int k = 0; k < n; k++) {
+    size_t i = 1 + 6 * (size_t)k;
+    double rows = a.p[i + 2], ss = a.p[i + 3], ds = a.p[i + 4], width = a.p[i + 5];
+    if (!(rows >= 0 && rows < 9e15 && width >= 0 && width < 9e15 && ss >= width && ds >= width)) {
+      free(copies);
+      return fail(env, "copyRows: bad sizes");
+    }
+    /* The last row ends at (rows - 1) * stride + width: check both ends against the heap. */
+    double span_src = rows > 0 ? (rows - 1) * ss + width : 0, span_dst = rows > 0 ? (rows - 1) * ds + width : 0;
+    copies[k] = (tn_copy){at(&a, i, span_src), at(&a, i + 1, span_dst), (long)rows, (long)ss, (long)ds, (long)width};
+    if (!copies[k].src || !copies[k].dst) {
+      free(copies);
+      return fail(env, "copyRows: tensor outside the wasm heap");
+    }
+  }
+  int err = tn_copy_rows(n, copies);
+  free(copies);
+  return finish(env, K_COPY_ROWS, err);
+}
+
+/* A byte pointer into the heap for offset p[i] spanning `bytes` bytes, or NULL when out of range. */
+static unsigned char *at_bytes(const call_args *a, size_t i, double bytes) {
+  double off = a->p[i];
+  if (off < 0 || off + bytes > (double)a->heapLen) return NULL;
+  return a->heap + (size_t)off;
+}
+
+/* broadcast(heap, [op, a, b|-1, c|-1, out, rank, shape[rank], sa[rank], sb[rank], scalar?]): see tn_broadcast. */
+static napi_value broadcast(napi_env env, napi_callback_info info) {
+  call_args a;
+  if (!read_args(env, info, &a, 6)) return fail(env, "broadcast: bad arguments");
+  int op = (int)a.p[0];
+  double rk = a.p[5];
+  if (op < 0 || op >= TN_BC_COUNT || !(rk >= 1 && rk <= TN_BC_MAX_RANK) || a.n < 6 + 3 * (size_t)rk)
+    return fail(env, "broadcast: bad arguments");
+  tn_bcast g = {.op = op, .rank = (int)rk};
+  double total = 1, spanA = 1, spanB = 1;
+  for (int d = 0; d < g.rank; d++) {
+    double n = a.p[6 + d], sa = a.p[6 + g.rank + d], sb = a.p[6 + 2 * g.rank + d];
+    if (!(n >= 1 && n < 9e15 && sa >= 0 && sa < 9e15 && sb >= 0 && sb < 9e15)) return fail(env, "broadcast: bad sizes");
+    g.shape[d] = (long)n; g.sa[d] = (long)sa; g.sb[d] = (long)sb;
+    total *= n;
+    spanA += (n - 1) * sa;
+    spanB += (n - 1) * sb;
+  }
+  if (op == TN_BC_SELECT && (g.sa[g.rank - 1] != 1 || spanA != total || spanB != total))
+    return fail(env, "broadcast: select needs operands of the output's shape");
+  g.a = at(&a, 1, spanA);
+  if (op == TN_BC_LEAKY) {
+    /* The factor follows the strides; a stands alone and fills the output in order. */
+    if (a.n < 7 + 3 * (size_t)g.rank || g.sa[g.rank - 1] != 1 || spanA != total) return fail(env, "broadcast: bad arguments");
+    g.scalar = a.p[6 + 3 * g.rank];
+    g.b = g.a;
+  } else {
+    g.b = at(&a, 2, spanB);
+  }
+  g.c = op == TN_BC_SELECT ? at_bytes(&a, 3, total) : NULL;
+  g.out = TN_BC_IS_BOOL(op) ? (void *)at_bytes(&a, 4, total) : (void *)at(&a, 4, total);
+  if (!g.a || !g.b || !g.out || (op == TN_BC_SELECT && !g.c)) return fail(env, "broadcast: tensor outside the wasm heap");
+  return finish(env, K_BROADCAST, tn_broadcast(&g));
+}
+
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -409,6 +525,11 @@ NAPI_MODULE_INIT() {
       {"avgPoolGrad", NULL, avgpool_grad, NULL, NULL, NULL, napi_default, NULL},
       {"mean", NULL, mean, NULL, NULL, NULL, napi_default, NULL},
       {"dropout", NULL, dropout, NULL, NULL, NULL, napi_default, NULL},
+      {"depthwise", NULL, depthwise, NULL, NULL, NULL, napi_default, NULL},
+      {"depthwiseInputGrad", NULL, depthwise_input_grad, NULL, NULL, NULL, napi_default, NULL},
+      {"depthwiseFilterGrad", NULL, depthwise_filter_grad, NULL, NULL, NULL, napi_default, NULL},
+      {"copyRows", NULL, copy_rows, NULL, NULL, NULL, napi_default, NULL},
+      {"broadcast", NULL, broadcast, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"threads", NULL, get_threads, NULL, NULL, NULL, napi_default, NULL},
       {"isa", NULL, isa, NULL, NULL, NULL, napi_default, NULL},

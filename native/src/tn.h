@@ -116,6 +116,43 @@ int tn_mean_mid(long outer, long mid, long inner, const float *x, float *y);
    to float, y = x * mask. */
 int tn_dropout(long n, const float *x, double c, double s0, double s1, double s2, float keep, float *y, float *mask);
 
+/* Depthwise convolution (depthwise.c), NHWC input [n,h,w,c], filter [kh,kw,c,m], output [n,oh,ow,c*m]; strides
+   sh, sw, padding before pt, pl, dilations dh, dw. The filter gradient is summed in parts fixed by the shape alone
+   (tn_depthwise_filter_grad_parts), added in part order: the same bits on any thread count. */
+typedef struct {
+  int n, h, w, c, kh, kw, m, oh, ow, sh, sw, pt, pl, dh, dw;
+} tn_dw;
+int tn_depthwise(const tn_dw *g, const float *x, const float *f, float *y);
+int tn_depthwise_input_grad(const tn_dw *g, const float *dy, const float *f, float *dx);
+int tn_depthwise_filter_grad(const tn_dw *g, const float *x, const float *dy, float *df);
+int tn_depthwise_filter_grad_parts(const tn_dw *g);
+
+/* Row copies (copy.c): rows x width 4-byte elements from src (row stride src_stride) to dst (dst_stride). */
+typedef struct {
+  const float *src;
+  float *dst;
+  long rows, src_stride, dst_stride, width;
+} tn_copy;
+int tn_copy_rows(int count, const tn_copy *copies);
+
+/* Broadcast binary ops (broadcast.c) over float32 a, b: out[i] = a[.] op b[.] with per-dimension element strides sa, sb
+   (0 where an operand is broadcast); out is contiguous, float32 for arithmetic, bytes (0/1) for comparisons.
+   TN_BC_SELECT: out = c[i] ? a[i] : b[i] with c bytes, all three contiguous and of out's shape.
+   TN_BC_PRELU: a < 0 ? b * a : a. TN_BC_LEAKY: a < 0 ? (float)(scalar * a) : a, in double as tfjs's cpu (b unused). */
+#define TN_BC_MAX_RANK 6
+enum { TN_BC_ADD, TN_BC_SUB, TN_BC_MUL, TN_BC_DIV, TN_BC_SELECT, TN_BC_EQUAL, TN_BC_GREATER, TN_BC_GREATER_EQUAL,
+       TN_BC_LESS, TN_BC_LESS_EQUAL, TN_BC_PRELU, TN_BC_LEAKY, TN_BC_COUNT };
+#define TN_BC_IS_BOOL(op) ((op) >= TN_BC_EQUAL && (op) <= TN_BC_LESS_EQUAL)
+typedef struct {
+  int op, rank;
+  long shape[TN_BC_MAX_RANK], sa[TN_BC_MAX_RANK], sb[TN_BC_MAX_RANK];
+  const float *a, *b;
+  const void *c;
+  void *out;
+  double scalar;
+} tn_bcast;
+int tn_broadcast(const tn_bcast *g);
+
 /* Scratch memory of the calling thread: grows, never shrinks, freed when the thread ends; NULL when out of memory.
    Slots: 0, 1 GEMM packing; 2 im2col; 3 filter-gradient partials and 4 column-sum partials (the caller's, owned by
    the call); 5 pooling window state; 6 batch-norm partials and per-channel constants (the caller's). */

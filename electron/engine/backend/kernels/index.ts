@@ -21,6 +21,10 @@ import { ACTIVATION_GRAD_KERNEL, ACTIVATION_KERNEL, nativeActivation, nativeActi
 import { nativeAvgPool, nativeAvgPoolGrad } from './native/AvgPool.js';
 import { nativeMean } from './native/Mean.js';
 import { DROPOUT_KERNEL, nativeDropout } from './native/Dropout.js';
+import { nativeDepthwiseBackpropFilter, nativeDepthwiseBackpropInput, nativeDepthwiseConv2dNative } from './native/Depthwise.js';
+import { nativeConcat, nativeSplitV } from './native/Concat.js';
+import { nativeEqual, nativeGreater, nativeGreaterEqual, nativeLeakyRelu, nativeLess, nativeLessEqual, nativePrelu, nativeRealDiv, nativeSelect, nativeSub } from './native/Broadcast.js';
+import { nativeSlice } from './native/Slice.js';
 import { conv2DBackpropFilterConfig } from './wasm/Conv2DBackpropFilter.js';
 import { makeBatchMatMul } from './wasm/BatchMatMul.js';
 import { makeCast } from './wasm/Cast.js';
@@ -67,6 +71,9 @@ export const NATIVE_KERNELS: ReadonlyArray<(addon: NativeAddon, fallback: Fallba
   nativeAdd, nativeMultiply, nativeRelu, nativeStep,
   nativeFusedBatchNorm, nativeBatchNormTrain, nativeBatchNormGrad,
   nativeActivation, nativeActivationGrad, nativeElu, nativeEluGrad, nativeAvgPool, nativeAvgPoolGrad, nativeMean, nativeDropout,
+  nativeDepthwiseConv2dNative, nativeDepthwiseBackpropInput, nativeDepthwiseBackpropFilter, nativeConcat, nativeSplitV,
+  nativeEqual, nativeGreater, nativeGreaterEqual, nativeLess, nativeLessEqual, nativeSub, nativeRealDiv, nativeSelect, nativeSlice,
+  nativePrelu, nativeLeakyRelu,
 ];
 
 /** Kernel names of our own, with no shipped kernel below them, and the addon function each needs. */

@@ -12,7 +12,8 @@ export const NATIVE_API_VERSION = 4;
 
 /** The kernels, by the name the addon exports them under (also the keys of `counts()`). */
 export const NATIVE_KERNELS = ['conv2d', 'conv2dFilterGrad', 'conv2dInputGrad', 'matmul', 'maxPool', 'maxPoolGrad', 'sumRows', 'eltwise',
-  'batchNorm', 'batchNormTrain', 'batchNormGrad', 'optim', 'activation', 'avgPool', 'avgPoolGrad', 'mean', 'dropout'] as const;
+  'batchNorm', 'batchNormTrain', 'batchNormGrad', 'optim', 'activation', 'avgPool', 'avgPoolGrad', 'mean', 'dropout',
+  'depthwise', 'depthwiseInputGrad', 'depthwiseFilterGrad', 'copyRows', 'broadcast'] as const;
 export type NativeKernelName = (typeof NATIVE_KERNELS)[number];
 
 export interface NativeAddon {
@@ -37,6 +38,13 @@ export interface NativeAddon {
   avgPoolGrad(heap: ArrayBufferLike, args: Float64Array): void;
   mean(heap: ArrayBufferLike, args: Float64Array): void;
   dropout(heap: ArrayBufferLike, args: Float64Array): void;
+  /** Depthwise convolution and its gradients, row copies for Concat/SplitV (native/src/depthwise.c, copy.c); absent in builds before them. */
+  depthwise(heap: ArrayBufferLike, args: Float64Array): void;
+  depthwiseInputGrad(heap: ArrayBufferLike, args: Float64Array): void;
+  depthwiseFilterGrad(heap: ArrayBufferLike, args: Float64Array): void;
+  copyRows(heap: ArrayBufferLike, args: Float64Array): void;
+  /** Broadcast binary ops, comparisons and Select (native/src/broadcast.c); absent in builds before it. */
+  broadcast(heap: ArrayBufferLike, args: Float64Array): void;
   /** Sets the calling thread's count (its splits, hence its numbers) and grows the shared pool to match. */
   setThreads(n: number): number;
   threads(): number;

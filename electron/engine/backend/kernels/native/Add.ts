@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NativeAddon } from '../../native/addon.js';
 import { bigFloat, isRowOf, OP, runEltwise, sameShape } from './eltwise.js';
+import { BC, runBroadcast } from './Broadcast.js';
 import type { Fallback, KernelArgs } from './heap.js';
 
 export function nativeAdd(addon: NativeAddon, fallback: Fallback): tf.KernelConfig {
@@ -12,6 +13,8 @@ export function nativeAdd(addon: NativeAddon, fallback: Fallback): tf.KernelConf
       // Float addition commutes exactly, so a row on either side is the same sum.
       if (bigFloat(a) && isRowOf(b, a)) return runEltwise(addon, args.backend, OP.addRow, a, b, a.shape[a.shape.length - 1]);
       if (bigFloat(b) && isRowOf(a, b)) return runEltwise(addon, args.backend, OP.addRow, b, a, b.shape[b.shape.length - 1]);
+      // Other shapes that broadcast (per-row, per-image, scalar terms).
+      if (!sameShape(a, b)) return runBroadcast(addon, args.backend, BC.add, a, b) ?? fallback(args);
     }
     return fallback(args);
   };

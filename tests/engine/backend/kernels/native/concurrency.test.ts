@@ -57,6 +57,8 @@ describe.skipIf(nativeMissing != null)(`native kernels in concurrent workers${na
         expect(calls(r, 'bn train')).toBeGreaterThanOrEqual(rounds);
         expect(calls(r, 'bn grad')).toBeGreaterThanOrEqual(rounds);
         expect(calls(r, 'mean')).toBeGreaterThanOrEqual(rounds / 2);
+        expect(calls(r, 'dw filter grad')).toBeGreaterThanOrEqual(rounds / 2);
+        expect(calls(r, 'dw forward')).toBeGreaterThanOrEqual(rounds / 8);
       }
       const wrong = { ...Object.fromEntries(Object.entries(ra.wrong).map(([k, v]) => [`a: ${k}`, v])), ...Object.fromEntries(Object.entries(rb.wrong).map(([k, v]) => [`b: ${k}`, v])) };
       expect(wrong, `calls whose result differed from the same call alone (${Math.round(ra.ms)} ms / ${Math.round(rb.ms)} ms of rounds)`).toEqual({});
