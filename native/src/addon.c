@@ -53,12 +53,13 @@ static napi_value fail(napi_env env, const char *msg) {
 /* Calls that ran to the end, per kernel: lets tests prove the native path ran, not only that numbers match. */
 enum { K_CONV2D, K_CONV2D_FILTER_GRAD, K_CONV2D_INPUT_GRAD, K_MATMUL, K_MAXPOOL, K_MAXPOOL_GRAD, K_SUM_ROWS, K_ELTWISE,
        K_BATCH_NORM, K_BATCH_NORM_TRAIN, K_BATCH_NORM_GRAD, K_OPTIM, K_ACTIVATION, K_AVGPOOL, K_AVGPOOL_GRAD, K_MEAN,
-       K_DROPOUT, K_DEPTHWISE, K_DEPTHWISE_INPUT_GRAD, K_DEPTHWISE_FILTER_GRAD, K_COPY_ROWS, K_BROADCAST, K_COUNT };
+       K_DROPOUT, K_DEPTHWISE, K_DEPTHWISE_INPUT_GRAD, K_DEPTHWISE_FILTER_GRAD, K_COPY_ROWS, K_BROADCAST, K_LAYER_NORM, K_LAYER_NORM_GRAD, K_COUNT };
 static const char *const kernel_names[K_COUNT] = {"conv2d", "conv2dFilterGrad", "conv2dInputGrad", "matmul",
                                                   "maxPool", "maxPoolGrad", "sumRows", "eltwise",
                                                   "batchNorm", "batchNormTrain", "batchNormGrad", "optim", "activation",
                                                   "avgPool", "avgPoolGrad", "mean", "dropout", "depthwise",
-                                                  "depthwiseInputGrad", "depthwiseFilterGrad", "copyRows", "broadcast"};
+                                                  "depthwiseInputGrad", "depthwiseFilterGrad", "copyRows", "broadcast",
+                                                  "layerNorm", "layerNormGrad"};
 static unsigned long calls[K_COUNT];
 
 /* A kernel's result: counted when done, else a JS exception (code TN_ENOMEM) instead of a crash. */
@@ -244,6 +245,33 @@ static napi_value batch_norm_grad(napi_env env, napi_callback_info info) {
   if (!x || !dy || !mean || !var || !gamma || !dx || !dgamma || !dbeta)
     return fail(env, "batchNormGrad: tensor outside the wasm heap");
   return finish(env, K_BATCH_NORM_GRAD, tn_bn_grad((long)M, C, x, dy, mean, var, gamma, a.p[10], dx, dgamma, dbeta));
+}
+
+/* layerNorm(heap, [x, gamma|-1, beta|-1, y, mean, rstd, M, C, eps]): over the last axis, per-row statistics out */
+static napi_value layer_norm(napi_env env, napi_callback_info info) {
+  call_args a;
+  double M;
+  int C;
+  if (!read_args(env, info, &a, 9) || !bn_sizes(&a, 6, &M, &C)) return fail(env, "layerNorm: bad arguments");
+  float *x = at(&a, 0, M * C), *y = at(&a, 3, M * C), *mean = at(&a, 4, M), *rstd = at(&a, 5, M);
+  float *gamma = a.p[1] < 0 ? NULL : at(&a, 1, C), *beta = a.p[2] < 0 ? NULL : at(&a, 2, C);
+  if (!x || !y || !mean || !rstd || (a.p[1] >= 0 && !gamma) || (a.p[2] >= 0 && !beta))
+    return fail(env, "layerNorm: tensor outside the wasm heap");
+  return finish(env, K_LAYER_NORM, tn_ln_forward((long)M, C, x, gamma, beta, a.p[8], y, mean, rstd));
+}
+
+/* layerNormGrad(heap, [x, dy, mean, rstd, gamma|-1, dx, dgamma|-1, dbeta|-1, M, C]) */
+static napi_value layer_norm_grad(napi_env env, napi_callback_info info) {
+  call_args a;
+  double M;
+  int C;
+  if (!read_args(env, info, &a, 10) || !bn_sizes(&a, 8, &M, &C)) return fail(env, "layerNormGrad: bad arguments");
+  float *x = at(&a, 0, M * C), *dy = at(&a, 1, M * C), *mean = at(&a, 2, M), *rstd = at(&a, 3, M), *dx = at(&a, 5, M * C);
+  float *gamma = a.p[4] < 0 ? NULL : at(&a, 4, C), *dgamma = a.p[6] < 0 ? NULL : at(&a, 6, C);
+  float *dbeta = a.p[7] < 0 ? NULL : at(&a, 7, C);
+  if (!x || !dy || !mean || !rstd || !dx || (a.p[4] >= 0 && !gamma) || (a.p[6] >= 0 && !dgamma) || (a.p[7] >= 0 && !dbeta))
+    return fail(env, "layerNormGrad: tensor outside the wasm heap");
+  return finish(env, K_LAYER_NORM_GRAD, tn_ln_grad((long)M, C, x, dy, mean, rstd, gamma, dx, dgamma, dbeta));
 }
 
 /* optim(heap, [kind, nvars, h0..h7, then per variable: w, g, s1|-1, s2|-1, wOut, s1Out|-1, s2Out|-1, n]):
@@ -519,6 +547,8 @@ NAPI_MODULE_INIT() {
       {"batchNorm", NULL, batch_norm, NULL, NULL, NULL, napi_default, NULL},
       {"batchNormTrain", NULL, batch_norm_train, NULL, NULL, NULL, napi_default, NULL},
       {"batchNormGrad", NULL, batch_norm_grad, NULL, NULL, NULL, napi_default, NULL},
+      {"layerNorm", NULL, layer_norm, NULL, NULL, NULL, napi_default, NULL},
+      {"layerNormGrad", NULL, layer_norm_grad, NULL, NULL, NULL, napi_default, NULL},
       {"optim", NULL, optim, NULL, NULL, NULL, napi_default, NULL},
       {"activation", NULL, activation, NULL, NULL, NULL, napi_default, NULL},
       {"avgPool", NULL, avgpool, NULL, NULL, NULL, napi_default, NULL},

@@ -87,6 +87,12 @@ int tn_bn_train(long M, int C, const float *x, const float *gamma, const float *
                 float *new_mean, float *new_var);
 int tn_bn_grad(long M, int C, const float *x, const float *dy, const float *mean, const float *var,
                const float *gamma, double eps, float *dx, float *dgamma, float *dbeta);
+/* Layer normalisation over the last axis of [M, C]: y = (x − mean)·rstd·gamma + beta per row (gamma, beta may be NULL),
+   writing each row's mean and rstd = 1/sqrt(var + eps); the gradient gives dx and (when not NULL) dgamma, dbeta. */
+int tn_ln_forward(long M, int C, const float *x, const float *gamma, const float *beta, double eps, float *y,
+                  float *mean, float *rstd);
+int tn_ln_grad(long M, int C, const float *x, const float *dy, const float *mean, const float *rstd, const float *gamma,
+               float *dx, float *dgamma, float *dbeta);
 /* Fused optimizer update over several variables (native/src/optim.c). s1/s2: the optimizer's state (Adam m, v;
    momentum's accumulator in s1; RMSProp mean square, moment); outputs may be the inputs (in place).
    h: Adam [b1, 1-b1, b2, 1-b2, 1-b1^t, 1-b2^t, eps, -lr]; momentum/SGD [momentum, -lr];
@@ -155,7 +161,8 @@ int tn_broadcast(const tn_bcast *g);
 
 /* Scratch memory of the calling thread: grows, never shrinks, freed when the thread ends; NULL when out of memory.
    Slots: 0, 1 GEMM packing; 2 im2col; 3 filter-gradient partials and 4 column-sum partials (the caller's, owned by
-   the call); 5 pooling window state; 6 batch-norm partials and per-channel constants (the caller's). */
+   the call); 5 pooling window state; 6 batch-norm partials and per-channel constants (the caller's); 7 layer-norm gamma/beta gradient partials (the
+   caller's). */
 float *tn_scratch(int slot, size_t floats);
 /* Test hook: the next n scratch requests fail, as if memory ran out. */
 void tn_fail_next_allocs(int n);

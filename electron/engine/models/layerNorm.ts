@@ -1,5 +1,7 @@
-// Engine layer: tfjs's LayerNormalization with a broadcasting forward pass whose gradient stays small.
+// Engine layer: tfjs's LayerNormalization with a broadcasting forward pass whose gradient stays small, and over the last
+// axis two fused kernels (forward, gradient) when the backend has them (native addon on wasm).
 import * as tf from '@tensorflow/tfjs';
+import { LAYER_NORM, LAYER_NORM_GRAD } from '../backend/kernels/native/LayerNorm.js';
 
 type LayerNormArgs = Parameters<typeof tf.layers.layerNormalization>[0];
 type Kwargs = Parameters<tf.layers.Layer['call']>[1];
@@ -9,6 +11,36 @@ interface LayerNormFields {
   epsilon: number;
   gamma: tf.LayerVariable | null;
   beta: tf.LayerVariable | null;
+}
+
+/** True when the current backend has both fused kernels. */
+export function fusedLayerNormAvailable(): boolean {
+  const backend = tf.getBackend();
+  return tf.getKernel(LAYER_NORM, backend) != null && tf.getKernel(LAYER_NORM_GRAD, backend) != null;
+}
+
+/**
+ * y = (x − mean)·rstd·gamma + beta over the last axis in one kernel, its gradient (dx through the statistics, dgamma,
+ * dbeta) in another: the op graph below takes ~12 kernels forward and ~20 backward, each a pass over the activations.
+ */
+function fusedLayerNorm(x: tf.Tensor, gamma: tf.Tensor | null, beta: tf.Tensor | null, epsilon: number): tf.Tensor {
+  const params = [gamma, beta].filter((p): p is tf.Tensor => p != null);
+  const op = tf.customGrad(((...args: unknown[]) => {
+    const save = args.pop() as tf.GradSaveFunc;
+    const [xIn, ...ps] = args as tf.Tensor[];
+    const g = gamma ? ps[0] : undefined;
+    const b = beta ? ps[gamma ? 1 : 0] : undefined;
+    const [y, mean, rstd] = tf.engine().runKernel(LAYER_NORM, { x: xIn, ...(g ? { gamma: g } : {}), ...(b ? { beta: b } : {}) },
+      { epsilon }) as tf.Tensor[];
+    save([xIn, mean, rstd, ...(g ? [g] : [])]);
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
+      const [sx, sMean, sRstd, sGamma] = saved;
+      return tf.engine().runKernel(LAYER_NORM_GRAD, { x: sx, dy, mean: sMean, rstd: sRstd, ...(sGamma ? { gamma: sGamma } : {}) },
+        { hasGamma: gamma != null, hasBeta: beta != null }) as tf.Tensor[];
+    };
+    return { value: y, gradFunc };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return (op as unknown as (...t: tf.Tensor[]) => tf.Tensor)(x, ...params);
 }
 
 let BroadcastLayerNormalization: (new (args: LayerNormArgs) => tf.layers.Layer) | null = null;
@@ -30,6 +62,10 @@ export function layerNormalization(args: LayerNormArgs): tf.layers.Layer {
         return tf.tidy(() => {
           this.invokeCallHook(inputs, kwargs);
           const axes = self.axis;
+          const rank = x.shape.length;
+          if (axes.length === 1 && axes[0] === rank - 1 && rank >= 2 && x.dtype === 'float32' && x.size > 0 && fusedLayerNormAvailable()) {
+            return fusedLayerNorm(x, self.gamma?.read() ?? null, self.beta?.read() ?? null, self.epsilon);
+          }
           const shape = x.shape.map((d, i) => (axes.includes(i) ? d : 1));
           const mean = tf.mean(x, axes, true);
           const centred = tf.sub(x, mean);

@@ -21,6 +21,7 @@ import { ACTIVATION_GRAD_KERNEL, ACTIVATION_KERNEL, nativeActivation, nativeActi
 import { nativeAvgPool, nativeAvgPoolGrad } from './native/AvgPool.js';
 import { nativeMean } from './native/Mean.js';
 import { DROPOUT_KERNEL, nativeDropout } from './native/Dropout.js';
+import { LAYER_NORM_KERNELS, nativeLayerNorm, nativeLayerNormGrad } from './native/LayerNorm.js';
 import { nativeDepthwiseBackpropFilter, nativeDepthwiseBackpropInput, nativeDepthwiseConv2dNative } from './native/Depthwise.js';
 import { nativeConcat, nativeSplitV } from './native/Concat.js';
 import { nativeEqual, nativeGreater, nativeGreaterEqual, nativeLeakyRelu, nativeLess, nativeLessEqual, nativePrelu, nativeRealDiv, nativeSelect, nativeSub } from './native/Broadcast.js';
@@ -73,12 +74,13 @@ export const NATIVE_KERNELS: ReadonlyArray<(addon: NativeAddon, fallback: Fallba
   nativeActivation, nativeActivationGrad, nativeElu, nativeEluGrad, nativeAvgPool, nativeAvgPoolGrad, nativeMean, nativeDropout,
   nativeDepthwiseConv2dNative, nativeDepthwiseBackpropInput, nativeDepthwiseBackpropFilter, nativeConcat, nativeSplitV,
   nativeEqual, nativeGreater, nativeGreaterEqual, nativeLess, nativeLessEqual, nativeSub, nativeRealDiv, nativeSelect, nativeSlice,
-  nativePrelu, nativeLeakyRelu,
+  nativePrelu, nativeLeakyRelu, nativeLayerNorm, nativeLayerNormGrad,
 ];
 
 /** Kernel names of our own, with no shipped kernel below them, and the addon function each needs. */
 const OWN: ReadonlyMap<string, NativeKernelName> = new Map<string, NativeKernelName>([
   ...OWN_KERNELS,
+  ...LAYER_NORM_KERNELS,
   [ACTIVATION_KERNEL, 'activation'], [ACTIVATION_GRAD_KERNEL, 'activation'], [DROPOUT_KERNEL, 'dropout'],
 ]);
 

@@ -1,0 +1,136 @@
+// Native kernels: layer normalisation over the last axis of a row-major [M, C] matrix (each row normalised by its own
+// mean and variance), the training forward and its gradient, for the engine's LayerNormalization (models/layerNorm.ts).
+#include <math.h>
+#include <string.h>
+#include "tn.h"
+
+#define MAX_PARTS 64
+/* Below this many elements one part: the pool's hand-off costs more than the pass. */
+#define MIN_PARALLEL 65536
+/* The gamma/beta gradient sums over rows in parts of this many rows (at most MAX_PARTS parts), added in part order:
+   the cut depends on M only, so the bits do not depend on the thread count. */
+#define ROWS_PER_PART 256
+
+static int row_parts(long M, int C) {
+  int parts = (double)M * C >= MIN_PARALLEL ? tn_threads() : 1;
+  if (parts > MAX_PARTS) parts = MAX_PARTS;
+  if (parts > M) parts = (int)M;
+  return parts < 1 ? 1 : parts;
+}
+
+static int sum_parts(long M) {
+  long p = (M + ROWS_PER_PART - 1) / ROWS_PER_PART;
+  if (p > MAX_PARTS) p = MAX_PARTS;
+  return p < 1 ? 1 : (int)p;
+}
+
+typedef struct {
+  long M;
+  int C;
+  double eps;
+  const float *x, *gamma, *beta, *dy;
+  float *y, *mean, *rstd; /* forward: y [M, C], mean and 1/sqrt(var + eps) [M]; gradient: y is dx */
+  double *partials;       /* gradient: parts x 2C sums (dgamma, dbeta) */
+  int parts;
+} ln_job;
+
+/* Each row on its own, in one thread: any split gives the same bits. Statistics in double, two passes. */
+static int forward_task(void *p, int t, int nt) {
+  ln_job *j = p;
+  long r0 = j->M * t / nt, r1 = j->M * (t + 1) / nt;
+  const int C = j->C;
+  for (long r = r0; r < r1; r++) {
+    const float *restrict x = j->x + r * C;
+    float *restrict y = j->y + r * C;
+    double s = 0;
+    for (int k = 0; k < C; k++) s += x[k];
+    const double mean = s / C;
+    double v = 0;
+    for (int k = 0; k < C; k++) {
+      double d = x[k] - mean;
+      v += d * d;
+    }
+    const float m = (float)mean, rs = (float)(1.0 / sqrt(v / C + j->eps));
+    j->mean[r] = m;
+    j->rstd[r] = rs;
+    for (int k = 0; k < C; k++) {
+      float h = (x[k] - m) * rs;
+      y[k] = (j->gamma ? h * j->gamma[k] : h) + (j->beta ? j->beta[k] : 0.0f);
+    }
+  }
+  return TN_OK;
+}
+
+/* dx = rstd·(g − mean(g) − x̂·mean(g·x̂)) with g = dy·gamma and x̂ = (x − mean)·rstd, row by row. */
+static int dx_task(void *p, int t, int nt) {
+  ln_job *j = p;
+  long r0 = j->M * t / nt, r1 = j->M * (t + 1) / nt;
+  const int C = j->C;
+  for (long r = r0; r < r1; r++) {
+    const float *restrict x = j->x + r * C, *restrict dy = j->dy + r * C;
+    float *restrict dx = j->y + r * C;
+    const float m = j->mean[r], rs = j->rstd[r];
+    double sg = 0, sgx = 0;
+    for (int k = 0; k < C; k++) {
+      float g = j->gamma ? dy[k] * j->gamma[k] : dy[k];
+      float h = (x[k] - m) * rs;
+      sg += g;
+      sgx += (double)g * h;
+    }
+    const float a = (float)(sg / C), b = (float)(sgx / C);
+    for (int k = 0; k < C; k++) {
+      float g = j->gamma ? dy[k] * j->gamma[k] : dy[k];
+      float h = (x[k] - m) * rs;
+      dx[k] = rs * (g - a - h * b);
+    }
+  }
+  return TN_OK;
+}
+
+/* Part t of the fixed row cut: dgamma = Σ dy·x̂, dbeta = Σ dy over its rows, in double. */
+static int param_task(void *p, int t, int nt) {
+  ln_job *j = p;
+  (void)nt;
+  long r0 = j->M * t / j->parts, r1 = j->M * (t + 1) / j->parts;
+  const int C = j->C;
+  double *restrict sg = j->partials + (size_t)t * 2 * C, *restrict sb = sg + C;
+  memset(sg, 0, (size_t)C * 2 * sizeof(double));
+  for (long r = r0; r < r1; r++) {
+    const float *restrict x = j->x + r * C, *restrict dy = j->dy + r * C;
+    const float m = j->mean[r], rs = j->rstd[r];
+    for (int k = 0; k < C; k++) {
+      float h = (x[k] - m) * rs;
+      sg[k] += (double)dy[k] * h;
+      sb[k] += dy[k];
+    }
+  }
+  return TN_OK;
+}
+
+int tn_ln_forward(long M, int C, const float *x, const float *gamma, const float *beta, double eps, float *y,
+                  float *mean, float *rstd) {
+  ln_job j = {M, C, eps, x, gamma, beta, NULL, y, mean, rstd, NULL, 0};
+  return tn_parallel(forward_task, &j, row_parts(M, C));
+}
+
+int tn_ln_grad(long M, int C, const float *x, const float *dy, const float *mean, const float *rstd, const float *gamma,
+               float *dx, float *dgamma, float *dbeta) {
+  ln_job j = {M, C, 0, x, gamma, NULL, dy, dx, (float *)mean, (float *)rstd, NULL, 0};
+  int err = tn_parallel(dx_task, &j, row_parts(M, C));
+  if (err || (!dgamma && !dbeta)) return err;
+  j.parts = sum_parts(M);
+  j.partials = (double *)tn_scratch(7, (size_t)j.parts * 2 * C * 2);
+  if (!j.partials) return TN_ENOMEM;
+  err = tn_parallel(param_task, &j, j.parts);
+  if (err) return err;
+  for (int k = 0; k < C; k++) {
+    double g = 0, b = 0;
+    for (int t = 0; t < j.parts; t++) {
+      g += j.partials[(size_t)t * 2 * C + k];
+      b += j.partials[(size_t)t * 2 * C + C + k];
+    }
+    if (dgamma) dgamma[k] = (float)g;
+    if (dbeta) dbeta[k] = (float)b;
+  }
+  return TN_OK;
+}

@@ -1,0 +1,109 @@
+// Tests the native layer normalisation (fused forward and gradient through the engine's LayerNormalization) on wasm
+// against tfjs's cpu backend running the layer's op graph, with and without gamma/beta, and that it really ran natively.
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fusedLayerNormAvailable, layerNormalization } from '../../../../../electron/engine/models/layerNorm.js';
+import { expectClose, randomValues } from '../reference.js';
+import { addon, nativeMissing, useNative } from './setup.js';
+
+beforeAll(useNative);
+afterAll(useNative);
+
+const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
+type Values = { shape: number[]; values: Float32Array };
+const read = (t: tf.Tensor): Values => ({ shape: [...t.shape], values: Float32Array.from(t.dataSync()) });
+
+function expectNear(got: Values, want: Values, tol: number, label: string) {
+  const scale = Math.max(1, ...Array.from(want.values, Math.abs));
+  expectClose(got, want, tol * scale, label);
+}
+
+interface StepResult { y: Values; dx: Values; params: Values[] }
+
+/** Two steps of one LayerNormalization layer: loss Σ y·w (dy = w), gradients of x and of gamma/beta, SGD on them. */
+async function train(backend: string, shape: number[], opts: { center: boolean; scale: boolean; epsilon?: number; offset?: number }): Promise<StepResult[]> {
+  await tf.setBackend(backend);
+  const before = tf.memory().numTensors;
+  const c = shape[shape.length - 1];
+  const layer = layerNormalization({ center: opts.center, scale: opts.scale, epsilon: opts.epsilon });
+  layer.build([null, ...shape.slice(1)]);
+  const initial = [...(opts.scale ? [tf.tensor(randomValues(c, 11).map((v) => 1 + v / 2))] : []), ...(opts.center ? [tf.tensor(randomValues(c, 12))] : [])];
+  layer.setWeights(initial);
+  tf.dispose(initial);
+  const out: StepResult[] = [];
+  for (let s = 0; s < 2; s++) {
+    tf.tidy(() => {
+      const x = tf.variable(tf.tensor(randomValues(size(shape), 100 + s).map((v) => v * (1 + s) + (opts.offset ?? 0)), shape));
+      const w = tf.tensor(randomValues(size(shape), 200 + s), shape);
+      const params = layer.trainableWeights.map((v) => v.read() as tf.Variable);
+      let y: tf.Tensor | null = null;
+      const { grads } = tf.variableGrads(() => {
+        y = tf.keep(layer.apply(x, { training: true }) as tf.Tensor);
+        return tf.sum(tf.mul(y, w)) as tf.Scalar;
+      }, [x, ...params]);
+      out.push({ y: read(y!), dx: read(grads[x.name]), params: params.map((p) => read(grads[p.name])) });
+      for (const p of params) p.assign(tf.sub(p, tf.mul(grads[p.name], 0.01)));
+      tf.dispose([y!, x]);
+    });
+  }
+  tf.dispose(layer.weights.map((v) => v.read()));
+  expect(tf.memory().numTensors, `tensors left on ${backend}`).toBe(before);
+  return out;
+}
+
+const CASES: Array<[string, number[], { center: boolean; scale: boolean; epsilon?: number; offset?: number }]> = [
+  ['dense 128x256 (parallel), gamma and beta', [128, 256], { center: true, scale: true }],
+  ['dense 3x5, no beta', [3, 5], { center: false, scale: true }],
+  ['dense 7x1, no gamma', [7, 1], { center: true, scale: false, epsilon: 0.1 }],
+  ['conv 16x13x13x24 (parallel, 2,704 rows), neither', [16, 13, 13, 24], { center: false, scale: false }],
+  ['conv 4x6x6x64, inputs around 50', [4, 6, 6, 64], { center: true, scale: true, offset: 50 }],
+];
+
+describe.skipIf(nativeMissing != null)(`LayerNormalization on wasm + native equals cpu${nativeMissing ? ` (skipped: ${nativeMissing})` : ''}`, () => {
+  it.each(CASES)('%s', async (label, shape, opts) => {
+    const want = await train('cpu', shape, opts);
+    expect(fusedLayerNormAvailable(), 'cpu has no fused kernels: the op graph').toBe(false);
+    await useNative();
+    expect(fusedLayerNormAvailable()).toBe(true);
+    const c0 = addon!.counts();
+    const got = await train('wasm', shape, opts);
+    const c1 = addon!.counts();
+    expect(c1.layerNorm - c0.layerNorm, 'native forward calls').toBe(2);
+    expect(c1.layerNormGrad - c0.layerNormGrad, 'native gradient calls').toBe(2);
+    got.forEach((g, s) => {
+      const w = want[s];
+      expectNear(g.y, w.y, 1e-5, `${label} step ${s} y`);
+      expectNear(g.dx, w.dx, 1e-4, `${label} step ${s} dx`);
+      expect(g.params.length).toBe(w.params.length);
+      g.params.forEach((p, i) => expectNear(p, w.params[i], 1e-4, `${label} step ${s} param ${i}`));
+    });
+  });
+
+  it('gives the same bits on 1 and 2 threads, and on every call', async () => {
+    const shape = [64, 9, 9, 48];
+    await useNative();
+    const a = await train('wasm', shape, { center: true, scale: true });
+    const b = await train('wasm', shape, { center: true, scale: true });
+    addon!.setThreads(1);
+    const one = await train('wasm', shape, { center: true, scale: true });
+    addon!.setThreads(2);
+    for (const other of [b, one]) {
+      other.forEach((g, s) => {
+        expect(Buffer.from(g.y.values.buffer).equals(Buffer.from(a[s].y.values.buffer))).toBe(true);
+        expect(Buffer.from(g.dx.values.buffer).equals(Buffer.from(a[s].dx.values.buffer))).toBe(true);
+        g.params.forEach((p, i) => expect(Buffer.from(p.values.buffer).equals(Buffer.from(a[s].params[i].values.buffer))).toBe(true));
+      });
+    }
+  });
+
+  it('a layer over another axis keeps the op graph', async () => {
+    await useNative();
+    const layer = layerNormalization({ axis: 1 });
+    layer.build([null, 4, 3]);
+    const c0 = addon!.counts().layerNorm;
+    const y = tf.tidy(() => layer.apply(tf.tensor(randomValues(24, 5), [2, 4, 3]), { training: true }) as tf.Tensor);
+    expect(addon!.counts().layerNorm - c0).toBe(0);
+    expect(y.shape).toEqual([2, 4, 3]);
+    tf.dispose([y, ...layer.weights.map((v) => v.read())]);
+  });
+});
