@@ -4,19 +4,16 @@ import * as tf from '@tensorflow/tfjs';
 import { activeNative } from '../backend/native/active.js';
 import type { NativeAddon } from '../backend/native/addon.js';
 import { aleaState } from '../backend/kernels/native/Dropout.js';
-import { NATIVE_ACTIVATIONS } from '../backend/kernels/native/Activation.js';
 import { matMulGeometry } from '../backend/kernels/native/matmul-geometry.js';
 import { heapOf, offsetOf, type WasmBackendInternals } from '../backend/kernels/native/heap.js';
-import { fusedActivationFn } from '../models/activations.js';
-import { isTrainingDense } from '../models/denseTraining.js';
-import { asSeededDropout } from '../models/layerBuilders.js';
+import { ACT, GRAD_FROM_Y, mlpStages, stageVariables, type Stage } from './fusedMlpPlan.js';
 import { crossEntropyRows } from './loss.js';
 import { makeTrainStep, sizeOf, type StepResult } from './step.js';
 
 /*
  * Why the bits are the taped step's (tests/engine/train/fusedMlp.test.ts checks weights and losses step by step):
- * every GEMM, column sum, activation, dropout and element-wise product is the addon call the registered kernel makes
- * for that op (same arguments, so the same summation order and threads split), the softmax is the wasm backend's own
+ * every GEMM, column sum, activation, dropout, batch norm and element-wise product is the addon call the registered
+ * kernel makes for that op (same arguments, so the same summation order and threads split), the softmax is the wasm backend's own
  * Softmax kernel, the loss and its gradient are loss.ts's arithmetic, and softmax's gradient
  * dy·y − sum(dy·y)·y is done element by element in float32 with the row sum in order from 0, as the wasm kernels
  * (Multiply, Sum, Sub) do for these small tensors. The update is `optimizer.applyGradients` with the gradients keyed
@@ -29,80 +26,39 @@ export function fusedMlpSteps(): number {
   return fusedSteps;
 }
 
-const ACT = { linear: -1, relu: -2, softmax: -3 } as const;
-/** tn_act_grad reads y for elu, sigmoid, tanh (Activation.ts's GRAD_FROM_Y), x for the others. */
-const GRAD_FROM_Y = new Set([NATIVE_ACTIVATIONS.elu, NATIVE_ACTIVATIONS.sigmoid, NATIVE_ACTIVATIONS.tanh]);
-
-interface LayerVar { read(): tf.Variable }
-interface DenseStage { kind: 'dense'; kernel: LayerVar; bias: LayerVar | null; inDim: number; units: number; act: number }
-interface DropoutStage { kind: 'dropout'; width: number; keep: number; layer: { nextMaskSeed(): string } }
-type Stage = DenseStage | DropoutStage;
-
-interface DenseFields { kernel?: LayerVar | null; bias?: LayerVar | null; units: number; activation?: { getClassName(): string } }
-
-/** The model as the fused step runs it, or null when it is not Flatten → (Dense | Dropout)* → Dense softmax. */
-export function mlpStages(model: tf.LayersModel, inputShape: readonly number[], numClasses: number): Stage[] | null {
-  if (!(model instanceof tf.Sequential)) return null;
-  const layers = model.layers.filter((l) => l.getClassName() !== 'InputLayer');
-  let width = sizeOf(inputShape);
-  if (inputShape.length > 1 && layers[0]?.getClassName() !== 'Flatten') return null;
-  const stages: Stage[] = [];
-  for (const [i, layer] of layers.entries()) {
-    const name = layer.getClassName();
-    if (name === 'Flatten' && i === 0) continue;
-    if (name === 'Dropout') {
-      const d = asSeededDropout(layer);
-      if (d == null) return null;
-      // A rate outside (0, 1) trains as the identity and draws no mask (SeededDropout.call).
-      if (d.maskRate > 0 && d.maskRate < 1) stages.push({ kind: 'dropout', width, keep: Math.fround(1 - d.maskRate), layer: d });
-      continue;
-    }
-    if (name !== 'Dense' || !isTrainingDense(layer)) return null;
-    const f = layer as unknown as DenseFields;
-    const kernel = f.kernel?.read();
-    if (kernel == null || kernel.shape.length !== 2 || kernel.shape[0] !== width) return null;
-    const actName = f.activation?.getClassName() ?? 'linear';
-    const last = i === layers.length - 1;
-    let act: number | null = actName === 'relu' ? ACT.relu : actName === 'linear' ? ACT.linear : null;
-    if (actName === 'softmax') act = last ? ACT.softmax : null;
-    else if (actName === 'elu') act = NATIVE_ACTIVATIONS.elu;
-    else if (act == null) act = fusedActivationFn(f.activation);
-    if (act == null) return null;
-    stages.push({ kind: 'dense', kernel: f.kernel!, bias: f.bias ?? null, inDim: width, units: f.units, act });
-    width = f.units;
-  }
-  const end = stages.at(-1);
-  if (end?.kind !== 'dense' || end.act !== ACT.softmax || end.units !== numClasses) return null;
-  return stages;
-}
-
 /**
  * One step's buffers, straight from the backend (no fill, no engine bookkeeping) and freed after the step: a run's
- * model and optimizer are disposed at its end, and nothing here must outlive them. dW and db become tensors for the
- * optimizer. dz: the gradient of a Dense's GEMM output where an activation lies between (the kernels take no aliasing).
+ * model and optimizer are disposed at its end, and nothing here must outlive them. dW and db (a batch norm's dgamma,
+ * dbeta) become tensors for the optimizer. dz: the gradient of a Dense's GEMM output where an activation lies between
+ * (the kernels take no aliasing). mask: relu's step, dropout's mask, a batch norm's unused dx. stats: a batch norm's
+ * batch mean and variance and its new moving mean and variance.
  */
-interface Buffers { input: tf.TensorInfo; out: tf.TensorInfo[]; pre: Opt[]; mask: Opt[]; dz: Opt[]; dOut: tf.TensorInfo[]; dW: Opt[]; db: Opt[] }
+interface Buffers {
+  input: tf.TensorInfo; out: tf.TensorInfo[]; dOut: tf.TensorInfo[]; pre: Opt[]; mask: Opt[]; dz: Opt[]; dW: Opt[]; db: Opt[];
+  stats: Array<tf.TensorInfo[] | null>;
+}
 type Opt = tf.TensorInfo | null;
 
 function allocate(backend: WasmBackendInternals, stages: Stage[], n: number, inWidth: number): Buffers {
   const make = (shape: number[]) => backend.makeOutput(shape, 'float32');
-  const b: Buffers = { input: make([n, inWidth]), out: [], pre: [], mask: [], dz: [], dOut: [], dW: [], db: [] };
+  const b: Buffers = { input: make([n, inWidth]), out: [], pre: [], mask: [], dz: [], dOut: [], dW: [], db: [], stats: [] };
   for (const s of stages) {
+    const w = s.width;
     const dense = s.kind === 'dense' ? s : null;
-    const w = dense ? dense.units : (s as DropoutStage).width;
     b.out.push(make([n, w]));
     b.dOut.push(make([n, w]));
     b.pre.push(dense && dense.act >= 0 ? make([n, w]) : null);
     b.mask.push(!dense || dense.act === ACT.relu ? make([n, w]) : null);
     b.dz.push(dense && (dense.act >= 0 || dense.act === ACT.relu) ? make([n, w]) : null);
-    b.dW.push(dense ? make([dense.inDim, dense.units]) : null);
-    b.db.push(dense?.bias ? make([dense.units]) : null);
+    b.dW.push(dense ? make([dense.inDim, w]) : s.kind === 'bn' ? make([w]) : null);
+    b.db.push(dense?.bias || s.kind === 'bn' ? make([w]) : null);
+    b.stats.push(s.kind === 'bn' ? [make([w]), make([w]), make([w]), make([w])] : null);
   }
   return b;
 }
 
 function release(backend: WasmBackendInternals, b: Buffers, except: ReadonlySet<object>): void {
-  for (const t of [b.input, ...b.out, ...b.pre, ...b.mask, ...b.dz, ...b.dOut, ...b.dW, ...b.db]) {
+  for (const t of [b.input, ...b.out, ...b.pre, ...b.mask, ...b.dz, ...b.dOut, ...b.dW, ...b.db, ...b.stats.flatMap((x) => x ?? [])]) {
     if (t != null && !except.has(t.dataId)) backend.disposeData(t.dataId);
   }
 }
@@ -115,29 +71,27 @@ function release(backend: WasmBackendInternals, b: Buffers, except: ReadonlySet<
 export function makeFusedMlpStep(model: tf.LayersModel, optimizer: tf.Optimizer, inputShape: readonly number[], numClasses = 10) {
   const stages = mlpStages(model, inputShape, numClasses);
   if (stages == null) return null;
-  const dense = stages.filter((s): s is DenseStage => s.kind === 'dense');
   const inWidth = sizeOf(inputShape);
 
   return (x: Float32Array, y: Int32Array, n: number): StepResult | null => {
     const addon = activeNative();
-    if (addon == null || tf.getBackend() !== 'wasm' || typeof addon.dropout !== 'function' || typeof addon.activation !== 'function') return null;
-    const vars = dense.map((s) => [s.kernel.read(), s.bias?.read() ?? null] as const);
-    if (vars.some(([k, b]) => !k.trainable || (b != null && !b.trainable))) return null;
+    if (addon == null || tf.getBackend() !== 'wasm' || typeof addon.dropout !== 'function' || typeof addon.activation !== 'function'
+      || typeof addon.batchNormTrain !== 'function' || typeof addon.batchNormGrad !== 'function') return null;
+    const vars = stages.map(stageVariables);
+    if (vars.some((v) => v != null && (!v[0].trainable || (v[1] != null && !v[1].trainable)))) return null;
     const backend = tf.backend() as unknown as WasmBackendInternals;
     const b = allocate(backend, stages, n, inWidth);
     const grads: tf.NamedTensorMap = {};
     const handed = new Set<object>();
     try {
-      const result = run(addon, backend, stages, vars, b, x, y, n, numClasses);
+      const result = run(addon, backend, stages, vars, b, x, y, n, numClasses, handed);
       // As minimize: the gradients by variable name in the engine's registration order (tfjs's variableGrads), then
       // the optimizer's own update. The optimizer's state slot i follows that order.
       const byName = new Map<string, tf.TensorInfo>();
-      let d = 0;
-      stages.forEach((s, i) => {
-        if (s.kind !== 'dense') return;
-        const [k, bias] = vars[d++];
-        byName.set(k.name, b.dW[i]!);
-        if (bias != null) byName.set(bias.name, b.db[i]!);
+      vars.forEach((v, i) => {
+        if (v == null) return;
+        byName.set(v[0].name, b.dW[i]!);
+        if (v[1] != null) byName.set(v[1].name, b.db[i]!);
       });
       for (const name in tf.engine().registeredVariables) {
         const info = byName.get(name);
@@ -155,31 +109,42 @@ export function makeFusedMlpStep(model: tf.LayersModel, optimizer: tf.Optimizer,
   };
 }
 
-type Vars = ReadonlyArray<readonly [tf.Variable, tf.Variable | null]>;
+type Vars = ReadonlyArray<readonly [tf.Variable, tf.Variable | null] | null>;
 
 /** Forward, loss, backward: the gradients land in the buffers' dW and db. */
 function run(addon: NativeAddon, backend: WasmBackendInternals, stages: Stage[], vars: Vars, b: Buffers, x: Float32Array, y: Int32Array,
-  n: number, classes: number): StepResult {
+  n: number, classes: number, handed: Set<object>): StepResult {
   const off = (t: tf.TensorInfo) => offsetOf(backend, t);
   const heap = () => heapOf(backend);
   new Float32Array(heap(), off(b.input), sizeOf(b.input.shape)).set(x.subarray(0, sizeOf(b.input.shape)));
 
-  // Forward, as the taped step's kernels: _FusedMatMul (relu or linear, bias in its epilogue), the activation, dropout.
+  // Forward, as the taped step's kernels: _FusedMatMul (relu or linear, bias in its epilogue), the activation, dropout,
+  // batch norm's training kernel (its moving statistics written to the layer's variables as the layer does).
   let cur: tf.TensorInfo = b.input;
   const inputs: tf.TensorInfo[] = [];
-  let d = 0;
   stages.forEach((s, i) => {
     inputs.push(cur);
     if (s.kind === 'dropout') {
       const st = aleaState(s.layer.nextMaskSeed());
       addon.dropout(heap(), Float64Array.of(off(cur), off(b.out[i]), off(b.mask[i]!), n * s.width, st.c, st.s0, st.s1, st.s2, s.keep));
+    } else if (s.kind === 'bn') {
+      const [gamma, beta] = vars[i]!;
+      const st = b.stats[i]!;
+      addon.batchNormTrain(heap(), Float64Array.of(...[cur, gamma, beta!, s.movingMean.read(), s.movingVariance.read(), b.out[i], ...st].map(off),
+        n, s.width, s.epsilon, s.momentum));
+      for (const [k, v] of [[2, s.movingMean], [3, s.movingVariance]] as const) {
+        handed.add(st[k].dataId);
+        const t = tf.engine().makeTensorFromTensorInfo(st[k]) as tf.Tensor;
+        v.write(t);
+        t.dispose();
+      }
     } else {
-      const [kernel, bias] = vars[d++];
-      const g = matMulGeometry([n, s.inDim], [s.inDim, s.units], false, false)!;
+      const [kernel, bias] = vars[i]!;
+      const g = matMulGeometry([n, s.inDim], [s.inDim, s.width], false, false)!;
       const z = s.act >= 0 ? b.pre[i]! : b.out[i];
       addon.matmul(heap(), Float64Array.of(off(cur), off(kernel), off(z), bias ? off(bias) : -1, s.act === ACT.relu ? 1 : 0,
         g.batch, g.batchA, g.batchB, g.m, g.n, g.k, 0, 0));
-      if (s.act >= 0) addon.activation(heap(), Float64Array.of(s.act, off(z), -1, -1, off(b.out[i]), n * s.units, 0));
+      if (s.act >= 0) addon.activation(heap(), Float64Array.of(s.act, off(z), -1, -1, off(b.out[i]), n * s.width, 0));
     }
     cur = b.out[i];
   });
@@ -198,18 +163,24 @@ function run(addon: NativeAddon, backend: WasmBackendInternals, stages: Stage[],
   }
 
   // Backward, last stage first: dOut[i] holds the gradient of stage i's output (of its GEMM for the softmax layer).
-  const firstWithWeights = stages.findIndex((s) => s.kind === 'dense');
-  d = vars.length;
+  // The gradient of a stage's input is only made when a stage before it has weights, as the tape asks.
+  const firstWithWeights = vars.findIndex((v) => v != null);
   for (let i = last; i >= 0; i--) {
     const s = stages[i];
     const dy = b.dOut[i];
-    const needInput = i > firstWithWeights;
+    const dIn = i > firstWithWeights ? b.dOut[i - 1] : null;
     if (s.kind === 'dropout') {
-      if (needInput) eltwise(addon, heap(), OP_MUL, off(dy), off(b.mask[i]!), off(b.dOut[i - 1]), n * s.width);
+      if (dIn) eltwise(addon, heap(), OP_MUL, off(dy), off(b.mask[i]!), off(dIn), n * s.width);
       continue;
     }
-    const [kernel] = vars[--d];
-    const size = n * s.units;
+    if (s.kind === 'bn') {
+      const [, variance] = b.stats[i]!;
+      addon.batchNormGrad(heap(), Float64Array.of(...[inputs[i], dy, b.stats[i]![0], variance, vars[i]![0], dIn ?? b.mask[i]!, b.dW[i]!, b.db[i]!]
+        .map(off), n, s.width, s.epsilon));
+      continue;
+    }
+    const [kernel] = vars[i]!;
+    const size = n * s.width;
     const dz = b.dz[i] ?? dy;
     if (s.act === ACT.relu) {
       // tf.mul(dy, tf.step(y)), as _FusedMatMul's gradient (denseTraining.ts) takes it.
@@ -219,12 +190,12 @@ function run(addon: NativeAddon, backend: WasmBackendInternals, stages: Stage[],
       const fromY = GRAD_FROM_Y.has(s.act);
       addon.activation(heap(), Float64Array.of(s.act, fromY ? -1 : off(b.pre[i]!), fromY ? off(b.out[i]) : -1, off(dy), off(dz), size, 1));
     }
-    const gw = matMulGeometry([n, s.inDim], [n, s.units], true, false)!;
+    const gw = matMulGeometry([n, s.inDim], [n, s.width], true, false)!;
     addon.matmul(heap(), Float64Array.of(off(inputs[i]), off(dz), off(b.dW[i]!), -1, 0, gw.batch, gw.batchA, gw.batchB, gw.m, gw.n, gw.k, 1, 0));
-    if (b.db[i]) addon.sumRows(heap(), Float64Array.of(off(dz), off(b.db[i]!), n, s.units));
-    if (needInput) {
-      const gx = matMulGeometry([n, s.units], [s.inDim, s.units], false, true)!;
-      addon.matmul(heap(), Float64Array.of(off(dz), off(kernel), off(b.dOut[i - 1]), -1, 0, gx.batch, gx.batchA, gx.batchB, gx.m, gx.n, gx.k, 0, 1));
+    if (b.db[i]) addon.sumRows(heap(), Float64Array.of(off(dz), off(b.db[i]!), n, s.width));
+    if (dIn) {
+      const gx = matMulGeometry([n, s.width], [s.inDim, s.width], false, true)!;
+      addon.matmul(heap(), Float64Array.of(off(dz), off(kernel), off(dIn), -1, 0, gx.batch, gx.batchA, gx.batchB, gx.m, gx.n, gx.k, 0, 1));
     }
   }
   return { loss: loss.value, correct: loss.correct };

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../../electron/engine/backend/select.js';
 import { buildModel } from '../../../electron/engine/models/build.js';
 import { getPreset } from '../../../electron/engine/models/presets.js';
-import { fusedMlpSteps, makeFastestTrainStep, makeFusedMlpStep, mlpStages } from '../../../electron/engine/train/fusedMlp.js';
+import { fusedMlpSteps, makeFastestTrainStep, makeFusedMlpStep } from '../../../electron/engine/train/fusedMlp.js';
+import { mlpStages } from '../../../electron/engine/train/fusedMlpPlan.js';
 import { makeOptimizer, setLearningRate } from '../../../electron/engine/train/optimizer.js';
 import { makeTrainStep } from '../../../electron/engine/train/step.js';
 import { RunOptions } from '../../../electron/engine/train/runOptions.js';
@@ -39,6 +40,28 @@ const mixed: ModelSpec = {
     { type: 'Dense', units: 10, activation: 'softmax' },
   ],
 } as ModelSpec;
+
+/** The bench's mlp-bn: batch norm after a bias-free linear Dense and after softplus, dropout, four activations. */
+const mlpBn = {
+  name: 'mlp-bn', inputShape: [784],
+  layers: [
+    { type: 'Dense', units: 512, activation: 'linear', useBias: false },
+    { type: 'BatchNormalization', momentum: 0.9 },
+    { type: 'Dense', units: 256, activation: 'tanh' },
+    { type: 'Dropout', rate: 0.3 },
+    { type: 'Dense', units: 256, activation: 'softplus' },
+    { type: 'BatchNormalization' },
+    { type: 'Dense', units: 128, activation: 'gelu' },
+    { type: 'Dense', units: 64, activation: 'swish' },
+    { type: 'Dense', units: 10, activation: 'softmax' },
+  ],
+} as unknown as ModelSpec;
+
+/** Batch norm first: its input gradient is not needed (no weights before it). */
+const bnFirst = {
+  name: 'bn-first', inputShape: [28, 28, 1],
+  layers: [{ type: 'Flatten' }, { type: 'BatchNormalization' }, { type: 'Dense', units: 64, activation: 'relu' }, { type: 'Dense', units: 10, activation: 'softmax' }],
+} as unknown as ModelSpec;
 
 const RATES = [1e-2, 1e-2, 5e-3, 2.5e-3, 1e-3, 1e-3];
 const SIZES = [64, 64, 64, 37, 64, 64]; // a short last batch in the middle, as at an epoch's end
@@ -80,6 +103,8 @@ describe.skipIf(nativeMissing != null)(`fused MLP step${nativeMissing ? ` (skipp
     ['mixed activations and dropout, Adam', mixed, { type: 'adam', beta1: 0.8, beta2: 0.95 }],
     ['seed ANN, SGD with momentum', seedAnn, { type: 'sgd', momentum: 0.9 }],
     ['mixed, RMSProp', mixed, { type: 'rmsprop', rho: 0.9, momentum: 0.5 }],
+    ['mlp-bn (batch norm), Adam', mlpBn, { type: 'adam', beta1: 0.9, beta2: 0.999 }],
+    ['batch norm first, SGD', bnFirst, { type: 'sgd', momentum: 0 }],
   ];
 
   it.each(cases)('%s: the same bits as the taped step (weights, optimizer state, losses, hits)', async (_name, spec, o) => {
@@ -114,7 +139,8 @@ describe.skipIf(nativeMissing != null)(`fused MLP step${nativeMissing ? ` (skipp
     const m = (layers: object[]) => buildModel({ name: 'x', inputShape: IMAGE, layers } as unknown as ModelSpec, 1);
     const dense = { type: 'Dense', units: 10, activation: 'softmax' };
     expect(mlpStages(m([{ type: 'Flatten' }, dense]), IMAGE, 10)).not.toBeNull();
-    expect(mlpStages(m([{ type: 'Flatten' }, { type: 'BatchNormalization' }, dense]), IMAGE, 10)).toBeNull();
+    expect(mlpStages(m([{ type: 'Flatten' }, { type: 'BatchNormalization' }, dense]), IMAGE, 10)).not.toBeNull();
+    expect(mlpStages(m([{ type: 'Flatten' }, { type: 'LayerNormalization' }, dense]), IMAGE, 10)).toBeNull();
     expect(mlpStages(m([{ type: 'Conv2D', filters: 2, kernelSize: 3 }, { type: 'Flatten' }, dense]), IMAGE, 10)).toBeNull();
     expect(mlpStages(m([{ type: 'Flatten' }, { type: 'Dense', units: 8, activation: 'softmax' }, dense]), IMAGE, 10), 'hidden softmax').toBeNull();
     expect(mlpStages(m([{ type: 'Flatten' }, dense]), IMAGE, 12), 'class count').toBeNull();

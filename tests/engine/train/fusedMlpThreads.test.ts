@@ -13,7 +13,7 @@ const ann = getPreset('seed-ann').model as ModelSpec;
 const dropoutMlp = {
   name: 'dropout-mlp', inputShape: [28, 28, 1],
   layers: [
-    { type: 'Flatten' }, { type: 'Dense', units: 200, activation: 'gelu' }, { type: 'Dropout', rate: 0.3 },
+    { type: 'Flatten' }, { type: 'Dense', units: 200, activation: 'gelu' }, { type: 'BatchNormalization' }, { type: 'Dropout', rate: 0.3 },
     { type: 'Dense', units: 96, activation: 'relu' }, { type: 'Dense', units: 10, activation: 'softmax' },
   ],
 } as unknown as ModelSpec;
