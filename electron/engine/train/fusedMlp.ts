@@ -99,7 +99,7 @@ export function makeFusedMlpStep(model: tf.LayersModel, optimizer: tf.Optimizer,
         handed.add(info.dataId);
         grads[name] = tf.engine().makeTensorFromTensorInfo(info) as tf.Tensor;
       }
-      optimizer.applyGradients(grads);
+      tf.tidy(() => optimizer.applyGradients(grads)); // inside a tidy, as minimize runs it in the taped step
       fusedSteps++;
       return result;
     } finally {

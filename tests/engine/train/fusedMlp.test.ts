@@ -105,6 +105,7 @@ describe.skipIf(nativeMissing != null)(`fused MLP step${nativeMissing ? ` (skipp
     ['mixed, RMSProp', mixed, { type: 'rmsprop', rho: 0.9, momentum: 0.5 }],
     ['mlp-bn (batch norm), Adam', mlpBn, { type: 'adam', beta1: 0.9, beta2: 0.999 }],
     ['batch norm first, SGD', bnFirst, { type: 'sgd', momentum: 0 }],
+    ['seed ANN, AdamW', seedAnn, { type: 'adamw', beta1: 0.9, beta2: 0.999, weightDecay: 0.01 } as Optimizer],
   ];
 
   it.each(cases)('%s: the same bits as the taped step (weights, optimizer state, losses, hits)', async (_name, spec, o) => {
