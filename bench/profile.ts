@@ -5,6 +5,9 @@ import { selectBackend } from '../electron/engine/backend/select.js';
 import type { BackendName } from '../shared/run.js';
 import { OursBench } from './measure.js';
 import { benchEntry } from './model-set.js';
+import { activeNative } from '../electron/engine/backend/native/active.js';
+import { NATIVE_KERNELS } from '../electron/engine/backend/native/addon.js';
+import { fusedMlpSteps } from '../electron/engine/train/fusedMlp.js';
 
 const { values } = parseArgs({ options: {
   model: { type: 'string', default: 'cnn' }, backend: { type: 'string', default: 'wasm' }, batches: { type: 'string', default: '5' },
@@ -30,10 +33,28 @@ for (const k of tf.getKernelsForBackend(tf.getBackend())) {
     return out;
   } });
 }
+/** The addon's own calls, timed too: the fused MLP step (train/fusedMlp.ts) calls them without going through kernels. */
+const addonStats = new Map<string, { ms: number; calls: number }>();
+const addon = activeNative() as unknown as Record<string, (...a: unknown[]) => unknown> | null;
+for (const name of addon ? NATIVE_KERNELS : []) {
+  const inner = addon![name];
+  if (typeof inner !== 'function') continue;
+  addon![name] = (...a: unknown[]) => {
+    const t = performance.now();
+    const out = inner(...a);
+    const s = addonStats.get(name) ?? { ms: 0, calls: 0 };
+    s.ms += performance.now() - t;
+    s.calls++;
+    addonStats.set(name, s);
+    return out;
+  };
+}
 benchEntry(values.model!);
 const bench = new OursBench(values.model!, 128);
 bench.warmUp(2);
 stats.clear();
+addonStats.clear();
+const fusedBefore = fusedMlpSteps();
 const n = Number(values.batches);
 const t0 = performance.now();
 const samplesPerSecond = bench.train(n);
@@ -46,4 +67,11 @@ for (const [name, s] of [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms).s
   const where = added.has(name) ? 'added' : values.backend;
   console.log(`${`${name} [${where}]`.padEnd(34)} ${(s.ms / n).toFixed(2).padStart(8)} ms/batch ${(100 * s.ms / total).toFixed(1).padStart(5)} %  `
     + `${(s.calls / n).toFixed(1).padStart(6)} calls/batch`);
+}
+const fused = fusedMlpSteps() - fusedBefore;
+if (fused > 0) console.log(`fused MLP step: ${fused} of ${n} batches ran without tfjs's tape (their native calls are below, not in the kernel count above)`);
+const addonMs = [...addonStats.values()].reduce((a, s) => a + s.ms, 0);
+console.log(`native addon calls (from kernels and the fused step): ${(addonMs / n).toFixed(2)} ms/batch`);
+for (const [name, s] of [...addonStats.entries()].sort((a, b) => b[1].ms - a[1].ms)) {
+  console.log(`  ${name.padEnd(32)} ${(s.ms / n).toFixed(2).padStart(8)} ms/batch ${(100 * s.ms / total).toFixed(1).padStart(5)} %  ${(s.calls / n).toFixed(1).padStart(6)} calls/batch`);
 }

@@ -40,6 +40,14 @@ export function fusedActivationAvailable(x: tf.Tensor): boolean {
 
 const subclasses = new Map<object, new () => ActivationLike>();
 
+/** The native function number of a fused activation installed by fuseActivation, else null. */
+export function fusedActivationFn(act: unknown): number | null {
+  const a = act as ActivationLike | null;
+  if (a == null || typeof a.getClassName !== 'function') return null;
+  for (const Fused of subclasses.values()) if (a instanceof Fused) return NATIVE_ACTIVATIONS[a.getClassName()] ?? null;
+  return null;
+}
+
 /** Swaps `layer`'s activation (Dense, Conv2D) for the fused one when one exists for it; returns the layer. */
 export function fuseActivation<L extends tf.layers.Layer>(layer: L): L {
   const holder = layer as unknown as { activation?: ActivationLike };

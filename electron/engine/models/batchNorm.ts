@@ -8,7 +8,7 @@ type Kwargs = Parameters<tf.layers.Layer['call']>[1];
 type Inputs = Parameters<tf.layers.Layer['call']>[0];
 
 /** The fields of tfjs's BatchNormalization (public in its .d.ts only as a whole class we cannot import by name). */
-interface BatchNormFields {
+export interface BatchNormFields {
   axis: number;
   momentum: number;
   epsilon: number;
@@ -79,4 +79,14 @@ export function batchNormalization(args: BatchNormArgs): tf.layers.Layer {
     };
   }
   return new FusedBatchNormalization(args);
+}
+
+/**
+ * A BatchNormalization built here whose training the fused kernels can take for [n, channels] input (the fused MLP
+ * step, train/fusedMlp.ts, runs them itself): its fields, else null.
+ */
+export function asFusedBatchNorm(layer: tf.layers.Layer): BatchNormFields | null {
+  if (FusedBatchNormalization == null || !(layer instanceof FusedBatchNormalization)) return null;
+  const f = layer as unknown as BatchNormFields;
+  return f.gamma != null && f.beta != null && (f.axis === -1 || f.axis === 1) ? f : null;
 }

@@ -76,3 +76,8 @@ export function trainingDense(args: DenseArgs): tf.layers.Layer {
   }
   return new TrainingDense(args);
 }
+
+/** True for a Dense built by trainingDense (its training pass is the _FusedMatMul one above). */
+export function isTrainingDense(layer: tf.layers.Layer): boolean {
+  return TrainingDense != null && layer instanceof TrainingDense;
+}

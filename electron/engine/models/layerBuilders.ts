@@ -57,10 +57,18 @@ function seededDropout(args: DropoutArgs, maskSeed: number): tf.layers.Layer {
         super(a);
         this.dropRate = Math.max(Math.min(a.rate, 1), 0);
       }
+      /** The seed of this training step's mask; advances the step (the fused MLP step draws through it too). */
+      nextMaskSeed(): string {
+        return `${this.maskSeed}:${this.steps++}`;
+      }
+      /** The rate training masks with: a rate outside (0, 1) makes training the identity and draws nothing. */
+      get maskRate(): number {
+        return this.dropRate;
+      }
       override call(inputs: Inputs, kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
         if (kwargs?.training !== true || !(this.dropRate > 0 && this.dropRate < 1)) return super.call(inputs, kwargs);
         // A string seed: tfjs feeds it to seedrandom.alea as is, so (seed, step) pairs never collide.
-        const seed = `${this.maskSeed}:${this.steps++}`;
+        const seed = this.nextMaskSeed();
         return tf.tidy(() => {
           this.invokeCallHook(inputs, kwargs);
           const x = Array.isArray(inputs) ? inputs[0] : inputs;
@@ -71,6 +79,11 @@ function seededDropout(args: DropoutArgs, maskSeed: number): tf.layers.Layer {
     };
   }
   return new SeededDropout(args, maskSeed);
+}
+
+/** A Dropout built here (seeded masks), as the fused MLP step (train/fusedMlp.ts) needs it; null for any other layer. */
+export function asSeededDropout(layer: tf.layers.Layer): { maskRate: number; nextMaskSeed(): string } | null {
+  return SeededDropout != null && layer instanceof SeededDropout ? (layer as unknown as { maskRate: number; nextMaskSeed(): string }) : null;
 }
 
 /** The mapped type makes a layer type without a builder a compile error. */

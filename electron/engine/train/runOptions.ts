@@ -8,7 +8,8 @@ import { AUGMENT_STREAM } from '../../../shared/augmentPreview.js';
 import { PlateauRule } from '../../../shared/plateau.js';
 import type { Augment } from '../data/batches.js';
 import { learningRateAt } from './schedule.js';
-import { makeTrainStep, type StepResult } from './step.js';
+import type { StepResult } from './step.js';
+import { makeFastestTrainStep } from './fusedMlp.js';
 import { makeObjectiveStep, needsObjectiveStep, objectiveOptions } from './objective.js';
 import { smoothedTargets } from './softLoss.js';
 
@@ -43,7 +44,7 @@ export class RunOptions {
     const o = objectiveOptions(this.hyper);
     return needsObjectiveStep(o, model, this.alpha > 0)
       ? makeObjectiveStep(model, optimizer, inputShape, o, this.numClasses)
-      : makeTrainStep(model, optimizer, inputShape, this.numClasses);
+      : makeFastestTrainStep(model, optimizer, inputShape, this.numClasses);
   }
 
   /** Before filling batch b of epoch e: the extras draw from the generator of (seed, e, b). */

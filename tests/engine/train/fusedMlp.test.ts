@@ -1,0 +1,211 @@
+// Tests the fused MLP training step: bit for bit the taped step's weights, losses and optimizer state, proven to run,
+// and the taped step wherever it does not apply.
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../../../electron/engine/backend/select.js';
+import { buildModel } from '../../../electron/engine/models/build.js';
+import { getPreset } from '../../../electron/engine/models/presets.js';
+import { fusedMlpSteps, makeFastestTrainStep, makeFusedMlpStep } from '../../../electron/engine/train/fusedMlp.js';
+import { mlpStages } from '../../../electron/engine/train/fusedMlpPlan.js';
+import { makeOptimizer, setLearningRate } from '../../../electron/engine/train/optimizer.js';
+import { makeTrainStep } from '../../../electron/engine/train/step.js';
+import { RunOptions } from '../../../electron/engine/train/runOptions.js';
+import { HyperparametersSchema } from '../../../shared/hyper.js';
+import type { Optimizer } from '../../../shared/hyper.js';
+import type { ModelSpec } from '../../../shared/spec.js';
+import { addon, nativeMissing, useNative } from '../backend/kernels/native/setup.js';
+import { randomValues } from '../backend/kernels/reference.js';
+
+const IMAGE = [28, 28, 1];
+const seedAnn = getPreset('seed-ann').model as ModelSpec;
+
+/** Every activation the fused step takes, dropout before and after, a bias-free layer; 784·300 weights: both threads split it. */
+const mixed: ModelSpec = {
+  name: 'mixed-mlp',
+  inputShape: IMAGE,
+  layers: [
+    { type: 'Flatten' },
+    { type: 'Dropout', rate: 0.2 },
+    { type: 'Dense', units: 300, activation: 'tanh' },
+    { type: 'Dropout', rate: 0.5 },
+    { type: 'Dense', units: 64, activation: 'elu', useBias: false },
+    { type: 'Dense', units: 48, activation: 'gelu' },
+    { type: 'Dense', units: 40, activation: 'sigmoid' },
+    { type: 'Dense', units: 32, activation: 'selu' },
+    { type: 'Dense', units: 30, activation: 'swish' },
+    { type: 'Dense', units: 24, activation: 'softplus' },
+    { type: 'Dense', units: 20, activation: 'relu6' },
+    { type: 'Dropout', rate: 0.3 },
+    { type: 'Dense', units: 16, activation: 'linear' },
+    { type: 'Dense', units: 10, activation: 'softmax' },
+  ],
+} as ModelSpec;
+
+/** The bench's mlp-bn: batch norm after a bias-free linear Dense and after softplus, dropout, four activations. */
+const mlpBn = {
+  name: 'mlp-bn', inputShape: [784],
+  layers: [
+    { type: 'Dense', units: 512, activation: 'linear', useBias: false },
+    { type: 'BatchNormalization', momentum: 0.9 },
+    { type: 'Dense', units: 256, activation: 'tanh' },
+    { type: 'Dropout', rate: 0.3 },
+    { type: 'Dense', units: 256, activation: 'softplus' },
+    { type: 'BatchNormalization' },
+    { type: 'Dense', units: 128, activation: 'gelu' },
+    { type: 'Dense', units: 64, activation: 'swish' },
+    { type: 'Dense', units: 10, activation: 'softmax' },
+  ],
+} as unknown as ModelSpec;
+
+/** Batch norm first: its input gradient is not needed (no weights before it). */
+const bnFirst = {
+  name: 'bn-first', inputShape: [28, 28, 1],
+  layers: [{ type: 'Flatten' }, { type: 'BatchNormalization' }, { type: 'Dense', units: 64, activation: 'relu' }, { type: 'Dense', units: 10, activation: 'softmax' }],
+} as unknown as ModelSpec;
+
+const RATES = [1e-2, 1e-2, 5e-3, 2.5e-3, 1e-3, 1e-3];
+const SIZES = [64, 64, 64, 37, 64, 64]; // a short last batch in the middle, as at an epoch's end
+
+type Step = (x: Float32Array, y: Int32Array, n: number) => { loss: number; correct: number };
+
+/** Trains `spec` for RATES.length batches with `make`'s step; returns bit patterns of weights and optimizer state. */
+async function train(spec: ModelSpec, o: Optimizer, make: (m: tf.LayersModel, opt: tf.Optimizer, shape: number[]) => Step) {
+  const model = buildModel(spec, 11);
+  const opt = makeOptimizer(o, RATES[0]);
+  const step = make(model, opt, spec.inputShape);
+  const losses: number[] = [];
+  const correct: number[] = [];
+  for (let s = 0; s < RATES.length; s++) {
+    setLearningRate(opt, RATES[s]);
+    const n = SIZES[s];
+    const r = step(randomValues(n * 784, 90 + s), Int32Array.from({ length: n }, (_, i) => (i * 7 + s) % 10), n);
+    losses.push(r.loss);
+    correct.push(r.correct);
+  }
+  const bits = (t: tf.Tensor) => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer));
+  const weights = model.getWeights().map(bits);
+  const state = (await opt.getWeights()).map((w) => bits(w.tensor));
+  const probs = tf.tidy(() => bits(model.predict(tf.tensor(randomValues(8 * 784, 7), [8, ...spec.inputShape])) as tf.Tensor));
+  model.dispose();
+  opt.dispose();
+  return { weights, state, losses, correct, probs };
+}
+
+const taped = (m: tf.LayersModel, opt: tf.Optimizer, shape: number[]) => makeTrainStep(m, opt, shape);
+const fastest = (m: tf.LayersModel, opt: tf.Optimizer, shape: number[]) => makeFastestTrainStep(m, opt, shape);
+
+describe.skipIf(nativeMissing != null)(`fused MLP step${nativeMissing ? ` (skipped: ${nativeMissing})` : ''}`, () => {
+  beforeAll(useNative);
+  afterAll(() => selectBackend('wasm', { native: true, threads: 2 }));
+
+  const cases: Array<[string, ModelSpec, Optimizer]> = [
+    ['seed ANN, Adam', seedAnn, { type: 'adam', beta1: 0.9, beta2: 0.999 }],
+    ['mixed activations and dropout, Adam', mixed, { type: 'adam', beta1: 0.8, beta2: 0.95 }],
+    ['seed ANN, SGD with momentum', seedAnn, { type: 'sgd', momentum: 0.9 }],
+    ['mixed, RMSProp', mixed, { type: 'rmsprop', rho: 0.9, momentum: 0.5 }],
+    ['mlp-bn (batch norm), Adam', mlpBn, { type: 'adam', beta1: 0.9, beta2: 0.999 }],
+    ['batch norm first, SGD', bnFirst, { type: 'sgd', momentum: 0 }],
+    ['seed ANN, AdamW', seedAnn, { type: 'adamw', beta1: 0.9, beta2: 0.999, weightDecay: 0.01 } as Optimizer],
+  ];
+
+  it.each(cases)('%s: the same bits as the taped step (weights, optimizer state, losses, hits)', async (_name, spec, o) => {
+    let tensors = tf.memory().numTensors;
+    const want = await train(spec, o, taped);
+    const tapedLeft = tf.memory().numTensors - tensors;
+    const steps = fusedMlpSteps();
+    tensors = tf.memory().numTensors;
+    const got = await train(spec, o, fastest);
+    expect(fusedMlpSteps() - steps, 'fused steps').toBe(RATES.length);
+    // tfjs keeps a tensor or two per optimizer (the taped path too); the fused step adds none.
+    expect(tf.memory().numTensors - tensors, 'tensors left behind').toBe(tapedLeft);
+    expect(got.losses).toEqual(want.losses);
+    expect(got.correct).toEqual(want.correct);
+    expect(got.losses[0]).not.toBe(got.losses.at(-1));
+    expect(got.weights.length).toBe(want.weights.length);
+    got.weights.forEach((w, k) => expect(w, `weight ${k}`).toEqual(want.weights[k]));
+    got.state.forEach((w, k) => expect(w, `optimizer state ${k}`).toEqual(want.state[k]));
+    expect(got.probs).toEqual(want.probs);
+  });
+
+  it('runs the GEMMs natively, one optimizer call a step, and no taped kernels', async () => {
+    const before = addon!.counts();
+    await train(seedAnn, { type: 'adam', beta1: 0.9, beta2: 0.999 }, fastest);
+    const after = addon!.counts();
+    // 3 forward GEMMs, 3 weight gradients, 2 input gradients a step; 3 more for train()'s final prediction.
+    expect(after.matmul - before.matmul).toBe(8 * RATES.length + 3);
+    expect(after.optim - before.optim).toBe(RATES.length);
+  });
+
+  it('declines what it does not implement: the taped step runs', () => {
+    const m = (layers: object[]) => buildModel({ name: 'x', inputShape: IMAGE, layers } as unknown as ModelSpec, 1);
+    const dense = { type: 'Dense', units: 10, activation: 'softmax' };
+    expect(mlpStages(m([{ type: 'Flatten' }, dense]), IMAGE, 10)).not.toBeNull();
+    expect(mlpStages(m([{ type: 'Flatten' }, { type: 'BatchNormalization' }, dense]), IMAGE, 10)).not.toBeNull();
+    expect(mlpStages(m([{ type: 'Flatten' }, { type: 'LayerNormalization' }, dense]), IMAGE, 10)).toBeNull();
+    expect(mlpStages(m([{ type: 'Conv2D', filters: 2, kernelSize: 3 }, { type: 'Flatten' }, dense]), IMAGE, 10)).toBeNull();
+    expect(mlpStages(m([{ type: 'Flatten' }, { type: 'Dense', units: 8, activation: 'softmax' }, dense]), IMAGE, 10), 'hidden softmax').toBeNull();
+    expect(mlpStages(m([{ type: 'Flatten' }, dense]), IMAGE, 12), 'class count').toBeNull();
+    expect(mlpStages(getPresetModel('seed-cnn'), IMAGE, 10)).toBeNull();
+  });
+
+  it('training picks it for plain options only: label smoothing, clipping, L2 and non-chain models take the taped steps', () => {
+    const ran = (hyper: object, spec: ModelSpec = seedAnn) => {
+      const model = buildModel(spec, 4);
+      const opt = makeOptimizer({ type: 'adam', beta1: 0.9, beta2: 0.999 }, 1e-3);
+      const step = new RunOptions(HyperparametersSchema.parse({ learningRate: 1e-3, batchSize: 16, epochs: 1, ...hyper })).makeStep(model, opt, spec.inputShape);
+      const before = fusedMlpSteps();
+      const r = step(randomValues(16 * 784, 5), Int32Array.from({ length: 16 }, (_, i) => i % 10), 16);
+      expect(Number.isFinite(r.loss)).toBe(true);
+      model.dispose();
+      opt.dispose();
+      return fusedMlpSteps() - before;
+    };
+    expect(ran({})).toBe(1);
+    expect(ran({ optimizer: { type: 'sgd', momentum: 0.9, nesterov: true } }), 'any optimizer: its own update').toBe(1);
+    expect(ran({ labelSmoothing: 0.1 })).toBe(0);
+    expect(ran({ clipNorm: 1 })).toBe(0);
+    expect(ran({ clipValue: 1 })).toBe(0);
+    const l2 = { ...seedAnn, layers: seedAnn.layers.map((l, i) => (i === 0 ? { ...l, kernelRegularizer: { l2: 1e-3 } } : l)) } as ModelSpec;
+    expect(ran({}, l2), 'L2 penalty').toBe(0);
+    expect(ran({}, getPreset('seed-cnn').model as ModelSpec), 'CNN').toBe(0);
+  });
+
+  it('falls back per step: a frozen layer, or the native kernels off, runs the taped step', async () => {
+    const model = buildModel(seedAnn, 2);
+    const opt = makeOptimizer({ type: 'adam', beta1: 0.9, beta2: 0.999 }, 1e-3);
+    const fused = makeFusedMlpStep(model, opt, [784])!;
+    const x = randomValues(16 * 784, 3);
+    const y = Int32Array.from({ length: 16 }, (_, i) => i % 10);
+    expect(fused(x, y, 16)).not.toBeNull();
+    model.layers[0].trainable = false;
+    expect(fused(x, y, 16), 'frozen layer').toBeNull();
+    model.layers[0].trainable = true;
+    await selectBackend('wasm', { native: false });
+    try {
+      expect(fused(x, y, 16), 'native kernels off').toBeNull();
+      const steps = fusedMlpSteps();
+      const r = makeFastestTrainStep(model, opt, [784])(x, y, 16);
+      expect(fusedMlpSteps()).toBe(steps);
+      expect(Number.isFinite(r.loss)).toBe(true);
+    } finally {
+      await useNative();
+    }
+    model.dispose();
+    opt.dispose();
+  });
+
+  it('WORKBENCH_FUSED_MLP=0 turns it off', async () => {
+    process.env.WORKBENCH_FUSED_MLP = '0';
+    try {
+      const steps = fusedMlpSteps();
+      await train(seedAnn, { type: 'adam', beta1: 0.9, beta2: 0.999 }, fastest);
+      expect(fusedMlpSteps()).toBe(steps);
+    } finally {
+      delete process.env.WORKBENCH_FUSED_MLP;
+    }
+  });
+});
+
+function getPresetModel(name: string): tf.LayersModel {
+  return buildModel(getPreset(name).model as ModelSpec, 1);
+}

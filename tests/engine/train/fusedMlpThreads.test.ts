@@ -1,0 +1,55 @@
+// Tests the fused MLP step in worker threads sharing the native pool: two runs of different shapes trained at the same
+// time give the bits each gives alone, and the fused path is what ran.
+import { Worker } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
+import { getPreset } from '../../../electron/engine/models/presets.js';
+import type { ModelSpec } from '../../../shared/spec.js';
+import { nativeMissing } from '../backend/kernels/native/setup.js';
+
+const BOOT = new URL('../../../electron/engine/train/worker-dev.mjs', import.meta.url);
+const ENTRY = new URL('./fixtures/fusedMlpWorker.ts', import.meta.url).href;
+
+const ann = getPreset('seed-ann').model as ModelSpec;
+const dropoutMlp = {
+  name: 'dropout-mlp', inputShape: [28, 28, 1],
+  layers: [
+    { type: 'Flatten' }, { type: 'Dense', units: 200, activation: 'gelu' }, { type: 'BatchNormalization' }, { type: 'Dropout', rate: 0.3 },
+    { type: 'Dense', units: 96, activation: 'relu' }, { type: 'Dense', units: 10, activation: 'softmax' },
+  ],
+} as unknown as ModelSpec;
+
+interface Done { losses: number[]; weights: string[]; fused: number; from: number; to: number }
+
+/** Starts a worker per job; each trains once every worker is ready, so side-by-side runs really overlap. */
+async function trainAll(jobs: Array<{ spec: ModelSpec; batch: number }>, steps: number): Promise<Done[]> {
+  const workers = jobs.map((j) => new Worker(BOOT, { workerData: { tsEntry: ENTRY, spec: j.spec, steps, batch: j.batch } }));
+  try {
+    const next = (w: Worker) => new Promise<Record<string, unknown>>((resolve, reject) => {
+      w.once('message', resolve);
+      w.once('error', reject);
+    });
+    await Promise.all(workers.map(next));
+    const done = workers.map(next);
+    for (const w of workers) w.postMessage('go');
+    return (await Promise.all(done)) as unknown as Done[];
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
+
+describe.skipIf(nativeMissing != null)(`fused MLP step in worker threads${nativeMissing ? ` (skipped: ${nativeMissing})` : ''}`, () => {
+  it('two runs of different shapes side by side equal each run alone', async () => {
+    const steps = 40;
+    const jobs = [{ spec: ann, batch: 128 }, { spec: dropoutMlp, batch: 96 }];
+    const [a, b] = await trainAll(jobs, steps);
+    const [aAlone] = await trainAll([jobs[0]], steps);
+    const [bAlone] = await trainAll([jobs[1]], steps);
+    for (const r of [a, b, aAlone, bAlone]) expect(r.fused, 'steps the fused path took').toBe(steps);
+    expect(Math.max(a.from, b.from), 'the two runs overlapped').toBeLessThan(Math.min(a.to, b.to));
+    expect(a.losses).toEqual(aAlone.losses);
+    expect(a.weights).toEqual(aAlone.weights);
+    expect(b.losses).toEqual(bAlone.losses);
+    expect(b.weights).toEqual(bAlone.weights);
+    expect(a.losses.at(-1)).not.toBe(a.losses[0]);
+  }, 120_000);
+});
