@@ -74,7 +74,8 @@ describe('checkBudget', () => {
         const request = requestFor(preset.model, preset.hyper, backend);
         const verdict = checkBudget(request, backend, laptop);
         expect(verdict.ok, verdict.message).toBe(true);
-        expect(verdict.needed).toBeLessThan(GiB);
+        // strong-cnn's 32/64-filter blocks keep ~1.5 GiB of activations and gradients at batch 128 (the run's RSS: 1.25 GiB).
+        expect(verdict.needed).toBeLessThan(2 * GiB);
         expect(() => assertFits(request, backend, machineMemory())).not.toThrow();
       });
     }
