@@ -12,6 +12,7 @@ import { writeFile, mkdir } from 'node:fs/promises';
 import { parseLayerList, parseShard, planRequests } from './experimentPlan.js';
 import { rankSweeps, sweepTable } from './sweepTable.js';
 import { watchPruning } from './pruning.js';
+import { reportFilePath, reportIsFolder } from './reportPath.js';
 
 const int = (name: string, min: number) => (v: string) => {
   const n = Number(v);
@@ -78,6 +79,8 @@ async function main(): Promise<number> {
     initFrom: o.initFrom ? { runId: o.initFrom, freeze: o.freeze ? parseLayerList(o.freeze) : [] } : undefined,
   });
   const requests: TrainRequest[] = plan.requests;
+  // Before training: an existing folder named without its trailing slash is a folder, not a file to overwrite.
+  const reportFolder = o.report ? await reportIsFolder(o.report) : false;
 
   const runsDir = path.resolve(o.out ?? defaultRunsDir());
   const wb = await createWorkbench({ runsDir, dataDir: o.dataDir ?? null, mode: 'browser', maxConcurrent: Math.min(2, o.concurrency ?? 1) });
@@ -116,8 +119,7 @@ async function main(): Promise<number> {
   if (o.report && finished.length > 0) {
     const rep = await wb.handlers.exportReport({ runIds: finished, title: name ?? defaultTitle(summaries), pageSize: o.pageSize === 'letter' ? 'LETTER' : 'A4' });
     for (const w of rep.warnings) progress.note(`report warning: ${w}`);
-    const asDir = o.report.endsWith('/') || o.report.endsWith(path.sep);
-    reportPath = path.resolve(asDir ? path.join(o.report, rep.fileName) : o.report);
+    reportPath = reportFilePath(o.report, reportFolder, rep.fileName);
     await mkdir(path.dirname(reportPath), { recursive: true });
     await writeFile(reportPath, Buffer.from(rep.pdf, 'base64'));
   }

@@ -1,6 +1,7 @@
 // `npm run report -- RUN_ID… --out FILE`: a PDF comparison report from stored runs (CLI layer over engine/report).
 import path from 'node:path';
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { reportFilePath, reportIsFolder } from './reportPath.js';
 import { Command, Option } from 'commander';
 import { defaultRunsDir } from '../engine/workbench.js';
 import { gatherReportInput } from '../engine/report/gather.js';
@@ -17,14 +18,6 @@ const program = new Command()
   .option('--data-dir <dir>', 'Fashion-MNIST folder, if the one the runs recorded has moved')
   .showHelpAfterError();
 
-async function isDirectory(p: string): Promise<boolean> {
-  try {
-    return (await stat(p)).isDirectory();
-  } catch {
-    return false;
-  }
-}
-
 async function main(): Promise<number> {
   program.parse();
   const runIds = program.args;
@@ -34,8 +27,7 @@ async function main(): Promise<number> {
   for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
   const generatedAt = new Date();
   const pdf = await generateReport({ ...input, generatedAt }, { pageSize: o.pageSize === 'letter' ? 'LETTER' : 'A4' });
-  const asDir = o.out.endsWith('/') || o.out.endsWith(path.sep) || (await isDirectory(o.out));
-  const file = path.resolve(asDir ? path.join(o.out, reportFileName(input.title, generatedAt)) : o.out);
+  const file = reportFilePath(o.out, await reportIsFolder(o.out), reportFileName(input.title, generatedAt));
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, pdf);
   process.stdout.write(`${file}\n`);
