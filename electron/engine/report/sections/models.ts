@@ -151,7 +151,7 @@ function timing(ctx: SectionContext, arm: Arm): void {
     e.accuracy.toFixed(4),
     e.valLoss.toFixed(4),
     e.valAccuracy.toFixed(4),
-    formatRate(e.learningRate),
+    formatRate(Number(e.learningRate.toPrecision(3))), // a schedule's rates are arbitrary floats: 3 digits
     formatDuration(e.seconds),
     formatInt(e.samplesPerSecond),
   ]);
