@@ -81,7 +81,20 @@ export class TorchBench {
     return r;
   }
 
+  /**
+   * Stops the process (SIGSTOP) while something else is timed: an idle OpenMP team spins for a while after each call
+   * (OMP_WAIT_POLICY active), which took a core from our ANN run (~51k instead of ~92k samples/s measured alone).
+   */
+  pause(): void {
+    this.child.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.child.kill('SIGCONT');
+  }
+
   stop(): void {
+    this.resume();
     this.child.stdin.end();
     this.lines.close();
   }

@@ -139,26 +139,35 @@ async function main() {
       // A software GPU adapter (SwiftShader) takes seconds per batch: as few batches as the CPU fallbacks.
       const slow = backend === 'cpu' || backend === 'wasm-plain' || info.adapter?.software === true;
       const ours = isDeviceBackend(info.name) ? new DeviceBench(model, batch) : new OursBench(model, batch);
+      // Each side is timed with the PyTorch processes not being timed stopped, so none spins on a core meanwhile.
+      const pauseTorch = (except?: TorchBench) => torches.forEach(({ bench }) => bench !== except && bench.pause());
+      const resumeTorch = () => torches.forEach(({ bench }) => bench.resume());
+      pauseTorch();
       const perBatchMs = await ours.warmUp(slow ? 1 : warmup);
       const n = fixedBatches ?? sized(seconds * 1000, perBatchMs, slow ? 1 : MIN_BATCHES, 100_000);
       const inferRepeats = sized((seconds * 1000) / 2, await ours.inferOnce(INFER_COUNT), 1, 50);
+      resumeTorch();
       const runs: OursRun[] = [];
       const torchRuns: TorchResult[] = [];
       /** Per policy, its own runs: the first sizes the later ones. */
       const byPolicy = new Map<string, TorchResult[]>(torches.map((t) => [t.policy, []]));
       const winners: Array<{ train: string; infer: string }> = [];
       for (let r = 0; r < repeats; r++) {
+        pauseTorch();
         runs.push(await ours.run(n, INFER_COUNT, inferRepeats));
+        resumeTorch();
         for (const { policy, bench } of torches) {
           // PyTorch sizes its run from its first warm-up; later repeats reuse that count, as ours do, so one fast
           // warm-up batch on a busy machine cannot turn a repeat into minutes.
           const mine = byPolicy.get(policy)!;
           const first = mine[0];
           const batches = fixedBatches ?? first?.trainBatches;
+          pauseTorch(bench);
           mine.push(await bench.measure({
             model, spec, batch, warmup: r === 0 ? warmup : 1, ...(batches ? { batches } : {}), seconds, minBatches: MIN_BATCHES,
             inferCount: INFER_COUNT, ...(first ? { inferRepeats: first.inferRepeats } : {}), inferSeconds: seconds / 2,
           }));
+          resumeTorch();
         }
         if (torches.length) {
           const these = torches.map((t) => ({ policy: t.policy, result: byPolicy.get(t.policy)![r] }));
