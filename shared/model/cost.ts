@@ -6,25 +6,37 @@ import { validateModelSpec } from './inferShapes.js';
 import type { ModelSpec } from '../spec.js';
 
 /**
- * Rates fitted (non-negative least squares on relative error) to the training samples/s of the seven bench models in
- * bench/CALIBRATION.md (bench/RESULTS.txt after this round's native kernels): wasm backend + native kernels, 2 cores,
- * batch 128. The fit reproduces all seven within 12 % (strong and k5-gap 11–12 % slower than estimated).
+ * Rates fitted (`npx tsx bench/fit-cost.ts`: root-mean-square relative error, Dense held under the SGEMM peak) to the
+ * training samples/s of the seven bench models in bench/CALIBRATION.md: wasm backend + native kernels (fused MLP step,
+ * fused BatchNormalization), 2 cores, batch 128. RMS error 7 %: five models within 3 %, the seed ANN 14 % slower and
+ * mlp-bn 12 % faster than estimated. A fitted rate is a model's share of the time, not a kernel's own speed; the taped
+ * step's per-layer cost is held at 0.1 ms a batch (what bench/profile.ts shows), or the fit would drop it to 0.
  * Training work is 6 × forward MACs (forward, input gradient, weight gradient), as the bench counts it.
  */
 export const WASM_NATIVE_RATES = {
-  /** Dense (matmul) training throughput, GFLOP/s. Near the measured 207 GFLOP/s SGEMM peak: the fit lets the per-layer cost carry Adam. */
-  denseGflops: 217,
-  /** Conv2D training throughput, GFLOP/s. */
-  convGflops: 93,
+  /** Dense (matmul) training throughput, GFLOP/s, under the measured 207 GFLOP/s SGEMM peak. */
+  denseGflops: 151,
+  /** Conv2D training throughput, GFLOP/s (im2col + GEMM, both gradients). */
+  convGflops: 160,
   /**
    * BatchNormalization: seconds per output element per sample, forward and backward. The fused native kernels brought
-   * it from 33 ns (bench/BASELINE.md) to under 2 ns: the seed CNN with BN now trains 1.26× slower than without, not 4.6×.
+   * it from 33 ns (bench/BASELINE.md) to under 2 ns: the seed CNN with BN trains ~1.2× slower than without, not 4.6×.
    */
-  bnSecondsPerElement: 1.72e-9,
+  bnSecondsPerElement: 1.67e-9,
+  /**
+   * Fixed cost per batch of each layer with weights (Dense, Conv2D, BatchNormalization) for plain MLPs, which train
+   * through the fused MLP step (electron/engine/train/fusedMlp.ts: no tfjs tape, docs/FUSED_MLP.md).
+   */
+  mlpLayerSecondsPerBatch: 0.141e-3,
   /** Fixed cost per batch of each layer with weights (Dense, Conv2D, BatchNormalization): tfjs bookkeeping and Adam's update. */
-  layerSecondsPerBatch: 0.42e-3,
-  /** Pooling, Flatten, Dropout: seconds per output element per sample (activations are fused into their layer). */
-  elementwiseSecondsPerElement: 1.23e-9,
+  layerSecondsPerBatch: 0.1e-3,
+  /** Flatten, Dropout: seconds per output element per sample (relu is fused into its layer); pooling per input element. */
+  elementwiseSecondsPerElement: 2.63e-9,
+  /**
+   * A Dense or Conv2D activation other than relu/linear/softmax (elu, selu, gelu, swish, tanh, …): its own kernel forward
+   * and backward, seconds per output element per sample.
+   */
+  activationSecondsPerElement: 3.03e-9,
   /**
    * Inference (the validation pass) as a share of the training compute above, plus a per-layer cost per batch of 1000 (the
    * engine's EVAL_BATCH). Fitted to the inference column of the same table: within 15 % on six models, strided-elu 1.5×
@@ -122,6 +134,14 @@ function uncalibrated(spec: ModelSpec): string[] {
   return [...out];
 }
 
+/** A chain of Flatten/Dense/Dropout/BatchNormalization layers: what the fused MLP training step takes (fusedMlpPlan.ts). */
+function isPlainMlp(spec: ModelSpec): boolean {
+  return spec.layers.every((l) => ['Flatten', 'Dense', 'Dropout', 'BatchNormalization'].includes(l.type) && !('inputs' in l && l.inputs));
+}
+
+/** Activations that cost nothing extra: fused into the layer's kernel (relu, linear) or part of the loss (softmax). */
+const UNFUSED_FREE = new Set(['relu', 'linear', 'softmax']);
+
 type Kind = KindCost['kind'];
 const KINDS: readonly Kind[] = ['Conv2D', 'Dense', 'BatchNormalization', 'other'];
 
@@ -137,25 +157,30 @@ function perSample(spec: unknown, r: CostRates) {
     const f = 6 * kindOf(s.layer).macs(s.input, s.output, s.layer);
     if (t === 'Dense' || t === 'Conv2D') {
       compute[t] += f / ((t === 'Dense' ? r.denseGflops : r.convGflops) * 1e9);
+      const act = (s.layer as { activation?: string }).activation ?? 'linear';
+      if (!UNFUSED_FREE.has(act)) compute.other += product(s.output) * r.activationSecondsPerElement;
       flops[t] += f;
       layers[t]++;
     } else if (t === 'BatchNormalization') {
       compute.BatchNormalization += product(s.output) * r.bnSecondsPerElement;
       layers.BatchNormalization++;
     } else {
-      compute.other += product(s.output) * r.elementwiseSecondsPerElement;
+      // Pooling reads (and its gradient writes) every input element: priced by its input, the rest by its output.
+      const pooled = s.layer.type === 'MaxPooling2D' || s.layer.type === 'AveragePooling2D';
+      compute.other += product(pooled ? s.input : s.output) * r.elementwiseSecondsPerElement;
     }
   }
-  return { compute, layers, flops, uncalibratedKinds: uncalibrated(valid) };
+  return { compute, layers, flops, uncalibratedKinds: uncalibrated(valid), plainMlp: isPlainMlp(valid) };
 }
 
 /** Estimated time of one epoch (training, validation pass, fixed cost). An estimate: ±12 % on the bench set's training rates. */
 export function estimateEpochCost(input: CostInput): CostEstimate {
   const r = input.rates ?? WASM_NATIVE_RATES;
   const batch = Math.max(1, Math.round(input.batchSize));
-  const { compute, layers, flops, uncalibratedKinds } = perSample(input.spec, r);
+  const { compute, layers, flops, uncalibratedKinds, plainMlp } = perSample(input.spec, r);
+  const perLayer = plainMlp ? r.mlpLayerSecondsPerBatch : r.layerSecondsPerBatch;
   const backend = BACKEND_FACTORS[input.backend] ?? { factor: 1, calibrated: false };
-  const by = Object.fromEntries(KINDS.map((k) => [k, compute[k] + (layers[k] * r.layerSecondsPerBatch) / batch])) as Record<Kind, number>;
+  const by = Object.fromEntries(KINDS.map((k) => [k, compute[k] + (layers[k] * perLayer) / batch])) as Record<Kind, number>;
   const wasmSample = KINDS.reduce((a, k) => a + by[k], 0);
   const sampleSeconds = wasmSample * backend.factor;
   const inferSample = (KINDS.reduce((a, k) => a + compute[k] * r.inferenceComputeShare + (layers[k] * r.inferenceLayerSecondsPerBatch) / EVAL_BATCH, 0)) * backend.factor;
