@@ -2,24 +2,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { randomValues } from '../reference.js';
-import { addon, expectNative, nativeMissing, useNative } from './setup.js';
+import { addon, expectNative, expectSame, nativeMissing, useNative } from './setup.js';
 import { broadcastGeometry } from '../../../../../electron/engine/backend/kernels/native/Broadcast.js';
 
 beforeAll(useNative);
 
 const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
 
-type Out = { shape: number[]; dtype: string; values: ArrayLike<number> };
-/** Equal shapes, dtypes and every value (NaN equal to NaN); a failure names the first differing element. */
-function expectSame(got: Out | Out[], want: Out | Out[]) {
-  const [g, w] = [[got].flat(), [want].flat()];
-  expect(g.length).toBe(w.length);
-  g.forEach((o, k) => {
-    expect([o.shape, o.dtype], `output ${k}`).toEqual([w[k].shape, w[k].dtype]);
-    const at = Array.prototype.findIndex.call(o.values, (v: number, i: number) => !(v === w[k].values[i] || (v !== v && w[k].values[i] !== w[k].values[i])));
-    expect(at, `output ${k}: first difference at ${at} (got ${o.values[at]}, want ${w[k].values[at]})`).toBe(-1);
-  });
-}
 
 /** Seeded values with repeats (so equality holds somewhere), a NaN and infinities. */
 function values(shape: number[], seed: number): Float32Array {

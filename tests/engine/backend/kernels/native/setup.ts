@@ -26,3 +26,15 @@ export async function expectNative<T>(kernel: NativeKernelName, fn: () => Promis
   else expect(ran, `native ${kernel} calls (the shipped kernel should have run)`).toBe(0);
   return out;
 }
+
+export type ExactOut = { shape: number[]; dtype: string; values: ArrayLike<number> };
+/** Equal shapes, dtypes and every value (NaN equal to NaN); a failure names the first differing element. */
+export function expectSame(got: ExactOut | ExactOut[], want: ExactOut | ExactOut[]): void {
+  const [g, w] = [[got].flat(), [want].flat()];
+  expect(g.length).toBe(w.length);
+  g.forEach((o, k) => {
+    expect([o.shape, o.dtype], `output ${k}`).toEqual([w[k].shape, w[k].dtype]);
+    const at = Array.prototype.findIndex.call(o.values, (v: number, i: number) => !(v === w[k].values[i] || (v !== v && w[k].values[i] !== w[k].values[i])));
+    expect(at, `output ${k}: first difference at ${at} (got ${o.values[at]}, want ${w[k].values[at]})`).toBe(-1);
+  });
+}
