@@ -506,6 +506,9 @@ static napi_value counts(napi_env env, napi_callback_info info) {
     CHECK(napi_create_double(env, (double)__atomic_load_n(&calls[k], __ATOMIC_RELAXED), &v));
     CHECK(napi_set_named_property(env, out, kernel_names[k], v));
   }
+  /* Not a kernel: which of dropout's two loops ran (dropout.c). */
+  CHECK(napi_create_double(env, (double)tn_dropout_rounded_calls(), &v));
+  CHECK(napi_set_named_property(env, out, "dropoutRounded", v));
   return out;
 }
 

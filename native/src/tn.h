@@ -121,6 +121,7 @@ int tn_mean_mid(long outer, long mid, long inner, const float *x, float *y);
 /* Dropout (dropout.c): mask[i] = floor(u_i + keep) / keep with u_i the Alea stream from state (c, s0, s1, s2) rounded
    to float, y = x * mask. */
 int tn_dropout(long n, const float *x, double c, double s0, double s1, double s2, float keep, float *y, float *mask);
+unsigned long tn_dropout_rounded_calls(void);
 
 /* Depthwise convolution (depthwise.c), NHWC input [n,h,w,c], filter [kh,kw,c,m], output [n,oh,ow,c*m]; strides
    sh, sw, padding before pt, pl, dilations dh, dw. The filter gradient is summed in parts fixed by the shape alone

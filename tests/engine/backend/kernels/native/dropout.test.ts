@@ -5,7 +5,7 @@ import { buildModel } from '../../../../../electron/engine/models/build.js';
 import { validateModelSpec } from '../../../../../shared/model/inferShapes.js';
 import { aleaState, nativeDropoutOrNull } from '../../../../../electron/engine/backend/kernels/native/Dropout.js';
 import { randomValues } from '../reference.js';
-import { expectNative, nativeMissing, useNative } from './setup.js';
+import { addon, expectNative, nativeMissing, useNative } from './setup.js';
 
 beforeAll(useNative);
 
@@ -48,6 +48,34 @@ describe.skipIf(nativeMissing != null)(`native dropout${nativeMissing ? ` (skipp
     const zeros = Array.from(got.y).filter((v) => v === 0).length;
     expect(zeros).toBeGreaterThan(0);
     expect(zeros).toBeLessThan(n);
+  });
+
+  it('both Alea loops (rounding instruction, portable int round trip) draw tf.dropout\'s bits, and each one ran', async () => {
+    const shape = [64, 13, 13, 8], rate = 0.25, seed = '5:9';
+    const n = shape.reduce((a, b) => a * b, 1);
+    const x = randomValues(n, 3);
+    await tf.setBackend('cpu');
+    const want = bits(tf.tidy(() => tf.dropout(tf.tensor(x, shape), rate, undefined, seed).dataSync()));
+    await tf.setBackend('wasm');
+    const rounded = () => (addon!.counts() as unknown as Record<string, number>).dropoutRounded;
+    const draw = () => bits(tf.tidy(() => nativeDropoutOrNull(tf.tensor(x, shape), rate, seed)!.dataSync()));
+    const r0 = rounded();
+    const fast = await expectNative('dropout', async () => draw());
+    // x86-64 without SSE4.1 (pre-2008 CPUs) has only the portable loop; every other CPU takes the rounding one.
+    const x86 = process.arch === 'x64' || process.arch === 'ia32';
+    const hasSse41 = !x86 || (await import('node:fs')).readFileSync('/proc/cpuinfo', 'utf8').includes(' sse4_1');
+    expect(rounded() - r0, 'calls through the rounding loop').toBe(hasSse41 ? 1 : 0);
+    process.env.WORKBENCH_NATIVE_DROPOUT = 'portable';
+    let portable: Buffer;
+    try {
+      const r1 = rounded();
+      portable = await expectNative('dropout', async () => draw());
+      expect(rounded() - r1, 'calls through the rounding loop when the portable one is forced').toBe(x86 ? 0 : 1);
+    } finally {
+      delete process.env.WORKBENCH_NATIVE_DROPOUT;
+    }
+    expect(fast.equals(want), 'rounding loop vs cpu').toBe(true);
+    expect(portable.equals(want), 'portable loop vs cpu').toBe(true);
   });
 
   it('a built model\'s seeded Dropout draws the same mask sequence on wasm + native as on cpu', async () => {
