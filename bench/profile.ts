@@ -11,8 +11,10 @@ import { fusedMlpSteps } from '../electron/engine/train/fusedMlp.js';
 
 const { values } = parseArgs({ options: {
   model: { type: 'string', default: 'cnn' }, backend: { type: 'string', default: 'wasm' }, batches: { type: 'string', default: '5' },
-  threads: { type: 'string' },
+  threads: { type: 'string' }, infer: { type: 'boolean', default: false },
 } });
+/** --infer: profile batched inference (1,000 samples a batch, as the bench's inference figure) instead of training. */
+const INFER_BATCH = 1000;
 const info = await selectBackend(values.backend as BackendName, values.threads ? { threads: Number(values.threads) } : {});
 console.log(info.reason);
 /** Kernels this repo registers (native or its own wasm), as opposed to the backend's stock ones. */
@@ -57,11 +59,13 @@ addonStats.clear();
 const fusedBefore = fusedMlpSteps();
 const n = Number(values.batches);
 const t0 = performance.now();
-const samplesPerSecond = bench.train(n);
-const total = performance.now() - t0;
+// inferOnce times the prediction only (not the making of its input), so the total is the sum of its times.
+const inferMs = values.infer ? Array.from({ length: n }, () => bench.inferOnce(INFER_BATCH)).reduce((a, b) => a + b, 0) : 0;
+const samplesPerSecond = values.infer ? (n * INFER_BATCH) / (inferMs / 1000) : bench.train(n);
+const total = values.infer ? inferMs : performance.now() - t0;
 const kernelMs = [...stats.values()].reduce((a, s) => a + s.ms, 0);
 const calls = [...stats.values()].reduce((a, s) => a + s.calls, 0);
-console.log(`${values.model} on ${values.backend}: ${samplesPerSecond.toFixed(0)} samples/s; per batch ${(total / n).toFixed(1)} ms, `
+console.log(`${values.model} ${values.infer ? `inference (batches of ${INFER_BATCH})` : 'training'} on ${values.backend}: ${samplesPerSecond.toFixed(0)} samples/s; per batch ${(total / n).toFixed(1)} ms, `
   + `in kernels ${(kernelMs / n).toFixed(1)} ms over ${(calls / n).toFixed(0)} kernel calls (the rest is tfjs bookkeeping in JS)`);
 for (const [name, s] of [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25)) {
   const where = added.has(name) ? 'added' : values.backend;
