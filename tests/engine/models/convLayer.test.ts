@@ -54,16 +54,18 @@ function expectIdentical(a: ReturnType<typeof train>, b: ReturnType<typeof train
 }
 
 describe.skipIf(nativeMissing != null)(`fused Conv2D training op${nativeMissing ? ` (skipped: ${nativeMissing})` : ''}`, () => {
-  it.each(['cnn', 'cnn-bn', 'strong', 'k5-gap', 'strided-elu'])('%s: Adam steps give the taped step\'s bits, through the fused path', async (name) => {
+  it.each(['cnn', 'cnn-bn', 'strong', 'k5-gap', 'strided-elu', 'residual-sep'])('%s: Adam steps give the taped step\'s bits, through the fused path', async (name) => {
     await tf.setBackend('wasm');
     const spec = specOf(name);
-    const convs = spec.layers.filter((l) => l.type === 'Conv2D').length;
+    // Dilated convolutions keep their own path (models/dilation.ts).
+    const undilated = (l: ModelSpec['layers'][number]) => l.type === 'Conv2D' && [l.dilationRate ?? 1].flat().every((d) => d === 1);
+    const convs = spec.layers.filter(undilated).length;
     const off = train(spec, false, 3);
     const on = train(spec, true, 3);
     expect(off.ran.forward, 'taped run took the fused path').toBe(0);
     expect(on.ran.forward, 'fused forward calls').toBe(3 * convs);
     // Every conv with relu or another native activation (a linear one sums its bias with Sum), every relu Dense, once a step.
-    const fusedGrads = spec.layers.filter((l) => (l.type === 'Conv2D' && l.activation !== 'linear')
+    const fusedGrads = spec.layers.filter((l) => (undilated(l) && l.type === 'Conv2D' && l.activation !== 'linear')
       || (l.type === 'Dense' && l.activation === 'relu')).length;
     expect(off.ran.grads, 'taped run used the fused gradient').toBe(0);
     expect(on.ran.grads, 'native bias/activation gradient calls').toBe(3 * fusedGrads);
