@@ -6,7 +6,7 @@ import { selectBackend } from '../electron/engine/backend/select.js';
 import { buildModel } from '../electron/engine/models/build.js';
 import { makeOptimizer } from '../electron/engine/train/optimizer.js';
 import { makeTrainStep } from '../electron/engine/train/step.js';
-import { benchEntry } from '../bench/model-set.js';
+import { benchEntry } from './model-set.js';
 
 await selectBackend('wasm', { native: true, threads: 2 });
 const models = (process.argv[2] ?? 'cnn,strong,cnn-bn,k5-gap,strided-elu').split(',');
