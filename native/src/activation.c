@@ -196,14 +196,62 @@ int VARIANT(tn_act_grad_task)(void *p, int t, int nt) {
   return TN_OK;
 }
 
+typedef struct {
+  int fn;
+  long M;
+  int N;
+  const float *x, *y, *dy;
+  float *dz;
+  double *parts; /* parts x N column sums (the caller's memory), or NULL: no bias */
+} bias_act_job;
+
+/* Rows per block: dz is summed while it is still in L1/L2. */
+#define BIAS_BLOCK 4096
+
+/* Rows r0..r1 of part t: dz element by element (as tn_act_grad_task, or dy * step(y) for relu), then each block's
+   rows added into the part's double sums in row order, as reduce.c's sum_task adds them. */
+int VARIANT(tn_bias_act_grad_task)(void *p, int t, int nt);
+int VARIANT(tn_bias_act_grad_task)(void *p, int t, int nt) {
+  bias_act_job *j = p;
+  const long N = j->N;
+  long r0 = j->M * t / nt, r1 = j->M * (t + 1) / nt;
+  long rb = BIAS_BLOCK / N < 1 ? 1 : BIAS_BLOCK / N;
+  double *acc = j->parts ? j->parts + (size_t)t * N : NULL;
+  if (acc)
+    for (long k = 0; k < N; k++) acc[k] = 0;
+  const float *restrict dy = j->dy, *restrict x = j->x ? j->x : dy, *restrict y = j->y ? j->y : dy;
+  float *restrict o = j->dz;
+  for (long b0 = r0; b0 < r1; b0 += rb) {
+    long b1 = b0 + rb < r1 ? b0 + rb : r1, i0 = b0 * N, i1 = b1 * N;
+    switch (j->fn) {
+      case TN_ACT_RELU_MASK:
+        /* tfjs: mul(dy, step(y)) with step = y > 0 ? 1 : (NaN ? NaN : 0). */
+        for (long i = i0; i < i1; i++) o[i] = dy[i] * (y[i] > 0.0f ? 1.0f : (y[i] != y[i] ? y[i] : 0.0f));
+        break;
+#define BWD(F) case F: for (long i = i0; i < i1; i++) o[i] = backward(F, x[i], y[i], dy[i]); break;
+      BWD(TN_ACT_ELU) BWD(TN_ACT_SELU) BWD(TN_ACT_RELU6) BWD(TN_ACT_SIGMOID) BWD(TN_ACT_TANH) BWD(TN_ACT_SOFTPLUS)
+      BWD(TN_ACT_SWISH) BWD(TN_ACT_GELU)
+#undef BWD
+    }
+    if (acc)
+      for (long r = b0; r < b1; r++) {
+        const float *row = o + r * N;
+        for (long k = 0; k < N; k++) acc[k] += row[k];
+      }
+  }
+  return TN_OK;
+}
+
 #ifndef TN_ACT_AVX2
 #if defined(__x86_64__) || defined(__i386__)
 int tn_act_task_avx2(void *p, int t, int nt);
 int tn_act_grad_task_avx2(void *p, int t, int nt);
+int tn_bias_act_grad_task_avx2(void *p, int t, int nt);
 static int use_avx2(void) { return __builtin_cpu_supports("avx2"); }
 #else
 #define tn_act_task_avx2 tn_act_task_generic
 #define tn_act_grad_task_avx2 tn_act_grad_task_generic
+#define tn_bias_act_grad_task_avx2 tn_bias_act_grad_task_generic
 static int use_avx2(void) { return 0; }
 #endif
 
@@ -222,6 +270,23 @@ int tn_act_grad(int fn, long n, const float *x, const float *y, const float *dy,
 
 /* Which saved tensor the gradient reads: 1 x, 2 y. */
 int tn_act_grad_needs(int fn) {
-  return fn == TN_ACT_ELU || fn == TN_ACT_SIGMOID || fn == TN_ACT_TANH ? 2 : 1;
+  return fn == TN_ACT_ELU || fn == TN_ACT_SIGMOID || fn == TN_ACT_TANH || fn == TN_ACT_RELU_MASK ? 2 : 1;
+}
+
+/* The parts are tn_sum_rows's (by size and the caller's thread count only) and combined as it combines them, so db
+   has the bits of Sum(dz) over every axis but the last, and dz those of the separate gradient kernels. */
+int tn_bias_act_grad(int fn, long M, int N, const float *x, const float *y, const float *dy, float *dz, float *db) {
+  int parts = tn_sum_rows_parts(M, N);
+  double *acc = NULL;
+  if (db) {
+    /* The calling thread's scratch (slot 4, as tn_sum_rows): it stays in this call until the sums are combined. */
+    acc = (double *)tn_scratch(4, (size_t)parts * N * 2);
+    if (!acc) return TN_ENOMEM;
+  }
+  bias_act_job j = {fn, M, N, x, y, dy, dz, acc};
+  int err = tn_parallel(use_avx2() ? tn_bias_act_grad_task_avx2 : tn_bias_act_grad_task_generic, &j, parts);
+  if (err) return err;
+  if (db) tn_sum_rows_combine(parts, N, acc, db);
+  return TN_OK;
 }
 #endif

@@ -53,13 +53,13 @@ static napi_value fail(napi_env env, const char *msg) {
 /* Calls that ran to the end, per kernel: lets tests prove the native path ran, not only that numbers match. */
 enum { K_CONV2D, K_CONV2D_FILTER_GRAD, K_CONV2D_INPUT_GRAD, K_MATMUL, K_MAXPOOL, K_MAXPOOL_GRAD, K_SUM_ROWS, K_ELTWISE,
        K_BATCH_NORM, K_BATCH_NORM_TRAIN, K_BATCH_NORM_GRAD, K_OPTIM, K_ACTIVATION, K_AVGPOOL, K_AVGPOOL_GRAD, K_MEAN,
-       K_DROPOUT, K_DEPTHWISE, K_DEPTHWISE_INPUT_GRAD, K_DEPTHWISE_FILTER_GRAD, K_COPY_ROWS, K_BROADCAST, K_LAYER_NORM, K_LAYER_NORM_GRAD, K_COUNT };
+       K_DROPOUT, K_DEPTHWISE, K_DEPTHWISE_INPUT_GRAD, K_DEPTHWISE_FILTER_GRAD, K_COPY_ROWS, K_BROADCAST, K_LAYER_NORM, K_LAYER_NORM_GRAD, K_BIAS_ACT_GRAD, K_COUNT };
 static const char *const kernel_names[K_COUNT] = {"conv2d", "conv2dFilterGrad", "conv2dInputGrad", "matmul",
                                                   "maxPool", "maxPoolGrad", "sumRows", "eltwise",
                                                   "batchNorm", "batchNormTrain", "batchNormGrad", "optim", "activation",
                                                   "avgPool", "avgPoolGrad", "mean", "dropout", "depthwise",
                                                   "depthwiseInputGrad", "depthwiseFilterGrad", "copyRows", "broadcast",
-                                                  "layerNorm", "layerNormGrad"};
+                                                  "layerNorm", "layerNormGrad", "biasActGrad"};
 static unsigned long calls[K_COUNT];
 
 /* A kernel's result: counted when done, else a JS exception (code TN_ENOMEM) instead of a crash. */
@@ -194,6 +194,22 @@ static napi_value eltwise(napi_env env, napi_callback_info info) {
     case 4: err = tn_step((long)n, x, (float)a.p[6], out); break;
   }
   return finish(env, K_ELTWISE, err);
+}
+
+/* biasActGrad(heap, [fn, x|-1, y|-1, dy, dz, db|-1, M, N]): dz = the activation gradient (fn TN_ACT_*, or
+   TN_ACT_RELU_MASK: dy * step(y)) over [M, N], db = its column sums (the bias gradient) in the same pass. */
+static napi_value bias_act_grad(napi_env env, napi_callback_info info) {
+  call_args a;
+  if (!read_args(env, info, &a, 8)) return fail(env, "biasActGrad: bad arguments");
+  int fn = (int)a.p[0];
+  double M = a.p[6], N = a.p[7];
+  if (fn < 0 || fn > TN_ACT_RELU_MASK || M < 0 || N < 1 || N > 1 << 24) return fail(env, "biasActGrad: bad sizes");
+  int needs = tn_act_grad_needs(fn);
+  float *x = needs == 1 ? at(&a, 1, M * N) : NULL, *y = needs == 2 ? at(&a, 2, M * N) : NULL;
+  float *dy = at(&a, 3, M * N), *dz = at(&a, 4, M * N), *db = a.p[5] < 0 ? NULL : at(&a, 5, N);
+  if (!dy || !dz || (needs == 1 && !x) || (needs == 2 && !y) || (a.p[5] >= 0 && !db))
+    return fail(env, "biasActGrad: tensor outside the wasm heap");
+  return finish(env, K_BIAS_ACT_GRAD, tn_bias_act_grad(fn, (long)M, (int)N, x, y, dy, dz, db));
 }
 
 /* M rows of C channels, both positive and C bounded (per-channel scratch). */
@@ -554,6 +570,7 @@ NAPI_MODULE_INIT() {
       {"layerNormGrad", NULL, layer_norm_grad, NULL, NULL, NULL, napi_default, NULL},
       {"optim", NULL, optim, NULL, NULL, NULL, napi_default, NULL},
       {"activation", NULL, activation, NULL, NULL, NULL, napi_default, NULL},
+      {"biasActGrad", NULL, bias_act_grad, NULL, NULL, NULL, napi_default, NULL},
       {"avgPool", NULL, avgpool, NULL, NULL, NULL, napi_default, NULL},
       {"avgPoolGrad", NULL, avgpool_grad, NULL, NULL, NULL, napi_default, NULL},
       {"mean", NULL, mean, NULL, NULL, NULL, napi_default, NULL},

@@ -86,7 +86,7 @@ typedef struct {
   const float *a, *b;
   float *out;
   const float *bias;        /* forward: optional per-output-channel bias */
-  int act;                  /* forward: 0 linear, 1 relu */
+  int act;                  /* forward: 0 linear, 1 relu, 2 relu as tfjs's Relu */
   float *spare;             /* filter grad: parts 1.. write their K x co sums here (the caller's memory); part 0 writes out */
 } conv_job;
 
@@ -102,6 +102,9 @@ static void post_op(float *y, long rows, int co, const float *bias, int act) {
       for (int k = 0; k < co; k++) y[k] += bias[k];
     if (act == 1)
       for (int k = 0; k < co; k++) y[k] = y[k] > 0.0f ? y[k] : 0.0f;
+    else if (act == 2)
+      /* tfjs's Relu kernel (the taped step's): NaN and -0 kept. */
+      for (int k = 0; k < co; k++) y[k] = y[k] < 0.0f ? 0.0f : y[k];
   }
 }
 

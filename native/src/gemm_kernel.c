@@ -164,6 +164,8 @@ int FN(int m0, int m1, int N, int K, const float *A, long rsA, long csA, const f
 typedef int vi __attribute__((vector_size(VL * 4)));
 /* x > 0 ? x : 0 lane by lane, as conv.c's post_op (NaN and -0 give +0). */
 static inline vf relu(vf a) { return (vf)((vi)a & (a > 0)); }
+/* x < 0 ? 0 : x, as tfjs's Relu kernel and conv.c's act 2 (NaN and -0 kept). */
+static inline vf relu_keep(vf a) { return (vf)((vi)a & ~(a < 0)); }
 int FN1(const tn_conv *g, const float *x, const float *f, const float *bias, int act, float *y, int i0, int i1) {
   const int taps = g->kh * g->kw, co = g->co;
   if (g->c != 1 || co % VL || taps > KC || taps > 64) return 0;
@@ -205,6 +207,9 @@ int FN1(const tn_conv *g, const float *x, const float *f, const float *bias, int
           if (act == 1) {
             a0 = relu(a0);
             a1 = relu(a1);
+          } else if (act == 2) {
+            a0 = relu_keep(a0);
+            a1 = relu_keep(a1);
           }
           stv(out + j, a0);
           stv(out + j + VL, a1);
@@ -214,6 +219,7 @@ int FN1(const tn_conv *g, const float *x, const float *f, const float *bias, int
           for (int k = 0; k < taps; k++) a0 += splat(xv[k]) * ldv(f + (size_t)k * co + j);
           if (bias) a0 += ldv(bias + j);
           if (act == 1) a0 = relu(a0);
+          else if (act == 2) a0 = relu_keep(a0);
           stv(out + j, a0);
         }
       }

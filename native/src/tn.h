@@ -51,7 +51,7 @@ int tn_conv1ch_generic(const tn_conv *, const float *, const float *, const floa
 int tn_conv1ch_avx2(const tn_conv *, const float *, const float *, const float *, int, float *, int, int);
 int tn_conv1ch_avx512(const tn_conv *, const float *, const float *, const float *, int, float *, int, int);
 
-/* act: 0 linear, 1 relu; bias may be NULL. */
+/* act: 0 linear, 1 relu (x > 0 ? x : 0), 2 relu as tfjs's Relu kernel (x < 0 ? 0 : x: NaN, -0 kept); bias may be NULL. */
 int tn_conv2d(const tn_conv *g, const float *x, const float *f, const float *bias, int act, float *y);
 int tn_conv2d_filter_grad(const tn_conv *g, const float *x, const float *dy, float *df);
 int tn_conv2d_input_grad(const tn_conv *g, const float *dy, const float *f, float *dx);
@@ -111,6 +111,14 @@ int tn_act(int fn, long n, const float *x, float *y);
 int tn_act_grad(int fn, long n, const float *x, const float *y, const float *dy, float *dx);
 /* 1: the gradient reads x, 2: it reads y. */
 int tn_act_grad_needs(int fn);
+/* A layer's activation gradient and its bias gradient in one pass over [M, N] (channel last): dz = the activation's
+   gradient from dy and the saved x or y (fn a TN_ACT_*, or TN_ACT_RELU_MASK: dz = dy * step(y) as tfjs's relu
+   gradient), and, when db is not NULL, db = column sums of dz summed exactly as tn_sum_rows sums them. */
+#define TN_ACT_RELU_MASK TN_ACT_COUNT
+int tn_bias_act_grad(int fn, long M, int N, const float *x, const float *y, const float *dy, float *dz, float *db);
+/* tn_sum_rows's parts and their combination, shared with tn_bias_act_grad so both give the same bits. */
+int tn_sum_rows_parts(long M, int N);
+void tn_sum_rows_combine(int parts, int N, const double *acc, float *out);
 
 /* Average pooling (avgpool.c), NHWC, as tfjs: the forward divides by the window's in-bounds count, the gradient by
    the full window size. mean_hw: y[n,c] = mean over H,W of x[n,h,w,c]; its gradient spreads dy[n,c] / (h*w). */

@@ -1,6 +1,8 @@
 // tfjs's Dense layer with a leaner pass (engine layer): one fused kernel forward, only the gradients needed backward.
 import * as tf from '@tensorflow/tfjs';
 import { activeNative } from '../backend/native/active.js';
+import { BIAS_ACT_GRAD_KERNEL, RELU_MASK } from '../backend/kernels/native/ConvLayer.js';
+import { fusedConvEnabled } from './convLayer.js';
 
 type DenseArgs = Parameters<typeof tf.layers.dense>[0];
 type Kwargs = Parameters<tf.layers.Layer['call']>[1];
@@ -35,11 +37,15 @@ function registerFusedMatMulGradient(): void {
       if (transposeA || transposeB || !FUSED.has(activation ?? 'linear')) {
         throw new Error(`internal error: no gradient for _FusedMatMul with transposes or activation ${activation}`);
       }
-      const dz = activation === 'relu' ? tf.mul(dy as tf.Tensor, tf.step(y)) : (dy as tf.Tensor);
+      // On wasm + native, relu's mask and the bias's column sum in one pass, with the same bits (ConvLayer.ts);
+      // WORKBENCH_FUSED_CONV=0 keeps the separate ops, as for the conv layers.
+      const both = activation === 'relu' && fusedConvEnabled() && tf.getKernel(BIAS_ACT_GRAD_KERNEL, tf.getBackend()) != null
+        ? tf.engine().runKernel(BIAS_ACT_GRAD_KERNEL, { dy: dy as tf.Tensor, x: y, y }, { fn: RELU_MASK, bias: true }) as tf.Tensor[] : null;
+      const dz = both ? both[0] : activation === 'relu' ? tf.mul(dy as tf.Tensor, tf.step(y)) : (dy as tf.Tensor);
       return {
         a: () => tf.matMul(dz, b, false, true),
         b: () => tf.matMul(a, dz, true, false),
-        bias: () => tf.sum(dz, 0),
+        bias: () => (both ? both[1] : tf.sum(dz, 0)),
       };
     },
   });

@@ -7,6 +7,7 @@ import { nativeDropoutOrNull } from '../backend/kernels/native/Dropout.js';
 import { fuseActivation } from './activations.js';
 import { kernelInitializer, kernelRegularizer, type WeightOptions } from './weightOptions.js';
 import { withTrainableDilation } from './dilation.js';
+import { fusedConv2d } from './convLayer.js';
 import { NEW_BUILDERS } from './newBuilders.js';
 
 export interface BuildContext {
@@ -90,7 +91,8 @@ export function asSeededDropout(layer: tf.layers.Layer): { maskRate: number; nex
 export const LAYER_BUILDERS: { readonly [T in LayerType]: Builder<Of<T>> } = {
   // The leaner Dense pass and the fused activation compose: trainingDense applies `activation`, which fuseActivation swaps.
   Dense: (l, ctx) => fuseActivation(trainingDense({ ...base(ctx), ...weights(l.useBias, ctx, l), units: l.units, activation: l.activation })),
-  Conv2D: (l, ctx) => fuseActivation(withTrainableDilation('conv', tf.layers.conv2d, {
+  // Training on wasm + native runs as one fused convolution op each way (convLayer.ts); elsewhere tfjs's Conv2D.
+  Conv2D: (l, ctx) => fuseActivation(withTrainableDilation('conv', fusedConv2d, {
     ...base(ctx), ...weights(l.useBias, ctx, l),
     filters: l.filters, kernelSize: window(l.kernelSize), strides: window(l.strides), padding: l.padding, activation: l.activation,
     ...(l.dilationRate === undefined ? {} : { dilationRate: window(l.dilationRate) }),

@@ -31,6 +31,7 @@ describe.skipIf(!present || !x86)(`activation builds${!x86 ? ' (skipped: only x8
       execFileSync(cc, ['-O2', `-I${root}src`, join(root, 'test', 'act_variants.c'), join(dir, 'g.o'), join(dir, 'a.o'), '-o', join(dir, 'cmp'), '-lm']);
       const r = spawnSync(join(dir, 'cmp'), { encoding: 'utf8', timeout: 60_000 });
       expect(r.stdout).toMatch(/fn 7 grad 1: 0 differing/);
+      expect(r.stdout).toMatch(/fn 8 bias grad: 0 differing/);
       expect(r.status, r.stdout + r.stderr).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
