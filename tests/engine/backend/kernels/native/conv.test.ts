@@ -72,7 +72,17 @@ describe.skipIf(nativeMissing != null)(`native convolution kernels equal cpu${na
     };
     await run('Conv2D', inputs, { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: [2, 2] }, false);
     await run('FusedConv2D', { ...inputs, bias: { shape: [4], values: randomValues(4, 7) } },
-      { strides: 1, pad: 'valid', dataFormat: 'NHWC', dilations: 1, activation: 'elu' }, false);
+      { strides: 1, pad: 'valid', dataFormat: 'NHWC', dilations: 1, activation: 'leakyrelu', leakyreluAlpha: 0.2 }, false);
+  });
+
+  // tfjs-layers hands a Conv2D's elu to FusedConv2D; in inference that ran the stock single-threaded kernel.
+  it.each(['elu', 'relu6', 'sigmoid'])('FusedConv2D with bias and %s: the conv, then one native activation pass', async (activation) => {
+    const inputs = {
+      x: { shape: [3, 12, 12, 5], values: randomValues(3 * 144 * 5, 11).map((v) => 8 * v) },
+      filter: { shape: [3, 3, 5, 7], values: randomValues(315, 12) },
+      bias: { shape: [7], values: randomValues(7, 13) },
+    };
+    await expectNative('activation', () => run('FusedConv2D', inputs, { strides: [2, 2], pad: 'same', dataFormat: 'NHWC', dilations: [1, 1], activation }));
   });
 
   it('handles explicit padding and rectangular strides', async () => {

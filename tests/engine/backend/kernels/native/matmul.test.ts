@@ -39,6 +39,14 @@ describe.skipIf(nativeMissing != null)(`native matrix products equal cpu${native
   // The op layer hands this kernel rank-3 inputs; the shipped wasm kernel we fall back to needs them.
   it('_FusedMatMul: no bias, linear; and falls back for other activations', async () => {
     await run('_FusedMatMul', { a: mat([9, 12], 1), b: mat([12, 10], 2) }, { transposeA: false, transposeB: false, activation: 'linear' });
-    await run('_FusedMatMul', { a: mat([1, 9, 12], 3), b: mat([1, 12, 10], 4), bias: mat([10], 5) }, { transposeA: false, transposeB: false, activation: 'sigmoid' }, false);
+    await run('_FusedMatMul', { a: mat([1, 9, 12], 3), b: mat([1, 12, 10], 4), bias: mat([10], 5) },
+      { transposeA: false, transposeB: false, activation: 'leakyrelu', leakyreluAlpha: 0.2 }, false);
+  });
+
+  // tfjs-layers hands a Dense layer's elu to _FusedMatMul; in inference that ran the stock kernel, then tfjs's elu.
+  it.each(['elu', 'relu6', 'sigmoid'])('_FusedMatMul with bias and %s: the GEMM, then one native activation pass', async (activation) => {
+    const a = mat([33, 20], 6);
+    await expectNative('activation', () => run('_FusedMatMul', { a: { ...a, values: Array.from(a.values, (v) => 8 * v) }, b: mat([20, 17], 7), bias: mat([17], 8) },
+      { transposeA: false, transposeB: false, activation }));
   });
 });
