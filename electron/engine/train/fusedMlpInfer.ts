@@ -55,7 +55,9 @@ export function predictFusedMlp(model: tf.LayersModel, x: Float32Array, count: n
   // disposed, or the backend switched, before the next one).
   const buffers: tf.TensorInfo[] = [];
   const keep = <T extends tf.TensorInfo>(t: T) => (buffers.push(t), t);
-  const input = keep(make(inWidth));
+  // The first GEMM reads the batch where it is (matmulFrom) when the addon has it: no copy onto the heap.
+  const direct = layers[0].kind === 'dense' && typeof addon.matmulFrom === 'function';
+  const input = direct ? null : keep(make(inWidth));
   const out = layers.map((s) => keep(make(s.width)));
   const pre = layers.map((s) => (s.kind === 'dense' && s.act >= 0 ? keep(make(s.width)) : null));
   const probs = new Float32Array(count * classes);
@@ -78,25 +80,27 @@ export function predictFusedMlp(model: tf.LayersModel, x: Float32Array, count: n
 }
 
 /** One chunk of n rows through the layers; returns the buffer holding the last Dense's output (the logits). */
-function forward(addon: NativeAddon, backend: WasmBackendInternals, layers: Layer[], x: Float32Array, input: tf.TensorInfo,
+function forward(addon: NativeAddon, backend: WasmBackendInternals, layers: Layer[], x: Float32Array, input: tf.TensorInfo | null,
   out: tf.TensorInfo[], pre: Array<tf.TensorInfo | null>, n: number): tf.TensorInfo {
   const off = (t: tf.TensorInfo) => offsetOf(backend, t);
   const heap = () => heapOf(backend);
-  new Float32Array(heap(), off(input), x.length).set(x);
+  if (input) new Float32Array(heap(), off(input), x.length).set(x);
   let cur = input;
   layers.forEach((s, i) => {
     if (s.kind === 'bn') {
-      addon.batchNorm(heap(), Float64Array.of(off(cur), off(s.movingMean.read()), off(s.movingVariance.read()), off(s.gamma.read()),
+      addon.batchNorm(heap(), Float64Array.of(off(cur!), off(s.movingMean.read()), off(s.movingVariance.read()), off(s.gamma.read()),
         off(s.beta.read()), off(out[i]), n, s.width, s.epsilon));
     } else {
       const g = matMulGeometry([n, s.inDim], [s.inDim, s.width], false, false)!;
       const z = pre[i] ?? out[i];
       const bias = s.bias?.read();
-      addon.matmul(heap(), Float64Array.of(off(cur), off(s.kernel.read()), off(z), bias ? off(bias) : -1, s.act === ACT.relu ? 1 : 0,
-        g.batch, g.batchA, g.batchB, g.m, g.n, g.k, 0, 0));
+      const args = Float64Array.of(cur ? off(cur) : 0, off(s.kernel.read()), off(z), bias ? off(bias) : -1, s.act === ACT.relu ? 1 : 0,
+        g.batch, g.batchA, g.batchB, g.m, g.n, g.k, 0, 0);
+      if (cur) addon.matmul(heap(), args);
+      else addon.matmulFrom!(heap(), args, x);
       if (s.act >= 0) addon.activation(heap(), Float64Array.of(s.act, off(z), -1, -1, off(out[i]), n * s.width, 0));
     }
     cur = out[i];
   });
-  return cur;
+  return cur!;
 }

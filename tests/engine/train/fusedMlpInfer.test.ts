@@ -11,6 +11,7 @@ import { fusedMlpInferences, INFER_CHUNK } from '../../../electron/engine/train/
 import { makeOptimizer } from '../../../electron/engine/train/optimizer.js';
 import { predictBatch } from '../../../electron/engine/train/step.js';
 import type { ModelSpec } from '../../../shared/spec.js';
+import { heapOf, offsetOf } from '../../../electron/engine/backend/kernels/native/heap.js';
 import { addon, nativeMissing, useNative } from '../backend/kernels/native/setup.js';
 import { randomValues } from '../backend/kernels/reference.js';
 
@@ -112,6 +113,26 @@ describe.skipIf(nativeMissing != null)(`fused MLP inference${nativeMissing ? ` (
     expect(addon!.counts().matmul - matmuls).toBe(3 * Math.ceil(300 / INFER_CHUNK));
     expect(tf.memory().numTensors).toBe(kernels);
     model.dispose();
+  });
+
+  it("the addon's matmulFrom (A outside the heap, used for the first layer) gives matmul's bits and checks its bounds", () => {
+    const [m, k, n] = [37, 784, 130];
+    const backend = tf.backend() as unknown as { makeOutput(s: number[], d: string): tf.TensorInfo; disposeData(id: object): void };
+    const infos = [[m, k], [k, n], [n], [m, n], [m, n]].map((s) => backend.makeOutput(s, 'float32'));
+    const [a, w, bias, c1, c2] = infos.map((t) => tf.engine().makeTensorFromTensorInfo(t));
+    const heap = heapOf(tf.backend() as never);
+    const off = (t: tf.Tensor) => offsetOf(tf.backend() as never, t);
+    const aValues = randomValues(m * k + 5, 4);
+    new Float32Array(heap, off(a), m * k).set(aValues.subarray(5));
+    new Float32Array(heap, off(w), k * n).set(randomValues(k * n, 5));
+    new Float32Array(heap, off(bias), n).set(randomValues(n, 6));
+    const args = (aOff: number, c: tf.Tensor) => Float64Array.of(aOff, off(w), off(c), off(bias), 1, 1, 1, 1, m, n, k, 0, 0);
+    addon!.matmul(heap, args(off(a), c1));
+    addon!.matmulFrom!(heap, args(20, c2), aValues); // 5 floats in: byte offset 20
+    expect(bits(c2.dataSync() as Float32Array)).toEqual(bits(c1.dataSync() as Float32Array));
+    expect(() => addon!.matmulFrom!(heap, args(24, c2), aValues)).toThrow(/A outside its array/);
+    expect(() => addon!.matmulFrom!(heap, args(0, c2), new Float64Array(m * k) as never)).toThrow(/Float32Array/);
+    tf.dispose([a, w, bias, c1, c2]);
   });
 
   it('falls back to model.apply for a CNN, with the native kernels off, and with WORKBENCH_FUSED_INFER=0', async () => {
