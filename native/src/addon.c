@@ -135,6 +135,35 @@ static napi_value matmul(napi_env env, napi_callback_info info) {
                           batchB == 1 ? 0 : (long)K * N, (int)a.p[12], C, bias, (int)a.p[4]));
 }
 
+/* matmulFrom(heap, [a, b, c, bias|-1, act, batch, batchA, batchB, M, N, K, transA, transB], aData): matmul with A read
+   from aData (a typed array outside the wasm heap, such as a JS batch of inputs; a is a byte offset into it), so
+   inference needs no copy of its input onto the heap first. The same GEMM on the same values: the same bits. */
+static napi_value matmul_from(napi_env env, napi_callback_info info) {
+  call_args a;
+  size_t argc = 3;
+  napi_value argv[3];
+  if (!read_args(env, info, &a, 13) || napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3)
+    return fail(env, "matmulFrom: bad arguments");
+  napi_typedarray_type type;
+  size_t length, off;
+  void *data;
+  napi_value ab;
+  if (napi_get_typedarray_info(env, argv[2], &type, &length, &data, &ab, &off) != napi_ok || type != napi_float32_array)
+    return fail(env, "matmulFrom: A must be a Float32Array");
+  int batch = (int)a.p[5], batchA = (int)a.p[6], batchB = (int)a.p[7];
+  int M = (int)a.p[8], N = (int)a.p[9], K = (int)a.p[10];
+  if (batch < 1 || M < 1 || N < 1 || K < 0 || (batchA != 1 && batchA != batch) || (batchB != 1 && batchB != batch))
+    return fail(env, "matmulFrom: bad sizes");
+  call_args src = {data, length * 4, a.p, a.n};
+  float *A = at(&src, 0, (double)batchA * M * K), *B = at(&a, 1, (double)batchB * K * N);
+  float *C = at(&a, 2, (double)batch * M * N), *bias = a.p[3] < 0 ? NULL : at(&a, 3, N);
+  if (!A) return fail(env, "matmulFrom: A outside its array");
+  if (!B || !C || (a.p[3] >= 0 && !bias)) return fail(env, "matmulFrom: tensor outside the wasm heap");
+  return finish(env, K_MATMUL,
+                tn_matmul(batch, M, N, K, A, batchA == 1 ? 0 : (long)M * K, (int)a.p[11], B,
+                          batchB == 1 ? 0 : (long)K * N, (int)a.p[12], C, bias, (int)a.p[4]));
+}
+
 static int pool_geometry(const call_args *a, size_t i, tn_pool *g) {
   g->n = (int)a->p[i]; g->h = (int)a->p[i + 1]; g->w = (int)a->p[i + 2]; g->c = (int)a->p[i + 3];
   g->ph = (int)a->p[i + 4]; g->pw = (int)a->p[i + 5]; g->oh = (int)a->p[i + 6]; g->ow = (int)a->p[i + 7];
@@ -559,6 +588,7 @@ NAPI_MODULE_INIT() {
       {"conv2dFilterGrad", NULL, conv2d_filter_grad, NULL, NULL, NULL, napi_default, NULL},
       {"conv2dInputGrad", NULL, conv2d_input_grad, NULL, NULL, NULL, napi_default, NULL},
       {"matmul", NULL, matmul, NULL, NULL, NULL, napi_default, NULL},
+      {"matmulFrom", NULL, matmul_from, NULL, NULL, NULL, napi_default, NULL},
       {"maxPool", NULL, maxpool, NULL, NULL, NULL, napi_default, NULL},
       {"maxPoolGrad", NULL, maxpool_grad, NULL, NULL, NULL, napi_default, NULL},
       {"sumRows", NULL, sum_rows, NULL, NULL, NULL, napi_default, NULL},

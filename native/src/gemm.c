@@ -70,7 +70,22 @@ typedef struct {
   long ldc;
   int accumulate;
   int byCols;
+  const float *bias; /* tn_matmul's epilogue, applied by each part to its own block (NULL / 0: none) */
+  int act;
 } gemm_job;
+
+/* C[r0..r1, c0..c1] += bias, then relu (act 1): tn_matmul's epilogue, element by element as it always was, so a part
+   can apply it to its block while that block is still in its core's cache instead of the caller after the join. */
+static void epilogue(float *C, long ldc, int r0, int r1, int c0, int c1, const float *bias, int act) {
+  if (!bias && act != 1) return;
+  for (long i = r0; i < r1; i++) {
+    float *r = C + i * ldc;
+    if (bias)
+      for (int j = c0; j < c1; j++) r[j] += bias[j];
+    if (act == 1)
+      for (int j = c0; j < c1; j++) r[j] = r[j] > 0.0f ? r[j] : 0.0f;
+  }
+}
 
 /* Rows (columns) go to parts in whole register tiles; each element's sum runs over k in the same order either way. */
 static int run(void *p, int t, int n) {
@@ -81,24 +96,37 @@ static int run(void *p, int t, int n) {
     int c0 = (int)((long)tiles * t / n) * impl_nr, c1 = (int)((long)tiles * (t + 1) / n) * impl_nr;
     if (c1 > j->N) c1 = j->N;
     if (c0 >= c1) return TN_OK;
-    return impl(0, j->M, c1 - c0, j->K, j->A, j->rsA, j->csA, j->B + c0 * j->csB, j->rsB, j->csB, j->C + c0, j->ldc,
-                j->accumulate);
+    int err = impl(0, j->M, c1 - c0, j->K, j->A, j->rsA, j->csA, j->B + c0 * j->csB, j->rsB, j->csB, j->C + c0, j->ldc,
+                   j->accumulate);
+    if (!err) epilogue(j->C, j->ldc, 0, j->M, c0, c1, j->bias, j->act);
+    return err;
   }
   int tiles = (j->M + impl_mr - 1) / impl_mr;
   int r0 = (int)((long)tiles * t / n) * impl_mr, r1 = (int)((long)tiles * (t + 1) / n) * impl_mr;
   if (r1 > j->M) r1 = j->M;
-  return impl(r0, r1, j->N, j->K, j->A, j->rsA, j->csA, j->B, j->rsB, j->csB, j->C, j->ldc, j->accumulate);
+  int err = impl(r0, r1, j->N, j->K, j->A, j->rsA, j->csA, j->B, j->rsB, j->csB, j->C, j->ldc, j->accumulate);
+  if (!err && r0 < r1) epilogue(j->C, j->ldc, r0, r1, 0, j->N, j->bias, j->act);
+  return err;
+}
+
+/* tn_sgemm, then C += bias and relu (act 1) over the whole of C, each part on its own block. */
+static int sgemm_epilogue(int M, int N, int K, const float *A, long rsA, long csA, const float *B, long rsB, long csB,
+                          float *C, long ldc, int accumulate, const float *bias, int act) {
+  choose();
+  double work = (double)M * N * K;
+  if (work < 200000.0 || tn_threads() <= 1) {
+    int err = impl(0, M, N, K, A, rsA, csA, B, rsB, csB, C, ldc, accumulate);
+    if (!err) epilogue(C, ldc, 0, M, 0, N, bias, act);
+    return err;
+  }
+  gemm_job j = {M, N, K, A, rsA, csA, B, rsB, csB, C, ldc, accumulate, M < 4 * impl_mr * tn_threads() && N >= 2 * impl_nr,
+                bias, act};
+  return tn_parallel(run, &j, tn_threads());
 }
 
 int tn_sgemm(int M, int N, int K, const float *A, long rsA, long csA, const float *B, long rsB, long csB, float *C,
               long ldc, int accumulate) {
-  choose();
-  double work = (double)M * N * K;
-  if (work < 200000.0 || tn_threads() <= 1) {
-    return impl(0, M, N, K, A, rsA, csA, B, rsB, csB, C, ldc, accumulate);
-  }
-  gemm_job j = {M, N, K, A, rsA, csA, B, rsB, csB, C, ldc, accumulate, M < 4 * impl_mr * tn_threads() && N >= 2 * impl_nr};
-  return tn_parallel(run, &j, tn_threads());
+  return sgemm_epilogue(M, N, K, A, rsA, csA, B, rsB, csB, C, ldc, accumulate, NULL, 0);
 }
 
 int tn_matmul(int batch, int M, int N, int K, const float *A, long strideA, int transA, const float *B, long strideB,
@@ -107,17 +135,8 @@ int tn_matmul(int batch, int M, int N, int K, const float *A, long strideA, int 
   long rsB = transB ? 1 : N, csB = transB ? K : 1;
   for (int b = 0; b < batch; b++) {
     float *c = C + (long)b * M * N;
-    int err = tn_sgemm(M, N, K, A + b * strideA, rsA, csA, B + b * strideB, rsB, csB, c, N, 0);
+    int err = sgemm_epilogue(M, N, K, A + b * strideA, rsA, csA, B + b * strideB, rsB, csB, c, N, 0, bias, act);
     if (err) return err;
-    if (bias || act) {
-      for (long i = 0; i < M; i++) {
-        float *r = c + i * N;
-        if (bias)
-          for (int j = 0; j < N; j++) r[j] += bias[j];
-        if (act == 1)
-          for (int j = 0; j < N; j++) r[j] = r[j] > 0.0f ? r[j] : 0.0f;
-      }
-    }
   }
   return TN_OK;
 }

@@ -1,5 +1,6 @@
 // One optimisation step on one batch: the hot path shared by the training worker and the benchmark.
 import * as tf from '@tensorflow/tfjs';
+import { predictFusedMlp } from './fusedMlpInfer.js';
 import { sparseCrossEntropy, type LossResult } from './loss.js';
 
 export interface StepResult {
@@ -42,13 +43,25 @@ export function makeTrainStep(model: tf.LayersModel, optimizer: tf.Optimizer, in
   };
 }
 
-/** Batched inference: softmax outputs for `count` samples, `batchSize` at a time. */
+/**
+ * Batched inference: softmax outputs for `count` samples, `batchSize` at a time. The outputs are read after the
+ * tidy, not returned from it: tidy walks what its function returns key by key (tfjs's walkTensorContainer), which for
+ * a Float32Array of count × classes numbers is a for-in over every index into a Set, and after the fused training
+ * step V8 recompiled that walk twice a call in a deoptimisation loop (docs/FUSED_MLP.md).
+ */
 export function predictBatch(model: tf.LayersModel, x: Float32Array, count: number, inputShape: readonly number[]): Float32Array {
-  return tf.tidy(() => {
+  // Plain MLPs on the native kernels: the same calls without tfjs's engine (fusedMlpInfer.ts), same bits.
+  const fused = predictFusedMlp(model, x, count, inputShape);
+  if (fused != null) return fused;
+  const probs = tf.tidy(() => {
     const xs = tf.tensor(x.subarray(0, count * sizeOf(inputShape)), [count, ...inputShape], 'float32');
-    const probs = model.apply(xs, { training: false }) as tf.Tensor;
-    return probs.dataSync() as Float32Array;
+    return model.apply(xs, { training: false }) as tf.Tensor;
   });
+  try {
+    return probs.dataSync() as Float32Array;
+  } finally {
+    probs.dispose();
+  }
 }
 
 export function sizeOf(shape: readonly number[]): number {

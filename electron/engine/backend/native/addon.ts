@@ -22,6 +22,8 @@ export interface NativeAddon {
   conv2dFilterGrad(heap: ArrayBufferLike, args: Float64Array): void;
   conv2dInputGrad(heap: ArrayBufferLike, args: Float64Array): void;
   matmul(heap: ArrayBufferLike, args: Float64Array): void;
+  /** matmul with A read from `a` (args[0]: a byte offset into it) instead of the heap; absent in builds before it. */
+  matmulFrom?(heap: ArrayBufferLike, args: Float64Array, a: Float32Array): void;
   maxPool(heap: ArrayBufferLike, args: Float64Array): void;
   maxPoolGrad(heap: ArrayBufferLike, args: Float64Array): void;
   sumRows(heap: ArrayBufferLike, args: Float64Array): void;
@@ -115,6 +117,15 @@ function guarded(raw: NativeAddon): NativeAddon {
     apiVersion: raw.apiVersion,
     // Only the kernels this build has: one from before a kernel was added leaves it undefined, and its user falls back.
     ...Object.fromEntries(NATIVE_KERNELS.filter((name) => typeof raw[name] === 'function').map((name) => [name, kernel(name)])) as Pick<NativeAddon, NativeKernelName>,
+    ...(typeof raw.matmulFrom === 'function' ? {
+      matmulFrom: (heap: ArrayBufferLike, args: Float64Array, a: Float32Array) => {
+        try {
+          raw.matmulFrom!(heap, args, a);
+        } catch (e) {
+          throw new BackendError((e as Error).message, 'wasm');
+        }
+      },
+    } : {}),
     setThreads: (n) => raw.setThreads(n),
     threads: () => raw.threads(),
     isa: () => raw.isa(),
