@@ -13,7 +13,7 @@ export const NATIVE_API_VERSION = 4;
 /** The kernels, by the name the addon exports them under (also the keys of `counts()`). */
 export const NATIVE_KERNELS = ['conv2d', 'conv2dFilterGrad', 'conv2dInputGrad', 'matmul', 'maxPool', 'maxPoolGrad', 'sumRows', 'eltwise',
   'batchNorm', 'batchNormTrain', 'batchNormGrad', 'optim', 'activation', 'avgPool', 'avgPoolGrad', 'mean', 'dropout',
-  'depthwise', 'depthwiseInputGrad', 'depthwiseFilterGrad', 'copyRows', 'broadcast', 'layerNorm', 'layerNormGrad'] as const;
+  'depthwise', 'depthwiseInputGrad', 'depthwiseFilterGrad', 'copyRows', 'broadcast', 'layerNorm', 'layerNormGrad', 'noise', 'reluGrad'] as const;
 export type NativeKernelName = (typeof NATIVE_KERNELS)[number];
 
 export interface NativeAddon {
@@ -48,6 +48,9 @@ export interface NativeAddon {
   /** Layer normalisation over the last axis and its gradient (native/src/layernorm.c); absent in builds before it. */
   layerNorm(heap: ArrayBufferLike, args: Float64Array): void;
   layerNormGrad(heap: ArrayBufferLike, args: Float64Array): void;
+  /** GaussianNoise's draw and the LeakyReLU/PReLU gradients (native/src/noise.c); absent in builds before them. */
+  noise(heap: ArrayBufferLike, args: Float64Array): void;
+  reluGrad(heap: ArrayBufferLike, args: Float64Array): void;
   /** Sets the calling thread's count (its splits, hence its numbers) and grows the shared pool to match. */
   setThreads(n: number): number;
   threads(): number;

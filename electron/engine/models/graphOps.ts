@@ -1,0 +1,145 @@
+// Model layer: GaussianNoise's draw, LeakyReLU's and PReLU's gradients as one native pass each (tf.customGrad), with
+// tfjs's own op graphs as the fallback (no addon, another backend, WORKBENCH_FUSED_GRAPH=0). Same bits either way.
+import * as tf from '@tensorflow/tfjs';
+import { backend_util } from '@tensorflow/tfjs';
+import { GAUSSIAN_NOISE, LEAKY_RELU_GRAD, PRELU_GRAD } from '../backend/kernels/native/GraphOps.js';
+
+type Kwargs = Parameters<tf.layers.Layer['call']>[1];
+type Inputs = Parameters<tf.layers.Layer['call']>[0];
+type LeakyArgs = Parameters<typeof tf.layers.leakyReLU>[0];
+type PreluArgs = Parameters<typeof tf.layers.prelu>[0];
+
+const one = (inputs: Inputs): tf.Tensor => (Array.isArray(inputs) ? inputs[0] : inputs);
+const has = (kernel: string) => tf.getKernel(kernel, tf.getBackend()) != null;
+
+/** Off with WORKBENCH_FUSED_GRAPH=0: the layers then run tfjs's op graphs (for comparing, and as a way out). */
+export function graphFusionEnabled(): boolean {
+  return process.env.WORKBENCH_FUSED_GRAPH !== '0';
+}
+
+/**
+ * seedrandom's Alea state {c, s0, s1, s2} after seeding with `seed` (its Mash hash of the text), as tfjs's
+ * MPRandGauss seeds it: the native draw continues from here, so it yields tfjs's sequence.
+ */
+export function aleaState(seed: string): { c: number; s0: number; s1: number; s2: number } {
+  let n = 0xefc8249d;
+  const mash = (data: string): number => {
+    for (let i = 0; i < data.length; i++) {
+      n += data.charCodeAt(i);
+      let h = 0.02519603282416938 * n;
+      n = h >>> 0;
+      h -= n;
+      h *= n;
+      n = h >>> 0;
+      h -= n;
+      n += h * 0x100000000;
+    }
+    return (n >>> 0) * 2.3283064365386963e-10;
+  };
+  let s0 = mash(' '), s1 = mash(' '), s2 = mash(' ');
+  s0 -= mash(seed);
+  if (s0 < 0) s0 += 1;
+  s1 -= mash(seed);
+  if (s1 < 0) s1 += 1;
+  s2 -= mash(seed);
+  if (s2 < 0) s2 += 1;
+  return { c: 1, s0, s1, s2 };
+}
+
+/**
+ * x + tf.randomNormal(x.shape, 0, stddev, 'float32', seed), the same numbers, drawn and added in one native pass when
+ * the kernel is there (its gradient: dy to x, as Add's). `seed` must be non-zero: tfjs draws from Math.random at 0.
+ */
+export function addGaussianNoise(x: tf.Tensor, stddev: number, seed: number): tf.Tensor {
+  if (seed !== 0 && x.dtype === 'float32' && graphFusionEnabled() && has(GAUSSIAN_NOISE)) {
+    const attrs = { ...aleaState(seed.toString()), mean: 0, stddev };
+    const op = tf.customGrad(((input: tf.Tensor) => ({
+      value: tf.engine().runKernel(GAUSSIAN_NOISE, { x: input }, attrs as never) as tf.Tensor,
+      gradFunc: (dy: tf.Tensor) => tf.clone(dy),
+    })) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (input: tf.Tensor) => tf.Tensor;
+    return op(x);
+  }
+  return tf.add(x, tf.randomNormal(x.shape, 0, stddev, 'float32', seed));
+}
+
+const leakyOps = new Map<number, (x: tf.Tensor) => tf.Tensor>();
+
+/** tf.leakyRelu forward (the same kernel), its gradient in one pass: x > 0 ? dy : dy·alpha. */
+function fusedLeaky(alpha: number): (x: tf.Tensor) => tf.Tensor {
+  let f = leakyOps.get(alpha);
+  if (!f) {
+    f = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+      save([x]);
+      return {
+        value: tf.leakyRelu(x, alpha),
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.engine().runKernel(LEAKY_RELU_GRAD, { x: saved[0], dy }, { alpha }) as tf.Tensor,
+      };
+    }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor) => tf.Tensor;
+    leakyOps.set(alpha, f);
+  }
+  return f;
+}
+
+/**
+ * The x elements alpha repeats over, when alpha (x's shape without the batch, 1 on shared axes) covers x's trailing
+ * axes whole after leading 1s: alpha[i mod period] is then the factor of x's element i; otherwise null.
+ */
+export function preluPeriod(xShape: readonly number[], alphaShape: readonly number[]): number | null {
+  if (alphaShape.length > xShape.length) return null;
+  const padded = [...new Array<number>(xShape.length - alphaShape.length).fill(1), ...alphaShape];
+  let d = 0;
+  while (d < padded.length && padded[d] === 1) d++;
+  for (let k = d; k < padded.length; k++) if (padded[k] !== xShape[k]) return null;
+  return padded.slice(d).reduce((a, b) => a * b, 1);
+}
+
+/** tf.prelu forward (the same kernel), its gradient in one pass plus tfjs's own sum over the shared axes for alpha. */
+const fusedPrelu = tf.customGrad(((x: tf.Tensor, alpha: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([x, alpha]);
+  return {
+    value: tf.prelu(x, alpha),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [sx, sAlpha] = saved;
+      const [dx, terms] = tf.engine().runKernel(PRELU_GRAD, { x: sx, dy, alpha: sAlpha }) as tf.Tensor[];
+      const axes = backend_util.getReductionAxes(sAlpha.shape, dy.shape);
+      const da = axes.length > 0 ? tf.sum(terms, axes) : terms;
+      return [dx, tf.reshape(da, sAlpha.shape)];
+    },
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor, alpha: tf.Tensor) => tf.Tensor;
+
+let Leaky: (new (args: LeakyArgs) => tf.layers.Layer) | null = null;
+let Prelu: (new (args: PreluArgs) => tf.layers.Layer) | null = null;
+
+/** tfjs's LeakyReLU (class name and config kept) whose gradient is one native pass when the kernel is there. */
+export function leakyReLU(args: LeakyArgs): tf.layers.Layer {
+  if (!Leaky) {
+    const Base = Object.getPrototypeOf(tf.layers.leakyReLU({ name: 'leaky_probe' })).constructor as new (args: LeakyArgs) => tf.layers.Layer;
+    Leaky = class extends Base {
+      override call(inputs: Inputs, kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
+        const x = one(inputs);
+        const alpha = (this as unknown as { alpha: number }).alpha;
+        if (x.dtype !== 'float32' || !graphFusionEnabled() || !has(LEAKY_RELU_GRAD)) return super.call(inputs, kwargs);
+        return tf.tidy(() => fusedLeaky(alpha)(x));
+      }
+    };
+  }
+  return new Leaky(args);
+}
+
+/** tfjs's PReLU (class name and config kept) whose gradient is one native pass (and a Sum for alpha) when it can be. */
+export function prelu(args: PreluArgs): tf.layers.Layer {
+  if (!Prelu) {
+    const Base = Object.getPrototypeOf(tf.layers.prelu({ name: 'prelu_probe' })).constructor as new (args: PreluArgs) => tf.layers.Layer;
+    Prelu = class extends Base {
+      override call(inputs: Inputs, kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
+        const x = one(inputs);
+        const alpha = (this as unknown as { alpha: tf.LayerVariable }).alpha.read();
+        if (x.dtype !== 'float32' || alpha.dtype !== 'float32' || !graphFusionEnabled() || !has(PRELU_GRAD)
+          || preluPeriod(x.shape, alpha.shape) == null) return super.call(inputs, kwargs);
+        return tf.tidy(() => fusedPrelu(x, alpha));
+      }
+    };
+  }
+  return new Prelu(args);
+}

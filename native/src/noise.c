@@ -1,0 +1,156 @@
+// Native kernels: GaussianNoise's training pass, x + N(mean, std) drawn exactly as tfjs's tf.randomNormal draws it
+// (seedrandom's Alea generator, Marsaglia's polar method in double, each value rounded once to float), so a seeded
+// layer gives the bits it gave through tfjs's JavaScript generator, in one pass and without its 100,000 JS calls.
+// Compiled with -ffp-contract=off: every product and sum must round where JavaScript's doubles round.
+#include <stdint.h>
+#include <string.h>
+#include "tn.h"
+
+/* fdlibm's __ieee754_log, the algorithm V8's Math.log runs (src/base/ieee754.cc), so log(s) has JavaScript's bits
+   (libm's log may differ in the last place). Only finite s in (0, 1) reach it here; the special cases stay anyway. */
+static const double ln2_hi = 6.93147180369123816490e-01, ln2_lo = 1.90821492927058770002e-10,
+                    two54 = 1.80143985094819840000e+16, Lg1 = 6.666666666666735130e-01,
+                    Lg2 = 3.999999999940941908e-01, Lg3 = 2.857142874366239149e-01, Lg4 = 2.222219843214978396e-01,
+                    Lg5 = 1.818357216161805012e-01, Lg6 = 1.531383769920937332e-01, Lg7 = 1.479819860511658591e-01;
+
+static inline int32_t hi_word(double x) {
+  uint64_t u;
+  memcpy(&u, &x, 8);
+  return (int32_t)(u >> 32);
+}
+static inline uint32_t lo_word(double x) {
+  uint64_t u;
+  memcpy(&u, &x, 8);
+  return (uint32_t)u;
+}
+static inline double with_hi(double x, int32_t hi) {
+  uint64_t u;
+  memcpy(&u, &x, 8);
+  u = ((uint64_t)(uint32_t)hi << 32) | (u & 0xffffffffu);
+  memcpy(&x, &u, 8);
+  return x;
+}
+
+double tn_js_log(double x) {
+  double hfsq, f, s, z, R, w, t1, t2, dk;
+  int32_t k = 0, hx = hi_word(x), i, j;
+  uint32_t lx = lo_word(x);
+  if (hx < 0x00100000) { /* x < 2^-1022 */
+    if (((hx & 0x7fffffff) | lx) == 0) return -two54 / 0.0; /* log(+-0) = -inf */
+    if (hx < 0) return (x - x) / 0.0;                     /* log(-#) = NaN */
+    k -= 54;
+    x *= two54; /* subnormal: scale up */
+    hx = hi_word(x);
+  }
+  if (hx >= 0x7ff00000) return x + x;
+  k += (hx >> 20) - 1023;
+  hx &= 0x000fffff;
+  i = (hx + 0x95f64) & 0x100000;
+  x = with_hi(x, hx | (i ^ 0x3ff00000)); /* normalise x or x/2 */
+  k += (i >> 20);
+  f = x - 1.0;
+  if ((0x000fffff & (2 + hx)) < 3) { /* -2^-20 <= f < 2^-20 */
+    if (f == 0.0) {
+      if (k == 0) return 0.0;
+      dk = (double)k;
+      return dk * ln2_hi + dk * ln2_lo;
+    }
+    R = f * f * (0.5 - 0.33333333333333333 * f);
+    if (k == 0) return f - R;
+    dk = (double)k;
+    return dk * ln2_hi - ((R - dk * ln2_lo) - f);
+  }
+  s = f / (2.0 + f);
+  dk = (double)k;
+  z = s * s;
+  i = hx - 0x6147a;
+  w = z * z;
+  j = 0x6b851 - hx;
+  t1 = w * (Lg2 + w * (Lg4 + w * Lg6));
+  t2 = z * (Lg1 + w * (Lg3 + w * (Lg5 + w * Lg7)));
+  i |= j;
+  R = t2 + t1;
+  if (i > 0) {
+    hfsq = 0.5 * f * f;
+    if (k == 0) return f - (hfsq - s * (hfsq + R));
+    return dk * ln2_hi - ((hfsq - (s * (hfsq + R) + dk * ln2_lo)) - f);
+  }
+  if (k == 0) return f - s * (f - R);
+  return dk * ln2_hi - ((s * (f - R) - dk * ln2_lo) - f);
+}
+
+/* seedrandom's Alea step: t = 2091639·s0 + c·2^-32, c = t | 0, the new s2 = t − c. */
+typedef struct {
+  double c, s0, s1, s2;
+} alea;
+
+static inline double alea_next(alea *g) {
+  double t = 2091639.0 * g->s0 + g->c * 2.3283064365386963e-10;
+  g->s0 = g->s1;
+  g->s1 = g->s2;
+  g->c = (double)(int32_t)t; /* t is in [0, 2091640): JavaScript's t | 0 truncates */
+  g->s2 = t - g->c;
+  return g->s2;
+}
+
+/* out[i] = x[i] + (float)(mean + std·v·m), the values in tfjs's MPRandGauss order (x of a pair, then its y), or
+   out[i] = the value alone when x is NULL. state = Alea's {c, s0, s1, s2} after seeding (the caller hashes the seed). */
+void tn_gauss_noise(const float *x, float *out, long n, const double state[4], double mean, double std) {
+  alea g = {state[0], state[1], state[2], state[3]};
+  for (long i = 0; i < n; i += 2) {
+    double v1, v2, s;
+    do {
+      v1 = 2 * alea_next(&g) - 1;
+      v2 = 2 * alea_next(&g) - 1;
+      s = v1 * v1 + v2 * v2;
+    } while (s >= 1 || s == 0);
+    const double m = __builtin_sqrt(-2.0 * tn_js_log(s) / s);
+    const float a = (float)(mean + std * v1 * m);
+    out[i] = x ? x[i] + a : a;
+    if (i + 1 < n) {
+      const float b = (float)(mean + std * v2 * m);
+      out[i + 1] = x ? x[i + 1] + b : b;
+    }
+  }
+}
+
+/* The gradients of LeakyReLU and PReLU in one pass, each element as tfjs's op graph computes it:
+   leaky: dx = x > 0 ? dy : dy·(float)alpha (its where(greater(x, 0), dy, mul(dy, alpha)));
+   prelu: dx = x > 0 ? dy : dy·a[i mod period], and da_terms = x > 0 ? 0 : dy·x (summed by the caller, as tfjs sums
+   its where(mask, zerosLike(dy), mul(dy, x))). Split over threads by element ranges: nothing is summed here. */
+typedef struct {
+  int op;
+  long n, period;
+  const float *x, *dy, *alpha;
+  float *dx, *da;
+  float scalar;
+} relu_grad_job;
+
+static int relu_grad_task(void *p, int t, int nt) {
+  const relu_grad_job *j = p;
+  long i0 = j->n * t / nt, i1 = j->n * (t + 1) / nt;
+  const float *x = j->x, *dy = j->dy;
+  float *dx = j->dx;
+  if (j->op == TN_RELU_GRAD_LEAKY) {
+    const float a = j->scalar;
+    for (long i = i0; i < i1; i++) dx[i] = x[i] > 0 ? dy[i] : dy[i] * a;
+    return TN_OK;
+  }
+  const long period = j->period;
+  float *da = j->da;
+  long k = i0 % period;
+  for (long i = i0; i < i1; i++) {
+    const float a = j->alpha[k];
+    const int pos = x[i] > 0;
+    dx[i] = pos ? dy[i] : dy[i] * a;
+    da[i] = pos ? 0.0f : dy[i] * x[i];
+    if (++k == period) k = 0;
+  }
+  return TN_OK;
+}
+
+int tn_relu_grad(int op, long n, long period, const float *x, const float *dy, const float *alpha, float scalar,
+                 float *dx, float *da) {
+  relu_grad_job j = {op, n, period, x, dy, alpha, dx, da, scalar};
+  return tn_parallel(relu_grad_task, &j, n >= 32768 ? tn_threads() : 1);
+}
