@@ -14,6 +14,14 @@ afterEach(() => {
 
 const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
 const read = (t: tf.Tensor): ExactOut => ({ shape: [...t.shape], dtype: t.dtype, values: Float32Array.from(t.dataSync()) });
+/** `f()`'s values, its tensors freed. */
+function tidyRead(f: () => tf.Tensor): ExactOut {
+  let out: ExactOut | null = null;
+  tf.tidy(() => {
+    out = read(f());
+  });
+  return out!;
+}
 
 /** Inputs with exact zeros, −0, NaN and ±inf among seeded values, so every branch of the masks is taken. */
 function inputs(n: number, seed: number): Float32Array {
@@ -33,9 +41,9 @@ describe.skipIf(nativeMissing !== null)(`GaussianNoise's native draw${nativeMiss
   it.each(cases)('shape %j, stddev %d, seed %d: the bits of x + tf.randomNormal on cpu', async (shape, stddev, seed) => {
     const x = randomValues(size(shape), seed % 1000);
     await tf.setBackend('cpu');
-    const want = tf.tidy(() => read(reference(tf.tensor(x, shape), stddev, seed)));
+    const want = tidyRead(() => (reference(tf.tensor(x, shape), stddev, seed)));
     await tf.setBackend('wasm');
-    const got = await expectNative('noise', async () => tf.tidy(() => read(addGaussianNoise(tf.tensor(x, shape), stddev, seed))));
+    const got = await expectNative('noise', async () => tidyRead(() => (addGaussianNoise(tf.tensor(x, shape), stddev, seed))));
     expectSame(got, want);
   });
 
@@ -43,13 +51,13 @@ describe.skipIf(nativeMissing !== null)(`GaussianNoise's native draw${nativeMiss
     await tf.setBackend('wasm');
     const x = tf.tensor(randomValues(40, 3), [8, 5]);
     const w = tf.tensor(randomValues(40, 4), [8, 5]);
-    const dx = tf.tidy(() => read(tf.grad((t: tf.Tensor) => tf.sum(tf.mul(addGaussianNoise(t, 0.5, 17), w)))(x)));
+    const dx = tidyRead(() => (tf.grad((t: tf.Tensor) => tf.sum(tf.mul(addGaussianNoise(t, 0.5, 17), w)))(x)));
     expectSame(dx, read(w));
     process.env.WORKBENCH_FUSED_GRAPH = '0';
-    const off = await expectNative('noise', async () => tf.tidy(() => read(addGaussianNoise(x, 0.5, 17))), false);
+    const off = await expectNative('noise', async () => tidyRead(() => (addGaussianNoise(x, 0.5, 17))), false);
     delete process.env.WORKBENCH_FUSED_GRAPH;
-    expectSame(off, tf.tidy(() => read(reference(x, 0.5, 17))));
-    await expectNative('noise', async () => tf.tidy(() => addGaussianNoise(x, 0.5, 0).dispose()), false);
+    expectSame(off, tidyRead(() => (reference(x, 0.5, 17))));
+    await expectNative('noise', async () => addGaussianNoise(x, 0.5, 0).dispose(), false);
     tf.dispose([x, w]);
   });
 });
@@ -60,7 +68,8 @@ async function step(backend: string, make: () => tf.layers.Layer, shape: number[
   const layer = make();
   layer.build([null, ...shape.slice(1)]);
   if (alphaInit) layer.setWeights([tf.tensor(alphaInit, layer.getWeights()[0].shape)]);
-  const out = tf.tidy(() => {
+  let out: ExactOut[] = [];
+  tf.tidy(() => {
     const x = tf.variable(tf.tensor(inputs(size(shape), seed), shape));
     const w = tf.tensor(randomValues(size(shape), seed + 1), shape);
     const vars = [x, ...layer.trainableWeights.map((v) => v.read() as tf.Variable)];
@@ -69,9 +78,8 @@ async function step(backend: string, make: () => tf.layers.Layer, shape: number[
       y = tf.keep(layer.apply(x, { training: true }) as tf.Tensor);
       return tf.sum(tf.mul(y, w)) as tf.Scalar;
     }, vars);
-    const r = [read(y!), ...vars.map((v) => read(grads[v.name]))];
+    out = [read(y!), ...vars.map((v) => read(grads[v.name]))];
     tf.dispose([y!, x]);
-    return r;
   });
   tf.dispose(layer.weights.map((v) => v.read()));
   return out;
