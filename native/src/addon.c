@@ -487,8 +487,7 @@ static napi_value noise(napi_env env, napi_callback_info info) {
   float *x = a.p[0] < 0 ? NULL : at(&a, 0, n), *out = at(&a, 1, n);
   if (!out || (a.p[0] >= 0 && !x)) return fail(env, "noise: tensor outside the wasm heap");
   const double state[4] = {a.p[3], a.p[4], a.p[5], a.p[6]};
-  tn_gauss_noise(x, out, (long)n, state, a.p[7], a.p[8]);
-  return finish(env, K_NOISE, TN_OK);
+  return finish(env, K_NOISE, tn_gauss_noise(x, out, (long)n, state, a.p[7], a.p[8]));
 }
 
 /* reluGrad(heap, [op, x, dy, alpha|-1, dx, da|-1, n, period, scalar]): LeakyReLU's or PReLU's gradient (tn_relu_grad). */

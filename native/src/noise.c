@@ -93,17 +93,24 @@ static inline double alea_next(alea *g) {
   return g->s2;
 }
 
+/* One pair's uniforms from the generator, drawn until the polar method accepts them: v1, v2 and s = v1² + v2². */
+static inline void polar_pair(alea *g, double *v1, double *v2, double *s) {
+  do {
+    *v1 = 2 * alea_next(g) - 1;
+    *v2 = 2 * alea_next(g) - 1;
+    *s = *v1 * *v1 + *v2 * *v2;
+  } while (*s >= 1 || *s == 0);
+}
+
 /* out[i] = x[i] + (float)(mean + std·v·m), the values in tfjs's MPRandGauss order (x of a pair, then its y), or
-   out[i] = the value alone when x is NULL. state = Alea's {c, s0, s1, s2} after seeding (the caller hashes the seed). */
-void tn_gauss_noise(const float *x, float *out, long n, const double state[4], double mean, double std) {
+   out[i] = the value alone when x is NULL. state = Alea's {c, s0, s1, s2} after seeding (the caller hashes the seed).
+   One thread: the generator is one sequence whose dependency chain (each step needs the last one's carry) costs
+   about as much as the logarithms; a parallel version (a first pass finding each part's start) measured no faster. */
+int tn_gauss_noise(const float *x, float *out, long n, const double state[4], double mean, double std) {
   alea g = {state[0], state[1], state[2], state[3]};
   for (long i = 0; i < n; i += 2) {
     double v1, v2, s;
-    do {
-      v1 = 2 * alea_next(&g) - 1;
-      v2 = 2 * alea_next(&g) - 1;
-      s = v1 * v1 + v2 * v2;
-    } while (s >= 1 || s == 0);
+    polar_pair(&g, &v1, &v2, &s);
     const double m = __builtin_sqrt(-2.0 * tn_js_log(s) / s);
     const float a = (float)(mean + std * v1 * m);
     out[i] = x ? x[i] + a : a;
@@ -112,6 +119,7 @@ void tn_gauss_noise(const float *x, float *out, long n, const double state[4], d
       out[i + 1] = x ? x[i + 1] + b : b;
     }
   }
+  return TN_OK;
 }
 
 /* The gradients of LeakyReLU and PReLU in one pass, each element as tfjs's op graph computes it:
@@ -126,6 +134,23 @@ typedef struct {
   float scalar;
 } relu_grad_job;
 
+/* One run of PReLU's gradient against alpha[0..len). */
+static void prelu_run(long len, const float *restrict x, const float *restrict dy, const float *restrict a,
+                      float *restrict dx, float *restrict da) {
+  /* The selects as bit masks (the same bits as ?:; +0 where x > 0), which the compiler vectorises. */
+  for (long k = 0; k < len; k++) {
+    const float g = dy[k], v = x[k], scaled = g * a[k], term = g * v;
+    uint32_t gb, sb, tb, m = -(uint32_t)(v > 0);
+    memcpy(&gb, &g, 4);
+    memcpy(&sb, &scaled, 4);
+    memcpy(&tb, &term, 4);
+    gb = (gb & m) | (sb & ~m);
+    tb &= ~m;
+    memcpy(&dx[k], &gb, 4);
+    memcpy(&da[k], &tb, 4);
+  }
+}
+
 static int relu_grad_task(void *p, int t, int nt) {
   const relu_grad_job *j = p;
   long i0 = j->n * t / nt, i1 = j->n * (t + 1) / nt;
@@ -133,18 +158,19 @@ static int relu_grad_task(void *p, int t, int nt) {
   float *dx = j->dx;
   if (j->op == TN_RELU_GRAD_LEAKY) {
     const float a = j->scalar;
-    for (long i = i0; i < i1; i++) dx[i] = x[i] > 0 ? dy[i] : dy[i] * a;
+    for (long i = i0; i < i1; i++) {
+      const float g = dy[i], scaled = g * a;
+      dx[i] = x[i] > 0 ? g : scaled;
+    }
     return TN_OK;
   }
   const long period = j->period;
   float *da = j->da;
-  long k = i0 % period;
-  for (long i = i0; i < i1; i++) {
-    const float a = j->alpha[k];
-    const int pos = x[i] > 0;
-    dx[i] = pos ? dy[i] : dy[i] * a;
-    da[i] = pos ? 0.0f : dy[i] * x[i];
-    if (++k == period) k = 0;
+  /* Runs of alpha's period (the first and last may be partial), each a loop the compiler vectorises. */
+  for (long i = i0; i < i1;) {
+    const long k0 = i % period, len = period - k0 < i1 - i ? period - k0 : i1 - i;
+    prelu_run(len, x + i, dy + i, j->alpha + k0, dx + i, da + i);
+    i += len;
   }
   return TN_OK;
 }

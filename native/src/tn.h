@@ -160,8 +160,8 @@ typedef struct {
 int tn_broadcast(const tn_bcast *g);
 
 /* GaussianNoise's draw as tfjs's tf.randomNormal makes it (noise.c): out = x + noise, or the noise alone (x NULL);
-   state = seedrandom Alea's {c, s0, s1, s2} after seeding. Single-threaded: the generator is one sequence. */
-void tn_gauss_noise(const float *x, float *out, long n, const double state[4], double mean, double std);
+   state = seedrandom Alea's {c, s0, s1, s2} after seeding. */
+int tn_gauss_noise(const float *x, float *out, long n, const double state[4], double mean, double std);
 /* fdlibm's log, the bits of V8's Math.log. */
 double tn_js_log(double x);
 /* LeakyReLU's and PReLU's gradients in one pass (noise.c): see there. */
