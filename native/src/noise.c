@@ -122,7 +122,8 @@ int tn_gauss_noise(const float *x, float *out, long n, const double state[4], do
   return TN_OK;
 }
 
-/* The gradients of LeakyReLU and PReLU in one pass, each element as tfjs's op graph computes it:
+/* The gradients of ReLU, LeakyReLU and PReLU in one pass, each element as tfjs's op graph computes it:
+   relu: dx = dy·step(x), step(x) = x > 0 ? 1 : 0, NaN for NaN (its mul(dy, cast(step(x), 'float32')));
    leaky: dx = x > 0 ? dy : dy·(float)alpha (its where(greater(x, 0), dy, mul(dy, alpha)));
    prelu: dx = x > 0 ? dy : dy·a[i mod period], and da_terms = x > 0 ? 0 : dy·x (summed by the caller, as tfjs sums
    its where(mask, zerosLike(dy), mul(dy, x))). Split over threads by element ranges: nothing is summed here. */
@@ -156,6 +157,13 @@ static int relu_grad_task(void *p, int t, int nt) {
   long i0 = j->n * t / nt, i1 = j->n * (t + 1) / nt;
   const float *x = j->x, *dy = j->dy;
   float *dx = j->dx;
+  if (j->op == TN_RELU_GRAD_RELU) {
+    for (long i = i0; i < i1; i++) {
+      const float v = x[i], step = v > 0 ? 1.0f : (v != v ? v : 0.0f);
+      dx[i] = dy[i] * step;
+    }
+    return TN_OK;
+  }
   if (j->op == TN_RELU_GRAD_LEAKY) {
     const float a = j->scalar;
     for (long i = i0; i < i1; i++) {

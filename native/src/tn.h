@@ -164,8 +164,8 @@ int tn_broadcast(const tn_bcast *g);
 int tn_gauss_noise(const float *x, float *out, long n, const double state[4], double mean, double std);
 /* fdlibm's log, the bits of V8's Math.log. */
 double tn_js_log(double x);
-/* LeakyReLU's and PReLU's gradients in one pass (noise.c): see there. */
-enum { TN_RELU_GRAD_LEAKY, TN_RELU_GRAD_PRELU, TN_RELU_GRAD_COUNT };
+/* ReLU's, LeakyReLU's and PReLU's gradients in one pass (noise.c): see there. */
+enum { TN_RELU_GRAD_LEAKY, TN_RELU_GRAD_PRELU, TN_RELU_GRAD_RELU, TN_RELU_GRAD_COUNT };
 int tn_relu_grad(int op, long n, long period, const float *x, const float *dy, const float *alpha, float scalar,
                  float *dx, float *da);
 

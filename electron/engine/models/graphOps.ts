@@ -1,8 +1,8 @@
-// Model layer: GaussianNoise's draw, LeakyReLU's and PReLU's gradients as one native pass each (tf.customGrad), with
+// Model layer: GaussianNoise's draw, ReLU's, LeakyReLU's and PReLU's gradients as one native pass each, with
 // tfjs's own op graphs as the fallback (no addon, another backend, WORKBENCH_FUSED_GRAPH=0). Same bits either way.
 import * as tf from '@tensorflow/tfjs';
 import { backend_util } from '@tensorflow/tfjs';
-import { GAUSSIAN_NOISE, LEAKY_RELU_GRAD, PRELU_GRAD } from '../backend/kernels/native/GraphOps.js';
+import { GAUSSIAN_NOISE, LEAKY_RELU_GRAD, PRELU_GRAD, RELU_GRAD } from '../backend/kernels/native/GraphOps.js';
 
 type Kwargs = Parameters<tf.layers.Layer['call']>[1];
 type Inputs = Parameters<tf.layers.Layer['call']>[0];
@@ -61,6 +61,26 @@ export function addGaussianNoise(x: tf.Tensor, stddev: number, seed: number): tf
   }
   return tf.add(x, tf.randomNormal(x.shape, 0, stddev, 'float32', seed));
 }
+
+/**
+ * tfjs's Relu gradient, mul(dy, cast(step(x), 'float32')), is three kernels and two passes over the activation; this
+ * replaces it (for every model: the registry is global) with one native pass of the same bits when the kernel is there,
+ * and keeps tfjs's formula elsewhere. While a gradient is recorded tfjs's fused Dense/Conv2D ops run relu as a
+ * separate Relu kernel too, so this serves every relu layer trained on the taped path.
+ */
+tf.registerGradient({
+  kernelName: tf.Relu,
+  inputsToSave: ['x'],
+  gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+    const [x] = saved;
+    const g = dy as tf.Tensor;
+    return {
+      x: () => (x.dtype === 'float32' && g.dtype === 'float32' && graphFusionEnabled() && has(RELU_GRAD)
+        ? tf.engine().runKernel(RELU_GRAD, { x, dy: g }) as tf.Tensor
+        : tf.mul(g, tf.cast(tf.step(x), 'float32'))),
+    };
+  },
+});
 
 const leakyOps = new Map<number, (x: tf.Tensor) => tf.Tensor>();
 

@@ -1,5 +1,5 @@
 // Backend layer: kernels of our own for the graph models' layers (native/src/noise.c): GaussianNoise's training pass
-// (x + tfjs's own Gaussian draw, bit for bit) and the LeakyReLU / PReLU gradients, each one pass over the activation.
+// (x + tfjs's own Gaussian draw, bit for bit) and the ReLU / LeakyReLU / PReLU gradients, each one pass over the activation.
 import * as tf from '@tensorflow/tfjs';
 import { util } from '@tensorflow/tfjs';
 import type { NativeAddon, NativeKernelName } from '../../native/addon.js';
@@ -11,12 +11,14 @@ export const GAUSSIAN_NOISE = 'WorkbenchGaussianNoise';
 export const LEAKY_RELU_GRAD = 'WorkbenchLeakyReluGrad';
 /** Inputs x, dy, alpha (periodic over x's trailing elements); outputs dx and the per-element alpha terms (x > 0 ? 0 : dy·x). */
 export const PRELU_GRAD = 'WorkbenchPreluGrad';
+/** Inputs x, dy; output dx = dy·step(x) (tfjs's Relu gradient). */
+export const RELU_GRAD = 'WorkbenchReluGrad';
 export const GRAPH_OP_KERNELS: ReadonlyMap<string, NativeKernelName> = new Map<string, NativeKernelName>([
-  [GAUSSIAN_NOISE, 'noise'], [LEAKY_RELU_GRAD, 'reluGrad'], [PRELU_GRAD, 'reluGrad'],
+  [GAUSSIAN_NOISE, 'noise'], [LEAKY_RELU_GRAD, 'reluGrad'], [PRELU_GRAD, 'reluGrad'], [RELU_GRAD, 'reluGrad'],
 ]);
 
 /** tn_relu_grad's op codes (native/src/tn.h). */
-const RELU_GRAD = { leaky: 0, prelu: 1 } as const;
+const OPS = { leaky: 0, prelu: 1, relu: 2 } as const;
 
 export interface NoiseAttrs { c: number; s0: number; s1: number; s2: number; mean: number; stddev: number }
 
@@ -35,6 +37,19 @@ export function nativeGaussianNoise(addon: NativeAddon, fallback: Fallback): tf.
   return { kernelName: GAUSSIAN_NOISE, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc };
 }
 
+export function nativeReluGrad(addon: NativeAddon, fallback: Fallback): tf.KernelConfig {
+  const kernelFunc = (args: KernelArgs) => {
+    const { backend } = args;
+    const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+    const n = util.sizeFromShape(x.shape);
+    if (typeof addon.reluGrad !== 'function' || !floats(x, dy) || util.sizeFromShape(dy.shape) !== n) return fallback(args);
+    const dx = backend.makeOutput([...x.shape], 'float32');
+    addon.reluGrad(heapOf(backend), Float64Array.of(OPS.relu, offsetOf(backend, x), offsetOf(backend, dy), -1, offsetOf(backend, dx), -1, n, 1, 0));
+    return dx;
+  };
+  return { kernelName: RELU_GRAD, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc };
+}
+
 export function nativeLeakyReluGrad(addon: NativeAddon, fallback: Fallback): tf.KernelConfig {
   const kernelFunc = (args: KernelArgs) => {
     const { backend } = args;
@@ -43,7 +58,7 @@ export function nativeLeakyReluGrad(addon: NativeAddon, fallback: Fallback): tf.
     const n = util.sizeFromShape(x.shape);
     if (typeof addon.reluGrad !== 'function' || !floats(x, dy) || util.sizeFromShape(dy.shape) !== n) return fallback(args);
     const dx = backend.makeOutput([...x.shape], 'float32');
-    addon.reluGrad(heapOf(backend), Float64Array.of(RELU_GRAD.leaky, offsetOf(backend, x), offsetOf(backend, dy), -1,
+    addon.reluGrad(heapOf(backend), Float64Array.of(OPS.leaky, offsetOf(backend, x), offsetOf(backend, dy), -1,
       offsetOf(backend, dx), -1, n, 1, alpha));
     return dx;
   };
@@ -61,7 +76,7 @@ export function nativePreluGrad(addon: NativeAddon, fallback: Fallback): tf.Kern
     }
     const dx = backend.makeOutput([...x.shape], 'float32');
     const terms = backend.makeOutput([...x.shape], 'float32');
-    addon.reluGrad(heapOf(backend), Float64Array.of(RELU_GRAD.prelu, offsetOf(backend, x), offsetOf(backend, dy), offsetOf(backend, alpha),
+    addon.reluGrad(heapOf(backend), Float64Array.of(OPS.prelu, offsetOf(backend, x), offsetOf(backend, dy), offsetOf(backend, alpha),
       offsetOf(backend, dx), offsetOf(backend, terms), n, period, 0));
     return [dx, terms];
   };

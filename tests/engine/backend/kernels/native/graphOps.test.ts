@@ -1,4 +1,4 @@
-// Tests the graph layers' native kernels (GaussianNoise's draw, LeakyReLU's and PReLU's gradients) through the engine's
+// Tests the graph layers' native kernels (GaussianNoise's draw, ReLU's, LeakyReLU's and PReLU's gradients) through the engine's
 // layers: bit-equal to tfjs's op graphs (on the cpu backend, and on wasm with WORKBENCH_FUSED_GRAPH=0), native proven ran.
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -98,6 +98,17 @@ describe.skipIf(nativeMissing !== null)(`LeakyReLU's and PReLU's native gradient
       // below that takes alpha·x in float, the cpu backend in double, an ulp apart).
       expectSame(got.slice(1), cpu.slice(1));
       if (size(shape) >= 32768) expectSame(got[0], cpu[0]);
+    });
+
+  it.each([[[128, 256]], [[7, 5, 5, 3]], [[33000]]] as Array<[number[]]>)(
+    'Relu %j: dx = dy·step(x) equals tfjs\'s gradient (cpu, and wasm unfused)', async (shape) => {
+      const make = () => tf.layers.activation({ activation: 'relu' });
+      const cpu = await step('cpu', make, shape, 8);
+      const got = await expectNative('reluGrad', () => step('wasm', make, shape, 8));
+      process.env.WORKBENCH_FUSED_GRAPH = '0';
+      const unfused = await expectNative('reluGrad', () => step('wasm', make, shape, 8), false);
+      expectSame(got, unfused);
+      expectSame(got, cpu);
     });
 
   // [input shape, sharedAxes, native]: alpha per unit, shared over H and W, shared over H only (all periodic), and
