@@ -490,19 +490,23 @@ static napi_value noise(napi_env env, napi_callback_info info) {
   return finish(env, K_NOISE, tn_gauss_noise(x, out, (long)n, state, a.p[7], a.p[8]));
 }
 
-/* reluGrad(heap, [op, x, dy, alpha|-1, dx, da|-1, n, period, scalar]): LeakyReLU's or PReLU's gradient (tn_relu_grad). */
+/* reluGrad(heap, [op, x, dy, alpha|-1, dx, da|-1, n, period, scalar, group?]): ReLU's, LeakyReLU's, PReLU's or a
+   global max's gradient (tn_relu_grad); for the max, alpha is y and dy has n / group · period elements. */
 static napi_value relu_grad(napi_env env, napi_callback_info info) {
   call_args a;
   if (!read_args(env, info, &a, 9)) return fail(env, "reluGrad: bad arguments");
   int op = (int)a.p[0];
-  double n = a.p[6], period = a.p[7];
+  double n = a.p[6], period = a.p[7], group = a.n > 9 ? a.p[9] : 1;
   if (op < 0 || op >= TN_RELU_GRAD_COUNT || !(n >= 0 && n < 9e15)) return fail(env, "reluGrad: bad sizes");
-  const int prelu = op == TN_RELU_GRAD_PRELU;
-  if (prelu && !(period >= 1 && period <= n && (long)n % (long)period == 0)) return fail(env, "reluGrad: bad sizes");
-  float *x = at(&a, 1, n), *dy = at(&a, 2, n), *dx = at(&a, 4, n);
-  float *alpha = prelu ? at(&a, 3, period) : NULL, *da = prelu ? at(&a, 5, n) : NULL;
-  if (!x || !dy || !dx || (prelu && (!alpha || !da))) return fail(env, "reluGrad: tensor outside the wasm heap");
-  return finish(env, K_RELU_GRAD, tn_relu_grad(op, (long)n, prelu ? (long)period : 1, x, dy, alpha, (float)a.p[8], dx, da));
+  const int prelu = op == TN_RELU_GRAD_PRELU, maxmask = op == TN_RELU_GRAD_MAXMASK;
+  if ((prelu || maxmask) && !(period >= 1 && period <= n && (long)n % (long)period == 0)) return fail(env, "reluGrad: bad sizes");
+  if (maxmask && !(group >= period && (long)group % (long)period == 0 && (long)n % (long)group == 0)) return fail(env, "reluGrad: bad sizes");
+  const double small = maxmask ? n / group * period : n; /* dy's and y's elements for the max */
+  float *x = at(&a, 1, n), *dy = at(&a, 2, small), *dx = at(&a, 4, n);
+  float *alpha = prelu ? at(&a, 3, period) : maxmask ? at(&a, 3, small) : NULL, *da = prelu ? at(&a, 5, n) : NULL;
+  if (!x || !dy || !dx || ((prelu || maxmask) && !alpha) || (prelu && !da)) return fail(env, "reluGrad: tensor outside the wasm heap");
+  return finish(env, K_RELU_GRAD, tn_relu_grad(op, (long)n, prelu || maxmask ? (long)period : 1, maxmask ? (long)group : 1, x, dy,
+                                               alpha, (float)a.p[8], dx, da));
 }
 
 static napi_value set_threads(napi_env env, napi_callback_info info) {

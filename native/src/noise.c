@@ -124,12 +124,14 @@ int tn_gauss_noise(const float *x, float *out, long n, const double state[4], do
 
 /* The gradients of ReLU, LeakyReLU and PReLU in one pass, each element as tfjs's op graph computes it:
    relu: dx = dy·step(x), step(x) = x > 0 ? 1 : 0, NaN for NaN (its mul(dy, cast(step(x), 'float32')));
+   maxmask (a max over the positions of each image and channel, global max pooling): dx = dy·(x == y ? 1 : 0) with y
+   and dy per image and channel (tfjs's mul(dy, cast(equal(x, y), 'float32')));
    leaky: dx = x > 0 ? dy : dy·(float)alpha (its where(greater(x, 0), dy, mul(dy, alpha)));
    prelu: dx = x > 0 ? dy : dy·a[i mod period], and da_terms = x > 0 ? 0 : dy·x (summed by the caller, as tfjs sums
    its where(mask, zerosLike(dy), mul(dy, x))). Split over threads by element ranges: nothing is summed here. */
 typedef struct {
   int op;
-  long n, period;
+  long n, period, group;
   const float *x, *dy, *alpha;
   float *dx, *da;
   float scalar;
@@ -152,11 +154,30 @@ static void prelu_run(long len, const float *restrict x, const float *restrict d
   }
 }
 
+/* One run of the max-pool gradient within one image: dx = dy·(x == y ? 1 : 0) against y, dy at channels k0.. */
+static void maxmask_run(long len, const float *restrict x, const float *restrict dy, const float *restrict y,
+                        float *restrict dx) {
+  for (long k = 0; k < len; k++) {
+    const float m = x[k] == y[k] ? 1.0f : 0.0f;
+    dx[k] = dy[k] * m;
+  }
+}
+
 static int relu_grad_task(void *p, int t, int nt) {
   const relu_grad_job *j = p;
   long i0 = j->n * t / nt, i1 = j->n * (t + 1) / nt;
   const float *x = j->x, *dy = j->dy;
   float *dx = j->dx;
+  if (j->op == TN_RELU_GRAD_MAXMASK) {
+    /* x is [images, group] with group = positions·c; y and dy are [images, c]. */
+    for (long i = i0; i < i1;) {
+      const long img = i / j->group, k0 = (i % j->group) % j->period;
+      const long len = j->period - k0 < i1 - i ? j->period - k0 : i1 - i;
+      maxmask_run(len, x + i, dy + img * j->period + k0, j->alpha + img * j->period + k0, dx + i);
+      i += len;
+    }
+    return TN_OK;
+  }
   if (j->op == TN_RELU_GRAD_RELU) {
     for (long i = i0; i < i1; i++) {
       const float v = x[i], step = v > 0 ? 1.0f : (v != v ? v : 0.0f);
@@ -183,8 +204,8 @@ static int relu_grad_task(void *p, int t, int nt) {
   return TN_OK;
 }
 
-int tn_relu_grad(int op, long n, long period, const float *x, const float *dy, const float *alpha, float scalar,
-                 float *dx, float *da) {
-  relu_grad_job j = {op, n, period, x, dy, alpha, dx, da, scalar};
+int tn_relu_grad(int op, long n, long period, long group, const float *x, const float *dy, const float *alpha,
+                 float scalar, float *dx, float *da) {
+  relu_grad_job j = {op, n, period, group, x, dy, alpha, dx, da, scalar};
   return tn_parallel(relu_grad_task, &j, n >= 32768 ? tn_threads() : 1);
 }

@@ -1,13 +1,14 @@
-// Model layer: GaussianNoise's draw, ReLU's, LeakyReLU's and PReLU's gradients as one native pass each, with
+// Model layer: GaussianNoise's draw, the gradients of ReLU, LeakyReLU, PReLU and global max pooling as one native pass each, with
 // tfjs's own op graphs as the fallback (no addon, another backend, WORKBENCH_FUSED_GRAPH=0). Same bits either way.
 import * as tf from '@tensorflow/tfjs';
 import { backend_util } from '@tensorflow/tfjs';
-import { GAUSSIAN_NOISE, LEAKY_RELU_GRAD, PRELU_GRAD, RELU_GRAD } from '../backend/kernels/native/GraphOps.js';
+import { GAUSSIAN_NOISE, GLOBAL_MAX_GRAD, LEAKY_RELU_GRAD, PRELU_GRAD, RELU_GRAD } from '../backend/kernels/native/GraphOps.js';
 
 type Kwargs = Parameters<tf.layers.Layer['call']>[1];
 type Inputs = Parameters<tf.layers.Layer['call']>[0];
 type LeakyArgs = Parameters<typeof tf.layers.leakyReLU>[0];
 type PreluArgs = Parameters<typeof tf.layers.prelu>[0];
+type PoolArgs = Parameters<typeof tf.layers.globalMaxPooling2d>[0];
 
 const one = (inputs: Inputs): tf.Tensor => (Array.isArray(inputs) ? inputs[0] : inputs);
 const has = (kernel: string) => tf.getKernel(kernel, tf.getBackend()) != null;
@@ -162,4 +163,34 @@ export function prelu(args: PreluArgs): tf.layers.Layer {
     };
   }
   return new Prelu(args);
+}
+
+/** tf.max over H and W (the same kernel), its gradient in one pass: dy where x equals its image's channel maximum. */
+const fusedGlobalMax = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  const y = tf.max(x, [1, 2]);
+  save([x, y]);
+  return {
+    value: y,
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.engine().runKernel(GLOBAL_MAX_GRAD, { x: saved[0], y: saved[1], dy }) as tf.Tensor,
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor) => tf.Tensor;
+
+let GlobalMax: (new (args: PoolArgs) => tf.layers.Layer) | null = null;
+
+/** tfjs's GlobalMaxPooling2D (class name and config kept) whose gradient is one native pass when the kernel is there. */
+export function globalMaxPooling2d(args: PoolArgs): tf.layers.Layer {
+  if (!GlobalMax) {
+    const Base = Object.getPrototypeOf(tf.layers.globalMaxPooling2d({ name: 'global_max_probe' })).constructor as new (args: PoolArgs) => tf.layers.Layer;
+    GlobalMax = class extends Base {
+      override call(inputs: Inputs, kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
+        const x = one(inputs);
+        const channelsLast = (this as unknown as { dataFormat?: string }).dataFormat !== 'channelsFirst';
+        if (!channelsLast || x.rank !== 4 || x.dtype !== 'float32' || x.size === 0 || !graphFusionEnabled() || !has(GLOBAL_MAX_GRAD)) {
+          return super.call(inputs, kwargs);
+        }
+        return tf.tidy(() => fusedGlobalMax(x));
+      }
+    };
+  }
+  return new GlobalMax(args);
 }

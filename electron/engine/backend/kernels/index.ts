@@ -26,7 +26,7 @@ import { nativeDepthwiseBackpropFilter, nativeDepthwiseBackpropInput, nativeDept
 import { nativeConcat, nativeSplitV } from './native/Concat.js';
 import { nativeEqual, nativeGreater, nativeGreaterEqual, nativeLeakyRelu, nativeLess, nativeLessEqual, nativePrelu, nativeRealDiv, nativeSelect, nativeSub } from './native/Broadcast.js';
 import { nativeSlice } from './native/Slice.js';
-import { GRAPH_OP_KERNELS, nativeGaussianNoise, nativeLeakyReluGrad, nativePreluGrad, nativeReluGrad } from './native/GraphOps.js';
+import { GRAPH_OP_KERNELS, nativeGaussianNoise, nativeGlobalMaxGrad, nativeLeakyReluGrad, nativePreluGrad, nativeReluGrad } from './native/GraphOps.js';
 import { conv2DBackpropFilterConfig } from './wasm/Conv2DBackpropFilter.js';
 import { makeBatchMatMul } from './wasm/BatchMatMul.js';
 import { makeCast } from './wasm/Cast.js';
@@ -76,7 +76,7 @@ export const NATIVE_KERNELS: ReadonlyArray<(addon: NativeAddon, fallback: Fallba
   nativeDepthwiseConv2dNative, nativeDepthwiseBackpropInput, nativeDepthwiseBackpropFilter, nativeConcat, nativeSplitV,
   nativeEqual, nativeGreater, nativeGreaterEqual, nativeLess, nativeLessEqual, nativeSub, nativeRealDiv, nativeSelect, nativeSlice,
   nativePrelu, nativeLeakyRelu, nativeLayerNorm, nativeLayerNormGrad,
-  nativeGaussianNoise, nativeLeakyReluGrad, nativePreluGrad, nativeReluGrad,
+  nativeGaussianNoise, nativeLeakyReluGrad, nativePreluGrad, nativeReluGrad, nativeGlobalMaxGrad,
 ];
 
 /** Kernel names of our own, with no shipped kernel below them, and the addon function each needs. */

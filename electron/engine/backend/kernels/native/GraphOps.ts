@@ -13,12 +13,14 @@ export const LEAKY_RELU_GRAD = 'WorkbenchLeakyReluGrad';
 export const PRELU_GRAD = 'WorkbenchPreluGrad';
 /** Inputs x, dy; output dx = dy·step(x) (tfjs's Relu gradient). */
 export const RELU_GRAD = 'WorkbenchReluGrad';
+/** Inputs x [N, H, W, C], y and dy [N, C] (the max over H and W); output dx = dy·(x == y ? 1 : 0) (tfjs's Max gradient). */
+export const GLOBAL_MAX_GRAD = 'WorkbenchGlobalMaxGrad';
 export const GRAPH_OP_KERNELS: ReadonlyMap<string, NativeKernelName> = new Map<string, NativeKernelName>([
-  [GAUSSIAN_NOISE, 'noise'], [LEAKY_RELU_GRAD, 'reluGrad'], [PRELU_GRAD, 'reluGrad'], [RELU_GRAD, 'reluGrad'],
+  [GAUSSIAN_NOISE, 'noise'], [LEAKY_RELU_GRAD, 'reluGrad'], [PRELU_GRAD, 'reluGrad'], [RELU_GRAD, 'reluGrad'], [GLOBAL_MAX_GRAD, 'reluGrad'],
 ]);
 
 /** tn_relu_grad's op codes (native/src/tn.h). */
-const OPS = { leaky: 0, prelu: 1, relu: 2 } as const;
+const OPS = { leaky: 0, prelu: 1, relu: 2, maxmask: 3 } as const;
 
 export interface NoiseAttrs { c: number; s0: number; s1: number; s2: number; mean: number; stddev: number }
 
@@ -81,4 +83,19 @@ export function nativePreluGrad(addon: NativeAddon, fallback: Fallback): tf.Kern
     return [dx, terms];
   };
   return { kernelName: PRELU_GRAD, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc };
+}
+
+export function nativeGlobalMaxGrad(addon: NativeAddon, fallback: Fallback): tf.KernelConfig {
+  const kernelFunc = (args: KernelArgs) => {
+    const { backend } = args;
+    const { x, y, dy } = args.inputs as { x: tf.TensorInfo; y: tf.TensorInfo; dy: tf.TensorInfo };
+    const [n, h, w, c] = x.shape;
+    if (typeof addon.reluGrad !== 'function' || !floats(x, y, dy) || x.shape.length !== 4 || util.sizeFromShape(y.shape) !== n * c
+      || util.sizeFromShape(dy.shape) !== n * c || n * h * w * c === 0) return fallback(args);
+    const dx = backend.makeOutput([...x.shape], 'float32');
+    addon.reluGrad(heapOf(backend), Float64Array.of(OPS.maxmask, offsetOf(backend, x), offsetOf(backend, dy), offsetOf(backend, y),
+      offsetOf(backend, dx), -1, n * h * w * c, c, 0, h * w * c));
+    return dx;
+  };
+  return { kernelName: GLOBAL_MAX_GRAD, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc };
 }

@@ -2,7 +2,7 @@
 // layers: bit-equal to tfjs's op graphs (on the cpu backend, and on wasm with WORKBENCH_FUSED_GRAPH=0), native proven ran.
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { addGaussianNoise, leakyReLU, prelu } from '../../../../../electron/engine/models/graphOps.js';
+import { addGaussianNoise, globalMaxPooling2d, leakyReLU, prelu } from '../../../../../electron/engine/models/graphOps.js';
 import { randomValues } from '../reference.js';
 import { expectNative, expectSame, nativeMissing, useNative, type ExactOut } from './setup.js';
 
@@ -63,15 +63,20 @@ describe.skipIf(nativeMissing !== null)(`GaussianNoise's native draw${nativeMiss
 });
 
 /** One training step of `make()`'s layer on `backend`: y, dx, and the weights' gradients, for a loss Σ y·w. */
-async function step(backend: string, make: () => tf.layers.Layer, shape: number[], seed: number, alphaInit?: Float32Array) {
+async function step(backend: string, make: () => tf.layers.Layer, shape: number[], seed: number, alphaInit?: Float32Array,
+  quantise = false) {
   await tf.setBackend(backend);
   const layer = make();
   layer.build([null, ...shape.slice(1)]);
   if (alphaInit) layer.setWeights([tf.tensor(alphaInit, layer.getWeights()[0].shape)]);
   let out: ExactOut[] = [];
   tf.tidy(() => {
-    const x = tf.variable(tf.tensor(inputs(size(shape), seed), shape));
-    const w = tf.tensor(randomValues(size(shape), seed + 1), shape);
+    // Quantised inputs tie often (every tied maximum takes the gradient in tfjs's Max).
+    const xs = quantise ? inputs(size(shape), seed).map((v) => Math.round(v * 3) / 3) : inputs(size(shape), seed);
+    const x = tf.variable(tf.tensor(xs, shape));
+    const probe = make();
+    const outShape = probe.computeOutputShape([null, ...shape.slice(1)]) as (number | null)[];
+    const w = tf.tensor(randomValues(size([shape[0], ...outShape.slice(1) as number[]]), seed + 1), [shape[0], ...outShape.slice(1) as number[]]);
     const vars = [x, ...layer.trainableWeights.map((v) => v.read() as tf.Variable)];
     let y: tf.Tensor | null = null;
     const { grads } = tf.variableGrads(() => {
@@ -107,6 +112,17 @@ describe.skipIf(nativeMissing !== null)(`LeakyReLU's and PReLU's native gradient
       const got = await expectNative('reluGrad', () => step('wasm', make, shape, 8));
       process.env.WORKBENCH_FUSED_GRAPH = '0';
       const unfused = await expectNative('reluGrad', () => step('wasm', make, shape, 8), false);
+      expectSame(got, unfused);
+      expectSame(got, cpu);
+    });
+
+  it.each([[[8, 6, 6, 64], false], [[3, 5, 4, 7], true], [[16, 28, 28, 16], true]] as Array<[number[], boolean]>)(
+    'GlobalMaxPooling2D %j (ties: %s): max and dx equal tfjs\'s (cpu, and wasm unfused)', async (shape, ties) => {
+      const make = () => globalMaxPooling2d({});
+      const cpu = await step('cpu', make, shape, 6, undefined, ties);
+      const got = await expectNative('reluGrad', () => step('wasm', make, shape, 6, undefined, ties));
+      process.env.WORKBENCH_FUSED_GRAPH = '0';
+      const unfused = await expectNative('reluGrad', () => step('wasm', make, shape, 6, undefined, ties), false);
       expectSame(got, unfused);
       expectSame(got, cpu);
     });
