@@ -3,6 +3,7 @@
 // layer gives the bits it gave through tfjs's JavaScript generator, in one pass and without its 100,000 JS calls.
 // Compiled with -ffp-contract=off: every product and sum must round where JavaScript's doubles round.
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include "tn.h"
 
@@ -79,46 +80,64 @@ double tn_js_log(double x) {
   return dk * ln2_hi - ((s * (f - R) - dk * ln2_lo) - f);
 }
 
-/* seedrandom's Alea step: t = 2091639·s0 + c·2^-32, c = t | 0, the new s2 = t − c. */
+/* seedrandom's Alea step: t = 2091639·s0 + c·2^-32, c = t | 0, the new s2 = t − c. t | 0 for t in [0, 2091640) is
+   trunc(t); x86-64's baseline has only the int round trip for it (cvttsd2si + cvtsi2sd, about twice the latency of
+   the chain), SSE4.1 has roundsd: the loop is built both ways and the CPU picks (as dropout.c does). Same bits. */
 typedef struct {
   double c, s0, s1, s2;
 } alea;
 
-static inline double alea_next(alea *g) {
-  double t = 2091639.0 * g->s0 + g->c * 2.3283064365386963e-10;
-  g->s0 = g->s1;
-  g->s1 = g->s2;
-  g->c = (double)(int32_t)t; /* t is in [0, 2091640): JavaScript's t | 0 truncates */
-  g->s2 = t - g->c;
-  return g->s2;
-}
-
-/* One pair's uniforms from the generator, drawn until the polar method accepts them: v1, v2 and s = v1² + v2². */
-static inline void polar_pair(alea *g, double *v1, double *v2, double *s) {
-  do {
-    *v1 = 2 * alea_next(g) - 1;
-    *v2 = 2 * alea_next(g) - 1;
-    *s = *v1 * *v1 + *v2 * *v2;
-  } while (*s >= 1 || *s == 0);
-}
+#define INT_TRUNC(t) ((double)(int32_t)(t))
 
 /* out[i] = x[i] + (float)(mean + std·v·m), the values in tfjs's MPRandGauss order (x of a pair, then its y), or
-   out[i] = the value alone when x is NULL. state = Alea's {c, s0, s1, s2} after seeding (the caller hashes the seed).
-   One thread: the generator is one sequence whose dependency chain (each step needs the last one's carry) costs
-   about as much as the logarithms; a parallel version (a first pass finding each part's start) measured no faster. */
+   out[i] = the value alone when x is NULL; v1, v2 drawn until the polar method accepts s = v1² + v2². One thread:
+   the generator is one sequence whose dependency chain costs about as much as the logarithms (a two-pass parallel
+   version measured no faster on two cores). */
+#define GAUSS_LOOP(TRUNC)                                                          \
+  for (long i = 0; i < n; i += 2) {                                                \
+    double v1, v2, s;                                                              \
+    do {                                                                           \
+      double t = 2091639.0 * g.s0 + g.c * 2.3283064365386963e-10;                  \
+      g.s0 = g.s1;                                                                 \
+      g.s1 = g.s2;                                                                 \
+      g.c = TRUNC(t);                                                              \
+      g.s2 = t - g.c;                                                              \
+      v1 = 2 * g.s2 - 1;                                                           \
+      t = 2091639.0 * g.s0 + g.c * 2.3283064365386963e-10;                         \
+      g.s0 = g.s1;                                                                 \
+      g.s1 = g.s2;                                                                 \
+      g.c = TRUNC(t);                                                              \
+      g.s2 = t - g.c;                                                              \
+      v2 = 2 * g.s2 - 1;                                                           \
+      s = v1 * v1 + v2 * v2;                                                       \
+    } while (s >= 1 || s == 0);                                                    \
+    const double m = __builtin_sqrt(-2.0 * tn_js_log(s) / s);                      \
+    const float a = (float)(mean + std * v1 * m);                                  \
+    out[i] = x ? x[i] + a : a;                                                     \
+    if (i + 1 < n) {                                                               \
+      const float b = (float)(mean + std * v2 * m);                                \
+      out[i + 1] = x ? x[i + 1] + b : b;                                           \
+    }                                                                              \
+  }
+
+#if defined(__x86_64__) || defined(__i386__)
+static void gauss_int(const float *x, float *out, long n, alea g, double mean, double std) { GAUSS_LOOP(INT_TRUNC) }
+__attribute__((target("sse4.1"))) static void gauss_round(const float *x, float *out, long n, alea g, double mean,
+                                                          double std) {
+  GAUSS_LOOP(__builtin_trunc)
+}
+#endif
+
 int tn_gauss_noise(const float *x, float *out, long n, const double state[4], double mean, double std) {
   alea g = {state[0], state[1], state[2], state[3]};
-  for (long i = 0; i < n; i += 2) {
-    double v1, v2, s;
-    polar_pair(&g, &v1, &v2, &s);
-    const double m = __builtin_sqrt(-2.0 * tn_js_log(s) / s);
-    const float a = (float)(mean + std * v1 * m);
-    out[i] = x ? x[i] + a : a;
-    if (i + 1 < n) {
-      const float b = (float)(mean + std * v2 * m);
-      out[i + 1] = x ? x[i + 1] + b : b;
-    }
-  }
+#if defined(__x86_64__) || defined(__i386__)
+  /* WORKBENCH_NATIVE_NOISE=portable forces the int round trip (the tests compare both loops' bits). */
+  const char *force = getenv("WORKBENCH_NATIVE_NOISE");
+  if (__builtin_cpu_supports("sse4.1") && !(force && strcmp(force, "portable") == 0)) gauss_round(x, out, n, g, mean, std);
+  else gauss_int(x, out, n, g, mean, std);
+#else
+  GAUSS_LOOP(__builtin_trunc)
+#endif
   return TN_OK;
 }
 

@@ -2,6 +2,7 @@
 // tfjs's own op graphs as the fallback (no addon, another backend, WORKBENCH_FUSED_GRAPH=0). Same bits either way.
 import * as tf from '@tensorflow/tfjs';
 import { backend_util } from '@tensorflow/tfjs';
+import { aleaState } from '../backend/kernels/native/Dropout.js';
 import { GAUSSIAN_NOISE, GLOBAL_MAX_GRAD, LEAKY_RELU_GRAD, PRELU_GRAD, RELU_GRAD } from '../backend/kernels/native/GraphOps.js';
 
 type Kwargs = Parameters<tf.layers.Layer['call']>[1];
@@ -16,35 +17,6 @@ const has = (kernel: string) => tf.getKernel(kernel, tf.getBackend()) != null;
 /** Off with WORKBENCH_FUSED_GRAPH=0: the layers then run tfjs's op graphs (for comparing, and as a way out). */
 export function graphFusionEnabled(): boolean {
   return process.env.WORKBENCH_FUSED_GRAPH !== '0';
-}
-
-/**
- * seedrandom's Alea state {c, s0, s1, s2} after seeding with `seed` (its Mash hash of the text), as tfjs's
- * MPRandGauss seeds it: the native draw continues from here, so it yields tfjs's sequence.
- */
-export function aleaState(seed: string): { c: number; s0: number; s1: number; s2: number } {
-  let n = 0xefc8249d;
-  const mash = (data: string): number => {
-    for (let i = 0; i < data.length; i++) {
-      n += data.charCodeAt(i);
-      let h = 0.02519603282416938 * n;
-      n = h >>> 0;
-      h -= n;
-      h *= n;
-      n = h >>> 0;
-      h -= n;
-      n += h * 0x100000000;
-    }
-    return (n >>> 0) * 2.3283064365386963e-10;
-  };
-  let s0 = mash(' '), s1 = mash(' '), s2 = mash(' ');
-  s0 -= mash(seed);
-  if (s0 < 0) s0 += 1;
-  s1 -= mash(seed);
-  if (s1 < 0) s1 += 1;
-  s2 -= mash(seed);
-  if (s2 < 0) s2 += 1;
-  return { c: 1, s0, s1, s2 };
 }
 
 /**

@@ -1,9 +1,10 @@
 // Tests the graph layers' fused paths at model level: the bench's two graph models train to the same weights, bit for
-// bit, with WORKBENCH_FUSED_GRAPH on and off; and the seed hash and PReLU period helpers against their definitions.
+// bit, with WORKBENCH_FUSED_GRAPH on and off; and the seed hash (shared with dropout) and PReLU period helpers.
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { aleaState, preluPeriod } from '../../../electron/engine/models/graphOps.js';
+import { preluPeriod } from '../../../electron/engine/models/graphOps.js';
+import { aleaState } from '../../../electron/engine/backend/kernels/native/Dropout.js';
 import { buildModel } from '../../../electron/engine/models/build.js';
 import { benchEntry } from '../../../bench/model-set.js';
 import { addon, nativeMissing, useNative } from '../backend/kernels/native/setup.js';
