@@ -101,6 +101,21 @@ const fusedPrelu = tf.customGrad(((x: tf.Tensor, alpha: tf.Tensor, save: tf.Grad
   };
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor, alpha: tf.Tensor) => tf.Tensor;
 
+/** PReLU from where/mul with tfjs's Prelu gradient formula (for an alpha tfjs's wasm kernel gets wrong). */
+const preluByOps = tf.customGrad(((x: tf.Tensor, alpha: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([x, alpha]);
+  return {
+    value: tf.where(tf.greater(x, 0), x, tf.mul(x, alpha)),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [sx, sAlpha] = saved;
+      const mask = tf.greater(sx, 0);
+      const axes = backend_util.getReductionAxes(sAlpha.shape, dy.shape);
+      const terms = tf.where(mask, tf.zerosLike(dy), tf.mul(dy, sx));
+      return [tf.where(mask, dy, tf.mul(dy, sAlpha)), tf.reshape(axes.length > 0 ? tf.sum(terms, axes) : terms, sAlpha.shape)];
+    },
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor, alpha: tf.Tensor) => tf.Tensor;
+
 let Leaky: (new (args: LeakyArgs) => tf.layers.Layer) | null = null;
 let Prelu: (new (args: PreluArgs) => tf.layers.Layer) | null = null;
 
@@ -128,8 +143,13 @@ export function prelu(args: PreluArgs): tf.layers.Layer {
       override call(inputs: Inputs, kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
         const x = one(inputs);
         const alpha = (this as unknown as { alpha: tf.LayerVariable }).alpha.read();
-        if (x.dtype !== 'float32' || alpha.dtype !== 'float32' || !graphFusionEnabled() || !has(PRELU_GRAD)
-          || preluPeriod(x.shape, alpha.shape) == null) return super.call(inputs, kwargs);
+        if (preluPeriod(x.shape, alpha.shape) == null) {
+          // tfjs's wasm Prelu kernel indexes alpha as if it repeated over x's trailing elements: with alpha [H, 1, C]
+          // (sharedAxes [2]) it computes wrong values. The same function from where/mul is right on every backend
+          // and has tfjs's Prelu gradient (dy where x > 0, else dy·alpha); only a zero input's sign may differ.
+          return tf.tidy(() => preluByOps(x, alpha));
+        }
+        if (x.dtype !== 'float32' || alpha.dtype !== 'float32' || !graphFusionEnabled() || !has(PRELU_GRAD)) return super.call(inputs, kwargs);
         return tf.tidy(() => fusedPrelu(x, alpha));
       }
     };

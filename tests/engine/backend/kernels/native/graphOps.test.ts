@@ -135,11 +135,11 @@ describe.skipIf(nativeMissing !== null)(`LeakyReLU's and PReLU's native gradient
     });
 
   // [input shape, sharedAxes, native]: alpha per unit, shared over H and W, shared over H only (all periodic), and
-  // shared over W only (alpha [H,1,C] does not repeat over x's trailing elements: tfjs's graph runs). That last one
-  // is large: below 32,768 elements wasm's own Prelu kernel takes alpha as per-channel and is wrong for [H,1,C].
+  // shared over W only (alpha [H,1,C] does not repeat over x's trailing elements: where/mul run, small and large; tfjs's
+  // wasm Prelu kernel gets [H,1,C] wrong below 32,768 elements, so the layer no longer calls it for such an alpha).
   const preluCases: Array<[number[], number[] | undefined, boolean]> = [
     [[128, 256], undefined, true], [[8, 14, 14, 32], [1, 2], true], [[4, 5, 6, 3], [1], true], [[4, 5, 6, 3], undefined, true],
-    [[8, 40, 40, 3], [2], false],
+    [[8, 40, 40, 3], [2], false], [[4, 5, 6, 3], [2], false],
   ];
   it.each(preluCases)('PReLU %j sharedAxes %j: forward, dx and dalpha equal tfjs\'s (native: %s)', async (shape, sharedAxes, native) => {
     const make = () => prelu({ alphaInitializer: 'zeros', ...(sharedAxes ? { sharedAxes } : {}) });
