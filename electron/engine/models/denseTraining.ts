@@ -1,6 +1,7 @@
 // tfjs's Dense layer with a leaner pass (engine layer): one fused kernel forward, only the gradients needed backward.
 import * as tf from '@tensorflow/tfjs';
 import { activeNative } from '../backend/native/active.js';
+import { reluGradient } from './graphOps.js';
 
 type DenseArgs = Parameters<typeof tf.layers.dense>[0];
 type Kwargs = Parameters<tf.layers.Layer['call']>[1];
@@ -35,7 +36,8 @@ function registerFusedMatMulGradient(): void {
       if (transposeA || transposeB || !FUSED.has(activation ?? 'linear')) {
         throw new Error(`internal error: no gradient for _FusedMatMul with transposes or activation ${activation}`);
       }
-      const dz = activation === 'relu' ? tf.mul(dy as tf.Tensor, tf.step(y)) : (dy as tf.Tensor);
+      // dy · step(y), one native pass where it can be (graphOps.ts), the same bits as tf.mul(dy, tf.step(y)).
+      const dz = activation === 'relu' ? reluGradient(dy as tf.Tensor, y) : (dy as tf.Tensor);
       return {
         a: () => tf.matMul(dz, b, false, true),
         b: () => tf.matMul(a, dz, true, false),

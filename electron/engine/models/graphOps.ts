@@ -41,17 +41,19 @@ export function addGaussianNoise(x: tf.Tensor, stddev: number, seed: number): tf
  * and keeps tfjs's formula elsewhere. While a gradient is recorded tfjs's fused Dense/Conv2D ops run relu as a
  * separate Relu kernel too, so this serves every relu layer trained on the taped path.
  */
+/** dy·step(y) (relu's gradient from its input or output) in one native pass where the kernel is, else tfjs's ops. */
+export function reluGradient(dy: tf.Tensor, x: tf.Tensor): tf.Tensor {
+  return x.dtype === 'float32' && dy.dtype === 'float32' && graphFusionEnabled() && has(RELU_GRAD)
+    ? tf.engine().runKernel(RELU_GRAD, { x, dy }) as tf.Tensor
+    : tf.mul(dy, tf.cast(tf.step(x), 'float32'));
+}
+
 tf.registerGradient({
   kernelName: tf.Relu,
   inputsToSave: ['x'],
   gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
     const [x] = saved;
-    const g = dy as tf.Tensor;
-    return {
-      x: () => (x.dtype === 'float32' && g.dtype === 'float32' && graphFusionEnabled() && has(RELU_GRAD)
-        ? tf.engine().runKernel(RELU_GRAD, { x, dy: g }) as tf.Tensor
-        : tf.mul(g, tf.cast(tf.step(x), 'float32'))),
-    };
+    return { x: () => reluGradient(dy as tf.Tensor, x) };
   },
 });
 
