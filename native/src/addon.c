@@ -53,13 +53,13 @@ static napi_value fail(napi_env env, const char *msg) {
 /* Calls that ran to the end, per kernel: lets tests prove the native path ran, not only that numbers match. */
 enum { K_CONV2D, K_CONV2D_FILTER_GRAD, K_CONV2D_INPUT_GRAD, K_MATMUL, K_MAXPOOL, K_MAXPOOL_GRAD, K_SUM_ROWS, K_ELTWISE,
        K_BATCH_NORM, K_BATCH_NORM_TRAIN, K_BATCH_NORM_GRAD, K_OPTIM, K_ACTIVATION, K_AVGPOOL, K_AVGPOOL_GRAD, K_MEAN,
-       K_DROPOUT, K_DEPTHWISE, K_DEPTHWISE_INPUT_GRAD, K_DEPTHWISE_FILTER_GRAD, K_COPY_ROWS, K_BROADCAST, K_LAYER_NORM, K_LAYER_NORM_GRAD, K_BIAS_ACT_GRAD, K_COUNT };
+       K_DROPOUT, K_DEPTHWISE, K_DEPTHWISE_INPUT_GRAD, K_DEPTHWISE_FILTER_GRAD, K_COPY_ROWS, K_BROADCAST, K_LAYER_NORM, K_LAYER_NORM_GRAD, K_BIAS_ACT_GRAD, K_NOISE, K_RELU_GRAD, K_COUNT };
 static const char *const kernel_names[K_COUNT] = {"conv2d", "conv2dFilterGrad", "conv2dInputGrad", "matmul",
                                                   "maxPool", "maxPoolGrad", "sumRows", "eltwise",
                                                   "batchNorm", "batchNormTrain", "batchNormGrad", "optim", "activation",
                                                   "avgPool", "avgPoolGrad", "mean", "dropout", "depthwise",
                                                   "depthwiseInputGrad", "depthwiseFilterGrad", "copyRows", "broadcast",
-                                                  "layerNorm", "layerNormGrad", "biasActGrad"};
+                                                  "layerNorm", "layerNormGrad", "biasActGrad", "noise", "reluGrad"};
 static unsigned long calls[K_COUNT];
 
 /* A kernel's result: counted when done, else a JS exception (code TN_ENOMEM) instead of a crash. */
@@ -523,6 +523,37 @@ static napi_value broadcast(napi_env env, napi_callback_info info) {
   return finish(env, K_BROADCAST, tn_broadcast(&g));
 }
 
+/* noise(heap, [x|-1, out, n, c, s0, s1, s2, mean, std]): out = x + N(mean, std) as tfjs draws it (tn_gauss_noise). */
+static napi_value noise(napi_env env, napi_callback_info info) {
+  call_args a;
+  if (!read_args(env, info, &a, 9)) return fail(env, "noise: bad arguments");
+  double n = a.p[2];
+  if (!(n >= 0 && n < 9e15)) return fail(env, "noise: bad sizes");
+  float *x = a.p[0] < 0 ? NULL : at(&a, 0, n), *out = at(&a, 1, n);
+  if (!out || (a.p[0] >= 0 && !x)) return fail(env, "noise: tensor outside the wasm heap");
+  const double state[4] = {a.p[3], a.p[4], a.p[5], a.p[6]};
+  return finish(env, K_NOISE, tn_gauss_noise(x, out, (long)n, state, a.p[7], a.p[8]));
+}
+
+/* reluGrad(heap, [op, x, dy, alpha|-1, dx, da|-1, n, period, scalar, group?]): ReLU's, LeakyReLU's, PReLU's or a
+   global max's gradient (tn_relu_grad); for the max, alpha is y and dy has n / group · period elements. */
+static napi_value relu_grad(napi_env env, napi_callback_info info) {
+  call_args a;
+  if (!read_args(env, info, &a, 9)) return fail(env, "reluGrad: bad arguments");
+  int op = (int)a.p[0];
+  double n = a.p[6], period = a.p[7], group = a.n > 9 ? a.p[9] : 1;
+  if (op < 0 || op >= TN_RELU_GRAD_COUNT || !(n >= 0 && n < 9e15)) return fail(env, "reluGrad: bad sizes");
+  const int prelu = op == TN_RELU_GRAD_PRELU, maxmask = op == TN_RELU_GRAD_MAXMASK;
+  if ((prelu || maxmask) && !(period >= 1 && period <= n && (long)n % (long)period == 0)) return fail(env, "reluGrad: bad sizes");
+  if (maxmask && !(group >= period && (long)group % (long)period == 0 && (long)n % (long)group == 0)) return fail(env, "reluGrad: bad sizes");
+  const double small = maxmask ? n / group * period : n; /* dy's and y's elements for the max */
+  float *x = at(&a, 1, n), *dy = at(&a, 2, small), *dx = at(&a, 4, n);
+  float *alpha = prelu ? at(&a, 3, period) : maxmask ? at(&a, 3, small) : NULL, *da = prelu ? at(&a, 5, n) : NULL;
+  if (!x || !dy || !dx || ((prelu || maxmask) && !alpha) || (prelu && !da)) return fail(env, "reluGrad: tensor outside the wasm heap");
+  return finish(env, K_RELU_GRAD, tn_relu_grad(op, (long)n, prelu || maxmask ? (long)period : 1, maxmask ? (long)group : 1, x, dy,
+                                               alpha, (float)a.p[8], dx, da));
+}
+
 static napi_value set_threads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -610,6 +641,8 @@ NAPI_MODULE_INIT() {
       {"depthwiseFilterGrad", NULL, depthwise_filter_grad, NULL, NULL, NULL, napi_default, NULL},
       {"copyRows", NULL, copy_rows, NULL, NULL, NULL, napi_default, NULL},
       {"broadcast", NULL, broadcast, NULL, NULL, NULL, napi_default, NULL},
+      {"noise", NULL, noise, NULL, NULL, NULL, napi_default, NULL},
+      {"reluGrad", NULL, relu_grad, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"threads", NULL, get_threads, NULL, NULL, NULL, napi_default, NULL},
       {"isa", NULL, isa, NULL, NULL, NULL, napi_default, NULL},

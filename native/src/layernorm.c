@@ -34,25 +34,50 @@ typedef struct {
   int parts;
 } ln_job;
 
+/* The forward's statistics of rows r .. r + ROWS_AT_ONCE − 1 run interleaved: each row keeps its own accumulator and
+   order (the same bits as one row at a time), but the adds of different rows overlap instead of waiting on one
+   chain's latency (forward 5.6 -> 2.8 ms of CPU on 25,088 rows of 112; the gradient's sums, interleaved the same way,
+   measured no faster: its per-element work, not the chain, bounds it). */
+#define ROWS_AT_ONCE 4
+
 /* Each row on its own, in one thread: any split gives the same bits. Statistics in double, two passes. */
 static int forward_task(void *p, int t, int nt) {
   ln_job *j = p;
   long r0 = j->M * t / nt, r1 = j->M * (t + 1) / nt;
+  const long whole = r0 + (r1 - r0) / ROWS_AT_ONCE * ROWS_AT_ONCE;
   const int C = j->C;
   for (long r = r0; r < r1; r++) {
     const float *restrict x = j->x + r * C;
     float *restrict y = j->y + r * C;
-    double s = 0;
-    for (int k = 0; k < C; k++) s += x[k];
-    const double mean = s / C;
-    double v = 0;
-    for (int k = 0; k < C; k++) {
-      double d = x[k] - mean;
-      v += d * d;
+    if (r < whole && (r - r0) % ROWS_AT_ONCE == 0) {
+      /* The block's statistics at once; its rows' outputs below, one row per iteration as before. */
+      double s[ROWS_AT_ONCE] = {0}, q[ROWS_AT_ONCE] = {0}, mu[ROWS_AT_ONCE];
+      for (int k = 0; k < C; k++)
+        for (int b = 0; b < ROWS_AT_ONCE; b++) s[b] += x[(long)b * C + k];
+      for (int b = 0; b < ROWS_AT_ONCE; b++) mu[b] = s[b] / C;
+      for (int k = 0; k < C; k++)
+        for (int b = 0; b < ROWS_AT_ONCE; b++) {
+          double d = x[(long)b * C + k] - mu[b];
+          q[b] += d * d;
+        }
+      for (int b = 0; b < ROWS_AT_ONCE; b++) {
+        j->mean[r + b] = (float)mu[b];
+        j->rstd[r + b] = (float)(1.0 / sqrt(q[b] / C + j->eps));
+      }
+    } else if (r >= whole) {
+      /* The rows after the last whole block: one at a time. */
+      double s = 0;
+      for (int k = 0; k < C; k++) s += x[k];
+      const double mean = s / C;
+      double v = 0;
+      for (int k = 0; k < C; k++) {
+        double d = x[k] - mean;
+        v += d * d;
+      }
+      j->mean[r] = (float)mean;
+      j->rstd[r] = (float)(1.0 / sqrt(v / C + j->eps));
     }
-    const float m = (float)mean, rs = (float)(1.0 / sqrt(v / C + j->eps));
-    j->mean[r] = m;
-    j->rstd[r] = rs;
+    const float m = j->mean[r], rs = j->rstd[r];
     for (int k = 0; k < C; k++) {
       float h = (x[k] - m) * rs;
       y[k] = (j->gamma ? h * j->gamma[k] : h) + (j->beta ? j->beta[k] : 0.0f);

@@ -168,6 +168,16 @@ typedef struct {
 } tn_bcast;
 int tn_broadcast(const tn_bcast *g);
 
+/* GaussianNoise's draw as tfjs's tf.randomNormal makes it (noise.c): out = x + noise, or the noise alone (x NULL);
+   state = seedrandom Alea's {c, s0, s1, s2} after seeding. */
+int tn_gauss_noise(const float *x, float *out, long n, const double state[4], double mean, double std);
+/* fdlibm's log, the bits of V8's Math.log. */
+double tn_js_log(double x);
+/* ReLU's, LeakyReLU's and PReLU's gradients in one pass (noise.c): see there. */
+enum { TN_RELU_GRAD_LEAKY, TN_RELU_GRAD_PRELU, TN_RELU_GRAD_RELU, TN_RELU_GRAD_MAXMASK, TN_RELU_GRAD_COUNT };
+int tn_relu_grad(int op, long n, long period, long group, const float *x, const float *dy, const float *alpha,
+                 float scalar, float *dx, float *da);
+
 /* Scratch memory of the calling thread: grows, never shrinks, freed when the thread ends; NULL when out of memory.
    Slots: 0, 1 GEMM packing; 2 im2col; 3 filter-gradient partials and 4 column-sum partials (the caller's, owned by
    the call); 5 pooling window state; 6 batch-norm partials and per-channel constants (the caller's); 7 layer-norm gamma/beta gradient partials (the

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { activeNative } from '../backend/native/active.js';
 import { BIAS_ACT_GRAD_KERNEL, RELU_MASK } from '../backend/kernels/native/ConvLayer.js';
 import { fusedConvEnabled } from './convLayer.js';
+import { reluGradient } from './graphOps.js';
 
 type DenseArgs = Parameters<typeof tf.layers.dense>[0];
 type Kwargs = Parameters<tf.layers.Layer['call']>[1];
@@ -41,7 +42,7 @@ function registerFusedMatMulGradient(): void {
       // WORKBENCH_FUSED_CONV=0 keeps the separate ops, as for the conv layers.
       const both = activation === 'relu' && fusedConvEnabled() && tf.getKernel(BIAS_ACT_GRAD_KERNEL, tf.getBackend()) != null
         ? tf.engine().runKernel(BIAS_ACT_GRAD_KERNEL, { dy: dy as tf.Tensor, x: y, y }, { fn: RELU_MASK, bias: true }) as tf.Tensor[] : null;
-      const dz = both ? both[0] : activation === 'relu' ? tf.mul(dy as tf.Tensor, tf.step(y)) : (dy as tf.Tensor);
+      const dz = both ? both[0] : activation === 'relu' ? reluGradient(dy as tf.Tensor, y) : (dy as tf.Tensor);
       return {
         a: () => tf.matMul(dz, b, false, true),
         b: () => tf.matMul(a, dz, true, false),

@@ -1,5 +1,6 @@
 // Engine layer: dilated Conv2D, DepthwiseConv2D and SeparableConv2D that train on every backend (tfjs's gradients refuse dilation > 1).
 import * as tf from '@tensorflow/tfjs';
+import { dilateCopyAvailable, dilateKernelCopy } from './dilateCopy.js';
 
 type Kwargs = Parameters<tf.layers.Layer['call']>[1];
 type Inputs = Parameters<tf.layers.Layer['call']>[0];
@@ -11,6 +12,7 @@ type Inputs = Parameters<tf.layers.Layer['call']>[0];
  * kernels. Rank-4 steps only, as the wasm kernels want.
  */
 export function dilateKernel(kernel: tf.Tensor, rate: [number, number]): tf.Tensor4D {
+  if (dilateCopyAvailable(kernel)) return dilateKernelCopy(kernel, rate);
   const [kh, kw, a, b] = kernel.shape as [number, number, number, number];
   const [dh, dw] = rate;
   const rows = (kh - 1) * dh + 1;

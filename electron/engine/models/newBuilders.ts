@@ -6,6 +6,7 @@ import { fuseActivation } from './activations.js';
 import { withTrainableDilation } from './dilation.js';
 import { gaussianNoise, spatialDropout2d } from './noise.js';
 import { layerNormalization } from './layerNorm.js';
+import { globalMaxPooling2d, leakyReLU, prelu } from './graphOps.js';
 import type { BuildContext } from './layerBuilders.js';
 
 type Of<T extends LayerType> = Extract<LayerSpec, { type: T }>;
@@ -32,13 +33,13 @@ export const NEW_BUILDERS: { readonly [T in NewType]: Builder<Of<T>> } = {
     biasInitializer: tf.initializers.zeros(),
   })),
   LayerNormalization: (l, ctx) => layerNormalization({ ...base(ctx), epsilon: l.epsilon }),
-  GlobalMaxPooling2D: (_l, ctx) => tf.layers.globalMaxPooling2d(base(ctx)),
+  GlobalMaxPooling2D: (_l, ctx) => globalMaxPooling2d(base(ctx)),
   ZeroPadding2D: (l, ctx) => tf.layers.zeroPadding2d({ ...base(ctx), padding: zeroPadding(l.padding) }),
   SpatialDropout2D: (l, ctx) => spatialDropout2d({ ...base(ctx), rate: l.rate }, ctx.seed),
   GaussianNoise: (l, ctx) => gaussianNoise({ ...base(ctx), stddev: l.stddev }, ctx.seed),
-  LeakyReLU: (l, ctx) => tf.layers.leakyReLU({ ...base(ctx), alpha: l.alpha }),
+  LeakyReLU: (l, ctx) => leakyReLU({ ...base(ctx), alpha: l.alpha }),
   // Keras's default: slopes start at zero (a ReLU that learns its negative side).
-  PReLU: (l, ctx) => tf.layers.prelu({ ...base(ctx), alphaInitializer: 'zeros', ...(l.sharedAxes ? { sharedAxes: l.sharedAxes } : {}) }),
+  PReLU: (l, ctx) => prelu({ ...base(ctx), alphaInitializer: 'zeros', ...(l.sharedAxes ? { sharedAxes: l.sharedAxes } : {}) }),
   Add: (_l, ctx) => tf.layers.add(base(ctx)),
   Concatenate: (_l, ctx) => tf.layers.concatenate({ ...base(ctx), axis: -1 }),
 };

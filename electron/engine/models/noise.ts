@@ -1,6 +1,7 @@
 // Engine layer: SpatialDropout2D and GaussianNoise drawing from the run's seed (tfjs's own draw from Math.random).
 import * as tf from '@tensorflow/tfjs';
 import { dilatedClass } from './dilation.js';
+import { addGaussianNoise } from './graphOps.js';
 
 type Kwargs = Parameters<tf.layers.Layer['call']>[1];
 type Inputs = Parameters<tf.layers.Layer['call']>[0];
@@ -72,7 +73,7 @@ export function gaussianNoise(args: NoiseArgs, seed: number): tf.layers.Layer {
         return tf.tidy(() => {
           this.invokeCallHook(inputs, kwargs);
           const x = one(inputs);
-          return tf.add(x, tf.randomNormal(x.shape, 0, stddev, 'float32', seed));
+          return addGaussianNoise(x, stddev, seed);
         });
       }
     };

@@ -13,7 +13,7 @@ export const NATIVE_API_VERSION = 4;
 /** The kernels, by the name the addon exports them under (also the keys of `counts()`). */
 export const NATIVE_KERNELS = ['conv2d', 'conv2dFilterGrad', 'conv2dInputGrad', 'matmul', 'maxPool', 'maxPoolGrad', 'sumRows', 'eltwise',
   'batchNorm', 'batchNormTrain', 'batchNormGrad', 'optim', 'activation', 'avgPool', 'avgPoolGrad', 'mean', 'dropout',
-  'depthwise', 'depthwiseInputGrad', 'depthwiseFilterGrad', 'copyRows', 'broadcast', 'layerNorm', 'layerNormGrad', 'biasActGrad'] as const;
+  'depthwise', 'depthwiseInputGrad', 'depthwiseFilterGrad', 'copyRows', 'broadcast', 'layerNorm', 'layerNormGrad', 'biasActGrad', 'noise', 'reluGrad'] as const;
 export type NativeKernelName = (typeof NATIVE_KERNELS)[number];
 
 export interface NativeAddon {
@@ -52,6 +52,9 @@ export interface NativeAddon {
   layerNormGrad(heap: ArrayBufferLike, args: Float64Array): void;
   /** An activation's gradient fused with the bias gradient's column sums (native/src/activation.c); absent in builds before it. */
   biasActGrad(heap: ArrayBufferLike, args: Float64Array): void;
+  /** GaussianNoise's draw and the LeakyReLU/PReLU gradients (native/src/noise.c); absent in builds before them. */
+  noise(heap: ArrayBufferLike, args: Float64Array): void;
+  reluGrad(heap: ArrayBufferLike, args: Float64Array): void;
   /** Sets the calling thread's count (its splits, hence its numbers) and grows the shared pool to match. */
   setThreads(n: number): number;
   threads(): number;

@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fusedLayerNormAvailable, layerNormalization } from '../../../../../electron/engine/models/layerNorm.js';
+import { LAYER_NORM } from '../../../../../electron/engine/backend/kernels/native/LayerNorm.js';
 import { expectClose, randomValues } from '../reference.js';
 import { addon, nativeMissing, useNative } from './setup.js';
 
@@ -93,6 +94,26 @@ describe.skipIf(nativeMissing != null)(`LayerNormalization on wasm + native equa
         expect(Buffer.from(g.dx.values.buffer).equals(Buffer.from(a[s].dx.values.buffer))).toBe(true);
         g.params.forEach((p, i) => expect(Buffer.from(p.values.buffer).equals(Buffer.from(a[s].params[i].values.buffer))).toBe(true));
       });
+    }
+  });
+
+  it('the forward gives each row the bits it gets alone (rows are summed four at a time, interleaved)', async () => {
+    await useNative();
+    addon!.setThreads(1);
+    try {
+      const [m, c] = [11, 37];
+      const x = tf.tensor(randomValues(m * c, 21).map((v, i) => v * 4 + (i % 3)), [m, c]);
+      const gamma = tf.tensor(randomValues(c, 22), [c]);
+      const run = (t: tf.Tensor) => (tf.engine().runKernel(LAYER_NORM, { x: t, gamma }, { epsilon: 1e-3 }) as tf.Tensor[]).map((o) => Float32Array.from(o.dataSync()));
+      const all = tf.tidy(() => run(x));
+      for (let r = 0; r < m; r++) {
+        const alone = tf.tidy(() => run(tf.slice(x, [r, 0], [1, c])));
+        expect(Buffer.from(alone[0].buffer).equals(Buffer.from(all[0].slice(r * c, (r + 1) * c).buffer)), `row ${r} y`).toBe(true);
+        expect([alone[1][0], alone[2][0]], `row ${r} mean, rstd`).toEqual([all[1][r], all[2][r]]);
+      }
+      tf.dispose([x, gamma]);
+    } finally {
+      addon!.setThreads(2);
     }
   });
 

@@ -46,7 +46,7 @@ describe.skipIf(nativeMissing != null)(`native matrix products equal cpu${native
   // tfjs-layers hands a Dense layer's elu to _FusedMatMul; in inference that ran the stock kernel, then tfjs's elu.
   it.each(['elu', 'relu6', 'sigmoid'])('_FusedMatMul with bias and %s: the GEMM, then one native activation pass', async (activation) => {
     const a = mat([33, 20], 6);
-    await expectNative('activation', () => run('_FusedMatMul', { a: { ...a, values: Array.from(a.values, (v) => 8 * v) }, b: mat([20, 17], 7), bias: mat([17], 8) },
+    await expectNative('activation', () => run('_FusedMatMul', { a: { ...a, values: a.values.map((v) => 8 * v) }, b: mat([20, 17], 7), bias: mat([17], 8) },
       { transposeA: false, transposeB: false, activation }));
   });
 });
