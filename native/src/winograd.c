@@ -156,8 +156,10 @@ typedef struct {
   int th, tw, chunk;
 } wino_job;
 
-/* The transforms in the widest vectors the CPU has (additions only: the same bits in every clone). */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+/* The transforms in the widest vectors the CPU has (additions only: the same bits in every clone). Not under the
+   sanitizers: their runtime is not up yet when the loader runs the clones' ifunc resolver. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__) && \
+    !defined(__SANITIZE_ADDRESS__)
 #define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define CLONES
