@@ -19,6 +19,14 @@ const layers = [
   { name: 'strong conv4 64→64 14×14 same', h: 14, c: 64, co: 64, pad: 1 },
   { name: 'seed conv2 32→64 13×13 valid', h: 13, c: 32, co: 64, pad: 0 },
 ];
+// --layers h:c:co:pad[,...] measures other shapes (e.g. 28:8:32:1), batch from argv[4].
+const custom = process.argv.indexOf('--layers');
+if (custom > 0) {
+  layers.splice(0, layers.length, ...process.argv[custom + 1].split(',').map((s) => {
+    const [h, c, co, pad] = s.split(':').map(Number);
+    return { name: `${c}→${co} ${h}×${h} ${pad ? 'same' : 'valid'}`, h, c, co, pad };
+  }));
+}
 
 let seed = 1;
 const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) * 2 - 1;

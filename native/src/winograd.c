@@ -28,45 +28,79 @@ static int enabled(void) {
   return !(e && (!strcmp(e, "0") || !strcmp(e, "off") || !strcmp(e, "false")));
 }
 
-/* Below these the im2col path measured as fast or faster (docs/GEMM.md, "Winograd"): few channels make the 16 GEMMs
-   short in k and the transforms dominate. */
-#define MIN_IN 16
-#define MIN_OUT 16
-#define MIN_TILES 64
+/* Where im2col measured as fast or faster (docs/GEMM.md, "Winograd"; native/bench/winograd.mjs): fewer than 8 input
+   channels (the transforms dominate short GEMMs), fewer than 32 tiles (a few small images), and input gradients of
+   layers with fewer than 32 input channels (there im2col's col2im is cheap and Winograd's GEMMs are narrower than the
+   register tile). A build with -DTN_WINO_MIN_CH=1 -DTN_WINO_MIN_DX_OUT=1 -DTN_WINO_MIN_TILES=1 takes every 3x3 stride-1 shape, to measure. */
+#ifndef TN_WINO_MIN_CH
+#define TN_WINO_MIN_CH 8
+#endif
+#ifndef TN_WINO_MIN_DX_OUT
+#define TN_WINO_MIN_DX_OUT 32
+#endif
+#ifndef TN_WINO_MIN_TILES
+#define TN_WINO_MIN_TILES 32
+#endif
 
 /* cin: the GEMM's inner size (input channels of the convolution computed), cout: its outputs, tiles: 2x2 output tiles. */
-static int covers(const tn_conv *g, int cin, int cout, long tiles) {
-  return enabled() && g->kh == 3 && g->kw == 3 && g->sh == 1 && g->sw == 1 && cin >= MIN_IN && cout >= MIN_OUT &&
-         tiles >= MIN_TILES;
+static int covers(const tn_conv *g, int cin, int cout, int min_out, long tiles) {
+  return g->kh == 3 && g->kw == 3 && g->sh == 1 && g->sw == 1 && cin >= TN_WINO_MIN_CH && cout >= min_out &&
+         tiles >= TN_WINO_MIN_TILES && enabled();
 }
 
 static long tile_count(int n, int oh, int ow) { return (long)n * ((oh + 1) / 2) * ((ow + 1) / 2); }
 
-int tn_winograd_covers_forward(const tn_conv *g) { return covers(g, g->c, g->co, tile_count(g->n, g->oh, g->ow)); }
-int tn_winograd_covers_input_grad(const tn_conv *g) { return covers(g, g->co, g->c, tile_count(g->n, g->h, g->w)); }
+int tn_winograd_covers_forward(const tn_conv *g) {
+  return covers(g, g->c, g->co, TN_WINO_MIN_CH, tile_count(g->n, g->oh, g->ow));
+}
+int tn_winograd_covers_input_grad(const tn_conv *g) {
+  return covers(g, g->co, g->c, TN_WINO_MIN_DX_OUT, tile_count(g->n, g->h, g->w));
+}
 
-/* U[xi][ci][ko] = (G g Gt)[xi] for the 3x3 kernel g = src(ky, kx, ci, ko). Forward: src = f[ky][kx][ci][ko] (f is
+/* The transforms in the widest vectors the CPU has (additions only: the same bits in every clone). Not under the
+   sanitizers: their runtime is not up yet when the loader runs the clones' ifunc resolver. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__) && \
+    !defined(__SANITIZE_ADDRESS__)
+#define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define CLONES
+#endif
+#define CLONES_DECL CLONES
+
+/* U[ci][xi][ko] = (G g Gt)[xi] for the 3x3 kernel g = src(ky, kx, ci, ko). Forward: src = f[ky][kx][ci][ko] (f is
    [3,3,cin,cout]). Input gradient (flip): the convolution of dy with the filter rotated by 180 degrees and in/out
    swapped, src = f[2-ky][2-kx][ko][ci] (f is [3,3,cout,cin]). */
-static void filter_transform(const float *f, int cin, int cout, int flip, float *U) {
-  for (int ci = 0; ci < cin; ci++)
+CLONES_DECL static void filter_transform(const float *restrict f, int cin, int cout, int flip, float *restrict U) {
+  /* src(ky, kx, ci, ko) = f[(ky*3 + kx)*sk + ci*sc + ko*so]; the inner loop runs over ko (contiguous in the forward
+     filter and in U, so it vectorises). U keeps one input channel's 16 planes together: with the planes apart
+     (U[xi][ci][ko]) the 16 stores per ko were 4 C K bytes apart, one cache set, and this loop took 2/3 of a small
+     call's time. */
+  const long so = flip ? cin : 1, sc = flip ? 1 : cout, sk = (long)cin * cout;
+  for (int ci = 0; ci < cin; ci++) {
+    const float *restrict g = flip ? f + 8 * sk + ci * sc : f + ci * sc;
+    const long dk = flip ? -sk : sk; /* flipped: tap (ky, kx) reads (2-ky, 2-kx), i.e. the taps in reverse order */
+    float *restrict u = U + (size_t)ci * 16 * cout;
     for (int ko = 0; ko < cout; ko++) {
-      float g[3][3], t[4][3];
-      for (int ky = 0; ky < 3; ky++)
-        for (int kx = 0; kx < 3; kx++)
-          g[ky][kx] = flip ? f[(((size_t)(2 - ky) * 3 + (2 - kx)) * cout + ko) * cin + ci]
-                           : f[(((size_t)ky * 3 + kx) * cin + ci) * cout + ko];
-      for (int kx = 0; kx < 3; kx++) {
-        t[0][kx] = g[0][kx];
-        t[1][kx] = (g[0][kx] + g[1][kx] + g[2][kx]) * 0.5f;
-        t[2][kx] = (g[0][kx] - g[1][kx] + g[2][kx]) * 0.5f;
-        t[3][kx] = g[2][kx];
-      }
-      for (int r = 0; r < 4; r++) {
-        float u[4] = {t[r][0], (t[r][0] + t[r][1] + t[r][2]) * 0.5f, (t[r][0] - t[r][1] + t[r][2]) * 0.5f, t[r][2]};
-        for (int s = 0; s < 4; s++) U[((size_t)(r * 4 + s) * cin + ci) * cout + ko] = u[s];
-      }
+      const float *q = g + ko * so;
+      float g0 = q[0], g1 = q[dk], g2 = q[2 * dk], g3 = q[3 * dk], g4 = q[4 * dk], g5 = q[5 * dk], g6 = q[6 * dk],
+            g7 = q[7 * dk], g8 = q[8 * dk];
+      /* t = G g (rows ky), then u = t Gt (columns kx). */
+      float t00 = g0, t01 = g1, t02 = g2;
+      float t10 = (g0 + g3 + g6) * 0.5f, t11 = (g1 + g4 + g7) * 0.5f, t12 = (g2 + g5 + g8) * 0.5f;
+      float t20 = (g0 - g3 + g6) * 0.5f, t21 = (g1 - g4 + g7) * 0.5f, t22 = (g2 - g5 + g8) * 0.5f;
+      float t30 = g6, t31 = g7, t32 = g8;
+#define ROW(r, a, b, c)                                        \
+  u[(r * 4 + 0) * cout + ko] = a;                              \
+  u[(r * 4 + 1) * cout + ko] = (a + b + c) * 0.5f;             \
+  u[(r * 4 + 2) * cout + ko] = (a - b + c) * 0.5f;             \
+  u[(r * 4 + 3) * cout + ko] = c;
+      ROW(0, t00, t01, t02)
+      ROW(1, t10, t11, t12)
+      ROW(2, t20, t21, t22)
+      ROW(3, t30, t31, t32)
+#undef ROW
     }
+  }
 }
 
 /* V = Bt d B for one tile, d[r*4+s] the input rows (y) and columns (x); T is v8 or float. */
@@ -156,14 +190,6 @@ typedef struct {
   int th, tw, chunk;
 } wino_job;
 
-/* The transforms in the widest vectors the CPU has (additions only: the same bits in every clone). Not under the
-   sanitizers: their runtime is not up yet when the loader runs the clones' ifunc resolver. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__) && \
-    !defined(__SANITIZE_ADDRESS__)
-#define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define CLONES
-#endif
 
 CLONES static int task(void *p, int t, int nt) {
   const wino_job *j = p;
@@ -190,7 +216,7 @@ CLONES static int task(void *p, int t, int nt) {
       input_tile(src, C, V + (size_t)tt * C, vplane);
     }
     for (int xi = 0; xi < 16; xi++) {
-      int err = tn_sgemm_rows(0, T, K, C, V + xi * vplane, C, 1, j->u + (size_t)xi * C * K, K, 1, M + xi * mplane, K, 0);
+      int err = tn_sgemm_rows(0, T, K, C, V + xi * vplane, C, 1, j->u + (size_t)xi * K, 16L * K, 1, M + xi * mplane, K, 0);
       if (err) return err;
     }
     for (int tt = 0; tt < T; tt++) {

@@ -43,14 +43,21 @@ async function counted<T>(c: Counter, fn: () => Promise<T>): Promise<[T, number]
 }
 
 interface Case { h: number; w: number; pad: 'same' | 'valid'; ci: number; co: number; batch: number; bias: boolean; act: 'relu' | 'linear' }
+/* Forward and input gradient: at least 32 input channels (below that the input gradient stays on im2col). */
 const cases: Case[] = [
   { h: 28, w: 28, pad: 'same', ci: 32, co: 32, batch: 3, bias: true, act: 'relu' },
   { h: 14, w: 14, pad: 'same', ci: 32, co: 64, batch: 2, bias: false, act: 'linear' },
   { h: 13, w: 13, pad: 'valid', ci: 32, co: 64, batch: 4, bias: true, act: 'linear' },
-  { h: 9, w: 8, pad: 'same', ci: 17, co: 23, batch: 5, bias: true, act: 'relu' },
-  { h: 11, w: 7, pad: 'valid', ci: 20, co: 19, batch: 7, bias: false, act: 'relu' },
-  { h: 16, w: 16, pad: 'same', ci: 16, co: 16, batch: 1, bias: true, act: 'linear' },
-  { h: 10, w: 13, pad: 'valid', ci: 24, co: 40, batch: 16, bias: true, act: 'relu' },
+  { h: 9, w: 8, pad: 'same', ci: 33, co: 23, batch: 5, bias: true, act: 'relu' },
+  { h: 11, w: 7, pad: 'valid', ci: 40, co: 9, batch: 7, bias: false, act: 'relu' },
+  { h: 16, w: 16, pad: 'same', ci: 35, co: 16, batch: 1, bias: true, act: 'linear' },
+  { h: 10, w: 13, pad: 'valid', ci: 36, co: 40, batch: 16, bias: true, act: 'relu' },
+];
+/* Forward only: 8 to 31 input channels. */
+const forwardOnly: Case[] = [
+  { h: 28, w: 28, pad: 'same', ci: 8, co: 32, batch: 2, bias: true, act: 'relu' },
+  { h: 15, w: 9, pad: 'valid', ci: 17, co: 13, batch: 3, bias: false, act: 'linear' },
+  { h: 12, w: 12, pad: 'same', ci: 16, co: 8, batch: 1, bias: false, act: 'relu' },
 ];
 const title = '$h×$w $pad $ci→$co batch $batch bias $bias $act';
 const outSize = (c: Case) => (c.pad === 'same' ? [c.h, c.w] : [c.h - 2, c.w - 2]);
@@ -77,7 +84,7 @@ function inputGradInputs(c: Case, seed: number) {
 }
 
 describe.skipIf(nativeMissing != null)(`native Winograd convolutions${nativeMissing ? ` (skipped: ${nativeMissing})` : ''}`, () => {
-  it.each(cases)(`forward ${title} is close to cpu and took the Winograd path`, async (c) => {
+  it.each([...cases, ...forwardOnly])(`forward ${title} is close to cpu and took the Winograd path`, async (c) => {
     const { inputs, attrs, kernel } = forwardInputs(c, c.h * 100 + c.ci);
     const [got, ran] = await counted('conv2dWinograd', () => runOn('wasm', kernel, inputs, attrs));
     expect(ran, 'Winograd forward calls').toBe(1);
@@ -122,13 +129,13 @@ describe.skipIf(nativeMissing != null)(`native Winograd convolutions${nativeMiss
     expectNear(wino, im2col, 'Winograd vs im2col');
   });
 
-  it('leaves to im2col what it does not cover: 5×5 and strided kernels, few channels, few tiles', async () => {
+  it('leaves to im2col what it does not cover: 5×5 and strided kernels, few channels, few tiles, narrow input gradients', async () => {
     const base: Case = { h: 12, w: 12, pad: 'same', ci: 32, co: 32, batch: 2, bias: false, act: 'linear' };
     const off: Array<[string, Case, object]> = [
       ['stride 2', base, { strides: [2, 2] }],
-      ['8 input channels', { ...base, ci: 8 }, {}],
-      ['8 output channels', { ...base, co: 8 }, {}],
-      ['63 tiles', { ...base, h: 14, w: 18, batch: 1 }, {}],
+      ['7 input channels', { ...base, ci: 7 }, {}],
+      ['7 output channels', { ...base, co: 7 }, {}],
+      ['31 tiles', { ...base, h: 2, w: 62, batch: 1 }, {}],
     ];
     for (const [label, c, extra] of off) {
       const f = forwardInputs(c, 21);
@@ -144,5 +151,9 @@ describe.skipIf(nativeMissing != null)(`native Winograd convolutions${nativeMiss
     const attrs = { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', dilations: [1, 1] };
     const [, ran] = await counted('conv2dWinograd', () => runOn('wasm', 'Conv2D', k5, attrs));
     expect(ran, '5×5').toBe(0);
+    const dx = inputGradInputs({ ...base, ci: 31 }, 5);
+    const [got, dxRan] = await counted('conv2dInputGradWinograd', () => runOn('wasm', 'Conv2DBackpropInput', dx.inputs, dx.attrs));
+    expect(dxRan, 'input gradient of a 31-input-channel layer').toBe(0);
+    expectNear(got, await runOn('cpu', 'Conv2DBackpropInput', dx.inputs, dx.attrs), 'input gradient, 31 channels');
   });
 });
