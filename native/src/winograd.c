@@ -190,7 +190,6 @@ typedef struct {
   int th, tw, chunk;
 } wino_job;
 
-
 CLONES static int task(void *p, int t, int nt) {
   const wino_job *j = p;
   long g0 = j->tiles * t / nt, g1 = j->tiles * (t + 1) / nt;
@@ -207,11 +206,11 @@ CLONES static int task(void *p, int t, int nt) {
       long gt = s + tt;
       int img = (int)(gt / tpi), r = (int)(gt % tpi), y0 = 2 * (r / j->tw) - j->pt, x0 = 2 * (r % j->tw) - j->pl;
       const float *src[16];
-      const float *xi = j->x + (size_t)img * j->h * j->w * C;
+      const float *xim = j->x + (size_t)img * j->h * j->w * C;
       for (int a = 0; a < 4; a++)
         for (int b = 0; b < 4; b++) {
           int iy = y0 + a, ix = x0 + b;
-          src[a * 4 + b] = (iy < 0 || iy >= j->h || ix < 0 || ix >= j->w) ? zero : xi + ((size_t)iy * j->w + ix) * C;
+          src[a * 4 + b] = (iy < 0 || iy >= j->h || ix < 0 || ix >= j->w) ? zero : xim + ((size_t)iy * j->w + ix) * C;
         }
       input_tile(src, C, V + (size_t)tt * C, vplane);
     }
