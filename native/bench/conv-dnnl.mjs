@@ -18,7 +18,7 @@ const unit = (file, flags, name) => {
 unit('gemm_kernel.c', ['-DTN_VARIANT=generic'], 'generic');
 unit('gemm_kernel.c', ['-DTN_VARIANT=avx2', '-mavx2', '-mfma'], 'avx2');
 unit('gemm_kernel.c', ['-DTN_VARIANT=avx512', '-DTN_WIDE', '-mavx512f'], 'avx512');
-for (const u of ['gemm_blas', 'gemm', 'conv', 'pool']) unit(`${u}.c`, [], u);
+for (const u of ['gemm_blas', 'gemm', 'conv', 'winograd', 'pool']) unit(`${u}.c`, [], u);
 execFileSync('c++', [...o, join(here, 'conv-dnnl.cpp'), ...objs, '-o', out, '-ldnnl', '-ldl', '-lm'], { stdio: 'inherit' });
 const threads = process.argv[2] ?? '2';
 execFileSync(out, [threads], { stdio: 'inherit', env: { ...process.env, OMP_NUM_THREADS: threads } });

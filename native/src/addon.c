@@ -585,6 +585,11 @@ static napi_value counts(napi_env env, napi_callback_info info) {
   /* Not a kernel: which of dropout's two loops ran (dropout.c). */
   CHECK(napi_create_double(env, (double)tn_dropout_rounded_calls(), &v));
   CHECK(napi_set_named_property(env, out, "dropoutRounded", v));
+  /* Of conv2d and conv2dInputGrad, the calls the Winograd path took (winograd.c). */
+  CHECK(napi_create_double(env, (double)tn_winograd_calls(0), &v));
+  CHECK(napi_set_named_property(env, out, "conv2dWinograd", v));
+  CHECK(napi_create_double(env, (double)tn_winograd_calls(1), &v));
+  CHECK(napi_set_named_property(env, out, "conv2dInputGradWinograd", v));
   return out;
 }
 

@@ -138,6 +138,7 @@ static int forward_task(void *p, int t, int nt) {
 
 /* Each image's output depends on that image alone, so the split over images cannot change a number. */
 int tn_conv2d(const tn_conv *g, const float *x, const float *f, const float *bias, int act, float *y) {
+  if (tn_winograd_covers_forward(g)) return tn_winograd_conv2d(g, x, f, bias, act, y);
   conv_job j = {.g = g, .a = x, .b = f, .out = y, .bias = bias, .act = act};
   return tn_parallel(forward_task, &j, tn_threads());
 }
@@ -172,6 +173,7 @@ static int input_grad_task(void *p, int t, int nt) {
 
 /* As the forward pass: an image's dx comes from that image's dy alone. */
 int tn_conv2d_input_grad(const tn_conv *g, const float *dy, const float *f, float *dx) {
+  if (tn_winograd_covers_input_grad(g)) return tn_winograd_input_grad(g, dy, f, dx);
   conv_job j = {.g = g, .a = dy, .b = f, .out = dx};
   return tn_parallel(input_grad_task, &j, tn_threads());
 }

@@ -55,6 +55,13 @@ int tn_conv1ch_avx512(const tn_conv *, const float *, const float *, const float
 int tn_conv2d(const tn_conv *g, const float *x, const float *f, const float *bias, int act, float *y);
 int tn_conv2d_filter_grad(const tn_conv *g, const float *x, const float *dy, float *df);
 int tn_conv2d_input_grad(const tn_conv *g, const float *dy, const float *f, float *dx);
+/* Winograd F(2x2, 3x3) for 3x3 stride-1 convolutions (winograd.c): whether it takes a shape (also off with
+   WORKBENCH_WINOGRAD=0), the forward and input gradient, and its completed calls (0 forward, 1 input gradient). */
+int tn_winograd_covers_forward(const tn_conv *g);
+int tn_winograd_covers_input_grad(const tn_conv *g);
+int tn_winograd_conv2d(const tn_conv *g, const float *x, const float *f, const float *bias, int act, float *y);
+int tn_winograd_input_grad(const tn_conv *g, const float *dy, const float *f, float *dx);
+unsigned long tn_winograd_calls(int which);
 
 /* Pooling geometry, NHWC. */
 typedef struct {
@@ -179,7 +186,7 @@ int tn_relu_grad(int op, long n, long period, long group, const float *x, const 
                  float scalar, float *dx, float *da);
 
 /* Scratch memory of the calling thread: grows, never shrinks, freed when the thread ends; NULL when out of memory.
-   Slots: 0, 1 GEMM packing; 2 im2col; 3 filter-gradient partials and 4 column-sum partials (the caller's, owned by
+   Slots: 0, 1 GEMM packing; 2 im2col (Winograd: its V and M tiles); 3 filter-gradient partials (Winograd: the transformed filter) and 4 column-sum partials (the caller's, owned by
    the call); 5 pooling window state; 6 batch-norm partials and per-channel constants (the caller's); 7 layer-norm gamma/beta gradient partials (the
    caller's). */
 float *tn_scratch(int slot, size_t floats);

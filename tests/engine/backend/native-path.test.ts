@@ -4,7 +4,7 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { addonPath, loadNativeAt, NATIVE_API_VERSION, NATIVE_KERNELS } from '../../../electron/engine/backend/native/addon.js';
+import { addonPath, loadNativeAt, NATIVE_API_VERSION, NATIVE_KERNELS, NATIVE_PATH_COUNTERS } from '../../../electron/engine/backend/native/addon.js';
 import { requireInCi } from '../../helpers/ciRequire.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'native-path-'));
@@ -46,7 +46,7 @@ describe('addonPath and loadNativeAt', () => {
     expect(built.path).toBe(p);
     expect(built.addon.apiVersion).toBe(NATIVE_API_VERSION);
     for (const k of NATIVE_KERNELS) expect(typeof built.addon[k], k).toBe('function');
-    expect(Object.keys(built.addon.counts()).sort()).toEqual([...NATIVE_KERNELS].sort());
+    expect(Object.keys(built.addon.counts()).sort()).toEqual([...NATIVE_KERNELS, ...NATIVE_PATH_COUNTERS].sort());
     expect(built.addon.isa()).toMatch(/^(avx512f|avx2\+fma|generic|openblas)$/);
   });
 

@@ -15,6 +15,9 @@ export const NATIVE_KERNELS = ['conv2d', 'conv2dFilterGrad', 'conv2dInputGrad', 
   'batchNorm', 'batchNormTrain', 'batchNormGrad', 'optim', 'activation', 'avgPool', 'avgPoolGrad', 'mean', 'dropout',
   'depthwise', 'depthwiseInputGrad', 'depthwiseFilterGrad', 'copyRows', 'broadcast', 'layerNorm', 'layerNormGrad', 'biasActGrad', 'noise', 'reluGrad'] as const;
 export type NativeKernelName = (typeof NATIVE_KERNELS)[number];
+/** Keys of `counts()` that are not kernels: which path a kernel took (dropout's rounding loop, Winograd convolutions). */
+export const NATIVE_PATH_COUNTERS = ['dropoutRounded', 'conv2dWinograd', 'conv2dInputGradWinograd'] as const;
+export type NativePathCounter = (typeof NATIVE_PATH_COUNTERS)[number];
 
 export interface NativeAddon {
   apiVersion: number;
@@ -60,7 +63,7 @@ export interface NativeAddon {
   threads(): number;
   isa(): string;
   /** Completed calls per kernel since the addon loaded, over every thread of the process. */
-  counts(): Record<NativeKernelName, number>;
+  counts(): Record<NativeKernelName | NativePathCounter, number>;
   /** Test hook: the next n scratch allocations fail, as when memory runs out. */
   _failNextAllocations(n: number): void;
 }

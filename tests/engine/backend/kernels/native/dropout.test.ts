@@ -57,7 +57,7 @@ describe.skipIf(nativeMissing != null)(`native dropout${nativeMissing ? ` (skipp
     await tf.setBackend('cpu');
     const want = bits(tf.tidy(() => tf.dropout(tf.tensor(x, shape), rate, undefined, seed).dataSync()));
     await tf.setBackend('wasm');
-    const rounded = () => (addon!.counts() as unknown as Record<string, number>).dropoutRounded;
+    const rounded = () => addon!.counts().dropoutRounded;
     const draw = () => bits(tf.tidy(() => nativeDropoutOrNull(tf.tensor(x, shape), rate, seed)!.dataSync()));
     const r0 = rounded();
     const fast = await expectNative('dropout', async () => draw());

@@ -1,0 +1,269 @@
+// Native kernels: Winograd F(2x2, 3x3) convolution for 3x3, stride-1 layers (forward with bias and relu, input gradient).
+// Per 2x2 output tile: V = Bt d B (4x4 input tile), M = sum over channels of U (.) V with U = G g Gt (the filter, once
+// per call), Y = At M A. The channel sums are 16 GEMMs per chunk of tiles through the chosen GEMM variant: 16 C K
+// multiplies per tile instead of im2col's 36 C K. Every output depends on its own tile alone and each GEMM element is
+// summed over channels in the GEMM's fixed order, so the bits do not depend on the thread count or the chunking.
+// The transforms are additions only (and exact halvings), so they give the same bits on every build.
+#include <stdlib.h>
+#include <string.h>
+#include "tn.h"
+
+typedef float v8 __attribute__((vector_size(32)));
+typedef int v8i __attribute__((vector_size(32)));
+static inline v8 ld(const float *p) {
+  v8 v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+static inline void st(float *p, v8 v) { memcpy(p, &v, sizeof v); }
+
+/* Calls that took this path (forward, input gradient): the tests' proof that it ran. */
+static unsigned long calls[2];
+unsigned long tn_winograd_calls(int which) { return __atomic_load_n(&calls[which & 1], __ATOMIC_RELAXED); }
+
+/* WORKBENCH_WINOGRAD=0 (or off, false) turns the path off: read per call, so a bench or test can compare both paths
+   in one process (Node's process.env writes go to the C environment). */
+static int enabled(void) {
+  const char *e = getenv("WORKBENCH_WINOGRAD");
+  return !(e && (!strcmp(e, "0") || !strcmp(e, "off") || !strcmp(e, "false")));
+}
+
+/* Where im2col measured as fast or faster (docs/GEMM.md, "Winograd"; native/bench/winograd.mjs): fewer than 8 input
+   channels (the transforms dominate short GEMMs), fewer than 32 tiles (a few small images), and input gradients of
+   layers with fewer than 32 input channels (there im2col's col2im is cheap and Winograd's GEMMs are narrower than the
+   register tile). A build with -DTN_WINO_MIN_CH=1 -DTN_WINO_MIN_DX_OUT=1 -DTN_WINO_MIN_TILES=1 takes every 3x3 stride-1 shape, to measure. */
+#ifndef TN_WINO_MIN_CH
+#define TN_WINO_MIN_CH 8
+#endif
+#ifndef TN_WINO_MIN_DX_OUT
+#define TN_WINO_MIN_DX_OUT 32
+#endif
+#ifndef TN_WINO_MIN_TILES
+#define TN_WINO_MIN_TILES 32
+#endif
+
+/* cin: the GEMM's inner size (input channels of the convolution computed), cout: its outputs, tiles: 2x2 output tiles. */
+static int covers(const tn_conv *g, int cin, int cout, int min_out, long tiles) {
+  return g->kh == 3 && g->kw == 3 && g->sh == 1 && g->sw == 1 && cin >= TN_WINO_MIN_CH && cout >= min_out &&
+         tiles >= TN_WINO_MIN_TILES && enabled();
+}
+
+static long tile_count(int n, int oh, int ow) { return (long)n * ((oh + 1) / 2) * ((ow + 1) / 2); }
+
+int tn_winograd_covers_forward(const tn_conv *g) {
+  return covers(g, g->c, g->co, TN_WINO_MIN_CH, tile_count(g->n, g->oh, g->ow));
+}
+int tn_winograd_covers_input_grad(const tn_conv *g) {
+  return covers(g, g->co, g->c, TN_WINO_MIN_DX_OUT, tile_count(g->n, g->h, g->w));
+}
+
+/* The transforms in the widest vectors the CPU has (additions only: the same bits in every clone). Not under the
+   sanitizers: their runtime is not up yet when the loader runs the clones' ifunc resolver. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__) && \
+    !defined(__SANITIZE_ADDRESS__)
+#define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define CLONES
+#endif
+#define CLONES_DECL CLONES
+
+/* U[ci][xi][ko] = (G g Gt)[xi] for the 3x3 kernel g = src(ky, kx, ci, ko). Forward: src = f[ky][kx][ci][ko] (f is
+   [3,3,cin,cout]). Input gradient (flip): the convolution of dy with the filter rotated by 180 degrees and in/out
+   swapped, src = f[2-ky][2-kx][ko][ci] (f is [3,3,cout,cin]). */
+CLONES_DECL static void filter_transform(const float *restrict f, int cin, int cout, int flip, float *restrict U) {
+  /* src(ky, kx, ci, ko) = f[(ky*3 + kx)*sk + ci*sc + ko*so]; the inner loop runs over ko (contiguous in the forward
+     filter and in U, so it vectorises). U keeps one input channel's 16 planes together: with the planes apart
+     (U[xi][ci][ko]) the 16 stores per ko were 4 C K bytes apart, one cache set, and this loop took 2/3 of a small
+     call's time. */
+  const long so = flip ? cin : 1, sc = flip ? 1 : cout, sk = (long)cin * cout;
+  for (int ci = 0; ci < cin; ci++) {
+    const float *restrict g = flip ? f + 8 * sk + ci * sc : f + ci * sc;
+    const long dk = flip ? -sk : sk; /* flipped: tap (ky, kx) reads (2-ky, 2-kx), i.e. the taps in reverse order */
+    float *restrict u = U + (size_t)ci * 16 * cout;
+    for (int ko = 0; ko < cout; ko++) {
+      const float *q = g + ko * so;
+      float g0 = q[0], g1 = q[dk], g2 = q[2 * dk], g3 = q[3 * dk], g4 = q[4 * dk], g5 = q[5 * dk], g6 = q[6 * dk],
+            g7 = q[7 * dk], g8 = q[8 * dk];
+      /* t = G g (rows ky), then u = t Gt (columns kx). */
+      float t00 = g0, t01 = g1, t02 = g2;
+      float t10 = (g0 + g3 + g6) * 0.5f, t11 = (g1 + g4 + g7) * 0.5f, t12 = (g2 + g5 + g8) * 0.5f;
+      float t20 = (g0 - g3 + g6) * 0.5f, t21 = (g1 - g4 + g7) * 0.5f, t22 = (g2 - g5 + g8) * 0.5f;
+      float t30 = g6, t31 = g7, t32 = g8;
+#define ROW(r, a, b, c)                                        \
+  u[(r * 4 + 0) * cout + ko] = a;                              \
+  u[(r * 4 + 1) * cout + ko] = (a + b + c) * 0.5f;             \
+  u[(r * 4 + 2) * cout + ko] = (a - b + c) * 0.5f;             \
+  u[(r * 4 + 3) * cout + ko] = c;
+      ROW(0, t00, t01, t02)
+      ROW(1, t10, t11, t12)
+      ROW(2, t20, t21, t22)
+      ROW(3, t30, t31, t32)
+#undef ROW
+    }
+  }
+}
+
+/* V = Bt d B for one tile, d[r*4+s] the input rows (y) and columns (x); T is v8 or float. */
+#define IN_XFORM(T, d, out)                                                                                         \
+  do {                                                                                                              \
+    T t_[16];                                                                                                       \
+    for (int s_ = 0; s_ < 4; s_++) {                                                                                \
+      t_[0 + s_] = d[0 + s_] - d[8 + s_];                                                                           \
+      t_[4 + s_] = d[4 + s_] + d[8 + s_];                                                                           \
+      t_[8 + s_] = d[8 + s_] - d[4 + s_];                                                                           \
+      t_[12 + s_] = d[4 + s_] - d[12 + s_];                                                                         \
+    }                                                                                                               \
+    for (int r_ = 0; r_ < 4; r_++) {                                                                                \
+      out[r_ * 4 + 0] = t_[r_ * 4 + 0] - t_[r_ * 4 + 2];                                                            \
+      out[r_ * 4 + 1] = t_[r_ * 4 + 1] + t_[r_ * 4 + 2];                                                            \
+      out[r_ * 4 + 2] = t_[r_ * 4 + 2] - t_[r_ * 4 + 1];                                                            \
+      out[r_ * 4 + 3] = t_[r_ * 4 + 1] - t_[r_ * 4 + 3];                                                            \
+    }                                                                                                               \
+  } while (0)
+
+/* Y = At M A for one tile: y[i*2+j] from m[r*4+s]. */
+#define OUT_XFORM(T, m, y)                                                                                          \
+  do {                                                                                                              \
+    T a_[8];                                                                                                        \
+    for (int s_ = 0; s_ < 4; s_++) {                                                                                \
+      a_[s_] = m[s_] + m[4 + s_] + m[8 + s_];                                                                       \
+      a_[4 + s_] = m[4 + s_] - m[8 + s_] - m[12 + s_];                                                              \
+    }                                                                                                               \
+    for (int i_ = 0; i_ < 2; i_++) {                                                                                \
+      y[i_ * 2 + 0] = a_[i_ * 4 + 0] + a_[i_ * 4 + 1] + a_[i_ * 4 + 2];                                             \
+      y[i_ * 2 + 1] = a_[i_ * 4 + 1] - a_[i_ * 4 + 2] - a_[i_ * 4 + 3];                                             \
+    }                                                                                                               \
+  } while (0)
+
+/* One tile's 16 transformed values for channels 0..c, written to v[xi * plane + ch]. */
+static inline __attribute__((always_inline)) void input_tile(const float *const src[16], int c, float *v, long plane) {
+  int ch = 0;
+  for (; ch + 8 <= c; ch += 8) {
+    v8 d[16], o[16];
+    for (int i = 0; i < 16; i++) d[i] = ld(src[i] + ch);
+    IN_XFORM(v8, d, o);
+    for (int i = 0; i < 16; i++) st(v + i * plane + ch, o[i]);
+  }
+  for (; ch < c; ch++) {
+    float d[16], o[16];
+    for (int i = 0; i < 16; i++) d[i] = src[i][ch];
+    IN_XFORM(float, d, o);
+    for (int i = 0; i < 16; i++) v[i * plane + ch] = o[i];
+  }
+}
+
+/* One tile's outputs for channels 0..k from m[xi * plane + ch]: + bias, then relu (act 1), as conv.c's post_op.
+   dst[i] is NULL for an output outside the image (the last row or column of an odd size). */
+static inline __attribute__((always_inline)) void output_tile(const float *m, long plane, int k, const float *bias, int act, float *const dst[4]) {
+  int ch = 0;
+  for (; ch + 8 <= k; ch += 8) {
+    v8 mm[16], y[4];
+    for (int i = 0; i < 16; i++) mm[i] = ld(m + i * plane + ch);
+    OUT_XFORM(v8, mm, y);
+    for (int i = 0; i < 4; i++) {
+      if (!dst[i]) continue;
+      v8 o = y[i];
+      if (bias) o += ld(bias + ch);
+      if (act == 1) o = (v8)((v8i)o & (o > 0.0f)); /* NaN and -0 give +0, as post_op */
+      st(dst[i] + ch, o);
+    }
+  }
+  for (; ch < k; ch++) {
+    float mm[16], y[4];
+    for (int i = 0; i < 16; i++) mm[i] = m[i * plane + ch];
+    OUT_XFORM(float, mm, y);
+    for (int i = 0; i < 4; i++) {
+      if (!dst[i]) continue;
+      float o = y[i];
+      if (bias) o += bias[ch];
+      if (act == 1) o = o > 0.0f ? o : 0.0f;
+      dst[i][ch] = o;
+    }
+  }
+}
+
+typedef struct {
+  int n, h, w, c, k, oh, ow, pt, pl, act; /* input [n,h,w,c], output [n,oh,ow,k], y = x_padded conv */
+  const float *x, *u, *bias;
+  float *y;
+  long tiles;
+  int th, tw, chunk;
+} wino_job;
+
+CLONES static int task(void *p, int t, int nt) {
+  const wino_job *j = p;
+  long g0 = j->tiles * t / nt, g1 = j->tiles * (t + 1) / nt;
+  if (g0 >= g1) return TN_OK;
+  const int C = j->c, K = j->k, tpi = j->th * j->tw;
+  const long vplane = (long)j->chunk * C, mplane = (long)j->chunk * K;
+  float *V = tn_scratch(2, (size_t)16 * (vplane + mplane) + C);
+  if (!V) return TN_ENOMEM;
+  float *M = V + 16 * vplane, *zero = M + 16 * mplane;
+  memset(zero, 0, (size_t)C * sizeof(float));
+  for (long s = g0; s < g1; s += j->chunk) {
+    int T = (int)(g1 - s < j->chunk ? g1 - s : j->chunk);
+    for (int tt = 0; tt < T; tt++) {
+      long gt = s + tt;
+      int img = (int)(gt / tpi), r = (int)(gt % tpi), y0 = 2 * (r / j->tw) - j->pt, x0 = 2 * (r % j->tw) - j->pl;
+      const float *src[16];
+      const float *xim = j->x + (size_t)img * j->h * j->w * C;
+      for (int a = 0; a < 4; a++)
+        for (int b = 0; b < 4; b++) {
+          int iy = y0 + a, ix = x0 + b;
+          src[a * 4 + b] = (iy < 0 || iy >= j->h || ix < 0 || ix >= j->w) ? zero : xim + ((size_t)iy * j->w + ix) * C;
+        }
+      input_tile(src, C, V + (size_t)tt * C, vplane);
+    }
+    for (int xi = 0; xi < 16; xi++) {
+      int err = tn_sgemm_rows(0, T, K, C, V + xi * vplane, C, 1, j->u + (size_t)xi * K, 16L * K, 1, M + xi * mplane, K, 0);
+      if (err) return err;
+    }
+    for (int tt = 0; tt < T; tt++) {
+      long gt = s + tt;
+      int img = (int)(gt / tpi), r = (int)(gt % tpi), oy = 2 * (r / j->tw), ox = 2 * (r % j->tw);
+      float *yi = j->y + (size_t)img * j->oh * j->ow * K;
+      float *dst[4];
+      for (int a = 0; a < 2; a++)
+        for (int b = 0; b < 2; b++)
+          dst[a * 2 + b] = (oy + a < j->oh && ox + b < j->ow) ? yi + ((size_t)(oy + a) * j->ow + ox + b) * K : NULL;
+      output_tile(M + (size_t)tt * K, mplane, K, j->bias, j->act, dst);
+    }
+  }
+  return TN_OK;
+}
+
+/* Tiles per chunk: its V and M planes together about 1 MB (in L2 between the transforms and the GEMMs), in whole
+   GEMM register tiles (24 rows: a multiple of both variants' 6 and 8). Speed only: a chunk cannot change a number. */
+static int chunk_tiles(int c, int k) {
+  long per = 262144 / (16L * (c + k));
+  per = per / 24 * 24;
+  return per < 24 ? 24 : (int)per;
+}
+
+static int run(int n, int h, int w, int c, int k, int oh, int ow, int pt, int pl, const float *x, const float *f,
+               int flip, const float *bias, int act, float *y) {
+  /* The caller's scratch: it outlives every part of this call. */
+  float *U = tn_scratch(3, (size_t)16 * c * k);
+  if (!U) return TN_ENOMEM;
+  filter_transform(f, c, k, flip, U);
+  wino_job j = {.n = n, .h = h, .w = w, .c = c, .k = k, .oh = oh, .ow = ow, .pt = pt, .pl = pl, .act = act,
+                .x = x, .u = U, .bias = bias, .y = y, .th = (oh + 1) / 2, .tw = (ow + 1) / 2, .chunk = chunk_tiles(c, k)};
+  j.tiles = (long)n * j.th * j.tw;
+  int parts = tn_threads();
+  if (parts < 1) parts = 1;
+  return tn_parallel(task, &j, parts);
+}
+
+int tn_winograd_conv2d(const tn_conv *g, const float *x, const float *f, const float *bias, int act, float *y) {
+  int err = run(g->n, g->h, g->w, g->c, g->co, g->oh, g->ow, g->pt, g->pl, x, f, 0, bias, act, y);
+  if (!err) __atomic_fetch_add(&calls[0], 1, __ATOMIC_RELAXED);
+  return err;
+}
+
+/* dx[iy, ix, c] = sum over ky, kx, k of dy[iy + pt - ky, ix + pl - kx, k] f[ky, kx, c, k]: a stride-1 convolution of dy
+   (padded by 2 - pt, 2 - pl) with the rotated, transposed filter, whose output is the input's size. */
+int tn_winograd_input_grad(const tn_conv *g, const float *dy, const float *f, float *dx) {
+  int err = run(g->n, g->oh, g->ow, g->co, g->c, g->h, g->w, 2 - g->pt, 2 - g->pl, dy, f, 1, NULL, 0, dx);
+  if (!err) __atomic_fetch_add(&calls[1], 1, __ATOMIC_RELAXED);
+  return err;
+}
