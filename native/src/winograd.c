@@ -152,7 +152,7 @@ static inline __attribute__((always_inline)) void input_tile(const float *const 
   }
 }
 
-/* One tile's outputs for channels 0..k from m[xi * plane + ch]: + bias, then relu (act 1), as conv.c's post_op.
+/* One tile's outputs for channels 0..k from m[xi * plane + ch]: + bias, then relu (act 1, or 2: tfjs's), as conv.c's post_op.
    dst[i] is NULL for an output outside the image (the last row or column of an odd size). */
 static inline __attribute__((always_inline)) void output_tile(const float *m, long plane, int k, const float *bias, int act, float *const dst[4]) {
   int ch = 0;
@@ -165,6 +165,7 @@ static inline __attribute__((always_inline)) void output_tile(const float *m, lo
       v8 o = y[i];
       if (bias) o += ld(bias + ch);
       if (act == 1) o = (v8)((v8i)o & (o > 0.0f)); /* NaN and -0 give +0, as post_op */
+      else if (act == 2) o = (v8)((v8i)o & ~(o < 0.0f)); /* tfjs's Relu: NaN and -0 kept, as post_op */
       st(dst[i] + ch, o);
     }
   }
@@ -177,6 +178,7 @@ static inline __attribute__((always_inline)) void output_tile(const float *m, lo
       float o = y[i];
       if (bias) o += bias[ch];
       if (act == 1) o = o > 0.0f ? o : 0.0f;
+      else if (act == 2) o = o < 0.0f ? 0.0f : o;
       dst[i][ch] = o;
     }
   }

@@ -1,6 +1,8 @@
 // Tests the native Winograd F(2x2, 3x3) path (native/src/winograd.c) of Conv2D, FusedConv2D and Conv2DBackpropInput
 // against tfjs's cpu backend, its dispatch, and that its bits do not depend on the thread count.
+import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CONV_LAYER_KERNEL } from '../../../../../electron/engine/backend/kernels/native/ConvLayer.js';
 import { randomValues, runOn, type KernelInput } from '../reference.js';
 import { addon, nativeMissing, useNative } from './setup.js';
 
@@ -155,5 +157,33 @@ describe.skipIf(nativeMissing != null)(`native Winograd convolutions${nativeMiss
     const [got, dxRan] = await counted('conv2dInputGradWinograd', () => runOn('wasm', 'Conv2DBackpropInput', dx.inputs, dx.attrs));
     expect(dxRan, 'input gradient of a 31-input-channel layer').toBe(0);
     expectNear(got, await runOn('cpu', 'Conv2DBackpropInput', dx.inputs, dx.attrs), 'input gradient, 31 channels');
+  });
+
+  // The conv layer's training op (ConvLayer.ts) asks for tfjs's relu in the epilogue (code 2: NaN and -0 kept), so the
+  // taped step's Conv2D -> Add -> Relu and the fused op give the same bits on the Winograd path too.
+  it('applies tfjs\'s relu in the conv layer op\'s epilogue: the same bits as Conv2D, Add and Relu, NaN kept', async () => {
+    const c: Case = { h: 12, w: 10, pad: 'same', ci: 16, co: 19, batch: 3, bias: true, act: 'relu' };
+    const { inputs } = forwardInputs(c, 71);
+    const x = Float32Array.from(inputs.x.values);
+    x[5 * c.ci] = NaN; // one input pixel NaN: its 2x2 output tiles go NaN on every channel
+    const bias = Float32Array.from(inputs.bias.values);
+    const filter = Float32Array.from(inputs.filter.values);
+    for (let i = 4; i < filter.length; i += c.co) filter[i] = 0; // channel 4: all-zero filter, output = its bias
+    bias[4] = -0.5; // ... negative: relu's zeros
+    const t = (v: Float32Array, shape: number[]) => tf.tensor(v, shape);
+    await tf.setBackend('wasm');
+    const run = (fused: boolean) => tf.tidy(() => {
+      const [xt, ft, bt] = [t(x, inputs.x.shape), t(filter, inputs.filter.shape), t(bias, [c.co])];
+      const y = fused
+        ? tf.engine().runKernel(CONV_LAYER_KERNEL, { x: xt, filter: ft, bias: bt }, { strides: [1, 1], pad: 'same', activation: 'relu' } as never) as tf.Tensor
+        : tf.relu(tf.add(tf.conv2d(xt as tf.Tensor4D, ft as tf.Tensor4D, 1, 'same'), bt));
+      return y.dataSync().slice();
+    });
+    const [fused, ran] = await counted('conv2dWinograd', async () => run(true));
+    expect(ran, 'the fused layer op took the Winograd path').toBe(1);
+    const [taped, tapedRan] = await counted('conv2dWinograd', async () => run(false));
+    expect(tapedRan, 'the taped Conv2D took the Winograd path').toBe(1);
+    expect(Array.from(fused).some(Number.isNaN), 'NaN reached the output').toBe(true);
+    expect(Buffer.from(fused.buffer).equals(Buffer.from(taped.buffer)), 'fused vs Conv2D + Add + Relu bits').toBe(true);
   });
 });
