@@ -15,31 +15,12 @@ import type { Optimizer } from '../../../shared/hyper.js';
 import type { ModelSpec } from '../../../shared/spec.js';
 import { addon, nativeMissing, useNative } from '../backend/kernels/native/setup.js';
 import { randomValues } from '../backend/kernels/reference.js';
+import { mixedMlp } from './fixtures/models.js';
 
 const IMAGE = [28, 28, 1];
 const seedAnn = getPreset('seed-ann').model as ModelSpec;
 
-/** Every activation the fused step takes, dropout before and after, a bias-free layer; 784·300 weights: both threads split it. */
-const mixed: ModelSpec = {
-  name: 'mixed-mlp',
-  inputShape: IMAGE,
-  layers: [
-    { type: 'Flatten' },
-    { type: 'Dropout', rate: 0.2 },
-    { type: 'Dense', units: 300, activation: 'tanh' },
-    { type: 'Dropout', rate: 0.5 },
-    { type: 'Dense', units: 64, activation: 'elu', useBias: false },
-    { type: 'Dense', units: 48, activation: 'gelu' },
-    { type: 'Dense', units: 40, activation: 'sigmoid' },
-    { type: 'Dense', units: 32, activation: 'selu' },
-    { type: 'Dense', units: 30, activation: 'swish' },
-    { type: 'Dense', units: 24, activation: 'softplus' },
-    { type: 'Dense', units: 20, activation: 'relu6' },
-    { type: 'Dropout', rate: 0.3 },
-    { type: 'Dense', units: 16, activation: 'linear' },
-    { type: 'Dense', units: 10, activation: 'softmax' },
-  ],
-} as ModelSpec;
+const mixed = mixedMlp as unknown as ModelSpec;
 
 /** The bench's mlp-bn: batch norm after a bias-free linear Dense and after softplus, dropout, four activations. */
 const mlpBn = {

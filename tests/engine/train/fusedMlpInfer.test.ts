@@ -14,47 +14,17 @@ import type { ModelSpec } from '../../../shared/spec.js';
 import { heapOf, offsetOf } from '../../../electron/engine/backend/kernels/native/heap.js';
 import { addon, nativeMissing, useNative } from '../backend/kernels/native/setup.js';
 import { randomValues } from '../backend/kernels/reference.js';
+import { mixedMlp } from './fixtures/models.js';
+import { benchEntry } from '../../../bench/model-set.js';
 
 const IMAGE = [28, 28, 1];
 const seedAnn = getPreset('seed-ann').model as ModelSpec;
 const seedCnn = getPreset('seed-cnn').model as ModelSpec;
 
-/** Every activation the fused plan takes, dropout before and after, a bias-free layer. */
-const mixed = {
-  name: 'mixed-mlp', inputShape: IMAGE,
-  layers: [
-    { type: 'Flatten' },
-    { type: 'Dropout', rate: 0.2 },
-    { type: 'Dense', units: 300, activation: 'tanh' },
-    { type: 'Dropout', rate: 0.5 },
-    { type: 'Dense', units: 64, activation: 'elu', useBias: false },
-    { type: 'Dense', units: 48, activation: 'gelu' },
-    { type: 'Dense', units: 40, activation: 'sigmoid' },
-    { type: 'Dense', units: 32, activation: 'selu' },
-    { type: 'Dense', units: 30, activation: 'swish' },
-    { type: 'Dense', units: 24, activation: 'softplus' },
-    { type: 'Dense', units: 20, activation: 'relu6' },
-    { type: 'Dropout', rate: 0.3 },
-    { type: 'Dense', units: 16, activation: 'linear' },
-    { type: 'Dense', units: 10, activation: 'softmax' },
-  ],
-} as unknown as ModelSpec;
+const mixed = mixedMlp as unknown as ModelSpec;
 
-/** The bench's mlp-bn (batch norm after a bias-free linear Dense and after softplus), and batch norm first. */
-const mlpBn = {
-  name: 'mlp-bn', inputShape: [784],
-  layers: [
-    { type: 'Dense', units: 512, activation: 'linear', useBias: false },
-    { type: 'BatchNormalization', momentum: 0.9 },
-    { type: 'Dense', units: 256, activation: 'tanh' },
-    { type: 'Dropout', rate: 0.3 },
-    { type: 'Dense', units: 256, activation: 'softplus' },
-    { type: 'BatchNormalization' },
-    { type: 'Dense', units: 128, activation: 'gelu' },
-    { type: 'Dense', units: 64, activation: 'swish' },
-    { type: 'Dense', units: 10, activation: 'softmax' },
-  ],
-} as unknown as ModelSpec;
+/** The bench's mlp-bn (batch norm after a bias-free linear Dense and after softplus). */
+const mlpBn = benchEntry('mlp-bn').spec;
 const bnFirst = {
   name: 'bn-first', inputShape: IMAGE,
   layers: [{ type: 'Flatten' }, { type: 'BatchNormalization', epsilon: 0.01 }, { type: 'Dense', units: 64, activation: 'relu' },
