@@ -1,5 +1,5 @@
 // Bench tool: the strong-cnn and seed-CNN 3x3 convolutions, im2col + GEMM against Winograd F(2x2, 3x3), forward (bias +
-// relu) and input gradient, through the built addon. Usage: node native/bench/winograd.mjs [threads] [reps] [batch]
+// relu), input gradient and filter gradient, through the built addon. Usage: node native/bench/winograd.mjs [threads] [reps] [batch]
 // Prints best-of-reps process CPU ms (BENCH_WALL=1: wall ms) per call for both paths (alternated call by call) and Winograd's max error relative to
 // the largest |output| of the im2col path.
 import { createRequire } from 'node:module';
@@ -36,16 +36,17 @@ console.log('layer | pass | im2col ms | winograd ms | speed-up | max rel err');
 for (const L of layers) {
   const n = batch, h = L.h, w = L.h, oh = h + 2 * L.pad - 2, ow = oh;
   const sizes = { x: n * h * w * L.c, f: 9 * L.c * L.co, b: L.co, y: n * oh * ow * L.co };
-  const heap = new ArrayBuffer(4 * (2 * sizes.x + sizes.f + sizes.b + 2 * sizes.y) + 64);
+  const heap = new ArrayBuffer(4 * (2 * sizes.x + 2 * sizes.f + sizes.b + 2 * sizes.y) + 64);
   const f32 = new Float32Array(heap);
   let off = 0;
   const take = (k) => { const o = off; off += k; return o; };
-  const X = take(sizes.x), F = take(sizes.f), B = take(sizes.b), Y = take(sizes.y), DY = take(sizes.y), DX = take(sizes.x);
+  const X = take(sizes.x), F = take(sizes.f), B = take(sizes.b), Y = take(sizes.y), DY = take(sizes.y), DX = take(sizes.x), DF = take(sizes.f);
   for (let i = 0; i < off; i++) f32[i] = rnd();
   const geo = [n, h, w, L.c, 3, 3, L.co, oh, ow, 1, 1, L.pad, L.pad];
   const fwd = new Float64Array([X * 4, F * 4, B * 4, Y * 4, 1, ...geo]);
   const bwd = new Float64Array([DY * 4, F * 4, DX * 4, ...geo]);
-  for (const [pass, call, out, len] of [['fwd', () => addon.conv2d(heap, fwd), Y, sizes.y], ['dx', () => addon.conv2dInputGrad(heap, bwd), DX, sizes.x]]) {
+  const fgrad = new Float64Array([X * 4, DY * 4, DF * 4, ...geo]);
+  for (const [pass, call, out, len] of [['fwd', () => addon.conv2d(heap, fwd), Y, sizes.y], ['dx', () => addon.conv2dInputGrad(heap, bwd), DX, sizes.x], ['dw', () => addon.conv2dFilterGrad(heap, fgrad), DF, sizes.f]]) {
     const best = { 0: Infinity, 1: Infinity };
     const res = {};
     for (let r = 0; r < reps; r++) {
@@ -66,4 +67,4 @@ for (const L of layers) {
   }
 }
 const c = addon.counts();
-console.log(`winograd calls: forward ${c.conv2dWinograd}, input grad ${c.conv2dInputGradWinograd}`);
+console.log(`winograd calls: forward ${c.conv2dWinograd}, input grad ${c.conv2dInputGradWinograd}, filter grad ${c.conv2dFilterGradWinograd}`);

@@ -590,6 +590,8 @@ static napi_value counts(napi_env env, napi_callback_info info) {
   CHECK(napi_set_named_property(env, out, "conv2dWinograd", v));
   CHECK(napi_create_double(env, (double)tn_winograd_calls(1), &v));
   CHECK(napi_set_named_property(env, out, "conv2dInputGradWinograd", v));
+  CHECK(napi_create_double(env, (double)tn_winograd_calls(2), &v));
+  CHECK(napi_set_named_property(env, out, "conv2dFilterGradWinograd", v));
   return out;
 }
 

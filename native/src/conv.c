@@ -213,6 +213,7 @@ static int filter_grad_task(void *p, int t, int nt) {
 /* The batch is cut into parts by shape and the caller's thread count only, each part sums its images into its own
    buffer, and the buffers are added in part order: the same bits whether the parts ran on the pool or here. */
 int tn_conv2d_filter_grad(const tn_conv *g, const float *x, const float *dy, float *df) {
+  if (tn_winograd_covers_filter_grad(g)) return tn_winograd_filter_grad(g, x, dy, df);
   int parts = tn_threads();
   if (parts > g->n) parts = g->n;
   if (parts > MAX_PARTS) parts = MAX_PARTS;

@@ -61,6 +61,9 @@ int tn_winograd_covers_forward(const tn_conv *g);
 int tn_winograd_covers_input_grad(const tn_conv *g);
 int tn_winograd_conv2d(const tn_conv *g, const float *x, const float *f, const float *bias, int act, float *y);
 int tn_winograd_input_grad(const tn_conv *g, const float *dy, const float *f, float *dx);
+/* The filter gradient (its sums in an order fixed by the shape alone); its calls are tn_winograd_calls(2). */
+int tn_winograd_covers_filter_grad(const tn_conv *g);
+int tn_winograd_filter_grad(const tn_conv *g, const float *x, const float *dy, float *df);
 unsigned long tn_winograd_calls(int which);
 
 /* Pooling geometry, NHWC. */
