@@ -290,10 +290,10 @@ static int dw_chunk_tiles(int c, int k) {
   return per < 8 ? 8 : (int)per;
 }
 
-/* Measured faster than im2col (batch 128, 28x28 unless said, 1 thread, ms): 8->2 7.5 -> 4.1, 8->8 7.7 -> 5.8,
-   16->16 13.0 -> 11.0, 32->1 23.6 -> 11.9, 16->32 at 14x14 3.6 -> 3.1, batch 1 64->64 at 14x14 0.15 -> 0.13; slower
-   with fewer than 8 input channels (1->32 3.0 -> 6.0, 2->16 4.8 -> 5.3, 4->4 5.7 -> 14.2) and on few tiles (batch 1,
-   64->64 at 4x4: 0.52x). So: the forward's minimum of input channels and tiles, any number of outputs. */
+/* Im2col -> Winograd (process CPU ms, batch 128, 28x28 unless said, 1 thread): 8->2 7.6 -> 3.9, 8->8 7.8 -> 4.4,
+   16->16 13.1 -> 8.1, 32->1 23.3 -> 11.6, 16->32 at 14x14 3.0 -> 1.8, batch 1 64->64 at 14x14 0.15 -> 0.11; slower or
+   barely faster with fewer than 8 input channels (1->32 2.8 -> 5.4, 2->16 4.6 -> 4.8, 4->16 6.0 -> 5.5) and on few
+   tiles (batch 1, 64->64 at 4x4: 0.64x). So: the forward's minimum of input channels and tiles, any number of outputs. */
 int tn_winograd_covers_filter_grad(const tn_conv *g) {
   return covers(g, g->c, g->co, 1, tile_count(g->n, g->oh, g->ow));
 }
