@@ -3,6 +3,7 @@
 // the parts then run on the pool or one after another on the caller, so no result depends on what other threads do.
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include "tn.h"
@@ -35,11 +36,36 @@ static int run_parts(tn_task fn, void *ctx, int e, int n, int parts) {
   return 0;
 }
 
+/* Waking a sleeping thread costs tens of microseconds here (a futex round trip in a VM), as much as a whole small GEMM:
+   a worker spins this many pauses (tens of microseconds) for the next job before it sleeps, and so does a caller for its workers. */
+#define SPIN_PAUSES 400
+/* WORKBENCH_POOL_SPIN=0 turns the spinning off (read when threads are set), for A/B runs and for machines shared with more
+   busy threads than cores. */
+static int spin_pauses = SPIN_PAUSES;
+/* The first pauses spin; then each round yields the core, so that when more threads want the cores than there are (two
+   processes training at once), the spinning thread gives way instead of taking a busy thread's time slice. */
+static inline void cpu_pause_at(int i) {
+  if (i >= 64) {
+    sched_yield();
+    return;
+  }
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ __volatile__("yield");
+#endif
+}
+
 static void *worker(void *arg) {
   const int e = (int)(long)arg;
   pthread_mutex_lock(&mu);
   unsigned long seen = start_gen[e];
   for (;;) {
+    if (generation == seen) {
+      pthread_mutex_unlock(&mu);
+      for (int i = 0; i < __atomic_load_n(&spin_pauses, __ATOMIC_RELAXED) && __atomic_load_n(&generation, __ATOMIC_ACQUIRE) == seen; i++) cpu_pause_at(i);
+      pthread_mutex_lock(&mu);
+    }
     while (generation == seen) pthread_cond_wait(&start_cv, &mu);
     seen = generation;
     tn_task fn = job_fn;
@@ -50,7 +76,7 @@ static void *worker(void *arg) {
     int err = run_parts(fn, ctx, e, n, parts);
     pthread_mutex_lock(&mu);
     if (err) job_err = err;
-    if (--pending == 0) pthread_cond_signal(&done_cv);
+    if (__atomic_sub_fetch(&pending, 1, __ATOMIC_RELEASE) == 0) pthread_cond_signal(&done_cv);
   }
   return NULL;
 }
@@ -59,6 +85,8 @@ void tn_set_threads(int n) {
   if (n < 1) n = 1;
   if (n > MAX_THREADS) n = MAX_THREADS;
   my_threads = n;
+  const char *spin = getenv("WORKBENCH_POOL_SPIN");
+  __atomic_store_n(&spin_pauses, spin && spin[0] == '0' && spin[1] == 0 ? 0 : SPIN_PAUSES, __ATOMIC_RELAXED);
   pthread_mutex_lock(&busy); /* no job in flight while workers join */
   pthread_mutex_lock(&mu);
   while (spawned < n - 1) {
@@ -100,11 +128,12 @@ int tn_parallel(tn_task fn, void *ctx, int parts) {
   job_parts = parts;
   job_exec = n;
   job_err = 0;
-  pending = n - 1;
-  generation++;
+  __atomic_store_n(&pending, n - 1, __ATOMIC_RELAXED);
+  __atomic_store_n(&generation, generation + 1, __ATOMIC_RELEASE);
   pthread_cond_broadcast(&start_cv);
   pthread_mutex_unlock(&mu);
   int err = run_parts(fn, ctx, 0, n, parts);
+  for (int i = 0; i < __atomic_load_n(&spin_pauses, __ATOMIC_RELAXED) && __atomic_load_n(&pending, __ATOMIC_ACQUIRE) > 0; i++) cpu_pause_at(i);
   pthread_mutex_lock(&mu);
   while (pending > 0) pthread_cond_wait(&done_cv, &mu);
   if (!err) err = job_err;
