@@ -53,13 +53,14 @@ static napi_value fail(napi_env env, const char *msg) {
 /* Calls that ran to the end, per kernel: lets tests prove the native path ran, not only that numbers match. */
 enum { K_CONV2D, K_CONV2D_FILTER_GRAD, K_CONV2D_INPUT_GRAD, K_MATMUL, K_MAXPOOL, K_MAXPOOL_GRAD, K_SUM_ROWS, K_ELTWISE,
        K_BATCH_NORM, K_BATCH_NORM_TRAIN, K_BATCH_NORM_GRAD, K_OPTIM, K_ACTIVATION, K_AVGPOOL, K_AVGPOOL_GRAD, K_MEAN,
-       K_DROPOUT, K_DEPTHWISE, K_DEPTHWISE_INPUT_GRAD, K_DEPTHWISE_FILTER_GRAD, K_COPY_ROWS, K_BROADCAST, K_LAYER_NORM, K_LAYER_NORM_GRAD, K_BIAS_ACT_GRAD, K_NOISE, K_RELU_GRAD, K_COUNT };
+       K_DROPOUT, K_DEPTHWISE, K_DEPTHWISE_INPUT_GRAD, K_DEPTHWISE_FILTER_GRAD, K_COPY_ROWS, K_BROADCAST, K_LAYER_NORM, K_LAYER_NORM_GRAD, K_BIAS_ACT_GRAD, K_NOISE, K_RELU_GRAD, K_PAD, K_MAX_MIDDLE, K_COUNT };
 static const char *const kernel_names[K_COUNT] = {"conv2d", "conv2dFilterGrad", "conv2dInputGrad", "matmul",
                                                   "maxPool", "maxPoolGrad", "sumRows", "eltwise",
                                                   "batchNorm", "batchNormTrain", "batchNormGrad", "optim", "activation",
                                                   "avgPool", "avgPoolGrad", "mean", "dropout", "depthwise",
                                                   "depthwiseInputGrad", "depthwiseFilterGrad", "copyRows", "broadcast",
-                                                  "layerNorm", "layerNormGrad", "biasActGrad", "noise", "reluGrad"};
+                                                  "layerNorm", "layerNormGrad", "biasActGrad", "noise", "reluGrad",
+                                                  "pad", "maxMiddle"};
 static unsigned long calls[K_COUNT];
 
 /* A kernel's result: counted when done, else a JS exception (code TN_ENOMEM) instead of a crash. */
@@ -537,6 +538,43 @@ static napi_value noise(napi_env env, napi_callback_info info) {
 
 /* reluGrad(heap, [op, x, dy, alpha|-1, dx, da|-1, n, period, scalar, group?]): ReLU's, LeakyReLU's, PReLU's or a
    global max's gradient (tn_relu_grad); for the max, alpha is y and dy has n / group · period elements. */
+/* pad(heap, [x, y, rank, value, then per axis: size, before, after]): constant padding of a row-major tensor. */
+static napi_value pad(napi_env env, napi_callback_info info) {
+  call_args a;
+  if (!read_args(env, info, &a, 4)) return fail(env, "pad: bad arguments");
+  tn_pad_geom g = {0};
+  double rank = a.p[2];
+  if (!(rank >= 2 && rank <= TN_PAD_MAX_RANK) || a.n < 4 + 3 * (size_t)rank) return fail(env, "pad: bad arguments");
+  g.rank = (int)rank;
+  g.value = (float)a.p[3];
+  double in = 1, out = 1;
+  for (int d = 0; d < g.rank; d++) {
+    double s = a.p[4 + 3 * d], b = a.p[5 + 3 * d], e = a.p[6 + 3 * d];
+    if (!(s >= 0 && b >= 0 && e >= 0 && s < 9e15 && b < 9e15 && e < 9e15) || s != (long)s || b != (long)b || e != (long)e)
+      return fail(env, "pad: bad sizes");
+    g.shape[d] = (long)s;
+    g.before[d] = (long)b;
+    g.after[d] = (long)e;
+    in *= s;
+    out *= s + b + e;
+  }
+  if (!(out < 9e15)) return fail(env, "pad: bad sizes");
+  float *x = at(&a, 0, in), *y = at(&a, 1, out);
+  if (!x || !y) return fail(env, "pad: tensor outside the wasm heap");
+  return finish(env, K_PAD, tn_pad(&g, x, y));
+}
+
+/* maxMiddle(heap, [x, y, outer, mid, inner]): y[o, k] = max over m of x[o, m, k], NaN winning. */
+static napi_value max_middle(napi_env env, napi_callback_info info) {
+  call_args a;
+  if (!read_args(env, info, &a, 5)) return fail(env, "maxMiddle: bad arguments");
+  double outer = a.p[2], mid = a.p[3], inner = a.p[4];
+  if (!(outer >= 0 && mid >= 1 && inner >= 0 && outer * mid * inner < 9e15)) return fail(env, "maxMiddle: bad sizes");
+  float *x = at(&a, 0, outer * mid * inner), *y = at(&a, 1, outer * inner);
+  if (!x || !y) return fail(env, "maxMiddle: tensor outside the wasm heap");
+  return finish(env, K_MAX_MIDDLE, tn_max_middle((long)outer, (long)mid, (long)inner, x, y));
+}
+
 static napi_value relu_grad(napi_env env, napi_callback_info info) {
   call_args a;
   if (!read_args(env, info, &a, 9)) return fail(env, "reluGrad: bad arguments");
@@ -650,6 +688,8 @@ NAPI_MODULE_INIT() {
       {"broadcast", NULL, broadcast, NULL, NULL, NULL, napi_default, NULL},
       {"noise", NULL, noise, NULL, NULL, NULL, napi_default, NULL},
       {"reluGrad", NULL, relu_grad, NULL, NULL, NULL, napi_default, NULL},
+      {"pad", NULL, pad, NULL, NULL, NULL, napi_default, NULL},
+      {"maxMiddle", NULL, max_middle, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"threads", NULL, get_threads, NULL, NULL, NULL, napi_default, NULL},
       {"isa", NULL, isa, NULL, NULL, NULL, napi_default, NULL},

@@ -160,6 +160,17 @@ typedef struct {
 } tn_copy;
 int tn_copy_rows(int count, const tn_copy *copies);
 
+/* Constant padding (pad.c): x of `shape` (row-major, ranks 2..TN_PAD_MAX_RANK) into y with before/after elements of
+   `value` on each axis. Max over a block of middle axes: x [outer, mid, inner] -> y [outer, inner], NaN wins. */
+#define TN_PAD_MAX_RANK 8
+typedef struct {
+  int rank;
+  long shape[TN_PAD_MAX_RANK], before[TN_PAD_MAX_RANK], after[TN_PAD_MAX_RANK];
+  float value;
+} tn_pad_geom;
+int tn_pad(const tn_pad_geom *g, const float *x, float *y);
+int tn_max_middle(long outer, long mid, long inner, const float *x, float *y);
+
 /* Broadcast binary ops (broadcast.c) over float32 a, b: out[i] = a[.] op b[.] with per-dimension element strides sa, sb
    (0 where an operand is broadcast); out is contiguous, float32 for arithmetic, bytes (0/1) for comparisons.
    TN_BC_SELECT: out = c[i] ? a[i] : b[i] with c bytes, all three contiguous and of out's shape.

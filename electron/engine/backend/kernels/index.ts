@@ -26,6 +26,7 @@ import { nativeDepthwiseBackpropFilter, nativeDepthwiseBackpropInput, nativeDept
 import { nativeConcat, nativeSplitV } from './native/Concat.js';
 import { nativeEqual, nativeGreater, nativeGreaterEqual, nativeLeakyRelu, nativeLess, nativeLessEqual, nativePrelu, nativeRealDiv, nativeSelect, nativeSub } from './native/Broadcast.js';
 import { nativeSlice } from './native/Slice.js';
+import { nativeMax, nativePadV2 } from './native/Pad.js';
 import { CONV_LAYER_KERNELS, nativeBiasActGrad, nativeConvLayer, nativeLayerActivation } from './native/ConvLayer.js';
 import { GRAPH_OP_KERNELS, nativeGaussianNoise, nativeGlobalMaxGrad, nativeLeakyReluGrad, nativePreluGrad, nativeReluGrad } from './native/GraphOps.js';
 import { conv2DBackpropFilterConfig } from './wasm/Conv2DBackpropFilter.js';
@@ -79,6 +80,7 @@ export const NATIVE_KERNELS: ReadonlyArray<(addon: NativeAddon, fallback: Fallba
   nativePrelu, nativeLeakyRelu, nativeLayerNorm, nativeLayerNormGrad,
   nativeConvLayer, nativeLayerActivation, nativeBiasActGrad,
   nativeGaussianNoise, nativeLeakyReluGrad, nativePreluGrad, nativeReluGrad, nativeGlobalMaxGrad,
+  nativePadV2, nativeMax,
 ];
 
 /** Kernel names of our own, with no shipped kernel below them, and the addon function each needs. */
