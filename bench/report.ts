@@ -69,6 +69,7 @@ export function printTable(rows: Row[], peak: Peak | null, log: (s: string) => v
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
   const numeric = (i: number) => i >= (multi ? 2 : 1) && i < header.length - 1;
   for (const row of [header, ...table]) log(row.map((c, i) => (numeric(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  '));
+  for (const line of ceilings(rows, peak)) log(line);
   const cores = os.cpus().length;
   if (rows.some((r) => r.load > cores)) {
     log(`note: a load average above ${cores} on ${cores} cores means other processes were running: PyTorch's OpenMP threads `
@@ -76,4 +77,29 @@ export function printTable(rows: Row[], peak: Peak | null, log: (s: string) => v
       + 'rerun on a quiet machine (the passive OpenMP policy keeps PyTorch nearer its quiet-machine speed)');
   }
   for (const r of rows) if (r.tensorsLeaked > 0) log(`warning: ${r.backend}/${r.model} leaked ${r.tensorsLeaked} tensors over a repeat`);
+}
+
+/** Issue 10's goals: training ≥ 1.5× PyTorch (2.5× for the seed CNN), inference ≥ 2×. */
+const trainGoal = (model: string) => (model === 'cnn' ? 2.5 : 1.5);
+const INFER_GOAL = 2;
+
+/**
+ * The largest ratio the machine allows: every FLOP of ours at the measured SGEMM peak, against PyTorch's measured
+ * GFLOP/s. A goal above it cannot be met on this machine by any kernel; the lines say where that is the case.
+ */
+export function ceilings(rows: Row[], peak: Peak | null): string[] {
+  if (!peak) return [];
+  const out: string[] = [];
+  for (const r of rows) {
+    if (!r.torch) continue;
+    const train = peak.gflops / r.torch.trainGflops.median;
+    const infer = peak.gflops / ((r.torch.infer.median * r.flops.inferFlops) / 1e9);
+    const over = [
+      ...(train < trainGoal(r.model) ? [`training goal ${trainGoal(r.model)}× > ceiling`] : []),
+      ...(infer < INFER_GOAL ? [`inference goal ${INFER_GOAL}× > ceiling`] : []),
+    ];
+    out.push(`ceiling ${r.model}: at most ${train.toFixed(2)}× PyTorch in training and ${infer.toFixed(2)}× in inference at the measured peak`
+      + (over.length ? ` (${over.join('; ')})` : ''));
+  }
+  return out;
 }
