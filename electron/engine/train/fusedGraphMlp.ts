@@ -6,7 +6,9 @@ import { activeNative } from '../backend/native/active.js';
 import type { NativeAddon } from '../backend/native/addon.js';
 import { aleaState } from '../backend/kernels/native/Dropout.js';
 import { matMulGeometry } from '../backend/kernels/native/matmul-geometry.js';
+import { BC } from '../backend/kernels/native/Broadcast.js';
 import { RELU_MASK } from '../backend/kernels/native/ConvLayer.js';
+import { MIN_NATIVE_ELEMENTS } from '../backend/kernels/native/eltwise.js';
 import { heapOf, offsetOf, type WasmBackendInternals } from '../backend/kernels/native/heap.js';
 import { makeFastestTrainStep } from './fusedMlp.js';
 import { ACT, GRAD_FROM_Y } from './fusedMlpPlan.js';
@@ -92,26 +94,36 @@ const RG_LEAKY = 0;
 const RG_PRELU = 1;
 
 /**
- * The forward pass of `plan` over n rows whose input is `input` (tensor 0, on the heap): every tensor's buffer, the
- * last one the logits. `saved` (training) keeps what the backward pass needs; noise and dropout draw only in training.
+ * The forward pass of `plan` over n rows: every tensor's buffer, the last one the logits. The input (tensor 0) is on
+ * the heap, or (inference) a Float32Array the Dense layers reading it take through matmulFrom: its value is then null,
+ * and only Dense layers may read it (fusedGraphMlpInfer.ts checks). `saved` (training) keeps what the backward pass
+ * needs; noise and dropout draw only in training and are the identity otherwise. `batchRows`: the rows of the whole
+ * batch these n are a chunk of, which decide PReLU's and LeakyReLU's kernel as for model.apply on the whole batch (their
+ * native and stock kernels differ in LeakyReLU's rounding, and the registered kernel picks by size).
  */
-export function graphForward(s: HeapScope, plan: GraphPlan, input: tf.TensorInfo, n: number, saved: Saved | null,
-  firstDense?: (node: GraphNode, args: Float64Array) => boolean): tf.TensorInfo[] {
+export function graphForward(s: HeapScope, plan: GraphPlan, input: tf.TensorInfo | Float32Array, n: number, saved: Saved | null,
+  batchRows = n): Array<tf.TensorInfo | null> {
   const { addon } = s;
-  const vals: tf.TensorInfo[] = [input];
+  const external = input instanceof Float32Array ? input : null;
+  const vals: Array<tf.TensorInfo | null> = [external ? null : input as tf.TensorInfo];
   for (const node of plan.nodes) {
-    const x = vals[node.ins[0]];
+    const xIn = vals[node.ins[0]];
+    if (xIn == null && node.kind !== 'dense' && node.kind !== 'identity' && (saved != null || (node.kind !== 'noise' && node.kind !== 'dropout'))) {
+      throw new Error(`internal error: a ${node.kind} node reads the input outside the heap`);
+    }
+    const x = xIn!;
     const size = n * node.width;
-    let y: tf.TensorInfo;
+    let y: tf.TensorInfo | null;
     switch (node.kind) {
       case 'dense': {
         const g = matMulGeometry([n, node.inDim], [node.inDim, node.width], false, false)!;
         y = s.alloc(n, node.width);
         const z = node.act >= 0 ? s.alloc(n, node.width) : y;
         const bias = node.bias?.read();
-        const args = Float64Array.of(s.off(x), s.off(node.kernel.read()), s.off(z), bias ? s.off(bias) : -1, node.act === ACT.relu ? 1 : 0,
+        const args = Float64Array.of(xIn ? s.off(xIn) : 0, s.off(node.kernel.read()), s.off(z), bias ? s.off(bias) : -1, node.act === ACT.relu ? 1 : 0,
           g.batch, g.batchA, g.batchB, g.m, g.n, g.k, 0, 0);
-        if (!(firstDense?.(node, args) ?? false)) addon.matmul(s.heap(), args);
+        if (xIn) addon.matmul(s.heap(), args);
+        else addon.matmulFrom!(s.heap(), args, external!);
         if (node.act >= 0) {
           addon.activation(s.heap(), Float64Array.of(node.act, s.off(z), -1, -1, s.off(y), size, 0));
           saved?.pre.set(node, z);
@@ -128,10 +140,21 @@ export function graphForward(s: HeapScope, plan: GraphPlan, input: tf.TensorInfo
         break;
       }
       case 'prelu':
-        y = s.kernel(tf.Prelu, { x: { ...x, shape: [n, node.width] }, alpha: node.alpha.read() });
+        if (batchRows * node.width >= MIN_NATIVE_ELEMENTS && typeof addon.broadcast === 'function') {
+          // The Prelu kernel's addon call (Broadcast.ts's runBroadcast: x [n, C], alpha [C] broadcast over the rows).
+          y = s.alloc(n, node.width);
+          addon.broadcast(s.heap(), Float64Array.of(BC.prelu, s.off(x), s.off(node.alpha.read()), -1, s.off(y), 2, n, node.width, node.width, 1, 0, 1));
+        } else {
+          y = s.kernel(tf.Prelu, { x, alpha: node.alpha.read() });
+        }
         break;
       case 'leaky':
-        y = s.kernel(tf.LeakyRelu, { x: { ...x, shape: [n, node.width] } }, { alpha: node.alpha });
+        if (batchRows * node.width >= MIN_NATIVE_ELEMENTS && typeof addon.broadcast === 'function' && Number.isFinite(node.alpha)) {
+          y = s.alloc(n, node.width); // the LeakyRelu kernel's addon call (Broadcast.ts's nativeLeakyRelu)
+          addon.broadcast(s.heap(), Float64Array.of(BC.leaky, s.off(x), -1, -1, s.off(y), 1, size, 1, 0, node.alpha));
+        } else {
+          y = s.kernel(tf.LeakyRelu, { x }, { alpha: node.alpha });
+        }
         break;
       case 'noise':
         if (saved == null) {
@@ -161,7 +184,7 @@ export function graphForward(s: HeapScope, plan: GraphPlan, input: tf.TensorInfo
         y = x;
         for (let i = 1; i < node.ins.length; i++) {
           const sum = s.alloc(n, node.width);
-          addon.eltwise(s.heap(), Float64Array.of(OP_ADD, s.off(y), s.off(vals[node.ins[i]]), s.off(sum), size, 1, 0));
+          addon.eltwise(s.heap(), Float64Array.of(OP_ADD, s.off(y), s.off(vals[node.ins[i]]!), s.off(sum), size, 1, 0));
           y = sum;
         }
         break;
@@ -171,7 +194,7 @@ export function graphForward(s: HeapScope, plan: GraphPlan, input: tf.TensorInfo
         let col = 0;
         for (const i of node.ins) {
           const w = plan.widths[i];
-          spec.push(s.off(vals[i]), s.off(y) + 4 * col, n, w, node.width, w);
+          spec.push(s.off(vals[i]!), s.off(y) + 4 * col, n, w, node.width, w);
           col += w;
         }
         addon.copyRows(s.heap(), Float64Array.from(spec));
@@ -208,7 +231,7 @@ export function makeFusedGraphMlpStep(model: tf.LayersModel, optimizer: tf.Optim
       const input = s.alloc(n, inWidth);
       new Float32Array(s.heap(), s.off(input), n * inWidth).set(x.subarray(0, n * inWidth));
       const saved: Saved = { pre: new Map(), mask: new Map(), stats: new Map() };
-      const vals = graphForward(s, plan, input, n, saved);
+      const vals = graphForward(s, plan, input, n, saved) as tf.TensorInfo[]; // the input is on the heap: every value is
       const { result, dz } = lossAndGradient(s, vals[plan.output.out], y, n, numClasses);
       const varGrads = backward(s, plan, vals, saved, dz, n);
       const byName = new Map<string, tf.TensorInfo>();
