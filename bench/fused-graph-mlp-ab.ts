@@ -1,5 +1,5 @@
 // Bench tool: in-process A/B of WORKBENCH_FUSED_GRAPH_MLP (0 = the taped step and model.apply) on the bench's training
-// step and 1,000-sample inference, wall and process CPU ms, sides alternating (npx tsx bench/fused-graph-mlp-ab.ts mlp-res 7).
+// step and 1,000-sample inference, wall and process CPU ms, sides alternating (npx tsx bench/fused-graph-mlp-ab.ts mlp-res 7 [threads]).
 import os from 'node:os';
 import { selectBackend } from '../electron/engine/backend/select.js';
 import { fusedGraphMlpSteps } from '../electron/engine/train/fusedGraphMlp.js';
@@ -10,7 +10,7 @@ import { benchEntry } from './model-set.js';
 
 const models = (process.argv[2] ?? 'mlp-res').split(',');
 const rounds = Number(process.argv[3] ?? 5);
-await selectBackend('wasm', {});
+await selectBackend('wasm', process.argv[4] ? { threads: Number(process.argv[4]) } : {});
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 type Side = 'off' | 'on';
 const withSwitch = <T>(side: Side, f: () => T): T => {

@@ -81,6 +81,7 @@ describe.skipIf(nativeMissing != null)(`fused graph MLP step${nativeMissing ? ` 
   const optimizers: Array<[string, Optimizer]> = [
     ['Adam', adam],
     ['AdamW', { type: 'adamw', beta1: 0.9, beta2: 0.999, weightDecay: 0.01 } as Optimizer],
+    ['SGD', { type: 'sgd', momentum: 0 }],
     ['SGD with momentum', { type: 'sgd', momentum: 0.9 }],
     ['Nesterov', { type: 'sgd', momentum: 0.9, nesterov: true } as Optimizer],
     ['RMSProp', { type: 'rmsprop', rho: 0.9, momentum: 0.5 }],
