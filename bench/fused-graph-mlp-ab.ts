@@ -1,5 +1,6 @@
 // Bench tool: in-process A/B of WORKBENCH_FUSED_GRAPH_MLP (0 = the taped step and model.apply) on the bench's training
-// step and 1,000-sample inference, wall and process CPU ms, sides alternating (npx tsx bench/fused-graph-mlp-ab.ts mlp-res 7 [threads]).
+// step and 1,000-sample inference, wall and process CPU ms, sides alternating (npx tsx bench/fused-graph-mlp-ab.ts mlp-res 7 [threads]
+// [switch]; switch: the variable set to 0 on the off side, e.g. WORKBENCH_NOISE_PREFETCH).
 import os from 'node:os';
 import { selectBackend } from '../electron/engine/backend/select.js';
 import { fusedGraphMlpSteps } from '../electron/engine/train/fusedGraphMlp.js';
@@ -13,12 +14,13 @@ const rounds = Number(process.argv[3] ?? 5);
 await selectBackend('wasm', process.argv[4] ? { threads: Number(process.argv[4]) } : {});
 const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 type Side = 'off' | 'on';
+const SWITCH = process.argv[5] ?? 'WORKBENCH_FUSED_GRAPH_MLP';
 const withSwitch = <T>(side: Side, f: () => T): T => {
-  if (side === 'off') process.env.WORKBENCH_FUSED_GRAPH_MLP = '0';
+  if (side === 'off') process.env[SWITCH] = '0';
   try {
     return f();
   } finally {
-    delete process.env.WORKBENCH_FUSED_GRAPH_MLP;
+    delete process.env[SWITCH];
   }
 };
 for (const model of models) {
@@ -53,7 +55,7 @@ for (const model of models) {
     }
   }
   for (const side of ['off', 'on'] as const) {
-    console.log(`${model} fused graph MLP ${side}: train wall ${median(res[side].wall).toFixed(2)} ms/batch, CPU ${median(res[side].cpu).toFixed(2)} ms/batch; `
+    console.log(`${model} ${SWITCH} ${side}: train wall ${median(res[side].wall).toFixed(2)} ms/batch, CPU ${median(res[side].cpu).toFixed(2)} ms/batch; `
       + `inference wall ${median(res[side].inferWall).toFixed(2)}, CPU ${median(res[side].inferCpu).toFixed(2)} ms/1,000 samples (medians of ${rounds}; ${n} batches each)`);
   }
   console.log(`fused steps ${fusedGraphMlpSteps() - steps0}, fused inferences ${fusedGraphMlpInferences() - infers0}; load average ${os.loadavg().map((v) => v.toFixed(1)).join(' ')}`);
