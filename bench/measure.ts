@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { makeOptimizer } from '../electron/engine/train/optimizer.js';
 import { predictBatch, sizeOf } from '../electron/engine/train/step.js';
-import { makeFastestTrainStep } from '../electron/engine/train/fusedMlp.js';
+import { makeFastestStep } from '../electron/engine/train/fusedGraphMlp.js';
 import { buildBenchModel, type BenchModel } from './models.js';
 
 export interface OursRun { train: number; infer: number; peakRssMB: number; loss: number; tensorsLeaked: number }
@@ -10,7 +10,7 @@ export interface OursRun { train: number; infer: number; peakRssMB: number; loss
 /** A model, its optimiser and fixed random batches, reused across repeats so every repeat times the same work. */
 export class OursBench {
   private readonly model: tf.LayersModel;
-  private readonly step: ReturnType<typeof makeFastestTrainStep>;
+  private readonly step: ReturnType<typeof makeFastestStep>;
   private readonly optimizer: tf.Optimizer;
   private readonly inputShape: number[];
   private readonly xs: Float32Array[] = [];
@@ -23,8 +23,8 @@ export class OursBench {
     this.inputShape = built.inputShape;
     // The engine's optimizer (tfjs's Adam, its update fused natively where it can), as training runs it.
     this.optimizer = makeOptimizer({ type: 'adam', beta1: 0.9, beta2: 0.999 }, 1e-3);
-    // The step training takes (runOptions.ts): the fused MLP step where it applies, else the taped one.
-    this.step = makeFastestTrainStep(this.model, this.optimizer, this.inputShape);
+    // The step training takes (runOptions.ts): the fused MLP or graph MLP step where one applies, else the taped one.
+    this.step = makeFastestStep(this.model, this.optimizer, this.inputShape);
     let s = 12345;
     const rnd = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296);
     for (let k = 0; k < 4; k++) {

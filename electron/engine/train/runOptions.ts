@@ -9,7 +9,7 @@ import { PlateauRule } from '../../../shared/plateau.js';
 import type { Augment } from '../data/batches.js';
 import { learningRateAt } from './schedule.js';
 import type { StepResult } from './step.js';
-import { makeFastestTrainStep } from './fusedMlp.js';
+import { makeFastestStep } from './fusedGraphMlp.js';
 import { makeObjectiveStep, needsObjectiveStep, objectiveOptions } from './objective.js';
 import { smoothedTargets } from './softLoss.js';
 
@@ -44,7 +44,7 @@ export class RunOptions {
     const o = objectiveOptions(this.hyper);
     return needsObjectiveStep(o, model, this.alpha > 0)
       ? makeObjectiveStep(model, optimizer, inputShape, o, this.numClasses)
-      : makeFastestTrainStep(model, optimizer, inputShape, this.numClasses);
+      : makeFastestStep(model, optimizer, inputShape, this.numClasses);
   }
 
   /** Before filling batch b of epoch e: the extras draw from the generator of (seed, e, b). */

@@ -1,6 +1,7 @@
 // One optimisation step on one batch: the hot path shared by the training worker and the benchmark.
 import * as tf from '@tensorflow/tfjs';
 import { predictFusedMlp } from './fusedMlpInfer.js';
+import { predictFusedGraphMlp } from './fusedGraphMlpInfer.js';
 import { sparseCrossEntropy, type LossResult } from './loss.js';
 
 export interface StepResult {
@@ -50,8 +51,9 @@ export function makeTrainStep(model: tf.LayersModel, optimizer: tf.Optimizer, in
  * step V8 recompiled that walk twice a call in a deoptimisation loop (docs/FUSED_MLP.md).
  */
 export function predictBatch(model: tf.LayersModel, x: Float32Array, count: number, inputShape: readonly number[]): Float32Array {
-  // Plain MLPs on the native kernels: the same calls without tfjs's engine (fusedMlpInfer.ts), same bits.
-  const fused = predictFusedMlp(model, x, count, inputShape);
+  // Plain and graph MLPs on the native kernels: the same calls without tfjs's engine (fusedMlpInfer.ts,
+  // fusedGraphMlpInfer.ts), same bits.
+  const fused = predictFusedMlp(model, x, count, inputShape) ?? predictFusedGraphMlp(model, x, count, inputShape);
   if (fused != null) return fused;
   const probs = tf.tidy(() => {
     const xs = tf.tensor(x.subarray(0, count * sizeOf(inputShape)), [count, ...inputShape], 'float32');
