@@ -72,6 +72,9 @@ typedef struct {
 } tn_pool;
 int tn_maxpool(const tn_pool *g, const float *x, float *y);
 int tn_maxpool_grad(const tn_pool *g, const float *x, const float *dy, float *dx);
+/* MaxPoolGrad(y, dy) * step(y) and its column sums db (a relu layer followed by max pooling), the bits of
+   tn_maxpool_grad then tn_bias_act_grad(TN_ACT_RELU_MASK) in one pass (pooling.c). */
+int tn_maxpool_relu_grad(const tn_pool *g, const float *y, const float *dy, float *dz, float *db);
 
 /* Batched C[b] = op(A[b]) . op(B[b]) (+ bias[N], then act), row-major; a batch stride of 0 broadcasts. */
 int tn_matmul(int batch, int M, int N, int K, const float *A, long strideA, int transA, const float *B, long strideB,

@@ -27,6 +27,7 @@ import { nativeConcat, nativeSplitV } from './native/Concat.js';
 import { nativeEqual, nativeGreater, nativeGreaterEqual, nativeLeakyRelu, nativeLess, nativeLessEqual, nativePrelu, nativeRealDiv, nativeSelect, nativeSub } from './native/Broadcast.js';
 import { nativeSlice } from './native/Slice.js';
 import { CONV_LAYER_KERNELS, nativeBiasActGrad, nativeConvLayer, nativeLayerActivation } from './native/ConvLayer.js';
+import { CONV_POOL_KERNELS, nativeMaxPoolReluGrad, nativeReluMaxPool } from './native/ConvPool.js';
 import { GRAPH_OP_KERNELS, nativeGaussianNoise, nativeGlobalMaxGrad, nativeLeakyReluGrad, nativePreluGrad, nativeReluGrad } from './native/GraphOps.js';
 import { conv2DBackpropFilterConfig } from './wasm/Conv2DBackpropFilter.js';
 import { makeBatchMatMul } from './wasm/BatchMatMul.js';
@@ -79,6 +80,7 @@ export const NATIVE_KERNELS: ReadonlyArray<(addon: NativeAddon, fallback: Fallba
   nativePrelu, nativeLeakyRelu, nativeLayerNorm, nativeLayerNormGrad,
   nativeConvLayer, nativeLayerActivation, nativeBiasActGrad,
   nativeGaussianNoise, nativeLeakyReluGrad, nativePreluGrad, nativeReluGrad, nativeGlobalMaxGrad,
+  nativeReluMaxPool, nativeMaxPoolReluGrad,
 ];
 
 /** Kernel names of our own, with no shipped kernel below them, and the addon function each needs. */
@@ -87,6 +89,7 @@ const OWN: ReadonlyMap<string, NativeKernelName> = new Map<string, NativeKernelN
   ...LAYER_NORM_KERNELS,
   ...CONV_LAYER_KERNELS,
   ...GRAPH_OP_KERNELS,
+  ...CONV_POOL_KERNELS,
   [ACTIVATION_KERNEL, 'activation'], [ACTIVATION_GRAD_KERNEL, 'activation'], [DROPOUT_KERNEL, 'dropout'],
 ]);
 
