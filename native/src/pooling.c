@@ -7,6 +7,7 @@
 /* 16-byte vectors: native on every x86-64 (SSE2) and ARM (NEON); wider ones get scalarised without AVX. */
 typedef float v4f __attribute__((vector_size(16)));
 typedef int v4i __attribute__((vector_size(16)));
+typedef double v4d __attribute__((vector_size(32)));
 
 typedef struct {
   const tn_pool *g;
@@ -238,6 +239,16 @@ int tn_maxpool_grad(const tn_pool *g, const float *x, const float *dy, float *dx
    count only) and summed in row order into double partials combined in part order, as biasActGrad and Sum do. An
    image split between two parts is pooled by both into the executing thread's scratch, each keeping its own rows. */
 
+/* The fused pass is built for AVX2 too (wider vectors for its double sums), picked at load time; no FMA in either
+   clone (neither target has it), so both give the same bits. The sanitizers' runtimes cannot run ifunc resolvers. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__) && \
+    !defined(__SANITIZE_ADDRESS__)
+#define RELU_POOL_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define RELU_POOL_CLONES
+#endif
+#define INLINE static inline __attribute__((always_inline))
+
 typedef struct {
   const tn_pool *g;
   const float *y, *dy;
@@ -247,24 +258,23 @@ typedef struct {
 
 /* dst = src * step(y) (tfjs: step = y > 0 ? 1 : (NaN ? NaN : 0)) over `rows` rows of c channels, each row then added
    into acc in row order. dst may be src. */
-static void relu_mask_rows(const float *src, const float *y, float *dst, long rows, int c, double *restrict acc) {
+INLINE void relu_mask_rows(const float *src, const float *y, float *dst, long rows, int c, double *restrict acc) {
+  const v4f one = {1.0f, 1.0f, 1.0f, 1.0f};
   for (long r = 0; r < rows; r++) {
     const float *s = src + r * c, *yy = y + r * c;
     float *o = dst + r * c;
     int k = 0;
     for (; k + 4 <= c; k += 4) {
       v4f sv, yv;
+      v4d a;
       memcpy(&sv, s + k, 16);
       memcpy(&yv, yy + k, 16);
-      const v4f one = {1.0f, 1.0f, 1.0f, 1.0f};
       v4i gt = yv > 0.0f, nan = yv != yv;
-      v4f mask = (v4f)(((v4i)one & gt) | ((v4i)yv & nan));
-      v4f ov = sv * mask;
+      v4f ov = sv * (v4f)(((v4i)one & gt) | ((v4i)yv & nan));
       memcpy(o + k, &ov, 16);
-      acc[k] += (double)ov[0];
-      acc[k + 1] += (double)ov[1];
-      acc[k + 2] += (double)ov[2];
-      acc[k + 3] += (double)ov[3];
+      memcpy(&a, acc + k, 32);
+      a += __builtin_convertvector(ov, v4d);
+      memcpy(acc + k, &a, 32);
     }
     for (; k < c; k++) {
       float v = s[k] * (yy[k] > 0.0f ? 1.0f : (yy[k] != yy[k] ? yy[k] : 0.0f));
@@ -274,7 +284,124 @@ static void relu_mask_rows(const float *src, const float *y, float *dst, long ro
   }
 }
 
-static int maxpool_relu_grad_task(void *p, int t, int nt) {
+INLINE v4f relu_step4(v4f y) {
+  const v4f one = {1.0f, 1.0f, 1.0f, 1.0f};
+  v4i gt = y > 0.0f, nan = y != y;
+  return (v4f)(((v4i)one & gt) | ((v4i)y & nan));
+}
+
+/* Pixels in no window: dx is 0 there, so dz = 0 * step(y) (+0, or NaN where y is NaN). */
+INLINE void relu_zero_rows(const float *y, float *dz, long n) {
+  const v4f zero = {0.0f, 0.0f, 0.0f, 0.0f};
+  long i = 0;
+  for (; i + 4 <= n; i += 4) {
+    v4f v;
+    memcpy(&v, y + i, 16);
+    v = zero * relu_step4(v);
+    memcpy(dz + i, &v, 16);
+  }
+  for (; i < n; i++) dz[i] = 0.0f * (y[i] > 0.0f ? 1.0f : (y[i] != y[i] ? y[i] : 0.0f));
+}
+
+/* acc[k] += row[k] for each of `rows` rows of c channels, in row order. */
+INLINE void sum_rows_into(const float *x, long rows, int c, double *restrict acc) {
+  for (long r = 0; r < rows; r++) {
+    const float *row = x + r * c;
+    int k = 0;
+    for (; k + 4 <= c; k += 4) {
+      v4f v;
+      v4d a;
+      memcpy(&v, row + k, 16);
+      memcpy(&a, acc + k, 32);
+      a += __builtin_convertvector(v, v4d);
+      memcpy(acc + k, &a, 32);
+    }
+    for (; k < c; k++) acc[k] += (double)row[k];
+  }
+}
+
+/* window_grad with relu's mask applied in registers: dz = (hit ? dy : 0) * step(y), the same products as masking
+   window_grad's dx afterwards. */
+INLINE void window_grad_relu(const float *restrict xi, float *restrict di, const float *restrict d, int w, int c, int y0,
+                             int y1, int x0, int x1) {
+  int k = 0;
+  for (; k + 8 <= c; k += 8) {
+    v4f m0 = {-INFINITY, -INFINITY, -INFINITY, -INFINITY}, m1 = m0, d0, d1;
+    for (int iy = y0; iy < y1; iy++)
+      for (int ix = x0; ix < x1; ix++) {
+        const float *v = xi + ((size_t)iy * w + ix) * c + k;
+        v4f a, b;
+        memcpy(&a, v, 16);
+        memcpy(&b, v + 4, 16);
+        v4i ga = a > m0, gb = b > m1;
+        m0 = (v4f)(((v4i)a & ga) | ((v4i)m0 & ~ga));
+        m1 = (v4f)(((v4i)b & gb) | ((v4i)m1 & ~gb));
+      }
+    memcpy(&d0, d + k, 16);
+    memcpy(&d1, d + k + 4, 16);
+    v4i n0 = {0, 0, 0, 0}, n1 = n0;
+    for (int iy = y0; iy < y1; iy++)
+      for (int ix = x0; ix < x1; ix++) {
+        const size_t off = ((size_t)iy * w + ix) * c + k;
+        v4f a, b;
+        memcpy(&a, xi + off, 16);
+        memcpy(&b, xi + off + 4, 16);
+        v4i h0 = (a == m0) & ~n0, h1 = (b == m1) & ~n1;
+        v4f r0 = (v4f)((v4i)d0 & h0) * relu_step4(a), r1 = (v4f)((v4i)d1 & h1) * relu_step4(b);
+        n0 |= h0;
+        n1 |= h1;
+        memcpy(di + off, &r0, 16);
+        memcpy(di + off + 4, &r1, 16);
+      }
+  }
+  for (; k < c; k++) {
+    float m = -INFINITY;
+    for (int iy = y0; iy < y1; iy++)
+      for (int ix = x0; ix < x1; ix++) {
+        float v = xi[((size_t)iy * w + ix) * c + k];
+        m = v > m ? v : m;
+      }
+    int done = 0;
+    for (int iy = y0; iy < y1; iy++)
+      for (int ix = x0; ix < x1; ix++) {
+        const size_t off = ((size_t)iy * w + ix) * c + k;
+        float v = xi[off];
+        int hit = v == m && !done;
+        di[off] = (hit ? d[k] : 0.0f) * (v > 0.0f ? 1.0f : (v != v ? v : 0.0f));
+        done |= hit;
+      }
+  }
+}
+
+/* One whole image of the non-overlapping case, band by band (a band: the input rows of one row of windows), each band
+   masked in registers and added to acc while in L1; rows in no window in between, in row order. */
+INLINE void grad_image_tiled_relu(const tn_pool *g, const float *yi, const float *dyi, float *dzi, double *acc) {
+  const int c = g->c;
+  const size_t row = (size_t)g->w * c;
+  int covered = g->sw == g->pw && g->pl == 0 && g->ow * g->pw == g->w;
+  int next = 0;
+  for (int oy = 0; oy < g->oh; oy++) {
+    int y0, y1, x0, x1;
+    window(g, oy, 0, &y0, &y1, &x0, &x1);
+    if (y0 < next) y0 = next;
+    if (y1 < y0) y1 = y0;
+    relu_zero_rows(yi + next * row, dzi + next * row, (long)(y0 - next) * row);
+    sum_rows_into(dzi + next * row, (long)(y0 - next) * g->w, c, acc);
+    if (!covered) relu_zero_rows(yi + y0 * row, dzi + y0 * row, (long)(y1 - y0) * row);
+    for (int ox = 0; ox < g->ow; ox++) {
+      window(g, oy, ox, &y0, &y1, &x0, &x1);
+      if (y0 < next) y0 = next;
+      window_grad_relu(yi, dzi, dyi + ((size_t)oy * g->ow + ox) * c, g->w, c, y0, y1, x0, x1);
+    }
+    if (y1 < y0) y1 = y0;
+    sum_rows_into(dzi + y0 * row, (long)(y1 - y0) * g->w, c, acc);
+    next = y1;
+  }
+  relu_zero_rows(yi + next * row, dzi + next * row, (long)(g->h - next) * row);
+  sum_rows_into(dzi + next * row, (long)(g->h - next) * g->w, c, acc);
+}
+
+RELU_POOL_CLONES static int maxpool_relu_grad_task(void *p, int t, int nt) {
   relu_pool_job *j = p;
   const tn_pool *g = j->g;
   const int c = g->c;
@@ -293,6 +420,10 @@ static int maxpool_relu_grad_task(void *p, int t, int nt) {
     const float *yi = j->y + (size_t)a0 * c, *dyi = j->dy + (size_t)b * dyImg;
     /* A whole image of this part: dx straight into dz, masked in place; a shared one: in scratch (the other part
        writes the other rows of dz). */
+    if (tiled && s0 == a0 && s1 == a1) {
+      grad_image_tiled_relu(g, yi, dyi, j->dz + (size_t)a0 * c, acc);
+      continue;
+    }
     float *di = s0 == a0 && s1 == a1 ? j->dz + (size_t)a0 * c : tn_scratch(2, (size_t)hw * c);
     if (!di) return TN_ENOMEM;
     if (tiled) grad_image_tiled(g, yi, dyi, di);
