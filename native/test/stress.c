@@ -157,6 +157,7 @@ int main(int argc, char **argv) {
   add_job(&w[1], (job){.kind = MATMUL, .every = 16, .m = 130, .n = 70, .conv = {.c = 200}}, 17);
   add_job(&w[1], (job){.kind = BNTRAIN, .every = 2, .m = 1352, .n = 64}, 18);
   add_job(&w[1], (job){.kind = BNGRAD, .every = 2, .m = 600, .n = 128}, 19);
+  add_job(&w[1], (job){.kind = FGRAD, .every = 8, .conv = conv(9, 28, 1, 3, 32)}, 21); /* the one-channel direct path */
   add_job(&w[1], (job){.kind = POOLRELU, .every = 16, .pool = {7, 15, 15, 36, 3, 3, 7, 7, 2, 2, 0, 0}}, 20);
   pthread_t th[2];
   for (int t = 0; t < 2; t++) pthread_create(&th[t], NULL, thread_main, &w[t]);
