@@ -9,6 +9,16 @@ typedef float v4f __attribute__((vector_size(16)));
 typedef int v4i __attribute__((vector_size(16)));
 typedef double v4d __attribute__((vector_size(32)));
 
+/* The hot tasks are built for AVX2 too (wider vectors; for the fused pass, its double sums), picked at load time: only
+   compares, selects, multiplies and adds, no FMA in either clone (neither target has it), so both give the same bits. The sanitizers' runtimes cannot run ifunc resolvers. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__) && \
+    !defined(__SANITIZE_ADDRESS__)
+#define POOL_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define POOL_CLONES
+#endif
+#define INLINE static inline __attribute__((always_inline))
+
 typedef struct {
   const tn_pool *g;
   const float *x, *dy;
@@ -25,7 +35,7 @@ static void window(const tn_pool *g, int oy, int ox, int *y0, int *y1, int *x0, 
 
 /* y[k] = max over the window of v[k], NaN never taken (v > y ? v : y, as before): four channels at a time in registers,
    the window loop inside, so each output is stored once instead of read and written per window position. */
-static void window_max(const float *restrict xi, int w, int c, int y0, int y1, int x0, int x1, float *restrict y) {
+INLINE void window_max(const float *restrict xi, int w, int c, int y0, int y1, int x0, int x1, float *restrict y) {
   int k = 0;
   for (; k + 8 <= c; k += 8) {
     v4f m0 = {-INFINITY, -INFINITY, -INFINITY, -INFINITY}, m1 = m0;
@@ -53,7 +63,7 @@ static void window_max(const float *restrict xi, int w, int c, int y0, int y1, i
   }
 }
 
-static int maxpool_task(void *p, int t, int nt) {
+POOL_CLONES static int maxpool_task(void *p, int t, int nt) {
   pool_job *j = p;
   const tn_pool *g = j->g;
   int i0 = (int)((long)g->n * t / nt), i1 = (int)((long)g->n * (t + 1) / nt);
@@ -151,7 +161,7 @@ static int maxpool_grad_task(void *p, int t, int nt) {
 
 /* One window of the non-overlapping case: the first position equal to the window max takes dy, later ties 0 (masks,
    so it vectorises); eight channels at a time with the max and the taken-mask in registers. */
-static void window_grad(const float *restrict xi, float *restrict di, const float *restrict d, int w, int c, int y0,
+INLINE void window_grad(const float *restrict xi, float *restrict di, const float *restrict d, int w, int c, int y0,
                         int y1, int x0, int x1) {
   int k = 0;
   for (; k + 8 <= c; k += 8) {
@@ -204,7 +214,7 @@ static void window_grad(const float *restrict xi, float *restrict di, const floa
 /* Windows that do not overlap (stride >= pool, the usual 2x2/2): each input goes to at most one window,
    so dx is written once per position (0 or dy) instead of zeroed and scattered into (zeroed first only where
    some inputs lie in no window). */
-static void grad_image_tiled(const tn_pool *g, const float *xi, const float *dyi, float *di) {
+INLINE void grad_image_tiled(const tn_pool *g, const float *xi, const float *dyi, float *di) {
   const int c = g->c;
   int covered = g->sh == g->ph && g->sw == g->pw && g->pt == 0 && g->pl == 0 && g->oh * g->ph == g->h && g->ow * g->pw == g->w;
   if (!covered) memset(di, 0, (size_t)g->h * g->w * c * sizeof(float));
@@ -216,7 +226,7 @@ static void grad_image_tiled(const tn_pool *g, const float *xi, const float *dyi
     }
 }
 
-static int maxpool_grad_tiled_task(void *p, int t, int nt) {
+POOL_CLONES static int maxpool_grad_tiled_task(void *p, int t, int nt) {
   pool_job *j = p;
   const tn_pool *g = j->g;
   int i0 = (int)((long)g->n * t / nt), i1 = (int)((long)g->n * (t + 1) / nt);
@@ -238,16 +248,6 @@ int tn_maxpool_grad(const tn_pool *g, const float *x, const float *dy, float *dx
    mask is biasActGrad's expression, and the rows are cut into tn_sum_rows's parts (by size and the caller's thread
    count only) and summed in row order into double partials combined in part order, as biasActGrad and Sum do. An
    image split between two parts is pooled by both into the executing thread's scratch, each keeping its own rows. */
-
-/* The fused pass is built for AVX2 too (wider vectors for its double sums), picked at load time; no FMA in either
-   clone (neither target has it), so both give the same bits. The sanitizers' runtimes cannot run ifunc resolvers. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__) && \
-    !defined(__SANITIZE_ADDRESS__)
-#define RELU_POOL_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define RELU_POOL_CLONES
-#endif
-#define INLINE static inline __attribute__((always_inline))
 
 typedef struct {
   const tn_pool *g;
@@ -401,7 +401,7 @@ INLINE void grad_image_tiled_relu(const tn_pool *g, const float *yi, const float
   sum_rows_into(dzi + next * row, (long)(g->h - next) * g->w, c, acc);
 }
 
-RELU_POOL_CLONES static int maxpool_relu_grad_task(void *p, int t, int nt) {
+POOL_CLONES static int maxpool_relu_grad_task(void *p, int t, int nt) {
   relu_pool_job *j = p;
   const tn_pool *g = j->g;
   const int c = g->c;
