@@ -2,6 +2,7 @@
 // alternated in blocks inside one process, so that a shared machine's load hits both sides alike. CPU time (both
 // threads) for the same work is the steadier figure under load.
 // npx tsx bench/fused-conv.ts [models, default cnn,strong,cnn-bn,k5-gap,strided-elu] [blocks per side, default 4]
+//   [switches set to 1 / 0 for on / off, comma-separated, default WORKBENCH_FUSED_CONV]
 import { selectBackend } from '../electron/engine/backend/select.js';
 import { buildModel } from '../electron/engine/models/build.js';
 import { makeOptimizer } from '../electron/engine/train/optimizer.js';
@@ -12,6 +13,8 @@ await selectBackend('wasm', { native: true, threads: 2 });
 const models = (process.argv[2] ?? 'cnn,strong,cnn-bn,k5-gap,strided-elu').split(',');
 const blocks = Number(process.argv[3] ?? 4);
 if (!(blocks >= 1)) throw new Error(`blocks must be a positive number, got ${process.argv[3]}`);
+const switches = (process.argv[4] ?? 'WORKBENCH_FUSED_CONV').split(',');
+const set = (on: boolean) => { for (const k of switches) process.env[k] = on ? '1' : '0'; };
 const B = 128;
 const x = new Float32Array(B * 784).map((_, i) => ((i * 2654435761) % 1000) / 1000);
 const y = Int32Array.from({ length: B }, (_, i) => i % 10);
@@ -22,9 +25,9 @@ for (const name of models) {
   const step = makeTrainStep(model, opt, spec.inputShape, 10);
   const per = name === 'strong' ? 3 : name === 'k5-gap' ? 6 : 10;
   const res: Record<string, { cpu: number[]; wall: number[] }> = { on: { cpu: [], wall: [] }, off: { cpu: [], wall: [] } };
-  for (const m of ['on', 'off']) { process.env.WORKBENCH_FUSED_CONV = m === 'on' ? '1' : '0'; step(x, y, B); step(x, y, B); }
+  for (const m of ['on', 'off']) { set(m === 'on'); step(x, y, B); step(x, y, B); }
   for (let b = 0; b < blocks; b++) for (const m of b % 2 ? ['off', 'on'] : ['on', 'off']) {
-    process.env.WORKBENCH_FUSED_CONV = m === 'on' ? '1' : '0';
+    set(m === 'on');
     const c0 = process.cpuUsage(); const t0 = performance.now();
     for (let i = 0; i < per; i++) step(x, y, B);
     const c = process.cpuUsage(c0); const t = performance.now() - t0;

@@ -53,14 +53,14 @@ static napi_value fail(napi_env env, const char *msg) {
 /* Calls that ran to the end, per kernel: lets tests prove the native path ran, not only that numbers match. */
 enum { K_CONV2D, K_CONV2D_FILTER_GRAD, K_CONV2D_INPUT_GRAD, K_MATMUL, K_MAXPOOL, K_MAXPOOL_GRAD, K_SUM_ROWS, K_ELTWISE,
        K_BATCH_NORM, K_BATCH_NORM_TRAIN, K_BATCH_NORM_GRAD, K_OPTIM, K_ACTIVATION, K_AVGPOOL, K_AVGPOOL_GRAD, K_MEAN,
-       K_DROPOUT, K_DEPTHWISE, K_DEPTHWISE_INPUT_GRAD, K_DEPTHWISE_FILTER_GRAD, K_COPY_ROWS, K_BROADCAST, K_LAYER_NORM, K_LAYER_NORM_GRAD, K_BIAS_ACT_GRAD, K_NOISE, K_RELU_GRAD, K_PAD, K_MAX_MIDDLE, K_COUNT };
+       K_DROPOUT, K_DEPTHWISE, K_DEPTHWISE_INPUT_GRAD, K_DEPTHWISE_FILTER_GRAD, K_COPY_ROWS, K_BROADCAST, K_LAYER_NORM, K_LAYER_NORM_GRAD, K_BIAS_ACT_GRAD, K_NOISE, K_RELU_GRAD, K_PAD, K_MAX_MIDDLE, K_MAXPOOL_RELU_GRAD, K_COUNT };
 static const char *const kernel_names[K_COUNT] = {"conv2d", "conv2dFilterGrad", "conv2dInputGrad", "matmul",
                                                   "maxPool", "maxPoolGrad", "sumRows", "eltwise",
                                                   "batchNorm", "batchNormTrain", "batchNormGrad", "optim", "activation",
                                                   "avgPool", "avgPoolGrad", "mean", "dropout", "depthwise",
                                                   "depthwiseInputGrad", "depthwiseFilterGrad", "copyRows", "broadcast",
                                                   "layerNorm", "layerNormGrad", "biasActGrad", "noise", "reluGrad",
-                                                  "pad", "maxMiddle"};
+                                                  "pad", "maxMiddle", "maxPoolReluGrad"};
 static unsigned long calls[K_COUNT];
 
 /* A kernel's result: counted when done, else a JS exception (code TN_ENOMEM) instead of a crash. */
@@ -192,6 +192,18 @@ static napi_value maxpool_grad(napi_env env, napi_callback_info info) {
   float *dx = at(&a, 2, (double)g.n * g.h * g.w * g.c);
   if (!x || !dy || !dx) return fail(env, "maxPoolGrad: tensor outside the wasm heap");
   return finish(env, K_MAXPOOL_GRAD, tn_maxpool_grad(&g, x, dy, dx));
+}
+
+/* maxPoolReluGrad(heap, [y, dy, dz, db, n,h,w,c,ph,pw,oh,ow,sh,sw,pt,pl]): y the relu output pooled, dy the pool's
+   output gradient; dz = MaxPoolGrad(y, dy) * step(y), db its column sums (pooling.c). */
+static napi_value maxpool_relu_grad(napi_env env, napi_callback_info info) {
+  call_args a;
+  tn_pool g;
+  if (!read_args(env, info, &a, 16) || !pool_geometry(&a, 4, &g)) return fail(env, "maxPoolReluGrad: bad arguments");
+  float *y = at(&a, 0, (double)g.n * g.h * g.w * g.c), *dy = at(&a, 1, (double)g.n * g.oh * g.ow * g.c);
+  float *dz = at(&a, 2, (double)g.n * g.h * g.w * g.c), *db = at(&a, 3, g.c);
+  if (!y || !dy || !dz || !db) return fail(env, "maxPoolReluGrad: tensor outside the wasm heap");
+  return finish(env, K_MAXPOOL_RELU_GRAD, tn_maxpool_relu_grad(&g, y, dy, dz, db));
 }
 
 /* sumRows(heap, [x, out, M, N]) */
@@ -630,6 +642,9 @@ static napi_value counts(napi_env env, napi_callback_info info) {
   CHECK(napi_set_named_property(env, out, "conv2dInputGradWinograd", v));
   CHECK(napi_create_double(env, (double)tn_winograd_calls(2), &v));
   CHECK(napi_set_named_property(env, out, "conv2dFilterGradWinograd", v));
+  /* Of conv2dFilterGrad, the calls of one-channel 3x3 layers that took the direct kernel (conv.c). */
+  CHECK(napi_create_double(env, (double)tn_conv1ch_dw_calls(), &v));
+  CHECK(napi_set_named_property(env, out, "conv2dFilterGradDirect", v));
   return out;
 }
 
@@ -690,6 +705,7 @@ NAPI_MODULE_INIT() {
       {"reluGrad", NULL, relu_grad, NULL, NULL, NULL, napi_default, NULL},
       {"pad", NULL, pad, NULL, NULL, NULL, napi_default, NULL},
       {"maxMiddle", NULL, max_middle, NULL, NULL, NULL, napi_default, NULL},
+      {"maxPoolReluGrad", NULL, maxpool_relu_grad, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"threads", NULL, get_threads, NULL, NULL, NULL, napi_default, NULL},
       {"isa", NULL, isa, NULL, NULL, NULL, napi_default, NULL},

@@ -226,3 +226,78 @@ int FN1(const tn_conv *g, const float *x, const float *f, const float *bias, int
   }
   return 1;
 }
+
+/* One-input-channel 3x3 filter gradient over one chunk of conv.c's filter_grad_task (images i0..i1): dw (9 x co) (+)=
+   col^T . dy straight from the image, no im2col, no packing, summed exactly as this variant's GEMM sums that product:
+   k (the chunk's output pixels in order) in blocks of KC from the chunk's start, each block from 0 with k ascending
+   (acc += x * dy, contracted to an FMA as in micro()), each block's sums then added to dw in order (the first one
+   overwrites dw unless `accumulate`); padding taps read as 0 and multiplied like any tap. So the bits equal im2col +
+   the GEMM. Returns 1 when done, 0 when not covered (other kernel sizes, channels not a whole number of vectors). */
+#define FN1DW CAT(tn_conv1ch_dw_, TN_VARIANT)
+#define DW_TAPS 9
+/* Output channel vectors per pass: 9 x JV accumulators stay in registers (18 of 32 zmm; 9 of 16 ymm). */
+#if VL == 16
+#define DW_JV 2
+#else
+#define DW_JV 1
+#endif
+static void dw_flush(float *restrict dw, int co, int j, vf acc[DW_TAPS][DW_JV], int overwrite) {
+#pragma GCC unroll 16
+  for (int t = 0; t < DW_TAPS; t++)
+#pragma GCC unroll 4
+    for (int v = 0; v < DW_JV; v++) {
+      float *p = dw + (size_t)t * co + j + v * VL;
+      stv(p, overwrite ? acc[t][v] : ldv(p) + acc[t][v]);
+      acc[t][v] = (vf){0};
+    }
+}
+int FN1DW(const tn_conv *g, const float *x, const float *dy, float *dw, int i0, int i1, int accumulate) {
+  const int co = g->co;
+  if (g->c != 1 || g->kh * g->kw != DW_TAPS || co % (VL * DW_JV)) return 0;
+  int off[DW_TAPS];
+  for (int ky = 0; ky < g->kh; ky++)
+    for (int kx = 0; kx < g->kw; kx++) off[ky * g->kw + kx] = ky * g->w + kx;
+  for (int j = 0; j < co; j += VL * DW_JV) {
+    vf acc[DW_TAPS][DW_JV];
+#pragma GCC unroll 16
+    for (int t = 0; t < DW_TAPS; t++)
+#pragma GCC unroll 4
+      for (int v = 0; v < DW_JV; v++) acc[t][v] = (vf){0};
+    int kb = 0, overwrite = !accumulate;
+    for (int img = i0; img < i1; img++) {
+      const float *xi = x + (size_t)img * g->h * g->w;
+      const float *d = dy + (size_t)img * g->oh * g->ow * co + j;
+      for (int oy = 0; oy < g->oh; oy++)
+        for (int ox = 0; ox < g->ow; ox++, d += co) {
+          const int y0 = oy * g->sh - g->pt, x0 = ox * g->sw - g->pl;
+          float xv[DW_TAPS];
+          if (y0 >= 0 && y0 + g->kh <= g->h && x0 >= 0 && x0 + g->kw <= g->w) {
+            const float *p = xi + (size_t)y0 * g->w + x0;
+#pragma GCC unroll 16
+            for (int t = 0; t < DW_TAPS; t++) xv[t] = p[off[t]];
+          } else {
+            for (int t = 0; t < DW_TAPS; t++) {
+              int iy = y0 + t / g->kw, ix = x0 + t % g->kw;
+              xv[t] = (iy < 0 || iy >= g->h || ix < 0 || ix >= g->w) ? 0.0f : xi[(size_t)iy * g->w + ix];
+            }
+          }
+          vf dv[DW_JV];
+#pragma GCC unroll 4
+          for (int v = 0; v < DW_JV; v++) dv[v] = ldv(d + v * VL);
+#pragma GCC unroll 16
+          for (int t = 0; t < DW_TAPS; t++) {
+            vf s = splat(xv[t]);
+#pragma GCC unroll 4
+            for (int v = 0; v < DW_JV; v++) acc[t][v] += s * dv[v];
+          }
+          if (++kb == KC) {
+            dw_flush(dw, co, j, acc, overwrite);
+            overwrite = 0;
+            kb = 0;
+          }
+        }
+    }
+    if (kb) dw_flush(dw, co, j, acc, overwrite);
+  }
+  return 1;
+}

@@ -50,6 +50,13 @@ int tn_conv_one_channel(const tn_conv *g, const float *x, const float *f, const 
 int tn_conv1ch_generic(const tn_conv *, const float *, const float *, const float *, int, float *, int, int);
 int tn_conv1ch_avx2(const tn_conv *, const float *, const float *, const float *, int, float *, int, int);
 int tn_conv1ch_avx512(const tn_conv *, const float *, const float *, const float *, int, float *, int, int);
+/* The one-channel 3x3 filter gradient of one chunk (images i0..i1), dw (+)= col^T . dy with the GEMM's bits, per variant
+   (gemm_kernel.c); conv.c picks the chosen one. 1 done, 0 not covered. */
+int tn_conv1ch_dw_generic(const tn_conv *, const float *, const float *, float *, int, int, int);
+int tn_conv1ch_dw_avx2(const tn_conv *, const float *, const float *, float *, int, int, int);
+int tn_conv1ch_dw_avx512(const tn_conv *, const float *, const float *, float *, int, int, int);
+/* Calls of tn_conv2d_filter_grad that took that direct path (conv.c). */
+unsigned long tn_conv1ch_dw_calls(void);
 
 /* act: 0 linear, 1 relu (x > 0 ? x : 0), 2 relu as tfjs's Relu kernel (x < 0 ? 0 : x: NaN, -0 kept); bias may be NULL. */
 int tn_conv2d(const tn_conv *g, const float *x, const float *f, const float *bias, int act, float *y);
@@ -72,6 +79,9 @@ typedef struct {
 } tn_pool;
 int tn_maxpool(const tn_pool *g, const float *x, float *y);
 int tn_maxpool_grad(const tn_pool *g, const float *x, const float *dy, float *dx);
+/* MaxPoolGrad(y, dy) * step(y) and its column sums db (a relu layer followed by max pooling), the bits of
+   tn_maxpool_grad then tn_bias_act_grad(TN_ACT_RELU_MASK) in one pass (pooling.c). */
+int tn_maxpool_relu_grad(const tn_pool *g, const float *y, const float *dy, float *dz, float *db);
 
 /* Batched C[b] = op(A[b]) . op(B[b]) (+ bias[N], then act), row-major; a batch stride of 0 broadcasts. */
 int tn_matmul(int batch, int M, int N, int K, const float *A, long strideA, int transA, const float *B, long strideB,

@@ -7,16 +7,16 @@
 #include <string.h>
 #include "../src/tn.h"
 
-enum { SUM, FGRAD, IGRAD, CONV, POOLGRAD, MATMUL, BNTRAIN, BNGRAD, KINDS };
+enum { SUM, FGRAD, IGRAD, CONV, POOLGRAD, MATMUL, BNTRAIN, BNGRAD, POOLRELU, KINDS };
 static const char *kind_name[KINDS] = {"column sums", "filter gradients", "input gradients", "convolutions",
                                        "max-pool gradients", "matrix products", "batch-norm forward",
-                                       "batch-norm gradients"};
+                                       "batch-norm gradients", "max-pool relu grads"};
 
 typedef struct {
   int kind, every;
   long m, n;     /* SUM, BN*: rows, columns; MATMUL: m, n (k in conv.c) */
   tn_conv conv;  /* FGRAD, IGRAD, CONV; MATMUL uses conv.c as k */
-  tn_pool pool;  /* POOLGRAD */
+  tn_pool pool;  /* POOLGRAD, POOLRELU */
   float *a, *b, *out, *want;
   size_t outLen;
 } job;
@@ -52,11 +52,12 @@ static void add_job(worker *w, job j, unsigned seed) {
     case FGRAD: la = x; lb = y; j.outLen = f; break;
     case IGRAD: la = y; lb = f; j.outLen = x; break;
     case CONV: la = x; lb = f; j.outLen = y; break;
-    case POOLGRAD: {
+    case POOLGRAD:
+    case POOLRELU: {
       tn_pool *p = &j.pool;
       la = (size_t)p->n * p->h * p->w * p->c;
       lb = (size_t)p->n * p->oh * p->ow * p->c;
-      j.outLen = la;
+      j.outLen = la + (j.kind == POOLRELU ? (size_t)p->c : 0); /* POOLRELU: dz, then db */
       break;
     }
     case MATMUL: la = j.m * g->c; lb = (size_t)g->c * j.n; j.outLen = j.m * j.n; break;
@@ -91,6 +92,10 @@ static int run(job *j) {
     case IGRAD: return tn_conv2d_input_grad(&j->conv, j->a, j->b, j->out);
     case CONV: return tn_conv2d(&j->conv, j->a, j->b, NULL, 1, j->out);
     case POOLGRAD: return tn_maxpool_grad(&j->pool, j->a, j->b, j->out);
+    case POOLRELU: {
+      const tn_pool *p = &j->pool;
+      return tn_maxpool_relu_grad(p, j->a, j->b, j->out, j->out + (size_t)p->n * p->h * p->w * p->c);
+    }
     case MATMUL: return tn_matmul(1, (int)j->m, (int)j->n, j->conv.c, j->a, 0, 0, j->b, 0, 0, j->out, NULL, 0);
     case BNTRAIN: {
       const long mn = j->m * j->n, n = j->n;
@@ -142,6 +147,7 @@ int main(int argc, char **argv) {
   add_job(&w[0], (job){.kind = MATMUL, .every = 16, .m = 96, .n = 128, .conv = {.c = 300}}, 7);
   add_job(&w[0], (job){.kind = BNTRAIN, .every = 2, .m = 2704, .n = 32}, 8);
   add_job(&w[0], (job){.kind = BNGRAD, .every = 2, .m = 4096, .n = 16}, 9);
+  add_job(&w[0], (job){.kind = POOLRELU, .every = 16, .pool = {15, 26, 26, 32, 2, 2, 13, 13, 2, 2, 0, 0}}, 10);
   add_job(&w[1], (job){.kind = SUM, .every = 1, .m = 40, .n = 3000}, 11);
   add_job(&w[1], (job){.kind = SUM, .every = 1, .m = 1352, .n = 257}, 12);
   add_job(&w[1], (job){.kind = FGRAD, .every = 16, .conv = conv(8, 10, 64, 3, 128)}, 13);
@@ -151,6 +157,8 @@ int main(int argc, char **argv) {
   add_job(&w[1], (job){.kind = MATMUL, .every = 16, .m = 130, .n = 70, .conv = {.c = 200}}, 17);
   add_job(&w[1], (job){.kind = BNTRAIN, .every = 2, .m = 1352, .n = 64}, 18);
   add_job(&w[1], (job){.kind = BNGRAD, .every = 2, .m = 600, .n = 128}, 19);
+  add_job(&w[1], (job){.kind = FGRAD, .every = 8, .conv = conv(9, 28, 1, 3, 32)}, 21); /* the one-channel direct path */
+  add_job(&w[1], (job){.kind = POOLRELU, .every = 16, .pool = {7, 15, 15, 36, 3, 3, 7, 7, 2, 2, 0, 0}}, 20);
   pthread_t th[2];
   for (int t = 0; t < 2; t++) pthread_create(&th[t], NULL, thread_main, &w[t]);
   pthread_barrier_wait(&ready);

@@ -6,6 +6,7 @@ import {
   BIAS_ACT_GRAD_KERNEL, CONV_LAYER_KERNEL, convLayerGeometry, LAYER_ACTIVATION_KERNEL, RELU_MASK,
   type BiasActGradAttrs, type ConvLayerAttrs,
 } from '../backend/kernels/native/ConvLayer.js';
+import { markReluOutput, pooledBiasGradient } from './poolLayer.js';
 
 type ConvArgs = Parameters<typeof tf.layers.conv2d>[0];
 type Kwargs = Parameters<tf.layers.Layer['call']>[1];
@@ -56,7 +57,10 @@ function registerGradients(): void {
       const g = dy as tf.Tensor;
       let dz = g;
       let db: tf.Tensor | null = null;
-      if (a.activation === 'relu') {
+      // Under a fused max pool (poolLayer.ts) its gradient already applied relu's mask and summed db.
+      const pooled = a.activation === 'relu' ? pooledBiasGradient(g) : undefined;
+      if (pooled) db = pooled;
+      else if (a.activation === 'relu') {
         [dz, db] = tf.engine().runKernel(BIAS_ACT_GRAD_KERNEL, { dy: g, x: y, y },
           { fn: RELU_MASK, bias: true } satisfies BiasActGradAttrs as never) as tf.Tensor[];
       }
@@ -104,11 +108,13 @@ function plan(self: ConvFields, x: tf.Tensor): Plan | null {
  * native activation, that activation as a recorded kernel whose gradient also sums the bias gradient.
  */
 function fusedCall(self: ConvFields, x: tf.Tensor, { attrs, fn }: Plan): tf.Tensor {
+  const layer = self as unknown as { outboundNodes: unknown[] };
   const filter = self.kernel.read();
   const bias = self.bias?.read() ?? null;
   const inputs: tf.NamedTensorMap = bias ? { x, filter, bias } : { x, filter };
   const z = tf.engine().runKernel(CONV_LAYER_KERNEL, inputs as never, attrs as never) as tf.Tensor;
   fusedConvCalls.forward++;
+  if (attrs.activation === 'relu') markReluOutput(z, layer);
   if (fn === null) return z;
   return tf.engine().runKernel(LAYER_ACTIVATION_KERNEL, { x: z }, { fn, bias: bias != null } as never) as tf.Tensor;
 }

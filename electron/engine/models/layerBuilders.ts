@@ -8,6 +8,7 @@ import { fuseActivation } from './activations.js';
 import { kernelInitializer, kernelRegularizer, type WeightOptions } from './weightOptions.js';
 import { withTrainableDilation } from './dilation.js';
 import { fusedConv2d } from './convLayer.js';
+import { fusedMaxPooling2d } from './poolLayer.js';
 import { NEW_BUILDERS } from './newBuilders.js';
 
 export interface BuildContext {
@@ -97,7 +98,8 @@ export const LAYER_BUILDERS: { readonly [T in LayerType]: Builder<Of<T>> } = {
     filters: l.filters, kernelSize: window(l.kernelSize), strides: window(l.strides), padding: l.padding, activation: l.activation,
     ...(l.dilationRate === undefined ? {} : { dilationRate: window(l.dilationRate) }),
   })),
-  MaxPooling2D: pooling(tf.layers.maxPooling2d),
+  // Training directly after a fused relu Conv2D: one native gradient pass for pool, relu and bias (poolLayer.ts).
+  MaxPooling2D: pooling(fusedMaxPooling2d),
   AveragePooling2D: pooling(tf.layers.averagePooling2d),
   Flatten: (_l, ctx) => tf.layers.flatten(base(ctx)),
   Dropout: (l, ctx) => seededDropout({ ...base(ctx), rate: l.rate }, ctx.seed),

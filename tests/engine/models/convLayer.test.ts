@@ -32,13 +32,14 @@ function train(spec: ModelSpec, fused: boolean, steps: number, freeze: number[] 
   const losses: number[] = [];
   const calls = fusedConvCalls.forward;
   const grads = addon!.counts().biasActGrad;
+  const pooled = addon!.counts().maxPoolReluGrad;
   for (let s = 0; s < steps; s++) {
     const x = randomValues(BATCH * 784, 100 + s).map((v) => (v + 1) / 2);
     const y = Int32Array.from({ length: BATCH }, (_, i) => (i * 7 + s) % 10);
     losses.push(step(x, y, BATCH).loss);
   }
   const weights = model.getWeights().map((w) => w.dataSync().slice() as Float32Array);
-  const ran = { forward: fusedConvCalls.forward - calls, grads: addon!.counts().biasActGrad - grads };
+  const ran = { forward: fusedConvCalls.forward - calls, grads: addon!.counts().biasActGrad - grads, pooled: addon!.counts().maxPoolReluGrad - pooled };
   model.dispose();
   optimizer.dispose();
   return { losses, weights, ran };
@@ -68,9 +69,52 @@ describe.skipIf(nativeMissing != null)(`fused Conv2D training op${nativeMissing 
     const fusedGrads = spec.layers.filter((l) => (undilated(l) && l.type === 'Conv2D' && l.activation !== 'linear')
       || (l.type === 'Dense' && l.activation === 'relu')).length;
     expect(off.ran.grads, 'taped run used the fused gradient').toBe(0);
-    expect(on.ran.grads, 'native bias/activation gradient calls').toBe(3 * fusedGrads);
+    // A relu conv directly followed by max pooling (and nothing else) gets its mask and bias sum from the pool's
+    // fused gradient (poolLayer.ts) instead.
+    const sequential = spec.layers.every((l) => l.inputs === undefined);
+    const pairs = sequential ? spec.layers.filter((l, i) => undilated(l) && l.type === 'Conv2D' && l.activation === 'relu'
+      && spec.layers[i + 1]?.type === 'MaxPooling2D').length : 0;
+    expect(off.ran.pooled, 'taped run used the fused pool gradient').toBe(0);
+    expect(on.ran.pooled, 'fused pool gradient calls').toBe(3 * pairs);
+    expect(on.ran.grads, 'native bias/activation gradient calls').toBe(3 * (fusedGrads - pairs));
     expectIdentical(on, off);
   }, 120_000);
+
+  it('WORKBENCH_FUSED_POOL=0 keeps the separate pool and relu/bias gradients, with the same bits', async () => {
+    await tf.setBackend('wasm');
+    const spec = specOf('cnn');
+    const on = train(spec, true, 2);
+    process.env.WORKBENCH_FUSED_POOL = '0';
+    try {
+      const off = train(spec, true, 2);
+      expect(off.ran.pooled).toBe(0);
+      expect(on.ran.pooled).toBe(4);
+      expectIdentical(on, off);
+    } finally {
+      delete process.env.WORKBENCH_FUSED_POOL;
+    }
+  }, 60_000);
+
+  it('a relu conv whose output also feeds another layer keeps the separate gradients; a sole pool consumer fuses', async () => {
+    await tf.setBackend('wasm');
+    const spec = validateModelSpec({
+      name: 'branching', inputShape: [28, 28, 1],
+      layers: [
+        { type: 'Conv2D', name: 'c1', filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' },
+        { type: 'MaxPooling2D', name: 'p1', poolSize: 2 },
+        { type: 'Conv2D', name: 'c2', inputs: ['c1'], filters: 8, kernelSize: 2, strides: 2, activation: 'relu' },
+        { type: 'Add', inputs: ['p1', 'c2'] },
+        { type: 'Conv2D', filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' },
+        { type: 'MaxPooling2D', poolSize: 2 },
+        { type: 'Flatten' },
+        { type: 'Dense', units: 10, activation: 'softmax' },
+      ],
+    });
+    const on = train(spec, true, 3);
+    const off = train(spec, false, 3);
+    expect(on.ran.pooled, 'only the last conv -> pool pair fuses').toBe(3);
+    expectIdentical(on, off);
+  }, 60_000);
 
   it('a frozen conv layer trains the rest as the taped step does', async () => {
     await tf.setBackend('wasm');

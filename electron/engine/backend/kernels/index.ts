@@ -28,6 +28,7 @@ import { nativeEqual, nativeGreater, nativeGreaterEqual, nativeLeakyRelu, native
 import { nativeSlice } from './native/Slice.js';
 import { nativeMax, nativePadV2 } from './native/Pad.js';
 import { CONV_LAYER_KERNELS, nativeBiasActGrad, nativeConvLayer, nativeLayerActivation } from './native/ConvLayer.js';
+import { CONV_POOL_KERNELS, nativeMaxPoolReluGrad, nativeReluMaxPool } from './native/ConvPool.js';
 import { GRAPH_OP_KERNELS, nativeGaussianNoise, nativeGlobalMaxGrad, nativeLeakyReluGrad, nativePreluGrad, nativeReluGrad } from './native/GraphOps.js';
 import { conv2DBackpropFilterConfig } from './wasm/Conv2DBackpropFilter.js';
 import { makeBatchMatMul } from './wasm/BatchMatMul.js';
@@ -81,6 +82,7 @@ export const NATIVE_KERNELS: ReadonlyArray<(addon: NativeAddon, fallback: Fallba
   nativeConvLayer, nativeLayerActivation, nativeBiasActGrad,
   nativeGaussianNoise, nativeLeakyReluGrad, nativePreluGrad, nativeReluGrad, nativeGlobalMaxGrad,
   nativePadV2, nativeMax,
+  nativeReluMaxPool, nativeMaxPoolReluGrad,
 ];
 
 /** Kernel names of our own, with no shipped kernel below them, and the addon function each needs. */
@@ -89,6 +91,7 @@ const OWN: ReadonlyMap<string, NativeKernelName> = new Map<string, NativeKernelN
   ...LAYER_NORM_KERNELS,
   ...CONV_LAYER_KERNELS,
   ...GRAPH_OP_KERNELS,
+  ...CONV_POOL_KERNELS,
   [ACTIVATION_KERNEL, 'activation'], [ACTIVATION_GRAD_KERNEL, 'activation'], [DROPOUT_KERNEL, 'dropout'],
 ]);
 

@@ -14,10 +14,10 @@ export const NATIVE_API_VERSION = 4;
 export const NATIVE_KERNELS = ['conv2d', 'conv2dFilterGrad', 'conv2dInputGrad', 'matmul', 'maxPool', 'maxPoolGrad', 'sumRows', 'eltwise',
   'batchNorm', 'batchNormTrain', 'batchNormGrad', 'optim', 'activation', 'avgPool', 'avgPoolGrad', 'mean', 'dropout',
   'depthwise', 'depthwiseInputGrad', 'depthwiseFilterGrad', 'copyRows', 'broadcast', 'layerNorm', 'layerNormGrad', 'biasActGrad', 'noise', 'reluGrad',
-  'pad', 'maxMiddle'] as const;
+  'pad', 'maxMiddle', 'maxPoolReluGrad'] as const;
 export type NativeKernelName = (typeof NATIVE_KERNELS)[number];
 /** Keys of `counts()` that are not kernels: which path a kernel took (dropout's rounding loop, Winograd convolutions). */
-export const NATIVE_PATH_COUNTERS = ['dropoutRounded', 'conv2dWinograd', 'conv2dInputGradWinograd', 'conv2dFilterGradWinograd'] as const;
+export const NATIVE_PATH_COUNTERS = ['dropoutRounded', 'conv2dWinograd', 'conv2dInputGradWinograd', 'conv2dFilterGradWinograd', 'conv2dFilterGradDirect'] as const;
 export type NativePathCounter = (typeof NATIVE_PATH_COUNTERS)[number];
 
 export interface NativeAddon {
@@ -62,6 +62,8 @@ export interface NativeAddon {
   /** Constant padding (PadV2) and max over a block of middle axes (Max) (native/src/pad.c); absent in builds before them. */
   pad(heap: ArrayBufferLike, args: Float64Array): void;
   maxMiddle(heap: ArrayBufferLike, args: Float64Array): void;
+  /** Max pooling's gradient fused with a relu mask and the bias gradient (native/src/pooling.c); absent in builds before it. */
+  maxPoolReluGrad(heap: ArrayBufferLike, args: Float64Array): void;
   /** Sets the calling thread's count (its splits, hence its numbers) and grows the shared pool to match. */
   setThreads(n: number): number;
   threads(): number;
