@@ -1,12 +1,16 @@
 // Native kernels: the smooth and clipped activations in one pass each way (forward from x, gradient from the saved x or
 // y), replacing tfjs's chains of Greater/Select/Exp/Minimum/Mul. Each step rounds to float where tfjs's cpu backend
 // rounds (its transcendental functions run in double and round once), so the numbers match it to float rounding.
-// Compiled twice on x86 (like gemm_kernel.c): plain (SSE2) and with -DTN_ACT_AVX2 -mavx2 -ffp-contract=off, the same IEEE
-// operations eight lanes wide; without contraction into FMAs both give the same bits, so the CPU changes only the speed.
+// Compiled three times on x86 (like gemm_kernel.c): plain (SSE2), with -DTN_ACT_AVX2 -mavx2 -ffp-contract=off (the same
+// IEEE operations eight lanes wide) and with -DTN_ACT_AVX512 -mavx512f/dq/vl/bw -mprefer-vector-width=512
+// -ffp-contract=off (sixteen lanes); without contraction into FMAs all give the same bits, so the CPU changes only the
+// speed.
 #include <math.h>
 #include "tn.h"
 
-#ifdef TN_ACT_AVX2
+#if defined(TN_ACT_AVX512)
+#define VARIANT(name) name##_avx512
+#elif defined(TN_ACT_AVX2)
 #define VARIANT(name) name##_avx2
 #else
 #define VARIANT(name) name##_generic
@@ -242,30 +246,64 @@ int VARIANT(tn_bias_act_grad_task)(void *p, int t, int nt) {
   return TN_OK;
 }
 
-#ifndef TN_ACT_AVX2
+#if !defined(TN_ACT_AVX2) && !defined(TN_ACT_AVX512)
+#include <stdlib.h>
+#include <string.h>
 #if defined(__x86_64__) || defined(__i386__)
 int tn_act_task_avx2(void *p, int t, int nt);
 int tn_act_grad_task_avx2(void *p, int t, int nt);
 int tn_bias_act_grad_task_avx2(void *p, int t, int nt);
-static int use_avx2(void) { return __builtin_cpu_supports("avx2"); }
+int tn_act_task_avx512(void *p, int t, int nt);
+int tn_act_grad_task_avx512(void *p, int t, int nt);
+int tn_bias_act_grad_task_avx512(void *p, int t, int nt);
+/* 2 AVX-512 (F, DQ, VL, BW), 1 AVX2, 0 plain; WORKBENCH_NATIVE_ACT=avx2 or =generic caps it (same bits either way). */
+static int act_isa(void) {
+  const char *cap = getenv("WORKBENCH_NATIVE_ACT");
+  int max = cap && strcmp(cap, "generic") == 0 ? 0 : cap && strcmp(cap, "avx2") == 0 ? 1 : 2;
+  if (max >= 2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw"))
+    return 2;
+  return max >= 1 && __builtin_cpu_supports("avx2") ? 1 : 0;
+}
 #else
 #define tn_act_task_avx2 tn_act_task_generic
 #define tn_act_grad_task_avx2 tn_act_grad_task_generic
 #define tn_bias_act_grad_task_avx2 tn_bias_act_grad_task_generic
-static int use_avx2(void) { return 0; }
+#define tn_act_task_avx512 tn_act_task_generic
+#define tn_act_grad_task_avx512 tn_act_grad_task_generic
+#define tn_bias_act_grad_task_avx512 tn_bias_act_grad_task_generic
+static int act_isa(void) { return 0; }
 #endif
+
+/* Calls (forward, gradient, fused bias gradient) that ran the AVX-512 build: the tests prove with it which one ran. */
+static unsigned long avx512_calls;
+unsigned long tn_act_avx512_calls(void) { return __atomic_load_n(&avx512_calls, __ATOMIC_RELAXED); }
+
+/* The 512-bit build pays where the loop computes (exp, the double divisions); relu6 and the gradients from y are
+   memory-bound, and there the 256-bit loop measured a little faster. Same bits either way. */
+static int heavy(int fn, int grad) {
+  if (fn == TN_ACT_RELU6 || fn == TN_ACT_RELU_MASK) return 0;
+  return !grad || tn_act_grad_needs(fn) == 1;
+}
+
+static tn_task pick(int fn, int grad, tn_task generic, tn_task avx2, tn_task avx512) {
+  int isa = act_isa();
+  if (isa == 2 && !heavy(fn, grad)) isa = 1;
+  if (isa == 2) __atomic_fetch_add(&avx512_calls, 1, __ATOMIC_RELAXED);
+  return isa == 2 ? avx512 : isa == 1 ? avx2 : generic;
+}
 
 /* Every element on its own: the split cannot change a number. */
 static int parts(long n) { return n >= 16384 ? tn_threads() : 1; }
 
 int tn_act(int fn, long n, const float *x, float *y) {
   act_job j = {fn, n, x, NULL, NULL, y};
-  return tn_parallel(use_avx2() ? tn_act_task_avx2 : tn_act_task_generic, &j, parts(n));
+  return tn_parallel(pick(fn, 0, tn_act_task_generic, tn_act_task_avx2, tn_act_task_avx512), &j, parts(n));
 }
 
 int tn_act_grad(int fn, long n, const float *x, const float *y, const float *dy, float *dx) {
   act_job j = {fn, n, x, y, dy, dx};
-  return tn_parallel(use_avx2() ? tn_act_grad_task_avx2 : tn_act_grad_task_generic, &j, parts(n));
+  return tn_parallel(pick(fn, 1, tn_act_grad_task_generic, tn_act_grad_task_avx2, tn_act_grad_task_avx512), &j, parts(n));
 }
 
 /* Which saved tensor the gradient reads: 1 x, 2 y. */
@@ -284,7 +322,7 @@ int tn_bias_act_grad(int fn, long M, int N, const float *x, const float *y, cons
     if (!acc) return TN_ENOMEM;
   }
   bias_act_job j = {fn, M, N, x, y, dy, dz, acc};
-  int err = tn_parallel(use_avx2() ? tn_bias_act_grad_task_avx2 : tn_bias_act_grad_task_generic, &j, parts);
+  int err = tn_parallel(pick(fn, 1, tn_bias_act_grad_task_generic, tn_bias_act_grad_task_avx2, tn_bias_act_grad_task_avx512), &j, parts);
   if (err) return err;
   if (db) tn_sum_rows_combine(parts, N, acc, db);
   return TN_OK;

@@ -592,6 +592,12 @@ static napi_value counts(napi_env env, napi_callback_info info) {
   CHECK(napi_set_named_property(env, out, "conv2dInputGradWinograd", v));
   CHECK(napi_create_double(env, (double)tn_winograd_calls(2), &v));
   CHECK(napi_set_named_property(env, out, "conv2dFilterGradWinograd", v));
+  /* Of dropout, the calls through the integer multiply-with-carry segments (dropout.c). */
+  CHECK(napi_create_double(env, (double)tn_dropout_mwc_calls(), &v));
+  CHECK(napi_set_named_property(env, out, "dropoutMwc", v));
+  /* Of activation, activationGrad and biasActGrad, the calls through the AVX-512 build (activation.c). */
+  CHECK(napi_create_double(env, (double)tn_act_avx512_calls(), &v));
+  CHECK(napi_set_named_property(env, out, "activationAvx512", v));
   return out;
 }
 
