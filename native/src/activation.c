@@ -18,8 +18,6 @@
 
 #define SELU_SCALE 1.0507009873554804934193349852946
 #define SELU_SCALEALPHA 1.7580993408473768599402175208123
-/* tfjs's softplus cut-offs: log(2^-23) + 2. */
-#define SOFTPLUS_T (-13.942385152878742)
 /* tfjs's erf (Abramowitz & Stegun 7.1.26), not libm's: gelu must equal tfjs's, approximation included. */
 #define ERF_P 0.3275911
 #define ERF_A1 0.254829592
@@ -97,12 +95,46 @@ static inline float erf_tfjs(float x) {
   return x < 0 ? -r : (x > 0 ? r : x * 0.0f);
 }
 
-/* Only in Dense layers of small width in practice: kept in double, as tfjs. */
+/* log in float, branch-free (Cephes' logf: the mantissa in [sqrt(1/2), sqrt(2)) and a polynomial, about 1 ulp), for
+   x > 0 finite. */
+static inline float log_f(float x) {
+  union { float f; int i; } u = {x};
+  int e = ((u.i >> 23) & 0xff) - 126;
+  u.i = (u.i & 0x807fffff) | 0x3f000000; /* x = m 2^e, m in [1/2, 1) */
+  float m = u.f;
+  int low = m < 0.707106781186547524f;
+  e -= low;
+  m = low ? m + m - 1.0f : m - 1.0f;
+  float z = m * m;
+  float y = 7.0376836292e-2f;
+  y = y * m - 1.1514610310e-1f;
+  y = y * m + 1.1676998740e-1f;
+  y = y * m - 1.2420140846e-1f;
+  y = y * m + 1.4249322787e-1f;
+  y = y * m - 1.6668057665e-1f;
+  y = y * m + 2.0000714765e-1f;
+  y = y * m - 2.4999993993e-1f;
+  y = y * m + 3.3333331174e-1f;
+  y = y * m * z;
+  float fe = (float)e;
+  y = y + -2.12194440e-4f * fe;
+  y = y + -0.5f * z;
+  return (m + y) + 0.693359375f * fe;
+}
+
+/* tfjs's cut-offs (x < T: exp(x); x > -T: x) as float comparisons: the nearest floats on the inner side of T and -T,
+   which no float lies between. */
+#define SOFTPLUS_LO (-13.942384719848633f)
+#define SOFTPLUS_HI 13.942384719848633f
+
+/* tfjs takes log(1 + exp(x)) in double; here log1p(e) = log(u) e / (u - 1) with u = 1 + e rounded (Goldberg's
+   correction: exact to a few float ulps even where u keeps few of e's bits), all in float so the loop vectorises.
+   Between the cut-offs e >= 8.8e-7, so u > 1. */
 static inline float softplusf_(float x) {
-  double d = x, e = exp(d);
-  if (d < SOFTPLUS_T) return (float)e;
-  if (d > -SOFTPLUS_T) return x;
-  return (float)log(1.0 + e);
+  float e = exp_f(x);
+  float u = 1.0f + e;
+  float mid = log_f(u) * (e / (u - 1.0f));
+  return x < SOFTPLUS_LO ? e : (x > SOFTPLUS_HI ? x : mid);
 }
 
 static const float SQRT2F = 1.41421356237309504880f;
