@@ -137,6 +137,15 @@ static inline float softplusf_(float x) {
   return x < SOFTPLUS_LO ? e : (x > SOFTPLUS_HI ? x : mid);
 }
 
+/* The earlier softplus: libm's exp and log in double, one element at a time (WORKBENCH_NATIVE_SOFTPLUS=double). */
+#define TN_ACT_SOFTPLUS_DOUBLE (TN_ACT_RELU_MASK + 1)
+static inline float softplus_double(float x) {
+  double d = x, e = exp(d);
+  if (x < SOFTPLUS_LO) return (float)e;
+  if (x > SOFTPLUS_HI) return x;
+  return (float)log(1.0 + e);
+}
+
 static const float SQRT2F = 1.41421356237309504880f;
 
 static inline float forward(int fn, float x) {
@@ -151,6 +160,7 @@ static inline float forward(int fn, float x) {
     case TN_ACT_SIGMOID: return sigmoidf_(x);
     case TN_ACT_TANH: return tanh_f(x);
     case TN_ACT_SOFTPLUS: return softplusf_(x);
+    case TN_ACT_SOFTPLUS_DOUBLE: return softplus_double(x);
     case TN_ACT_SWISH: return sigmoidf_(x) * x;
     case TN_ACT_GELU: {
       float cdf = 0.5f * (1.0f + erf_tfjs(x / SQRT2F));
@@ -210,7 +220,7 @@ int VARIANT(tn_act_task)(void *p, int t, int nt) {
   switch (j->fn) {
 #define FWD(F) case F: for (long i = i0; i < i1; i++) o[i] = forward(F, x[i]); break;
     FWD(TN_ACT_ELU) FWD(TN_ACT_SELU) FWD(TN_ACT_RELU6) FWD(TN_ACT_SIGMOID) FWD(TN_ACT_TANH) FWD(TN_ACT_SOFTPLUS)
-    FWD(TN_ACT_SWISH) FWD(TN_ACT_GELU)
+    FWD(TN_ACT_SWISH) FWD(TN_ACT_GELU) FWD(TN_ACT_SOFTPLUS_DOUBLE)
 #undef FWD
   }
   return TN_OK;
@@ -346,6 +356,10 @@ static tn_task pick(int fn, int grad, tn_task generic, tn_task avx2, tn_task avx
 static int parts(long n) { return n >= 16384 ? tn_threads() : 1; }
 
 int tn_act(int fn, long n, const float *x, float *y) {
+  if (fn == TN_ACT_SOFTPLUS) {
+    const char *sp = getenv("WORKBENCH_NATIVE_SOFTPLUS");
+    if (sp && strcmp(sp, "double") == 0) fn = TN_ACT_SOFTPLUS_DOUBLE;
+  }
   act_job j = {fn, n, x, NULL, NULL, y};
   return tn_parallel(pick(fn, 0, tn_act_task_generic, tn_act_task_avx2, tn_act_task_avx512), &j, parts(n));
 }

@@ -136,4 +136,30 @@ describe.skipIf(nativeMissing != null)(`fused native activations equal cpu${nati
       }
     }
   });
+
+  it('softplus: the vectorised float path (default) and the double libm one (WORKBENCH_NATIVE_SOFTPLUS=double) both equal cpu, and the switch takes effect', async () => {
+    const shape = [64, 500];
+    const x = inputs(64 * 500, 21);
+    for (let i = 40; i < x.length; i += 2) x[i] = -20 + (40 * i) / x.length; // a dense sweep across both cut-offs
+    const dy = randomValues(x.length, 22);
+    const layer = fuseActivation(tf.layers.activation({ activation: 'softplus' }));
+    await tf.setBackend('cpu');
+    const want = forwardAndGrad(layer, x, dy, shape);
+    await tf.setBackend('wasm');
+    const fast = await expectNative('activation', async () => forwardAndGrad(layer, x, dy, shape));
+    process.env.WORKBENCH_NATIVE_SOFTPLUS = 'double';
+    let slow: ReturnType<typeof forwardAndGrad>;
+    try {
+      slow = await expectNative('activation', async () => forwardAndGrad(layer, x, dy, shape));
+    } finally {
+      delete process.env.WORKBENCH_NATIVE_SOFTPLUS;
+    }
+    expectFloatClose(fast.y, want.y, 'softplus forward (float)', x);
+    expectFloatClose(slow.y, want.y, 'softplus forward (double)', x);
+    expectFloatClose(fast.dx, want.dx, 'softplus gradient', x);
+    // Two arithmetics: some last bits differ, so each run really took its own path.
+    expect(fast.y.some((v, i) => !Object.is(v, slow.y[i]) && !(v !== v && slow.y[i] !== slow.y[i]))).toBe(true);
+    // The gradient does not go through the switch.
+    expect(Buffer.from(fast.dx.buffer).equals(Buffer.from(slow.dx.buffer))).toBe(true);
+  });
 });
