@@ -42,6 +42,10 @@ __attribute__((target("sse4.1"))) static void alea_round(long n, const float *x,
 static unsigned long rounded_calls;
 unsigned long tn_dropout_rounded_calls(void) { return __atomic_load_n(&rounded_calls, __ATOMIC_RELAXED); }
 
+/* Calls through the integer segments: the tests prove with it which loop ran. */
+static unsigned long mwc_calls;
+unsigned long tn_dropout_mwc_calls(void) { return __atomic_load_n(&mwc_calls, __ATOMIC_RELAXED); }
+
 /* ---- The same stream as exact integer arithmetic, split into independent segments. ----
    Every Alea state the JS side can hand us has s0, s1, s2 multiples of 2^-32 (Mash returns (n >>> 0) * 2^-32, and
    seedrandom's `s -= mash(seed); if (s < 0) s += 1` keeps that) and c a small integer. Then 2091639 * s0 + c * 2^-32
@@ -52,6 +56,8 @@ unsigned long tn_dropout_rounded_calls(void) { return __atomic_load_n(&rounded_c
    z b^-1 mod m, m = a b^3 - 1 (b z' = z + (a b^3 - 1)(z mod b)). So the state k steps on is z (b^-1)^k mod m,
    b^-1 = a b^2 mod m: each segment of the output starts from its own state, the segments run on both threads and
    every number is still the one the sequential draw gives, whatever the split. */
+#ifdef __SIZEOF_INT128__ /* 64-bit targets; elsewhere only the double loops */
+#define TN_DROPOUT_MWC 1
 #define ALEA_A 2091639ULL
 typedef unsigned __int128 u128;
 static const u128 MWC_M = ((u128)ALEA_A << 96) - 1; /* < 2^117 */
@@ -153,8 +159,6 @@ static int mwc_task(void *p, int t, int nt) {
   return TN_OK;
 }
 
-static unsigned long mwc_calls;
-unsigned long tn_dropout_mwc_calls(void) { return __atomic_load_n(&mwc_calls, __ATOMIC_RELAXED); }
 
 /* The state as MWC integers, or 0 when it is not one (then the double loops run, as tfjs would). */
 static int mwc_from_doubles(double c, double s0, double s1, double s2, mwc_state *out) {
@@ -191,14 +195,17 @@ static int tn_dropout_mwc(long n, const float *x, mwc_state s, float keep, float
   if (!err) __atomic_fetch_add(&mwc_calls, 1, __ATOMIC_RELAXED);
   return err;
 }
+#endif
 
 int tn_dropout(long n, const float *x, double c, double s0, double s1, double s2, float keep, float *y, float *mask) {
 #if defined(__x86_64__) || defined(__i386__)
   /* WORKBENCH_NATIVE_DROPOUT=portable forces the int round trip, =serial the rounding loop (the tests compare every
      loop's bits); otherwise the integer segments run. */
   const char *force = getenv("WORKBENCH_NATIVE_DROPOUT");
+#ifdef TN_DROPOUT_MWC
   mwc_state st;
   if (!force && 1.0f / keep < INFINITY && mwc_from_doubles(c, s0, s1, s2, &st)) return tn_dropout_mwc(n, x, st, keep, y, mask);
+#endif
   if (__builtin_cpu_supports("sse4.1") && !(force && strcmp(force, "portable") == 0)) {
     __atomic_fetch_add(&rounded_calls, 1, __ATOMIC_RELAXED);
     alea_round(n, x, c, s0, s1, s2, keep, y, mask);
@@ -207,8 +214,11 @@ int tn_dropout(long n, const float *x, double c, double s0, double s1, double s2
   }
 #else
   const char *force = getenv("WORKBENCH_NATIVE_DROPOUT");
+  (void)force;
+#ifdef TN_DROPOUT_MWC
   mwc_state st;
   if (!force && 1.0f / keep < INFINITY && mwc_from_doubles(c, s0, s1, s2, &st)) return tn_dropout_mwc(n, x, st, keep, y, mask);
+#endif
   /* aarch64 and the rest: trunc is one instruction (frintz). */
   __atomic_fetch_add(&rounded_calls, 1, __ATOMIC_RELAXED);
   ALEA_LOOP(trunc)
