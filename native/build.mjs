@@ -68,6 +68,7 @@ function build() {
     // Activations: no FP traps assumed, so the selects vectorise; the AVX2 build without contraction gives the same bits.
     ['activation.c', ['-fno-trapping-math']],
     ...(x86 ? [['activation.c', ['-fno-trapping-math', '-DTN_ACT_AVX2', '-mavx2', '-ffp-contract=off'], 'activation_avx2.o']] : []),
+    ...(x86 ? [['activation.c', ['-fno-trapping-math', '-DTN_ACT_AVX512', '-mavx512f', '-mavx512dq', '-mavx512vl', '-mavx512bw', '-mprefer-vector-width=512', '-ffp-contract=off'], 'activation_avx512.o']] : []),
   ];
   const objs = [];
   for (const [src, flags, obj = src.replace(/\.c$/, '.o')] of units) {

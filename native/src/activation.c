@@ -1,12 +1,16 @@
 // Native kernels: the smooth and clipped activations in one pass each way (forward from x, gradient from the saved x or
 // y), replacing tfjs's chains of Greater/Select/Exp/Minimum/Mul. Each step rounds to float where tfjs's cpu backend
 // rounds (its transcendental functions run in double and round once), so the numbers match it to float rounding.
-// Compiled twice on x86 (like gemm_kernel.c): plain (SSE2) and with -DTN_ACT_AVX2 -mavx2 -ffp-contract=off, the same IEEE
-// operations eight lanes wide; without contraction into FMAs both give the same bits, so the CPU changes only the speed.
+// Compiled three times on x86 (like gemm_kernel.c): plain (SSE2), with -DTN_ACT_AVX2 -mavx2 -ffp-contract=off (the same
+// IEEE operations eight lanes wide) and with -DTN_ACT_AVX512 -mavx512f/dq/vl/bw -mprefer-vector-width=512
+// -ffp-contract=off (sixteen lanes); without contraction into FMAs all give the same bits, so the CPU changes only the
+// speed.
 #include <math.h>
 #include "tn.h"
 
-#ifdef TN_ACT_AVX2
+#if defined(TN_ACT_AVX512)
+#define VARIANT(name) name##_avx512
+#elif defined(TN_ACT_AVX2)
 #define VARIANT(name) name##_avx2
 #else
 #define VARIANT(name) name##_generic
@@ -14,8 +18,6 @@
 
 #define SELU_SCALE 1.0507009873554804934193349852946
 #define SELU_SCALEALPHA 1.7580993408473768599402175208123
-/* tfjs's softplus cut-offs: log(2^-23) + 2. */
-#define SOFTPLUS_T (-13.942385152878742)
 /* tfjs's erf (Abramowitz & Stegun 7.1.26), not libm's: gelu must equal tfjs's, approximation included. */
 #define ERF_P 0.3275911
 #define ERF_A1 0.254829592
@@ -93,11 +95,54 @@ static inline float erf_tfjs(float x) {
   return x < 0 ? -r : (x > 0 ? r : x * 0.0f);
 }
 
-/* Only in Dense layers of small width in practice: kept in double, as tfjs. */
+/* log in float, branch-free (Cephes' logf: the mantissa in [sqrt(1/2), sqrt(2)) and a polynomial, about 1 ulp), for
+   x > 0 finite. */
+static inline float log_f(float x) {
+  union { float f; int i; } u = {x};
+  int e = ((u.i >> 23) & 0xff) - 126;
+  u.i = (u.i & 0x807fffff) | 0x3f000000; /* x = m 2^e, m in [1/2, 1) */
+  float m = u.f;
+  int low = m < 0.707106781186547524f;
+  e -= low;
+  m = low ? m + m - 1.0f : m - 1.0f;
+  float z = m * m;
+  float y = 7.0376836292e-2f;
+  y = y * m - 1.1514610310e-1f;
+  y = y * m + 1.1676998740e-1f;
+  y = y * m - 1.2420140846e-1f;
+  y = y * m + 1.4249322787e-1f;
+  y = y * m - 1.6668057665e-1f;
+  y = y * m + 2.0000714765e-1f;
+  y = y * m - 2.4999993993e-1f;
+  y = y * m + 3.3333331174e-1f;
+  y = y * m * z;
+  float fe = (float)e;
+  y = y + -2.12194440e-4f * fe;
+  y = y + -0.5f * z;
+  return (m + y) + 0.693359375f * fe;
+}
+
+/* tfjs's cut-offs (x < T: exp(x); x > -T: x) as float comparisons: the nearest floats on the inner side of T and -T,
+   which no float lies between. */
+#define SOFTPLUS_LO (-13.942384719848633f)
+#define SOFTPLUS_HI 13.942384719848633f
+
+/* tfjs takes log(1 + exp(x)) in double; here log1p(e) = log(u) e / (u - 1) with u = 1 + e rounded (Goldberg's
+   correction: exact to a few float ulps even where u keeps few of e's bits), all in float so the loop vectorises.
+   Between the cut-offs e >= 8.8e-7, so u > 1. */
 static inline float softplusf_(float x) {
+  float e = exp_f(x);
+  float u = 1.0f + e;
+  float mid = log_f(u) * (e / (u - 1.0f));
+  return x < SOFTPLUS_LO ? e : (x > SOFTPLUS_HI ? x : mid);
+}
+
+/* The earlier softplus: libm's exp and log in double, one element at a time (WORKBENCH_NATIVE_SOFTPLUS=double). */
+#define TN_ACT_SOFTPLUS_DOUBLE (TN_ACT_RELU_MASK + 1)
+static inline float softplus_double(float x) {
   double d = x, e = exp(d);
-  if (d < SOFTPLUS_T) return (float)e;
-  if (d > -SOFTPLUS_T) return x;
+  if (x < SOFTPLUS_LO) return (float)e;
+  if (x > SOFTPLUS_HI) return x;
   return (float)log(1.0 + e);
 }
 
@@ -115,6 +160,7 @@ static inline float forward(int fn, float x) {
     case TN_ACT_SIGMOID: return sigmoidf_(x);
     case TN_ACT_TANH: return tanh_f(x);
     case TN_ACT_SOFTPLUS: return softplusf_(x);
+    case TN_ACT_SOFTPLUS_DOUBLE: return softplus_double(x);
     case TN_ACT_SWISH: return sigmoidf_(x) * x;
     case TN_ACT_GELU: {
       float cdf = 0.5f * (1.0f + erf_tfjs(x / SQRT2F));
@@ -174,7 +220,7 @@ int VARIANT(tn_act_task)(void *p, int t, int nt) {
   switch (j->fn) {
 #define FWD(F) case F: for (long i = i0; i < i1; i++) o[i] = forward(F, x[i]); break;
     FWD(TN_ACT_ELU) FWD(TN_ACT_SELU) FWD(TN_ACT_RELU6) FWD(TN_ACT_SIGMOID) FWD(TN_ACT_TANH) FWD(TN_ACT_SOFTPLUS)
-    FWD(TN_ACT_SWISH) FWD(TN_ACT_GELU)
+    FWD(TN_ACT_SWISH) FWD(TN_ACT_GELU) FWD(TN_ACT_SOFTPLUS_DOUBLE)
 #undef FWD
   }
   return TN_OK;
@@ -208,6 +254,27 @@ typedef struct {
 /* Rows per block: dz is summed while it is still in L1/L2. */
 #define BIAS_BLOCK 4096
 
+/* acc[k] += o[r N + k] for r = 0..rows-1, each column's adds in row order (the bits of the plain row loop), with the
+   accumulators of 32 (then 8, then 1) columns held in registers over all the rows instead of stored and reloaded
+   after every row (whose store-to-load latency bounded the plain loop). */
+static inline void col_sums(const float *restrict o, long rows, long N, double *restrict acc) {
+  long k = 0;
+#define COLS(W)                                                   \
+  for (; k + W <= N; k += W) {                                    \
+    double a[W];                                                  \
+    for (int q = 0; q < W; q++) a[q] = acc[k + q];                \
+    for (long r = 0; r < rows; r++) {                             \
+      const float *restrict row = o + r * N + k;                  \
+      for (int q = 0; q < W; q++) a[q] += row[q];                 \
+    }                                                             \
+    for (int q = 0; q < W; q++) acc[k + q] = a[q];                \
+  }
+  COLS(32)
+  COLS(8)
+  COLS(1)
+#undef COLS
+}
+
 /* Rows r0..r1 of part t: dz element by element (as tn_act_grad_task, or dy * step(y) for relu), then each block's
    rows added into the part's double sums in row order, as reduce.c's sum_task adds them. */
 int VARIANT(tn_bias_act_grad_task)(void *p, int t, int nt);
@@ -233,39 +300,73 @@ int VARIANT(tn_bias_act_grad_task)(void *p, int t, int nt) {
       BWD(TN_ACT_SWISH) BWD(TN_ACT_GELU)
 #undef BWD
     }
-    if (acc)
-      for (long r = b0; r < b1; r++) {
-        const float *row = o + r * N;
-        for (long k = 0; k < N; k++) acc[k] += row[k];
-      }
+    if (acc) col_sums(o + b0 * N, b1 - b0, N, acc);
   }
   return TN_OK;
 }
 
-#ifndef TN_ACT_AVX2
+#if !defined(TN_ACT_AVX2) && !defined(TN_ACT_AVX512)
+#include <stdlib.h>
+#include <string.h>
 #if defined(__x86_64__) || defined(__i386__)
 int tn_act_task_avx2(void *p, int t, int nt);
 int tn_act_grad_task_avx2(void *p, int t, int nt);
 int tn_bias_act_grad_task_avx2(void *p, int t, int nt);
-static int use_avx2(void) { return __builtin_cpu_supports("avx2"); }
+int tn_act_task_avx512(void *p, int t, int nt);
+int tn_act_grad_task_avx512(void *p, int t, int nt);
+int tn_bias_act_grad_task_avx512(void *p, int t, int nt);
+/* 2 AVX-512 (F, DQ, VL, BW), 1 AVX2, 0 plain; WORKBENCH_NATIVE_ACT=avx2 or =generic caps it (same bits either way). */
+static int act_isa(void) {
+  const char *cap = getenv("WORKBENCH_NATIVE_ACT");
+  int max = cap && strcmp(cap, "generic") == 0 ? 0 : cap && strcmp(cap, "avx2") == 0 ? 1 : 2;
+  if (max >= 2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw"))
+    return 2;
+  return max >= 1 && __builtin_cpu_supports("avx2") ? 1 : 0;
+}
 #else
 #define tn_act_task_avx2 tn_act_task_generic
 #define tn_act_grad_task_avx2 tn_act_grad_task_generic
 #define tn_bias_act_grad_task_avx2 tn_bias_act_grad_task_generic
-static int use_avx2(void) { return 0; }
+#define tn_act_task_avx512 tn_act_task_generic
+#define tn_act_grad_task_avx512 tn_act_grad_task_generic
+#define tn_bias_act_grad_task_avx512 tn_bias_act_grad_task_generic
+static int act_isa(void) { return 0; }
 #endif
+
+/* Calls (forward, gradient, fused bias gradient) that ran the AVX-512 build: the tests prove with it which one ran. */
+static unsigned long avx512_calls;
+unsigned long tn_act_avx512_calls(void) { return __atomic_load_n(&avx512_calls, __ATOMIC_RELAXED); }
+
+/* The 512-bit build pays where the loop computes (exp, the double divisions); relu6 and the gradients from y are
+   memory-bound, and there the 256-bit loop measured a little faster. Same bits either way. */
+static int heavy(int fn, int grad) {
+  if (fn == TN_ACT_RELU6 || fn == TN_ACT_RELU_MASK) return 0;
+  return !grad || tn_act_grad_needs(fn) == 1;
+}
+
+static tn_task pick(int fn, int grad, tn_task generic, tn_task avx2, tn_task avx512) {
+  int isa = act_isa();
+  if (isa == 2 && !heavy(fn, grad)) isa = 1;
+  if (isa == 2) __atomic_fetch_add(&avx512_calls, 1, __ATOMIC_RELAXED);
+  return isa == 2 ? avx512 : isa == 1 ? avx2 : generic;
+}
 
 /* Every element on its own: the split cannot change a number. */
 static int parts(long n) { return n >= 16384 ? tn_threads() : 1; }
 
 int tn_act(int fn, long n, const float *x, float *y) {
+  if (fn == TN_ACT_SOFTPLUS) {
+    const char *sp = getenv("WORKBENCH_NATIVE_SOFTPLUS");
+    if (sp && strcmp(sp, "double") == 0) fn = TN_ACT_SOFTPLUS_DOUBLE;
+  }
   act_job j = {fn, n, x, NULL, NULL, y};
-  return tn_parallel(use_avx2() ? tn_act_task_avx2 : tn_act_task_generic, &j, parts(n));
+  return tn_parallel(pick(fn, 0, tn_act_task_generic, tn_act_task_avx2, tn_act_task_avx512), &j, parts(n));
 }
 
 int tn_act_grad(int fn, long n, const float *x, const float *y, const float *dy, float *dx) {
   act_job j = {fn, n, x, y, dy, dx};
-  return tn_parallel(use_avx2() ? tn_act_grad_task_avx2 : tn_act_grad_task_generic, &j, parts(n));
+  return tn_parallel(pick(fn, 1, tn_act_grad_task_generic, tn_act_grad_task_avx2, tn_act_grad_task_avx512), &j, parts(n));
 }
 
 /* Which saved tensor the gradient reads: 1 x, 2 y. */
@@ -284,7 +385,7 @@ int tn_bias_act_grad(int fn, long M, int N, const float *x, const float *y, cons
     if (!acc) return TN_ENOMEM;
   }
   bias_act_job j = {fn, M, N, x, y, dy, dz, acc};
-  int err = tn_parallel(use_avx2() ? tn_bias_act_grad_task_avx2 : tn_bias_act_grad_task_generic, &j, parts);
+  int err = tn_parallel(pick(fn, 1, tn_bias_act_grad_task_generic, tn_bias_act_grad_task_avx2, tn_bias_act_grad_task_avx512), &j, parts);
   if (err) return err;
   if (db) tn_sum_rows_combine(parts, N, acc, db);
   return TN_OK;

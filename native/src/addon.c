@@ -645,6 +645,12 @@ static napi_value counts(napi_env env, napi_callback_info info) {
   /* Of conv2dFilterGrad, the calls of one-channel 3x3 layers that took the direct kernel (conv.c). */
   CHECK(napi_create_double(env, (double)tn_conv1ch_dw_calls(), &v));
   CHECK(napi_set_named_property(env, out, "conv2dFilterGradDirect", v));
+  /* Of dropout, the calls through the integer multiply-with-carry segments (dropout.c). */
+  CHECK(napi_create_double(env, (double)tn_dropout_mwc_calls(), &v));
+  CHECK(napi_set_named_property(env, out, "dropoutMwc", v));
+  /* Of activation, activationGrad and biasActGrad, the calls through the AVX-512 build (activation.c). */
+  CHECK(napi_create_double(env, (double)tn_act_avx512_calls(), &v));
+  CHECK(napi_set_named_property(env, out, "activationAvx512", v));
   return out;
 }
 

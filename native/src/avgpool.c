@@ -3,27 +3,38 @@
 #include <string.h>
 #include "tn.h"
 
+/* The loops are the same IEEE operations at any width (adds, one division or product, no multiply-add to contract):
+   built for AVX-512 and AVX2 too, the CPU picks the width, the bits stay. */
+#if defined(__x86_64__) && !defined(__clang__)
+#define AVG_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define AVG_CLONES
+#endif
+
+/* acc[0..W) += the W channels at v[0..W) of each window position, in window order; the accumulators of a block of W
+   channels stay in registers over the whole window (the plain loop stored and reloaded them at every position). */
+#define WINDOW_SUMS(W, BODY_ROWS, ROW_PTR, FINISH)                    \
+  for (; k + W <= c; k += W) {                                         \
+    double a[W];                                                       \
+    for (int q = 0; q < W; q++) a[q] = 0;                              \
+    BODY_ROWS {                                                        \
+      const float *restrict v = (ROW_PTR) + k;                         \
+      for (int q = 0; q < W; q++) a[q] += v[q];                        \
+    }                                                                  \
+    for (int q = 0; q < W; q++) FINISH;                                \
+  }
+
 typedef struct {
   const tn_pool *g;
   const float *x;
   float *out;
 } avg_job;
 
-/* Per-channel double accumulators of the executing thread, used only while its part runs (slot 5, as max pooling). */
-static double *accumulators(int c) {
-  float *s = tn_scratch(5, (size_t)c * 2 + 2);
-  if (!s) return NULL;
-  /* Scratch is at least 16-byte aligned; step to 8 bytes in any case. */
-  return (double *)(((size_t)s + 7) & ~(size_t)7);
-}
-
-static int avgpool_task(void *p, int t, int nt) {
+AVG_CLONES static int avgpool_task(void *p, int t, int nt) {
   avg_job *j = p;
   const tn_pool *g = j->g;
   int i0 = (int)((long)g->n * t / nt), i1 = (int)((long)g->n * (t + 1) / nt);
   const int c = g->c;
-  double *acc = accumulators(c);
-  if (!acc) return TN_ENOMEM;
   for (int img = i0; img < i1; img++) {
     const float *xi = j->x + (size_t)img * g->h * g->w * c;
     for (int oy = 0; oy < g->oh; oy++)
@@ -31,16 +42,15 @@ static int avgpool_task(void *p, int t, int nt) {
         int ys = oy * g->sh - g->pt, xs = ox * g->sw - g->pl;
         int y0 = ys < 0 ? 0 : ys, y1 = ys + g->ph < g->h ? ys + g->ph : g->h;
         int x0 = xs < 0 ? 0 : xs, x1 = xs + g->pw < g->w ? xs + g->pw : g->w;
-        for (int k = 0; k < c; k++) acc[k] = 0;
-        for (int iy = y0; iy < y1; iy++)
-          for (int ix = x0; ix < x1; ix++) {
-            const float *v = xi + ((size_t)iy * g->w + ix) * c;
-            for (int k = 0; k < c; k++) acc[k] += v[k];
-          }
         /* tfjs divides by the in-bounds count ('same' padding is not averaged in). */
         double count = (double)(y1 - y0) * (x1 - x0);
-        float *y = j->out + (((size_t)img * g->oh + oy) * g->ow + ox) * c;
-        for (int k = 0; k < c; k++) y[k] = (float)(acc[k] / count);
+        float *restrict y = j->out + (((size_t)img * g->oh + oy) * g->ow + ox) * c;
+        int k = 0;
+#define ROWS for (int iy = y0; iy < y1; iy++) for (int ix = x0; ix < x1; ix++)
+        WINDOW_SUMS(32, ROWS, xi + ((size_t)iy * g->w + ix) * c, y[k + q] = (float)(a[q] / count))
+        WINDOW_SUMS(8, ROWS, xi + ((size_t)iy * g->w + ix) * c, y[k + q] = (float)(a[q] / count))
+        WINDOW_SUMS(1, ROWS, xi + ((size_t)iy * g->w + ix) * c, y[k + q] = (float)(a[q] / count))
+#undef ROWS
       }
   }
   return TN_OK;
@@ -53,13 +63,11 @@ int tn_avgpool(const tn_pool *g, const float *x, float *y) {
 
 /* Gathers, per input position, dy of every window that covers it (windows in ascending order), times
    1 / (ph * pw): tfjs's gradient uses the full window size even where 'same' padding cut the window short. */
-static int avgpool_grad_task(void *p, int t, int nt) {
+AVG_CLONES static int avgpool_grad_task(void *p, int t, int nt) {
   avg_job *j = p;
   const tn_pool *g = j->g;
   int i0 = (int)((long)g->n * t / nt), i1 = (int)((long)g->n * (t + 1) / nt);
   const int c = g->c;
-  double *acc = accumulators(c);
-  if (!acc) return TN_ENOMEM;
   const double scale = 1.0 / ((double)g->ph * g->pw);
   for (int img = i0; img < i1; img++) {
     const float *dyi = j->x + (size_t)img * g->oh * g->ow * c;
@@ -73,14 +81,13 @@ static int avgpool_grad_task(void *p, int t, int nt) {
         int e = ix + g->pl - g->pw + 1, f = ix + g->pl;
         int ox0 = e <= 0 ? 0 : (e + g->sw - 1) / g->sw, ox1 = f < 0 ? -1 : f / g->sw;
         if (ox1 > g->ow - 1) ox1 = g->ow - 1;
-        for (int k = 0; k < c; k++) acc[k] = 0;
-        for (int oy = oy0; oy <= oy1; oy++)
-          for (int ox = ox0; ox <= ox1; ox++) {
-            const float *d = dyi + ((size_t)oy * g->ow + ox) * c;
-            for (int k = 0; k < c; k++) acc[k] += d[k];
-          }
-        float *o = dxi + ((size_t)iy * g->w + ix) * c;
-        for (int k = 0; k < c; k++) o[k] = (float)(acc[k] * scale);
+        float *restrict o = dxi + ((size_t)iy * g->w + ix) * c;
+        int k = 0;
+#define ROWS for (int oy = oy0; oy <= oy1; oy++) for (int ox = ox0; ox <= ox1; ox++)
+        WINDOW_SUMS(32, ROWS, dyi + ((size_t)oy * g->ow + ox) * c, o[k + q] = (float)(a[q] * scale))
+        WINDOW_SUMS(8, ROWS, dyi + ((size_t)oy * g->ow + ox) * c, o[k + q] = (float)(a[q] * scale))
+        WINDOW_SUMS(1, ROWS, dyi + ((size_t)oy * g->ow + ox) * c, o[k + q] = (float)(a[q] * scale))
+#undef ROWS
       }
     }
   }

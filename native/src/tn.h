@@ -131,6 +131,8 @@ int tn_act(int fn, long n, const float *x, float *y);
 int tn_act_grad(int fn, long n, const float *x, const float *y, const float *dy, float *dx);
 /* 1: the gradient reads x, 2: it reads y. */
 int tn_act_grad_needs(int fn);
+/* Activation calls that ran the AVX-512 build (activation.c). */
+unsigned long tn_act_avx512_calls(void);
 /* A layer's activation gradient and its bias gradient in one pass over [M, N] (channel last): dz = the activation's
    gradient from dy and the saved x or y (fn a TN_ACT_*, or TN_ACT_RELU_MASK: dz = dy * step(y) as tfjs's relu
    gradient), and, when db is not NULL, db = column sums of dz summed exactly as tn_sum_rows sums them. */
@@ -150,6 +152,8 @@ int tn_mean_mid(long outer, long mid, long inner, const float *x, float *y);
    to float, y = x * mask. */
 int tn_dropout(long n, const float *x, double c, double s0, double s1, double s2, float keep, float *y, float *mask);
 unsigned long tn_dropout_rounded_calls(void);
+/* Calls that took the integer multiply-with-carry segments (dropout.c). */
+unsigned long tn_dropout_mwc_calls(void);
 
 /* Depthwise convolution (depthwise.c), NHWC input [n,h,w,c], filter [kh,kw,c,m], output [n,oh,ow,c*m]; strides
    sh, sw, padding before pt, pl, dilations dh, dw. The filter gradient is summed in parts fixed by the shape alone

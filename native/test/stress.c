@@ -7,14 +7,14 @@
 #include <string.h>
 #include "../src/tn.h"
 
-enum { SUM, FGRAD, IGRAD, CONV, POOLGRAD, MATMUL, BNTRAIN, BNGRAD, POOLRELU, KINDS };
+enum { SUM, FGRAD, IGRAD, CONV, POOLGRAD, MATMUL, BNTRAIN, BNGRAD, POOLRELU, DROPOUT, ACTGRAD, KINDS };
 static const char *kind_name[KINDS] = {"column sums", "filter gradients", "input gradients", "convolutions",
                                        "max-pool gradients", "matrix products", "batch-norm forward",
-                                       "batch-norm gradients", "max-pool relu grads"};
+                                       "batch-norm gradients", "max-pool relu grads", "dropout", "activation + bias grads"};
 
 typedef struct {
   int kind, every;
-  long m, n;     /* SUM, BN*: rows, columns; MATMUL: m, n (k in conv.c) */
+  long m, n;     /* SUM, BN*, ACTGRAD: rows, columns; MATMUL: m, n (k in conv.c); DROPOUT: n elements */
   tn_conv conv;  /* FGRAD, IGRAD, CONV; MATMUL uses conv.c as k */
   tn_pool pool;  /* POOLGRAD, POOLRELU */
   float *a, *b, *out, *want;
@@ -65,6 +65,10 @@ static void add_job(worker *w, job j, unsigned seed) {
     case BNTRAIN: la = j.m * j.n; lb = 4 * j.n; j.outLen = j.m * j.n + 4 * j.n; break;
     /* a = x; b = dy, mean, variance, gamma; out = dx, dgamma, dbeta. */
     case BNGRAD: la = j.m * j.n; lb = j.m * j.n + 3 * j.n; j.outLen = j.m * j.n + 2 * j.n; break;
+    /* a = x; out = y, mask. */
+    case DROPOUT: la = j.n; j.outLen = 2 * j.n; break;
+    /* a = x (gelu's input); b = dy; out = forward, dz, db. */
+    case ACTGRAD: la = j.m * j.n; lb = j.m * j.n; j.outLen = 2 * j.m * j.n + j.n; break;
   }
   j.a = randoms(la, seed);
   j.b = lb ? randoms(lb, seed + 1) : NULL;
@@ -107,6 +111,13 @@ static int run(job *j) {
       return tn_bn_grad(j->m, (int)n, j->a, j->b, j->b + mn, j->b + mn + n, j->b + mn + 2 * n, 1e-3, j->out,
                         j->out + mn, j->out + mn + n);
     }
+    case DROPOUT: /* an Alea state as seedrandom leaves it (multiples of 2^-32): the integer segments run */
+      return tn_dropout(j->n, j->a, 1, 0.5 + 3.0 / 4294967296.0, 0.25, 0.125, 0.75f, j->out, j->out + j->n);
+    case ACTGRAD: {
+      const long mn = j->m * j->n;
+      int err = tn_act(TN_ACT_GELU, mn, j->a, j->out);
+      return err ? err : tn_bias_act_grad(TN_ACT_GELU, j->m, (int)j->n, j->a, j->out, j->b, j->out + mn, j->out + 2 * mn);
+    }
   }
   return -1;
 }
@@ -148,6 +159,8 @@ int main(int argc, char **argv) {
   add_job(&w[0], (job){.kind = BNTRAIN, .every = 2, .m = 2704, .n = 32}, 8);
   add_job(&w[0], (job){.kind = BNGRAD, .every = 2, .m = 4096, .n = 16}, 9);
   add_job(&w[0], (job){.kind = POOLRELU, .every = 16, .pool = {15, 26, 26, 32, 2, 2, 13, 13, 2, 2, 0, 0}}, 10);
+  add_job(&w[0], (job){.kind = DROPOUT, .every = 4, .n = 5 * 16384 + 77}, 23);
+  add_job(&w[0], (job){.kind = ACTGRAD, .every = 4, .m = 2048, .n = 24}, 24);
   add_job(&w[1], (job){.kind = SUM, .every = 1, .m = 40, .n = 3000}, 11);
   add_job(&w[1], (job){.kind = SUM, .every = 1, .m = 1352, .n = 257}, 12);
   add_job(&w[1], (job){.kind = FGRAD, .every = 16, .conv = conv(8, 10, 64, 3, 128)}, 13);
@@ -159,20 +172,33 @@ int main(int argc, char **argv) {
   add_job(&w[1], (job){.kind = BNGRAD, .every = 2, .m = 600, .n = 128}, 19);
   add_job(&w[1], (job){.kind = FGRAD, .every = 8, .conv = conv(9, 28, 1, 3, 32)}, 21); /* the one-channel direct path */
   add_job(&w[1], (job){.kind = POOLRELU, .every = 16, .pool = {7, 15, 15, 36, 3, 3, 7, 7, 2, 2, 0, 0}}, 20);
+  add_job(&w[1], (job){.kind = DROPOUT, .every = 4, .n = 3 * 16384}, 25);
+  add_job(&w[1], (job){.kind = ACTGRAD, .every = 4, .m = 900, .n = 40}, 26);
   pthread_t th[2];
   for (int t = 0; t < 2; t++) pthread_create(&th[t], NULL, thread_main, &w[t]);
   pthread_barrier_wait(&ready);
-  /* References: the same calls from this thread, configured alike, with the workers parked at the barrier. */
-  tn_set_threads(2);
+  /* References: the same calls from this thread, configured alike, with the workers parked at the barrier. The
+     element-wise kernels must also give these bits on one thread. */
+  long one_thread_wrong = 0;
   for (int t = 0; t < 2; t++)
     for (int i = 0; i < w[t].njobs; i++) {
       job *j = &w[t].jobs[i];
+      if (j->kind == DROPOUT || j->kind == ACTGRAD) {
+        tn_set_threads(1);
+        if (run(j) != TN_OK) return 2;
+        memcpy(j->want, j->out, j->outLen * sizeof(float));
+      }
+      tn_set_threads(2);
       if (run(j) != TN_OK) return 2;
+      if ((j->kind == DROPOUT || j->kind == ACTGRAD) && memcmp(j->want, j->out, j->outLen * sizeof(float))) {
+        printf("%s: 1 and 2 threads differ\n", kind_name[j->kind]);
+        one_thread_wrong++;
+      }
       memcpy(j->want, j->out, j->outLen * sizeof(float));
     }
   pthread_barrier_wait(&go);
   for (int t = 0; t < 2; t++) pthread_join(th[t], NULL);
-  long bad = 0;
+  long bad = one_thread_wrong;
   for (int k = 0; k < KINDS; k++) {
     long calls = w[0].calls[k] + w[1].calls[k], wrong = w[0].wrong[k] + w[1].wrong[k];
     printf("%-20s %6ld calls %6ld wrong\n", kind_name[k], calls, wrong);

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ACTIVATION_KERNEL, NATIVE_ACTIVATIONS } from '../../../../../electron/engine/backend/kernels/native/Activation.js';
 import { fuseActivation } from '../../../../../electron/engine/models/activations.js';
 import { randomValues, runOn } from '../reference.js';
-import { expectNative, nativeMissing, useNative } from './setup.js';
+import { addon, expectNative, nativeMissing, useNative } from './setup.js';
 
 beforeAll(useNative);
 
@@ -99,5 +99,67 @@ describe.skipIf(nativeMissing != null)(`fused native activations equal cpu${nati
     const b = forwardAndGrad(layer, x, dy, [128, 100]);
     expect(Buffer.from(a.dx.buffer).equals(Buffer.from(b.dx.buffer))).toBe(true);
     expect(Buffer.from(a.y.buffer).equals(Buffer.from(b.y.buffer))).toBe(true);
+  });
+
+  it('the AVX-512 build runs where the CPU has it, and gives the AVX2 (and plain) build\'s bits; WORKBENCH_NATIVE_ACT caps it', async () => {
+    await tf.setBackend('wasm');
+    const x86 = process.arch === 'x64' || process.arch === 'ia32';
+    const wide = x86 && (await import('node:fs')).readFileSync('/proc/cpuinfo', 'utf8').includes(' avx512bw');
+    const x = inputs(64 * 12 * 12 * 16, 11), dy = randomValues(x.length, 12), shape = [64, 12, 12, 16];
+    const counted = () => addon!.counts().activationAvx512;
+    const run = (name: string) => {
+      const layer = fuseActivation(tf.layers.activation({ activation: name as 'gelu' }));
+      const before = counted();
+      const out = forwardAndGrad(layer, x, dy, shape);
+      return { ...out, wideCalls: counted() - before };
+    };
+    for (const name of ['gelu', 'swish', 'selu', 'tanh']) {
+      const fast = run(name);
+      // The forward (twice: once more inside tf.grad) computes exp or erf and takes the 512-bit build; so does the
+      // gradient from x (gelu, swish, selu), while tanh's from y is memory-bound and stays on the 256-bit loop.
+      expect(fast.wideCalls, `${name}: calls through the AVX-512 build`).toBe(wide ? (name === 'tanh' ? 2 : 3) : 0);
+      const capped: Record<string, ReturnType<typeof run>> = {};
+      for (const cap of ['avx2', 'generic']) {
+        process.env.WORKBENCH_NATIVE_ACT = cap;
+        try {
+          capped[cap] = run(name);
+        } finally {
+          delete process.env.WORKBENCH_NATIVE_ACT;
+        }
+        expect(capped[cap].wideCalls, `${name} capped at ${cap}`).toBe(0);
+      }
+      // NaN is NaN (its payload follows the compiler's operand order); every other value bit for bit.
+      const same = (a: Float32Array, b: Float32Array) => a.every((v, i) => Object.is(v, b[i]) || (v !== v && b[i] !== b[i]));
+      for (const cap of ['avx2', 'generic']) {
+        expect(same(fast.y, capped[cap].y), `${name} forward vs ${cap}`).toBe(true);
+        expect(same(fast.dx, capped[cap].dx), `${name} gradient vs ${cap}`).toBe(true);
+      }
+    }
+  });
+
+  it('softplus: the vectorised float path (default) and the double libm one (WORKBENCH_NATIVE_SOFTPLUS=double) both equal cpu, and the switch takes effect', async () => {
+    const shape = [64, 500];
+    const x = inputs(64 * 500, 21);
+    for (let i = 40; i < x.length; i += 2) x[i] = -20 + (40 * i) / x.length; // a dense sweep across both cut-offs
+    const dy = randomValues(x.length, 22);
+    const layer = fuseActivation(tf.layers.activation({ activation: 'softplus' }));
+    await tf.setBackend('cpu');
+    const want = forwardAndGrad(layer, x, dy, shape);
+    await tf.setBackend('wasm');
+    const fast = await expectNative('activation', async () => forwardAndGrad(layer, x, dy, shape));
+    process.env.WORKBENCH_NATIVE_SOFTPLUS = 'double';
+    let slow: ReturnType<typeof forwardAndGrad>;
+    try {
+      slow = await expectNative('activation', async () => forwardAndGrad(layer, x, dy, shape));
+    } finally {
+      delete process.env.WORKBENCH_NATIVE_SOFTPLUS;
+    }
+    expectFloatClose(fast.y, want.y, 'softplus forward (float)', x);
+    expectFloatClose(slow.y, want.y, 'softplus forward (double)', x);
+    expectFloatClose(fast.dx, want.dx, 'softplus gradient', x);
+    // Two arithmetics: some last bits differ, so each run really took its own path.
+    expect(fast.y.some((v, i) => !Object.is(v, slow.y[i]) && !(v !== v && slow.y[i] !== slow.y[i]))).toBe(true);
+    // The gradient does not go through the switch.
+    expect(Buffer.from(fast.dx.buffer).equals(Buffer.from(slow.dx.buffer))).toBe(true);
   });
 });

@@ -27,6 +27,11 @@ describe.skipIf(!present)(`native C stress harness${present ? '' : ' (skipped: n
     const r = stress('1500');
     expect(r.out).toMatch(/column sums\s+6000 calls\s+0 wrong/);
     expect(r.out).toMatch(/filter gradients\s+\d{3} calls\s+0 wrong/);
+    // Dropout's integer segments and the activations (gelu forward + bias gradient): alone, beside the other thread's
+    // calls and on 1 thread, the same bits.
+    expect(r.out).toMatch(/dropout\s+\d{3,} calls\s+0 wrong/);
+    expect(r.out).toMatch(/activation \+ bias grads\s+\d{3,} calls\s+0 wrong/);
+    expect(r.out).not.toMatch(/1 and 2 threads differ/);
     expect(r.status, r.out).toBe(0);
   }, 120_000);
 

@@ -50,32 +50,60 @@ describe.skipIf(nativeMissing != null)(`native dropout${nativeMissing ? ` (skipp
     expect(zeros).toBeLessThan(n);
   });
 
-  it('both Alea loops (rounding instruction, portable int round trip) draw tf.dropout\'s bits, and each one ran', async () => {
+  it('every Alea loop (integer segments, rounding instruction, portable int round trip) draws tf.dropout\'s bits, and each one ran', async () => {
+    // 5 segments of 16384 and a short one: the segments' jumped-ahead start states are used.
     const shape = [64, 13, 13, 8], rate = 0.25, seed = '5:9';
     const n = shape.reduce((a, b) => a * b, 1);
     const x = randomValues(n, 3);
     await tf.setBackend('cpu');
     const want = bits(tf.tidy(() => tf.dropout(tf.tensor(x, shape), rate, undefined, seed).dataSync()));
     await tf.setBackend('wasm');
-    const rounded = () => addon!.counts().dropoutRounded;
+    const count = () => ({ rounded: addon!.counts().dropoutRounded, mwc: addon!.counts().dropoutMwc });
     const draw = () => bits(tf.tidy(() => nativeDropoutOrNull(tf.tensor(x, shape), rate, seed)!.dataSync()));
-    const r0 = rounded();
-    const fast = await expectNative('dropout', async () => draw());
-    // x86-64 without SSE4.1 (pre-2008 CPUs) has only the portable loop; every other CPU takes the rounding one.
+    const forced = async (loop: string | undefined) => {
+      if (loop) process.env.WORKBENCH_NATIVE_DROPOUT = loop;
+      try {
+        const c0 = count();
+        const out = await expectNative('dropout', async () => draw());
+        const c1 = count();
+        return { out, rounded: c1.rounded - c0.rounded, mwc: c1.mwc - c0.mwc };
+      } finally {
+        delete process.env.WORKBENCH_NATIVE_DROPOUT;
+      }
+    };
+    // x86-64 without SSE4.1 (pre-2008 CPUs) has only the portable double loop; every other CPU has the rounding one.
     const x86 = process.arch === 'x64' || process.arch === 'ia32';
     const hasSse41 = !x86 || (await import('node:fs')).readFileSync('/proc/cpuinfo', 'utf8').includes(' sse4_1');
-    expect(rounded() - r0, 'calls through the rounding loop').toBe(hasSse41 ? 1 : 0);
-    process.env.WORKBENCH_NATIVE_DROPOUT = 'portable';
-    let portable: Buffer;
-    try {
-      const r1 = rounded();
-      portable = await expectNative('dropout', async () => draw());
-      expect(rounded() - r1, 'calls through the rounding loop when the portable one is forced').toBe(x86 ? 0 : 1);
-    } finally {
-      delete process.env.WORKBENCH_NATIVE_DROPOUT;
+    const segments = await forced(undefined);
+    expect([segments.mwc, segments.rounded], 'the default: integer segments').toEqual([1, 0]);
+    const serial = await forced('serial');
+    expect([serial.mwc, serial.rounded], 'WORKBENCH_NATIVE_DROPOUT=serial: the double loop').toEqual([0, hasSse41 ? 1 : 0]);
+    const portable = await forced('portable');
+    expect([portable.mwc, portable.rounded], 'WORKBENCH_NATIVE_DROPOUT=portable').toEqual([0, x86 ? 0 : 1]);
+    expect(segments.out.equals(want), 'integer segments vs cpu').toBe(true);
+    expect(serial.out.equals(want), 'rounding loop vs cpu').toBe(true);
+    expect(portable.out.equals(want), 'portable loop vs cpu').toBe(true);
+  });
+
+  it('the integer segments give the same bits on 1 and 2 threads, at sizes around the segment length', async () => {
+    await tf.setBackend('wasm');
+    for (const n of [16383, 16384, 16385, 65536 + 7]) {
+      const x = randomValues(n, n);
+      const draw = () => bits(tf.tidy(() => nativeDropoutOrNull(tf.tensor(x, [n]), 0.4, `t:${n}`)!.dataSync()));
+      const two = draw();
+      addon!.setThreads(1);
+      let one: Buffer;
+      try {
+        one = draw();
+      } finally {
+        addon!.setThreads(2);
+      }
+      expect(one.equals(two), `n = ${n}`).toBe(true);
+      await tf.setBackend('cpu');
+      const want = bits(tf.tidy(() => tf.dropout(tf.tensor(x, [n]), 0.4, undefined, `t:${n}`).dataSync()));
+      await tf.setBackend('wasm');
+      expect(two.equals(want), `n = ${n} vs cpu`).toBe(true);
     }
-    expect(fast.equals(want), 'rounding loop vs cpu').toBe(true);
-    expect(portable.equals(want), 'portable loop vs cpu').toBe(true);
   });
 
   it('a built model\'s seeded Dropout draws the same mask sequence on wasm + native as on cpu', async () => {
