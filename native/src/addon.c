@@ -651,6 +651,9 @@ static napi_value counts(napi_env env, napi_callback_info info) {
   /* Of activation, activationGrad and biasActGrad, the calls through the AVX-512 build (activation.c). */
   CHECK(napi_create_double(env, (double)tn_act_avx512_calls(), &v));
   CHECK(napi_set_named_property(env, out, "activationAvx512", v));
+  /* Of noise, the calls through the two-pass integer draw (noise.c). */
+  CHECK(napi_create_double(env, (double)tn_gauss_noise_mwc_calls(), &v));
+  CHECK(napi_set_named_property(env, out, "noiseMwc", v));
   return out;
 }
 

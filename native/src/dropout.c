@@ -175,6 +175,16 @@ static int mwc_from_doubles(double c, double s0, double s1, double s2, mwc_state
   return mwc_pack(*out) != MWC_M;
 }
 
+int tn_alea_mwc_state(double c, double s0, double s1, double s2, uint32_t out[4]) {
+  mwc_state st;
+  if (!mwc_from_doubles(c, s0, s1, s2, &st)) return 0;
+  out[0] = st.x0;
+  out[1] = st.x1;
+  out[2] = st.x2;
+  out[3] = st.c;
+  return 1;
+}
+
 static int tn_dropout_mwc(long n, const float *x, mwc_state s, float keep, float *y, float *mask) {
   long segs = (n + SEG - 1) / SEG;
   mwc_state one[1], *start = segs > 1 ? malloc(sizeof(mwc_state) * (size_t)segs) : one;
@@ -225,3 +235,10 @@ int tn_dropout(long n, const float *x, double c, double s0, double s1, double s2
 #endif
   return TN_OK;
 }
+
+#ifndef TN_DROPOUT_MWC
+int tn_alea_mwc_state(double c, double s0, double s1, double s2, uint32_t out[4]) {
+  (void)c, (void)s0, (void)s1, (void)s2, (void)out;
+  return 0;
+}
+#endif

@@ -2,6 +2,7 @@
 #ifndef TN_H
 #define TN_H
 #include <stddef.h>
+#include <stdint.h>
 
 /* Errors every kernel returns (0: done). */
 #define TN_OK 0
@@ -206,6 +207,11 @@ int tn_broadcast(const tn_bcast *g);
 /* GaussianNoise's draw as tfjs's tf.randomNormal makes it (noise.c): out = x + noise, or the noise alone (x NULL);
    state = seedrandom Alea's {c, s0, s1, s2} after seeding. */
 int tn_gauss_noise(const float *x, float *out, long n, const double state[4], double mean, double std);
+/* Calls of tn_gauss_noise that took the two-pass integer draw. */
+unsigned long tn_gauss_noise_mwc_calls(void);
+/* seedrandom Alea's double state {c, s0, s1, s2} as the multiply-with-carry integers {X0, X1, X2, c} (dropout.c),
+   or 0 when it is not one (then only the double loops reproduce it). */
+int tn_alea_mwc_state(double c, double s0, double s1, double s2, uint32_t out[4]);
 /* fdlibm's log, the bits of V8's Math.log. */
 double tn_js_log(double x);
 /* ReLU's, LeakyReLU's and PReLU's gradients in one pass (noise.c): see there. */

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { addGaussianNoise, globalMaxPooling2d, leakyReLU, prelu } from '../../../../../electron/engine/models/graphOps.js';
 import { randomValues } from '../reference.js';
-import { expectNative, expectSame, nativeMissing, useNative, type ExactOut } from './setup.js';
+import { addon, expectNative, expectSame, nativeMissing, useNative, type ExactOut } from './setup.js';
 
 beforeAll(useNative);
 afterAll(useNative);
@@ -43,14 +43,20 @@ describe.skipIf(nativeMissing !== null)(`GaussianNoise's native draw${nativeMiss
     await tf.setBackend('cpu');
     const want = tidyRead(() => (reference(tf.tensor(x, shape), stddev, seed)));
     await tf.setBackend('wasm');
+    const mwcBefore = addon!.counts().noiseMwc;
     const got = await expectNative('noise', async () => tidyRead(() => (addGaussianNoise(tf.tensor(x, shape), stddev, seed))));
     expectSame(got, want);
-    // The loop without SSE4.1's roundsd (Alea's t | 0 through an int): the same bits.
-    process.env.WORKBENCH_NATIVE_NOISE = 'portable';
-    try {
-      expectSame(tidyRead(() => addGaussianNoise(tf.tensor(x, shape), stddev, seed)), want);
-    } finally {
-      delete process.env.WORKBENCH_NATIVE_NOISE;
+    expect(addon!.counts().noiseMwc - mwcBefore, 'calls through the two-pass integer draw').toBe(1);
+    // The one-pass double loops, with SSE4.1's roundsd and with Alea's t | 0 through an int: the same bits.
+    for (const loop of ['serial', 'portable']) {
+      process.env.WORKBENCH_NATIVE_NOISE = loop;
+      try {
+        const before = addon!.counts().noiseMwc;
+        expectSame(tidyRead(() => addGaussianNoise(tf.tensor(x, shape), stddev, seed)), want);
+        expect(addon!.counts().noiseMwc - before, `${loop}: no call through the integer draw`).toBe(0);
+      } finally {
+        delete process.env.WORKBENCH_NATIVE_NOISE;
+      }
     }
   });
 
