@@ -2,27 +2,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { randomValues } from '../reference.js';
-import { addon, expectNative, expectSame, nativeMissing, useNative } from './setup.js';
+import { addon, expectSameAsCpu, nativeMissing, useNative } from './setup.js';
 import { sliceCopies } from '../../../../../electron/engine/backend/kernels/native/Slice.js';
 
 beforeAll(useNative);
 
 const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
 
-
-/** Runs `fn` on a backend with seeded inputs and returns every output's shape and values. */
-async function on(backend: string, fn: () => tf.Tensor | tf.Tensor[]) {
-  await tf.setBackend(backend);
-  return tf.tidy(() => {
-    const out = fn();
-    return (Array.isArray(out) ? out : [out]).map((t) => ({ shape: t.shape, dtype: t.dtype, values: t.dataSync() }));
-  });
-}
-
-async function same(kernel: 'copyRows', fn: () => tf.Tensor | tf.Tensor[], native = true) {
-  const got = await expectNative(kernel, () => on('wasm', fn), native);
-  expectSame(got, await on('cpu', fn));
-}
+const same = expectSameAsCpu;
 
 const t = (shape: number[], seed: number, dtype: 'float32' | 'int32' = 'float32') =>
   dtype === 'int32' ? tf.tensor(Int32Array.from(randomValues(size(shape), seed), (v) => Math.round(v * 1000)), shape, 'int32')

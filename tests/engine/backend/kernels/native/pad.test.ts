@@ -2,24 +2,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, it } from 'vitest';
 import { randomValues } from '../reference.js';
-import { expectNative, expectSame, nativeMissing, useNative } from './setup.js';
+import { expectSameAsCpu, nativeMissing, useNative } from './setup.js';
 
 beforeAll(useNative);
 
 const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
 
-async function on(backend: string, fn: () => tf.Tensor | tf.Tensor[]) {
-  await tf.setBackend(backend);
-  return tf.tidy(() => {
-    const out = fn();
-    return (Array.isArray(out) ? out : [out]).map((t) => ({ shape: t.shape, dtype: t.dtype, values: t.dataSync() }));
-  });
-}
-
-async function same(kernel: 'pad' | 'maxMiddle', fn: () => tf.Tensor | tf.Tensor[], native = true) {
-  const got = await expectNative(kernel, () => on('wasm', fn), native);
-  expectSame(got, await on('cpu', fn));
-}
+const same = expectSameAsCpu;
 
 const t = (shape: number[], seed: number, dtype: 'float32' | 'int32' = 'float32') =>
   dtype === 'int32' ? tf.tensor(Int32Array.from(randomValues(size(shape), seed), (v) => Math.round(v * 1000)), shape, 'int32')

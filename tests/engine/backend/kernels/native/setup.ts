@@ -1,4 +1,5 @@
 // Test helper: selects wasm with the native kernels, or says why they cannot run here (a failure in CI); counts native calls.
+import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
 import { loadNative, type NativeAddon, type NativeKernelName } from '../../../../../electron/engine/backend/native/addon.js';
 import { selectBackend } from '../../../../../electron/engine/backend/select.js';
@@ -37,4 +38,19 @@ export function expectSame(got: ExactOut | ExactOut[], want: ExactOut | ExactOut
     const at = Array.prototype.findIndex.call(o.values, (v: number, i: number) => !(v === w[k].values[i] || (v !== v && w[k].values[i] !== w[k].values[i])));
     expect(at, `output ${k}: first difference at ${at} (got ${o.values[at]}, want ${w[k].values[at]})`).toBe(-1);
   });
+}
+
+/** Runs `fn` on `backend` and returns every output's shape, dtype and values. */
+export async function outputsOn(backend: string, fn: () => tf.Tensor | tf.Tensor[]): Promise<ExactOut[]> {
+  await tf.setBackend(backend);
+  return tf.tidy(() => {
+    const out = fn();
+    return (Array.isArray(out) ? out : [out]).map((t) => ({ shape: t.shape, dtype: t.dtype, values: t.dataSync() }));
+  });
+}
+
+/** `fn` on wasm (checking that `kernel` ran natively, or with `native` false that it did not) equals `fn` on cpu exactly. */
+export async function expectSameAsCpu(kernel: NativeKernelName, fn: () => tf.Tensor | tf.Tensor[], native = true): Promise<void> {
+  const got = await expectNative(kernel, () => outputsOn('wasm', fn), native);
+  expectSame(got, await outputsOn('cpu', fn));
 }
