@@ -13,7 +13,8 @@ export const NATIVE_API_VERSION = 4;
 /** The kernels, by the name the addon exports them under (also the keys of `counts()`). */
 export const NATIVE_KERNELS = ['conv2d', 'conv2dFilterGrad', 'conv2dInputGrad', 'matmul', 'maxPool', 'maxPoolGrad', 'sumRows', 'eltwise',
   'batchNorm', 'batchNormTrain', 'batchNormGrad', 'optim', 'activation', 'avgPool', 'avgPoolGrad', 'mean', 'dropout',
-  'depthwise', 'depthwiseInputGrad', 'depthwiseFilterGrad', 'copyRows', 'broadcast', 'layerNorm', 'layerNormGrad', 'biasActGrad', 'noise', 'reluGrad'] as const;
+  'depthwise', 'depthwiseInputGrad', 'depthwiseFilterGrad', 'copyRows', 'broadcast', 'layerNorm', 'layerNormGrad', 'biasActGrad', 'noise', 'reluGrad',
+  'matmulOptim'] as const;
 export type NativeKernelName = (typeof NATIVE_KERNELS)[number];
 /** Keys of `counts()` that are not kernels: which path a kernel took (dropout's rounding loop, Winograd convolutions). */
 export const NATIVE_PATH_COUNTERS = ['dropoutRounded', 'conv2dWinograd', 'conv2dInputGradWinograd', 'conv2dFilterGradWinograd'] as const;
@@ -58,6 +59,8 @@ export interface NativeAddon {
   /** GaussianNoise's draw and the LeakyReLU/PReLU gradients (native/src/noise.c); absent in builds before them. */
   noise(heap: ArrayBufferLike, args: Float64Array): void;
   reluGrad(heap: ArrayBufferLike, args: Float64Array): void;
+  /** A weight gradient's GEMM with the optimizer's update of that weight in its parts (native/src/optim.c); absent in builds before it. */
+  matmulOptim(heap: ArrayBufferLike, args: Float64Array): void;
   /** Sets the calling thread's count (its splits, hence its numbers) and grows the shared pool to match. */
   setThreads(n: number): number;
   threads(): number;
