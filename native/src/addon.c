@@ -354,10 +354,29 @@ static napi_value optim(napi_env env, napi_callback_info info) {
 
 /* matmulOptim(heap, [a, b, dw, M, N, K, transA, transB, kind, h0..h7, w, s1|-1, s2|-1, wOut, s1Out|-1, s2Out|-1]):
    dw = A B (a weight gradient, M x N), and the optimizer step (as optim) of the variable w from it, each GEMM part
-   updating the block it computed (tn_matmul_optim). */
+   updating the block it computed (tn_matmul_optim). An optional third argument, a Float32Array, holds A instead of the
+   heap (a the byte offset into it), as matmulFrom's: the first layer's weight gradient reads the caller's batch. */
 static napi_value matmul_optim(napi_env env, napi_callback_info info) {
   call_args a;
-  if (!read_args(env, info, &a, 23)) return fail(env, "matmulOptim: bad arguments");
+  size_t argc = 3;
+  napi_value argv[3];
+  if (!read_args(env, info, &a, 23) || napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok)
+    return fail(env, "matmulOptim: bad arguments");
+  call_args src = a;
+  if (argc >= 3) {
+    napi_valuetype t;
+    if (napi_typeof(env, argv[2], &t) != napi_ok) return fail(env, "matmulOptim: bad arguments");
+    if (t != napi_undefined) {
+      napi_typedarray_type type;
+      size_t length, off;
+      void *data;
+      napi_value ab;
+      if (napi_get_typedarray_info(env, argv[2], &type, &length, &data, &ab, &off) != napi_ok || type != napi_float32_array)
+        return fail(env, "matmulOptim: A must be a Float32Array");
+      src.heap = data;
+      src.heapLen = length * 4;
+    }
+  }
   int M = (int)a.p[3], N = (int)a.p[4], K = (int)a.p[5], kind = (int)a.p[8];
   if (M < 1 || N < 1 || K < 0 || a.p[3] > 1 << 28 || a.p[4] > 1 << 28 || a.p[5] > 1 << 28 || kind < 0 || kind > 3)
     return fail(env, "matmulOptim: bad sizes");
@@ -365,7 +384,7 @@ static napi_value matmul_optim(napi_env env, napi_callback_info info) {
   double n = (double)M * N;
   float h[8];
   for (int k = 0; k < 8; k++) h[k] = (float)a.p[9 + k];
-  const float *A = at(&a, 0, (double)M * K), *B = at(&a, 1, (double)K * N);
+  const float *A = at(&src, 0, (double)M * K), *B = at(&a, 1, (double)K * N);
   tn_optim_var v = {(long)n, at(&a, 17, n), at(&a, 2, n), NULL, NULL, at(&a, 20, n), NULL, NULL};
   if (states >= 1) v.s1 = at(&a, 18, n), v.s1_out = at(&a, 21, n);
   if (states >= 2) v.s2 = at(&a, 19, n), v.s2_out = at(&a, 22, n);

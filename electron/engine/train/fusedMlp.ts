@@ -124,7 +124,12 @@ function run(addon: NativeAddon, backend: WasmBackendInternals, stages: Stage[],
   n: number, classes: number, handed: Set<object>, update: NativeStep | null): StepResult {
   const off = (t: tf.TensorInfo) => offsetOf(backend, t);
   const heap = () => heapOf(backend);
-  new Float32Array(heap(), off(b.input), sizeOf(b.input.shape)).set(x.subarray(0, sizeOf(b.input.shape)));
+  // A first Dense reads the caller's batch where it is (matmulFrom, and matmulOptim's A for its weight gradient): no
+  // copy onto the heap (400 KB a seed-ANN batch). Otherwise, or with WORKBENCH_FUSED_MLP_DIRECT=0, the batch is copied.
+  const xs = x.subarray(0, sizeOf(b.input.shape));
+  const direct = stages[0].kind === 'dense' && typeof addon.matmulFrom === 'function' && process.env.WORKBENCH_FUSED_MLP_DIRECT !== '0'
+    && (update == null || typeof addon.matmulOptim === 'function');
+  if (!direct) new Float32Array(heap(), off(b.input), xs.length).set(xs);
 
   // Forward, as the taped step's kernels: _FusedMatMul (relu or linear, bias in its epilogue), the activation, dropout,
   // batch norm's training kernel (its moving statistics written to the layer's variables as the layer does).
@@ -150,8 +155,10 @@ function run(addon: NativeAddon, backend: WasmBackendInternals, stages: Stage[],
       const [kernel, bias] = vars[i]!;
       const g = matMulGeometry([n, s.inDim], [s.inDim, s.width], false, false)!;
       const z = s.act >= 0 ? b.pre[i]! : b.out[i];
-      addon.matmul(heap(), Float64Array.of(off(cur), off(kernel), off(z), bias ? off(bias) : -1, s.act === ACT.relu ? 1 : 0,
-        g.batch, g.batchA, g.batchB, g.m, g.n, g.k, 0, 0));
+      const args = Float64Array.of(i === 0 && direct ? 0 : off(cur), off(kernel), off(z), bias ? off(bias) : -1, s.act === ACT.relu ? 1 : 0,
+        g.batch, g.batchA, g.batchB, g.m, g.n, g.k, 0, 0);
+      if (i === 0 && direct) addon.matmulFrom!(heap(), args, xs);
+      else addon.matmul(heap(), args);
       if (s.act >= 0) addon.activation(heap(), Float64Array.of(s.act, off(z), -1, -1, off(b.out[i]), n * s.width, 0));
     }
     cur = b.out[i];
@@ -192,31 +199,48 @@ function run(addon: NativeAddon, backend: WasmBackendInternals, stages: Stage[],
     const [kernel, bias] = vars[i]!;
     const size = n * s.width;
     const dz = b.dz[i] ?? dy;
-    if (s.act === ACT.relu) {
-      // tf.mul(dy, tf.step(y)), as _FusedMatMul's gradient (denseTraining.ts) takes it.
-      eltwise(addon, heap(), OP_STEP, off(b.out[i]), -1, off(b.mask[i]!), size);
-      eltwise(addon, heap(), OP_MUL, off(dy), off(b.mask[i]!), off(dz), size);
-    } else if (s.act >= 0) {
-      const fromY = GRAD_FROM_Y.has(s.act);
-      addon.activation(heap(), Float64Array.of(s.act, fromY ? -1 : off(b.pre[i]!), fromY ? off(b.out[i]) : -1, off(dy), off(dz), size, 1));
+    const fromY = s.act === ACT.relu || GRAD_FROM_Y.has(s.act);
+    if ((s.act === ACT.relu || s.act >= 0) && fusedBiasActGrad(addon)) {
+      // The activation's gradient and the bias gradient's column sums in one pass (tn_bias_act_grad): the bits of the
+      // separate calls below (the same element operations; the sums cut into tn_sum_rows's parts and combined as it does).
+      addon.biasActGrad(heap(), Float64Array.of(s.act === ACT.relu ? RELU_MASK : s.act, fromY ? -1 : off(b.pre[i]!), fromY ? off(b.out[i]) : -1,
+        off(dy), off(dz), b.db[i] ? off(b.db[i]!) : -1, n, s.width));
+    } else {
+      if (s.act === ACT.relu) {
+        // tf.mul(dy, tf.step(y)), as _FusedMatMul's gradient (denseTraining.ts) takes it.
+        eltwise(addon, heap(), OP_STEP, off(b.out[i]), -1, off(b.mask[i]!), size);
+        eltwise(addon, heap(), OP_MUL, off(dy), off(b.mask[i]!), off(dz), size);
+      } else if (s.act >= 0) {
+        addon.activation(heap(), Float64Array.of(s.act, fromY ? -1 : off(b.pre[i]!), fromY ? off(b.out[i]) : -1, off(dy), off(dz), size, 1));
+      }
+      if (b.db[i]) addon.sumRows(heap(), Float64Array.of(off(dz), off(b.db[i]!), n, s.width));
     }
-    if (b.db[i]) addon.sumRows(heap(), Float64Array.of(off(dz), off(b.db[i]!), n, s.width));
     // The input gradient before the weight gradient: with the update in the latter, it must read the old weights.
     if (dIn) {
       const gx = matMulGeometry([n, s.width], [s.inDim, s.width], false, true)!;
       addon.matmul(heap(), Float64Array.of(off(dz), off(kernel), off(dIn), -1, 0, gx.batch, gx.batchA, gx.batchB, gx.m, gx.n, gx.k, 0, 1));
     }
     const gw = matMulGeometry([n, s.inDim], [n, s.width], true, false)!;
+    const fromX = i === 0 && direct;
     if (update != null && gw.batch === 1) {
-      matmulUpdate(addon, backend, update, kernel, inputs[i], dz, b.dW[i]!, gw.m, gw.n, gw.k);
+      matmulUpdate(addon, backend, update, kernel, fromX ? xs : inputs[i], dz, b.dW[i]!, gw.m, gw.n, gw.k);
     } else {
-      addon.matmul(heap(), Float64Array.of(off(inputs[i]), off(dz), off(b.dW[i]!), -1, 0, gw.batch, gw.batchA, gw.batchB, gw.m, gw.n, gw.k, 1, 0));
+      const args = Float64Array.of(fromX ? 0 : off(inputs[i]), off(dz), off(b.dW[i]!), -1, 0, gw.batch, gw.batchA, gw.batchB, gw.m, gw.n, gw.k, 1, 0);
+      if (fromX) addon.matmulFrom!(heap(), args, xs);
+      else addon.matmul(heap(), args);
       if (update != null) rest.push([kernel, b.dW[i]!]);
     }
     if (bias != null) rest.push([bias, b.db[i]!]);
   }
   if (update != null) finishUpdate(addon, backend, update, rest);
   return { loss: loss.value, correct: loss.correct };
+}
+
+/** biasActGrad's function for relu's mask dy · step(y) (TN_ACT_RELU_MASK, ConvLayer.ts's RELU_MASK). */
+const RELU_MASK = 8;
+/** The one-pass activation and bias gradient: in builds that have it, unless WORKBENCH_FUSED_MLP_BIAS_ACT=0 (read per call). */
+function fusedBiasActGrad(addon: NativeAddon): boolean {
+  return typeof addon.biasActGrad === 'function' && process.env.WORKBENCH_FUSED_MLP_BIAS_ACT !== '0';
 }
 
 /** eltwise's op numbers (kernels/native/eltwise.ts's OP). */

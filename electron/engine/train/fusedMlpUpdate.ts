@@ -26,10 +26,7 @@ export function planNativeUpdate(optimizer: tf.Optimizer, addon: NativeAddon, ba
   // FusedAdam itself, not a subclass (AdamW's update differs), and not instanceof: tfjs's optimizers answer it by duck typing.
   if (process.env.WORKBENCH_FUSED_MLP_UPDATE === '0' || Object.getPrototypeOf(optimizer) !== FusedAdam.prototype
     || typeof addon.matmulOptim !== 'function' || typeof addon.optim !== 'function') return null;
-  const mine = new Set(vars.map((v) => v.name));
-  // applyGradients' order: the engine's registration order (tfjs's variableGrads), as the taped step hands them.
-  const names = Object.keys(tf.engine().registeredVariables).filter((n) => mine.has(n));
-  const step = (optimizer as FusedAdam).nativeStep(names);
+  const step = (optimizer as FusedAdam).nativeStep(registrationOrder(optimizer, vars));
   if (step == null) return null;
   const b = backend as Backend;
   for (const v of vars) {
@@ -40,16 +37,31 @@ export function planNativeUpdate(optimizer: tf.Optimizer, addon: NativeAddon, ba
   return step;
 }
 
+/** The last order computed per optimizer: the same variables keep their relative registration order. */
+const orders = new WeakMap<tf.Optimizer, { vars: readonly tf.Variable[]; names: string[] }>();
+
+/** `vars`' names in applyGradients' order: the engine's registration order (tfjs's variableGrads), as the taped step hands them. */
+function registrationOrder(optimizer: tf.Optimizer, vars: readonly tf.Variable[]): string[] {
+  const last = orders.get(optimizer);
+  if (last && last.vars.length === vars.length && last.vars.every((v, i) => v === vars[i])) return last.names;
+  const mine = new Set(vars.map((v) => v.name));
+  const names = Object.keys(tf.engine().registeredVariables).filter((n) => mine.has(n));
+  orders.set(optimizer, { vars: [...vars], names });
+  return names;
+}
+
 /** One weight gradient dW = Aᵀ·dz ([inDim, n]ᵀ-shaped product, as matMulGeometry's) and the update of `w` from it. */
 export function matmulUpdate(addon: NativeAddon, backend: WasmBackendInternals, step: NativeStep, w: tf.Variable,
-  a: tf.TensorInfo, dz: tf.TensorInfo, dW: tf.TensorInfo, m: number, n: number, k: number): void {
+  a: tf.TensorInfo | Float32Array, dz: tf.TensorInfo, dW: tf.TensorInfo, m: number, n: number, k: number): void {
   const off = (t: tf.TensorInfo) => offsetOf(backend, t);
   const [s1, s2] = step.state.get(w.name)!;
   const args = new Float64Array(23);
-  args.set([off(a), off(dz), off(dW), m, n, k, 1, 0, step.kind]);
+  const outside = a instanceof Float32Array; // the caller's batch, read where it is
+  args.set([outside ? 0 : off(a), off(dz), off(dW), m, n, k, 1, 0, step.kind]);
   args.set(step.h, 9);
   args.set([off(w), off(s1), off(s2), off(w), off(s1), off(s2)], 17);
-  addon.matmulOptim(heapOf(backend), args);
+  if (outside) addon.matmulOptim(heapOf(backend), args, a);
+  else addon.matmulOptim(heapOf(backend), args);
 }
 
 /** The remaining variables (biases, batch norm's gamma and beta) with their gradients, in one native call; then commit. */

@@ -140,6 +140,23 @@ describe.skipIf(nativeMissing != null)(`fused MLP step${nativeMissing ? ` (skipp
     }
   });
 
+  it.each(['WORKBENCH_FUSED_MLP_DIRECT', 'WORKBENCH_FUSED_MLP_BIAS_ACT'])('%s=0 (the batch copied to the heap; separate activation and bias gradients): the same bits', async (name) => {
+    const adam: Optimizer = { type: 'adam', beta1: 0.9, beta2: 0.999 };
+    for (const spec of [seedAnn, mixed]) {
+      const on = await train(spec, adam, fastest);
+      process.env[name] = '0';
+      try {
+        const before = addon!.counts();
+        const off = await train(spec, adam, fastest);
+        const after = addon!.counts();
+        if (name === 'WORKBENCH_FUSED_MLP_BIAS_ACT') expect(after.biasActGrad - before.biasActGrad).toBe(0);
+        expect(off).toEqual(on);
+      } finally {
+        delete process.env[name];
+      }
+    }
+  });
+
   it('a weight whose buffer another tensor shares is not updated in place: applyGradients runs', async () => {
     const model = buildModel(seedAnn, 2);
     const opt = makeOptimizer({ type: 'adam', beta1: 0.9, beta2: 0.999 }, 1e-3);

@@ -59,8 +59,9 @@ export interface NativeAddon {
   /** GaussianNoise's draw and the LeakyReLU/PReLU gradients (native/src/noise.c); absent in builds before them. */
   noise(heap: ArrayBufferLike, args: Float64Array): void;
   reluGrad(heap: ArrayBufferLike, args: Float64Array): void;
-  /** A weight gradient's GEMM with the optimizer's update of that weight in its parts (native/src/optim.c); absent in builds before it. */
-  matmulOptim(heap: ArrayBufferLike, args: Float64Array): void;
+  /** A weight gradient's GEMM with the optimizer's update of that weight in its parts (native/src/optim.c); absent in builds
+   *  before it. `a`: A read from this array instead of the heap (as matmulFrom's). */
+  matmulOptim(heap: ArrayBufferLike, args: Float64Array, a?: Float32Array): void;
   /** Sets the calling thread's count (its splits, hence its numbers) and grows the shared pool to match. */
   setThreads(n: number): number;
   threads(): number;
@@ -130,6 +131,15 @@ function guarded(raw: NativeAddon): NativeAddon {
       matmulFrom: (heap: ArrayBufferLike, args: Float64Array, a: Float32Array) => {
         try {
           raw.matmulFrom!(heap, args, a);
+        } catch (e) {
+          throw new BackendError((e as Error).message, 'wasm');
+        }
+      },
+    } : {}),
+    ...(typeof raw.matmulOptim === 'function' ? {
+      matmulOptim: (heap: ArrayBufferLike, args: Float64Array, a?: Float32Array) => {
+        try {
+          raw.matmulOptim(heap, args, a);
         } catch (e) {
           throw new BackendError((e as Error).message, 'wasm');
         }

@@ -98,7 +98,7 @@ describe.skipIf(nativeMissing != null)(`native matmulOptim${nativeMissing ? ` (s
       expect(worst).toBeLessThan(1e-5);
       const v = tf.variable(tf.tensor2d(w0, [M, N]), true, 'matmulOptimTestW');
       const opt = tf.train.adam(lr, 0.9, 0.999, 1e-7);
-      opt.applyGradients({ [v.name]: tf.tensor2d(dW.slice(), [M, N]) });
+      opt.applyGradients([{ name: v.name, tensor: tf.tensor2d(dW.slice(), [M, N]) }]);
       const want = Float32Array.from(v.dataSync());
       expect(want.some((x, i) => x !== w0[i]), 'the weights moved').toBe(true);
       expect(Buffer.from(view(3).slice().buffer).equals(Buffer.from(want.buffer)), 'weights bit for bit').toBe(true);
@@ -107,6 +107,22 @@ describe.skipIf(nativeMissing != null)(`native matmulOptim${nativeMissing ? ` (s
     } finally {
       if (prev) await tf.setBackend(prev);
     }
+  });
+
+  it('reads A from a Float32Array outside the heap when given one: the same bits', () => {
+    const [M, N, K] = [784, 256, 128];
+    const want = fused(M, N, K, 'adam', 2);
+    const { heap, offs, view } = setup(M, N, K, M + N + K);
+    const a = view(0).slice();
+    view(0).fill(NaN); // not read
+    const [, b, g, w, s1, s2] = offs;
+    const args = new Float64Array(23);
+    args.set([0, b, g, M, N, K, 1, 0, 0, ...H.adam, w, s1, s2, w, s1, s2]);
+    addon!.matmulOptim(heap, args, a);
+    [2, 3, 4, 5].forEach((i, k) => expect(Buffer.from(view(i).slice().buffer).equals(want[k]), `output ${i}`).toBe(true));
+    args[0] = 4;
+    expect(() => addon!.matmulOptim(heap, args, a)).toThrow(/outside the wasm heap/);
+    expect(() => addon!.matmulOptim(heap, args, new Float64Array(4) as never)).toThrow(/Float32Array/);
   });
 
   it('refuses tensors outside the heap and bad sizes', () => {
