@@ -180,6 +180,7 @@ function run(addon: NativeAddon, backend: WasmBackendInternals, stages: Stage[],
   // Backward, last stage first: dOut[i] holds the gradient of stage i's output (of its GEMM for the softmax layer).
   // The gradient of a stage's input is only made when a stage before it has weights, as the tape asks.
   const firstWithWeights = vars.findIndex((v) => v != null);
+  const biasAct = fusedBiasActGrad(addon); // once a step: process.env reads cost microseconds
   const rest: Array<readonly [tf.Variable, tf.TensorInfo]> = []; // updated after the loop (update != null)
   for (let i = last; i >= 0; i--) {
     const s = stages[i];
@@ -200,7 +201,7 @@ function run(addon: NativeAddon, backend: WasmBackendInternals, stages: Stage[],
     const size = n * s.width;
     const dz = b.dz[i] ?? dy;
     const fromY = s.act === ACT.relu || GRAD_FROM_Y.has(s.act);
-    if ((s.act === ACT.relu || s.act >= 0) && fusedBiasActGrad(addon)) {
+    if ((s.act === ACT.relu || s.act >= 0) && biasAct) {
       // The activation's gradient and the bias gradient's column sums in one pass (tn_bias_act_grad): the bits of the
       // separate calls below (the same element operations; the sums cut into tn_sum_rows's parts and combined as it does).
       addon.biasActGrad(heap(), Float64Array.of(s.act === ACT.relu ? RELU_MASK : s.act, fromY ? -1 : off(b.pre[i]!), fromY ? off(b.out[i]) : -1,

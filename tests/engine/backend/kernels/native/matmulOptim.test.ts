@@ -6,8 +6,8 @@ import { randomValues } from '../reference.js';
 import { addon, nativeMissing } from './setup.js';
 
 const F = 4;
-/** [M, N, K]: the seed ANN's three weight gradients (784x256 row split, 256x128, 128x10 single part), a column-split one. */
-const SHAPES: Array<[number, number, number]> = [[784, 256, 128], [256, 128, 128], [128, 10, 128], [40, 300, 64]];
+/** [M, N, K]: the seed ANN's three weight gradients (784x256 row split, 256x128, 128x10 single part), two column-split ones (few rows; wider than tall). */
+const SHAPES: Array<[number, number, number]> = [[784, 256, 128], [256, 128, 128], [128, 10, 128], [40, 300, 64], [128, 256, 64]];
 const KINDS = { adam: 0, momentum: 1, sgd: 2, rmsprop: 3 } as const;
 const H: Record<keyof typeof KINDS, number[]> = {
   adam: [0.9, 1 - 0.9, 0.999, 1 - 0.999, Math.fround(1 - 0.9 ** 3), Math.fround(1 - 0.999 ** 3), 1e-7, -1e-3],
