@@ -14,7 +14,8 @@ typedef struct {
 
 /* Wider vectors give the same bits (IEEE division and square root are exact in any width; no FMA, see above).
    x86-64 Linux builds an AVX2 clone chosen at load time; elsewhere the compiler's baseline vectors. */
-#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__)
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__SANITIZE_THREAD__) && !defined(__SANITIZE_ADDRESS__)
+/* (Not under the sanitizers, whose runtimes cannot run ifunc resolvers: native/test/stress.mjs builds this file so.) */
 #define TN_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define TN_CLONES

@@ -7,10 +7,10 @@
 #include <string.h>
 #include "../src/tn.h"
 
-enum { SUM, FGRAD, IGRAD, CONV, POOLGRAD, MATMUL, BNTRAIN, BNGRAD, KINDS };
+enum { SUM, FGRAD, IGRAD, CONV, POOLGRAD, MATMUL, BNTRAIN, BNGRAD, MATMUL_OPTIM, KINDS };
 static const char *kind_name[KINDS] = {"column sums", "filter gradients", "input gradients", "convolutions",
                                        "max-pool gradients", "matrix products", "batch-norm forward",
-                                       "batch-norm gradients"};
+                                       "batch-norm gradients", "gradient + Adam"};
 
 typedef struct {
   int kind, every;
@@ -64,6 +64,8 @@ static void add_job(worker *w, job j, unsigned seed) {
     case BNTRAIN: la = j.m * j.n; lb = 4 * j.n; j.outLen = j.m * j.n + 4 * j.n; break;
     /* a = x; b = dy, mean, variance, gamma; out = dx, dgamma, dbeta. */
     case BNGRAD: la = j.m * j.n; lb = j.m * j.n + 3 * j.n; j.outLen = j.m * j.n + 2 * j.n; break;
+    /* a = Aᵀ (k x m); b = B (k x n), then w, Adam's m and v to start from; out = dW, then w, m, v updated in place. */
+    case MATMUL_OPTIM: la = (size_t)g->c * j.m; lb = (size_t)g->c * j.n + 3 * j.m * j.n; j.outLen = 4 * j.m * j.n; break;
   }
   j.a = randoms(la, seed);
   j.b = lb ? randoms(lb, seed + 1) : NULL;
@@ -77,6 +79,10 @@ static void add_job(worker *w, job j, unsigned seed) {
   if (j.kind == BNTRAIN || j.kind == BNGRAD) {
     float *v = j.b + (j.kind == BNTRAIN ? 3 * j.n : j.m * j.n + j.n); /* variances must be positive */
     for (long k = 0; k < j.n; k++) v[k] = v[k] * v[k] + 0.5f;
+  }
+  if (j.kind == MATMUL_OPTIM) {
+    float *v = j.b + (size_t)j.conv.c * j.n + 2 * j.m * j.n; /* Adam's second moment is not negative */
+    for (long k = 0; k < j.m * j.n; k++) v[k] *= v[k];
   }
   j.out = malloc(j.outLen * sizeof(float));
   j.want = malloc(j.outLen * sizeof(float));
@@ -101,6 +107,13 @@ static int run(job *j) {
       const long mn = j->m * j->n, n = j->n;
       return tn_bn_grad(j->m, (int)n, j->a, j->b, j->b + mn, j->b + mn + n, j->b + mn + 2 * n, 1e-3, j->out,
                         j->out + mn, j->out + mn + n);
+    }
+    case MATMUL_OPTIM: {
+      const long mn = j->m * j->n;
+      memcpy(j->out + mn, j->b + (size_t)j->conv.c * j->n, 3 * mn * sizeof(float));
+      const float h[8] = {0.9f, 0.1f, 0.999f, 0.001f, 0.271f, 0.002997f, 1e-7f, -1e-3f};
+      tn_optim_var v = {mn, j->out + mn, j->out, j->out + 2 * mn, j->out + 3 * mn, j->out + mn, j->out + 2 * mn, j->out + 3 * mn};
+      return tn_matmul_optim(TN_OPTIM_ADAM, h, &v, (int)j->m, (int)j->n, j->conv.c, j->a, 1, j->b, 0);
     }
   }
   return -1;
@@ -142,6 +155,7 @@ int main(int argc, char **argv) {
   add_job(&w[0], (job){.kind = MATMUL, .every = 16, .m = 96, .n = 128, .conv = {.c = 300}}, 7);
   add_job(&w[0], (job){.kind = BNTRAIN, .every = 2, .m = 2704, .n = 32}, 8);
   add_job(&w[0], (job){.kind = BNGRAD, .every = 2, .m = 4096, .n = 16}, 9);
+  add_job(&w[0], (job){.kind = MATMUL_OPTIM, .every = 16, .m = 300, .n = 128, .conv = {.c = 128}}, 10);
   add_job(&w[1], (job){.kind = SUM, .every = 1, .m = 40, .n = 3000}, 11);
   add_job(&w[1], (job){.kind = SUM, .every = 1, .m = 1352, .n = 257}, 12);
   add_job(&w[1], (job){.kind = FGRAD, .every = 16, .conv = conv(8, 10, 64, 3, 128)}, 13);
@@ -151,6 +165,7 @@ int main(int argc, char **argv) {
   add_job(&w[1], (job){.kind = MATMUL, .every = 16, .m = 130, .n = 70, .conv = {.c = 200}}, 17);
   add_job(&w[1], (job){.kind = BNTRAIN, .every = 2, .m = 1352, .n = 64}, 18);
   add_job(&w[1], (job){.kind = BNGRAD, .every = 2, .m = 600, .n = 128}, 19);
+  add_job(&w[1], (job){.kind = MATMUL_OPTIM, .every = 16, .m = 96, .n = 256, .conv = {.c = 128}}, 20);
   pthread_t th[2];
   for (int t = 0; t < 2; t++) pthread_create(&th[t], NULL, thread_main, &w[t]);
   pthread_barrier_wait(&ready);

@@ -23,6 +23,7 @@ try {
     objs.push(o);
   };
   for (const f of ['pool.c', 'gemm.c', 'gemm_blas.c', 'conv.c', 'winograd.c', 'pooling.c', 'reduce.c', 'eltwise.c', 'batchnorm.c']) compile(join(src, f), [], f.replace('.c', '.o'));
+  compile(join(src, 'optim.c'), ['-ffp-contract=off'], 'optim.o');
   compile(join(src, 'gemm_kernel.c'), ['-DTN_VARIANT=generic'], 'gemm_generic.o');
   // gemm.c refers to the AVX2 and AVX-512 variants on x86 only; elsewhere only the generic one exists.
   if (x86) compile(join(src, 'gemm_kernel.c'), ['-DTN_VARIANT=avx2', '-mavx2', '-mfma'], 'gemm_avx2.o');
