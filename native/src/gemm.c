@@ -12,7 +12,12 @@ static pthread_once_t chosen = PTHREAD_ONCE_INIT;
 /* Once per process: two threads choosing at once could otherwise see the generic kernel for a moment and get other bits.
    The best the CPU has (avx512f, then avx2+fma, then generic); WORKBENCH_NATIVE_GEMM=generic|avx2|avx512|openblas
    asks for one (tests, benchmarks); one the CPU or the machine cannot run is not taken. */
+int tn_gemm_wide_only;
+
 static void pick(void) {
+  /* WORKBENCH_GEMM_NARROW=0: narrow last column tiles through the full-width micro-kernel too (same bits; A/B runs). */
+  const char *narrow = getenv("WORKBENCH_GEMM_NARROW");
+  tn_gemm_wide_only = narrow && !strcmp(narrow, "0");
   const char *want = getenv("WORKBENCH_NATIVE_GEMM");
   int any = !want || !*want;
   impl = tn_gemm_generic;

@@ -77,7 +77,7 @@ static void micro_narrow(int kc, const float *restrict a, const float *restrict 
 static void micro(int kc, const float *restrict a, const float *restrict b, float *restrict c, long ldc, int mr, int nr,
                   int overwrite) {
 #if NV > 1
-  if (nr <= VL) {
+  if (nr <= VL && !tn_gemm_wide_only) {
     micro_narrow(kc, a, b, c, ldc, mr, nr, overwrite);
     return;
   }
