@@ -239,7 +239,7 @@ function run(addon: NativeAddon, backend: WasmBackendInternals, stages: Stage[],
 
 /** biasActGrad's function for relu's mask dy · step(y) (TN_ACT_RELU_MASK, ConvLayer.ts's RELU_MASK). */
 const RELU_MASK = 8;
-/** The one-pass activation and bias gradient: in builds that have it, unless WORKBENCH_FUSED_MLP_BIAS_ACT=0 (read per call). */
+/** The one-pass activation and bias gradient: in builds that have it, unless WORKBENCH_FUSED_MLP_BIAS_ACT=0 (read once a step). */
 function fusedBiasActGrad(addon: NativeAddon): boolean {
   return typeof addon.biasActGrad === 'function' && process.env.WORKBENCH_FUSED_MLP_BIAS_ACT !== '0';
 }
