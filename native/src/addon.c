@@ -53,14 +53,15 @@ static napi_value fail(napi_env env, const char *msg) {
 /* Calls that ran to the end, per kernel: lets tests prove the native path ran, not only that numbers match. */
 enum { K_CONV2D, K_CONV2D_FILTER_GRAD, K_CONV2D_INPUT_GRAD, K_MATMUL, K_MAXPOOL, K_MAXPOOL_GRAD, K_SUM_ROWS, K_ELTWISE,
        K_BATCH_NORM, K_BATCH_NORM_TRAIN, K_BATCH_NORM_GRAD, K_OPTIM, K_ACTIVATION, K_AVGPOOL, K_AVGPOOL_GRAD, K_MEAN,
-       K_DROPOUT, K_DEPTHWISE, K_DEPTHWISE_INPUT_GRAD, K_DEPTHWISE_FILTER_GRAD, K_COPY_ROWS, K_BROADCAST, K_LAYER_NORM, K_LAYER_NORM_GRAD, K_BIAS_ACT_GRAD, K_NOISE, K_RELU_GRAD, K_PAD, K_MAX_MIDDLE, K_MAXPOOL_RELU_GRAD, K_COUNT };
+       K_DROPOUT, K_DEPTHWISE, K_DEPTHWISE_INPUT_GRAD, K_DEPTHWISE_FILTER_GRAD, K_COPY_ROWS, K_BROADCAST, K_LAYER_NORM, K_LAYER_NORM_GRAD, K_BIAS_ACT_GRAD, K_NOISE, K_RELU_GRAD, K_PAD, K_MAX_MIDDLE, K_MAXPOOL_RELU_GRAD, K_MATMUL_OPTIM, K_COUNT };
 static const char *const kernel_names[K_COUNT] = {"conv2d", "conv2dFilterGrad", "conv2dInputGrad", "matmul",
                                                   "maxPool", "maxPoolGrad", "sumRows", "eltwise",
                                                   "batchNorm", "batchNormTrain", "batchNormGrad", "optim", "activation",
                                                   "avgPool", "avgPoolGrad", "mean", "dropout", "depthwise",
                                                   "depthwiseInputGrad", "depthwiseFilterGrad", "copyRows", "broadcast",
                                                   "layerNorm", "layerNormGrad", "biasActGrad", "noise", "reluGrad",
-                                                  "pad", "maxMiddle", "maxPoolReluGrad"};
+                                                  "pad", "maxMiddle", "maxPoolReluGrad",
+                                                  "matmulOptim"};
 static unsigned long calls[K_COUNT];
 
 /* A kernel's result: counted when done, else a JS exception (code TN_ENOMEM) instead of a crash. */
@@ -362,6 +363,47 @@ static napi_value optim(napi_env env, napi_callback_info info) {
   int err = tn_optim(kind, nvars, vars, h);
   free(vars);
   return finish(env, K_OPTIM, err);
+}
+
+/* matmulOptim(heap, [a, b, dw, M, N, K, transA, transB, kind, h0..h7, w, s1|-1, s2|-1, wOut, s1Out|-1, s2Out|-1]):
+   dw = A B (a weight gradient, M x N), and the optimizer step (as optim) of the variable w from it, each GEMM part
+   updating the block it computed (tn_matmul_optim). An optional third argument, a Float32Array, holds A instead of the
+   heap (a the byte offset into it), as matmulFrom's: the first layer's weight gradient reads the caller's batch. */
+static napi_value matmul_optim(napi_env env, napi_callback_info info) {
+  call_args a;
+  size_t argc = 3;
+  napi_value argv[3];
+  if (!read_args(env, info, &a, 23) || napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok)
+    return fail(env, "matmulOptim: bad arguments");
+  call_args src = a;
+  if (argc >= 3) {
+    napi_valuetype t;
+    if (napi_typeof(env, argv[2], &t) != napi_ok) return fail(env, "matmulOptim: bad arguments");
+    if (t != napi_undefined) {
+      napi_typedarray_type type;
+      size_t length, off;
+      void *data;
+      napi_value ab;
+      if (napi_get_typedarray_info(env, argv[2], &type, &length, &data, &ab, &off) != napi_ok || type != napi_float32_array)
+        return fail(env, "matmulOptim: A must be a Float32Array");
+      src.heap = data;
+      src.heapLen = length * 4;
+    }
+  }
+  int M = (int)a.p[3], N = (int)a.p[4], K = (int)a.p[5], kind = (int)a.p[8];
+  if (M < 1 || N < 1 || K < 0 || a.p[3] > 1 << 28 || a.p[4] > 1 << 28 || a.p[5] > 1 << 28 || kind < 0 || kind > 3)
+    return fail(env, "matmulOptim: bad sizes");
+  int states = kind == TN_OPTIM_SGD ? 0 : kind == TN_OPTIM_MOMENTUM ? 1 : 2;
+  double n = (double)M * N;
+  float h[8];
+  for (int k = 0; k < 8; k++) h[k] = (float)a.p[9 + k];
+  const float *A = at(&src, 0, (double)M * K), *B = at(&a, 1, (double)K * N);
+  tn_optim_var v = {(long)n, at(&a, 17, n), at(&a, 2, n), NULL, NULL, at(&a, 20, n), NULL, NULL};
+  if (states >= 1) v.s1 = at(&a, 18, n), v.s1_out = at(&a, 21, n);
+  if (states >= 2) v.s2 = at(&a, 19, n), v.s2_out = at(&a, 22, n);
+  if (!A || !B || !v.g || !v.w || !v.w_out || (states >= 1 && (!v.s1 || !v.s1_out)) || (states >= 2 && (!v.s2 || !v.s2_out)))
+    return fail(env, "matmulOptim: tensor outside the wasm heap");
+  return finish(env, K_MATMUL_OPTIM, tn_matmul_optim(kind, h, &v, M, N, K, A, (int)a.p[6], B, (int)a.p[7]));
 }
 
 /* activation(heap, [fn, x|-1, y|-1, dy|-1, out, n, grad]): grad 0: out = f(x); grad 1: out = dx from dy and the
@@ -715,6 +757,7 @@ NAPI_MODULE_INIT() {
       {"pad", NULL, pad, NULL, NULL, NULL, napi_default, NULL},
       {"maxMiddle", NULL, max_middle, NULL, NULL, NULL, napi_default, NULL},
       {"maxPoolReluGrad", NULL, maxpool_relu_grad, NULL, NULL, NULL, napi_default, NULL},
+      {"matmulOptim", NULL, matmul_optim, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, set_threads, NULL, NULL, NULL, napi_default, NULL},
       {"threads", NULL, get_threads, NULL, NULL, NULL, napi_default, NULL},
       {"isa", NULL, isa, NULL, NULL, NULL, napi_default, NULL},

@@ -12,7 +12,12 @@ static pthread_once_t chosen = PTHREAD_ONCE_INIT;
 /* Once per process: two threads choosing at once could otherwise see the generic kernel for a moment and get other bits.
    The best the CPU has (avx512f, then avx2+fma, then generic); WORKBENCH_NATIVE_GEMM=generic|avx2|avx512|openblas
    asks for one (tests, benchmarks); one the CPU or the machine cannot run is not taken. */
+int tn_gemm_wide_only;
+
 static void pick(void) {
+  /* WORKBENCH_GEMM_NARROW=0: narrow last column tiles through the full-width micro-kernel too (same bits; A/B runs). */
+  const char *narrow = getenv("WORKBENCH_GEMM_NARROW");
+  tn_gemm_wide_only = narrow && !strcmp(narrow, "0");
   const char *want = getenv("WORKBENCH_NATIVE_GEMM");
   int any = !want || !*want;
   impl = tn_gemm_generic;
@@ -72,6 +77,7 @@ typedef struct {
   int byCols;
   const float *bias; /* tn_matmul's epilogue, applied by each part to its own block (NULL / 0: none) */
   int act;
+  const tn_gemm_post *post; /* then this, on the same block (NULL: none) */
 } gemm_job;
 
 /* C[r0..r1, c0..c1] += bias, then relu (act 1): tn_matmul's epilogue, element by element as it always was, so a part
@@ -99,6 +105,7 @@ static int run(void *p, int t, int n) {
     int err = impl(0, j->M, c1 - c0, j->K, j->A, j->rsA, j->csA, j->B + c0 * j->csB, j->rsB, j->csB, j->C + c0, j->ldc,
                    j->accumulate);
     if (!err) epilogue(j->C, j->ldc, 0, j->M, c0, c1, j->bias, j->act);
+    if (!err && j->post) j->post->fn(j->post->ctx, 0, j->M, c0, c1);
     return err;
   }
   int tiles = (j->M + impl_mr - 1) / impl_mr;
@@ -106,27 +113,40 @@ static int run(void *p, int t, int n) {
   if (r1 > j->M) r1 = j->M;
   int err = impl(r0, r1, j->N, j->K, j->A, j->rsA, j->csA, j->B, j->rsB, j->csB, j->C, j->ldc, j->accumulate);
   if (!err && r0 < r1) epilogue(j->C, j->ldc, r0, r1, 0, j->N, j->bias, j->act);
+  if (!err && r0 < r1 && j->post) j->post->fn(j->post->ctx, r0, r1, 0, j->N);
   return err;
+}
+
+/* Split columns rather than rows: for few rows, and when C is wider than tall (each part packs all of A and its share of
+   B, instead of its share of A and all of B: less packing when N > M, e.g. 128 x 784 . 784 x 256, or a transposed B,
+   whose packing gathers). WORKBENCH_GEMM_SPLIT=rows keeps rows for the second case (A/B runs; read per call). The
+   parts' sums are the same whichever way C is cut. */
+static int by_cols(int M, int N) {
+  int t = tn_threads();
+  if (M < 4 * impl_mr * t && N >= 2 * impl_nr) return 1;
+  if (N <= M || N < 2 * impl_nr * t) return 0;
+  const char *e = getenv("WORKBENCH_GEMM_SPLIT");
+  return !(e && !strcmp(e, "rows"));
 }
 
 /* tn_sgemm, then C += bias and relu (act 1) over the whole of C, each part on its own block. */
 static int sgemm_epilogue(int M, int N, int K, const float *A, long rsA, long csA, const float *B, long rsB, long csB,
-                          float *C, long ldc, int accumulate, const float *bias, int act) {
+                          float *C, long ldc, int accumulate, const float *bias, int act, const tn_gemm_post *post) {
   choose();
   double work = (double)M * N * K;
   if (work < 200000.0 || tn_threads() <= 1) {
     int err = impl(0, M, N, K, A, rsA, csA, B, rsB, csB, C, ldc, accumulate);
     if (!err) epilogue(C, ldc, 0, M, 0, N, bias, act);
+    if (!err && post) post->fn(post->ctx, 0, M, 0, N);
     return err;
   }
-  gemm_job j = {M, N, K, A, rsA, csA, B, rsB, csB, C, ldc, accumulate, M < 4 * impl_mr * tn_threads() && N >= 2 * impl_nr,
-                bias, act};
+  gemm_job j = {M, N, K, A, rsA, csA, B, rsB, csB, C, ldc, accumulate, by_cols(M, N), bias, act, post};
   return tn_parallel(run, &j, tn_threads());
 }
 
 int tn_sgemm(int M, int N, int K, const float *A, long rsA, long csA, const float *B, long rsB, long csB, float *C,
               long ldc, int accumulate) {
-  return sgemm_epilogue(M, N, K, A, rsA, csA, B, rsB, csB, C, ldc, accumulate, NULL, 0);
+  return sgemm_epilogue(M, N, K, A, rsA, csA, B, rsB, csB, C, ldc, accumulate, NULL, 0, NULL);
 }
 
 int tn_matmul(int batch, int M, int N, int K, const float *A, long strideA, int transA, const float *B, long strideB,
@@ -135,8 +155,17 @@ int tn_matmul(int batch, int M, int N, int K, const float *A, long strideA, int 
   long rsB = transB ? 1 : N, csB = transB ? K : 1;
   for (int b = 0; b < batch; b++) {
     float *c = C + (long)b * M * N;
-    int err = sgemm_epilogue(M, N, K, A + b * strideA, rsA, csA, B + b * strideB, rsB, csB, c, N, 0, bias, act);
+    int err = sgemm_epilogue(M, N, K, A + b * strideA, rsA, csA, B + b * strideB, rsB, csB, c, N, 0, bias, act, NULL);
     if (err) return err;
   }
   return TN_OK;
+}
+
+/* One M x N product (no bias, no activation) whose parts each hand their finished block of C to post->fn right after
+   computing it: the block's sums are complete (every k block done), and no other part touches it. */
+int tn_matmul_post(int M, int N, int K, const float *A, int transA, const float *B, int transB, float *C,
+                   const tn_gemm_post *post) {
+  long rsA = transA ? 1 : K, csA = transA ? M : 1;
+  long rsB = transB ? 1 : N, csB = transB ? K : 1;
+  return sgemm_epilogue(M, N, K, A, rsA, csA, B, rsB, csB, C, N, 0, NULL, 0, post);
 }

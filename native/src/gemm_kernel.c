@@ -42,10 +42,46 @@ static inline void stv(float *p, vf v) { memcpy(p, &v, sizeof v); }
 #define splat(x) ((vf){(x), (x), (x), (x), (x), (x), (x), (x)})
 #endif
 
+/* micro() for a last column tile at most one vector wide (nr <= VL: an output layer's 10 classes, N % NR tails):
+   the same sums (from 0, k ascending, the same multiply-adds) over the first vector of the b-panel only, skipping the
+   FMAs on its zero padding: half the work of the 8 x 32 tile for N = 10. */
+static void micro_narrow(int kc, const float *restrict a, const float *restrict b, float *restrict c, long ldc, int mr,
+                         int nr, int overwrite) {
+  vf acc[MR];
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; i++) acc[i] = (vf){0};
+  for (int k = 0; k < kc; k++) {
+    vf bv = ldv(b);
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; i++) {
+      vf t = splat(a[i]);
+      acc[i] += t * bv;
+    }
+    a += MR;
+    b += NR;
+  }
+  float tmp[MR][VL];
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; i++) stv(tmp[i], acc[i]);
+  for (int i = 0; i < mr; i++) {
+    float *ci = c + i * ldc;
+    if (overwrite)
+      for (int j = 0; j < nr; j++) ci[j] = tmp[i][j];
+    else
+      for (int j = 0; j < nr; j++) ci[j] += tmp[i][j];
+  }
+}
+
 /* c[0..mr, 0..nr] (+)= a-panel (kc x MR) times b-panel (kc x NR). The accumulators are an array indexed only by
    constants in fully unrolled loops, so they live in registers (one broadcast live at a time: no spills). */
 static void micro(int kc, const float *restrict a, const float *restrict b, float *restrict c, long ldc, int mr, int nr,
                   int overwrite) {
+#if NV > 1
+  if (nr <= VL && !tn_gemm_wide_only) {
+    micro_narrow(kc, a, b, c, ldc, mr, nr, overwrite);
+    return;
+  }
+#endif
   vf acc[MR][NV];
 #pragma GCC unroll 16
   for (int i = 0; i < MR; i++)

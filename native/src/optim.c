@@ -14,7 +14,8 @@ typedef struct {
 
 /* Wider vectors give the same bits (IEEE division and square root are exact in any width; no FMA, see above).
    x86-64 Linux builds an AVX2 clone chosen at load time; elsewhere the compiler's baseline vectors. */
-#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__)
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__SANITIZE_THREAD__) && !defined(__SANITIZE_ADDRESS__)
+/* (Not under the sanitizers, whose runtimes cannot run ifunc resolvers: native/test/stress.mjs builds this file so.) */
 #define TN_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define TN_CLONES
@@ -95,4 +96,29 @@ int tn_optim(int kind, int nvars, const tn_optim_var *vars, const float *h) {
   for (int k = 0; k < 8; k++) j.h[k] = h[k];
   for (int k = 0; k < nvars; k++) j.total += vars[k].n;
   return tn_parallel(optim_task, &j, j.total >= 65536 ? tn_threads() : 1);
+}
+
+typedef struct {
+  const optim_job *job;
+  const tn_optim_var *v;
+  int N;
+} post_ctx;
+
+/* A GEMM part's finished block of dW: the update of exactly those elements (row by row unless whole rows). */
+static void update_block(void *p, int r0, int r1, int c0, int c1) {
+  const post_ctx *c = p;
+  if (c0 == 0 && c1 == c->N) {
+    update(c->job, c->v, (long)r0 * c->N, (long)r1 * c->N);
+    return;
+  }
+  for (long r = r0; r < r1; r++) update(c->job, c->v, r * c->N + c0, r * c->N + c1);
+}
+
+int tn_matmul_optim(int kind, const float *h, const tn_optim_var *v, int M, int N, int K, const float *A, int transA,
+                    const float *B, int transB) {
+  optim_job j = {kind, 1, v, {0}, (long)M * N};
+  for (int k = 0; k < 8; k++) j.h[k] = h[k];
+  post_ctx c = {&j, v, N};
+  tn_gemm_post post = {update_block, &c};
+  return tn_matmul_post(M, N, K, A, transA, B, transB, (float *)v->g, &post);
 }

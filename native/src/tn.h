@@ -125,6 +125,21 @@ typedef struct {
   float *w_out, *s1_out, *s2_out;
 } tn_optim_var;
 int tn_optim(int kind, int nvars, const tn_optim_var *vars, const float *h);
+/* Set once per process (gemm.c, WORKBENCH_GEMM_NARROW=0): the GEMM computes narrow last column tiles full width. */
+extern int tn_gemm_wide_only;
+/* A finished block of a GEMM's C (rows r0..r1, columns c0..c1), handed over by the part that computed it. */
+typedef struct {
+  void (*fn)(void *ctx, int r0, int r1, int c0, int c1);
+  void *ctx;
+} tn_gemm_post;
+/* C[M, N] = A[M, K] B[K, N] (A, B transposed as asked), each part then calling post on its own block (gemm.c). */
+int tn_matmul_post(int M, int N, int K, const float *A, int transA, const float *B, int transB, float *C,
+                   const tn_gemm_post *post);
+/* The weight gradient dW = A B and the optimizer's update of that variable from it in one call: each part of the GEMM
+   updates the elements it just computed (v->g must be C, v->n = M * N). The same bits as tn_matmul, then tn_optim
+   (optim.c). */
+int tn_matmul_optim(int kind, const float *h, const tn_optim_var *v, int M, int N, int K, const float *A, int transA,
+                    const float *B, int transB);
 /* Activations (activation.c): forward y = f(x), gradient dx from dy and the saved x (or y: elu, sigmoid, tanh). */
 enum { TN_ACT_ELU, TN_ACT_SELU, TN_ACT_RELU6, TN_ACT_SIGMOID, TN_ACT_TANH, TN_ACT_SOFTPLUS, TN_ACT_SWISH, TN_ACT_GELU,
        TN_ACT_COUNT };

@@ -7,10 +7,11 @@
 #include <string.h>
 #include "../src/tn.h"
 
-enum { SUM, FGRAD, IGRAD, CONV, POOLGRAD, MATMUL, BNTRAIN, BNGRAD, POOLRELU, DROPOUT, ACTGRAD, KINDS };
+enum { SUM, FGRAD, IGRAD, CONV, POOLGRAD, MATMUL, BNTRAIN, BNGRAD, POOLRELU, DROPOUT, ACTGRAD, MATMUL_OPTIM, KINDS };
 static const char *kind_name[KINDS] = {"column sums", "filter gradients", "input gradients", "convolutions",
                                        "max-pool gradients", "matrix products", "batch-norm forward",
-                                       "batch-norm gradients", "max-pool relu grads", "dropout", "activation + bias grads"};
+                                       "batch-norm gradients", "max-pool relu grads", "dropout", "activation + bias grads",
+                                       "gradient + Adam"};
 
 typedef struct {
   int kind, every;
@@ -69,6 +70,8 @@ static void add_job(worker *w, job j, unsigned seed) {
     case DROPOUT: la = j.n; j.outLen = 2 * j.n; break;
     /* a = x (gelu's input); b = dy; out = forward, dz, db. */
     case ACTGRAD: la = j.m * j.n; lb = j.m * j.n; j.outLen = 2 * j.m * j.n + j.n; break;
+    /* a = Aᵀ (k x m); b = B (k x n), then w, Adam's m and v to start from; out = dW, then w, m, v updated in place. */
+    case MATMUL_OPTIM: la = (size_t)g->c * j.m; lb = (size_t)g->c * j.n + 3 * j.m * j.n; j.outLen = 4 * j.m * j.n; break;
   }
   j.a = randoms(la, seed);
   j.b = lb ? randoms(lb, seed + 1) : NULL;
@@ -82,6 +85,10 @@ static void add_job(worker *w, job j, unsigned seed) {
   if (j.kind == BNTRAIN || j.kind == BNGRAD) {
     float *v = j.b + (j.kind == BNTRAIN ? 3 * j.n : j.m * j.n + j.n); /* variances must be positive */
     for (long k = 0; k < j.n; k++) v[k] = v[k] * v[k] + 0.5f;
+  }
+  if (j.kind == MATMUL_OPTIM) {
+    float *v = j.b + (size_t)j.conv.c * j.n + 2 * j.m * j.n; /* Adam's second moment is not negative */
+    for (long k = 0; k < j.m * j.n; k++) v[k] *= v[k];
   }
   j.out = malloc(j.outLen * sizeof(float));
   j.want = malloc(j.outLen * sizeof(float));
@@ -117,6 +124,13 @@ static int run(job *j) {
       const long mn = j->m * j->n;
       int err = tn_act(TN_ACT_GELU, mn, j->a, j->out);
       return err ? err : tn_bias_act_grad(TN_ACT_GELU, j->m, (int)j->n, j->a, j->out, j->b, j->out + mn, j->out + 2 * mn);
+    }
+    case MATMUL_OPTIM: {
+      const long mn = j->m * j->n;
+      memcpy(j->out + mn, j->b + (size_t)j->conv.c * j->n, 3 * mn * sizeof(float));
+      const float h[8] = {0.9f, 0.1f, 0.999f, 0.001f, 0.271f, 0.002997f, 1e-7f, -1e-3f};
+      tn_optim_var v = {mn, j->out + mn, j->out, j->out + 2 * mn, j->out + 3 * mn, j->out + mn, j->out + 2 * mn, j->out + 3 * mn};
+      return tn_matmul_optim(TN_OPTIM_ADAM, h, &v, (int)j->m, (int)j->n, j->conv.c, j->a, 1, j->b, 0);
     }
   }
   return -1;
@@ -161,6 +175,7 @@ int main(int argc, char **argv) {
   add_job(&w[0], (job){.kind = POOLRELU, .every = 16, .pool = {15, 26, 26, 32, 2, 2, 13, 13, 2, 2, 0, 0}}, 10);
   add_job(&w[0], (job){.kind = DROPOUT, .every = 4, .n = 5 * 16384 + 77}, 23);
   add_job(&w[0], (job){.kind = ACTGRAD, .every = 4, .m = 2048, .n = 24}, 24);
+  add_job(&w[0], (job){.kind = MATMUL_OPTIM, .every = 16, .m = 300, .n = 128, .conv = {.c = 128}}, 27);
   add_job(&w[1], (job){.kind = SUM, .every = 1, .m = 40, .n = 3000}, 11);
   add_job(&w[1], (job){.kind = SUM, .every = 1, .m = 1352, .n = 257}, 12);
   add_job(&w[1], (job){.kind = FGRAD, .every = 16, .conv = conv(8, 10, 64, 3, 128)}, 13);
@@ -174,6 +189,7 @@ int main(int argc, char **argv) {
   add_job(&w[1], (job){.kind = POOLRELU, .every = 16, .pool = {7, 15, 15, 36, 3, 3, 7, 7, 2, 2, 0, 0}}, 20);
   add_job(&w[1], (job){.kind = DROPOUT, .every = 4, .n = 3 * 16384}, 25);
   add_job(&w[1], (job){.kind = ACTGRAD, .every = 4, .m = 900, .n = 40}, 26);
+  add_job(&w[1], (job){.kind = MATMUL_OPTIM, .every = 16, .m = 96, .n = 256, .conv = {.c = 128}}, 28);
   pthread_t th[2];
   for (int t = 0; t < 2; t++) pthread_create(&th[t], NULL, thread_main, &w[t]);
   pthread_barrier_wait(&ready);

@@ -28,6 +28,7 @@ try {
   compile(join(src, 'activation.c'), ['-fno-trapping-math'], 'activation.o');
   if (x86) compile(join(src, 'activation.c'), ['-fno-trapping-math', '-DTN_ACT_AVX2', '-mavx2', '-ffp-contract=off'], 'activation_avx2.o');
   if (x86) compile(join(src, 'activation.c'), ['-fno-trapping-math', '-DTN_ACT_AVX512', '-mavx512f', '-mavx512dq', '-mavx512vl', '-mavx512bw', '-mprefer-vector-width=512', '-ffp-contract=off'], 'activation_avx512.o');
+  compile(join(src, 'optim.c'), ['-ffp-contract=off'], 'optim.o');
   compile(join(src, 'gemm_kernel.c'), ['-DTN_VARIANT=generic'], 'gemm_generic.o');
   // gemm.c refers to the AVX2 and AVX-512 variants on x86 only; elsewhere only the generic one exists.
   if (x86) compile(join(src, 'gemm_kernel.c'), ['-DTN_VARIANT=avx2', '-mavx2', '-mfma'], 'gemm_avx2.o');

@@ -7,6 +7,8 @@ import { aleaState } from '../backend/kernels/native/Dropout.js';
 import { matMulGeometry } from '../backend/kernels/native/matmul-geometry.js';
 import { heapOf, offsetOf, type WasmBackendInternals } from '../backend/kernels/native/heap.js';
 import { ACT, GRAD_FROM_Y, mlpStages, stageVariables, type Stage } from './fusedMlpPlan.js';
+import { finishUpdate, matmulUpdate, planNativeUpdate } from './fusedMlpUpdate.js';
+import type { NativeStep } from './fusedOptimizers.js';
 import { crossEntropyRows } from './loss.js';
 import { makeTrainStep, sizeOf, type StepResult } from './step.js';
 
@@ -80,11 +82,17 @@ export function makeFusedMlpStep(model: tf.LayersModel, optimizer: tf.Optimizer,
     const vars = stages.map(stageVariables);
     if (vars.some((v) => v != null && (!v[0].trainable || (v[1] != null && !v[1].trainable)))) return null;
     const backend = tf.backend() as unknown as WasmBackendInternals;
+    // The update inside the backward pass where the optimizer allows it (fusedMlpUpdate.ts), else applyGradients after.
+    const update = planNativeUpdate(optimizer, addon, backend, vars.flatMap((v) => (v == null ? [] : v[1] ? [v[0], v[1]] : [v[0]])));
     const b = allocate(backend, stages, n, inWidth);
     const grads: tf.NamedTensorMap = {};
     const handed = new Set<object>();
     try {
-      const result = run(addon, backend, stages, vars, b, x, y, n, numClasses, handed);
+      const result = run(addon, backend, stages, vars, b, x, y, n, numClasses, handed, update);
+      if (update != null) {
+        fusedSteps++;
+        return result;
+      }
       // As minimize: the gradients by variable name in the engine's registration order (tfjs's variableGrads), then
       // the optimizer's own update. The optimizer's state slot i follows that order.
       const byName = new Map<string, tf.TensorInfo>();
@@ -113,10 +121,15 @@ type Vars = ReadonlyArray<readonly [tf.Variable, tf.Variable | null] | null>;
 
 /** Forward, loss, backward: the gradients land in the buffers' dW and db. */
 function run(addon: NativeAddon, backend: WasmBackendInternals, stages: Stage[], vars: Vars, b: Buffers, x: Float32Array, y: Int32Array,
-  n: number, classes: number, handed: Set<object>): StepResult {
+  n: number, classes: number, handed: Set<object>, update: NativeStep | null): StepResult {
   const off = (t: tf.TensorInfo) => offsetOf(backend, t);
   const heap = () => heapOf(backend);
-  new Float32Array(heap(), off(b.input), sizeOf(b.input.shape)).set(x.subarray(0, sizeOf(b.input.shape)));
+  // A first Dense reads the caller's batch where it is (matmulFrom, and matmulOptim's A for its weight gradient): no
+  // copy onto the heap (400 KB a seed-ANN batch). Otherwise, or with WORKBENCH_FUSED_MLP_DIRECT=0, the batch is copied.
+  const xs = x.subarray(0, sizeOf(b.input.shape));
+  const direct = stages[0].kind === 'dense' && typeof addon.matmulFrom === 'function' && process.env.WORKBENCH_FUSED_MLP_DIRECT !== '0'
+    && (update == null || typeof addon.matmulOptim === 'function');
+  if (!direct) new Float32Array(heap(), off(b.input), xs.length).set(xs);
 
   // Forward, as the taped step's kernels: _FusedMatMul (relu or linear, bias in its epilogue), the activation, dropout,
   // batch norm's training kernel (its moving statistics written to the layer's variables as the layer does).
@@ -142,8 +155,10 @@ function run(addon: NativeAddon, backend: WasmBackendInternals, stages: Stage[],
       const [kernel, bias] = vars[i]!;
       const g = matMulGeometry([n, s.inDim], [s.inDim, s.width], false, false)!;
       const z = s.act >= 0 ? b.pre[i]! : b.out[i];
-      addon.matmul(heap(), Float64Array.of(off(cur), off(kernel), off(z), bias ? off(bias) : -1, s.act === ACT.relu ? 1 : 0,
-        g.batch, g.batchA, g.batchB, g.m, g.n, g.k, 0, 0));
+      const args = Float64Array.of(i === 0 && direct ? 0 : off(cur), off(kernel), off(z), bias ? off(bias) : -1, s.act === ACT.relu ? 1 : 0,
+        g.batch, g.batchA, g.batchB, g.m, g.n, g.k, 0, 0);
+      if (i === 0 && direct) addon.matmulFrom!(heap(), args, xs);
+      else addon.matmul(heap(), args);
       if (s.act >= 0) addon.activation(heap(), Float64Array.of(s.act, off(z), -1, -1, off(b.out[i]), n * s.width, 0));
     }
     cur = b.out[i];
@@ -165,6 +180,8 @@ function run(addon: NativeAddon, backend: WasmBackendInternals, stages: Stage[],
   // Backward, last stage first: dOut[i] holds the gradient of stage i's output (of its GEMM for the softmax layer).
   // The gradient of a stage's input is only made when a stage before it has weights, as the tape asks.
   const firstWithWeights = vars.findIndex((v) => v != null);
+  const biasAct = fusedBiasActGrad(addon); // once a step: process.env reads cost microseconds
+  const rest: Array<readonly [tf.Variable, tf.TensorInfo]> = []; // updated after the loop (update != null)
   for (let i = last; i >= 0; i--) {
     const s = stages[i];
     const dy = b.dOut[i];
@@ -177,28 +194,54 @@ function run(addon: NativeAddon, backend: WasmBackendInternals, stages: Stage[],
       const [, variance] = b.stats[i]!;
       addon.batchNormGrad(heap(), Float64Array.of(...[inputs[i], dy, b.stats[i]![0], variance, vars[i]![0], dIn ?? b.mask[i]!, b.dW[i]!, b.db[i]!]
         .map(off), n, s.width, s.epsilon));
+      rest.push([vars[i]![0], b.dW[i]!], [vars[i]![1]!, b.db[i]!]);
       continue;
     }
-    const [kernel] = vars[i]!;
+    const [kernel, bias] = vars[i]!;
     const size = n * s.width;
     const dz = b.dz[i] ?? dy;
-    if (s.act === ACT.relu) {
-      // tf.mul(dy, tf.step(y)), as _FusedMatMul's gradient (denseTraining.ts) takes it.
-      eltwise(addon, heap(), OP_STEP, off(b.out[i]), -1, off(b.mask[i]!), size);
-      eltwise(addon, heap(), OP_MUL, off(dy), off(b.mask[i]!), off(dz), size);
-    } else if (s.act >= 0) {
-      const fromY = GRAD_FROM_Y.has(s.act);
-      addon.activation(heap(), Float64Array.of(s.act, fromY ? -1 : off(b.pre[i]!), fromY ? off(b.out[i]) : -1, off(dy), off(dz), size, 1));
+    const fromY = s.act === ACT.relu || GRAD_FROM_Y.has(s.act);
+    if ((s.act === ACT.relu || s.act >= 0) && biasAct) {
+      // The activation's gradient and the bias gradient's column sums in one pass (tn_bias_act_grad): the bits of the
+      // separate calls below (the same element operations; the sums cut into tn_sum_rows's parts and combined as it does).
+      addon.biasActGrad(heap(), Float64Array.of(s.act === ACT.relu ? RELU_MASK : s.act, fromY ? -1 : off(b.pre[i]!), fromY ? off(b.out[i]) : -1,
+        off(dy), off(dz), b.db[i] ? off(b.db[i]!) : -1, n, s.width));
+    } else {
+      if (s.act === ACT.relu) {
+        // tf.mul(dy, tf.step(y)), as _FusedMatMul's gradient (denseTraining.ts) takes it.
+        eltwise(addon, heap(), OP_STEP, off(b.out[i]), -1, off(b.mask[i]!), size);
+        eltwise(addon, heap(), OP_MUL, off(dy), off(b.mask[i]!), off(dz), size);
+      } else if (s.act >= 0) {
+        addon.activation(heap(), Float64Array.of(s.act, fromY ? -1 : off(b.pre[i]!), fromY ? off(b.out[i]) : -1, off(dy), off(dz), size, 1));
+      }
+      if (b.db[i]) addon.sumRows(heap(), Float64Array.of(off(dz), off(b.db[i]!), n, s.width));
     }
-    const gw = matMulGeometry([n, s.inDim], [n, s.width], true, false)!;
-    addon.matmul(heap(), Float64Array.of(off(inputs[i]), off(dz), off(b.dW[i]!), -1, 0, gw.batch, gw.batchA, gw.batchB, gw.m, gw.n, gw.k, 1, 0));
-    if (b.db[i]) addon.sumRows(heap(), Float64Array.of(off(dz), off(b.db[i]!), n, s.width));
+    // The input gradient before the weight gradient: with the update in the latter, it must read the old weights.
     if (dIn) {
       const gx = matMulGeometry([n, s.width], [s.inDim, s.width], false, true)!;
       addon.matmul(heap(), Float64Array.of(off(dz), off(kernel), off(dIn), -1, 0, gx.batch, gx.batchA, gx.batchB, gx.m, gx.n, gx.k, 0, 1));
     }
+    const gw = matMulGeometry([n, s.inDim], [n, s.width], true, false)!;
+    const fromX = i === 0 && direct;
+    if (update != null && gw.batch === 1) {
+      matmulUpdate(addon, backend, update, kernel, fromX ? xs : inputs[i], dz, b.dW[i]!, gw.m, gw.n, gw.k);
+    } else {
+      const args = Float64Array.of(fromX ? 0 : off(inputs[i]), off(dz), off(b.dW[i]!), -1, 0, gw.batch, gw.batchA, gw.batchB, gw.m, gw.n, gw.k, 1, 0);
+      if (fromX) addon.matmulFrom!(heap(), args, xs);
+      else addon.matmul(heap(), args);
+      if (update != null) rest.push([kernel, b.dW[i]!]);
+    }
+    if (bias != null) rest.push([bias, b.db[i]!]);
   }
+  if (update != null) finishUpdate(addon, backend, update, rest);
   return { loss: loss.value, correct: loss.correct };
+}
+
+/** biasActGrad's function for relu's mask dy · step(y) (TN_ACT_RELU_MASK, ConvLayer.ts's RELU_MASK). */
+const RELU_MASK = 8;
+/** The one-pass activation and bias gradient: in builds that have it, unless WORKBENCH_FUSED_MLP_BIAS_ACT=0 (read once a step). */
+function fusedBiasActGrad(addon: NativeAddon): boolean {
+  return typeof addon.biasActGrad === 'function' && process.env.WORKBENCH_FUSED_MLP_BIAS_ACT !== '0';
 }
 
 /** eltwise's op numbers (kernels/native/eltwise.ts's OP). */

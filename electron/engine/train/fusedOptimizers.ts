@@ -46,6 +46,15 @@ interface AdamFields {
   accumulatedSecondMoment: StateList;
 }
 
+/** An optimizer step run by its caller: see FusedAdam.nativeStep. */
+export interface NativeStep {
+  kind: number;
+  h: number[];
+  /** Per variable name, its state variables (Adam: m, v). */
+  state: Map<string, readonly [tf.Variable, tf.Variable]>;
+  commit(): void;
+}
+
 export class FusedAdam extends tf.AdamOptimizer {
   /** beta1^t, beta2^t as float32, as the parent's accBeta variables hold them; null: read those. */
   private acc: [number, number] | null = null;
@@ -62,18 +71,43 @@ export class FusedAdam extends tf.AdamOptimizer {
       if (g != null) items.push({ w: variable(name), g, s1: m, s2: v });
     });
     if (tf.getBackend() === 'webgpu') return super.applyGradients(grads as never); // no fused update, no dataSync there
-    this.acc ??= [s.accBeta1.dataSync()[0], s.accBeta2.dataSync()[0]];
-    const [a1, a2] = this.acc;
-    const h = [s.beta1, 1 - s.beta1, s.beta2, 1 - s.beta2, f32(1 - a1), f32(1 - a2), s.epsilon, -s.learningRate];
-    if (fusedOptimizerStep(OPTIM.adam, h, items)) {
-      this.acc = [f32(a1 * f32(s.beta1)), f32(a2 * f32(s.beta2))];
-      this.accAhead = true;
-      this.incrementIterations();
+    if (fusedOptimizerStep(OPTIM.adam, this.hyper(), items)) {
+      this.advance();
       return;
     }
     this.syncAcc();
     super.applyGradients(grads as never);
     this.acc = null;
+  }
+
+  /** This step's native hyperparameters (tn_optim's Adam h: b1, 1-b1, b2, 1-b2, 1-b1^t, 1-b2^t, eps, -lr). */
+  private hyper(): number[] {
+    const s = this as unknown as AdamFields;
+    this.acc ??= [s.accBeta1.dataSync()[0], s.accBeta2.dataSync()[0]];
+    const [a1, a2] = this.acc;
+    return [s.beta1, 1 - s.beta1, s.beta2, 1 - s.beta2, f32(1 - a1), f32(1 - a2), s.epsilon, -s.learningRate];
+  }
+
+  /** After a native update of every variable: beta powers and the iteration count move on as the parent's do. */
+  private advance(): void {
+    const s = this as unknown as AdamFields;
+    const [a1, a2] = this.acc!;
+    this.acc = [f32(a1 * f32(s.beta1)), f32(a2 * f32(s.beta2))];
+    this.accAhead = true;
+    this.incrementIterations();
+  }
+
+  /**
+   * For a caller that runs the update itself (the fused MLP step runs it inside its weight-gradient GEMMs): the state
+   * slots of `names` (in the order applyGradients would get them, created as it would), this step's hyperparameters,
+   * and `commit`, to call once every variable has been updated. Null on another backend than wasm.
+   */
+  nativeStep(names: readonly string[]): NativeStep | null {
+    if (tf.getBackend() !== 'wasm') return null;
+    const s = this as unknown as AdamFields;
+    const state = new Map<string, readonly [tf.Variable, tf.Variable]>();
+    names.forEach((name, i) => state.set(name, [ensure(s.accumulatedFirstMoment, i, name, 'm'), ensure(s.accumulatedSecondMoment, i, name, 'v')]));
+    return { kind: OPTIM.adam, h: this.hyper(), state, commit: () => this.advance() };
   }
 
   private syncAcc(): void {

@@ -7,6 +7,7 @@ import { buildModel } from '../../../electron/engine/models/build.js';
 import { getPreset } from '../../../electron/engine/models/presets.js';
 import { fusedMlpSteps, makeFastestTrainStep, makeFusedMlpStep } from '../../../electron/engine/train/fusedMlp.js';
 import { mlpStages } from '../../../electron/engine/train/fusedMlpPlan.js';
+import { fusedMlpNativeUpdates } from '../../../electron/engine/train/fusedMlpUpdate.js';
 import { makeOptimizer, setLearningRate } from '../../../electron/engine/train/optimizer.js';
 import { makeTrainStep } from '../../../electron/engine/train/step.js';
 import { RunOptions } from '../../../electron/engine/train/runOptions.js';
@@ -108,13 +109,74 @@ describe.skipIf(nativeMissing != null)(`fused MLP step${nativeMissing ? ` (skipp
     expect(got.probs).toEqual(want.probs);
   });
 
-  it('runs the GEMMs natively, one optimizer call a step, and no taped kernels', async () => {
+  it('runs the GEMMs natively, Adam inside the weight gradients, one more optimizer call a step, no taped kernels', async () => {
     const before = addon!.counts();
+    const updates = fusedMlpNativeUpdates();
     await train(seedAnn, { type: 'adam', beta1: 0.9, beta2: 0.999 }, fastest);
     const after = addon!.counts();
-    // 3 forward GEMMs, 3 weight gradients, 2 input gradients a step; 3 more for train()'s final prediction.
-    expect(after.matmul - before.matmul).toBe(8 * RATES.length + 3);
+    // 3 forward GEMMs and 2 input gradients a step; 3 more for train()'s final prediction; the 3 weight gradients
+    // with Adam's update of their kernels, then one call for the 3 biases.
+    expect(after.matmul - before.matmul).toBe(5 * RATES.length + 3);
+    expect(after.matmulOptim - before.matmulOptim).toBe(3 * RATES.length);
     expect(after.optim - before.optim).toBe(RATES.length);
+    expect(fusedMlpNativeUpdates() - updates).toBe(RATES.length);
+  });
+
+  it('WORKBENCH_FUSED_MLP_UPDATE=0 hands the gradients to applyGradients instead: the same bits', async () => {
+    const adam: Optimizer = { type: 'adam', beta1: 0.9, beta2: 0.999 };
+    const inside = await train(mlpBn, adam, fastest);
+    process.env.WORKBENCH_FUSED_MLP_UPDATE = '0';
+    try {
+      const before = addon!.counts();
+      const updates = fusedMlpNativeUpdates();
+      const steps = fusedMlpSteps();
+      const handed = await train(mlpBn, adam, fastest);
+      expect(fusedMlpSteps() - steps).toBe(RATES.length);
+      expect(fusedMlpNativeUpdates()).toBe(updates);
+      expect(addon!.counts().matmulOptim).toBe(before.matmulOptim);
+      expect(handed).toEqual(inside);
+    } finally {
+      delete process.env.WORKBENCH_FUSED_MLP_UPDATE;
+    }
+  });
+
+  it.each(['WORKBENCH_FUSED_MLP_DIRECT', 'WORKBENCH_FUSED_MLP_BIAS_ACT'])('%s=0 (the batch copied to the heap; separate activation and bias gradients): the same bits', async (name) => {
+    const adam: Optimizer = { type: 'adam', beta1: 0.9, beta2: 0.999 };
+    for (const spec of [seedAnn, mixed]) {
+      const on = await train(spec, adam, fastest);
+      process.env[name] = '0';
+      try {
+        const before = addon!.counts();
+        const off = await train(spec, adam, fastest);
+        const after = addon!.counts();
+        if (name === 'WORKBENCH_FUSED_MLP_BIAS_ACT') expect(after.biasActGrad - before.biasActGrad).toBe(0);
+        expect(off).toEqual(on);
+      } finally {
+        delete process.env[name];
+      }
+    }
+  });
+
+  it('a weight whose buffer another tensor shares is not updated in place: applyGradients runs', async () => {
+    const model = buildModel(seedAnn, 2);
+    const opt = makeOptimizer({ type: 'adam', beta1: 0.9, beta2: 0.999 }, 1e-3);
+    const step = makeFastestTrainStep(model, opt, [784]);
+    const x = randomValues(16 * 784, 3);
+    const y = Int32Array.from({ length: 16 }, (_, i) => i % 10);
+    step(x, y, 16);
+    const kernel = model.layers[1].getWeights()[0];
+    const shared = tf.clone(kernel); // shares the buffer on this backend
+    const copy = Array.from(shared.dataSync());
+    const updates = fusedMlpNativeUpdates();
+    step(x, y, 16);
+    expect(fusedMlpNativeUpdates()).toBe(updates);
+    expect(Array.from(shared.dataSync())).toEqual(copy);
+    expect(Array.from(model.layers[1].getWeights()[0].dataSync())).not.toEqual(copy);
+    shared.dispose();
+    step(x, y, 16);
+    expect(fusedMlpNativeUpdates()).toBe(updates + 1);
+    model.dispose();
+    opt.dispose();
   });
 
   it('declines what it does not implement: the taped step runs', () => {

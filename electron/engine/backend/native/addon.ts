@@ -14,7 +14,8 @@ export const NATIVE_API_VERSION = 4;
 export const NATIVE_KERNELS = ['conv2d', 'conv2dFilterGrad', 'conv2dInputGrad', 'matmul', 'maxPool', 'maxPoolGrad', 'sumRows', 'eltwise',
   'batchNorm', 'batchNormTrain', 'batchNormGrad', 'optim', 'activation', 'avgPool', 'avgPoolGrad', 'mean', 'dropout',
   'depthwise', 'depthwiseInputGrad', 'depthwiseFilterGrad', 'copyRows', 'broadcast', 'layerNorm', 'layerNormGrad', 'biasActGrad', 'noise', 'reluGrad',
-  'pad', 'maxMiddle', 'maxPoolReluGrad'] as const;
+  'pad', 'maxMiddle', 'maxPoolReluGrad',
+  'matmulOptim'] as const;
 export type NativeKernelName = (typeof NATIVE_KERNELS)[number];
 /** Keys of `counts()` that are not kernels: which path a kernel took (dropout's rounding loop, Winograd convolutions). */
 export const NATIVE_PATH_COUNTERS = ['dropoutRounded', 'conv2dWinograd', 'conv2dInputGradWinograd', 'conv2dFilterGradWinograd', 'conv2dFilterGradDirect', 'dropoutMwc', 'activationAvx512', 'noiseMwc'] as const;
@@ -64,6 +65,9 @@ export interface NativeAddon {
   maxMiddle(heap: ArrayBufferLike, args: Float64Array): void;
   /** Max pooling's gradient fused with a relu mask and the bias gradient (native/src/pooling.c); absent in builds before it. */
   maxPoolReluGrad(heap: ArrayBufferLike, args: Float64Array): void;
+  /** A weight gradient's GEMM with the optimizer's update of that weight in its parts (native/src/optim.c); absent in builds
+   *  before it. `a`: A read from this array instead of the heap (as matmulFrom's). */
+  matmulOptim(heap: ArrayBufferLike, args: Float64Array, a?: Float32Array): void;
   /** Sets the calling thread's count (its splits, hence its numbers) and grows the shared pool to match. */
   setThreads(n: number): number;
   threads(): number;
@@ -133,6 +137,15 @@ function guarded(raw: NativeAddon): NativeAddon {
       matmulFrom: (heap: ArrayBufferLike, args: Float64Array, a: Float32Array) => {
         try {
           raw.matmulFrom!(heap, args, a);
+        } catch (e) {
+          throw new BackendError((e as Error).message, 'wasm');
+        }
+      },
+    } : {}),
+    ...(typeof raw.matmulOptim === 'function' ? {
+      matmulOptim: (heap: ArrayBufferLike, args: Float64Array, a?: Float32Array) => {
+        try {
+          raw.matmulOptim(heap, args, a);
         } catch (e) {
           throw new BackendError((e as Error).message, 'wasm');
         }
