@@ -10,7 +10,7 @@ import { BC } from '../backend/kernels/native/Broadcast.js';
 import { RELU_MASK } from '../backend/kernels/native/ConvLayer.js';
 import { MIN_NATIVE_ELEMENTS } from '../backend/kernels/native/eltwise.js';
 import { heapOf, offsetOf, type WasmBackendInternals } from '../backend/kernels/native/heap.js';
-import { makeFastestTrainStep } from './fusedMlp.js';
+import { makeFastestTrainStep, softmaxGradient } from './fusedMlp.js';
 import { ACT, GRAD_FROM_Y } from './fusedMlpPlan.js';
 import { graphMlpPlan, nodeVariables, type GraphNode, type GraphPlan } from './fusedGraphMlpPlan.js';
 import { crossEntropyRows } from './loss.js';
@@ -391,21 +391,6 @@ function backward(s: HeapScope, plan: GraphPlan, vals: tf.TensorInfo[], saved: S
   return out;
 }
 
-const f32 = Math.fround;
-
-/** tfjs's Softmax gradient dy·y − sum(dy·y, −1)·y in place of dy, each operation rounded to float32 (fusedMlp.ts's, private there). */
-function softmaxGradient(y: Float32Array, dy: Float32Array, n: number, classes: number): void {
-  const t = new Float32Array(classes);
-  for (let r = 0; r < n; r++) {
-    const row = r * classes;
-    let sum = 0;
-    for (let c = 0; c < classes; c++) {
-      t[c] = f32(dy[row + c] * y[row + c]);
-      sum = f32(sum + t[c]);
-    }
-    for (let c = 0; c < classes; c++) dy[row + c] = f32(t[c] - f32(sum * y[row + c]));
-  }
-}
 
 /**
  * The step training and the bench use: the fused graph MLP step for graph models its plan takes (WORKBENCH_FUSED_GRAPH_MLP=0

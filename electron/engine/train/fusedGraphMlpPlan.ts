@@ -2,14 +2,12 @@
 // of Dense / LayerNormalization / PReLU / LeakyReLU / GaussianNoise / Dropout / Add / Concatenate (and Flatten of
 // its input), ending in a Dense softmax, described as the nodes fusedGraphMlp.ts runs, in tfjs's own execution order.
 import * as tf from '@tensorflow/tfjs';
-import { NATIVE_ACTIVATIONS } from '../backend/kernels/native/Activation.js';
-import { fusedActivationFn } from '../models/activations.js';
 import { isTrainingDense } from '../models/denseTraining.js';
 import { leakyReLU, prelu } from '../models/graphOps.js';
 import { asSeededDropout } from '../models/layerBuilders.js';
 import { layerNormalization } from '../models/layerNorm.js';
 import { gaussianNoise } from '../models/noise.js';
-import { ACT, type LayerVar } from './fusedMlpPlan.js';
+import { ACT, activationCode, type LayerVar } from './fusedMlpPlan.js';
 import { sizeOf } from './step.js';
 
 /** The seeded GaussianNoise of models/noise.ts: its seed and step counter (the taped call draws from seed·1,000,003 + step). */
@@ -76,15 +74,6 @@ function executionOrder(fetch: Sym, input: Sym): Sym[] {
 
 interface DenseFields { kernel?: LayerVar | null; bias?: LayerVar | null; units: number; activation?: { getClassName(): string } }
 
-/** Activation code of a Dense's activation (fusedMlpPlan.ts's rule, which that file keeps private), null when not run here. */
-function activationCode(activation: DenseFields['activation'], last: boolean): number | null {
-  const name = activation?.getClassName() ?? 'linear';
-  if (name === 'relu') return ACT.relu;
-  if (name === 'linear') return ACT.linear;
-  if (name === 'softmax') return last ? ACT.softmax : null;
-  if (name === 'elu') return NATIVE_ACTIVATIONS.elu;
-  return fusedActivationFn(activation);
-}
 
 /** This app's layer classes (tfjs's subclassed), from one probe instance each: a plain tfjs layer computes differently. */
 let classes: { layerNorm: object; prelu: object; leaky: object; noise: object } | null = null;

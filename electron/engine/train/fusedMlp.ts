@@ -254,7 +254,7 @@ function eltwise(addon: NativeAddon, heap: ArrayBufferLike, op: number, a: numbe
 const f32 = Math.fround;
 
 /** tfjs's Softmax gradient dy·y − sum(dy·y, −1)·y in place of dy, each operation rounded to float32 as the kernels do. */
-function softmaxGradient(y: Float32Array, dy: Float32Array, n: number, classes: number): void {
+export function softmaxGradient(y: Float32Array, dy: Float32Array, n: number, classes: number): void {
   const t = new Float32Array(classes);
   for (let r = 0; r < n; r++) {
     const row = r * classes;

@@ -25,7 +25,7 @@ export type Stage = DenseStage | DropoutStage | BatchNormStage;
 interface DenseFields { kernel?: LayerVar | null; bias?: LayerVar | null; units: number; activation?: { getClassName(): string } }
 
 /** The activation code of a Dense layer's activation, or null when the fused step does not run it. */
-function activationCode(activation: DenseFields['activation'], last: boolean): number | null {
+export function activationCode(activation: DenseFields['activation'], last: boolean): number | null {
   const name = activation?.getClassName() ?? 'linear';
   if (name === 'relu') return ACT.relu;
   if (name === 'linear') return ACT.linear;
