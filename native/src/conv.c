@@ -184,12 +184,22 @@ int tn_conv2d_input_grad(const tn_conv *g, const float *dy, const float *f, floa
 static unsigned long direct_dw_calls;
 unsigned long tn_conv1ch_dw_calls(void) { return __atomic_load_n(&direct_dw_calls, __ATOMIC_RELAXED); }
 typedef int (*dw_fn)(const tn_conv *, const float *, const float *, float *, int, int, int);
+/* Rows x columns of the zero-padded image copy the 5x5 direct kernels use (gemm_kernel.c's pad_dims, at most 4096). */
+static long padded_area(const tn_conv *g) {
+  long ph = (long)(g->oh - 1) * g->sh + g->kh, pw = (long)(g->ow - 1) * g->sw + g->kw;
+  if (ph < g->pt + g->h) ph = g->pt + g->h;
+  if (pw < g->pl + g->w) pw = g->pl + g->w;
+  return ph * pw;
+}
 static dw_fn direct_dw(const tn_conv *g) {
-  if (g->c != 1 || is_pointwise(g) || g->kh * g->kw != 9) return NULL;
+  const int taps = g->kh * g->kw;
+  if (g->c != 1 || is_pointwise(g) || (taps != 9 && taps != 25)) return NULL;
   const char *e = getenv("WORKBENCH_CONV1_DW");
   if (e && (!strcmp(e, "0") || !strcmp(e, "off") || !strcmp(e, "false"))) return NULL;
 #if defined(__x86_64__) || defined(__i386__)
   const char *isa = tn_isa();
+  /* 5x5 (25 taps): 25 x 1 vectors of sums on AVX-512 only, from a zero-padded copy of each image. */
+  if (taps == 25) return !strcmp(isa, "avx512f") && g->co % 16 == 0 && padded_area(g) <= 4096 ? tn_conv1ch_dw_avx512 : NULL;
   if (!strcmp(isa, "avx512f") && g->co % 32 == 0) return tn_conv1ch_dw_avx512;
   /* AVX2 holds 9 x 1 vectors of sums: it re-reads the image per 8 output channels, which measured no faster than
      im2col + GEMM from 32 channels on (2.2 vs 2.1 ms, the seed CNN's first layer); 0.13 vs 0.59 ms at 8. */

@@ -270,70 +270,124 @@ int FN1(const tn_conv *g, const float *x, const float *f, const float *bias, int
    overwrites dw unless `accumulate`); padding taps read as 0 and multiplied like any tap. So the bits equal im2col +
    the GEMM. Returns 1 when done, 0 when not covered (other kernel sizes, channels not a whole number of vectors). */
 #define FN1DW CAT(tn_conv1ch_dw_, TN_VARIANT)
-#define DW_TAPS 9
-/* Output channel vectors per pass: 9 x JV accumulators stay in registers (18 of 32 zmm; 9 of 16 ymm). */
+/* Taps x vectors of sums held in registers: 3x3 as 9 x 2 (AVX-512: 18 of 32 zmm) or 9 x 1 (9 of 16 ymm); 5x5 (and any
+   kernel of 10..25 taps) as 25 x 1 on AVX-512 only (25 zmm sums + dy + the broadcast), the image re-read per 16
+   channels from L1. */
+#define DW_MAXT 25
 #if VL == 16
 #define DW_JV 2
 #else
 #define DW_JV 1
 #endif
-static void dw_flush(float *restrict dw, int co, int j, vf acc[DW_TAPS][DW_JV], int overwrite) {
-#pragma GCC unroll 16
-  for (int t = 0; t < DW_TAPS; t++)
+static inline __attribute__((always_inline)) void dw_flush(float *restrict dw, int co, int j, vf acc[DW_MAXT][DW_JV],
+                                                            int overwrite, const int T, const int JV) {
+#pragma GCC unroll 32
+  for (int t = 0; t < T; t++)
 #pragma GCC unroll 4
-    for (int v = 0; v < DW_JV; v++) {
+    for (int v = 0; v < JV; v++) {
       float *p = dw + (size_t)t * co + j + v * VL;
       stv(p, overwrite ? acc[t][v] : ldv(p) + acc[t][v]);
       acc[t][v] = (vf){0};
     }
 }
-int FN1DW(const tn_conv *g, const float *x, const float *dy, float *dw, int i0, int i1, int accumulate) {
+/* The window's taps of output pixel (oy, ox): from the zero-padded copy `pad` (row stride pw) when there is one, else
+   from the image with bounds checks. Both read padding as 0. */
+static inline __attribute__((always_inline)) const float *dw_window(const tn_conv *g, const float *xi, const float *pad,
+                                                                    int pw, const int *off, int oy, int ox, float *xv,
+                                                                    const int T) {
+  const int y0 = oy * g->sh - g->pt, x0 = ox * g->sw - g->pl;
+  if (pad) return pad + (size_t)(y0 + g->pt) * pw + x0 + g->pl;
+  if (y0 >= 0 && y0 + g->kh <= g->h && x0 >= 0 && x0 + g->kw <= g->w) {
+    const float *p = xi + (size_t)y0 * g->w + x0;
+#pragma GCC unroll 32
+    for (int t = 0; t < T; t++) xv[t] = p[off[t]];
+  } else {
+    for (int t = 0; t < T; t++) {
+      int iy = y0 + t / g->kw, ix = x0 + t % g->kw;
+      xv[t] = (iy < 0 || iy >= g->h || ix < 0 || ix >= g->w) ? 0.0f : xi[(size_t)iy * g->w + ix];
+    }
+  }
+  return NULL;
+}
+/* Rows and columns of the padded copy (every window inside it), or 0 when it would not fit the stack buffer. */
+#define PAD_MAX 4096
+static int pad_dims(const tn_conv *g, int *ph, int *pw) {
+  *ph = (g->oh - 1) * g->sh + g->kh;
+  *pw = (g->ow - 1) * g->sw + g->kw;
+  if (*ph < g->pt + g->h) *ph = g->pt + g->h;
+  if (*pw < g->pl + g->w) *pw = g->pl + g->w;
+  return (long)*ph * *pw <= PAD_MAX;
+}
+static void pad_image(const tn_conv *g, const float *xi, float *pad, int ph, int pw) {
+  memset(pad, 0, (size_t)ph * pw * sizeof(float));
+  for (int iy = 0; iy < g->h; iy++) {
+    int r = iy + g->pt;
+    if (r >= ph) break;
+    int n = g->w < pw - g->pl ? g->w : pw - g->pl;
+    memcpy(pad + (size_t)r * pw + g->pl, xi + (size_t)iy * g->w, (size_t)n * sizeof(float));
+  }
+}
+static inline __attribute__((always_inline)) void dw_body(const tn_conv *g, const float *x, const float *dy, float *dw,
+                                                          int i0, int i1, int accumulate, const int T, const int JV,
+                                                          float *padbuf) {
+  const int usePad = padbuf != NULL;
   const int co = g->co;
-  if (g->c != 1 || g->kh * g->kw != DW_TAPS || co % (VL * DW_JV)) return 0;
-  int off[DW_TAPS];
+  int off[DW_MAXT];
   for (int ky = 0; ky < g->kh; ky++)
     for (int kx = 0; kx < g->kw; kx++) off[ky * g->kw + kx] = ky * g->w + kx;
-  for (int j = 0; j < co; j += VL * DW_JV) {
-    vf acc[DW_TAPS][DW_JV];
-#pragma GCC unroll 16
-    for (int t = 0; t < DW_TAPS; t++)
+  int ph = 0, pw = 0;
+  if (usePad) pad_dims(g, &ph, &pw);
+  int poff[DW_MAXT];
+  for (int ky = 0; ky < g->kh; ky++)
+    for (int kx = 0; kx < g->kw; kx++) poff[ky * g->kw + kx] = ky * pw + kx;
+  for (int j = 0; j < co; j += VL * JV) {
+    vf acc[DW_MAXT][DW_JV];
+#pragma GCC unroll 32
+    for (int t = 0; t < T; t++)
 #pragma GCC unroll 4
-      for (int v = 0; v < DW_JV; v++) acc[t][v] = (vf){0};
+      for (int v = 0; v < JV; v++) acc[t][v] = (vf){0};
     int kb = 0, overwrite = !accumulate;
     for (int img = i0; img < i1; img++) {
       const float *xi = x + (size_t)img * g->h * g->w;
       const float *d = dy + (size_t)img * g->oh * g->ow * co + j;
+      if (usePad) pad_image(g, xi, padbuf, ph, pw);
       for (int oy = 0; oy < g->oh; oy++)
         for (int ox = 0; ox < g->ow; ox++, d += co) {
-          const int y0 = oy * g->sh - g->pt, x0 = ox * g->sw - g->pl;
-          float xv[DW_TAPS];
-          if (y0 >= 0 && y0 + g->kh <= g->h && x0 >= 0 && x0 + g->kw <= g->w) {
-            const float *p = xi + (size_t)y0 * g->w + x0;
-#pragma GCC unroll 16
-            for (int t = 0; t < DW_TAPS; t++) xv[t] = p[off[t]];
-          } else {
-            for (int t = 0; t < DW_TAPS; t++) {
-              int iy = y0 + t / g->kw, ix = x0 + t % g->kw;
-              xv[t] = (iy < 0 || iy >= g->h || ix < 0 || ix >= g->w) ? 0.0f : xi[(size_t)iy * g->w + ix];
-            }
-          }
+          float xv[DW_MAXT];
+          const float *p = dw_window(g, xi, padbuf, pw, off, oy, ox, xv, T);
           vf dv[DW_JV];
 #pragma GCC unroll 4
-          for (int v = 0; v < DW_JV; v++) dv[v] = ldv(d + v * VL);
-#pragma GCC unroll 16
-          for (int t = 0; t < DW_TAPS; t++) {
-            vf s = splat(xv[t]);
+          for (int v = 0; v < JV; v++) dv[v] = ldv(d + v * VL);
+#pragma GCC unroll 32
+          for (int t = 0; t < T; t++) {
+            vf s = splat(p ? p[poff[t]] : xv[t]);
 #pragma GCC unroll 4
-            for (int v = 0; v < DW_JV; v++) acc[t][v] += s * dv[v];
+            for (int v = 0; v < JV; v++) acc[t][v] += s * dv[v];
           }
           if (++kb == KC) {
-            dw_flush(dw, co, j, acc, overwrite);
+            dw_flush(dw, co, j, acc, overwrite, T, JV);
             overwrite = 0;
             kb = 0;
           }
         }
     }
-    if (kb) dw_flush(dw, co, j, acc, overwrite);
+    if (kb) dw_flush(dw, co, j, acc, overwrite, T, JV);
   }
-  return 1;
+}
+int FN1DW(const tn_conv *g, const float *x, const float *dy, float *dw, int i0, int i1, int accumulate) {
+  const int taps = g->kh * g->kw, co = g->co;
+  if (g->c != 1) return 0;
+  if (taps == 9 && co % (VL * DW_JV) == 0) {
+    dw_body(g, x, dy, dw, i0, i1, accumulate, 9, DW_JV, NULL);
+    return 1;
+  }
+#if VL == 16
+  int ph, pw;
+  if (taps == 25 && co % VL == 0 && pad_dims(g, &ph, &pw)) {
+    float padbuf[PAD_MAX];
+    dw_body(g, x, dy, dw, i0, i1, accumulate, 25, 1, padbuf);
+    return 1;
+  }
+#endif
+  return 0;
 }
