@@ -696,6 +696,9 @@ static napi_value counts(napi_env env, napi_callback_info info) {
   /* Of noise, the calls through the two-pass integer draw (noise.c). */
   CHECK(napi_create_double(env, (double)tn_gauss_noise_mwc_calls(), &v));
   CHECK(napi_set_named_property(env, out, "noiseMwc", v));
+  /* Of conv2d, the one-channel 5x5 calls through the filter-in-registers forward (gemm_kernel.c). */
+  CHECK(napi_create_double(env, (double)tn_conv1ch_regs_calls(), &v));
+  CHECK(napi_set_named_property(env, out, "conv2dDirectRegs", v));
   return out;
 }
 

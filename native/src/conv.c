@@ -89,6 +89,7 @@ typedef struct {
   int act;                  /* forward: 0 linear, 1 relu, 2 relu as tfjs's Relu */
   float *spare;             /* filter grad: parts 1.. write their K x co sums here (the caller's memory); part 0 writes out */
   int (*dw)(const tn_conv *, const float *, const float *, float *, int, int, int); /* filter grad: direct one-channel chunk, or NULL */
+  int regs;                 /* forward: the one-channel 5x5 register path allowed (WORKBENCH_CONV1_REGS not 0) */
 } conv_job;
 
 static void split(int n, int t, int nt, int *i0, int *i1) {
@@ -109,6 +110,13 @@ static void post_op(float *y, long rows, int co, const float *bias, int act) {
   }
 }
 
+static unsigned long regs_calls;
+unsigned long tn_conv1ch_regs_calls(void) { return __atomic_load_n(&regs_calls, __ATOMIC_RELAXED); }
+static int switched_off(const char *name) {
+  const char *e = getenv(name);
+  return e && (!strcmp(e, "0") || !strcmp(e, "off") || !strcmp(e, "false"));
+}
+
 static int forward_task(void *p, int t, int nt) {
   conv_job *j = p;
   const tn_conv *g = j->g;
@@ -116,7 +124,11 @@ static int forward_task(void *p, int t, int nt) {
   int i0, i1;
   split(g->n, t, nt, &i0, &i1);
   /* A first layer (one channel): straight from the image, same bits as below. */
-  if (g->c == 1 && !is_pointwise(g) && tn_conv_one_channel(g, j->a, j->b, j->bias, j->act, j->out, i0, i1)) return TN_OK;
+  if (g->c == 1 && !is_pointwise(g)) {
+    int done = tn_conv_one_channel(g, j->a, j->b, j->bias, j->act | (j->regs ? 0 : TN_CONV1_NO_REGS), j->out, i0, i1);
+    if (done == 2 && t == 0) __atomic_fetch_add(&regs_calls, 1, __ATOMIC_RELAXED);
+    if (done) return TN_OK;
+  }
   int per = images_per_out_chunk(g);
   for (int s = i0; s < i1; s += per) {
     int e = s + per < i1 ? s + per : i1;
@@ -140,7 +152,7 @@ static int forward_task(void *p, int t, int nt) {
 /* Each image's output depends on that image alone, so the split over images cannot change a number. */
 int tn_conv2d(const tn_conv *g, const float *x, const float *f, const float *bias, int act, float *y) {
   if (tn_winograd_covers_forward(g)) return tn_winograd_conv2d(g, x, f, bias, act, y);
-  conv_job j = {.g = g, .a = x, .b = f, .out = y, .bias = bias, .act = act};
+  conv_job j = {.g = g, .a = x, .b = f, .out = y, .bias = bias, .act = act, .regs = !switched_off("WORKBENCH_CONV1_REGS")};
   return tn_parallel(forward_task, &j, tn_threads());
 }
 

@@ -202,8 +202,96 @@ typedef int vi __attribute__((vector_size(VL * 4)));
 static inline vf relu(vf a) { return (vf)((vi)a & (a > 0)); }
 /* x < 0 ? 0 : x, as tfjs's Relu kernel and conv.c's act 2 (NaN and -0 kept). */
 static inline vf relu_keep(vf a) { return (vf)((vi)a & ~(a < 0)); }
+/* Rows and columns of the padded copy (every window inside it), or 0 when it would not fit the stack buffer. */
+#define PAD_MAX 4096
+static int pad_dims(const tn_conv *g, int *ph, int *pw) {
+  *ph = (g->oh - 1) * g->sh + g->kh;
+  *pw = (g->ow - 1) * g->sw + g->kw;
+  if (*ph < g->pt + g->h) *ph = g->pt + g->h;
+  if (*pw < g->pl + g->w) *pw = g->pl + g->w;
+  return (long)*ph * *pw <= PAD_MAX;
+}
+static void pad_image(const tn_conv *g, const float *xi, float *pad, int ph, int pw) {
+  memset(pad, 0, (size_t)ph * pw * sizeof(float));
+  for (int iy = 0; iy < g->h; iy++) {
+    int r = iy + g->pt;
+    if (r >= ph) break;
+    int n = g->w < pw - g->pl ? g->w : pw - g->pl;
+    memcpy(pad + (size_t)r * pw + g->pl, xi + (size_t)iy * g->w, (size_t)n * sizeof(float));
+  }
+}
+#if VL == 16
+/* 5x5 one-channel forward with the filter in registers (AVX-512): per 16 output channels the 25 tap vectors stay in
+   zmm registers and 4 output pixels of a row are summed at once (4 accumulators), each tap's input broadcast straight
+   from a zero-padded copy of the image (no gather, no bounds checks). Each output is still from 0, taps in (ky, kx)
+   order with the same multiply-adds, padding read as 0 and multiplied, then + bias, then the activation: FN1's bits. */
+#define FW_T 25
+#define FW_PX 4
+static float *fw_out(float *y, const tn_conv *g, int img, int oy, int ox, int j) {
+  return y + (((size_t)img * g->oh + oy) * g->ow + ox) * g->co + j;
+}
+static inline __attribute__((always_inline)) vf fw_epi(vf a, vf b, int hasBias, int act) {
+  if (hasBias) a += b;
+  if (act == 1) a = relu(a);
+  else if (act == 2) a = relu_keep(a);
+  return a;
+}
+static void fw_regs(const tn_conv *g, const float *x, const float *f, const float *bias, int act, float *y, int i0,
+                    int i1, float *pad, int ph, int pw) {
+  const int co = g->co, sw = g->sw;
+  int poff[FW_T];
+  for (int ky = 0; ky < g->kh; ky++)
+    for (int kx = 0; kx < g->kw; kx++) poff[ky * g->kw + kx] = ky * pw + kx;
+  for (int img = i0; img < i1; img++) {
+    pad_image(g, x + (size_t)img * g->h * g->w, pad, ph, pw);
+    for (int j = 0; j < co; j += VL) {
+      vf w[FW_T];
+#pragma GCC unroll 32
+      for (int t = 0; t < FW_T; t++) w[t] = ldv(f + (size_t)t * co + j);
+      const vf b = bias ? ldv(bias + j) : (vf){0};
+      for (int oy = 0; oy < g->oh; oy++) {
+        const float *row = pad + (size_t)oy * g->sh * pw;
+        int ox = 0;
+        for (; ox + FW_PX <= g->ow; ox += FW_PX) {
+          const float *p = row + (size_t)ox * sw;
+          vf a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+#pragma GCC unroll 32
+          for (int t = 0; t < FW_T; t++) {
+            const float *q = p + poff[t];
+            a0 += splat(q[0]) * w[t];
+            a1 += splat(q[sw]) * w[t];
+            a2 += splat(q[2 * sw]) * w[t];
+            a3 += splat(q[3 * sw]) * w[t];
+          }
+          stv(fw_out(y, g, img, oy, ox, j), fw_epi(a0, b, bias != NULL, act));
+          stv(fw_out(y, g, img, oy, ox + 1, j), fw_epi(a1, b, bias != NULL, act));
+          stv(fw_out(y, g, img, oy, ox + 2, j), fw_epi(a2, b, bias != NULL, act));
+          stv(fw_out(y, g, img, oy, ox + 3, j), fw_epi(a3, b, bias != NULL, act));
+        }
+        for (; ox < g->ow; ox++) {
+          const float *p = row + (size_t)ox * sw;
+          vf a0 = {0};
+#pragma GCC unroll 32
+          for (int t = 0; t < FW_T; t++) a0 += splat(p[poff[t]]) * w[t];
+          stv(fw_out(y, g, img, oy, ox, j), fw_epi(a0, b, bias != NULL, act));
+        }
+      }
+    }
+  }
+}
+#endif
 int FN1(const tn_conv *g, const float *x, const float *f, const float *bias, int act, float *y, int i0, int i1) {
   const int taps = g->kh * g->kw, co = g->co;
+#if VL == 16
+  /* act bit 8: the caller's off switch for the register path (WORKBENCH_CONV1_REGS=0, read in conv.c). */
+  int ph, pw;
+  if (!(act & TN_CONV1_NO_REGS) && g->c == 1 && taps == FW_T && co % VL == 0 && pad_dims(g, &ph, &pw)) {
+    float pad[PAD_MAX];
+    fw_regs(g, x, f, bias, act, y, i0, i1, pad, ph, pw);
+    return 2;
+  }
+#endif
+  act &= ~TN_CONV1_NO_REGS;
   if (g->c != 1 || co % VL || taps > KC || taps > 64) return 0;
   float xv[64];
   int off[64];
@@ -308,24 +396,6 @@ static inline __attribute__((always_inline)) const float *dw_window(const tn_con
     }
   }
   return NULL;
-}
-/* Rows and columns of the padded copy (every window inside it), or 0 when it would not fit the stack buffer. */
-#define PAD_MAX 4096
-static int pad_dims(const tn_conv *g, int *ph, int *pw) {
-  *ph = (g->oh - 1) * g->sh + g->kh;
-  *pw = (g->ow - 1) * g->sw + g->kw;
-  if (*ph < g->pt + g->h) *ph = g->pt + g->h;
-  if (*pw < g->pl + g->w) *pw = g->pl + g->w;
-  return (long)*ph * *pw <= PAD_MAX;
-}
-static void pad_image(const tn_conv *g, const float *xi, float *pad, int ph, int pw) {
-  memset(pad, 0, (size_t)ph * pw * sizeof(float));
-  for (int iy = 0; iy < g->h; iy++) {
-    int r = iy + g->pt;
-    if (r >= ph) break;
-    int n = g->w < pw - g->pl ? g->w : pw - g->pl;
-    memcpy(pad + (size_t)r * pw + g->pl, xi + (size_t)iy * g->w, (size_t)n * sizeof(float));
-  }
 }
 static inline __attribute__((always_inline)) void dw_body(const tn_conv *g, const float *x, const float *dy, float *dw,
                                                           int i0, int i1, int accumulate, const int T, const int JV,

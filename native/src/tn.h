@@ -241,4 +241,8 @@ int tn_relu_grad(int op, long n, long period, long group, const float *x, const 
 float *tn_scratch(int slot, size_t floats);
 /* Test hook: the next n scratch requests fail, as if memory ran out. */
 void tn_fail_next_allocs(int n);
+/* conv.c -> tn_conv_one_channel: act | this keeps the one-channel forward off its 5x5 register path
+   (WORKBENCH_CONV1_REGS=0); that path returns 2 instead of 1. Calls of tn_conv2d that took it: */
+#define TN_CONV1_NO_REGS 0x100
+unsigned long tn_conv1ch_regs_calls(void);
 #endif
