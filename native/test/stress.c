@@ -176,6 +176,9 @@ int main(int argc, char **argv) {
   add_job(&w[0], (job){.kind = DROPOUT, .every = 4, .n = 5 * 16384 + 77}, 23);
   add_job(&w[0], (job){.kind = ACTGRAD, .every = 4, .m = 2048, .n = 24}, 24);
   add_job(&w[0], (job){.kind = MATMUL_OPTIM, .every = 16, .m = 300, .n = 128, .conv = {.c = 128}}, 27);
+  /* One-channel 5x5 'same' (k5-gap's first layer): the direct filter gradient and the filter-in-registers forward. */
+  add_job(&w[0], (job){.kind = FGRAD, .every = 8, .conv = {7, 28, 28, 1, 5, 5, 32, 28, 28, 1, 1, 2, 2}}, 29);
+  add_job(&w[0], (job){.kind = CONV, .every = 8, .conv = {5, 13, 11, 1, 5, 5, 48, 7, 6, 2, 2, 2, 2}}, 30);
   add_job(&w[1], (job){.kind = SUM, .every = 1, .m = 40, .n = 3000}, 11);
   add_job(&w[1], (job){.kind = SUM, .every = 1, .m = 1352, .n = 257}, 12);
   add_job(&w[1], (job){.kind = FGRAD, .every = 16, .conv = conv(8, 10, 64, 3, 128)}, 13);
