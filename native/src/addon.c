@@ -699,6 +699,9 @@ static napi_value counts(napi_env env, napi_callback_info info) {
   /* Of conv2d, the one-channel 5x5 calls through the filter-in-registers forward (gemm_kernel.c). */
   CHECK(napi_create_double(env, (double)tn_conv1ch_regs_calls(), &v));
   CHECK(napi_set_named_property(env, out, "conv2dDirectRegs", v));
+  /* Of maxPoolGrad, the overlapping-window calls through the register path (pooling.c). */
+  CHECK(napi_create_double(env, (double)tn_maxpool_grad_regs_calls(), &v));
+  CHECK(napi_set_named_property(env, out, "maxPoolGradRegs", v));
   return out;
 }
 

@@ -1,5 +1,6 @@
 // Native kernels: max pooling (NHWC) and its gradient, parallel over images. Ties go to the first maximum, as in tfjs.
 #include <float.h>
+#include <stdlib.h>
 #include <math.h>
 #include <string.h>
 #include "tn.h"
@@ -143,6 +144,97 @@ static void grad_image_overlap(const tn_pool *g, const float *xi, const float *d
     }
 }
 
+/* The same windows in registers (WORKBENCH_POOL_GRAD_REGS=0 turns it off): per window and block of 8 channels the
+   max, then the first-hit mask and the adds, with no window state in memory. Each dx element still receives its adds
+   in window order (blocks of channels are independent), from 0, only in hit lanes, and an all -inf / NaN window
+   routes nothing: grad_image_overlap's bits. Channels past the last whole block go through its scalar form. */
+typedef float v8f __attribute__((vector_size(32)));
+typedef int v8i __attribute__((vector_size(32)));
+INLINE void overlap_blocks(const tn_pool *g, const float *restrict xi, const float *restrict d, float *restrict di,
+                           int y0, int y1, int x0, int x1, int k, const int NB) {
+  const int c = g->c;
+  const v8f ninf = {-INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY};
+  v8f m[4], dd[4];
+  v8i dn[4];
+#pragma GCC unroll 4
+  for (int b = 0; b < NB; b++) m[b] = ninf;
+  for (int iy = y0; iy < y1; iy++)
+    for (int ix = x0; ix < x1; ix++) {
+      const float *v = xi + ((size_t)iy * g->w + ix) * c + k;
+#pragma GCC unroll 4
+      for (int b = 0; b < NB; b++) {
+        v8f a;
+        memcpy(&a, v + 8 * b, 32);
+        v8i ga = a > m[b];
+        m[b] = (v8f)(((v8i)a & ga) | ((v8i)m[b] & ~ga));
+      }
+    }
+#pragma GCC unroll 4
+  for (int b = 0; b < NB; b++) {
+    memcpy(&dd[b], d + k + 8 * b, 32);
+    dn[b] = m[b] == ninf;
+  }
+  for (int iy = y0; iy < y1; iy++)
+    for (int ix = x0; ix < x1; ix++) {
+      const size_t off = ((size_t)iy * g->w + ix) * c + k;
+#pragma GCC unroll 4
+      for (int b = 0; b < NB; b++) {
+        v8f a, oo;
+        memcpy(&a, xi + off + 8 * b, 32);
+        memcpy(&oo, di + off + 8 * b, 32);
+        v8i hit = (a == m[b]) & ~dn[b];
+        /* Only hit lanes change: adding +0 elsewhere would turn a -0 sum into +0. */
+        v8f sum = oo + dd[b];
+        v8i r = ((v8i)sum & hit) | ((v8i)oo & ~hit);
+        dn[b] |= hit;
+        memcpy(di + off + 8 * b, &r, 32);
+      }
+    }
+}
+INLINE void grad_image_overlap_regs(const tn_pool *g, const float *restrict xi, const float *restrict dyi,
+                                    float *restrict di) {
+  const int c = g->c, c8 = c & ~7;
+  memset(di, 0, (size_t)g->h * g->w * c * sizeof(float));
+  for (int oy = 0; oy < g->oh; oy++)
+    for (int ox = 0; ox < g->ow; ox++) {
+      int y0, y1, x0, x1;
+      window(g, oy, ox, &y0, &y1, &x0, &x1);
+      const float *d = dyi + ((size_t)oy * g->ow + ox) * c;
+      int k = 0;
+      /* Four blocks at once: their max chains are independent, so they overlap in the pipeline. */
+      for (; k + 32 <= c8; k += 32) overlap_blocks(g, xi, d, di, y0, y1, x0, x1, k, 4);
+      for (; k < c8; k += 8) overlap_blocks(g, xi, d, di, y0, y1, x0, x1, k, 1);
+      for (int k = c8; k < c; k++) {
+        float m = -INFINITY;
+        for (int iy = y0; iy < y1; iy++)
+          for (int ix = x0; ix < x1; ix++) {
+            float v = xi[((size_t)iy * g->w + ix) * c + k];
+            m = v > m ? v : m;
+          }
+        int done = m == -INFINITY;
+        for (int iy = y0; iy < y1 && !done; iy++)
+          for (int ix = x0; ix < x1; ix++) {
+            const size_t off = ((size_t)iy * g->w + ix) * c + k;
+            if (xi[off] == m) {
+              di[off] += d[k];
+              done = 1;
+              break;
+            }
+          }
+      }
+    }
+}
+
+POOL_CLONES static int maxpool_grad_regs_task(void *p, int t, int nt) {
+  pool_job *j = p;
+  const tn_pool *g = j->g;
+  int i0 = (int)((long)g->n * t / nt), i1 = (int)((long)g->n * (t + 1) / nt);
+  const size_t img = (size_t)g->h * g->w * g->c;
+  for (int b = i0; b < i1; b++)
+    grad_image_overlap_regs(g, j->x + b * img, j->dy + (size_t)b * g->oh * g->ow * g->c, j->out + b * img);
+  return TN_OK;
+}
+
 /* Overlapping windows (3x3 stride 2): dx is zeroed, then each window adds its dy to its first maximum. The max and the
    first-hit masks run over channels without branches (they vectorise); a window of only -inf or NaN routes nothing,
    as tfjs's (its max position stays -1). */
@@ -236,9 +328,17 @@ POOL_CLONES static int maxpool_grad_tiled_task(void *p, int t, int nt) {
 }
 
 /* Each image's dx comes from that image alone (windows never cross images): the split cannot change a number. */
+static unsigned long overlap_regs_calls;
+unsigned long tn_maxpool_grad_regs_calls(void) { return __atomic_load_n(&overlap_regs_calls, __ATOMIC_RELAXED); }
 int tn_maxpool_grad(const tn_pool *g, const float *x, const float *dy, float *dx) {
   pool_job j = {g, x, dy, dx};
-  return tn_parallel(g->sh >= g->ph && g->sw >= g->pw ? maxpool_grad_tiled_task : maxpool_grad_task, &j, tn_threads());
+  if (g->sh >= g->ph && g->sw >= g->pw) return tn_parallel(maxpool_grad_tiled_task, &j, tn_threads());
+  const char *e = getenv("WORKBENCH_POOL_GRAD_REGS");
+  if (!(e && (!strcmp(e, "0") || !strcmp(e, "off") || !strcmp(e, "false")))) {
+    __atomic_fetch_add(&overlap_regs_calls, 1, __ATOMIC_RELAXED);
+    return tn_parallel(maxpool_grad_regs_task, &j, tn_threads());
+  }
+  return tn_parallel(maxpool_grad_task, &j, tn_threads());
 }
 
 /* ---- Max pooling's gradient fused with the relu mask and the bias gradient ---------------------------------------

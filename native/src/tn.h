@@ -245,4 +245,7 @@ void tn_fail_next_allocs(int n);
    (WORKBENCH_CONV1_REGS=0); that path returns 2 instead of 1. Calls of tn_conv2d that took it: */
 #define TN_CONV1_NO_REGS 0x100
 unsigned long tn_conv1ch_regs_calls(void);
+/* Calls of tn_maxpool_grad with overlapping windows that took the register path (pooling.c; WORKBENCH_POOL_GRAD_REGS=0
+   turns it off, same bits). */
+unsigned long tn_maxpool_grad_regs_calls(void);
 #endif

@@ -193,6 +193,8 @@ int main(int argc, char **argv) {
   add_job(&w[1], (job){.kind = DROPOUT, .every = 4, .n = 3 * 16384}, 25);
   add_job(&w[1], (job){.kind = ACTGRAD, .every = 4, .m = 900, .n = 40}, 26);
   add_job(&w[1], (job){.kind = MATMUL_OPTIM, .every = 16, .m = 96, .n = 256, .conv = {.c = 128}}, 28);
+  /* Overlapping 3x3/2 'same' windows (k5-gap's pool): the register path, 32 + 8 channel blocks and a tail. */
+  add_job(&w[1], (job){.kind = POOLGRAD, .every = 16, .pool = {6, 28, 28, 44, 3, 3, 14, 14, 2, 2, 0, 0}}, 31);
   pthread_t th[2];
   for (int t = 0; t < 2; t++) pthread_create(&th[t], NULL, thread_main, &w[t]);
   pthread_barrier_wait(&ready);
