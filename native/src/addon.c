@@ -684,7 +684,7 @@ static napi_value counts(napi_env env, napi_callback_info info) {
   CHECK(napi_set_named_property(env, out, "conv2dInputGradWinograd", v));
   CHECK(napi_create_double(env, (double)tn_winograd_calls(2), &v));
   CHECK(napi_set_named_property(env, out, "conv2dFilterGradWinograd", v));
-  /* Of conv2dFilterGrad, the calls of one-channel 3x3 layers that took the direct kernel (conv.c). */
+  /* Of conv2dFilterGrad, the calls of one-channel 3x3 and 5x5 layers that took the direct kernel (conv.c). */
   CHECK(napi_create_double(env, (double)tn_conv1ch_dw_calls(), &v));
   CHECK(napi_set_named_property(env, out, "conv2dFilterGradDirect", v));
   /* Of dropout, the calls through the integer multiply-with-carry segments (dropout.c). */

@@ -351,7 +351,7 @@ int FN1(const tn_conv *g, const float *x, const float *f, const float *bias, int
   return 1;
 }
 
-/* One-input-channel 3x3 filter gradient over one chunk of conv.c's filter_grad_task (images i0..i1): dw (9 x co) (+)=
+/* One-input-channel 3x3 (and, AVX-512, 5x5) filter gradient over one chunk of conv.c's filter_grad_task (images i0..i1): dw (9 x co) (+)=
    col^T . dy straight from the image, no im2col, no packing, summed exactly as this variant's GEMM sums that product:
    k (the chunk's output pixels in order) in blocks of KC from the chunk's start, each block from 0 with k ascending
    (acc += x * dy, contracted to an FMA as in micro()), each block's sums then added to dw in order (the first one

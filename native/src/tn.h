@@ -51,7 +51,7 @@ int tn_conv_one_channel(const tn_conv *g, const float *x, const float *f, const 
 int tn_conv1ch_generic(const tn_conv *, const float *, const float *, const float *, int, float *, int, int);
 int tn_conv1ch_avx2(const tn_conv *, const float *, const float *, const float *, int, float *, int, int);
 int tn_conv1ch_avx512(const tn_conv *, const float *, const float *, const float *, int, float *, int, int);
-/* The one-channel 3x3 filter gradient of one chunk (images i0..i1), dw (+)= col^T . dy with the GEMM's bits, per variant
+/* The one-channel 3x3 (5x5 on AVX-512) filter gradient of one chunk (images i0..i1), dw (+)= col^T . dy with the GEMM's bits, per variant
    (gemm_kernel.c); conv.c picks the chosen one. 1 done, 0 not covered. */
 int tn_conv1ch_dw_generic(const tn_conv *, const float *, const float *, float *, int, int, int);
 int tn_conv1ch_dw_avx2(const tn_conv *, const float *, const float *, float *, int, int, int);
