@@ -1,6 +1,7 @@
 // Engine layer: dilated Conv2D, DepthwiseConv2D and SeparableConv2D that train on every backend (tfjs's gradients refuse dilation > 1).
 import * as tf from '@tensorflow/tfjs';
 import { dilateCopyAvailable, dilateKernelCopy } from './dilateCopy.js';
+import { dilatedDepthwise, dilatedDepthwiseAvailable } from './dilatedDepthwise.js';
 
 type Kwargs = Parameters<tf.layers.Layer['call']>[1];
 type Inputs = Parameters<tf.layers.Layer['call']>[0];
@@ -44,7 +45,10 @@ function dilatedCall(kind: Kind, self: ConvFields, x: tf.Tensor4D): tf.Tensor {
   const strides = self.strides;
   let y: tf.Tensor;
   if (kind === 'conv') y = tf.conv2d(x, dilateKernel(self.kernel!.read(), rate), strides, self.padding);
-  else if (kind === 'depthwise') y = tf.depthwiseConv2d(x, dilateKernel(self.depthwiseKernel!.read(), rate), strides, self.padding);
+  else if (dilatedDepthwiseAvailable(x, self.depthwiseKernel!.read())) {
+    y = dilatedDepthwise(x, self.depthwiseKernel!.read() as tf.Tensor4D, strides, self.padding, rate);
+    if (kind === 'separable') y = tf.conv2d(y as tf.Tensor4D, self.pointwiseKernel!.read() as tf.Tensor4D, 1, 'valid');
+  } else if (kind === 'depthwise') y = tf.depthwiseConv2d(x, dilateKernel(self.depthwiseKernel!.read(), rate), strides, self.padding);
   else y = tf.separableConv2d(x, dilateKernel(self.depthwiseKernel!.read(), rate), self.pointwiseKernel!.read() as tf.Tensor4D, strides, self.padding);
   if (self.bias) y = tf.add(y, self.bias.read());
   return self.activation.apply(y);
