@@ -696,6 +696,9 @@ static napi_value counts(napi_env env, napi_callback_info info) {
   /* Of noise, the calls through the two-pass integer draw (noise.c). */
   CHECK(napi_create_double(env, (double)tn_gauss_noise_mwc_calls(), &v));
   CHECK(napi_set_named_property(env, out, "noiseMwc", v));
+  /* Of layerNormGrad, the calls through the one-pass dx + parameter sums (layernorm.c). */
+  CHECK(napi_create_double(env, (double)tn_ln_grad_fused_calls(), &v));
+  CHECK(napi_set_named_property(env, out, "layerNormGradFused", v));
   return out;
 }
 
