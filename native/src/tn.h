@@ -94,6 +94,8 @@ int tn_sum_rows(long M, int N, const float *x, float *out);
 /* Element-wise, parallel for large n. add_row adds one `cols`-long row to every row of a. */
 int tn_add(long n, const float *a, const float *b, float *out);
 int tn_add_row(long rows, long cols, const float *a, const float *row, float *out);
+/* relu(a + row) per element, relu as tfjs's (z < 0 ? 0 : z): a bias add and its Relu in one pass. */
+int tn_add_row_relu(long rows, long cols, const float *a, const float *row, float *out);
 int tn_mul(long n, const float *a, const float *b, float *out);
 int tn_relu(long n, const float *x, float *out);
 int tn_step(long n, const float *x, float alpha, float *out);
