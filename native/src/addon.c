@@ -702,6 +702,9 @@ static napi_value counts(napi_env env, napi_callback_info info) {
   /* Of layerNormGrad, the calls through the one-pass dx + parameter sums (layernorm.c). */
   CHECK(napi_create_double(env, (double)tn_ln_grad_fused_calls(), &v));
   CHECK(napi_set_named_property(env, out, "layerNormGradFused", v));
+  /* Of copyRows, the calls through the interleaved row order (copy.c). */
+  CHECK(napi_create_double(env, (double)tn_copy_interleaved_calls(), &v));
+  CHECK(napi_set_named_property(env, out, "copyRowsInterleaved", v));
   return out;
 }
 

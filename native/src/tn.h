@@ -228,6 +228,8 @@ int tn_gauss_noise(const float *x, float *out, long n, const double state[4], do
 unsigned long tn_gauss_noise_mwc_calls(void);
 /* Of layerNormGrad, the calls through the one-pass dx + dgamma/dbeta loop (layernorm.c). */
 unsigned long tn_ln_grad_fused_calls(void);
+/* Of copyRows, the calls that copied row by row across the copies (same row counts: Concat, SplitV; copy.c). */
+unsigned long tn_copy_interleaved_calls(void);
 /* seedrandom Alea's double state {c, s0, s1, s2} as the multiply-with-carry integers {X0, X1, X2, c} (dropout.c),
    or 0 when it is not one (then only the double loops reproduce it). */
 int tn_alea_mwc_state(double c, double s0, double s1, double s2, uint32_t out[4]);
