@@ -5,6 +5,13 @@
 #include <string.h>
 #include "tn.h"
 
+/* No clones under ThreadSanitizer: its runtime is not up yet when the loader runs the clones' ifunc resolver. */
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__SANITIZE_THREAD__)
+#define TN_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define TN_CLONES
+#endif
+
 #define MAX_PARTS 64
 /* Below this many elements one part: the pool's hand-off costs more than the pass. */
 #define MIN_PARALLEL 65536
@@ -137,34 +144,46 @@ static int param_task(void *p, int t, int nt) {
    sums' row cut, and for each of its rows writes dx (as dx_task) and adds into the part's sums (as param_task). Every
    dx row and every part's sums are the same operations in the same order as the two passes': the same bits, with x
    and dy read once instead of twice (WORKBENCH_NATIVE_LN_GRAD=split: the two passes). */
-static int fused_task(void *p, int t, int nt) {
-  ln_job *j = p;
+/* Part q of fused_task; built for AVX2 as well as the baseline, picked at load time (no contraction in either build,
+   the element-wise float and double operations the same IEEE ones: the same bits; the row sums stay one chain). */
+TN_CLONES static void fused_part(const ln_job *j, int q) {
   const int C = j->C;
-  for (int q = t; q < j->parts; q += nt) {
-    long r0 = j->M * q / j->parts, r1 = j->M * (q + 1) / j->parts;
-    double *restrict sg = j->partials + (size_t)q * 2 * C, *restrict sb = sg + C;
-    memset(sg, 0, (size_t)C * 2 * sizeof(double));
-    for (long r = r0; r < r1; r++) {
-      const float *restrict x = j->x + r * C, *restrict dy = j->dy + r * C;
-      float *restrict dx = j->y + r * C;
-      const float m = j->mean[r], rs = j->rstd[r];
-      double rg = 0, rgx = 0;
+  long r0 = j->M * q / j->parts, r1 = j->M * (q + 1) / j->parts;
+  double *restrict sg = j->partials + (size_t)q * 2 * C, *restrict sb = sg + C;
+  const float *restrict gamma = j->gamma;
+  memset(sg, 0, (size_t)C * 2 * sizeof(double));
+  for (long r = r0; r < r1; r++) {
+    const float *restrict x = j->x + r * C, *restrict dy = j->dy + r * C;
+    float *restrict dx = j->y + r * C;
+    const float m = j->mean[r], rs = j->rstd[r];
+    double rg = 0, rgx = 0;
+    for (int k = 0; k < C; k++) {
+      float g = gamma ? dy[k] * gamma[k] : dy[k];
+      float h = (x[k] - m) * rs;
+      rg += g;
+      rgx += (double)g * h;
+    }
+    const float a = (float)(rg / C), b = (float)(rgx / C);
+    if (gamma)
       for (int k = 0; k < C; k++) {
-        float g = j->gamma ? dy[k] * j->gamma[k] : dy[k];
         float h = (x[k] - m) * rs;
-        rg += g;
-        rgx += (double)g * h;
-      }
-      const float a = (float)(rg / C), b = (float)(rgx / C);
-      for (int k = 0; k < C; k++) {
-        float g = j->gamma ? dy[k] * j->gamma[k] : dy[k];
-        float h = (x[k] - m) * rs;
-        dx[k] = rs * (g - a - h * b);
+        dx[k] = rs * (dy[k] * gamma[k] - a - h * b);
         sg[k] += (double)dy[k] * h;
         sb[k] += dy[k];
       }
-    }
+    else
+      for (int k = 0; k < C; k++) {
+        float h = (x[k] - m) * rs;
+        dx[k] = rs * (dy[k] - a - h * b);
+        sg[k] += (double)dy[k] * h;
+        sb[k] += dy[k];
+      }
   }
+}
+
+static int fused_task(void *p, int t, int nt) {
+  ln_job *j = p;
+  for (int q = t; q < j->parts; q += nt) fused_part(j, q);
   return TN_OK;
 }
 
