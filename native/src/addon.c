@@ -218,16 +218,18 @@ static napi_value sum_rows(napi_env env, napi_callback_info info) {
   return finish(env, K_SUM_ROWS, tn_sum_rows((long)M, (int)N, x, out));
 }
 
-/* eltwise(heap, [op, a, b|-1, out, n, cols, alpha]): op 0 add, 1 add a row (b has `cols` floats), 2 mul, 3 relu, 4 step. */
+/* eltwise(heap, [op, a, b|-1, out, n, cols, alpha]): op 0 add, 1 add a row (b has `cols` floats), 2 mul, 3 relu, 4 step,
+   5 add a row then relu. */
 static napi_value eltwise(napi_env env, napi_callback_info info) {
   call_args a;
   if (!read_args(env, info, &a, 7)) return fail(env, "eltwise: bad arguments");
   int op = (int)a.p[0];
   double n = a.p[4], cols = a.p[5];
-  if (n < 0 || op < 0 || op > 4 || (op == 1 && (cols < 1 || (long)n % (long)cols))) return fail(env, "eltwise: bad sizes");
+  const int row = op == 1 || op == 5;
+  if (n < 0 || op < 0 || op > 5 || (row && (cols < 1 || (long)n % (long)cols))) return fail(env, "eltwise: bad sizes");
   float *x = at(&a, 1, n), *out = at(&a, 3, n);
-  float *y = op <= 2 ? at(&a, 2, op == 1 ? cols : n) : NULL;
-  if (!x || !out || (op <= 2 && !y)) return fail(env, "eltwise: tensor outside the wasm heap");
+  float *y = op <= 2 || op == 5 ? at(&a, 2, row ? cols : n) : NULL;
+  if (!x || !out || ((op <= 2 || op == 5) && !y)) return fail(env, "eltwise: tensor outside the wasm heap");
   int err = TN_OK;
   switch (op) {
     case 0: err = tn_add((long)n, x, y, out); break;
@@ -235,6 +237,7 @@ static napi_value eltwise(napi_env env, napi_callback_info info) {
     case 2: err = tn_mul((long)n, x, y, out); break;
     case 3: err = tn_relu((long)n, x, out); break;
     case 4: err = tn_step((long)n, x, (float)a.p[6], out); break;
+    case 5: err = tn_add_row_relu((long)(n / cols), (long)cols, x, y, out); break;
   }
   return finish(env, K_ELTWISE, err);
 }
@@ -702,6 +705,12 @@ static napi_value counts(napi_env env, napi_callback_info info) {
   /* Of maxPoolGrad, the overlapping-window calls through the register path (pooling.c). */
   CHECK(napi_create_double(env, (double)tn_maxpool_grad_regs_calls(), &v));
   CHECK(napi_set_named_property(env, out, "maxPoolGradRegs", v));
+  /* Of layerNormGrad, the calls through the one-pass dx + parameter sums (layernorm.c). */
+  CHECK(napi_create_double(env, (double)tn_ln_grad_fused_calls(), &v));
+  CHECK(napi_set_named_property(env, out, "layerNormGradFused", v));
+  /* Of copyRows, the calls through the interleaved row order (copy.c). */
+  CHECK(napi_create_double(env, (double)tn_copy_interleaved_calls(), &v));
+  CHECK(napi_set_named_property(env, out, "copyRowsInterleaved", v));
   return out;
 }
 

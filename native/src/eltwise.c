@@ -3,7 +3,7 @@
 #include <math.h>
 #include "tn.h"
 
-enum { OP_ADD, OP_ADD_ROW, OP_MUL, OP_RELU, OP_STEP };
+enum { OP_ADD, OP_ADD_ROW, OP_MUL, OP_RELU, OP_STEP, OP_ADD_ROW_RELU };
 
 typedef struct {
   int op;
@@ -33,6 +33,20 @@ static int elt_task(void *p, int t, int nt) {
       }
       break;
     }
+    case OP_ADD_ROW_RELU: {
+      /* tfjs's Add of the bias row, then its Relu (z < 0 ? 0 : z, NaN stays NaN), in one pass. */
+      long r0 = i0 / j->cols, r1 = i1 / j->cols;
+      if (t == nt - 1) r1 = j->n / j->cols;
+      for (long r = r0; r < r1; r++) {
+        const float *ar = a + r * j->cols;
+        float *orow = o + r * j->cols;
+        for (long k = 0; k < j->cols; k++) {
+          const float z = ar[k] + b[k];
+          orow[k] = z < 0.0f ? 0.0f : z;
+        }
+      }
+      break;
+    }
     case OP_MUL:
       for (long i = i0; i < i1; i++) o[i] = a[i] * b[i];
       break;
@@ -58,6 +72,10 @@ int tn_add(long n, const float *a, const float *b, float *out) {
 }
 int tn_add_row(long rows, long cols, const float *a, const float *row, float *out) {
   elt_job j = {OP_ADD_ROW, rows * cols, cols, a, row, out, 0};
+  return run(&j);
+}
+int tn_add_row_relu(long rows, long cols, const float *a, const float *row, float *out) {
+  elt_job j = {OP_ADD_ROW_RELU, rows * cols, cols, a, row, out, 0};
   return run(&j);
 }
 int tn_mul(long n, const float *a, const float *b, float *out) {

@@ -1,8 +1,16 @@
 // Native kernels: layer normalisation over the last axis of a row-major [M, C] matrix (each row normalised by its own
 // mean and variance), the training forward and its gradient, for the engine's LayerNormalization (models/layerNorm.ts).
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include "tn.h"
+
+/* No clones under ThreadSanitizer: its runtime is not up yet when the loader runs the clones' ifunc resolver. */
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__SANITIZE_THREAD__)
+#define TN_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define TN_CLONES
+#endif
 
 #define MAX_PARTS 64
 /* Below this many elements one part: the pool's hand-off costs more than the pass. */
@@ -132,6 +140,61 @@ static int param_task(void *p, int t, int nt) {
   return TN_OK;
 }
 
+/* dx and the part's dgamma/dbeta sums in one pass over x and dy: executor t takes the fixed parts t, t + nt, ... of the
+   sums' row cut, and for each of its rows writes dx (as dx_task) and adds into the part's sums (as param_task). Every
+   dx row and every part's sums are the same operations in the same order as the two passes': the same bits, with x
+   and dy read once instead of twice (WORKBENCH_NATIVE_LN_GRAD=split: the two passes). */
+/* Part q of fused_task; built for AVX2 as well as the baseline, picked at load time (no contraction in either build,
+   the element-wise float and double operations the same IEEE ones: the same bits; the row sums stay one chain). */
+TN_CLONES static void fused_part(const ln_job *j, int q) {
+  const int C = j->C;
+  long r0 = j->M * q / j->parts, r1 = j->M * (q + 1) / j->parts;
+  double *restrict sg = j->partials + (size_t)q * 2 * C, *restrict sb = sg + C;
+  const float *restrict gamma = j->gamma;
+  memset(sg, 0, (size_t)C * 2 * sizeof(double));
+  for (long r = r0; r < r1; r++) {
+    const float *restrict x = j->x + r * C, *restrict dy = j->dy + r * C;
+    float *restrict dx = j->y + r * C;
+    const float m = j->mean[r], rs = j->rstd[r];
+    double rg = 0, rgx = 0;
+    for (int k = 0; k < C; k++) {
+      float g = gamma ? dy[k] * gamma[k] : dy[k];
+      float h = (x[k] - m) * rs;
+      rg += g;
+      rgx += (double)g * h;
+    }
+    const float a = (float)(rg / C), b = (float)(rgx / C);
+    if (gamma)
+      for (int k = 0; k < C; k++) {
+        float h = (x[k] - m) * rs;
+        dx[k] = rs * (dy[k] * gamma[k] - a - h * b);
+        sg[k] += (double)dy[k] * h;
+        sb[k] += dy[k];
+      }
+    else
+      for (int k = 0; k < C; k++) {
+        float h = (x[k] - m) * rs;
+        dx[k] = rs * (dy[k] - a - h * b);
+        sg[k] += (double)dy[k] * h;
+        sb[k] += dy[k];
+      }
+  }
+}
+
+static int fused_task(void *p, int t, int nt) {
+  ln_job *j = p;
+  for (int q = t; q < j->parts; q += nt) fused_part(j, q);
+  return TN_OK;
+}
+
+static unsigned long fused_calls;
+unsigned long tn_ln_grad_fused_calls(void) { return __atomic_load_n(&fused_calls, __ATOMIC_RELAXED); }
+
+static int fused_wanted(void) {
+  const char *e = getenv("WORKBENCH_NATIVE_LN_GRAD");
+  return !(e && strcmp(e, "split") == 0);
+}
+
 int tn_ln_forward(long M, int C, const float *x, const float *gamma, const float *beta, double eps, float *y,
                   float *mean, float *rstd) {
   ln_job j = {M, C, eps, x, gamma, beta, NULL, y, mean, rstd, NULL, 0};
@@ -141,12 +204,19 @@ int tn_ln_forward(long M, int C, const float *x, const float *gamma, const float
 int tn_ln_grad(long M, int C, const float *x, const float *dy, const float *mean, const float *rstd, const float *gamma,
                float *dx, float *dgamma, float *dbeta) {
   ln_job j = {M, C, 0, x, gamma, NULL, dy, dx, (float *)mean, (float *)rstd, NULL, 0};
-  int err = tn_parallel(dx_task, &j, row_parts(M, C));
+  const int fused = (dgamma || dbeta) && fused_wanted();
+  int err = fused ? TN_OK : tn_parallel(dx_task, &j, row_parts(M, C));
   if (err || (!dgamma && !dbeta)) return err;
   j.parts = sum_parts(M);
   j.partials = (double *)tn_scratch(7, (size_t)j.parts * 2 * C * 2);
   if (!j.partials) return TN_ENOMEM;
-  err = tn_parallel(param_task, &j, j.parts);
+  if (fused) {
+    const int nt = row_parts(M, C);
+    err = tn_parallel(fused_task, &j, nt < j.parts ? nt : j.parts);
+    if (!err) __atomic_add_fetch(&fused_calls, 1, __ATOMIC_RELAXED);
+  } else {
+    err = tn_parallel(param_task, &j, j.parts);
+  }
   if (err) return err;
   for (int k = 0; k < C; k++) {
     double g = 0, b = 0;

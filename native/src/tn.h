@@ -94,6 +94,8 @@ int tn_sum_rows(long M, int N, const float *x, float *out);
 /* Element-wise, parallel for large n. add_row adds one `cols`-long row to every row of a. */
 int tn_add(long n, const float *a, const float *b, float *out);
 int tn_add_row(long rows, long cols, const float *a, const float *row, float *out);
+/* relu(a + row) per element, relu as tfjs's (z < 0 ? 0 : z): a bias add and its Relu in one pass. */
+int tn_add_row_relu(long rows, long cols, const float *a, const float *row, float *out);
 int tn_mul(long n, const float *a, const float *b, float *out);
 int tn_relu(long n, const float *x, float *out);
 int tn_step(long n, const float *x, float alpha, float *out);
@@ -224,6 +226,10 @@ int tn_broadcast(const tn_bcast *g);
 int tn_gauss_noise(const float *x, float *out, long n, const double state[4], double mean, double std);
 /* Calls of tn_gauss_noise that took the two-pass integer draw. */
 unsigned long tn_gauss_noise_mwc_calls(void);
+/* Of layerNormGrad, the calls through the one-pass dx + dgamma/dbeta loop (layernorm.c). */
+unsigned long tn_ln_grad_fused_calls(void);
+/* Of copyRows, the calls that copied row by row across the copies (same row counts: Concat, SplitV; copy.c). */
+unsigned long tn_copy_interleaved_calls(void);
 /* seedrandom Alea's double state {c, s0, s1, s2} as the multiply-with-carry integers {X0, X1, X2, c} (dropout.c),
    or 0 when it is not one (then only the double loops reproduce it). */
 int tn_alea_mwc_state(double c, double s0, double s1, double s2, uint32_t out[4]);

@@ -7,11 +7,11 @@
 #include <string.h>
 #include "../src/tn.h"
 
-enum { SUM, FGRAD, IGRAD, CONV, POOLGRAD, MATMUL, BNTRAIN, BNGRAD, POOLRELU, DROPOUT, ACTGRAD, MATMUL_OPTIM, KINDS };
+enum { SUM, FGRAD, IGRAD, CONV, POOLGRAD, MATMUL, BNTRAIN, BNGRAD, POOLRELU, DROPOUT, ACTGRAD, MATMUL_OPTIM, LNGRAD, KINDS };
 static const char *kind_name[KINDS] = {"column sums", "filter gradients", "input gradients", "convolutions",
                                        "max-pool gradients", "matrix products", "batch-norm forward",
                                        "batch-norm gradients", "max-pool relu grads", "dropout", "activation + bias grads",
-                                       "gradient + Adam"};
+                                       "gradient + Adam", "layer-norm gradients"};
 
 typedef struct {
   int kind, every;
@@ -23,7 +23,7 @@ typedef struct {
 } job;
 
 typedef struct {
-  job jobs[16];
+  job jobs[24];
   int njobs, rounds;
   long calls[KINDS], wrong[KINDS];
   pthread_barrier_t *ready, *go;
@@ -72,6 +72,8 @@ static void add_job(worker *w, job j, unsigned seed) {
     case ACTGRAD: la = j.m * j.n; lb = j.m * j.n; j.outLen = 2 * j.m * j.n + j.n; break;
     /* a = Aᵀ (k x m); b = B (k x n), then w, Adam's m and v to start from; out = dW, then w, m, v updated in place. */
     case MATMUL_OPTIM: la = (size_t)g->c * j.m; lb = (size_t)g->c * j.n + 3 * j.m * j.n; j.outLen = 4 * j.m * j.n; break;
+    /* a = x [m, n]; b = dy [m, n], mean [m], rstd [m], gamma [n]; out = dx, dgamma, dbeta (one pass, layernorm.c). */
+    case LNGRAD: la = j.m * j.n; lb = j.m * j.n + 2 * j.m + j.n; j.outLen = j.m * j.n + 2 * j.n; break;
   }
   j.a = randoms(la, seed);
   j.b = lb ? randoms(lb, seed + 1) : NULL;
@@ -85,6 +87,10 @@ static void add_job(worker *w, job j, unsigned seed) {
   if (j.kind == BNTRAIN || j.kind == BNGRAD) {
     float *v = j.b + (j.kind == BNTRAIN ? 3 * j.n : j.m * j.n + j.n); /* variances must be positive */
     for (long k = 0; k < j.n; k++) v[k] = v[k] * v[k] + 0.5f;
+  }
+  if (j.kind == LNGRAD) {
+    float *rstd = j.b + j.m * j.n + j.m; /* 1/sqrt(var + eps) is positive */
+    for (long k = 0; k < j.m; k++) rstd[k] = rstd[k] * rstd[k] + 0.5f;
   }
   if (j.kind == MATMUL_OPTIM) {
     float *v = j.b + (size_t)j.conv.c * j.n + 2 * j.m * j.n; /* Adam's second moment is not negative */
@@ -124,6 +130,11 @@ static int run(job *j) {
       const long mn = j->m * j->n;
       int err = tn_act(TN_ACT_GELU, mn, j->a, j->out);
       return err ? err : tn_bias_act_grad(TN_ACT_GELU, j->m, (int)j->n, j->a, j->out, j->b, j->out + mn, j->out + 2 * mn);
+    }
+    case LNGRAD: {
+      const long mn = j->m * j->n;
+      return tn_ln_grad(j->m, (int)j->n, j->a, j->b, j->b + mn, j->b + mn + j->m, j->b + mn + 2 * j->m, j->out,
+                        j->out + mn, j->out + mn + j->n);
     }
     case MATMUL_OPTIM: {
       const long mn = j->m * j->n;
@@ -179,6 +190,7 @@ int main(int argc, char **argv) {
   /* One-channel 5x5 'same' (k5-gap's first layer): the direct filter gradient and the filter-in-registers forward. */
   add_job(&w[0], (job){.kind = FGRAD, .every = 8, .conv = {7, 28, 28, 1, 5, 5, 32, 28, 28, 1, 1, 2, 2}}, 29);
   add_job(&w[0], (job){.kind = CONV, .every = 8, .conv = {5, 13, 11, 1, 5, 5, 48, 7, 6, 2, 2, 2, 2}}, 30);
+  add_job(&w[0], (job){.kind = LNGRAD, .every = 4, .m = 3000, .n = 112}, 32);
   add_job(&w[1], (job){.kind = SUM, .every = 1, .m = 40, .n = 3000}, 11);
   add_job(&w[1], (job){.kind = SUM, .every = 1, .m = 1352, .n = 257}, 12);
   add_job(&w[1], (job){.kind = FGRAD, .every = 16, .conv = conv(8, 10, 64, 3, 128)}, 13);
@@ -195,6 +207,7 @@ int main(int argc, char **argv) {
   add_job(&w[1], (job){.kind = MATMUL_OPTIM, .every = 16, .m = 96, .n = 256, .conv = {.c = 128}}, 28);
   /* Overlapping 3x3/2 'same' windows (k5-gap's pool): the register path, 32 + 8 channel blocks and a tail. */
   add_job(&w[1], (job){.kind = POOLGRAD, .every = 16, .pool = {6, 28, 28, 44, 3, 3, 14, 14, 2, 2, 0, 0}}, 31);
+  add_job(&w[1], (job){.kind = LNGRAD, .every = 4, .m = 700, .n = 96}, 33);
   pthread_t th[2];
   for (int t = 0; t < 2; t++) pthread_create(&th[t], NULL, thread_main, &w[t]);
   pthread_barrier_wait(&ready);
@@ -204,14 +217,14 @@ int main(int argc, char **argv) {
   for (int t = 0; t < 2; t++)
     for (int i = 0; i < w[t].njobs; i++) {
       job *j = &w[t].jobs[i];
-      if (j->kind == DROPOUT || j->kind == ACTGRAD) {
+      if (j->kind == DROPOUT || j->kind == ACTGRAD || j->kind == LNGRAD) {
         tn_set_threads(1);
         if (run(j) != TN_OK) return 2;
         memcpy(j->want, j->out, j->outLen * sizeof(float));
       }
       tn_set_threads(2);
       if (run(j) != TN_OK) return 2;
-      if ((j->kind == DROPOUT || j->kind == ACTGRAD) && memcmp(j->want, j->out, j->outLen * sizeof(float))) {
+      if ((j->kind == DROPOUT || j->kind == ACTGRAD || j->kind == LNGRAD) && memcmp(j->want, j->out, j->outLen * sizeof(float))) {
         printf("%s: 1 and 2 threads differ\n", kind_name[j->kind]);
         one_thread_wrong++;
       }

@@ -1,6 +1,8 @@
 // Engine layer: dilated Conv2D, DepthwiseConv2D and SeparableConv2D that train on every backend (tfjs's gradients refuse dilation > 1).
 import * as tf from '@tensorflow/tfjs';
 import { dilateCopyAvailable, dilateKernelCopy } from './dilateCopy.js';
+import { dilatedDepthwise, dilatedDepthwiseAvailable } from './dilatedDepthwise.js';
+import { biasRelu, biasReluAvailable, biasReluKernels } from './biasRelu.js';
 
 type Kwargs = Parameters<tf.layers.Layer['call']>[1];
 type Inputs = Parameters<tf.layers.Layer['call']>[0];
@@ -33,21 +35,50 @@ interface ConvFields {
   strides: [number, number];
   padding: 'valid' | 'same';
   dilationRate: number | [number, number];
-  activation: { apply(x: tf.Tensor): tf.Tensor };
+  activation: { apply(x: tf.Tensor): tf.Tensor; getClassName?(): string };
+  dataFormat?: string;
 }
 
 type Kind = 'conv' | 'depthwise' | 'separable';
 const pairOf = (v: number | number[]): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1] ?? v[0]]);
 
-function dilatedCall(kind: Kind, self: ConvFields, x: tf.Tensor4D): tf.Tensor {
+/** The convolution of the layer's call, before bias and activation: at its dilation, however this backend runs it best. */
+function convolve(kind: Kind, self: ConvFields, x: tf.Tensor4D): tf.Tensor {
   const rate = pairOf(self.dilationRate);
   const strides = self.strides;
-  let y: tf.Tensor;
-  if (kind === 'conv') y = tf.conv2d(x, dilateKernel(self.kernel!.read(), rate), strides, self.padding);
-  else if (kind === 'depthwise') y = tf.depthwiseConv2d(x, dilateKernel(self.depthwiseKernel!.read(), rate), strides, self.padding);
-  else y = tf.separableConv2d(x, dilateKernel(self.depthwiseKernel!.read(), rate), self.pointwiseKernel!.read() as tf.Tensor4D, strides, self.padding);
-  if (self.bias) y = tf.add(y, self.bias.read());
-  return self.activation.apply(y);
+  if (rate[0] === 1 && rate[1] === 1) {
+    // tfjs's own layer calls, channels last (the only format that reaches here).
+    if (kind === 'depthwise') return tf.depthwiseConv2d(x, self.depthwiseKernel!.read() as tf.Tensor4D, strides, self.padding, 'NHWC', [1, 1]);
+    if (kind === 'separable') {
+      return tf.separableConv2d(x, self.depthwiseKernel!.read() as tf.Tensor4D, self.pointwiseKernel!.read() as tf.Tensor4D, strides,
+        self.padding, [1, 1], 'NHWC');
+    }
+  }
+  if (kind === 'conv') return tf.conv2d(x, dilateKernel(self.kernel!.read(), rate), strides, self.padding);
+  if (dilatedDepthwiseAvailable(x, self.depthwiseKernel!.read())) {
+    const y = dilatedDepthwise(x, self.depthwiseKernel!.read() as tf.Tensor4D, strides, self.padding, rate);
+    return kind === 'separable' ? tf.conv2d(y, self.pointwiseKernel!.read() as tf.Tensor4D, 1, 'valid') : y;
+  }
+  if (kind === 'depthwise') return tf.depthwiseConv2d(x, dilateKernel(self.depthwiseKernel!.read(), rate), strides, self.padding);
+  return tf.separableConv2d(x, dilateKernel(self.depthwiseKernel!.read(), rate), self.pointwiseKernel!.read() as tf.Tensor4D, strides, self.padding);
+}
+
+function dilatedCall(kind: Kind, self: ConvFields, x: tf.Tensor4D, kwargs: Kwargs): tf.Tensor {
+  const y = convolve(kind, self, x);
+  const bias = self.bias?.read() ?? null;
+  if (bias && fusedBiasRelu(self, kwargs) && biasReluAvailable(y, bias)) return biasRelu(y, bias);
+  return self.activation.apply(bias ? tf.add(y, bias) : y);
+}
+
+const isRelu = (self: ConvFields) => self.activation.getClassName?.() === 'relu';
+
+/**
+ * A training call whose bias and relu may take the fused pass (biasRelu.ts; it checks the output's shape): channels
+ * last, a bias, relu, rank 4. Others, and inference, keep tfjs's own call at rate 1 and the plain ops when dilated.
+ */
+function fusedBiasRelu(self: ConvFields, kwargs: Kwargs, x?: tf.Tensor): boolean {
+  return kwargs?.training === true && self.bias != null && isRelu(self) && self.dataFormat === 'channelsLast'
+    && (x == null || (x.rank === 4 && x.dtype === 'float32')) && biasReluKernels();
 }
 
 const classes = new Map<Kind, new (args: never) => tf.layers.Layer>();
@@ -77,11 +108,12 @@ export function dilatedClass(kind: Kind): new (args: never) => tf.layers.Layer {
       override call(inputs: Inputs, kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
         const self = this as unknown as ConvFields;
         const rate = pairOf(self.dilationRate);
-        if (rate[0] === 1 && rate[1] === 1) return super.call(inputs, kwargs);
+        const x0 = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor;
+        if (rate[0] === 1 && rate[1] === 1 && !fusedBiasRelu(self, kwargs, x0)) return super.call(inputs, kwargs);
         return tf.tidy(() => {
           this.invokeCallHook(inputs, kwargs);
           const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
-          return dilatedCall(kind, self, x);
+          return dilatedCall(kind, self, x, kwargs);
         });
       }
 
@@ -105,6 +137,9 @@ export function withTrainableDilation<A extends { dilationRate?: number | [numbe
   kind: Kind, make: (args: A) => tf.layers.Layer, args: A,
 ): tf.layers.Layer {
   const rate = pairOf(args.dilationRate ?? 1);
+  // Depthwise and separable layers with a bias and relu take the class at rate 1 too, for the fused bias + relu.
+  const a = args as A & { activation?: unknown; useBias?: boolean };
+  if (kind !== 'conv' && a.activation === 'relu' && a.useBias !== false) return new (dilatedClass(kind) as unknown as new (b: A) => tf.layers.Layer)(args);
   if (rate[0] === 1 && rate[1] === 1) return make(args);
   return new (dilatedClass(kind) as unknown as new (a: A) => tf.layers.Layer)(args);
 }

@@ -4,6 +4,8 @@ import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { preluPeriod } from '../../../electron/engine/models/graphOps.js';
+import { dilatedDepthwiseCalls } from '../../../electron/engine/models/dilatedDepthwise.js';
+import { biasReluCalls } from '../../../electron/engine/models/biasRelu.js';
 import { aleaState } from '../../../electron/engine/backend/kernels/native/Dropout.js';
 import { buildModel } from '../../../electron/engine/models/build.js';
 import { benchEntry } from '../../../bench/model-set.js';
@@ -59,18 +61,28 @@ describe.skipIf(nativeMissing !== null)(`the bench's graph models, fused and not
   it.each(['mlp-res', 'residual-sep'])('%s: the same weights after three steps with WORKBENCH_FUSED_GRAPH on and off', async (name) => {
     await tf.setBackend('wasm');
     const before = { ...addon!.counts() };
+    const dilated0 = dilatedDepthwiseCalls();
+    const biasRelu0 = biasReluCalls();
     const fused = train(name);
     const after = addon!.counts();
+    // residual-sep's dilated SeparableConv2D and DepthwiseConv2D straight on depthwise.c's dilation, three steps.
+    expect(dilatedDepthwiseCalls() - dilated0, 'dilated depthwise calls').toBe(name === 'mlp-res' ? 0 : 6);
+    // residual-sep's two relu SeparableConv2D, its relu DepthwiseConv2D and its dilated relu Conv2D: bias + relu fused.
+    expect(biasReluCalls() - biasRelu0, 'fused bias + relu calls').toBe(name === 'mlp-res' ? 0 : 12);
     expect(after.noise - before.noise, 'native noise calls').toBe(3);
     // One LeakyReLU and one PReLU per model and step, plus mlp-res's two relu Dense layers (denseTraining.ts's
     // gradient) and residual-sep's seven relu layers and its global max pooling. The relu Dense and Conv2D layers
-    // with a bias take the conv layers' fused bias + relu gradient (biasActGrad, ConvLayer.ts) instead of reluGrad.
+    // with a bias take the conv layers' fused bias + relu gradient (biasActGrad, ConvLayer.ts) instead of reluGrad, and
+    // so do residual-sep's relu separable, depthwise and dilated layers (biasRelu.ts).
     const reluLike = (c: typeof before) => c.reluGrad + c.biasActGrad;
     expect(reluLike(after) - reluLike(before), 'native ReLU/LeakyReLU/PReLU/max gradient calls').toBe(name === 'mlp-res' ? 12 : 30);
-    expect(after.reluGrad - before.reluGrad, 'of which through reluGrad').toBe(name === 'mlp-res' ? 6 : 21);
+    expect(after.reluGrad - before.reluGrad, 'of which through reluGrad').toBe(name === 'mlp-res' ? 6 : 9);
     process.env.WORKBENCH_FUSED_GRAPH = '0';
+    const dilated1 = dilatedDepthwiseCalls();
     const plain = train(name);
     expect(addon!.counts().noise, 'no native noise with the switch off').toBe(after.noise);
+    expect(dilatedDepthwiseCalls(), 'no native dilated depthwise with the switch off').toBe(dilated1);
+    expect(biasReluCalls(), 'no fused bias + relu with the switch off').toBe(biasRelu0 + (name === 'mlp-res' ? 0 : 12));
     expect(fused.length).toBe(plain.length);
     fused.forEach((w, i) => expect(Buffer.from(w.buffer).equals(Buffer.from(plain[i].buffer)), `weight ${i}`).toBe(true));
   }, 120_000);

@@ -30,6 +30,7 @@ import { nativeMax, nativePadV2 } from './native/Pad.js';
 import { CONV_LAYER_KERNELS, nativeBiasActGrad, nativeConvLayer, nativeLayerActivation } from './native/ConvLayer.js';
 import { CONV_POOL_KERNELS, nativeMaxPoolReluGrad, nativeReluMaxPool } from './native/ConvPool.js';
 import { GRAPH_OP_KERNELS, nativeGaussianNoise, nativeGlobalMaxGrad, nativeLeakyReluGrad, nativePreluGrad, nativeReluGrad } from './native/GraphOps.js';
+import { nativeBiasRelu } from './native/GraphOps.js';
 import { conv2DBackpropFilterConfig } from './wasm/Conv2DBackpropFilter.js';
 import { makeBatchMatMul } from './wasm/BatchMatMul.js';
 import { makeCast } from './wasm/Cast.js';
@@ -83,6 +84,7 @@ export const NATIVE_KERNELS: ReadonlyArray<(addon: NativeAddon, fallback: Fallba
   nativeGaussianNoise, nativeLeakyReluGrad, nativePreluGrad, nativeReluGrad, nativeGlobalMaxGrad,
   nativePadV2, nativeMax,
   nativeReluMaxPool, nativeMaxPoolReluGrad,
+  nativeBiasRelu,
 ];
 
 /** Kernel names of our own, with no shipped kernel below them, and the addon function each needs. */

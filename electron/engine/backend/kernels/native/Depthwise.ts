@@ -28,6 +28,20 @@ export function depthwiseGeometry(xShape: number[], filterShape: number[], a: Dw
 
 const f32 = (...ts: tf.TensorInfo[]) => ts.every((t) => t.dtype === 'float32');
 
+/** Tags the kernel configs made below (kept by `{ ...config }` copies such as bench/profile.ts's wrappers): a registered
+ * config with it means depthwise.c serves that kernel, at any dilation. */
+const NATIVE_TAG = Symbol('workbench native depthwise');
+const mark = (config: tf.KernelConfig): tf.KernelConfig => Object.assign(config, { [NATIVE_TAG]: true });
+
+/** True when the forward and both gradient kernels registered for `backend` are the native ones above. */
+export function nativeDepthwiseRegistered(backend: string): boolean {
+  return [tf.DepthwiseConv2dNative, tf.DepthwiseConv2dNativeBackpropInput, tf.DepthwiseConv2dNativeBackpropFilter]
+    .every((name) => {
+      const k = tf.getKernel(name, backend);
+      return k != null && (k as unknown as Record<symbol, unknown>)[NATIVE_TAG] === true;
+    });
+}
+
 export function nativeDepthwiseConv2dNative(addon: NativeAddon, fallback: Fallback): tf.KernelConfig {
   const kernelFunc = (args: KernelArgs) => {
     const { backend } = args;
@@ -39,7 +53,7 @@ export function nativeDepthwiseConv2dNative(addon: NativeAddon, fallback: Fallba
     addon.depthwise(heapOf(backend), Float64Array.of(offsetOf(backend, x), offsetOf(backend, filter), offsetOf(backend, out), ...g));
     return out;
   };
-  return { kernelName: tf.DepthwiseConv2dNative, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc };
+  return mark({ kernelName: tf.DepthwiseConv2dNative, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc });
 }
 
 export function nativeDepthwiseBackpropInput(addon: NativeAddon, fallback: Fallback): tf.KernelConfig {
@@ -53,7 +67,7 @@ export function nativeDepthwiseBackpropInput(addon: NativeAddon, fallback: Fallb
     addon.depthwiseInputGrad(heapOf(backend), Float64Array.of(offsetOf(backend, dy), offsetOf(backend, filter), offsetOf(backend, out), ...g));
     return out;
   };
-  return { kernelName: tf.DepthwiseConv2dNativeBackpropInput, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc };
+  return mark({ kernelName: tf.DepthwiseConv2dNativeBackpropInput, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc });
 }
 
 export function nativeDepthwiseBackpropFilter(addon: NativeAddon, fallback: Fallback): tf.KernelConfig {
@@ -67,5 +81,5 @@ export function nativeDepthwiseBackpropFilter(addon: NativeAddon, fallback: Fall
     addon.depthwiseFilterGrad(heapOf(backend), Float64Array.of(offsetOf(backend, x), offsetOf(backend, dy), offsetOf(backend, out), ...g));
     return out;
   };
-  return { kernelName: tf.DepthwiseConv2dNativeBackpropFilter, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc };
+  return mark({ kernelName: tf.DepthwiseConv2dNativeBackpropFilter, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc });
 }

@@ -15,9 +15,15 @@ export const PRELU_GRAD = 'WorkbenchPreluGrad';
 export const RELU_GRAD = 'WorkbenchReluGrad';
 /** Inputs x [N, H, W, C], y and dy [N, C] (the max over H and W); output dx = dy·(x == y ? 1 : 0) (tfjs's Max gradient). */
 export const GLOBAL_MAX_GRAD = 'WorkbenchGlobalMaxGrad';
+/** Inputs x [..., C] and bias [C]; output relu(x + bias), tfjs's Add of the bias then its Relu (z < 0 ? 0 : z) in one pass. */
+export const BIAS_RELU = 'WorkbenchBiasRelu';
 export const GRAPH_OP_KERNELS: ReadonlyMap<string, NativeKernelName> = new Map<string, NativeKernelName>([
   [GAUSSIAN_NOISE, 'noise'], [LEAKY_RELU_GRAD, 'reluGrad'], [PRELU_GRAD, 'reluGrad'], [RELU_GRAD, 'reluGrad'], [GLOBAL_MAX_GRAD, 'reluGrad'],
+  [BIAS_RELU, 'eltwise'],
 ]);
+
+/** eltwise's op number for relu(a + row) (native/src/addon.c). */
+const ADD_ROW_RELU = 5;
 
 /** tn_relu_grad's op codes (native/src/tn.h). */
 const OPS = { leaky: 0, prelu: 1, relu: 2, maxmask: 3 } as const;
@@ -98,4 +104,19 @@ export function nativeGlobalMaxGrad(addon: NativeAddon, fallback: Fallback): tf.
     return dx;
   };
   return { kernelName: GLOBAL_MAX_GRAD, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc };
+}
+
+/** The caller (models/biasRelu.ts) checks float32 and that bias is x's last axis long. */
+export function nativeBiasRelu(addon: NativeAddon, fallback: Fallback): tf.KernelConfig {
+  const kernelFunc = (args: KernelArgs) => {
+    const { backend } = args;
+    const { x, bias } = args.inputs as { x: tf.TensorInfo; bias: tf.TensorInfo };
+    const c = x.shape[x.shape.length - 1];
+    if (!floats(x, bias) || x.shape.length < 1 || c < 1 || util.sizeFromShape(bias.shape) !== c) return fallback(args);
+    const out = backend.makeOutput([...x.shape], 'float32');
+    addon.eltwise(heapOf(backend), Float64Array.of(ADD_ROW_RELU, offsetOf(backend, x), offsetOf(backend, bias), offsetOf(backend, out),
+      util.sizeFromShape(x.shape), c, 0));
+    return out;
+  };
+  return { kernelName: BIAS_RELU, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc };
 }

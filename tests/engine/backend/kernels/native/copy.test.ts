@@ -40,6 +40,35 @@ describe.skipIf(nativeMissing != null)(`native Concat, SplitV and Slice equal cp
     await same('copyRows', () => tf.split(t(shape, 3), sizes, axis));
   });
 
+  it('copies a concatenation\'s and a split\'s rows interleaved (counter), with WORKBENCH_NATIVE_COPY=plain one copy after another: the same bytes, on 1 and 2 threads', async () => {
+    const run = () => {
+      let out: Float32Array[] = [];
+      tf.tidy(() => {
+        const parts = [32, 32, 32, 16, 5, 64, 1].map((c, i) => t([40, 14, 14, c], 10 + i));
+        const cat = tf.concat(parts, 3);
+        out = [cat, ...tf.split(cat, [32, 32, 32, 16, 5, 64, 1], 3)].map((o) => Float32Array.from(o.dataSync()));
+      });
+      return out;
+    };
+    await tf.setBackend('wasm');
+    const c0 = addon!.counts().copyRowsInterleaved;
+    const inter = run();
+    expect(addon!.counts().copyRowsInterleaved - c0, 'interleaved calls').toBe(2);
+    process.env.WORKBENCH_NATIVE_COPY = 'plain';
+    try {
+      for (const threads of [1, 2]) {
+        addon!.setThreads(threads);
+        const c1 = addon!.counts().copyRowsInterleaved;
+        const plain = run();
+        expect(addon!.counts().copyRowsInterleaved, 'the switch').toBe(c1);
+        plain.forEach((p, i) => expect(Buffer.from(p.buffer).equals(Buffer.from(inter[i].buffer)), `${threads} thread(s), output ${i}`).toBe(true));
+      }
+    } finally {
+      delete process.env.WORKBENCH_NATIVE_COPY;
+      addon!.setThreads(2);
+    }
+  });
+
   it('Concat\'s gradient (SplitV) through tf.grad equals cpu and runs natively', async () => {
     const fn = () => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.concat([a, b], 3))))([t([8, 9, 9, 20], 1), t([8, 9, 9, 12], 2)]);
     await same('copyRows', fn);

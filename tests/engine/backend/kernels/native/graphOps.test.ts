@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { addGaussianNoise, globalMaxPooling2d, leakyReLU, prelu } from '../../../../../electron/engine/models/graphOps.js';
 import { randomValues } from '../reference.js';
+import { biasRelu, biasReluAvailable, biasReluCalls } from '../../../../../electron/engine/models/biasRelu.js';
 import { addon, expectNative, expectSame, nativeMissing, useNative, type ExactOut } from './setup.js';
 
 beforeAll(useNative);
@@ -165,5 +166,49 @@ describe.skipIf(nativeMissing !== null)(`LeakyReLU's and PReLU's native gradient
       if (Number.isNaN(c[i]) || !Number.isFinite(c[i])) expect(Object.is(g[i], c[i]) || (g[i] !== g[i] && c[i] !== c[i]), `dalpha[${i}]`).toBe(true);
       else expect(Math.abs(g[i] - c[i]), `dalpha[${i}]`).toBeLessThanOrEqual(tol);
     }
+  });
+});
+
+describe.skipIf(nativeMissing !== null)(`the fused bias + relu${nativeMissing ? ` (skipped: ${nativeMissing})` : ''}`, () => {
+  /** relu(x + bias) and the gradients of Σ relu(x + bias)·w for x and bias: fused (biasRelu) or tfjs's add and relu. */
+  function run(shape: number[], fused: boolean): ExactOut[] {
+    const c = shape[shape.length - 1];
+    let out: ExactOut[] = [];
+    tf.tidy(() => {
+      const x = tf.tensor(inputs(size(shape), 31), shape);
+      const b = tf.tensor1d(inputs(c, 32).map((v, i) => (i === 1 ? -0 : v)));
+      const w = tf.tensor(randomValues(size(shape), 33).map((v, i) => (i % 5 === 0 ? -v : v)), shape);
+      const f = (xi: tf.Tensor, bi: tf.Tensor) => (fused ? biasRelu(xi, bi) : tf.relu(tf.add(xi, bi)));
+      const [dx, db] = tf.grads((xi: tf.Tensor, bi: tf.Tensor) => tf.sum(tf.mul(f(xi, bi), w)))([x, b]);
+      out = [f(x, b), dx, db].map(read);
+    });
+    return out;
+  }
+
+  it.each([[[8, 14, 14, 32]], [[3, 5, 7]], [[40, 6, 6, 64]], [[2, 1]]] as Array<[number[]]>)(
+    '%j: output, dx and the bias gradient equal tfjs\'s add + relu (cpu)', async (shape) => {
+      await tf.setBackend('cpu');
+      const want = run(shape, false);
+      await useNative();
+      expect(biasReluAvailable(tf.zeros(shape), tf.zeros([shape[shape.length - 1]]))).toBe(true);
+      const n0 = biasReluCalls(), e0 = addon!.counts().eltwise, g0 = addon!.counts().biasActGrad;
+      const got = run(shape, true);
+      expect([biasReluCalls() - n0, addon!.counts().eltwise - e0 >= 1, addon!.counts().biasActGrad - g0]).toEqual([2, true, 1]);
+      expectSame(got, want);
+    });
+
+  it('is off with WORKBENCH_NATIVE_BIAS_RELU=0 or WORKBENCH_FUSED_GRAPH=0, and on the cpu backend', async () => {
+    await useNative();
+    const x = tf.zeros([2, 3]), b = tf.zeros([3]);
+    expect(biasReluAvailable(x, b)).toBe(true);
+    expect(biasReluAvailable(x, tf.zeros([2]))).toBe(false);
+    process.env.WORKBENCH_NATIVE_BIAS_RELU = '0';
+    expect(biasReluAvailable(x, b)).toBe(false);
+    delete process.env.WORKBENCH_NATIVE_BIAS_RELU;
+    process.env.WORKBENCH_FUSED_GRAPH = '0';
+    expect(biasReluAvailable(x, b)).toBe(false);
+    delete process.env.WORKBENCH_FUSED_GRAPH;
+    await tf.setBackend('cpu');
+    expect(biasReluAvailable(tf.zeros([2, 3]), tf.zeros([3]))).toBe(false);
   });
 });

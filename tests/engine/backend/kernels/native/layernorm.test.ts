@@ -97,6 +97,30 @@ describe.skipIf(nativeMissing != null)(`LayerNormalization on wasm + native equa
     }
   });
 
+  it('the one-pass gradient (dx with the gamma/beta sums) gives the two passes\' bits, on 1 and 2 threads', async () => {
+    await useNative();
+    const bits = (r: StepResult[]) => r.flatMap((g) => [g.dx, ...g.params].map((v) => Buffer.from(v.values.buffer)));
+    for (const [shape, opts] of [[[64, 9, 9, 48], { center: true, scale: true }], [[300, 112], { center: false, scale: true }],
+      [[2, 14, 14, 112], { center: true, scale: false }]] as const) {
+      const f0 = addon!.counts().layerNormGradFused;
+      const fused = await train('wasm', [...shape], opts);
+      expect(addon!.counts().layerNormGradFused - f0, 'one-pass gradient calls').toBe(2);
+      process.env.WORKBENCH_NATIVE_LN_GRAD = 'split';
+      try {
+        for (const threads of [1, 2]) {
+          addon!.setThreads(threads);
+          const f1 = addon!.counts().layerNormGradFused;
+          const split = await train('wasm', [...shape], opts);
+          expect(addon!.counts().layerNormGradFused, 'the switch takes the two passes').toBe(f1);
+          bits(split).forEach((b, i) => expect(b.equals(bits(fused)[i]), `${shape} ${threads} thread(s): tensor ${i}`).toBe(true));
+        }
+      } finally {
+        delete process.env.WORKBENCH_NATIVE_LN_GRAD;
+        addon!.setThreads(2);
+      }
+    }
+  });
+
   it('the forward gives each row the bits it gets alone (rows are summed four at a time, interleaved)', async () => {
     await useNative();
     addon!.setThreads(1);
