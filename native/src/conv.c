@@ -196,8 +196,9 @@ int tn_conv2d_input_grad(const tn_conv *g, const float *dy, const float *f, floa
 static unsigned long direct_dw_calls;
 unsigned long tn_conv1ch_dw_calls(void) { return __atomic_load_n(&direct_dw_calls, __ATOMIC_RELAXED); }
 typedef int (*dw_fn)(const tn_conv *, const float *, const float *, float *, int, int, int);
-/* Rows x columns of the zero-padded image copy the 5x5 direct kernels use (gemm_kernel.c's pad_dims, at most 4096). */
-static long padded_area(const tn_conv *g) {
+/* Rows x columns of the zero-padded image copy the 5x5 direct kernels use (gemm_kernel.c's pad_dims, at most 4096);
+   x86 only (unused elsewhere). */
+__attribute__((unused)) static long padded_area(const tn_conv *g) {
   long ph = (long)(g->oh - 1) * g->sh + g->kh, pw = (long)(g->ow - 1) * g->sw + g->kw;
   if (ph < g->pt + g->h) ph = g->pt + g->h;
   if (pw < g->pl + g->w) pw = g->pl + g->w;
