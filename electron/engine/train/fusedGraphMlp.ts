@@ -10,7 +10,7 @@ import { BC } from '../backend/kernels/native/Broadcast.js';
 import { RELU_MASK } from '../backend/kernels/native/ConvLayer.js';
 import { MIN_NATIVE_ELEMENTS } from '../backend/kernels/native/eltwise.js';
 import { heapOf, offsetOf, type WasmBackendInternals } from '../backend/kernels/native/heap.js';
-import { makeFastestTrainStep, softmaxGradient } from './fusedMlp.js';
+import { applyInRegistrationOrder, makeFastestTrainStep, softmaxGradient } from './fusedMlp.js';
 import { ACT, GRAD_FROM_Y } from './fusedMlpPlan.js';
 import { graphMlpPlan, nodeVariables, type GraphNode, type GraphPlan } from './fusedGraphMlpPlan.js';
 import { crossEntropyRows } from './loss.js';
@@ -236,13 +236,7 @@ export function makeFusedGraphMlpStep(model: tf.LayersModel, optimizer: tf.Optim
       const varGrads = backward(s, plan, vals, saved, dz, n);
       const byName = new Map<string, tf.TensorInfo>();
       varGrads.forEach((g, v) => byName.set(v.name, g));
-      for (const name in tf.engine().registeredVariables) {
-        const info = byName.get(name);
-        if (info == null) continue;
-        handed.add(info.dataId);
-        grads[name] = tf.engine().makeTensorFromTensorInfo(info) as tf.Tensor;
-      }
-      tf.tidy(() => optimizer.applyGradients(grads)); // inside a tidy, as minimize runs it in the taped step
+      applyInRegistrationOrder(optimizer, byName, grads, handed);
       fusedSteps++;
       return result;
     } finally {

@@ -101,13 +101,7 @@ export function makeFusedMlpStep(model: tf.LayersModel, optimizer: tf.Optimizer,
         byName.set(v[0].name, b.dW[i]!);
         if (v[1] != null) byName.set(v[1].name, b.db[i]!);
       });
-      for (const name in tf.engine().registeredVariables) {
-        const info = byName.get(name);
-        if (info == null) continue;
-        handed.add(info.dataId);
-        grads[name] = tf.engine().makeTensorFromTensorInfo(info) as tf.Tensor;
-      }
-      tf.tidy(() => optimizer.applyGradients(grads)); // inside a tidy, as minimize runs it in the taped step
+      applyInRegistrationOrder(optimizer, byName, grads, handed);
       fusedSteps++;
       return result;
     } finally {
@@ -252,6 +246,22 @@ function eltwise(addon: NativeAddon, heap: ArrayBufferLike, op: number, a: numbe
 }
 
 const f32 = Math.fround;
+
+/**
+ * Hands a step's gradients (by variable name) to the optimizer in the engine's registration order, the order minimize
+ * gives them in the taped step, inside a tidy as minimize runs it; their buffers are recorded in `handed` (the engine
+ * owns them now) and their tensors in `grads` (the caller disposes of them).
+ */
+export function applyInRegistrationOrder(optimizer: tf.Optimizer, byName: Map<string, tf.TensorInfo>, grads: tf.NamedTensorMap,
+  handed: Set<object>): void {
+  for (const name in tf.engine().registeredVariables) {
+    const info = byName.get(name);
+    if (info == null) continue;
+    handed.add(info.dataId);
+    grads[name] = tf.engine().makeTensorFromTensorInfo(info) as tf.Tensor;
+  }
+  tf.tidy(() => optimizer.applyGradients(grads));
+}
 
 /** tfjs's Softmax gradient dy·y − sum(dy·y, −1)·y in place of dy, each operation rounded to float32 as the kernels do. */
 export function softmaxGradient(y: Float32Array, dy: Float32Array, n: number, classes: number): void {

@@ -1,5 +1,7 @@
-// A whole seed-ann run on real data in the RunManager's workers gives the same numbers and weights.bin bytes with the
-// fused MLP step as with the taped step (WORKBENCH_FUSED_MLP=0): history, test metrics, predictions, saved weights.
+// A whole run on real data in the RunManager's workers gives the same numbers and weights.bin bytes with the fused steps
+// as with the taped step: seed-ann through the fused MLP step (WORKBENCH_FUSED_MLP=0 for the taped one), mlp-res (the
+// bench's graph MLP) through the fused graph MLP step and inference (WORKBENCH_FUSED_GRAPH_MLP=0): history, test
+// metrics, predictions, saved weights.
 import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -8,6 +10,7 @@ import { RunManager } from '../../../electron/engine/train/manager.js';
 import { RunStore } from '../../../electron/engine/runs/store.js';
 import { loadNative } from '../../../electron/engine/backend/native/addon.js';
 import { getPreset } from '../../../electron/engine/models/presets.js';
+import { mlpRes } from './fixtures/graphModels.js';
 import { TrainRequestSchema, type TrainEvent } from '../../../shared/run.js';
 import { requireInCi } from '../../helpers/ciRequire.js';
 import { tempDir, removeTempDirs } from './helpers.js';
@@ -24,14 +27,14 @@ if (!ready) console.warn(`fusedMlpRun.test.ts skipped: needs ${missing.join(' an
 
 afterAll(removeTempDirs);
 
-/** One seed-ann run (two epochs on 3,000 images) in a fresh manager, whose workers see the environment as it is now. */
-async function run() {
+/** One run of `model` (two epochs on 3,000 images, the seed ANN's hyperparameters) in a fresh manager, whose workers see the environment as it is now. */
+async function run(model: unknown) {
   const store = new RunStore(await tempDir('fmw-fused-mlp-'));
   const m = new RunManager({ store, maxConcurrent: 1, batchEventIntervalMs: 0, resolveData: async () => ({ dir: DEBIAN_DIR, kind: 'debian', strict: true }) });
   const events: TrainEvent[] = [];
   m.onEvent((e) => events.push(e));
   const p = getPreset('seed-ann');
-  const req = TrainRequestSchema.parse({ preset: 'seed-ann', model: p.model, hyper: { ...p.hyper, epochs: 2 }, data: { limit: 3000 }, backend: 'wasm' });
+  const req = TrainRequestSchema.parse({ preset: 'seed-ann', model, hyper: { ...p.hyper, epochs: 2 }, data: { limit: 3000 }, backend: 'wasm' });
   try {
     const [id] = (await m.start(req)).runIds;
     await m.idle();
@@ -52,17 +55,22 @@ async function run() {
   }
 }
 
-describe.skipIf(!ready)(`the fused MLP step in a real run (needs ${DEBIAN_DIR} and the native kernels)`, () => {
-  it('seed-ann: fused and taped runs are bit-identical end to end', async () => {
-    const fused = await run();
-    process.env.WORKBENCH_FUSED_MLP = '0';
+const CASES = [
+  { name: 'seed-ann', model: getPreset('seed-ann').model, off: 'WORKBENCH_FUSED_MLP' },
+  { name: 'mlp-res', model: mlpRes, off: 'WORKBENCH_FUSED_GRAPH_MLP' },
+];
+
+describe.skipIf(!ready)(`the fused MLP steps in a real run (needs ${DEBIAN_DIR} and the native kernels)`, () => {
+  it.each(CASES)('$name: fused and taped runs are bit-identical end to end', async ({ name, model, off }) => {
+    const fused = await run(model);
+    process.env[off] = '0';
     let taped: Awaited<ReturnType<typeof run>>;
     try {
-      taped = await run();
+      taped = await run(model);
     } finally {
-      delete process.env.WORKBENCH_FUSED_MLP;
+      delete process.env[off];
     }
-    console.log(`seed-ann test loss: fused ${fused.test.loss.toPrecision(9)}, taped ${taped.test.loss.toPrecision(9)}`);
+    console.log(`${name} test loss: fused ${fused.test.loss.toPrecision(9)}, taped ${taped.test.loss.toPrecision(9)}`);
     expect(fused.test.accuracy).toBeGreaterThan(0.6);
     expect(fused.batchLosses.length).toBeGreaterThan(20);
     expect(fused.batchLosses.every((l) => Number.isFinite(l))).toBe(true);
