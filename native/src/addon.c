@@ -711,6 +711,12 @@ static napi_value counts(napi_env env, napi_callback_info info) {
   /* Of copyRows, the calls through the interleaved row order (copy.c). */
   CHECK(napi_create_double(env, (double)tn_copy_interleaved_calls(), &v));
   CHECK(napi_set_named_property(env, out, "copyRowsInterleaved", v));
+  /* Of conv2d, the one-channel 3x3 calls (any stride) through the filter-in-registers forward (gemm_kernel.c). */
+  CHECK(napi_create_double(env, (double)tn_conv1ch_regs3_calls(), &v));
+  CHECK(napi_set_named_property(env, out, "conv2dDirectRegs3", v));
+  /* Of conv2d, the strided calls through the direct kernel without im2col (conv_direct.c). */
+  CHECK(napi_create_double(env, (double)tn_conv_direct_calls(), &v));
+  CHECK(napi_set_named_property(env, out, "conv2dDirect", v));
   return out;
 }
 

@@ -90,6 +90,8 @@ typedef struct {
   float *spare;             /* filter grad: parts 1.. write their K x co sums here (the caller's memory); part 0 writes out */
   int (*dw)(const tn_conv *, const float *, const float *, float *, int, int, int); /* filter grad: direct one-channel chunk, or NULL */
   int regs;                 /* forward: the one-channel 5x5 register path allowed (WORKBENCH_CONV1_REGS not 0) */
+  int regs3;                /* forward: the one-channel 3x3 register path allowed (WORKBENCH_CONV1_REGS3 not 0) */
+  int direct;               /* forward: conv_direct.c's strided kernel takes every part */
 } conv_job;
 
 static void split(int n, int t, int nt, int *i0, int *i1) {
@@ -112,6 +114,8 @@ static void post_op(float *y, long rows, int co, const float *bias, int act) {
 
 static unsigned long regs_calls;
 unsigned long tn_conv1ch_regs_calls(void) { return __atomic_load_n(&regs_calls, __ATOMIC_RELAXED); }
+static unsigned long regs3_calls;
+unsigned long tn_conv1ch_regs3_calls(void) { return __atomic_load_n(&regs3_calls, __ATOMIC_RELAXED); }
 static int switched_off(const char *name) {
   const char *e = getenv(name);
   return e && (!strcmp(e, "0") || !strcmp(e, "off") || !strcmp(e, "false"));
@@ -125,10 +129,13 @@ static int forward_task(void *p, int t, int nt) {
   split(g->n, t, nt, &i0, &i1);
   /* A first layer (one channel): straight from the image, same bits as below. */
   if (g->c == 1 && !is_pointwise(g)) {
-    int done = tn_conv_one_channel(g, j->a, j->b, j->bias, j->act | (j->regs ? 0 : TN_CONV1_NO_REGS), j->out, i0, i1);
+    int done = tn_conv_one_channel(g, j->a, j->b, j->bias,
+                                   j->act | (j->regs ? 0 : TN_CONV1_NO_REGS) | (j->regs3 ? 0 : TN_CONV1_NO_REGS3), j->out, i0, i1);
     if (done == 2 && t == 0) __atomic_fetch_add(&regs_calls, 1, __ATOMIC_RELAXED);
+    if (done == 3 && t == 0) __atomic_fetch_add(&regs3_calls, 1, __ATOMIC_RELAXED);
     if (done) return TN_OK;
   }
+  if (j->direct && tn_conv_direct(g, j->a, j->b, j->bias, j->act, j->out, i0, i1)) return TN_OK;
   int per = images_per_out_chunk(g);
   for (int s = i0; s < i1; s += per) {
     int e = s + per < i1 ? s + per : i1;
@@ -149,10 +156,22 @@ static int forward_task(void *p, int t, int nt) {
   return TN_OK;
 }
 
+/* The direct strided kernel (conv_direct.c): AVX-512 GEMM chosen (its bits are the avx512 / avx2 GEMM's; OpenBLAS
+   and the generic build sum otherwise), a stride above 1 (stride-1 3x3 layers take Winograd), several input channels. */
+static unsigned long direct_calls;
+unsigned long tn_conv_direct_calls(void) { return __atomic_load_n(&direct_calls, __ATOMIC_RELAXED); }
+static int use_direct(const tn_conv *g) {
+  if (g->c == 1 || is_pointwise(g) || (g->sh == 1 && g->sw == 1) || !tn_conv_direct_covers(g)) return 0;
+  if (strcmp(tn_isa(), "avx512f") || switched_off("WORKBENCH_CONV_DIRECT")) return 0;
+  __atomic_fetch_add(&direct_calls, 1, __ATOMIC_RELAXED);
+  return 1;
+}
+
 /* Each image's output depends on that image alone, so the split over images cannot change a number. */
 int tn_conv2d(const tn_conv *g, const float *x, const float *f, const float *bias, int act, float *y) {
   if (tn_winograd_covers_forward(g)) return tn_winograd_conv2d(g, x, f, bias, act, y);
-  conv_job j = {.g = g, .a = x, .b = f, .out = y, .bias = bias, .act = act, .regs = !switched_off("WORKBENCH_CONV1_REGS")};
+  conv_job j = {.g = g, .a = x, .b = f, .out = y, .bias = bias, .act = act, .regs = !switched_off("WORKBENCH_CONV1_REGS"),
+               .regs3 = !switched_off("WORKBENCH_CONV1_REGS3"), .direct = use_direct(g)};
   return tn_parallel(forward_task, &j, tn_threads());
 }
 

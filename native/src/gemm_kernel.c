@@ -226,7 +226,7 @@ static void pad_image(const tn_conv *g, const float *xi, float *pad, int ph, int
    from a zero-padded copy of the image (no gather, no bounds checks). Each output is still from 0, taps in (ky, kx)
    order with the same multiply-adds, padding read as 0 and multiplied, then + bias, then the activation: FN1's bits. */
 #define FW_T 25
-#define FW_PX 4
+#define FW_PXMAX 8
 static float *fw_out(float *y, const tn_conv *g, int img, int oy, int ox, int j) {
   return y + (((size_t)img * g->oh + oy) * g->ow + ox) * g->co + j;
 }
@@ -236,8 +236,9 @@ static inline __attribute__((always_inline)) vf fw_epi(vf a, vf b, int hasBias, 
   else if (act == 2) a = relu_keep(a);
   return a;
 }
-static void fw_regs(const tn_conv *g, const float *x, const float *f, const float *bias, int act, float *y, int i0,
-                    int i1, float *pad, int ph, int pw) {
+static inline __attribute__((always_inline)) void fw_body(const tn_conv *g, const float *x, const float *f,
+                                                          const float *bias, int act, float *y, int i0, int i1,
+                                                          float *pad, int ph, int pw, const int T, const int PX) {
   const int co = g->co, sw = g->sw;
   int poff[FW_T];
   for (int ky = 0; ky < g->kh; ky++)
@@ -247,37 +248,44 @@ static void fw_regs(const tn_conv *g, const float *x, const float *f, const floa
     for (int j = 0; j < co; j += VL) {
       vf w[FW_T];
 #pragma GCC unroll 32
-      for (int t = 0; t < FW_T; t++) w[t] = ldv(f + (size_t)t * co + j);
+      for (int t = 0; t < T; t++) w[t] = ldv(f + (size_t)t * co + j);
       const vf b = bias ? ldv(bias + j) : (vf){0};
       for (int oy = 0; oy < g->oh; oy++) {
         const float *row = pad + (size_t)oy * g->sh * pw;
         int ox = 0;
-        for (; ox + FW_PX <= g->ow; ox += FW_PX) {
+        for (; ox + PX <= g->ow; ox += PX) {
           const float *p = row + (size_t)ox * sw;
-          vf a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+          vf a[FW_PXMAX];
+#pragma GCC unroll 8
+          for (int i = 0; i < PX; i++) a[i] = (vf){0};
 #pragma GCC unroll 32
-          for (int t = 0; t < FW_T; t++) {
+          for (int t = 0; t < T; t++) {
             const float *q = p + poff[t];
-            a0 += splat(q[0]) * w[t];
-            a1 += splat(q[sw]) * w[t];
-            a2 += splat(q[2 * sw]) * w[t];
-            a3 += splat(q[3 * sw]) * w[t];
+#pragma GCC unroll 8
+            for (int i = 0; i < PX; i++) a[i] += splat(q[i * sw]) * w[t];
           }
-          stv(fw_out(y, g, img, oy, ox, j), fw_epi(a0, b, bias != NULL, act));
-          stv(fw_out(y, g, img, oy, ox + 1, j), fw_epi(a1, b, bias != NULL, act));
-          stv(fw_out(y, g, img, oy, ox + 2, j), fw_epi(a2, b, bias != NULL, act));
-          stv(fw_out(y, g, img, oy, ox + 3, j), fw_epi(a3, b, bias != NULL, act));
+#pragma GCC unroll 8
+          for (int i = 0; i < PX; i++) stv(fw_out(y, g, img, oy, ox + i, j), fw_epi(a[i], b, bias != NULL, act));
         }
         for (; ox < g->ow; ox++) {
           const float *p = row + (size_t)ox * sw;
           vf a0 = {0};
 #pragma GCC unroll 32
-          for (int t = 0; t < FW_T; t++) a0 += splat(p[poff[t]]) * w[t];
+          for (int t = 0; t < T; t++) a0 += splat(p[poff[t]]) * w[t];
           stv(fw_out(y, g, img, oy, ox, j), fw_epi(a0, b, bias != NULL, act));
         }
       }
     }
   }
+}
+/* 5x5: 25 tap vectors + 4 pixels' sums. 3x3 (any stride, e.g. a stride-2 first layer): 9 tap vectors + 8 pixels. */
+static void fw_regs(const tn_conv *g, const float *x, const float *f, const float *bias, int act, float *y, int i0,
+                    int i1, float *pad, int ph, int pw) {
+  fw_body(g, x, f, bias, act, y, i0, i1, pad, ph, pw, FW_T, 4);
+}
+static void fw_regs3(const tn_conv *g, const float *x, const float *f, const float *bias, int act, float *y, int i0,
+                     int i1, float *pad, int ph, int pw) {
+  fw_body(g, x, f, bias, act, y, i0, i1, pad, ph, pw, 9, FW_PXMAX);
 }
 #endif
 int FN1(const tn_conv *g, const float *x, const float *f, const float *bias, int act, float *y, int i0, int i1) {
@@ -287,11 +295,17 @@ int FN1(const tn_conv *g, const float *x, const float *f, const float *bias, int
   int ph, pw;
   if (!(act & TN_CONV1_NO_REGS) && g->c == 1 && taps == FW_T && co % VL == 0 && pad_dims(g, &ph, &pw)) {
     float pad[PAD_MAX];
-    fw_regs(g, x, f, bias, act, y, i0, i1, pad, ph, pw);
+    fw_regs(g, x, f, bias, act & ~(TN_CONV1_NO_REGS | TN_CONV1_NO_REGS3), y, i0, i1, pad, ph, pw);
     return 2;
   }
+  /* 3x3, any stride (WORKBENCH_CONV1_REGS3=0 turns it off). */
+  if (!(act & TN_CONV1_NO_REGS3) && g->c == 1 && g->kh == 3 && g->kw == 3 && co % VL == 0 && pad_dims(g, &ph, &pw)) {
+    float pad[PAD_MAX];
+    fw_regs3(g, x, f, bias, act & ~(TN_CONV1_NO_REGS | TN_CONV1_NO_REGS3), y, i0, i1, pad, ph, pw);
+    return 3;
+  }
 #endif
-  act &= ~TN_CONV1_NO_REGS;
+  act &= ~(TN_CONV1_NO_REGS | TN_CONV1_NO_REGS3);
   if (g->c != 1 || co % VL || taps > KC || taps > 64) return 0;
   float xv[64];
   int off[64];

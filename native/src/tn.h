@@ -251,6 +251,14 @@ void tn_fail_next_allocs(int n);
    (WORKBENCH_CONV1_REGS=0); that path returns 2 instead of 1. Calls of tn_conv2d that took it: */
 #define TN_CONV1_NO_REGS 0x100
 unsigned long tn_conv1ch_regs_calls(void);
+/* act | this keeps it off the 3x3 register path (WORKBENCH_CONV1_REGS3=0), which returns 3. Calls that took it: */
+#define TN_CONV1_NO_REGS3 0x200
+unsigned long tn_conv1ch_regs3_calls(void);
+/* Direct strided forward convolution, AVX-512 (conv_direct.c): 1 done (images i0..i1), 0 not covered; the GEMM's bits. */
+int tn_conv_direct_covers(const tn_conv *g);
+int tn_conv_direct(const tn_conv *g, const float *x, const float *f, const float *bias, int act, float *y, int i0, int i1);
+/* Calls of tn_conv2d that took it (WORKBENCH_CONV_DIRECT=0 turns it off): */
+unsigned long tn_conv_direct_calls(void);
 /* Calls of tn_maxpool_grad with overlapping windows that took the register path (pooling.c; WORKBENCH_POOL_GRAD_REGS=0
    turns it off, same bits). */
 unsigned long tn_maxpool_grad_regs_calls(void);

@@ -191,6 +191,8 @@ int main(int argc, char **argv) {
   add_job(&w[0], (job){.kind = FGRAD, .every = 8, .conv = {7, 28, 28, 1, 5, 5, 32, 28, 28, 1, 1, 2, 2}}, 29);
   add_job(&w[0], (job){.kind = CONV, .every = 8, .conv = {5, 13, 11, 1, 5, 5, 48, 7, 6, 2, 2, 2, 2}}, 30);
   add_job(&w[0], (job){.kind = LNGRAD, .every = 4, .m = 3000, .n = 112}, 32);
+  /* strided-elu's layers: the one-channel 3x3 stride-2 register forward and the direct strided kernel (conv_direct.c). */
+  add_job(&w[0], (job){.kind = CONV, .every = 8, .conv = {6, 28, 28, 1, 3, 3, 32, 14, 14, 2, 2, 0, 0}}, 34);
   add_job(&w[1], (job){.kind = SUM, .every = 1, .m = 40, .n = 3000}, 11);
   add_job(&w[1], (job){.kind = SUM, .every = 1, .m = 1352, .n = 257}, 12);
   add_job(&w[1], (job){.kind = FGRAD, .every = 16, .conv = conv(8, 10, 64, 3, 128)}, 13);
@@ -208,6 +210,8 @@ int main(int argc, char **argv) {
   /* Overlapping 3x3/2 'same' windows (k5-gap's pool): the register path, 32 + 8 channel blocks and a tail. */
   add_job(&w[1], (job){.kind = POOLGRAD, .every = 16, .pool = {6, 28, 28, 44, 3, 3, 14, 14, 2, 2, 0, 0}}, 31);
   add_job(&w[1], (job){.kind = LNGRAD, .every = 4, .m = 700, .n = 96}, 33);
+  add_job(&w[1], (job){.kind = CONV, .every = 16, .conv = {5, 14, 14, 32, 3, 3, 64, 7, 7, 2, 2, 0, 0}}, 35);
+  add_job(&w[1], (job){.kind = CONV, .every = 16, .conv = {3, 13, 11, 16, 3, 3, 48, 7, 6, 2, 2, 1, 1}}, 36);
   pthread_t th[2];
   for (int t = 0; t < 2; t++) pthread_create(&th[t], NULL, thread_main, &w[t]);
   pthread_barrier_wait(&ready);

@@ -33,6 +33,8 @@ try {
   // gemm.c refers to the AVX2 and AVX-512 variants on x86 only; elsewhere only the generic one exists.
   if (x86) compile(join(src, 'gemm_kernel.c'), ['-DTN_VARIANT=avx2', '-mavx2', '-mfma'], 'gemm_avx2.o');
   if (x86) compile(join(src, 'gemm_kernel.c'), ['-DTN_VARIANT=avx512', '-DTN_WIDE', '-mavx512f'], 'gemm_avx512.o');
+  // The direct strided convolution: AVX-512 on x86 (elsewhere it compiles to "not covered").
+  compile(join(src, 'conv_direct.c'), x86 ? ['-mavx512f'] : [], 'conv_direct.o');
   compile(join(here, 'stress.c'), [], 'stress.o');
   const exe = join(dir, 'stress');
   execFileSync(cc, [...common, ...objs, '-o', exe, '-lm', ...(process.platform === 'linux' ? ['-ldl'] : [])], { stdio: 'inherit' });
