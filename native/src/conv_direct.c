@@ -79,9 +79,8 @@ static inline __attribute__((always_inline)) void pixels(const tn_conv *g, const
   }
 }
 
-
 /* All output channels of one block of pixels (at most P4 of them real when co >= 64: the narrower tiles' extra rows
-   are NULL). */
+   are NULL, their FMAs on zeros wasted; a tail of co % 64 channels only). */
 static void block(const tn_conv *g, const float *const *src, const float *f, const float *bias, int act,
                   float *const *dst) {
   int j = 0;
