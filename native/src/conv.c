@@ -161,8 +161,9 @@ static int forward_task(void *p, int t, int nt) {
 static unsigned long direct_calls;
 unsigned long tn_conv_direct_calls(void) { return __atomic_load_n(&direct_calls, __ATOMIC_RELAXED); }
 static int use_direct(const tn_conv *g) {
-  if (g->c == 1 || is_pointwise(g) || (g->sh == 1 && g->sw == 1) || !tn_conv_direct_covers(g)) return 0;
-  if (strcmp(tn_isa(), "avx512f") || switched_off("WORKBENCH_CONV_DIRECT")) return 0;
+  if (g->c == 1 || is_pointwise(g) || (g->sh == 1 && g->sw == 1)) return 0;
+  /* The ISA first: conv_direct.c is compiled with -mavx512f, so nothing in it may run on a CPU without AVX-512. */
+  if (strcmp(tn_isa(), "avx512f") || switched_off("WORKBENCH_CONV_DIRECT") || !tn_conv_direct_covers(g)) return 0;
   __atomic_fetch_add(&direct_calls, 1, __ATOMIC_RELAXED);
   return 1;
 }
