@@ -152,6 +152,8 @@ static int forward_task(void *p, int t, int nt) {
 /* Each image's output depends on that image alone, so the split over images cannot change a number. */
 int tn_conv2d(const tn_conv *g, const float *x, const float *f, const float *bias, int act, float *y) {
   if (tn_winograd_covers_forward(g)) return tn_winograd_conv2d(g, x, f, bias, act, y);
+  int implicit = tn_implicit_conv2d(g, x, f, bias, act, y);
+  if (implicit >= 0) return implicit;
   conv_job j = {.g = g, .a = x, .b = f, .out = y, .bias = bias, .act = act, .regs = !switched_off("WORKBENCH_CONV1_REGS")};
   return tn_parallel(forward_task, &j, tn_threads());
 }
@@ -265,6 +267,7 @@ int tn_conv2d_filter_grad(const tn_conv *g, const float *x, const float *dy, flo
   const size_t kco = (size_t)g->kh * g->kw * g->c * g->co;
   conv_job j = {.g = g, .a = x, .b = dy, .out = df, .dw = direct_dw(g)};
   if (j.dw) __atomic_fetch_add(&direct_dw_calls, 1, __ATOMIC_RELAXED);
+  else j.dw = tn_implicit_dw_pick(g);
   if (parts > 1) {
     /* The calling thread's scratch: it stays in this call until the sum below is done. */
     j.spare = tn_scratch(3, (parts - 1) * kco);

@@ -254,4 +254,11 @@ unsigned long tn_conv1ch_regs_calls(void);
 /* Calls of tn_maxpool_grad with overlapping windows that took the register path (pooling.c; WORKBENCH_POOL_GRAD_REGS=0
    turns it off, same bits). */
 unsigned long tn_maxpool_grad_regs_calls(void);
+/* Multi-channel convolutions without im2col on the avx512 GEMM (conv_implicit.c; WORKBENCH_IMPLICIT_CONV=0 turns them
+   off, same bits). The forward returns -1 where it does not apply; the filter gradient gives conv.c a chunk function
+   (its dw_fn: 1 done) or NULL. Calls that took them: which 0 forward, 1 filter gradient. Scratch slot 2. */
+typedef int (*tn_conv_dw_fn)(const tn_conv *, const float *, const float *, float *, int, int, int);
+int tn_implicit_conv2d(const tn_conv *g, const float *x, const float *f, const float *bias, int act, float *y);
+tn_conv_dw_fn tn_implicit_dw_pick(const tn_conv *g);
+unsigned long tn_implicit_calls(int which);
 #endif
