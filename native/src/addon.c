@@ -711,11 +711,14 @@ static napi_value counts(napi_env env, napi_callback_info info) {
   /* Of copyRows, the calls through the interleaved row order (copy.c). */
   CHECK(napi_create_double(env, (double)tn_copy_interleaved_calls(), &v));
   CHECK(napi_set_named_property(env, out, "copyRowsInterleaved", v));
-  /* Of conv2d and conv2dFilterGrad, the multi-channel calls read straight from the image, no im2col (conv_implicit.c). */
+  /* Of conv2d and conv2dFilterGrad, the multi-channel calls read straight from the image, no im2col; of conv2dInputGrad,
+     those with the filter transposed once per call (conv_implicit.c). */
   CHECK(napi_create_double(env, (double)tn_implicit_calls(0), &v));
   CHECK(napi_set_named_property(env, out, "conv2dImplicit", v));
   CHECK(napi_create_double(env, (double)tn_implicit_calls(1), &v));
   CHECK(napi_set_named_property(env, out, "conv2dFilterGradImplicit", v));
+  CHECK(napi_create_double(env, (double)tn_implicit_calls(2), &v));
+  CHECK(napi_set_named_property(env, out, "conv2dInputGradImplicit", v));
   return out;
 }
 

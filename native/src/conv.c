@@ -189,6 +189,8 @@ static int input_grad_task(void *p, int t, int nt) {
 /* As the forward pass: an image's dx comes from that image's dy alone. */
 int tn_conv2d_input_grad(const tn_conv *g, const float *dy, const float *f, float *dx) {
   if (tn_winograd_covers_input_grad(g)) return tn_winograd_input_grad(g, dy, f, dx);
+  int implicit = tn_implicit_input_grad(g, dy, f, dx);
+  if (implicit >= 0) return implicit;
   conv_job j = {.g = g, .a = dy, .b = f, .out = dx};
   return tn_parallel(input_grad_task, &j, tn_threads());
 }

@@ -31,8 +31,10 @@ static inline __attribute__((always_inline)) AVX512 void stv(float *p, vf v) { m
 /* What a tap outside the image reads (im2col's zeros). */
 static const float zero_row[ZERO_ROW];
 
-static unsigned long calls[2];
-unsigned long tn_implicit_calls(int which) { return __atomic_load_n(&calls[which & 1], __ATOMIC_RELAXED); }
+static unsigned long calls[3];
+unsigned long tn_implicit_calls(int which) {
+  return which >= 0 && which < 3 ? __atomic_load_n(&calls[which], __ATOMIC_RELAXED) : 0;
+}
 
 static int switched_off(void) {
   const char *e = getenv("WORKBENCH_IMPLICIT_CONV");
@@ -244,4 +246,68 @@ tn_conv_dw_fn tn_implicit_dw_pick(const tn_conv *g) {
   if (!covers(g)) return NULL;
   __atomic_fetch_add(&calls[1], 1, __ATOMIC_RELAXED);
   return implicit_dw;
+}
+
+/* Input gradient: conv.c's own arithmetic (dcol = dy . f^T through the GEMM, chunk by chunk, then col2im), with f^T
+   written out once per call. conv.c hands the GEMM f itself as a transposed B, which it re-packs column by column
+   (a strided gather of the whole filter) for every chunk; from f^T the packing is row copies. The GEMM sees the
+   same values in the same order: the same bits. */
+typedef struct {
+  const tn_conv *g;
+  const float *dy, *ft;
+  float *dx;
+} dx_job;
+
+static int dx_images_per_chunk(const tn_conv *g) {
+  long k = (long)g->kh * g->kw * g->c + g->co; /* conv.c's images_per_out_chunk */
+  long per = 262144 / k / ((long)g->oh * g->ow);
+  return per < 1 ? 1 : (int)per;
+}
+
+static int dx_task(void *p, int t, int nt) {
+  dx_job *j = p;
+  const tn_conv *g = j->g;
+  const int K = g->kh * g->kw * g->c, c = g->c, per = g->oh * g->ow;
+  const int i0 = (int)((long)g->n * t / nt), i1 = (int)((long)g->n * (t + 1) / nt);
+  const int chunk = dx_images_per_chunk(g);
+  for (int s = i0; s < i1; s += chunk) {
+    const int e = s + chunk < i1 ? s + chunk : i1, rows = (e - s) * per;
+    float *col = tn_scratch(2, (size_t)rows * K);
+    if (!col) return TN_ENOMEM;
+    int err = tn_sgemm_rows(0, rows, K, g->co, j->dy + (size_t)s * per * g->co, g->co, 1, j->ft, K, 1, col, K, 0);
+    if (err) return err;
+    float *dx = j->dx + (size_t)s * g->h * g->w * c;
+    memset(dx, 0, (size_t)(e - s) * g->h * g->w * c * sizeof(float));
+    /* conv.c's col2im. */
+    const float *row = col;
+    for (int img = 0; img < e - s; img++) {
+      float *xi = dx + (size_t)img * g->h * g->w * c;
+      for (int oy = 0; oy < g->oh; oy++)
+        for (int ox = 0; ox < g->ow; ox++)
+          for (int ky = 0; ky < g->kh; ky++) {
+            const int iy = oy * g->sh - g->pt + ky;
+            for (int kx = 0; kx < g->kw; kx++, row += c) {
+              const int ix = ox * g->sw - g->pl + kx;
+              if (iy < 0 || iy >= g->h || ix < 0 || ix >= g->w) continue;
+              float *d = xi + ((size_t)iy * g->w + ix) * c;
+              for (int ci = 0; ci < c; ci++) d[ci] += row[ci];
+            }
+          }
+    }
+  }
+  return TN_OK;
+}
+
+/* -1: not covered; else TN_OK or an error. */
+int tn_implicit_input_grad(const tn_conv *g, const float *dy, const float *f, float *dx) {
+  if (!covers(g)) return -1;
+  const int K = g->kh * g->kw * g->c, co = g->co;
+  float *ft = tn_scratch(3, (size_t)K * co); /* the caller's, in use until the call ends */
+  if (!ft) return TN_ENOMEM;
+  for (int k = 0; k < K; k++)
+    for (int q = 0; q < co; q++) ft[(size_t)q * K + k] = f[(size_t)k * co + q];
+  dx_job j = {.g = g, .dy = dy, .ft = ft, .dx = dx};
+  int err = tn_parallel(dx_task, &j, tn_threads());
+  if (!err) __atomic_fetch_add(&calls[2], 1, __ATOMIC_RELAXED);
+  return err;
 }

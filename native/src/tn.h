@@ -256,9 +256,11 @@ unsigned long tn_conv1ch_regs_calls(void);
 unsigned long tn_maxpool_grad_regs_calls(void);
 /* Multi-channel convolutions without im2col on the avx512 GEMM (conv_implicit.c; WORKBENCH_IMPLICIT_CONV=0 turns them
    off, same bits). The forward returns -1 where it does not apply; the filter gradient gives conv.c a chunk function
-   (its dw_fn: 1 done) or NULL. Calls that took them: which 0 forward, 1 filter gradient. Scratch slot 2. */
+   (its dw_fn: 1 done) or NULL. The input gradient: conv.c's GEMM + col2im from a transposed copy of the filter (-1: not covered). Calls that took
+   them: which 0 forward, 1 filter gradient, 2 input gradient. Scratch slot 2. */
 typedef int (*tn_conv_dw_fn)(const tn_conv *, const float *, const float *, float *, int, int, int);
 int tn_implicit_conv2d(const tn_conv *g, const float *x, const float *f, const float *bias, int act, float *y);
 tn_conv_dw_fn tn_implicit_dw_pick(const tn_conv *g);
+int tn_implicit_input_grad(const tn_conv *g, const float *dy, const float *f, float *dx);
 unsigned long tn_implicit_calls(int which);
 #endif

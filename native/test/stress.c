@@ -191,10 +191,11 @@ int main(int argc, char **argv) {
   add_job(&w[0], (job){.kind = FGRAD, .every = 8, .conv = {7, 28, 28, 1, 5, 5, 32, 28, 28, 1, 1, 2, 2}}, 29);
   add_job(&w[0], (job){.kind = CONV, .every = 8, .conv = {5, 13, 11, 1, 5, 5, 48, 7, 6, 2, 2, 2, 2}}, 30);
   add_job(&w[0], (job){.kind = LNGRAD, .every = 4, .m = 3000, .n = 112}, 32);
-  /* Multi-channel strided convolutions read straight from the image (conv_implicit.c on the avx512 GEMM): k5-gap's
+  /* Multi-channel strided convolutions through conv_implicit.c (on the avx512 GEMM): k5-gap's
      5x5/2 valid 48 -> 64, and a padded 3x3/2 'same' with a 16-wide last panel. */
   add_job(&w[0], (job){.kind = CONV, .every = 8, .conv = {6, 14, 14, 48, 5, 5, 64, 5, 5, 2, 2, 0, 0}}, 34);
   add_job(&w[0], (job){.kind = FGRAD, .every = 8, .conv = {13, 14, 14, 48, 5, 5, 64, 5, 5, 2, 2, 0, 0}}, 35);
+  add_job(&w[0], (job){.kind = IGRAD, .every = 8, .conv = {9, 14, 14, 48, 5, 5, 64, 5, 5, 2, 2, 0, 0}}, 38);
   add_job(&w[1], (job){.kind = SUM, .every = 1, .m = 40, .n = 3000}, 11);
   add_job(&w[1], (job){.kind = SUM, .every = 1, .m = 1352, .n = 257}, 12);
   add_job(&w[1], (job){.kind = FGRAD, .every = 16, .conv = conv(8, 10, 64, 3, 128)}, 13);
@@ -214,6 +215,7 @@ int main(int argc, char **argv) {
   add_job(&w[1], (job){.kind = LNGRAD, .every = 4, .m = 700, .n = 96}, 33);
   add_job(&w[1], (job){.kind = CONV, .every = 8, .conv = {5, 13, 13, 32, 3, 3, 48, 7, 7, 2, 2, 1, 1}}, 36);
   add_job(&w[1], (job){.kind = FGRAD, .every = 8, .conv = {11, 13, 13, 32, 3, 3, 48, 7, 7, 2, 2, 1, 1}}, 37);
+  add_job(&w[1], (job){.kind = IGRAD, .every = 8, .conv = {7, 13, 13, 32, 3, 3, 48, 7, 7, 2, 2, 1, 1}}, 39);
   pthread_t th[2];
   for (int t = 0; t < 2; t++) pthread_create(&th[t], NULL, thread_main, &w[t]);
   pthread_barrier_wait(&ready);
@@ -223,15 +225,15 @@ int main(int argc, char **argv) {
   for (int t = 0; t < 2; t++)
     for (int i = 0; i < w[t].njobs; i++) {
       job *j = &w[t].jobs[i];
-      /* Convolutions too: each output is its own dot product whatever the thread count (im2col, implicit, Winograd). */
-      if (j->kind == DROPOUT || j->kind == ACTGRAD || j->kind == LNGRAD || j->kind == CONV) {
+      /* Convolutions and input gradients too: an image's output depends on that image alone, whatever the thread count. */
+      if (j->kind == DROPOUT || j->kind == ACTGRAD || j->kind == LNGRAD || j->kind == CONV || j->kind == IGRAD) {
         tn_set_threads(1);
         if (run(j) != TN_OK) return 2;
         memcpy(j->want, j->out, j->outLen * sizeof(float));
       }
       tn_set_threads(2);
       if (run(j) != TN_OK) return 2;
-      if ((j->kind == DROPOUT || j->kind == ACTGRAD || j->kind == LNGRAD || j->kind == CONV) && memcmp(j->want, j->out, j->outLen * sizeof(float))) {
+      if ((j->kind == DROPOUT || j->kind == ACTGRAD || j->kind == LNGRAD || j->kind == CONV || j->kind == IGRAD) && memcmp(j->want, j->out, j->outLen * sizeof(float))) {
         printf("%s: 1 and 2 threads differ\n", kind_name[j->kind]);
         one_thread_wrong++;
       }
@@ -245,7 +247,8 @@ int main(int argc, char **argv) {
     printf("%-20s %6ld calls %6ld wrong\n", kind_name[k], calls, wrong);
     bad += wrong;
   }
-  printf("implicit convolutions: %lu forward, %lu filter-gradient calls\n", tn_implicit_calls(0), tn_implicit_calls(1));
+  printf("implicit convolutions: %lu forward, %lu filter-gradient, %lu input-gradient calls\n", tn_implicit_calls(0),
+         tn_implicit_calls(1), tn_implicit_calls(2));
   printf("%s\n", bad ? "FAIL: results differ from the same calls alone" : "ok: every result bit-identical to alone");
   return bad ? 1 : 0;
 }

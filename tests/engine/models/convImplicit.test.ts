@@ -1,6 +1,6 @@
 // Training steps through the implicit-GEMM convolutions (native/src/conv_implicit.c): the bench models whose
 // multi-channel strided or 5x5 convolutions take it (k5-gap's 5x5/2, strided-elu's 3x3/2, residual-sep's dilated 3x3
-// written out as a 5x5) give the same losses and weights, bit for bit, as im2col + GEMM (WORKBENCH_IMPLICIT_CONV=0),
+// written out as a 5x5) give the same losses and weights, bit for bit, as conv.c's im2col + GEMM (WORKBENCH_IMPLICIT_CONV=0),
 // and the path is proven to run (the addon's counters) on an avx512f machine.
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -37,7 +37,10 @@ function train(spec: ModelSpec, implicit: boolean, steps: number) {
   const weights = model.getWeights().map((w) => w.dataSync().slice() as Float32Array);
   model.dispose();
   optimizer.dispose();
-  return { losses, weights, forward: c1.conv2dImplicit - c0.conv2dImplicit, filter: c1.conv2dFilterGradImplicit - c0.conv2dFilterGradImplicit };
+  return {
+    losses, weights, forward: c1.conv2dImplicit - c0.conv2dImplicit, filter: c1.conv2dFilterGradImplicit - c0.conv2dFilterGradImplicit,
+    input: c1.conv2dInputGradImplicit - c0.conv2dInputGradImplicit,
+  };
 }
 
 describe.skipIf(nativeMissing != null)(`implicit-GEMM convolutions in training${nativeMissing ? ` (skipped: ${nativeMissing})` : ''}`, () => {
@@ -46,13 +49,13 @@ describe.skipIf(nativeMissing != null)(`implicit-GEMM convolutions in training${
     const spec = specOf(name);
     const off = train(spec, false, 3);
     const on = train(spec, true, 3);
-    expect([off.forward, off.filter], 'switched off').toEqual([0, 0]);
+    expect([off.forward, off.filter, off.input], 'switched off').toEqual([0, 0, 0]);
     if (addon!.isa() === 'avx512f') {
-      // One such layer a model, once a step each way (k5-gap's conv3 5x5/2 48->64; strided-elu's 3x3/2 32->64;
+      // One such layer a model (none of them a first layer), once a step each way (k5-gap's conv3 5x5/2 48->64; strided-elu's 3x3/2 32->64;
       // residual-sep's dilated 3x3 16->16 as a 5x5 with holes).
-      expect([on.forward, on.filter], 'implicit calls').toEqual([3, 3]);
+      expect([on.forward, on.filter, on.input], 'implicit calls').toEqual([3, 3, 3]);
     } else {
-      expect([on.forward, on.filter], 'implicit calls (avx512f only)').toEqual([0, 0]);
+      expect([on.forward, on.filter, on.input], 'implicit calls (avx512f only)').toEqual([0, 0, 0]);
     }
     expect(on.losses).toEqual(off.losses);
     on.weights.forEach((w, k) => {

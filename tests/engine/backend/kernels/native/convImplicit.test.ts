@@ -1,7 +1,7 @@
-// Multi-channel convolutions read straight from the image, no im2col (native/src/conv_implicit.c): forward (every
-// epilogue, with and without bias, NaN/±Inf/−0 in the image) and filter gradient give the bits of im2col + GEMM
-// (WORKBENCH_IMPLICIT_CONV=0) on 1 and 2 threads, the forward the same bits on 1 and 2 threads, tfjs's cpu backend to
-// float rounding, and the path counted exactly where it claims to run (avx512f GEMM, input channels a multiple of 8,
+// Multi-channel convolutions read straight from the image, no im2col (native/src/conv_implicit.c), and the input
+// gradient from a transposed filter: forward (every epilogue, with and without bias, NaN/±Inf/−0 in the image), filter
+// and input gradients give the bits of conv.c's im2col + GEMM (WORKBENCH_IMPLICIT_CONV=0) on 1 and 2 threads, the
+// forward and input gradient the same bits on 1 and 2 threads, tfjs's cpu backend to float rounding, and the path counted exactly where it claims to run (avx512f GEMM, input channels a multiple of 8,
 // output channels a multiple of 16, not a stride-1 unpadded 1x1).
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -93,6 +93,30 @@ describe.skipIf(nativeMissing != null)(`implicit-GEMM convolutions${nativeMissin
       }
     }
     addon!.setThreads(2);
+  });
+
+  it.each(cases)('$n×$h×$w×$c → $co, $k $pad stride $s: input gradient, conv.c\'s bits on 1 and 2 threads, counted', async (k) => {
+    const { x, dy } = gradInputs(k, false);
+    const f = { shape: [...k.k, k.c, k.co], values: randomValues(k.k[0] * k.k[1] * k.c * k.co, 43) };
+    f.values[5] = NaN;
+    const a = { strides: [k.s, k.s], pad: k.pad, dataFormat: 'NHWC', dimRoundingMode: undefined, inputShape: x.shape };
+    let one: Float32Array | null = null;
+    for (const threads of [1, 2]) {
+      addon!.setThreads(threads);
+      process.env.WORKBENCH_IMPLICIT_CONV = '0';
+      const before = addon!.counts().conv2dInputGradImplicit;
+      const off = await runOn('wasm', 'Conv2DBackpropInput', { dy, filter: f }, a);
+      expect(addon!.counts().conv2dInputGradImplicit - before, 'switched off').toBe(0);
+      delete process.env.WORKBENCH_IMPLICIT_CONV;
+      const on = await runOn('wasm', 'Conv2DBackpropInput', { dy, filter: f }, a);
+      expect(addon!.counts().conv2dInputGradImplicit - before, 'implicit input-gradient calls').toBe(covered(k) ? 1 : 0);
+      expect(Buffer.from(on.values.buffer).equals(Buffer.from(off.values.buffer)), `bits, ${threads} threads`).toBe(true);
+      if (one) expect(Buffer.from(on.values.buffer).equals(Buffer.from(one.buffer)), '1 vs 2 threads').toBe(true);
+      one = on.values as Float32Array;
+    }
+    addon!.setThreads(2);
+    f.values[5] = 0.25;
+    expectClose(await runOn('wasm', 'Conv2DBackpropInput', { dy, filter: f }, a), await runOn('cpu', 'Conv2DBackpropInput', { dy, filter: f }, a), 1e-4 * Math.sqrt(k.co * k.k[0] * k.k[1]));
   });
 
   it.each(cases)('%#: tfjs\'s cpu backend to float rounding (fused forward with bias and relu, filter gradient)', async (k) => {
