@@ -254,4 +254,11 @@ unsigned long tn_conv1ch_regs_calls(void);
 /* Calls of tn_maxpool_grad with overlapping windows that took the register path (pooling.c; WORKBENCH_POOL_GRAD_REGS=0
    turns it off, same bits). */
 unsigned long tn_maxpool_grad_regs_calls(void);
+/* Dilated convolution (conv_dilated.c): g's kh, kw are the kernel's own taps, oh/ow/pt/pl those of the dilated
+   window; the same bits as conv.c on the kernel with its holes written out, for finite inputs. Calls per pass
+   (0 forward, 1 input gradient, 2 filter gradient). */
+int tn_conv2d_dilated(const tn_conv *g, int dh, int dw, const float *x, const float *f, float *y);
+int tn_conv2d_dilated_input_grad(const tn_conv *g, int dh, int dw, const float *dy, const float *f, float *dx);
+int tn_conv2d_dilated_filter_grad(const tn_conv *g, int dh, int dw, const float *x, const float *dy, float *df);
+unsigned long tn_conv_dilated_calls(int which);
 #endif
