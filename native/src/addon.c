@@ -738,6 +738,9 @@ static napi_value counts(napi_env env, napi_callback_info info) {
   CHECK(napi_set_named_property(env, out, "conv2dInputGradDilated", v));
   CHECK(napi_create_double(env, (double)tn_conv_dilated_calls(2), &v));
   CHECK(napi_set_named_property(env, out, "conv2dFilterGradDilated", v));
+  /* Of conv2dFilterGradDirect, the 8- or 16-channel 3x3 calls an AVX-512 process ran on the AVX2 kernel (conv.c). */
+  CHECK(napi_create_double(env, (double)tn_conv1ch_dw_narrow_calls(), &v));
+  CHECK(napi_set_named_property(env, out, "conv2dFilterGradDirectNarrow", v));
   return out;
 }
 

@@ -261,4 +261,7 @@ int tn_conv2d_dilated(const tn_conv *g, int dh, int dw, const float *x, const fl
 int tn_conv2d_dilated_input_grad(const tn_conv *g, int dh, int dw, const float *dy, const float *f, float *dx);
 int tn_conv2d_dilated_filter_grad(const tn_conv *g, int dh, int dw, const float *x, const float *dy, float *df);
 unsigned long tn_conv_dilated_calls(int which);
+/* Of the direct one-channel filter gradient's calls, the 3x3 ones with 8 or 16 channels an AVX-512 process runs on the
+   AVX2 kernel (conv.c; WORKBENCH_CONV1_DW_NARROW=0 keeps im2col there, same bits). */
+unsigned long tn_conv1ch_dw_narrow_calls(void);
 #endif

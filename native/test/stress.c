@@ -219,6 +219,8 @@ int main(int argc, char **argv) {
   add_job(&w[0], (job){.kind = FGRAD, .every = 8, .dil = 2, .conv = {6, 14, 14, 16, 3, 3, 16, 14, 14, 1, 1, 2, 2}}, 34);
   add_job(&w[1], (job){.kind = CONV, .every = 8, .dil = 2, .conv = {6, 14, 14, 16, 3, 3, 16, 14, 14, 1, 1, 2, 2}}, 35);
   add_job(&w[0], (job){.kind = IGRAD, .every = 8, .dil = 3, .conv = {4, 12, 12, 40, 3, 3, 24, 6, 6, 1, 1, 0, 0}}, 36);
+  /* One-channel 3x3 'same' to 16 channels (residual-sep's stem): the AVX2 direct filter gradient in an AVX-512 process. */
+  add_job(&w[1], (job){.kind = FGRAD, .every = 8, .conv = {9, 28, 28, 1, 3, 3, 16, 28, 28, 1, 1, 1, 1}}, 37);
   pthread_t th[2];
   for (int t = 0; t < 2; t++) pthread_create(&th[t], NULL, thread_main, &w[t]);
   pthread_barrier_wait(&ready);

@@ -111,13 +111,13 @@ describe.skipIf(nativeMissing !== null)(`dilatedConv${nativeMissing ? ` (skipped
   it('serves a dilated Conv2D layer\'s training step, the same bits as with the switch off', async () => {
     await tf.setBackend('wasm');
     const step = () => tf.tidy(() => {
-      const layer = withTrainableDilation('conv', tf.layers.conv2d, {
-        filters: 8, kernelSize: 3, dilationRate: 2, padding: 'same', activation: 'relu', kernelInitializer: 'ones', biasInitializer: 'zeros',
-      } as Parameters<typeof tf.layers.conv2d>[0]);
+      const make = (args: { dilationRate?: number | [number, number] }) => tf.layers.conv2d(args as Parameters<typeof tf.layers.conv2d>[0]);
+      const layer = withTrainableDilation('conv', make, {
+        filters: 8, kernelSize: 3, dilationRate: 2, padding: 'same', activation: 'relu',
+      } as Parameters<typeof tf.layers.conv2d>[0] & { dilationRate: number });
       const x = tf.tensor4d(randomValues(3 * 10 * 10 * 4, 9), [3, 10, 10, 4]);
       layer.apply(x, { training: true });
-      const k = layer.getWeights()[0];
-      k.assign(tf.tensor(randomValues(k.size, 11), k.shape) as never);
+      layer.setWeights(layer.getWeights().map((w, i) => tf.tensor(randomValues(w.size, 11 + i), w.shape)));
       const { grads, value } = tf.variableGrads(() => tf.sum(tf.square(layer.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar,
         layer.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val));
       return [value, ...Object.values(grads)].map((t) => Float32Array.from(t.dataSync()));
