@@ -216,11 +216,11 @@ int main(int argc, char **argv) {
   add_job(&w[1], (job){.kind = POOLGRAD, .every = 16, .pool = {6, 28, 28, 44, 3, 3, 14, 14, 2, 2, 0, 0}}, 31);
   add_job(&w[1], (job){.kind = LNGRAD, .every = 4, .m = 700, .n = 96}, 33);
   /* Dilated 3x3 at rate 2 'same' (residual-sep's b_3x3; dense K 400 spans two k blocks) and 40 channels at rate 3. */
-  add_job(&w[0], (job){.kind = FGRAD, .every = 8, .dil = 2, .conv = {6, 14, 14, 16, 3, 3, 16, 14, 14, 1, 1, 2, 2}}, 34);
+  add_job(&w[0], (job){.kind = FGRAD, .every = 32, .dil = 2, .conv = {6, 14, 14, 16, 3, 3, 16, 14, 14, 1, 1, 2, 2}}, 34);
   add_job(&w[1], (job){.kind = CONV, .every = 8, .dil = 2, .conv = {6, 14, 14, 16, 3, 3, 16, 14, 14, 1, 1, 2, 2}}, 35);
   add_job(&w[0], (job){.kind = IGRAD, .every = 8, .dil = 3, .conv = {4, 12, 12, 40, 3, 3, 24, 6, 6, 1, 1, 0, 0}}, 36);
   /* One-channel 3x3 'same' to 16 channels (residual-sep's stem): the AVX2 direct filter gradient in an AVX-512 process. */
-  add_job(&w[1], (job){.kind = FGRAD, .every = 8, .conv = {9, 28, 28, 1, 3, 3, 16, 28, 28, 1, 1, 1, 1}}, 37);
+  add_job(&w[1], (job){.kind = FGRAD, .every = 32, .conv = {9, 28, 28, 1, 3, 3, 16, 28, 28, 1, 1, 1, 1}}, 37);
   pthread_t th[2];
   for (int t = 0; t < 2; t++) pthread_create(&th[t], NULL, thread_main, &w[t]);
   pthread_barrier_wait(&ready);
