@@ -711,6 +711,9 @@ static napi_value counts(napi_env env, napi_callback_info info) {
   /* Of copyRows, the calls through the interleaved row order (copy.c). */
   CHECK(napi_create_double(env, (double)tn_copy_interleaved_calls(), &v));
   CHECK(napi_set_named_property(env, out, "copyRowsInterleaved", v));
+  /* Of noiseMwc, the calls whose value pass ran 8 pairs at a time (noise_vec.c). */
+  CHECK(napi_create_double(env, (double)tn_gauss_noise_vec_calls(), &v));
+  CHECK(napi_set_named_property(env, out, "noiseVec", v));
   return out;
 }
 
