@@ -714,6 +714,9 @@ static napi_value counts(napi_env env, napi_callback_info info) {
   /* Of noiseMwc, the calls whose value pass ran 8 pairs at a time (noise_vec.c). */
   CHECK(napi_create_double(env, (double)tn_gauss_noise_vec_calls(), &v));
   CHECK(napi_set_named_property(env, out, "noiseVec", v));
+  /* Of noiseMwc, the calls whose accept and value passes overlapped (noise_pipe.h). */
+  CHECK(napi_create_double(env, (double)tn_gauss_noise_pipe_calls(), &v));
+  CHECK(napi_set_named_property(env, out, "noisePipe", v));
   return out;
 }
 

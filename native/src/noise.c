@@ -183,9 +183,8 @@ static int gauss_vec_wanted(void) {
 unsigned long tn_gauss_noise_vec_calls(void) { return 0; }
 #endif
 
-static int gauss_task(void *p, int t, int nt) {
-  const gauss_job *j = p;
-  const long pairs = (j->n + 1) / 2, p0 = pairs * t / nt, p1 = pairs * (t + 1) / nt;
+/* Pairs [p0, p1) of the job's accepted pairs to their values: each pair on its own, so any split gives the same bits. */
+static void gauss_range(const gauss_job *j, long p0, long p1) {
   long k = p0;
 #if defined(__x86_64__)
   if (j->vec) k = tn_gauss_values_avx512(j->pairs, p0, p1 < j->n / 2 ? p1 : j->n / 2, j->x, j->out, j->mean, j->std);
@@ -202,20 +201,34 @@ static int gauss_task(void *p, int t, int nt) {
       j->out[i + 1] = j->x ? j->x[i + 1] + b : b;
     }
   }
+}
+
+static int gauss_task(void *p, int t, int nt) {
+  const gauss_job *j = p;
+  const long pairs = (j->n + 1) / 2;
+  gauss_range(j, pairs * t / nt, pairs * (t + 1) / nt);
   return TN_OK;
 }
+
+#include "noise_pipe.h"
 
 static int gauss_mwc(const float *x, float *out, long n, const uint32_t st[4], double mean, double std) {
   const long pairs = (n + 1) / 2;
   /* The calling thread's scratch: no other kernel runs inside this call. */
   uint32_t *buf = (uint32_t *)tn_scratch(2, (size_t)pairs * 2);
   if (!buf) return TN_ENOMEM;
-  gauss_accept(st, pairs, buf);
   gauss_job j = {x, out, n, buf, mean, std, 0};
 #if defined(__x86_64__)
   j.vec = gauss_vec_wanted();
 #endif
-  int err = tn_parallel(gauss_task, &j, n >= 16384 ? tn_threads() : 1);
+  const int parts = n >= 16384 ? tn_threads() : 1;
+  int err;
+  if (parts > 1 && gauss_pipe_wanted()) {
+    err = gauss_pipe(&j, st, pairs, parts); /* the accept pass overlapped with the values (noise_pipe.h) */
+  } else {
+    gauss_accept(st, pairs, buf);
+    err = tn_parallel(gauss_task, &j, parts);
+  }
   if (!err) __atomic_fetch_add(&mwc_calls, 1, __ATOMIC_RELAXED);
 #if defined(__x86_64__)
   if (!err && j.vec) __atomic_fetch_add(&vec_calls, 1, __ATOMIC_RELAXED);

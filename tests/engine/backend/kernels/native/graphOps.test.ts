@@ -49,19 +49,26 @@ describe.skipIf(nativeMissing !== null)(`GaussianNoise's native draw${nativeMiss
     await tf.setBackend('cpu');
     const want = tidyRead(() => (reference(tf.tensor(x, shape), stddev, seed)));
     await tf.setBackend('wasm');
-    const mwcBefore = addon!.counts().noiseMwc, vecBefore = addon!.counts().noiseVec;
+    const mwcBefore = addon!.counts().noiseMwc, vecBefore = addon!.counts().noiseVec, pipeBefore = addon!.counts().noisePipe;
     const got = await expectNative('noise', async () => tidyRead(() => (addGaussianNoise(tf.tensor(x, shape), stddev, seed))));
     expectSame(got, want);
     expect(addon!.counts().noiseMwc - mwcBefore, 'calls through the two-pass integer draw').toBe(1);
     expect(addon!.counts().noiseVec - vecBefore, 'calls through the AVX-512 value pass').toBe(hasAvx512Dq ? 1 : 0);
-    // The scalar value pass (WORKBENCH_NATIVE_NOISE_VEC=0): the same bits.
-    process.env.WORKBENCH_NATIVE_NOISE_VEC = '0';
-    try {
-      const before = addon!.counts().noiseVec;
-      expectSame(tidyRead(() => addGaussianNoise(tf.tensor(x, shape), stddev, seed)), want);
-      expect(addon!.counts().noiseVec - before, 'switched off: no call through the AVX-512 value pass').toBe(0);
-    } finally {
-      delete process.env.WORKBENCH_NATIVE_NOISE_VEC;
+    // Large draws on 2 threads overlap the accept pass with the values (noise_pipe.h).
+    expect(addon!.counts().noisePipe - pipeBefore, 'calls with the passes overlapped').toBe(size(shape) >= 16384 ? 1 : 0);
+    // The scalar value pass (WORKBENCH_NATIVE_NOISE_VEC=0), the two passes one after the other
+    // (WORKBENCH_NATIVE_NOISE_PIPE=0), and both: the same bits.
+    for (const off of [['WORKBENCH_NATIVE_NOISE_VEC'], ['WORKBENCH_NATIVE_NOISE_PIPE'], ['WORKBENCH_NATIVE_NOISE_VEC', 'WORKBENCH_NATIVE_NOISE_PIPE']]) {
+      for (const v of off) process.env[v] = '0';
+      try {
+        const before = addon!.counts();
+        expectSame(tidyRead(() => addGaussianNoise(tf.tensor(x, shape), stddev, seed)), want);
+        const after = addon!.counts();
+        if (off.includes('WORKBENCH_NATIVE_NOISE_VEC')) expect(after.noiseVec - before.noiseVec, `${off}: no AVX-512 value pass`).toBe(0);
+        if (off.includes('WORKBENCH_NATIVE_NOISE_PIPE')) expect(after.noisePipe - before.noisePipe, `${off}: no overlap`).toBe(0);
+      } finally {
+        for (const v of off) delete process.env[v];
+      }
     }
     // The one-pass double loops, with SSE4.1's roundsd and with Alea's t | 0 through an int: the same bits.
     for (const loop of ['serial', 'portable']) {
