@@ -731,6 +731,12 @@ static napi_value counts(napi_env env, napi_callback_info info) {
   /* Of copyRows, the calls through the interleaved row order (copy.c). */
   CHECK(napi_create_double(env, (double)tn_copy_interleaved_calls(), &v));
   CHECK(napi_set_named_property(env, out, "copyRowsInterleaved", v));
+  /* Of noiseMwc, the calls whose value pass ran 8 pairs at a time (noise_vec.c). */
+  CHECK(napi_create_double(env, (double)tn_gauss_noise_vec_calls(), &v));
+  CHECK(napi_set_named_property(env, out, "noiseVec", v));
+  /* Of noiseMwc, the calls whose accept and value passes overlapped (noise_pipe.h). */
+  CHECK(napi_create_double(env, (double)tn_gauss_noise_pipe_calls(), &v));
+  CHECK(napi_set_named_property(env, out, "noisePipe", v));
   /* Of conv2d, conv2dInputGrad and conv2dFilterGrad, the calls with dilations above 1 (conv_dilated.c). */
   CHECK(napi_create_double(env, (double)tn_conv_dilated_calls(0), &v));
   CHECK(napi_set_named_property(env, out, "conv2dDilated", v));

@@ -226,6 +226,10 @@ int tn_broadcast(const tn_bcast *g);
 int tn_gauss_noise(const float *x, float *out, long n, const double state[4], double mean, double std);
 /* Calls of tn_gauss_noise that took the two-pass integer draw. */
 unsigned long tn_gauss_noise_mwc_calls(void);
+/* Of those, the calls whose value pass ran in noise_vec.c (AVX-512). */
+unsigned long tn_gauss_noise_vec_calls(void);
+/* Of noiseMwc, the calls whose accept and value passes overlapped (noise_pipe.h). */
+unsigned long tn_gauss_noise_pipe_calls(void);
 /* Of layerNormGrad, the calls through the one-pass dx + dgamma/dbeta loop (layernorm.c). */
 unsigned long tn_ln_grad_fused_calls(void);
 /* Of copyRows, the calls that copied row by row across the copies (same row counts: Concat, SplitV; copy.c). */
