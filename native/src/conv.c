@@ -208,6 +208,8 @@ __attribute__((unused)) static long padded_area(const tn_conv *g) {
   if (pw < g->pl + g->w) pw = g->pl + g->w;
   return ph * pw;
 }
+static unsigned long narrow_dw_calls;
+unsigned long tn_conv1ch_dw_narrow_calls(void) { return __atomic_load_n(&narrow_dw_calls, __ATOMIC_RELAXED); }
 static dw_fn direct_dw(const tn_conv *g) {
   const int taps = g->kh * g->kw;
   if (g->c != 1 || is_pointwise(g) || (taps != 9 && taps != 25)) return NULL;
@@ -221,6 +223,12 @@ static dw_fn direct_dw(const tn_conv *g) {
   /* AVX2 holds 9 x 1 vectors of sums: it re-reads the image per 8 output channels, which measured no faster than
      im2col + GEMM from 32 channels on (2.2 vs 2.1 ms, the seed CNN's first layer); 0.13 vs 0.59 ms at 8. */
   if (!strcmp(isa, "avx2+fma") && g->co % 8 == 0 && g->co <= 16) return tn_conv1ch_dw_avx2;
+  /* AVX-512 with 8 or 16 channels (too few for its 9 x 2 zmm sums): the AVX2 kernel, which has the AVX2 GEMM's bits,
+     the AVX-512 GEMM's too (same k order, same FMAs; docs/GEMM.md). WORKBENCH_CONV1_DW_NARROW=0 keeps im2col. */
+  if (taps == 9 && !strcmp(isa, "avx512f") && g->co % 8 == 0 && g->co <= 16 && !switched_off("WORKBENCH_CONV1_DW_NARROW")) {
+    __atomic_fetch_add(&narrow_dw_calls, 1, __ATOMIC_RELAXED);
+    return tn_conv1ch_dw_avx2;
+  }
 #endif
   return NULL;
 }
