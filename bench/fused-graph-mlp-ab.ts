@@ -1,6 +1,6 @@
 // Bench tool: in-process A/B of WORKBENCH_FUSED_GRAPH_MLP (0 = the taped step and model.apply) on the bench's training
 // step and 1,000-sample inference, wall and process CPU ms, sides alternating (npx tsx bench/fused-graph-mlp-ab.ts mlp-res 7 [threads]
-// [switch]; switch: the variable set to 0 on the off side, e.g. WORKBENCH_NOISE_PREFETCH).
+// [switch]; switch: the variable(s), comma-separated, set to 0 on the off side, e.g. WORKBENCH_NATIVE_NOISE_VEC).
 import os from 'node:os';
 import { selectBackend } from '../electron/engine/backend/select.js';
 import { fusedGraphMlpSteps } from '../electron/engine/train/fusedGraphMlp.js';
@@ -16,11 +16,12 @@ const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length
 type Side = 'off' | 'on';
 const SWITCH = process.argv[5] ?? 'WORKBENCH_FUSED_GRAPH_MLP';
 const withSwitch = <T>(side: Side, f: () => T): T => {
-  if (side === 'off') process.env[SWITCH] = '0';
+  // Several variables, comma-separated, are all set to 0 on the off side.
+  if (side === 'off') for (const v of SWITCH.split(',')) process.env[v] = '0';
   try {
     return f();
   } finally {
-    delete process.env[SWITCH];
+    for (const v of SWITCH.split(',')) delete process.env[v];
   }
 };
 for (const model of models) {

@@ -60,7 +60,7 @@ function build() {
     `-ffile-prefix-map=${here}=native`, `-ffile-prefix-map=${inc}=node`, ...extra];
   const x86 = arch === 'x64' || arch === 'ia32';
   const units = [
-    ['pool.c', []], ['gemm.c', []], ['conv.c', []], ['winograd.c', []], ['pooling.c', []], ['reduce.c', []], ['eltwise.c', []], ['batchnorm.c', []],
+    ['pool.c', []], ['gemm.c', []], ['conv.c', []], ['conv_implicit.c', ['-Wno-psabi']], ['winograd.c', []], ['conv_dilated.c', []], ['pooling.c', []], ['reduce.c', []], ['eltwise.c', []], ['batchnorm.c', []],
     ['avgpool.c', []], ['dropout.c', []], ['depthwise.c', ['-ffp-contract=off']], ['copy.c', []], ['pad.c', []], ['layernorm.c', ['-ffp-contract=off']], ['broadcast.c', ['-fno-trapping-math']], ['optim.c', ['-ffp-contract=off']], ['noise.c', ['-ffp-contract=off', '-fno-trapping-math']], ['addon.c', []], ['gemm_blas.c', []],
     ['gemm_kernel.c', ['-DTN_VARIANT=generic', '-Wno-psabi'], 'gemm_generic.o'],
     ...(x86 ? [['gemm_kernel.c', ['-DTN_VARIANT=avx2', '-mavx2', '-mfma'], 'gemm_avx2.o'],
@@ -70,6 +70,8 @@ function build() {
     // Activations: no FP traps assumed, so the selects vectorise; the AVX2 build without contraction gives the same bits.
     ['activation.c', ['-fno-trapping-math']],
     ...(x86 ? [['activation.c', ['-fno-trapping-math', '-DTN_ACT_AVX2', '-mavx2', '-ffp-contract=off'], 'activation_avx2.o']] : []),
+    // GaussianNoise's value pass 8 pairs at a time (noise.c calls it on x86-64 CPUs with AVX-512F/DQ).
+    ...(arch === 'x64' ? [['noise_vec.c', ['-ffp-contract=off', '-fno-trapping-math', '-DTN_NOISE_AVX512', '-mavx512f', '-mavx512dq'], 'noise_vec.o']] : []),
     ...(x86 ? [['activation.c', ['-fno-trapping-math', '-DTN_ACT_AVX512', '-mavx512f', '-mavx512dq', '-mavx512vl', '-mavx512bw', '-mprefer-vector-width=512', '-ffp-contract=off'], 'activation_avx512.o']] : []),
   ];
   const objs = [];

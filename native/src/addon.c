@@ -88,7 +88,17 @@ static int conv_geometry(const call_args *a, size_t i, tn_conv *g) {
          g->ow > 0 && g->sh > 0 && g->sw > 0;
 }
 
-/* conv2d(heap, [x, f, bias|-1, y, act, n,h,w,c,kh,kw,co,oh,ow,sh,sw,pt,pl]) */
+/* Dilations dh, dw at p[i], p[i + 1] when given (else 1, 1); 0 when they are not whole numbers from 1 to 4096. */
+static int dilations(const call_args *a, size_t i, int *dh, int *dw) {
+  if (a->n < i + 2) return 1;
+  double h = a->p[i], w = a->p[i + 1];
+  if (!(h >= 1 && h <= 4096 && w >= 1 && w <= 4096) || h != (int)h || w != (int)w) return 0;
+  *dh = (int)h;
+  *dw = (int)w;
+  return 1;
+}
+
+/* conv2d(heap, [x, f, bias|-1, y, act, n,h,w,c,kh,kw,co,oh,ow,sh,sw,pt,pl, (dh, dw)]) */
 static napi_value conv2d(napi_env env, napi_callback_info info) {
   call_args a;
   tn_conv g;
@@ -96,6 +106,10 @@ static napi_value conv2d(napi_env env, napi_callback_info info) {
   float *x = at(&a, 0, (double)g.n * g.h * g.w * g.c), *f = at(&a, 1, (double)g.kh * g.kw * g.c * g.co);
   float *bias = a.p[2] < 0 ? NULL : at(&a, 2, g.co), *y = at(&a, 3, (double)g.n * g.oh * g.ow * g.co);
   if (!x || !f || !y || (a.p[2] >= 0 && !bias)) return fail(env, "conv2d: tensor outside the wasm heap");
+  /* Optional dilations dh, dw after the geometry (conv_dilated.c): no bias or epilogue there. */
+  int dh = 1, dw = 1;
+  if (!dilations(&a, 18, &dh, &dw) || ((dh != 1 || dw != 1) && (bias || a.p[4] != 0))) return fail(env, "conv2d: bad dilations");
+  if (dh != 1 || dw != 1) return finish(env, K_CONV2D, tn_conv2d_dilated(&g, dh, dw, x, f, y));
   return finish(env, K_CONV2D, tn_conv2d(&g, x, f, bias, (int)a.p[4], y));
 }
 
@@ -107,6 +121,9 @@ static napi_value conv2d_filter_grad(napi_env env, napi_callback_info info) {
   float *x = at(&a, 0, (double)g.n * g.h * g.w * g.c), *dy = at(&a, 1, (double)g.n * g.oh * g.ow * g.co);
   float *df = at(&a, 2, (double)g.kh * g.kw * g.c * g.co);
   if (!x || !dy || !df) return fail(env, "conv2dFilterGrad: tensor outside the wasm heap");
+  int dh = 1, dw = 1;
+  if (!dilations(&a, 16, &dh, &dw)) return fail(env, "conv2dFilterGrad: bad dilations");
+  if (dh != 1 || dw != 1) return finish(env, K_CONV2D_FILTER_GRAD, tn_conv2d_dilated_filter_grad(&g, dh, dw, x, dy, df));
   return finish(env, K_CONV2D_FILTER_GRAD, tn_conv2d_filter_grad(&g, x, dy, df));
 }
 
@@ -118,6 +135,9 @@ static napi_value conv2d_input_grad(napi_env env, napi_callback_info info) {
   float *dy = at(&a, 0, (double)g.n * g.oh * g.ow * g.co), *f = at(&a, 1, (double)g.kh * g.kw * g.c * g.co);
   float *dx = at(&a, 2, (double)g.n * g.h * g.w * g.c);
   if (!dy || !f || !dx) return fail(env, "conv2dInputGrad: tensor outside the wasm heap");
+  int dh = 1, dw = 1;
+  if (!dilations(&a, 16, &dh, &dw)) return fail(env, "conv2dInputGrad: bad dilations");
+  if (dh != 1 || dw != 1) return finish(env, K_CONV2D_INPUT_GRAD, tn_conv2d_dilated_input_grad(&g, dh, dw, dy, f, dx));
   return finish(env, K_CONV2D_INPUT_GRAD, tn_conv2d_input_grad(&g, dy, f, dx));
 }
 
@@ -711,6 +731,30 @@ static napi_value counts(napi_env env, napi_callback_info info) {
   /* Of copyRows, the calls through the interleaved row order (copy.c). */
   CHECK(napi_create_double(env, (double)tn_copy_interleaved_calls(), &v));
   CHECK(napi_set_named_property(env, out, "copyRowsInterleaved", v));
+  /* Of noiseMwc, the calls whose value pass ran 8 pairs at a time (noise_vec.c). */
+  CHECK(napi_create_double(env, (double)tn_gauss_noise_vec_calls(), &v));
+  CHECK(napi_set_named_property(env, out, "noiseVec", v));
+  /* Of noiseMwc, the calls whose accept and value passes overlapped (noise_pipe.h). */
+  CHECK(napi_create_double(env, (double)tn_gauss_noise_pipe_calls(), &v));
+  CHECK(napi_set_named_property(env, out, "noisePipe", v));
+  /* Of conv2d, conv2dInputGrad and conv2dFilterGrad, the calls with dilations above 1 (conv_dilated.c). */
+  CHECK(napi_create_double(env, (double)tn_conv_dilated_calls(0), &v));
+  CHECK(napi_set_named_property(env, out, "conv2dDilated", v));
+  CHECK(napi_create_double(env, (double)tn_conv_dilated_calls(1), &v));
+  CHECK(napi_set_named_property(env, out, "conv2dInputGradDilated", v));
+  CHECK(napi_create_double(env, (double)tn_conv_dilated_calls(2), &v));
+  CHECK(napi_set_named_property(env, out, "conv2dFilterGradDilated", v));
+  /* Of conv2dFilterGradDirect, the 8- or 16-channel 3x3 calls an AVX-512 process ran on the AVX2 kernel (conv.c). */
+  CHECK(napi_create_double(env, (double)tn_conv1ch_dw_narrow_calls(), &v));
+  CHECK(napi_set_named_property(env, out, "conv2dFilterGradDirectNarrow", v));
+  /* Of conv2d and conv2dFilterGrad, the multi-channel calls read straight from the image, no im2col; of conv2dInputGrad,
+     those with the filter transposed once per call (conv_implicit.c). */
+  CHECK(napi_create_double(env, (double)tn_implicit_calls(0), &v));
+  CHECK(napi_set_named_property(env, out, "conv2dImplicit", v));
+  CHECK(napi_create_double(env, (double)tn_implicit_calls(1), &v));
+  CHECK(napi_set_named_property(env, out, "conv2dFilterGradImplicit", v));
+  CHECK(napi_create_double(env, (double)tn_implicit_calls(2), &v));
+  CHECK(napi_set_named_property(env, out, "conv2dInputGradImplicit", v));
   /* Of conv2d, the one-channel 3x3 calls (any stride) through the filter-in-registers forward (gemm_kernel.c). */
   CHECK(napi_create_double(env, (double)tn_conv1ch_regs3_calls(), &v));
   CHECK(napi_set_named_property(env, out, "conv2dDirectRegs3", v));

@@ -173,6 +173,11 @@ int tn_conv2d(const tn_conv *g, const float *x, const float *f, const float *bia
   if (tn_winograd_covers_forward(g)) return tn_winograd_conv2d(g, x, f, bias, act, y);
   conv_job j = {.g = g, .a = x, .b = f, .out = y, .bias = bias, .act = act, .regs = !switched_off("WORKBENCH_CONV1_REGS"),
                .regs3 = !switched_off("WORKBENCH_CONV1_REGS3"), .direct = use_direct(g)};
+  /* The direct strided kernel (above) first; conv_implicit.c takes the other multi-channel shapes. */
+  if (!j.direct) {
+    int implicit = tn_implicit_conv2d(g, x, f, bias, act, y);
+    if (implicit >= 0) return implicit;
+  }
   return tn_parallel(forward_task, &j, tn_threads());
 }
 
@@ -207,6 +212,8 @@ static int input_grad_task(void *p, int t, int nt) {
 /* As the forward pass: an image's dx comes from that image's dy alone. */
 int tn_conv2d_input_grad(const tn_conv *g, const float *dy, const float *f, float *dx) {
   if (tn_winograd_covers_input_grad(g)) return tn_winograd_input_grad(g, dy, f, dx);
+  int implicit = tn_implicit_input_grad(g, dy, f, dx);
+  if (implicit >= 0) return implicit;
   conv_job j = {.g = g, .a = dy, .b = f, .out = dx};
   return tn_parallel(input_grad_task, &j, tn_threads());
 }
@@ -224,6 +231,8 @@ __attribute__((unused)) static long padded_area(const tn_conv *g) {
   if (pw < g->pl + g->w) pw = g->pl + g->w;
   return ph * pw;
 }
+static unsigned long narrow_dw_calls;
+unsigned long tn_conv1ch_dw_narrow_calls(void) { return __atomic_load_n(&narrow_dw_calls, __ATOMIC_RELAXED); }
 static dw_fn direct_dw(const tn_conv *g) {
   const int taps = g->kh * g->kw;
   if (g->c != 1 || is_pointwise(g) || (taps != 9 && taps != 25)) return NULL;
@@ -237,6 +246,12 @@ static dw_fn direct_dw(const tn_conv *g) {
   /* AVX2 holds 9 x 1 vectors of sums: it re-reads the image per 8 output channels, which measured no faster than
      im2col + GEMM from 32 channels on (2.2 vs 2.1 ms, the seed CNN's first layer); 0.13 vs 0.59 ms at 8. */
   if (!strcmp(isa, "avx2+fma") && g->co % 8 == 0 && g->co <= 16) return tn_conv1ch_dw_avx2;
+  /* AVX-512 with 8 or 16 channels (too few for its 9 x 2 zmm sums): the AVX2 kernel, which has the AVX2 GEMM's bits,
+     the AVX-512 GEMM's too (same k order, same FMAs; docs/GEMM.md). WORKBENCH_CONV1_DW_NARROW=0 keeps im2col. */
+  if (taps == 9 && !strcmp(isa, "avx512f") && g->co % 8 == 0 && g->co <= 16 && !switched_off("WORKBENCH_CONV1_DW_NARROW")) {
+    __atomic_fetch_add(&narrow_dw_calls, 1, __ATOMIC_RELAXED);
+    return tn_conv1ch_dw_avx2;
+  }
 #endif
   return NULL;
 }
@@ -285,6 +300,7 @@ int tn_conv2d_filter_grad(const tn_conv *g, const float *x, const float *dy, flo
   const size_t kco = (size_t)g->kh * g->kw * g->c * g->co;
   conv_job j = {.g = g, .a = x, .b = dy, .out = df, .dw = direct_dw(g)};
   if (j.dw) __atomic_fetch_add(&direct_dw_calls, 1, __ATOMIC_RELAXED);
+  else j.dw = tn_implicit_dw_pick(g);
   if (parts > 1) {
     /* The calling thread's scratch: it stays in this call until the sum below is done. */
     j.spare = tn_scratch(3, (parts - 1) * kco);

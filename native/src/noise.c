@@ -165,12 +165,31 @@ typedef struct {
   long n;
   const uint32_t *pairs;
   double mean, std;
+  int vec; /* noise_vec.c's pass for the full pairs */
 } gauss_job;
 
-static int gauss_task(void *p, int t, int nt) {
-  const gauss_job *j = p;
-  const long pairs = (j->n + 1) / 2, p0 = pairs * t / nt, p1 = pairs * (t + 1) / nt;
-  for (long k = p0; k < p1; k++) {
+#if defined(__x86_64__)
+/* noise_vec.c: the same values 8 pairs at a time (AVX-512F/DQ), the same bits. */
+long tn_gauss_values_avx512(const uint32_t *pairs, long p0, long p1, const float *x, float *out, double mean, double std);
+static unsigned long vec_calls;
+unsigned long tn_gauss_noise_vec_calls(void) { return __atomic_load_n(&vec_calls, __ATOMIC_RELAXED); }
+/* On unless WORKBENCH_NATIVE_NOISE_VEC=0 (read per call, for the bit-identity tests), where the CPU has AVX-512F/DQ. */
+static int gauss_vec_wanted(void) {
+  const char *v = getenv("WORKBENCH_NATIVE_NOISE_VEC");
+  if (v && (strcmp(v, "0") == 0 || strcmp(v, "off") == 0)) return 0;
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+}
+#else
+unsigned long tn_gauss_noise_vec_calls(void) { return 0; }
+#endif
+
+/* Pairs [p0, p1) of the job's accepted pairs to their values: each pair on its own, so any split gives the same bits. */
+static void gauss_range(const gauss_job *j, long p0, long p1) {
+  long k = p0;
+#if defined(__x86_64__)
+  if (j->vec) k = tn_gauss_values_avx512(j->pairs, p0, p1 < j->n / 2 ? p1 : j->n / 2, j->x, j->out, j->mean, j->std);
+#endif
+  for (; k < p1; k++) {
     const double v1 = 2 * ((double)j->pairs[2 * k] * TWO_M32) - 1, v2 = 2 * ((double)j->pairs[2 * k + 1] * TWO_M32) - 1;
     const double s = v1 * v1 + v2 * v2;
     const double m = __builtin_sqrt(-2.0 * tn_js_log(s) / s);
@@ -182,18 +201,38 @@ static int gauss_task(void *p, int t, int nt) {
       j->out[i + 1] = j->x ? j->x[i + 1] + b : b;
     }
   }
+}
+
+static int gauss_task(void *p, int t, int nt) {
+  const gauss_job *j = p;
+  const long pairs = (j->n + 1) / 2;
+  gauss_range(j, pairs * t / nt, pairs * (t + 1) / nt);
   return TN_OK;
 }
+
+#include "noise_pipe.h"
 
 static int gauss_mwc(const float *x, float *out, long n, const uint32_t st[4], double mean, double std) {
   const long pairs = (n + 1) / 2;
   /* The calling thread's scratch: no other kernel runs inside this call. */
   uint32_t *buf = (uint32_t *)tn_scratch(2, (size_t)pairs * 2);
   if (!buf) return TN_ENOMEM;
-  gauss_accept(st, pairs, buf);
-  gauss_job j = {x, out, n, buf, mean, std};
-  int err = tn_parallel(gauss_task, &j, n >= 16384 ? tn_threads() : 1);
+  gauss_job j = {x, out, n, buf, mean, std, 0};
+#if defined(__x86_64__)
+  j.vec = gauss_vec_wanted();
+#endif
+  const int parts = n >= 16384 ? tn_threads() : 1;
+  int err;
+  if (parts > 1 && gauss_pipe_wanted()) {
+    err = gauss_pipe(&j, st, pairs, parts); /* the accept pass overlapped with the values (noise_pipe.h) */
+  } else {
+    gauss_accept(st, pairs, buf);
+    err = tn_parallel(gauss_task, &j, parts);
+  }
   if (!err) __atomic_fetch_add(&mwc_calls, 1, __ATOMIC_RELAXED);
+#if defined(__x86_64__)
+  if (!err && j.vec) __atomic_fetch_add(&vec_calls, 1, __ATOMIC_RELAXED);
+#endif
   return err;
 }
 

@@ -226,6 +226,10 @@ int tn_broadcast(const tn_bcast *g);
 int tn_gauss_noise(const float *x, float *out, long n, const double state[4], double mean, double std);
 /* Calls of tn_gauss_noise that took the two-pass integer draw. */
 unsigned long tn_gauss_noise_mwc_calls(void);
+/* Of those, the calls whose value pass ran in noise_vec.c (AVX-512). */
+unsigned long tn_gauss_noise_vec_calls(void);
+/* Of noiseMwc, the calls whose accept and value passes overlapped (noise_pipe.h). */
+unsigned long tn_gauss_noise_pipe_calls(void);
 /* Of layerNormGrad, the calls through the one-pass dx + dgamma/dbeta loop (layernorm.c). */
 unsigned long tn_ln_grad_fused_calls(void);
 /* Of copyRows, the calls that copied row by row across the copies (same row counts: Concat, SplitV; copy.c). */
@@ -262,4 +266,23 @@ unsigned long tn_conv_direct_calls(void);
 /* Calls of tn_maxpool_grad with overlapping windows that took the register path (pooling.c; WORKBENCH_POOL_GRAD_REGS=0
    turns it off, same bits). */
 unsigned long tn_maxpool_grad_regs_calls(void);
+/* Dilated convolution (conv_dilated.c): g's kh, kw are the kernel's own taps, oh/ow/pt/pl those of the dilated
+   window; the same bits as conv.c on the kernel with its holes written out, for finite inputs. Calls per pass
+   (0 forward, 1 input gradient, 2 filter gradient). */
+int tn_conv2d_dilated(const tn_conv *g, int dh, int dw, const float *x, const float *f, float *y);
+int tn_conv2d_dilated_input_grad(const tn_conv *g, int dh, int dw, const float *dy, const float *f, float *dx);
+int tn_conv2d_dilated_filter_grad(const tn_conv *g, int dh, int dw, const float *x, const float *dy, float *df);
+unsigned long tn_conv_dilated_calls(int which);
+/* Of the direct one-channel filter gradient's calls, the 3x3 ones with 8 or 16 channels an AVX-512 process runs on the
+   AVX2 kernel (conv.c; WORKBENCH_CONV1_DW_NARROW=0 keeps im2col there, same bits). */
+unsigned long tn_conv1ch_dw_narrow_calls(void);
+/* Multi-channel convolutions without im2col on the avx512 GEMM (conv_implicit.c; WORKBENCH_IMPLICIT_CONV=0 turns them
+   off, same bits). The forward returns -1 where it does not apply; the filter gradient gives conv.c a chunk function
+   (its dw_fn: 1 done) or NULL. The input gradient: conv.c's GEMM + col2im from a transposed copy of the filter (-1: not covered). Calls that took
+   them: which 0 forward, 1 filter gradient, 2 input gradient. Scratch slot 2. */
+typedef int (*tn_conv_dw_fn)(const tn_conv *, const float *, const float *, float *, int, int, int);
+int tn_implicit_conv2d(const tn_conv *g, const float *x, const float *f, const float *bias, int act, float *y);
+tn_conv_dw_fn tn_implicit_dw_pick(const tn_conv *g);
+int tn_implicit_input_grad(const tn_conv *g, const float *dy, const float *f, float *dx);
+unsigned long tn_implicit_calls(int which);
 #endif

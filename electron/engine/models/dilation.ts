@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { dilateCopyAvailable, dilateKernelCopy } from './dilateCopy.js';
 import { dilatedDepthwise, dilatedDepthwiseAvailable } from './dilatedDepthwise.js';
+import { dilatedConv, dilatedConvAvailable } from './dilatedConv.js';
 import { biasRelu, biasReluAvailable, biasReluKernels } from './biasRelu.js';
 
 type Kwargs = Parameters<tf.layers.Layer['call']>[1];
@@ -54,7 +55,10 @@ function convolve(kind: Kind, self: ConvFields, x: tf.Tensor4D): tf.Tensor {
         self.padding, [1, 1], 'NHWC');
     }
   }
-  if (kind === 'conv') return tf.conv2d(x, dilateKernel(self.kernel!.read(), rate), strides, self.padding);
+  if (kind === 'conv') {
+    if (dilatedConvAvailable(x, self.kernel!.read())) return dilatedConv(x, self.kernel!.read() as tf.Tensor4D, strides, self.padding, rate);
+    return tf.conv2d(x, dilateKernel(self.kernel!.read(), rate), strides, self.padding);
+  }
   if (dilatedDepthwiseAvailable(x, self.depthwiseKernel!.read())) {
     const y = dilatedDepthwise(x, self.depthwiseKernel!.read() as tf.Tensor4D, strides, self.padding, rate);
     return kind === 'separable' ? tf.conv2d(y, self.pointwiseKernel!.read() as tf.Tensor4D, 1, 'valid') : y;

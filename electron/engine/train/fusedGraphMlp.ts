@@ -12,6 +12,8 @@ import { MIN_NATIVE_ELEMENTS } from '../backend/kernels/native/eltwise.js';
 import { heapOf, offsetOf, type WasmBackendInternals } from '../backend/kernels/native/heap.js';
 import { applyInRegistrationOrder, makeFastestTrainStep, softmaxGradient } from './fusedMlp.js';
 import { ACT, GRAD_FROM_Y } from './fusedMlpPlan.js';
+import { finishUpdate, matmulUpdate, planNativeUpdate } from './fusedMlpUpdate.js';
+import type { NativeStep } from './fusedOptimizers.js';
 import { graphMlpPlan, nodeVariables, type GraphNode, type GraphPlan } from './fusedGraphMlpPlan.js';
 import { crossEntropyRows } from './loss.js';
 import type { StepResult } from './step.js';
@@ -41,6 +43,14 @@ export function fusedGraphMlpSteps(): number {
 /** Off with WORKBENCH_FUSED_GRAPH_MLP=0 (training and inference): the taped step and model.apply run graph models then. */
 export function fusedGraphMlpEnabled(): boolean {
   return process.env.WORKBENCH_FUSED_GRAPH_MLP !== '0';
+}
+
+/**
+ * Adam inside the weight-gradient GEMMs (fusedMlpUpdate.ts, as the fused MLP step runs it) and one native call for the
+ * other variables, instead of optimizer.applyGradients: on unless WORKBENCH_FUSED_GRAPH_UPDATE=0 (read per step).
+ */
+function graphUpdateEnabled(): boolean {
+  return process.env.WORKBENCH_FUSED_GRAPH_UPDATE !== '0';
 }
 
 /** The addon calls this path needs (a build from before one of them lacks it: the taped step then). */
@@ -224,6 +234,8 @@ export function makeFusedGraphMlpStep(model: tf.LayersModel, optimizer: tf.Optim
     // tfjs draws from Math.random for a seed of 0 (models/graphOps.ts's addGaussianNoise): leave that step to it.
     if (plan.nodes.some((nd) => nd.kind === 'noise' && nd.layer.noiseSeed * 1_000_003 + nd.layer.steps === 0)) return null;
     const backend = tf.backend() as unknown as WasmBackendInternals;
+    // The update inside the backward pass where the optimizer allows it (FusedAdam), else applyGradients after.
+    const update = graphUpdateEnabled() ? planNativeUpdate(optimizer, addon, backend, vars.flat()) : null;
     const s = new HeapScope(addon, backend);
     const handed = new Set<object>();
     const grads: tf.NamedTensorMap = {};
@@ -233,7 +245,13 @@ export function makeFusedGraphMlpStep(model: tf.LayersModel, optimizer: tf.Optim
       const saved: Saved = { pre: new Map(), mask: new Map(), stats: new Map() };
       const vals = graphForward(s, plan, input, n, saved) as tf.TensorInfo[]; // the input is on the heap: every value is
       const { result, dz } = lossAndGradient(s, vals[plan.output.out], y, n, numClasses);
-      const varGrads = backward(s, plan, vals, saved, dz, n);
+      const varGrads = backward(s, plan, vals, saved, dz, n, update);
+      if (update != null) {
+        // The kernels were updated in their GEMMs; the rest (biases, gamma, beta, alpha) here, in one call.
+        finishUpdate(addon, backend, update, [...varGrads]);
+        fusedSteps++;
+        return result;
+      }
       const byName = new Map<string, tf.TensorInfo>();
       varGrads.forEach((g, v) => byName.set(v.name, g));
       applyInRegistrationOrder(optimizer, byName, grads, handed);
@@ -257,8 +275,12 @@ function lossAndGradient(s: HeapScope, logits: tf.TensorInfo, labels: Int32Array
   return { result: { loss: loss.value, correct: loss.correct }, dz };
 }
 
-/** Backward over the nodes, last first: the variables' gradients. */
-function backward(s: HeapScope, plan: GraphPlan, vals: tf.TensorInfo[], saved: Saved, dzOut: tf.TensorInfo, n: number): Map<tf.Variable, tf.TensorInfo> {
+/**
+ * Backward over the nodes, last first: the variables' gradients. With `update`, each Dense kernel is updated inside its
+ * weight-gradient GEMM (after its input gradient read the old kernel; no other node reads it) and left out of the map.
+ */
+function backward(s: HeapScope, plan: GraphPlan, vals: tf.TensorInfo[], saved: Saved, dzOut: tf.TensorInfo, n: number,
+  update: NativeStep | null = null): Map<tf.Variable, tf.TensorInfo> {
   const { addon } = s;
   const grads: Array<tf.TensorInfo | null> = vals.map(() => null);
   const out = new Map<tf.Variable, tf.TensorInfo>();
@@ -312,17 +334,23 @@ function backward(s: HeapScope, plan: GraphPlan, vals: tf.TensorInfo[], saved: S
           addon.activation(s.heap(), Float64Array.of(node.act, fromY ? -1 : s.off(saved.pre.get(node)!), fromY ? s.off(vals[node.out]) : -1,
             s.off(dy), s.off(dz), size, 1));
         }
-        const dW = s.alloc(node.inDim, node.width);
-        const gw = matMulGeometry([n, node.inDim], [n, node.width], true, false)!;
-        addon.matmul(s.heap(), Float64Array.of(s.off(x), s.off(dz), s.off(dW), -1, 0, gw.batch, gw.batchA, gw.batchB, gw.m, gw.n, gw.k, 1, 0));
-        out.set(kernel, dW);
-        if (node.bias) out.set(node.bias.read(), db ?? sumRows(dz, node.width));
+        // The input gradient first: with the update in the weight gradient's GEMM, it must read the old kernel.
+        let dx: tf.TensorInfo | null = null;
         if (wantDx) {
-          const dx = s.alloc(n, node.inDim);
+          dx = s.alloc(n, node.inDim);
           const gx = matMulGeometry([n, node.width], [node.inDim, node.width], false, true)!;
           addon.matmul(s.heap(), Float64Array.of(s.off(dz), s.off(kernel), s.off(dx), -1, 0, gx.batch, gx.batchA, gx.batchB, gx.m, gx.n, gx.k, 0, 1));
-          contribute(inIdx, dx);
         }
+        const dW = s.alloc(node.inDim, node.width);
+        const gw = matMulGeometry([n, node.inDim], [n, node.width], true, false)!;
+        if (update != null && gw.batch === 1) {
+          matmulUpdate(addon, s.backend, update, kernel, x, dz, dW, gw.m, gw.n, gw.k);
+        } else {
+          addon.matmul(s.heap(), Float64Array.of(s.off(x), s.off(dz), s.off(dW), -1, 0, gw.batch, gw.batchA, gw.batchB, gw.m, gw.n, gw.k, 1, 0));
+          out.set(kernel, dW);
+        }
+        if (node.bias) out.set(node.bias.read(), db ?? sumRows(dz, node.width));
+        if (dx) contribute(inIdx, dx);
         break;
       }
       case 'layerNorm': {

@@ -7,6 +7,7 @@ import { buildModel } from '../../../electron/engine/models/build.js';
 import { getPreset } from '../../../electron/engine/models/presets.js';
 import { fusedGraphMlpSteps, makeFastestStep, makeFusedGraphMlpStep } from '../../../electron/engine/train/fusedGraphMlp.js';
 import { graphMlpPlan } from '../../../electron/engine/train/fusedGraphMlpPlan.js';
+import { fusedMlpNativeUpdates } from '../../../electron/engine/train/fusedMlpUpdate.js';
 import { makeOptimizer, setLearningRate } from '../../../electron/engine/train/optimizer.js';
 import { makeTrainStep } from '../../../electron/engine/train/step.js';
 import { RunOptions } from '../../../electron/engine/train/runOptions.js';
@@ -120,8 +121,9 @@ describe.skipIf(nativeMissing != null)(`fused graph MLP step${nativeMissing ? ` 
       step(randomValues(32 * 784, 1), Int32Array.from({ length: 32 }, (_, i) => i % 10), 32);
     });
     const after = addon!.counts();
-    // 6 forward GEMMs; 6 weight gradients; input gradients of all but the first Dense.
-    expect(after.matmul - before.matmul).toBe(6 + 6 + 5);
+    // 6 forward GEMMs and input gradients of all but the first Dense; 6 weight gradients with Adam's update inside.
+    expect(after.matmul - before.matmul).toBe(6 + 5);
+    expect(after.matmulOptim - before.matmulOptim).toBe(6);
     expect(after.noise - before.noise).toBe(1);
     expect(after.layerNorm - before.layerNorm).toBe(1);
     expect(after.optim - before.optim).toBe(1);
@@ -130,6 +132,23 @@ describe.skipIf(nativeMissing != null)(`fused graph MLP step${nativeMissing ? ` 
     model.dispose();
     opt.dispose();
   });
+
+  it('Adam inside the weight-gradient GEMMs: the bits of applyGradients (WORKBENCH_FUSED_GRAPH_UPDATE=0), and it ran', async () => {
+    for (const spec of [mlpRes, ...Object.values(graphVariants)] as ModelSpec[]) {
+      process.env.WORKBENCH_FUSED_GRAPH_UPDATE = '0';
+      const updates0 = fusedMlpNativeUpdates();
+      let off;
+      try {
+        off = await train(spec, adam, fastest);
+      } finally {
+        delete process.env.WORKBENCH_FUSED_GRAPH_UPDATE;
+      }
+      expect(fusedMlpNativeUpdates(), 'no native update with the switch off').toBe(updates0);
+      const on = await train(spec, adam, fastest);
+      expect(fusedMlpNativeUpdates() - updates0, 'native updates').toBe(RATES.length);
+      expect(on).toEqual(off);
+    }
+  }, 60_000);
 
   it('declines what it does not implement, saying why', () => {
     const plan = (spec: object) => {

@@ -31,6 +31,7 @@ import { CONV_LAYER_KERNELS, nativeBiasActGrad, nativeConvLayer, nativeLayerActi
 import { CONV_POOL_KERNELS, nativeMaxPoolReluGrad, nativeReluMaxPool } from './native/ConvPool.js';
 import { GRAPH_OP_KERNELS, nativeGaussianNoise, nativeGlobalMaxGrad, nativeLeakyReluGrad, nativePreluGrad, nativeReluGrad } from './native/GraphOps.js';
 import { nativeBiasRelu } from './native/GraphOps.js';
+import { DILATED_CONV_KERNELS, nativeDilatedConv, nativeDilatedConvFilterGrad, nativeDilatedConvInputGrad } from './native/DilatedConv.js';
 import { conv2DBackpropFilterConfig } from './wasm/Conv2DBackpropFilter.js';
 import { makeBatchMatMul } from './wasm/BatchMatMul.js';
 import { makeCast } from './wasm/Cast.js';
@@ -85,6 +86,7 @@ export const NATIVE_KERNELS: ReadonlyArray<(addon: NativeAddon, fallback: Fallba
   nativePadV2, nativeMax,
   nativeReluMaxPool, nativeMaxPoolReluGrad,
   nativeBiasRelu,
+  nativeDilatedConv, nativeDilatedConvInputGrad, nativeDilatedConvFilterGrad,
 ];
 
 /** Kernel names of our own, with no shipped kernel below them, and the addon function each needs. */
@@ -94,6 +96,7 @@ const OWN: ReadonlyMap<string, NativeKernelName> = new Map<string, NativeKernelN
   ...CONV_LAYER_KERNELS,
   ...GRAPH_OP_KERNELS,
   ...CONV_POOL_KERNELS,
+  ...DILATED_CONV_KERNELS,
   [ACTIVATION_KERNEL, 'activation'], [ACTIVATION_GRAD_KERNEL, 'activation'], [DROPOUT_KERNEL, 'dropout'],
 ]);
 

@@ -19,7 +19,9 @@ export const NATIVE_KERNELS = ['conv2d', 'conv2dFilterGrad', 'conv2dInputGrad', 
 export type NativeKernelName = (typeof NATIVE_KERNELS)[number];
 /** Keys of `counts()` that are not kernels: which path a kernel took (dropout's rounding loop, Winograd convolutions). */
 export const NATIVE_PATH_COUNTERS = ['dropoutRounded', 'conv2dWinograd', 'conv2dInputGradWinograd', 'conv2dFilterGradWinograd', 'conv2dFilterGradDirect', 'dropoutMwc', 'activationAvx512', 'noiseMwc', 'conv2dDirectRegs', 'maxPoolGradRegs',
-  'layerNormGradFused', 'copyRowsInterleaved', 'conv2dDirectRegs3', 'conv2dDirect'] as const;
+  'layerNormGradFused', 'copyRowsInterleaved', 'noiseVec', 'noisePipe', 'conv2dDilated', 'conv2dInputGradDilated', 'conv2dFilterGradDilated',
+  'conv2dFilterGradDirectNarrow', 'conv2dImplicit', 'conv2dFilterGradImplicit', 'conv2dInputGradImplicit',
+  'conv2dDirectRegs3', 'conv2dDirect'] as const;
 export type NativePathCounter = (typeof NATIVE_PATH_COUNTERS)[number];
 
 export interface NativeAddon {

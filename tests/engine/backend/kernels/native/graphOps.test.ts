@@ -1,5 +1,6 @@
 // Tests the graph layers' native kernels (GaussianNoise's draw, ReLU's, LeakyReLU's and PReLU's gradients) through the engine's
 // layers: bit-equal to tfjs's op graphs (on the cpu backend, and on wasm with WORKBENCH_FUSED_GRAPH=0), native proven ran.
+import { existsSync, readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { addGaussianNoise, globalMaxPooling2d, leakyReLU, prelu } from '../../../../../electron/engine/models/graphOps.js';
@@ -33,21 +34,42 @@ function inputs(n: number, seed: number): Float32Array {
 }
 
 /** The tfjs op graph of GaussianNoise's training call (what the layer ran before the native kernel). */
+/** noise.c runs its value pass through noise_vec.c on x86-64 CPUs with AVX-512F and DQ. */
+const hasAvx512Dq = process.arch === 'x64' && existsSync('/proc/cpuinfo')
+  && ((f) => f.includes(' avx512f') && f.includes(' avx512dq'))(readFileSync('/proc/cpuinfo', 'utf8'));
 const reference = (x: tf.Tensor, stddev: number, seed: number) => tf.add(x, tf.randomNormal(x.shape, 0, stddev, 'float32', seed));
 
 describe.skipIf(nativeMissing !== null)(`GaussianNoise's native draw${nativeMissing ? ` (skipped: ${nativeMissing})` : ''}`, () => {
   const cases: Array<[number[], number, number]> = [
     [[128, 784], 0.1, 1], [[128, 784], 0.1, 7 * 1_000_003 + 12], [[3, 5], 2.5, 42], [[1], 1, 99], [[16, 13, 13, 3], 0.3, 123_456_789_012], [[1, 20_001], 1, 5],
+    [[512, 784], 0.5, 31_337], [[17], 1, 8],
   ];
   it.each(cases)('shape %j, stddev %d, seed %d: the bits of x + tf.randomNormal on cpu', async (shape, stddev, seed) => {
     const x = randomValues(size(shape), seed % 1000);
     await tf.setBackend('cpu');
     const want = tidyRead(() => (reference(tf.tensor(x, shape), stddev, seed)));
     await tf.setBackend('wasm');
-    const mwcBefore = addon!.counts().noiseMwc;
+    const mwcBefore = addon!.counts().noiseMwc, vecBefore = addon!.counts().noiseVec, pipeBefore = addon!.counts().noisePipe;
     const got = await expectNative('noise', async () => tidyRead(() => (addGaussianNoise(tf.tensor(x, shape), stddev, seed))));
     expectSame(got, want);
     expect(addon!.counts().noiseMwc - mwcBefore, 'calls through the two-pass integer draw').toBe(1);
+    expect(addon!.counts().noiseVec - vecBefore, 'calls through the AVX-512 value pass').toBe(hasAvx512Dq ? 1 : 0);
+    // Large draws on 2 threads overlap the accept pass with the values (noise_pipe.h).
+    expect(addon!.counts().noisePipe - pipeBefore, 'calls with the passes overlapped').toBe(size(shape) >= 16384 ? 1 : 0);
+    // The scalar value pass (WORKBENCH_NATIVE_NOISE_VEC=0), the two passes one after the other
+    // (WORKBENCH_NATIVE_NOISE_PIPE=0), and both: the same bits.
+    for (const off of [['WORKBENCH_NATIVE_NOISE_VEC'], ['WORKBENCH_NATIVE_NOISE_PIPE'], ['WORKBENCH_NATIVE_NOISE_VEC', 'WORKBENCH_NATIVE_NOISE_PIPE']]) {
+      for (const v of off) process.env[v] = '0';
+      try {
+        const before = addon!.counts();
+        expectSame(tidyRead(() => addGaussianNoise(tf.tensor(x, shape), stddev, seed)), want);
+        const after = addon!.counts();
+        if (off.includes('WORKBENCH_NATIVE_NOISE_VEC')) expect(after.noiseVec - before.noiseVec, `${off}: no AVX-512 value pass`).toBe(0);
+        if (off.includes('WORKBENCH_NATIVE_NOISE_PIPE')) expect(after.noisePipe - before.noisePipe, `${off}: no overlap`).toBe(0);
+      } finally {
+        for (const v of off) delete process.env[v];
+      }
+    }
     // The one-pass double loops, with SSE4.1's roundsd and with Alea's t | 0 through an int: the same bits.
     for (const loop of ['serial', 'portable']) {
       process.env.WORKBENCH_NATIVE_NOISE = loop;

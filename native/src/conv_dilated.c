@@ -1,0 +1,221 @@
+// Native kernels: dilated 2-D convolution (NHWC) forward and both gradients as im2col + GEMM over the kernel's own taps,
+// parallel over images, in place of a dense kernel with its holes written out ((k−1)·d+1 taps a side, mostly zeros).
+//
+// Bits: every result equals the dense path's (conv.c on the hole-filled kernel) for finite inputs. The GEMM sums each
+// element over k in blocks of KC from +0 (gemm_kernel.c), and a hole adds x·0 = ±0 to a sum that is never −0 (it
+// starts at +0, round to nearest), which changes nothing; so
+// - forward: the taps are cut where the dense k crosses a KC block boundary, one GEMM per dense block (accumulating
+//   after the first), so the block sums are the dense ones;
+// - input gradient: each dcol element is one dot product over co; col2im adds the taps in the dense order minus holes;
+// - filter gradient: the images are chunked as the dense K would chunk them (its summation order over rows).
+// Only where x or dy holds ±Inf/NaN under a hole does the dense form give NaN and this one not.
+#include <stdlib.h>
+#include <string.h>
+#include "tn.h"
+
+/* gemm_kernel.c's k block (every variant but OpenBLAS, which keeps no such promise). */
+#define DENSE_KC 256
+#define MAX_PARTS 64
+
+static unsigned long dilated_calls[3];
+unsigned long tn_conv_dilated_calls(int which) {
+  return which >= 0 && which < 3 ? __atomic_load_n(&dilated_calls[which], __ATOMIC_RELAXED) : 0;
+}
+
+typedef struct {
+  const tn_conv *g;
+  int dh, dw;
+  const float *a, *b;
+  float *out;
+  float *spare; /* filter grad: parts 1.. write their K x co sums here (the caller's memory) */
+} dil_job;
+
+static void split(int n, int t, int nt, int *i0, int *i1) {
+  *i0 = (int)((long)n * t / nt);
+  *i1 = (int)((long)n * (t + 1) / nt);
+}
+
+/* The dense kernel's K: ((kh−1)·dh+1)·((kw−1)·dw+1)·c. */
+static long dense_k(const dil_job *j) {
+  const tn_conv *g = j->g;
+  return (long)((g->kh - 1) * j->dh + 1) * ((g->kw - 1) * j->dw + 1) * g->c;
+}
+
+/* The dense k of this kernel's k (tap (ky, kx), channel ci at k = (ky·kw + kx)·c + ci). */
+static long dense_index(const dil_job *j, int k) {
+  const tn_conv *g = j->g;
+  int tap = k / g->c, ci = k % g->c, ky = tap / g->kw, kx = tap % g->kw;
+  long dkw = (long)(g->kw - 1) * j->dw + 1;
+  return ((long)ky * j->dh * dkw + (long)kx * j->dw) * g->c + ci;
+}
+
+/* col[row][(ky*kw + kx)*c + ci] = x[img, oy*sh − pt + ky*dh, ox*sw − pl + kx*dw, ci], 0 outside. */
+static void im2col(const dil_job *j, const float *x, int i0, int i1, float *col) {
+  const tn_conv *g = j->g;
+  const int K = g->kh * g->kw * g->c;
+  const size_t cb = (size_t)g->c * sizeof(float);
+  for (int img = i0; img < i1; img++) {
+    const float *xi = x + (size_t)img * g->h * g->w * g->c;
+    for (int oy = 0; oy < g->oh; oy++)
+      for (int ox = 0; ox < g->ow; ox++) {
+        float *row = col + ((size_t)((img - i0) * g->oh + oy) * g->ow + ox) * K;
+        for (int ky = 0; ky < g->kh; ky++) {
+          int iy = oy * g->sh - g->pt + ky * j->dh;
+          for (int kx = 0; kx < g->kw; kx++, row += g->c) {
+            int ix = ox * g->sw - g->pl + kx * j->dw;
+            if (iy < 0 || iy >= g->h || ix < 0 || ix >= g->w) memset(row, 0, cb);
+            else memcpy(row, xi + ((size_t)iy * g->w + ix) * g->c, cb);
+          }
+        }
+      }
+  }
+}
+
+/* dx[img, iy, ix, :] += dcol[row][tap, :] over every window that read it (taps ascending). dx chunk pre-zeroed. */
+static void col2im(const dil_job *j, const float *col, int i0, int i1, float *dx) {
+  const tn_conv *g = j->g;
+  const int K = g->kh * g->kw * g->c;
+  for (int img = i0; img < i1; img++) {
+    float *xi = dx + (size_t)img * g->h * g->w * g->c;
+    for (int oy = 0; oy < g->oh; oy++)
+      for (int ox = 0; ox < g->ow; ox++) {
+        const float *row = col + ((size_t)((img - i0) * g->oh + oy) * g->ow + ox) * K;
+        for (int ky = 0; ky < g->kh; ky++) {
+          int iy = oy * g->sh - g->pt + ky * j->dh;
+          for (int kx = 0; kx < g->kw; kx++, row += g->c) {
+            int ix = ox * g->sw - g->pl + kx * j->dw;
+            if (iy < 0 || iy >= g->h || ix < 0 || ix >= g->w) continue;
+            float *d = xi + ((size_t)iy * g->w + ix) * g->c;
+            for (int ci = 0; ci < g->c; ci++) d[ci] += row[ci];
+          }
+        }
+      }
+  }
+}
+
+/* conv.c's chunk of ~1 MB of im2col and output rows, with the dense K (chunks change no number here). */
+static int out_chunk(const dil_job *j) {
+  const tn_conv *g = j->g;
+  long per = 262144 / ((long)g->kh * g->kw * g->c + g->co) / ((long)g->oh * g->ow);
+  return per < 1 ? 1 : (int)per;
+}
+
+static int forward_task(void *p, int t, int nt) {
+  dil_job *j = p;
+  const tn_conv *g = j->g;
+  const int K = g->kh * g->kw * g->c, rowsPerImg = g->oh * g->ow;
+  int i0, i1;
+  split(g->n, t, nt, &i0, &i1);
+  int per = out_chunk(j);
+  for (int s = i0; s < i1; s += per) {
+    int e = s + per < i1 ? s + per : i1;
+    int rows = (e - s) * rowsPerImg;
+    float *y = j->out + (size_t)s * rowsPerImg * g->co;
+    float *col = tn_scratch(2, (size_t)rows * K);
+    if (!col) return TN_ENOMEM;
+    im2col(j, j->a, s, e, col);
+    /* One GEMM per dense k block: the taps whose dense k falls in it. */
+    int first = 1;
+    for (int k0 = 0; k0 < K;) {
+      long block = dense_index(j, k0) / DENSE_KC;
+      int k1 = k0 + 1;
+      while (k1 < K && dense_index(j, k1) / DENSE_KC == block) k1++;
+      int err = tn_sgemm_rows(0, rows, g->co, k1 - k0, col + k0, K, 1, j->b + (size_t)k0 * g->co, g->co, 1, y, g->co, !first);
+      if (err) return err;
+      first = 0;
+      k0 = k1;
+    }
+  }
+  return TN_OK;
+}
+
+static int input_grad_task(void *p, int t, int nt) {
+  dil_job *j = p;
+  const tn_conv *g = j->g;
+  const int K = g->kh * g->kw * g->c, rowsPerImg = g->oh * g->ow;
+  int i0, i1;
+  split(g->n, t, nt, &i0, &i1);
+  int per = out_chunk(j);
+  for (int s = i0; s < i1; s += per) {
+    int e = s + per < i1 ? s + per : i1;
+    int rows = (e - s) * rowsPerImg;
+    float *col = tn_scratch(2, (size_t)rows * K);
+    if (!col) return TN_ENOMEM;
+    int err = tn_sgemm_rows(0, rows, K, g->co, j->a + (size_t)s * rowsPerImg * g->co, g->co, 1, j->b, 1, g->co, col, K, 0);
+    if (err) return err;
+    memset(j->out + (size_t)s * g->h * g->w * g->c, 0, (size_t)(e - s) * g->h * g->w * g->c * sizeof(float));
+    col2im(j, col, s, e, j->out);
+  }
+  return TN_OK;
+}
+
+static int filter_grad_task(void *p, int t, int nt) {
+  dil_job *j = p;
+  const tn_conv *g = j->g;
+  const int K = g->kh * g->kw * g->c, rowsPerImg = g->oh * g->ow;
+  int i0, i1;
+  split(g->n, t, nt, &i0, &i1);
+  float *dw = t == 0 ? j->out : j->spare + (size_t)(t - 1) * K * g->co;
+  if (i0 >= i1) {
+    memset(dw, 0, (size_t)K * g->co * sizeof(float));
+    return TN_OK;
+  }
+  /* conv.c's images_per_chunk for the dense K: the chunks fix the summation order over rows. */
+  long rowsPer = 262144 / dense_k(j);
+  int per = (int)(rowsPer / rowsPerImg);
+  if (per < 1) per = 1;
+  for (int s = i0; s < i1; s += per) {
+    int e = s + per < i1 ? s + per : i1;
+    int rows = (e - s) * rowsPerImg;
+    float *col = tn_scratch(2, (size_t)rows * K);
+    if (!col) return TN_ENOMEM;
+    im2col(j, j->a, s, e, col);
+    int err = tn_sgemm_rows(0, K, g->co, rows, col, 1, K, j->b + (size_t)s * rowsPerImg * g->co, g->co, 1, dw, g->co, s != i0);
+    if (err) return err;
+  }
+  return TN_OK;
+}
+
+/* Dilation 1 is conv.c's (this file is only for dilations above 1 on either axis, but computes 1 as well). */
+static int bad(const tn_conv *g, int dh, int dw) {
+  return dh < 1 || dw < 1 || !g || g->kh < 1 || g->kw < 1;
+}
+
+int tn_conv2d_dilated(const tn_conv *g, int dh, int dw, const float *x, const float *f, float *y) {
+  if (bad(g, dh, dw)) return TN_OK;
+  dil_job j = {.g = g, .dh = dh, .dw = dw, .a = x, .b = f, .out = y};
+  int err = tn_parallel(forward_task, &j, tn_threads());
+  if (!err) __atomic_fetch_add(&dilated_calls[0], 1, __ATOMIC_RELAXED);
+  return err;
+}
+
+int tn_conv2d_dilated_input_grad(const tn_conv *g, int dh, int dw, const float *dy, const float *f, float *dx) {
+  if (bad(g, dh, dw)) return TN_OK;
+  dil_job j = {.g = g, .dh = dh, .dw = dw, .a = dy, .b = f, .out = dx};
+  int err = tn_parallel(input_grad_task, &j, tn_threads());
+  if (!err) __atomic_fetch_add(&dilated_calls[1], 1, __ATOMIC_RELAXED);
+  return err;
+}
+
+/* conv.c's parts: cut by the caller's thread count and the shape, summed in part order (the dense path's bits). */
+int tn_conv2d_dilated_filter_grad(const tn_conv *g, int dh, int dw, const float *x, const float *dy, float *df) {
+  if (bad(g, dh, dw)) return TN_OK;
+  int parts = tn_threads();
+  if (parts > g->n) parts = g->n;
+  if (parts > MAX_PARTS) parts = MAX_PARTS;
+  if (parts < 1) parts = 1;
+  const size_t kco = (size_t)g->kh * g->kw * g->c * g->co;
+  dil_job j = {.g = g, .dh = dh, .dw = dw, .a = x, .b = dy, .out = df};
+  if (parts > 1) {
+    j.spare = tn_scratch(3, (parts - 1) * kco);
+    if (!j.spare) return TN_ENOMEM;
+  }
+  int err = tn_parallel(filter_grad_task, &j, parts);
+  if (err) return err;
+  for (int t = 1; t < parts; t++) {
+    const float *pt = j.spare + (size_t)(t - 1) * kco;
+    for (size_t i = 0; i < kco; i++) df[i] += pt[i];
+  }
+  __atomic_fetch_add(&dilated_calls[2], 1, __ATOMIC_RELAXED);
+  return TN_OK;
+}
