@@ -36,10 +36,12 @@ unsigned long tn_implicit_calls(int which) {
   return which >= 0 && which < 3 ? __atomic_load_n(&calls[which], __ATOMIC_RELAXED) : 0;
 }
 
+#if defined(__x86_64__)
 static int switched_off(void) {
   const char *e = getenv("WORKBENCH_IMPLICIT_CONV");
   return e && (!strcmp(e, "0") || !strcmp(e, "off") || !strcmp(e, "false"));
 }
+#endif
 
 /* Multi-channel (a multiple of 8, at most ZERO_ROW), not pointwise (conv.c's pointwise path has no im2col), output
    channels a multiple of 16, and the process's GEMM is the avx512 one (whose sums these are). */
