@@ -3,6 +3,8 @@
 #include <string.h>
 #include "tn.h"
 
+#define MAX_PARTS 64
+
 /* Rows of the im2col matrix per thread-local chunk: about 1 MB, so a chunk stays in L2 between its two passes. */
 static int images_per_chunk(const tn_conv *g) {
   long k = (long)g->kh * g->kw * g->c;
@@ -25,8 +27,9 @@ static int is_pointwise(const tn_conv *g) {
   return g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->pt == 0 && g->pl == 0 && g->oh == g->h && g->ow == g->w;
 }
 
-/* col[(img*oh + oh)*ow + ow][(ky*kw + kx)*c + ci] = x[img, oh*sh - pt + ky, ow*sw - pl + kx, ci], 0 outside. */
-static void im2col(const tn_conv *g, const float *x, int i0, int i1, float *col) {
+/* col[(img*oh + oh)*ow + ow][(ky*kw + kx)*c + ci] = x[img, oh*sh - pt + ky*dh, ow*sw - pl + kx*dw, ci], 0 outside
+   (dh = dw = 1 here; conv_dilated.c passes its dilation). */
+static inline void im2col_at(const tn_conv *g, int dh, int dw, const float *x, int i0, int i1, float *col) {
   const int K = g->kh * g->kw * g->c;
   const size_t cb = (size_t)g->c * sizeof(float);
   for (int img = i0; img < i1; img++) {
@@ -35,19 +38,19 @@ static void im2col(const tn_conv *g, const float *x, int i0, int i1, float *col)
       for (int ox = 0; ox < g->ow; ox++) {
         float *row = col + ((size_t)((img - i0) * g->oh + oy) * g->ow + ox) * K;
         for (int ky = 0; ky < g->kh; ky++) {
-          int iy = oy * g->sh - g->pt + ky;
+          int iy = oy * g->sh - g->pt + ky * dh;
           if (g->c == 1) {
             /* One channel (the first layer): element copies, not a memcpy call per float. */
             int rowIn = iy >= 0 && iy < g->h;
             const float *xr = rowIn ? xi + (size_t)iy * g->w : xi;
             for (int kx = 0; kx < g->kw; kx++) {
-              int ix = ox * g->sw - g->pl + kx;
+              int ix = ox * g->sw - g->pl + kx * dw;
               *row++ = (!rowIn || ix < 0 || ix >= g->w) ? 0.0f : xr[ix];
             }
             continue;
           }
           for (int kx = 0; kx < g->kw; kx++, row += g->c) {
-            int ix = ox * g->sw - g->pl + kx;
+            int ix = ox * g->sw - g->pl + kx * dw;
             if (iy < 0 || iy >= g->h || ix < 0 || ix >= g->w) memset(row, 0, cb);
             else memcpy(row, xi + ((size_t)iy * g->w + ix) * g->c, cb);
           }
@@ -56,9 +59,14 @@ static void im2col(const tn_conv *g, const float *x, int i0, int i1, float *col)
     }
   }
 }
+static void im2col(const tn_conv *g, const float *x, int i0, int i1, float *col) { im2col_at(g, 1, 1, x, i0, i1, col); }
+void tn_conv_im2col(const tn_conv *g, int dh, int dw, const float *x, int i0, int i1, float *col) {
+  im2col_at(g, dh, dw, x, i0, i1, col);
+}
 
-/* dx[img, iy, ix, :] += dcol[row][(ky*kw + kx)*c + :] over every window that read it. dx chunk pre-zeroed. */
-static void col2im(const tn_conv *g, const float *col, int i0, int i1, float *dx) {
+/* dx[img, iy, ix, :] += dcol[row][(ky*kw + kx)*c + :] over every window that read it (taps ascending; rows from image
+   i0 on). dx chunk pre-zeroed. */
+static inline void col2im_at(const tn_conv *g, int dh, int dw, const float *col, int i0, int i1, float *dx) {
   const int K = g->kh * g->kw * g->c;
   for (int img = i0; img < i1; img++) {
     float *xi = dx + (size_t)img * g->h * g->w * g->c;
@@ -66,9 +74,9 @@ static void col2im(const tn_conv *g, const float *col, int i0, int i1, float *dx
       for (int ox = 0; ox < g->ow; ox++) {
         const float *row = col + ((size_t)((img - i0) * g->oh + oy) * g->ow + ox) * K;
         for (int ky = 0; ky < g->kh; ky++) {
-          int iy = oy * g->sh - g->pt + ky;
+          int iy = oy * g->sh - g->pt + ky * dh;
           for (int kx = 0; kx < g->kw; kx++, row += g->c) {
-            int ix = ox * g->sw - g->pl + kx;
+            int ix = ox * g->sw - g->pl + kx * dw;
             if (iy < 0 || iy >= g->h || ix < 0 || ix >= g->w) continue;
             float *d = xi + ((size_t)iy * g->w + ix) * g->c;
             for (int ci = 0; ci < g->c; ci++) d[ci] += row[ci];
@@ -78,8 +86,26 @@ static void col2im(const tn_conv *g, const float *col, int i0, int i1, float *dx
     }
   }
 }
+static void col2im(const tn_conv *g, const float *col, int i0, int i1, float *dx) { col2im_at(g, 1, 1, col, i0, i1, dx); }
+void tn_conv_col2im(const tn_conv *g, int dh, int dw, const float *col, int i0, int i1, float *dx) {
+  col2im_at(g, dh, dw, col, i0, i1, dx);
+}
 
-#define MAX_PARTS 64
+/* The filter gradient's part count: by the caller's thread count and the batch only (it fixes the summation order). */
+int tn_conv_filter_grad_parts(const tn_conv *g) {
+  int parts = tn_threads();
+  if (parts > g->n) parts = g->n;
+  if (parts > MAX_PARTS) parts = MAX_PARTS;
+  return parts < 1 ? 1 : parts;
+}
+
+/* df += each later part's sums, in part order. */
+void tn_conv_add_parts(float *df, const float *spare, int parts, size_t kco) {
+  for (int t = 1; t < parts; t++) {
+    const float *pt = spare + (size_t)(t - 1) * kco;
+    for (size_t i = 0; i < kco; i++) df[i] += pt[i];
+  }
+}
 
 typedef struct {
   const tn_conv *g;
@@ -99,7 +125,7 @@ static void split(int n, int t, int nt, int *i0, int *i1) {
   *i1 = (int)((long)n * (t + 1) / nt);
 }
 
-static void post_op(float *y, long rows, int co, const float *bias, int act) {
+void tn_conv_post_op(float *y, long rows, int co, const float *bias, int act) {
   if (!bias && !act) return;
   for (long r = 0; r < rows; r++, y += co) {
     if (bias)
@@ -151,7 +177,7 @@ static int forward_task(void *p, int t, int nt) {
       err = tn_sgemm_rows(0, rows, g->co, K, col, K, 1, j->b, g->co, 1, y, g->co, 0);
     }
     if (err) return err;
-    post_op(y, rows, g->co, j->bias, j->act);
+    tn_conv_post_op(y, rows, g->co, j->bias, j->act);
   }
   return TN_OK;
 }
@@ -293,10 +319,7 @@ static int filter_grad_task(void *p, int t, int nt) {
    buffer, and the buffers are added in part order: the same bits whether the parts ran on the pool or here. */
 int tn_conv2d_filter_grad(const tn_conv *g, const float *x, const float *dy, float *df) {
   if (tn_winograd_covers_filter_grad(g)) return tn_winograd_filter_grad(g, x, dy, df);
-  int parts = tn_threads();
-  if (parts > g->n) parts = g->n;
-  if (parts > MAX_PARTS) parts = MAX_PARTS;
-  if (parts < 1) parts = 1;
+  int parts = tn_conv_filter_grad_parts(g);
   const size_t kco = (size_t)g->kh * g->kw * g->c * g->co;
   conv_job j = {.g = g, .a = x, .b = dy, .out = df, .dw = direct_dw(g)};
   if (j.dw) __atomic_fetch_add(&direct_dw_calls, 1, __ATOMIC_RELAXED);
@@ -308,9 +331,6 @@ int tn_conv2d_filter_grad(const tn_conv *g, const float *x, const float *dy, flo
   }
   int err = tn_parallel(filter_grad_task, &j, parts);
   if (err) return err;
-  for (int t = 1; t < parts; t++) {
-    const float *pt = j.spare + (size_t)(t - 1) * kco;
-    for (size_t i = 0; i < kco; i++) df[i] += pt[i];
-  }
+  tn_conv_add_parts(df, j.spare, parts, kco);
   return TN_OK;
 }

@@ -15,7 +15,6 @@
 
 /* gemm_kernel.c's k block (every variant but OpenBLAS, which keeps no such promise). */
 #define DENSE_KC 256
-#define MAX_PARTS 64
 
 static unsigned long dilated_calls[3];
 unsigned long tn_conv_dilated_calls(int which) {
@@ -49,50 +48,6 @@ static long dense_index(const dil_job *j, int k) {
   return ((long)ky * j->dh * dkw + (long)kx * j->dw) * g->c + ci;
 }
 
-/* col[row][(ky*kw + kx)*c + ci] = x[img, oy*sh − pt + ky*dh, ox*sw − pl + kx*dw, ci], 0 outside. */
-static void im2col(const dil_job *j, const float *x, int i0, int i1, float *col) {
-  const tn_conv *g = j->g;
-  const int K = g->kh * g->kw * g->c;
-  const size_t cb = (size_t)g->c * sizeof(float);
-  for (int img = i0; img < i1; img++) {
-    const float *xi = x + (size_t)img * g->h * g->w * g->c;
-    for (int oy = 0; oy < g->oh; oy++)
-      for (int ox = 0; ox < g->ow; ox++) {
-        float *row = col + ((size_t)((img - i0) * g->oh + oy) * g->ow + ox) * K;
-        for (int ky = 0; ky < g->kh; ky++) {
-          int iy = oy * g->sh - g->pt + ky * j->dh;
-          for (int kx = 0; kx < g->kw; kx++, row += g->c) {
-            int ix = ox * g->sw - g->pl + kx * j->dw;
-            if (iy < 0 || iy >= g->h || ix < 0 || ix >= g->w) memset(row, 0, cb);
-            else memcpy(row, xi + ((size_t)iy * g->w + ix) * g->c, cb);
-          }
-        }
-      }
-  }
-}
-
-/* dx[img, iy, ix, :] += dcol[row][tap, :] over every window that read it (taps ascending). dx chunk pre-zeroed. */
-static void col2im(const dil_job *j, const float *col, int i0, int i1, float *dx) {
-  const tn_conv *g = j->g;
-  const int K = g->kh * g->kw * g->c;
-  for (int img = i0; img < i1; img++) {
-    float *xi = dx + (size_t)img * g->h * g->w * g->c;
-    for (int oy = 0; oy < g->oh; oy++)
-      for (int ox = 0; ox < g->ow; ox++) {
-        const float *row = col + ((size_t)((img - i0) * g->oh + oy) * g->ow + ox) * K;
-        for (int ky = 0; ky < g->kh; ky++) {
-          int iy = oy * g->sh - g->pt + ky * j->dh;
-          for (int kx = 0; kx < g->kw; kx++, row += g->c) {
-            int ix = ox * g->sw - g->pl + kx * j->dw;
-            if (iy < 0 || iy >= g->h || ix < 0 || ix >= g->w) continue;
-            float *d = xi + ((size_t)iy * g->w + ix) * g->c;
-            for (int ci = 0; ci < g->c; ci++) d[ci] += row[ci];
-          }
-        }
-      }
-  }
-}
-
 /* conv.c's chunk of ~1 MB of im2col and output rows, with the dense K (chunks change no number here). */
 static int out_chunk(const dil_job *j) {
   const tn_conv *g = j->g;
@@ -113,7 +68,7 @@ static int forward_task(void *p, int t, int nt) {
     float *y = j->out + (size_t)s * rowsPerImg * g->co;
     float *col = tn_scratch(2, (size_t)rows * K);
     if (!col) return TN_ENOMEM;
-    im2col(j, j->a, s, e, col);
+    tn_conv_im2col(g, j->dh, j->dw, j->a, s, e, col);
     /* One GEMM per dense k block: the taps whose dense k falls in it. */
     int first = 1;
     for (int k0 = 0; k0 < K;) {
@@ -144,7 +99,7 @@ static int input_grad_task(void *p, int t, int nt) {
     int err = tn_sgemm_rows(0, rows, K, g->co, j->a + (size_t)s * rowsPerImg * g->co, g->co, 1, j->b, 1, g->co, col, K, 0);
     if (err) return err;
     memset(j->out + (size_t)s * g->h * g->w * g->c, 0, (size_t)(e - s) * g->h * g->w * g->c * sizeof(float));
-    col2im(j, col, s, e, j->out);
+    tn_conv_col2im(g, j->dh, j->dw, col, s, e, j->out);
   }
   return TN_OK;
 }
@@ -169,7 +124,7 @@ static int filter_grad_task(void *p, int t, int nt) {
     int rows = (e - s) * rowsPerImg;
     float *col = tn_scratch(2, (size_t)rows * K);
     if (!col) return TN_ENOMEM;
-    im2col(j, j->a, s, e, col);
+    tn_conv_im2col(g, j->dh, j->dw, j->a, s, e, col);
     int err = tn_sgemm_rows(0, K, g->co, rows, col, 1, K, j->b + (size_t)s * rowsPerImg * g->co, g->co, 1, dw, g->co, s != i0);
     if (err) return err;
   }
@@ -200,10 +155,7 @@ int tn_conv2d_dilated_input_grad(const tn_conv *g, int dh, int dw, const float *
 /* conv.c's parts: cut by the caller's thread count and the shape, summed in part order (the dense path's bits). */
 int tn_conv2d_dilated_filter_grad(const tn_conv *g, int dh, int dw, const float *x, const float *dy, float *df) {
   if (bad(g, dh, dw)) return TN_OK;
-  int parts = tn_threads();
-  if (parts > g->n) parts = g->n;
-  if (parts > MAX_PARTS) parts = MAX_PARTS;
-  if (parts < 1) parts = 1;
+  int parts = tn_conv_filter_grad_parts(g);
   const size_t kco = (size_t)g->kh * g->kw * g->c * g->co;
   dil_job j = {.g = g, .dh = dh, .dw = dw, .a = x, .b = dy, .out = df};
   if (parts > 1) {
@@ -212,10 +164,7 @@ int tn_conv2d_dilated_filter_grad(const tn_conv *g, int dh, int dw, const float 
   }
   int err = tn_parallel(filter_grad_task, &j, parts);
   if (err) return err;
-  for (int t = 1; t < parts; t++) {
-    const float *pt = j.spare + (size_t)(t - 1) * kco;
-    for (size_t i = 0; i < kco; i++) df[i] += pt[i];
-  }
+  tn_conv_add_parts(df, j.spare, parts, kco);
   __atomic_fetch_add(&dilated_calls[2], 1, __ATOMIC_RELAXED);
   return TN_OK;
 }

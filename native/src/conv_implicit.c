@@ -74,18 +74,6 @@ static void window(const tn_conv *g, const float *x, long pix, const float **tp,
   }
 }
 
-static void post_op(float *y, long rows, int co, const float *bias, int act) {
-  if (!bias && !act) return;
-  for (long r = 0; r < rows; r++, y += co) {
-    if (bias)
-      for (int k = 0; k < co; k++) y[k] += bias[k];
-    if (act == 1)
-      for (int k = 0; k < co; k++) y[k] = y[k] > 0.0f ? y[k] : 0.0f;
-    else if (act == 2)
-      for (int k = 0; k < co; k++) y[k] = y[k] < 0.0f ? 0.0f : y[k];
-  }
-}
-
 /* One k block [pc, kend) of y[0..mr, co0..co0 + nv*16]: the rows' windows (tp: rows x taps) times the filter's columns
    co0.. (wp: their K x nv*16 panel), summed from 0 and written (the first block) or added, as the GEMM does. */
 static inline __attribute__((always_inline)) AVX512 void fw_block(const tn_conv *g, const float *const *tp,
@@ -171,7 +159,7 @@ static int fw_task(void *p, int t, int nt) {
           fw_block1(g, tp + (size_t)i * taps, j->f + (size_t)co0 * K, y + (size_t)i * co, rows - i < MR ? rows - i : MR,
                     co0, pc, kend);
     }
-    post_op(y, rows, co, j->bias, j->act);
+    tn_conv_post_op(y, rows, co, j->bias, j->act);
   }
   return TN_OK;
 }
@@ -278,24 +266,8 @@ static int dx_task(void *p, int t, int nt) {
     if (!col) return TN_ENOMEM;
     int err = tn_sgemm_rows(0, rows, K, g->co, j->dy + (size_t)s * per * g->co, g->co, 1, j->ft, K, 1, col, K, 0);
     if (err) return err;
-    float *dx = j->dx + (size_t)s * g->h * g->w * c;
-    memset(dx, 0, (size_t)(e - s) * g->h * g->w * c * sizeof(float));
-    /* conv.c's col2im. */
-    const float *row = col;
-    for (int img = 0; img < e - s; img++) {
-      float *xi = dx + (size_t)img * g->h * g->w * c;
-      for (int oy = 0; oy < g->oh; oy++)
-        for (int ox = 0; ox < g->ow; ox++)
-          for (int ky = 0; ky < g->kh; ky++) {
-            const int iy = oy * g->sh - g->pt + ky;
-            for (int kx = 0; kx < g->kw; kx++, row += c) {
-              const int ix = ox * g->sw - g->pl + kx;
-              if (iy < 0 || iy >= g->h || ix < 0 || ix >= g->w) continue;
-              float *d = xi + ((size_t)iy * g->w + ix) * c;
-              for (int ci = 0; ci < c; ci++) d[ci] += row[ci];
-            }
-          }
-    }
+    memset(j->dx + (size_t)s * g->h * g->w * c, 0, (size_t)(e - s) * g->h * g->w * c * sizeof(float));
+    tn_conv_col2im(g, 1, 1, col, s, e, j->dx);
   }
   return TN_OK;
 }

@@ -140,22 +140,28 @@ unsigned long tn_gauss_noise_mwc_calls(void) { return __atomic_load_n(&mwc_calls
 
 /* The raw draws of the first `pairs` accepted pairs into buf (2 per pair). v = 2 (X 2^-32) - 1 is JavaScript's
    2 * s2 - 1 exactly (s2 = X 2^-32), and s = v1² + v2² rounds as it does there (-ffp-contract=off). The pair is
-   always written and kept only when accepted, so the loop has no branch to mispredict. */
-static void gauss_accept(const uint32_t st[4], long pairs, uint32_t *buf) {
+   always written and kept only when accepted, so the loop has no branch to mispredict. With `published` (noise_pipe.h)
+   the count of final pairs is published every PIPE_CHUNK accepted pairs (release: the pairs before are written). */
+#define PIPE_CHUNK 512 /* pairs per publication, and per chunk noise_pipe.h's value parts claim */
+static void gauss_accept(const uint32_t st[4], long pairs, uint32_t *buf, long *published) {
   uint64_t x0 = st[0], x1 = st[1], x2 = st[2], c = st[3];
   long k = 0;
   while (k < pairs) {
-    uint64_t t = ALEA_A * x0 + c;
-    x0 = x1, x1 = x2, x2 = (uint32_t)t, c = t >> 32;
-    const uint32_t r1 = (uint32_t)t;
-    t = ALEA_A * x0 + c;
-    x0 = x1, x1 = x2, x2 = (uint32_t)t, c = t >> 32;
-    const uint32_t r2 = (uint32_t)t;
-    const double v1 = 2 * ((double)r1 * TWO_M32) - 1, v2 = 2 * ((double)r2 * TWO_M32) - 1;
-    const double s = v1 * v1 + v2 * v2;
-    buf[2 * k] = r1;
-    buf[2 * k + 1] = r2;
-    k += s < 1 && s != 0;
+    const long end = k + PIPE_CHUNK < pairs ? k + PIPE_CHUNK : pairs;
+    while (k < end) {
+      uint64_t t = ALEA_A * x0 + c;
+      x0 = x1, x1 = x2, x2 = (uint32_t)t, c = t >> 32;
+      const uint32_t r1 = (uint32_t)t;
+      t = ALEA_A * x0 + c;
+      x0 = x1, x1 = x2, x2 = (uint32_t)t, c = t >> 32;
+      const uint32_t r2 = (uint32_t)t;
+      const double v1 = 2 * ((double)r1 * TWO_M32) - 1, v2 = 2 * ((double)r2 * TWO_M32) - 1;
+      const double s = v1 * v1 + v2 * v2;
+      buf[2 * k] = r1;
+      buf[2 * k + 1] = r2;
+      k += s < 1 && s != 0;
+    }
+    if (published) __atomic_store_n(published, k, __ATOMIC_RELEASE);
   }
 }
 
@@ -226,7 +232,7 @@ static int gauss_mwc(const float *x, float *out, long n, const uint32_t st[4], d
   if (parts > 1 && gauss_pipe_wanted()) {
     err = gauss_pipe(&j, st, pairs, parts); /* the accept pass overlapped with the values (noise_pipe.h) */
   } else {
-    gauss_accept(st, pairs, buf);
+    gauss_accept(st, pairs, buf, NULL);
     err = tn_parallel(gauss_task, &j, parts);
   }
   if (!err) __atomic_fetch_add(&mwc_calls, 1, __ATOMIC_RELAXED);

@@ -5,8 +5,6 @@
 // WORKBENCH_NATIVE_NOISE_PIPE=0 (read per call) keeps the two phases.
 #include <sched.h>
 
-#define PIPE_CHUNK 512 /* pairs per claimed chunk and per publication */
-
 typedef struct {
   gauss_job j;
   const uint32_t *st;
@@ -24,34 +22,11 @@ static int gauss_pipe_wanted(void) {
   return !(v && (strcmp(v, "0") == 0 || strcmp(v, "off") == 0));
 }
 
-/* gauss_accept's loop, publishing every PIPE_CHUNK accepted pairs (release: the pairs before are written). */
-static void gauss_accept_publish(const uint32_t st[4], long pairs, uint32_t *buf, long *published) {
-  uint64_t x0 = st[0], x1 = st[1], x2 = st[2], c = st[3];
-  long k = 0;
-  while (k < pairs) {
-    const long end = k + PIPE_CHUNK < pairs ? k + PIPE_CHUNK : pairs;
-    while (k < end) {
-      uint64_t t = ALEA_A * x0 + c;
-      x0 = x1, x1 = x2, x2 = (uint32_t)t, c = t >> 32;
-      const uint32_t r1 = (uint32_t)t;
-      t = ALEA_A * x0 + c;
-      x0 = x1, x1 = x2, x2 = (uint32_t)t, c = t >> 32;
-      const uint32_t r2 = (uint32_t)t;
-      const double v1 = 2 * ((double)r1 * TWO_M32) - 1, v2 = 2 * ((double)r2 * TWO_M32) - 1;
-      const double s = v1 * v1 + v2 * v2;
-      buf[2 * k] = r1;
-      buf[2 * k + 1] = r2;
-      k += s < 1 && s != 0;
-    }
-    __atomic_store_n(published, k, __ATOMIC_RELEASE);
-  }
-}
-
 static int gauss_pipe_task(void *p, int t, int nt) {
   (void)t, (void)nt;
   gauss_pipe_job *q = p;
   if (__atomic_exchange_n(&q->producer, 1, __ATOMIC_ACQ_REL) == 0)
-    gauss_accept_publish(q->st, q->pairs, (uint32_t *)q->j.pairs, &q->published);
+    gauss_accept(q->st, q->pairs, (uint32_t *)q->j.pairs, &q->published);
   const long chunks = (q->pairs + PIPE_CHUNK - 1) / PIPE_CHUNK;
   for (;;) {
     const long c = __atomic_fetch_add(&q->next, 1, __ATOMIC_RELAXED);
