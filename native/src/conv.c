@@ -86,13 +86,12 @@ static inline void col2im_at(const tn_conv *g, int dh, int dw, const float *col,
     }
   }
 }
-static void col2im(const tn_conv *g, const float *col, int i0, int i1, float *dx) { col2im_at(g, 1, 1, col, i0, i1, dx); }
 void tn_conv_col2im(const tn_conv *g, int dh, int dw, const float *col, int i0, int i1, float *dx) {
   col2im_at(g, dh, dw, col, i0, i1, dx);
 }
 
 /* The filter gradient's part count: by the caller's thread count and the batch only (it fixes the summation order). */
-int tn_conv_filter_grad_parts(const tn_conv *g) {
+static int tn_conv_filter_grad_parts(const tn_conv *g) {
   int parts = tn_threads();
   if (parts > g->n) parts = g->n;
   if (parts > MAX_PARTS) parts = MAX_PARTS;
@@ -100,7 +99,7 @@ int tn_conv_filter_grad_parts(const tn_conv *g) {
 }
 
 /* df += each later part's sums, in part order. */
-void tn_conv_add_parts(float *df, const float *spare, int parts, size_t kco) {
+static void tn_conv_add_parts(float *df, const float *spare, int parts, size_t kco) {
   for (int t = 1; t < parts; t++) {
     const float *pt = spare + (size_t)(t - 1) * kco;
     for (size_t i = 0; i < kco; i++) df[i] += pt[i];
@@ -118,6 +117,8 @@ typedef struct {
   int regs;                 /* forward: the one-channel 5x5 register path allowed (WORKBENCH_CONV1_REGS not 0) */
   int regs3;                /* forward: the one-channel 3x3 register path allowed (WORKBENCH_CONV1_REGS3 not 0) */
   int direct;               /* forward: conv_direct.c's strided kernel takes every part */
+  int dil_h, dil_w;         /* gradients: the kernel's dilation (conv_dilated.c), 0 read as 1 */
+  long chunk_k;             /* filter grad: the K its image chunks are sized by (a dilated kernel's dense K), 0: its own */
 } conv_job;
 
 static void split(int n, int t, int nt, int *i0, int *i1) {
@@ -230,7 +231,7 @@ static int input_grad_task(void *p, int t, int nt) {
     int err = tn_sgemm_rows(0, rows, K, g->co, dy, g->co, 1, j->b, 1, g->co, col, K, 0);
     if (err) return err;
     memset(dx, 0, (size_t)(e - s) * g->h * g->w * g->c * sizeof(float));
-    col2im(g, col, s, e, j->out);
+    col2im_at(g, j->dil_h ? j->dil_h : 1, j->dil_w ? j->dil_w : 1, col, s, e, j->out);
   }
   return TN_OK;
 }
@@ -241,6 +242,12 @@ int tn_conv2d_input_grad(const tn_conv *g, const float *dy, const float *f, floa
   int implicit = tn_implicit_input_grad(g, dy, f, dx);
   if (implicit >= 0) return implicit;
   conv_job j = {.g = g, .a = dy, .b = f, .out = dx};
+  return tn_parallel(input_grad_task, &j, tn_threads());
+}
+
+/* im2col + GEMM + col2im at a dilation (conv_dilated.c: g's kh, kw its own taps), none of the paths above. */
+int tn_conv2d_input_grad_at(const tn_conv *g, int dh, int dw, const float *dy, const float *f, float *dx) {
+  conv_job j = {.g = g, .a = dy, .b = f, .out = dx, .dil_h = dh, .dil_w = dw};
   return tn_parallel(input_grad_task, &j, tn_threads());
 }
 
@@ -294,6 +301,10 @@ static int filter_grad_task(void *p, int t, int nt) {
     return TN_OK;
   }
   int per = images_per_chunk(g);
+  if (j->chunk_k > 0) {
+    per = (int)(262144 / j->chunk_k / rowsPerImg);
+    if (per < 1) per = 1;
+  }
   for (int s = i0; s < i1; s += per) {
     int e = s + per < i1 ? s + per : i1;
     int rows = (e - s) * rowsPerImg;
@@ -305,7 +316,7 @@ static int filter_grad_task(void *p, int t, int nt) {
     } else {
       float *c = tn_scratch(2, (size_t)rows * K);
       if (!c) return TN_ENOMEM;
-      im2col(g, j->a, s, e, c);
+      im2col_at(g, j->dil_h ? j->dil_h : 1, j->dil_w ? j->dil_w : 1, j->a, s, e, c);
       col = c;
     }
     /* dw (K x co) += col^T (K x rows) . dy (rows x co) */
@@ -317,20 +328,32 @@ static int filter_grad_task(void *p, int t, int nt) {
 
 /* The batch is cut into parts by shape and the caller's thread count only, each part sums its images into its own
    buffer, and the buffers are added in part order: the same bits whether the parts ran on the pool or here. */
-int tn_conv2d_filter_grad(const tn_conv *g, const float *x, const float *dy, float *df) {
-  if (tn_winograd_covers_filter_grad(g)) return tn_winograd_filter_grad(g, x, dy, df);
+static int filter_grad_run(conv_job *j) {
+  const tn_conv *g = j->g;
   int parts = tn_conv_filter_grad_parts(g);
   const size_t kco = (size_t)g->kh * g->kw * g->c * g->co;
+  if (parts > 1) {
+    /* The calling thread's scratch: it stays in this call until the sum below is done. */
+    j->spare = tn_scratch(3, (parts - 1) * kco);
+    if (!j->spare) return TN_ENOMEM;
+  }
+  int err = tn_parallel(filter_grad_task, j, parts);
+  if (err) return err;
+  tn_conv_add_parts(j->out, j->spare, parts, kco);
+  return TN_OK;
+}
+
+int tn_conv2d_filter_grad(const tn_conv *g, const float *x, const float *dy, float *df) {
+  if (tn_winograd_covers_filter_grad(g)) return tn_winograd_filter_grad(g, x, dy, df);
   conv_job j = {.g = g, .a = x, .b = dy, .out = df, .dw = direct_dw(g)};
   if (j.dw) __atomic_fetch_add(&direct_dw_calls, 1, __ATOMIC_RELAXED);
   else j.dw = tn_implicit_dw_pick(g);
-  if (parts > 1) {
-    /* The calling thread's scratch: it stays in this call until the sum below is done. */
-    j.spare = tn_scratch(3, (parts - 1) * kco);
-    if (!j.spare) return TN_ENOMEM;
-  }
-  int err = tn_parallel(filter_grad_task, &j, parts);
-  if (err) return err;
-  tn_conv_add_parts(df, j.spare, parts, kco);
-  return TN_OK;
+  return filter_grad_run(&j);
+}
+
+/* im2col + GEMM at a dilation, the image chunks sized by chunk_k (conv_dilated.c: the dense kernel's K, whose chunks
+   fix the summation order over rows), none of the paths above. */
+int tn_conv2d_filter_grad_at(const tn_conv *g, int dh, int dw, long chunk_k, const float *x, const float *dy, float *df) {
+  conv_job j = {.g = g, .a = x, .b = dy, .out = df, .dil_h = dh, .dil_w = dw, .chunk_k = chunk_k};
+  return filter_grad_run(&j);
 }

@@ -26,7 +26,6 @@ typedef struct {
   int dh, dw;
   const float *a, *b;
   float *out;
-  float *spare; /* filter grad: parts 1.. write their K x co sums here (the caller's memory) */
 } dil_job;
 
 static void split(int n, int t, int nt, int *i0, int *i1) {
@@ -84,53 +83,6 @@ static int forward_task(void *p, int t, int nt) {
   return TN_OK;
 }
 
-static int input_grad_task(void *p, int t, int nt) {
-  dil_job *j = p;
-  const tn_conv *g = j->g;
-  const int K = g->kh * g->kw * g->c, rowsPerImg = g->oh * g->ow;
-  int i0, i1;
-  split(g->n, t, nt, &i0, &i1);
-  int per = out_chunk(j);
-  for (int s = i0; s < i1; s += per) {
-    int e = s + per < i1 ? s + per : i1;
-    int rows = (e - s) * rowsPerImg;
-    float *col = tn_scratch(2, (size_t)rows * K);
-    if (!col) return TN_ENOMEM;
-    int err = tn_sgemm_rows(0, rows, K, g->co, j->a + (size_t)s * rowsPerImg * g->co, g->co, 1, j->b, 1, g->co, col, K, 0);
-    if (err) return err;
-    memset(j->out + (size_t)s * g->h * g->w * g->c, 0, (size_t)(e - s) * g->h * g->w * g->c * sizeof(float));
-    tn_conv_col2im(g, j->dh, j->dw, col, s, e, j->out);
-  }
-  return TN_OK;
-}
-
-static int filter_grad_task(void *p, int t, int nt) {
-  dil_job *j = p;
-  const tn_conv *g = j->g;
-  const int K = g->kh * g->kw * g->c, rowsPerImg = g->oh * g->ow;
-  int i0, i1;
-  split(g->n, t, nt, &i0, &i1);
-  float *dw = t == 0 ? j->out : j->spare + (size_t)(t - 1) * K * g->co;
-  if (i0 >= i1) {
-    memset(dw, 0, (size_t)K * g->co * sizeof(float));
-    return TN_OK;
-  }
-  /* conv.c's images_per_chunk for the dense K: the chunks fix the summation order over rows. */
-  long rowsPer = 262144 / dense_k(j);
-  int per = (int)(rowsPer / rowsPerImg);
-  if (per < 1) per = 1;
-  for (int s = i0; s < i1; s += per) {
-    int e = s + per < i1 ? s + per : i1;
-    int rows = (e - s) * rowsPerImg;
-    float *col = tn_scratch(2, (size_t)rows * K);
-    if (!col) return TN_ENOMEM;
-    tn_conv_im2col(g, j->dh, j->dw, j->a, s, e, col);
-    int err = tn_sgemm_rows(0, K, g->co, rows, col, 1, K, j->b + (size_t)s * rowsPerImg * g->co, g->co, 1, dw, g->co, s != i0);
-    if (err) return err;
-  }
-  return TN_OK;
-}
-
 /* Dilation 1 is conv.c's (this file is only for dilations above 1 on either axis, but computes 1 as well). */
 static int bad(const tn_conv *g, int dh, int dw) {
   return dh < 1 || dw < 1 || !g || g->kh < 1 || g->kw < 1;
@@ -144,27 +96,20 @@ int tn_conv2d_dilated(const tn_conv *g, int dh, int dw, const float *x, const fl
   return err;
 }
 
+/* conv.c's input gradient (dcol = dy . f^T, then col2im over the kernel's own taps at the dilation). */
 int tn_conv2d_dilated_input_grad(const tn_conv *g, int dh, int dw, const float *dy, const float *f, float *dx) {
   if (bad(g, dh, dw)) return TN_OK;
-  dil_job j = {.g = g, .dh = dh, .dw = dw, .a = dy, .b = f, .out = dx};
-  int err = tn_parallel(input_grad_task, &j, tn_threads());
+  int err = tn_conv2d_input_grad_at(g, dh, dw, dy, f, dx);
   if (!err) __atomic_fetch_add(&dilated_calls[1], 1, __ATOMIC_RELAXED);
   return err;
 }
 
-/* conv.c's parts: cut by the caller's thread count and the shape, summed in part order (the dense path's bits). */
+/* conv.c's filter gradient over the kernel's own taps, its images chunked as the dense K would chunk them and its
+   parts cut and summed as conv.c's (the dense path's bits). */
 int tn_conv2d_dilated_filter_grad(const tn_conv *g, int dh, int dw, const float *x, const float *dy, float *df) {
   if (bad(g, dh, dw)) return TN_OK;
-  int parts = tn_conv_filter_grad_parts(g);
-  const size_t kco = (size_t)g->kh * g->kw * g->c * g->co;
-  dil_job j = {.g = g, .dh = dh, .dw = dw, .a = x, .b = dy, .out = df};
-  if (parts > 1) {
-    j.spare = tn_scratch(3, (parts - 1) * kco);
-    if (!j.spare) return TN_ENOMEM;
-  }
-  int err = tn_parallel(filter_grad_task, &j, parts);
-  if (err) return err;
-  tn_conv_add_parts(df, j.spare, parts, kco);
-  __atomic_fetch_add(&dilated_calls[2], 1, __ATOMIC_RELAXED);
-  return TN_OK;
+  dil_job j = {.g = g, .dh = dh, .dw = dw};
+  int err = tn_conv2d_filter_grad_at(g, dh, dw, dense_k(&j), x, dy, df);
+  if (!err) __atomic_fetch_add(&dilated_calls[2], 1, __ATOMIC_RELAXED);
+  return err;
 }

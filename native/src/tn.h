@@ -270,13 +270,14 @@ unsigned long tn_maxpool_grad_regs_calls(void);
    window; the same bits as conv.c on the kernel with its holes written out, for finite inputs. Calls per pass
    (0 forward, 1 input gradient, 2 filter gradient). */
 /* conv.c's im2col / col2im at a dilation (1 for a plain conv) for images i0..i1 (col rows from i0; dx the whole
-   batch's), and its filter-gradient parts: how many, and their sums added in part order. */
+   batch's), */
 void tn_conv_im2col(const tn_conv *g, int dh, int dw, const float *x, int i0, int i1, float *col);
 void tn_conv_col2im(const tn_conv *g, int dh, int dw, const float *col, int i0, int i1, float *dx);
-int tn_conv_filter_grad_parts(const tn_conv *g);
 /* Bias, then relu (act 1: NaN and -0 give +0; act 2: tfjs's Relu, NaN and -0 kept) over rows x co outputs. */
 void tn_conv_post_op(float *y, long rows, int co, const float *bias, int act);
-void tn_conv_add_parts(float *df, const float *spare, int parts, size_t kco);
+/* conv.c's im2col gradients at a dilation, none of its other paths (filter grad: images chunked by chunk_k's K). */
+int tn_conv2d_input_grad_at(const tn_conv *g, int dh, int dw, const float *dy, const float *f, float *dx);
+int tn_conv2d_filter_grad_at(const tn_conv *g, int dh, int dw, long chunk_k, const float *x, const float *dy, float *df);
 int tn_conv2d_dilated(const tn_conv *g, int dh, int dw, const float *x, const float *f, float *y);
 int tn_conv2d_dilated_input_grad(const tn_conv *g, int dh, int dw, const float *dy, const float *f, float *dx);
 int tn_conv2d_dilated_filter_grad(const tn_conv *g, int dh, int dw, const float *x, const float *dy, float *df);
