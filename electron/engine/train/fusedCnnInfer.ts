@@ -6,7 +6,7 @@ import { activeNative } from '../backend/native/active.js';
 import type { NativeAddon } from '../backend/native/addon.js';
 import { matMulGeometry } from '../backend/kernels/native/matmul-geometry.js';
 import { heapOf, offsetOf, type WasmBackendInternals } from '../backend/kernels/native/heap.js';
-import { cnnStages, type CnnStage, type ConvStage } from './fusedCnnPlan.js';
+import { cnnStages, computedExtents, type CnnStage } from './fusedCnnPlan.js';
 
 /*
  * Why the bits are model.apply(x, {training: false})'s (tests/engine/train/fusedCnnInfer.test.ts checks them):
@@ -19,12 +19,13 @@ import { cnnStages, type CnnStage, type ConvStage } from './fusedCnnPlan.js';
  * - Chunks: each image's outputs depend on that image alone in every one of these calls. The one thing the batch size
  *   changes is whether a 3×3 stride-1 convolution takes Winograd (at least 32 output tiles): chunks are balanced, so
  *   a chunk is either the whole batch or at least CNN_CHUNK / 2 images (≥ 32 tiles, as the whole batch has).
- * - Trimming (fusedCnnPlan.ts planTrims): a smaller oh/ow with the same padding computes the same top-left outputs
- *   on every native path; where the smaller shape would move a convolution off (or onto) Winograd, it is not trimmed.
+ * - Trimming (fusedCnnPlan.ts computedExtents): a smaller oh/ow (and input h/w) with the same top/left padding
+ *   computes the same top-left outputs on every native path; where the smaller shape would move a convolution off
+ *   (or onto) Winograd, it is computed whole.
  */
 
 /** Images per chunk at most. */
-export const CNN_CHUNK = 256;
+export const CNN_CHUNK = 128;
 
 let inferences = 0;
 let trimmed = 0;
@@ -32,26 +33,12 @@ let trimmed = 0;
 export function fusedCnnInferences(): number {
   return inferences;
 }
-/** Convolution calls that computed a trimmed output, in this thread. */
+/** Convolution and pooling calls that computed fewer outputs than the layer's (fusedCnnPlan.ts computedExtents), in this thread. */
 export function fusedCnnTrims(): number {
   return trimmed;
 }
 
 const NEEDED = ['conv2d', 'activation', 'batchNorm', 'maxPool', 'avgPool', 'mean', 'matmul'] as const;
-
-/** Whether a 3×3 stride-1 convolution of n images to oh × ow takes Winograd (winograd.c's tile threshold); null for other shapes. */
-function winogradTiles(g: number[], n: number, oh: number, ow: number): boolean | null {
-  if (g[4] !== 3 || g[5] !== 3 || g[9] !== 1 || g[10] !== 1) return null;
-  return n * Math.ceil(oh / 2) * Math.ceil(ow / 2) >= 32;
-}
-
-/** The output rows/columns a convolution computes for a chunk of n images. */
-function convOut(s: ConvStage, n: number): [number, number] {
-  const [oh, ow] = s.out;
-  if (s.trim == null) return [oh, ow];
-  const [th, tw] = s.trim;
-  return winogradTiles(s.geometry, n, oh, ow) === winogradTiles(s.geometry, n, th, tw) ? [th, tw] : [oh, ow];
-}
 
 /**
  * Softmax outputs of `model` for `count` samples of `x` ([h, w, c] each), or null when this path does not apply
@@ -85,10 +72,14 @@ export function predictFusedCnn(model: tf.LayersModel, x: Float32Array, count: n
     const input = make(inWidth);
     const out = stages.map((s) => make(outSize(s)));
     const pre = stages.map((s) => (s.kind === 'conv' && s.post != null ? make(outSize(s)) : s.kind === 'dense' && s.act >= 0 ? make(s.width) : null));
+    // At most two chunk sizes: the computed extents depend on n only through Winograd's tile threshold.
+    const extents = new Map<number, Array<[number, number]>>();
     for (let start = 0; start < count; start += rows) {
       const n = Math.min(rows, count - start);
       new Float32Array(heapOf(backend), offsetOf(backend, input), n * inWidth).set(x.subarray(start * inWidth, (start + n) * inWidth));
-      const logits = forward(addon, backend, stages, input, out, pre, n);
+      let ext = extents.get(n);
+      if (ext == null) extents.set(n, (ext = computedExtents(stages, n)));
+      const logits = forward(addon, backend, stages, ext, input, out, pre, n);
       const y = softmax.kernelFunc({ inputs: { logits: { ...logits, shape: [n, classes] } }, backend: backend as never, attrs: { dim: 1 } }) as tf.TensorInfo;
       try {
         probs.set(new Float32Array(heapOf(backend), offsetOf(backend, y), n * classes), start * classes);
@@ -114,20 +105,20 @@ function outSize(s: CnnStage): number {
 }
 
 /** One chunk of n images through the stages; returns the buffer holding the last Dense's output (the logits). */
-function forward(addon: NativeAddon, backend: WasmBackendInternals, stages: CnnStage[], input: tf.TensorInfo,
+function forward(addon: NativeAddon, backend: WasmBackendInternals, stages: CnnStage[], ext: Array<[number, number]>, input: tf.TensorInfo,
   out: tf.TensorInfo[], pre: Array<tf.TensorInfo | null>, n: number): tf.TensorInfo {
   const off = (t: tf.TensorInfo) => offsetOf(backend, t);
   const heap = () => heapOf(backend);
   let cur = input;
-  // The current map's rows, columns and channels per image (a trimmed convolution's output is smaller than planned).
+  // The current map's rows, columns and channels per image (a trimmed stage's output is smaller than the layer's).
   let [h, w, c] = (stages[0] as { in: [number, number, number] }).in;
   stages.forEach((s, i) => {
     const y = out[i];
     if (s.kind === 'conv') {
-      const [oh, ow] = convOut(s, n);
+      const [oh, ow] = ext[i];
       if (oh !== s.out[0] || ow !== s.out[1]) trimmed++;
       const g = [...s.geometry];
-      [g[0], g[7], g[8]] = [n, oh, ow];
+      [g[0], g[1], g[2], g[7], g[8]] = [n, h, w, oh, ow];
       const z = pre[i] ?? y;
       const bias = s.bias?.read();
       addon.conv2d(heap(), Float64Array.of(off(cur), off(s.filter.read()), bias ? off(bias) : -1, off(z), s.epilogue, ...g));
@@ -138,12 +129,14 @@ function forward(addon: NativeAddon, backend: WasmBackendInternals, stages: CnnS
       addon.batchNorm(heap(), Float64Array.of(off(cur), off(s.movingMean.read()), off(s.movingVariance.read()), off(s.gamma.read()),
         off(s.beta.read()), off(y), n * h * w, c, s.epsilon));
     } else if (s.kind === 'max' || s.kind === 'avg') {
+      const [oh, ow] = ext[i];
+      if (oh !== s.out[0] || ow !== s.out[1]) trimmed++;
       const g = [...s.geometry];
-      [g[0], g[1], g[2]] = [n, h, w];
+      [g[0], g[1], g[2], g[6], g[7]] = [n, h, w, oh, ow];
       const args = Float64Array.of(off(cur), off(y), ...g);
       if (s.kind === 'max') addon.maxPool(heap(), args);
       else addon.avgPool(heap(), args);
-      [h, w, c] = s.out;
+      [h, w, c] = [oh, ow, s.out[2]];
     } else if (s.kind === 'gap') {
       addon.mean(heap(), Float64Array.of(off(cur), off(y), n, h * w, c));
       [h, w, c] = [1, 1, s.width];

@@ -19,8 +19,6 @@ export interface ConvStage {
   /** FusedConv2D's epilogue (0 linear, 1 relu) and the activation pass after it (elu through the fused op, or the
    *  layer's native activation), or null. */
   epilogue: number; post: number | null;
-  /** Output rows/columns the layers after it read (the top-left corner), when fewer than out[0] × out[1]. */
-  trim: [number, number] | null;
 }
 export interface BatchNormStage { kind: 'bn'; in: Hwc; gamma: LayerVar; beta: LayerVar; movingMean: LayerVar; movingVariance: LayerVar; epsilon: number }
 export interface PoolStage { kind: 'max' | 'avg'; in: Hwc; out: Hwc; geometry: number[] }
@@ -63,7 +61,7 @@ function conv(layer: tf.layers.Layer, shape: Hwc): ConvStage | null {
   if (g == null) return null;
   const bias = f.bias ?? null;
   if (bias && bias.read().size !== g[6]) return null;
-  return { kind: 'conv', in: shape, out: [g[7], g[8], g[6]], filter: f.kernel!, bias, geometry: g, epilogue, post, trim: null };
+  return { kind: 'conv', in: shape, out: [g[7], g[8], g[6]], filter: f.kernel!, bias, geometry: g, epilogue, post };
 }
 
 function pool(layer: tf.layers.Layer, kind: 'max' | 'avg', shape: Hwc): PoolStage | null {
@@ -123,28 +121,50 @@ export function cnnStages(model: tf.LayersModel, inputShape: readonly number[], 
   }
   const end = stages.at(-1);
   if (convs === 0 || end?.kind !== 'dense' || end.act !== -3 || end.width !== classes) return null;
-  planTrims(stages);
   return stages;
 }
 
+/** Whether a 3×3 stride-1 convolution of n images to oh × ow takes Winograd (winograd.c: at least 32 output tiles);
+ *  null for the shapes it never takes. */
+function winograd(g: number[], n: number, oh: number, ow: number): boolean | null {
+  if (g[4] !== 3 || g[5] !== 3 || g[9] !== 1 || g[10] !== 1) return null;
+  return n * Math.ceil(oh / 2) * Math.ceil(ow / 2) >= 32;
+}
+
 /**
- * A 'valid' pooling reads rows (oh − 1)·sh + ph and columns (ow − 1)·sw + pw of its input: where that is less than the
- * input, the convolution producing it (through per-pixel layers only: its activation, batch norm) computes only those
- * top-left rows/columns: a smaller oh/ow with the same top/left padding gives the same outputs there. 1×1 stride-1
- * convolutions are left whole (the native pointwise path needs the output the input's size).
+ * Per stage, the output rows and columns computed for a chunk of n images ([0, 0] for the flat stages): only the
+ * top-left corner the layers after it read. Walking back from the first flat stage (Flatten, Dense and global pooling
+ * read everything), a window op (convolution or pooling, any padding) whose outputs r < R are read needs input rows
+ * up to (R − 1)·s − pad_top + k; batch norm passes the region through. A smaller oh/ow (and input h/w) with the same
+ * top/left padding computes the same outputs there on every native path, except that it could move a 3×3 stride-1
+ * convolution across Winograd's tile threshold: such a convolution is computed whole, as are 1×1 stride-1 ones (the
+ * pointwise path needs the input's size).
  */
-function planTrims(stages: CnnStage[]): void {
-  stages.forEach((s, i) => {
-    if ((s.kind !== 'max' && s.kind !== 'avg') || s.geometry[10] !== 0 || s.geometry[11] !== 0) return;
-    const [, h, w, , ph, pw, oh, ow, sh, sw] = s.geometry;
-    const rows = (oh - 1) * sh + ph, cols = (ow - 1) * sw + pw;
-    if (rows >= h && cols >= w) return;
-    let j = i - 1;
-    while (j >= 0 && stages[j].kind === 'bn') j--;
-    const c = stages[j];
-    if (c?.kind !== 'conv') return;
-    const g = c.geometry;
-    if (g[4] === 1 && g[5] === 1 && g[9] === 1 && g[10] === 1) return;
-    c.trim = [Math.min(rows, h), Math.min(cols, w)];
-  });
+export function computedExtents(stages: CnnStage[], n: number): Array<[number, number]> {
+  const ext: Array<[number, number]> = stages.map(() => [0, 0]);
+  let need = null as [number, number] | null;
+  for (let i = stages.length - 1; i >= 0; i--) {
+    const s = stages[i];
+    if (s.kind === 'dense' || s.kind === 'gap') {
+      need = null;
+      continue;
+    }
+    const full: [number, number] = s.kind === 'bn' ? [s.in[0], s.in[1]] : [s.out[0], s.out[1]];
+    let [r, c]: [number, number] = need ? [Math.min(need[0], full[0]), Math.min(need[1], full[1])] : full;
+    if (s.kind === 'bn') {
+      ext[i] = [r, c];
+      need = [r, c];
+      continue;
+    }
+    const g = s.geometry;
+    if (s.kind === 'conv') {
+      const pointwise = g[4] === 1 && g[5] === 1 && g[9] === 1 && g[10] === 1;
+      if (pointwise || winograd(g, n, r, c) !== winograd(g, n, full[0], full[1])) [r, c] = full;
+    }
+    ext[i] = [r, c];
+    // conv: [.., h, w, .., kh, kw, .., sh, sw, pt, pl] at 1, 2, 4, 5, 9–12; pool: [.., h, w, .., ph, pw, .., sh, sw, pt, pl] at 1, 2, 4, 5, 8–11.
+    const [sh, sw, pt, pl] = s.kind === 'conv' ? g.slice(9, 13) : g.slice(8, 12);
+    need = [Math.max(1, Math.min(g[1], (r - 1) * sh - pt + g[4])), Math.max(1, Math.min(g[2], (c - 1) * sw - pl + g[5]))];
+  }
+  return ext;
 }

@@ -1,6 +1,6 @@
 // Tests the fused CNN inference path behind predictBatch: bit for bit model.apply(x, {training: false}) on the same
 // backend for the bench set's chain CNNs (initial and trained weights) and odd shapes, batch sizes 1, 7 and 1,000 and
-// more than one chunk; trimmed convolutions proven to run; model.apply wherever the path does not apply.
+// more than one chunk; trimmed layers proven to run; model.apply wherever the path does not apply.
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../../electron/engine/backend/select.js';
@@ -47,21 +47,21 @@ function trained(s: ModelSpec): tf.LayersModel {
   const model = buildModel(s, 7);
   const opt = makeOptimizer({ type: 'adam', beta1: 0.9, beta2: 0.999 }, 1e-2);
   const step = makeTrainStep(model, opt, s.inputShape);
-  const size = s.inputShape.reduce((a, b) => a * b, 1);
+  const size = s.inputShape.reduce((a: number, b: number) => a * b, 1);
   for (let i = 0; i < 3; i++) step(randomValues(32 * size, 60 + i), Int32Array.from({ length: 32 }, (_, k) => (k * 7 + i) % 10), 32);
   opt.dispose();
   return model;
 }
 
 function reference(model: tf.LayersModel, x: Float32Array, n: number, shape: number[]): Uint32Array {
-  const size = shape.reduce((a, b) => a * b, 1);
+  const size = shape.reduce((a: number, b: number) => a * b, 1);
   const probs = tf.tidy(() => (model.apply(tf.tensor(x.subarray(0, n * size), [n, ...shape]), { training: false }) as tf.Tensor).dataSync());
   return new Uint32Array(Float32Array.from(probs).buffer);
 }
 const bits = (a: Float32Array) => new Uint32Array(Float32Array.from(a).buffer);
 
 function expectSameBits(model: tf.LayersModel, s: ModelSpec, sizes: number[], chunk?: number): void {
-  const size = s.inputShape.reduce((a, b) => a * b, 1);
+  const size = s.inputShape.reduce((a: number, b: number) => a * b, 1);
   const x = randomValues(Math.max(...sizes) * size, 11);
   for (const n of sizes) {
     const before = fusedCnnInferences();
@@ -91,13 +91,15 @@ describe.skipIf(nativeMissing != null)(`fused CNN inference${nativeMissing ? ` (
 
   it.each(ODD)('%s: the bits of model.apply, batches inside one chunk and across chunks', (_n, s) => {
     const model = trained(s);
+    const trims = fusedCnnTrims();
     expectSameBits(model, s, [1, 7, 61]);
+    expect(fusedCnnTrims() - trims, 'trimmed layer calls').toBeGreaterThan(0);
     // Chunks of 40 (balanced: 31 + 30 for 61 samples) against one model.apply of the whole batch.
     expectSameBits(model, s, [61, 100], 40);
     model.dispose();
   }, 120_000);
 
-  it('trims the convolutions a valid pool reads only part of (cnn, cnn-bn, strided-elu), not the others', () => {
+  it('trims the layers whose last rows/columns nothing reads (cnn, cnn-bn, strided-elu), not the others', () => {
     const trims = (name: string, n = 100) => {
       const s = benchEntry(name).spec as ModelSpec;
       const model = buildModel(s, 3);
@@ -106,9 +108,9 @@ describe.skipIf(nativeMissing != null)(`fused CNN inference${nativeMissing ? ` (
       model.dispose();
       return fusedCnnTrims() - before;
     };
-    expect(trims('strided-elu'), 'strided-elu conv2 (7×7 → 6×6)').toBe(1);
-    expect(trims('cnn'), 'seed CNN conv2 (11×11 → 10×10)').toBe(1);
-    expect(trims('cnn-bn'), 'cnn-bn conv2').toBe(1);
+    expect(trims('strided-elu'), 'strided-elu conv2 (7×7 → 6×6), conv1 (14×14 → 13×13)').toBe(2);
+    expect(trims('cnn'), 'seed CNN conv2 (11×11 → 10×10), pool1 (13×13 → 12×12), conv1 (26×26 → 24×24)').toBe(3);
+    expect(trims('cnn-bn'), 'cnn-bn: the same three').toBe(3);
     // One image: 11×11 is 36 Winograd tiles, 10×10 only 25 (im2col): trimming would change the path, so it is whole.
     expect(trims('cnn', 1), 'seed CNN, one image').toBe(0);
     expect(trims('strong'), 'strong-cnn: every pool reads its whole input').toBe(0);
