@@ -48,7 +48,7 @@ for (const name of models) {
     }
   }
   const infers = fusedCnnInferences() - inf0, trims = fusedCnnTrims() - trim0;
-  console.log(`${name}: ${rounds} rounds × ${CALLS} calls of ${N} samples; fused inferences ${infers}, trimmed conv calls ${trims}; load ${(await import('node:os')).loadavg()[0].toFixed(1)}`);
+  console.log(`${name}: ${rounds} rounds × ${CALLS} calls of ${N} samples; fused inferences ${infers}, trimmed layer calls ${trims}; load ${(await import('node:os')).loadavg()[0].toFixed(1)}`);
   sides.forEach(([label], i) => {
     const r = res[i];
     console.log(`  ${label.padEnd(16)} wall best ${Math.min(...r.wall).toFixed(2)} median ${median(r.wall).toFixed(2)} ms | CPU best ${Math.min(...r.cpu).toFixed(2)} median ${median(r.cpu).toFixed(2)} ms`);

@@ -137,10 +137,30 @@ function winograd(g: number[], n: number, oh: number, ow: number): boolean | nul
  * read everything), a window op (convolution or pooling, any padding) whose outputs r < R are read needs input rows
  * up to (R − 1)·s − pad_top + k; batch norm passes the region through. A smaller oh/ow (and input h/w) with the same
  * top/left padding computes the same outputs there on every native path, except that it could move a 3×3 stride-1
- * convolution across Winograd's tile threshold: such a convolution is computed whole, as are 1×1 stride-1 ones (the
- * pointwise path needs the input's size).
+ * convolution across Winograd's tile threshold: such a convolution is computed whole. A 1×1 stride-1 convolution is
+ * trimmed only together with its input (native/src/conv.c takes its pointwise path only where oh = h and ow = w).
  */
 export function computedExtents(stages: CnnStage[], n: number): Array<[number, number]> {
+  const whole = new Set<number>();
+  for (;;) {
+    const ext = extents(stages, n, whole);
+    let again = false;
+    let [h, w] = (stages[0] as { in: Hwc }).in;
+    stages.forEach((s, i) => {
+      if (s.kind === 'conv' && pointwise(s.geometry) && (ext[i][0] !== h || ext[i][1] !== w) && !whole.has(i)) {
+        whole.add(i);
+        again = true;
+      }
+      if (s.kind === 'conv' || s.kind === 'max' || s.kind === 'avg') [h, w] = ext[i];
+    });
+    if (!again) return ext;
+  }
+}
+
+const pointwise = (g: number[]) => g[4] === 1 && g[5] === 1 && g[9] === 1 && g[10] === 1;
+
+/** computedExtents's walk back, with the convolutions in `whole` computed whole. */
+function extents(stages: CnnStage[], n: number, whole: Set<number>): Array<[number, number]> {
   const ext: Array<[number, number]> = stages.map(() => [0, 0]);
   let need = null as [number, number] | null;
   for (let i = stages.length - 1; i >= 0; i--) {
@@ -157,10 +177,7 @@ export function computedExtents(stages: CnnStage[], n: number): Array<[number, n
       continue;
     }
     const g = s.geometry;
-    if (s.kind === 'conv') {
-      const pointwise = g[4] === 1 && g[5] === 1 && g[9] === 1 && g[10] === 1;
-      if (pointwise || winograd(g, n, r, c) !== winograd(g, n, full[0], full[1])) [r, c] = full;
-    }
+    if (s.kind === 'conv' && (whole.has(i) || winograd(g, n, r, c) !== winograd(g, n, full[0], full[1]))) [r, c] = full;
     ext[i] = [r, c];
     // conv: [.., h, w, .., kh, kw, .., sh, sw, pt, pl] at 1, 2, 4, 5, 9–12; pool: [.., h, w, .., ph, pw, .., sh, sw, pt, pl] at 1, 2, 4, 5, 8–11.
     const [sh, sw, pt, pl] = s.kind === 'conv' ? g.slice(9, 13) : g.slice(8, 12);

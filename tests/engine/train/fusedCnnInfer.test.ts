@@ -38,6 +38,13 @@ const ODD: Array<[string, ModelSpec]> = [
     { type: 'Conv2D', filters: 16, kernelSize: 1, activation: 'gelu' },
     { type: 'Flatten' }, { type: 'Dense', units: 24, activation: 'selu' }, { type: 'BatchNormalization' },
     { type: 'Dense', units: 10, activation: 'softmax' }])],
+  // A 1×1 conv between a Winograd-sized 3×3 (11×11: whole at one image, 36 tiles against 25) and a pool reading 10×10:
+  // trimmed only with its input (at 7 images and more), else the native pointwise path would not be taken.
+  ['1×1 conv trimmed with its input only', spec('odd-4', [28, 28, 1], [
+    { type: 'Conv2D', filters: 8, kernelSize: 3, strides: 2, activation: 'elu' },
+    { type: 'Conv2D', filters: 16, kernelSize: 3, activation: 'relu' },
+    { type: 'Conv2D', filters: 16, kernelSize: 1, activation: 'sigmoid' },
+    { type: 'AveragePooling2D', poolSize: 2 }, ...dense10])],
 ];
 
 const BENCH = ['cnn', 'strong', 'cnn-bn', 'strided-elu', 'k5-gap'].map((n): [string, ModelSpec] => [n, benchEntry(n).spec as ModelSpec]);
@@ -114,7 +121,7 @@ describe.skipIf(nativeMissing != null)(`fused CNN inference${nativeMissing ? ` (
     // One image: 11×11 is 36 Winograd tiles, 10×10 only 25 (im2col): trimming would change the path, so it is whole.
     expect(trims('cnn', 1), 'seed CNN, one image').toBe(0);
     expect(trims('strong'), 'strong-cnn: every pool reads its whole input').toBe(0);
-    expect(trims('k5-gap')).toBe(0);
+    expect(trims('k5-gap'), 'k5-gap: conv1 (28×28 → 27×27), max pool (14×14 → 13×13), the 1×1 conv with it').toBe(3);
   });
 
   it('leaves the model to model.apply: MLPs, WORKBENCH_FUSED_CNN_INFER=0, the native kernels off', async () => {
