@@ -144,3 +144,8 @@ export function fusedConv2d(args: ConvArgs): tf.layers.Layer {
   }
   return new FusedConv2D(args);
 }
+
+/** A Conv2D built by fusedConv2d (inference is tfjs's Conv2D call): the fused CNN inference (train/fusedCnnPlan.ts) runs it. */
+export function isFusedConv2d(layer: tf.layers.Layer): boolean {
+  return FusedConv2D != null && layer instanceof FusedConv2D;
+}

@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { predictFusedMlp } from './fusedMlpInfer.js';
 import { predictFusedGraphMlp } from './fusedGraphMlpInfer.js';
+import { predictFusedCnn } from './fusedCnnInfer.js';
 import { sparseCrossEntropy, type LossResult } from './loss.js';
 
 export interface StepResult {
@@ -53,7 +54,8 @@ export function makeTrainStep(model: tf.LayersModel, optimizer: tf.Optimizer, in
 export function predictBatch(model: tf.LayersModel, x: Float32Array, count: number, inputShape: readonly number[]): Float32Array {
   // Plain and graph MLPs on the native kernels: the same calls without tfjs's engine (fusedMlpInfer.ts,
   // fusedGraphMlpInfer.ts), same bits.
-  const fused = predictFusedMlp(model, x, count, inputShape) ?? predictFusedGraphMlp(model, x, count, inputShape);
+  const fused = predictFusedMlp(model, x, count, inputShape) ?? predictFusedGraphMlp(model, x, count, inputShape)
+    ?? predictFusedCnn(model, x, count, inputShape);
   if (fused != null) return fused;
   const probs = tf.tidy(() => {
     const xs = tf.tensor(x.subarray(0, count * sizeOf(inputShape)), [count, ...inputShape], 'float32');
