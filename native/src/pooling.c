@@ -534,6 +534,8 @@ POOL_CLONES static int maxpool_relu_grad_task(void *p, int t, int nt) {
 }
 
 int tn_maxpool_relu_grad(const tn_pool *g, const float *y, const float *dy, float *dz, float *db) {
+  /* 2x2 stride-2 pools over a multiple of 8 channels: pool2_relu.c, the same bits window by window in registers. */
+  if (tn_pool2_relu_grad_covers(g)) return tn_pool2_relu_grad(g, y, dy, dz, db);
   const long M = (long)g->n * g->h * g->w;
   int parts = tn_sum_rows_parts(M, g->c);
   /* The calling thread's scratch (slot 4, as tn_sum_rows): it stays in this call until the sums are combined. */

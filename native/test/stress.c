@@ -233,6 +233,8 @@ int main(int argc, char **argv) {
   add_job(&w[1], (job){.kind = FGRAD, .every = 32, .conv = {9, 28, 28, 1, 3, 3, 16, 28, 28, 1, 1, 1, 1}}, 37);
   add_job(&w[1], (job){.kind = CONV, .every = 16, .conv = {5, 14, 14, 32, 3, 3, 64, 7, 7, 2, 2, 0, 0}}, 47);
   add_job(&w[1], (job){.kind = CONV, .every = 16, .conv = {3, 13, 11, 16, 3, 3, 48, 7, 6, 2, 2, 1, 1}}, 48);
+  /* The 2x2 stride-2 relu + pool gradient (pool2_relu.c) on odd sizes: a row and a column in no window, parts cut mid-band. */
+  add_job(&w[1], (job){.kind = POOLRELU, .every = 8, .pool = {9, 11, 13, 64, 2, 2, 5, 6, 2, 2, 0, 0}}, 71);
   pthread_t th[2];
   for (int t = 0; t < 2; t++) pthread_create(&th[t], NULL, thread_main, &w[t]);
   pthread_barrier_wait(&ready);
