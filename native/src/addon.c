@@ -764,6 +764,9 @@ static napi_value counts(napi_env env, napi_callback_info info) {
   /* Of maxPoolReluGrad, the 2x2 stride-2 calls through the window-in-registers pass (pool2_relu.c). */
   CHECK(napi_create_double(env, (double)tn_pool2_relu_grad_calls(), &v));
   CHECK(napi_set_named_property(env, out, "maxPoolReluGrad2x2", v));
+  /* Of maxPool, the 2x2 stride-2 calls through the window-in-registers forward (pool2_relu.c). */
+  CHECK(napi_create_double(env, (double)tn_pool2_max_calls(), &v));
+  CHECK(napi_set_named_property(env, out, "maxPool2x2", v));
   return out;
 }
 

@@ -1,5 +1,6 @@
-// Native kernels: the fused max-pool + relu + bias gradient (pooling.c's tn_maxpool_relu_grad) for the common 2x2,
-// stride-2, unpadded pool over a multiple of 8 channels (the seed CNN's pools), window by window in registers.
+// Native kernels: max pooling's forward (pooling.c's tn_maxpool) and the fused max-pool + relu + bias gradient
+// (tn_maxpool_relu_grad) for the common 2x2, stride-2, unpadded pool over a multiple of 8 channels (the seed CNN's
+// pools), window by window in registers. The forward: the same compares in the same window order (v > m, from -inf).
 // The same bits as pooling.c's general pass: the same parts (tn_sum_rows_parts over the same rows), per window the
 // same compares (v > m, first maximum taken), dz = (hit ? dy : 0) * step(y) and 0 * step(y) outside every window,
 // and each part's double sums of dz over its rows in row order; only the loop order over channels and pixels changes.
@@ -155,4 +156,61 @@ int tn_pool2_relu_grad(const tn_pool *g, const float *y, const float *dy, float 
   tn_sum_rows_combine(parts, g->c, acc, db);
   __atomic_fetch_add(&calls, 1, __ATOMIC_RELAXED);
   return TN_OK;
+}
+
+static unsigned long max_calls;
+unsigned long tn_pool2_max_calls(void) { return __atomic_load_n(&max_calls, __ATOMIC_RELAXED); }
+
+/* WORKBENCH_POOL2_MAX=0 (or off, false) keeps pooling.c's general forward: read per call. */
+int tn_pool2_max_covers(const tn_pool *g) {
+  const char *e = getenv("WORKBENCH_POOL2_MAX");
+  if (e && (!strcmp(e, "0") || !strcmp(e, "off") || !strcmp(e, "false"))) return 0;
+  return g->ph == 2 && g->pw == 2 && g->sh == 2 && g->sw == 2 && g->pt == 0 && g->pl == 0 && g->c % 8 == 0 &&
+         g->oh == g->h / 2 && g->ow == g->w / 2 && g->oh >= 1 && g->ow >= 1;
+}
+
+typedef struct {
+  const tn_pool *g;
+  const float *x;
+  float *y;
+} max_job;
+
+CLONES static int max_task(void *p, int t, int nt) {
+  const max_job *j = p;
+  const tn_pool *g = j->g;
+  const int c = g->c;
+  const size_t row = (size_t)g->w * c;
+  const int i0 = (int)((long)g->n * t / nt), i1 = (int)((long)g->n * (t + 1) / nt);
+  const v8f ninf = {-__builtin_inff(), -__builtin_inff(), -__builtin_inff(), -__builtin_inff(),
+                    -__builtin_inff(), -__builtin_inff(), -__builtin_inff(), -__builtin_inff()};
+  for (int img = i0; img < i1; img++) {
+    const float *xi = j->x + (size_t)img * g->h * row;
+    float *yi = j->y + (size_t)img * g->oh * g->ow * c;
+    for (int oy = 0; oy < g->oh; oy++) {
+      const float *xb = xi + (size_t)2 * oy * row;
+      float *yr = yi + (size_t)oy * g->ow * c;
+      for (int ox = 0; ox < g->ow; ox++) {
+        const size_t q = (size_t)2 * ox * c;
+        for (int k = 0; k < c; k += 8) {
+          v8f a = ld(xb + q + k), b = ld(xb + q + c + k), e = ld(xb + row + q + k), f = ld(xb + row + q + c + k);
+          v8f m = ninf;
+          v8i gi;
+          gi = a > m, m = (v8f)(((v8i)a & gi) | ((v8i)m & ~gi));
+          gi = b > m, m = (v8f)(((v8i)b & gi) | ((v8i)m & ~gi));
+          gi = e > m, m = (v8f)(((v8i)e & gi) | ((v8i)m & ~gi));
+          gi = f > m, m = (v8f)(((v8i)f & gi) | ((v8i)m & ~gi));
+          st(yr + (size_t)ox * c + k, m);
+        }
+      }
+    }
+  }
+  return TN_OK;
+}
+
+/* Images are independent, so the split over them cannot change a number (as tn_maxpool). */
+int tn_pool2_max(const tn_pool *g, const float *x, float *y) {
+  max_job j = {g, x, y};
+  int err = tn_parallel(max_task, &j, tn_threads());
+  if (!err) __atomic_fetch_add(&max_calls, 1, __ATOMIC_RELAXED);
+  return err;
 }

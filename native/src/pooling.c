@@ -84,6 +84,7 @@ POOL_CLONES static int maxpool_task(void *p, int t, int nt) {
 
 /* Images are independent, so the split over them cannot change a number. */
 int tn_maxpool(const tn_pool *g, const float *x, float *y) {
+  if (tn_pool2_max_covers(g)) return tn_pool2_max(g, x, y); /* 2x2 stride 2: pool2_relu.c, the same bits */
   pool_job j = {g, x, NULL, y};
   return tn_parallel(maxpool_task, &j, tn_threads());
 }

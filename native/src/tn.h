@@ -88,6 +88,10 @@ int tn_maxpool_relu_grad(const tn_pool *g, const float *y, const float *dy, floa
 int tn_pool2_relu_grad_covers(const tn_pool *g);
 int tn_pool2_relu_grad(const tn_pool *g, const float *y, const float *dy, float *dz, float *db);
 unsigned long tn_pool2_relu_grad_calls(void);
+/* tn_maxpool's same case (pool2_relu.c; off with WORKBENCH_POOL2_MAX=0), the same bits; calls that took it. */
+int tn_pool2_max_covers(const tn_pool *g);
+int tn_pool2_max(const tn_pool *g, const float *x, float *y);
+unsigned long tn_pool2_max_calls(void);
 
 /* Batched C[b] = op(A[b]) . op(B[b]) (+ bias[N], then act), row-major; a batch stride of 0 broadcasts. */
 int tn_matmul(int batch, int M, int N, int K, const float *A, long strideA, int transA, const float *B, long strideB,

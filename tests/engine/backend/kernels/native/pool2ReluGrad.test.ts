@@ -1,5 +1,5 @@
-// The fused max-pool + relu + bias gradient's 2x2 stride-2 path (native/src/pool2_relu.c): the bits of pooling.c's
-// general pass it replaces (WORKBENCH_POOL2_RELU_GRAD=0) on 1 and 2 threads with NaN, -inf, -0 and ties, parts that
+// The 2x2 stride-2 paths of native/src/pool2_relu.c: max pooling's forward and the fused max-pool + relu + bias
+// gradient, each the bits of pooling.c's general pass it replaces (WORKBENCH_POOL2_MAX=0, WORKBENCH_POOL2_RELU_GRAD=0) on 1 and 2 threads with NaN, -inf, -0 and ties, parts that
 // split an image mid-band, odd sizes (a row and a column in no window); dz the same on 1 and 2 threads; tfjs's cpu
 // backend; the path counted only where it claims the shape.
 import * as tf from '@tensorflow/tfjs';
@@ -12,6 +12,7 @@ beforeAll(useNative);
 afterAll(() => addon?.setThreads(2));
 afterEach(() => {
   delete process.env.WORKBENCH_POOL2_RELU_GRAD;
+  delete process.env.WORKBENCH_POOL2_MAX;
 });
 
 interface Case { n: number; h: number; w: number; c: number; pool: [number, number]; strides: [number, number]; pad: 'same' | 'valid'; covered: boolean }
@@ -42,7 +43,7 @@ function reluOutput(size: number, seed: number, specials: boolean): Float32Array
 
 const read = (t: tf.Tensor): Out => ({ shape: t.shape, dtype: t.dtype, values: t.dataSync().slice() as Float32Array });
 
-/** [dz, db] through the fused kernel on wasm. */
+/** [pooled, dz, db] on wasm: tf.maxPool (the native MaxPool) and the fused gradient kernel. */
 function fused(k: Case, specials: boolean): Out[] {
   return tf.tidy(() => {
     const y = tf.tensor(reluOutput(k.n * k.h * k.w * k.c, 3 + k.c, specials), [k.n, k.h, k.w, k.c]);
@@ -52,11 +53,11 @@ function fused(k: Case, specials: boolean): Out[] {
     if (specials) for (let i = 4; i < dyv.length; i += 101) dyv[i] = NaN;
     const dy = tf.tensor(dyv, pooled.shape);
     const out = tf.engine().runKernel(MAX_POOL_RELU_GRAD_KERNEL, { dy, y }, { filterSize: k.pool, strides: k.strides, pad: k.pad } as never) as tf.Tensor[];
-    return out.map(read);
+    return [pooled, ...out].map(read);
   });
 }
 
-/** tfjs's cpu backend: dz = MaxPoolGrad · step(y), db = Sum(dz). */
+/** tfjs's cpu backend: the pool, dz = MaxPoolGrad · step(y), db = Sum(dz). */
 async function cpu(k: Case): Promise<Out[]> {
   await tf.setBackend('cpu');
   const out = tf.tidy(() => {
@@ -67,13 +68,14 @@ async function cpu(k: Case): Promise<Out[]> {
     const dy = tf.tensor(dyv, pooled.shape);
     const dx = tf.engine().runKernel(tf.MaxPoolGrad, { dy, input: y, output: pooled }, { filterSize: k.pool, strides: k.strides, pad: k.pad } as never) as tf.Tensor;
     const dz = tf.mul(dx, tf.step(y));
-    return [dz, tf.sum(dz, [0, 1, 2])].map(read);
+    return [pooled, dz, tf.sum(dz, [0, 1, 2])].map(read);
   });
   await tf.setBackend('wasm');
   return out;
 }
 
 const count = () => addon!.counts().maxPoolReluGrad2x2;
+const countMax = () => addon!.counts().maxPool2x2;
 
 describe.skipIf(nativeMissing != null)(`2x2 stride-2 relu + max pool gradient${nativeMissing ? ` (skipped: ${nativeMissing})` : ''}`, () => {
   it.each(cases)('$n×$h×$w×$c pool $pool/$strides $pad: the general pass\'s bits on 1 and 2 threads, counted only where covered', async (k) => {
@@ -91,20 +93,40 @@ describe.skipIf(nativeMissing != null)(`2x2 stride-2 relu + max pool gradient${n
         const on = fused(k, specials);
         expect(count() - before, 'the 2x2 path ran').toBe(k.covered ? 1 : 0);
         expectSame(on, off);
-        if (specials) dzByThreads.push(on[0]);
+        if (specials) dzByThreads.push(on[1]);
       }
     }
     expectSame(dzByThreads[1], dzByThreads[0]);
     addon!.setThreads(2);
   });
 
+  it.each(cases)('$n×$h×$w×$c pool $pool/$strides $pad: the forward\'s bits with its path off, on 1 and 2 threads', async (k) => {
+    await tf.setBackend('wasm');
+    for (const threads of [1, 2]) {
+      addon!.setThreads(threads);
+      for (const specials of [false, true]) {
+        process.env.WORKBENCH_POOL2_MAX = '0';
+        let before = countMax();
+        const off = fused(k, specials)[0];
+        expect(countMax() - before, 'switched off').toBe(0);
+        delete process.env.WORKBENCH_POOL2_MAX;
+        before = countMax();
+        const on = fused(k, specials)[0];
+        expect(countMax() - before, 'the 2x2 forward ran').toBe(k.covered ? 1 : 0);
+        expectSame(on, off);
+      }
+    }
+    addon!.setThreads(2);
+  });
+
   it.each(cases.filter((k) => k.covered))('$n×$h×$w×$c $pad: equal to tfjs\'s cpu backend', async (k) => {
     await tf.setBackend('wasm');
-    const before = count();
+    const before = [count(), countMax()];
     const got = fused(k, false);
-    expect(count() - before).toBe(1);
+    expect([count() - before[0], countMax() - before[1]]).toEqual([1, 1]);
     const want = await cpu(k);
     expectSame(got[0], want[0]);
-    expectClose(got[1], want[1], 1e-4, 'db');
+    expectSame(got[1], want[1]);
+    expectClose(got[2], want[2], 1e-4, 'db');
   });
 });
