@@ -767,6 +767,9 @@ static napi_value counts(napi_env env, napi_callback_info info) {
   /* Of maxPool, the 2x2 stride-2 calls through the window-in-registers forward (pool2_relu.c). */
   CHECK(napi_create_double(env, (double)tn_pool2_max_calls(), &v));
   CHECK(napi_set_named_property(env, out, "maxPool2x2", v));
+  /* Of the Winograd calls (forward, input and filter gradient), those whose tile transforms ran 16 channels at a time (winograd.c). */
+  CHECK(napi_create_double(env, (double)tn_winograd_wide_calls(), &v));
+  CHECK(napi_set_named_property(env, out, "conv2dWinogradWide", v));
   return out;
 }
 

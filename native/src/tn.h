@@ -92,6 +92,8 @@ unsigned long tn_pool2_relu_grad_calls(void);
 int tn_pool2_max_covers(const tn_pool *g);
 int tn_pool2_max(const tn_pool *g, const float *x, float *y);
 unsigned long tn_pool2_max_calls(void);
+/* Winograd calls whose tile transforms ran 16 channels at a time (winograd.c; off with WORKBENCH_WINOGRAD_WIDE=0). */
+unsigned long tn_winograd_wide_calls(void);
 
 /* Batched C[b] = op(A[b]) . op(B[b]) (+ bias[N], then act), row-major; a batch stride of 0 broadcasts. */
 int tn_matmul(int batch, int M, int N, int K, const float *A, long strideA, int transA, const float *B, long strideB,
