@@ -761,6 +761,15 @@ static napi_value counts(napi_env env, napi_callback_info info) {
   /* Of conv2d, the strided calls through the direct kernel without im2col (conv_direct.c). */
   CHECK(napi_create_double(env, (double)tn_conv_direct_calls(), &v));
   CHECK(napi_set_named_property(env, out, "conv2dDirect", v));
+  /* Of maxPoolReluGrad, the 2x2 stride-2 calls through the window-in-registers pass (pool2_relu.c). */
+  CHECK(napi_create_double(env, (double)tn_pool2_relu_grad_calls(), &v));
+  CHECK(napi_set_named_property(env, out, "maxPoolReluGrad2x2", v));
+  /* Of maxPool, the 2x2 stride-2 calls through the window-in-registers forward (pool2_relu.c). */
+  CHECK(napi_create_double(env, (double)tn_pool2_max_calls(), &v));
+  CHECK(napi_set_named_property(env, out, "maxPool2x2", v));
+  /* Of the Winograd calls (forward, input and filter gradient), those whose tile transforms ran 16 channels at a time (winograd.c). */
+  CHECK(napi_create_double(env, (double)tn_winograd_wide_calls(), &v));
+  CHECK(napi_set_named_property(env, out, "conv2dWinogradWide", v));
   return out;
 }
 

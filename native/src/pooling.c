@@ -84,6 +84,7 @@ POOL_CLONES static int maxpool_task(void *p, int t, int nt) {
 
 /* Images are independent, so the split over them cannot change a number. */
 int tn_maxpool(const tn_pool *g, const float *x, float *y) {
+  if (tn_pool2_max_covers(g)) return tn_pool2_max(g, x, y); /* 2x2 stride 2: pool2_relu.c, the same bits */
   pool_job j = {g, x, NULL, y};
   return tn_parallel(maxpool_task, &j, tn_threads());
 }
@@ -534,6 +535,8 @@ POOL_CLONES static int maxpool_relu_grad_task(void *p, int t, int nt) {
 }
 
 int tn_maxpool_relu_grad(const tn_pool *g, const float *y, const float *dy, float *dz, float *db) {
+  /* 2x2 stride-2 pools over a multiple of 8 channels: pool2_relu.c, the same bits window by window in registers. */
+  if (tn_pool2_relu_grad_covers(g)) return tn_pool2_relu_grad(g, y, dy, dz, db);
   const long M = (long)g->n * g->h * g->w;
   int parts = tn_sum_rows_parts(M, g->c);
   /* The calling thread's scratch (slot 4, as tn_sum_rows): it stays in this call until the sums are combined. */

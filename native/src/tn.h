@@ -83,6 +83,17 @@ int tn_maxpool_grad(const tn_pool *g, const float *x, const float *dy, float *dx
 /* MaxPoolGrad(y, dy) * step(y) and its column sums db (a relu layer followed by max pooling), the bits of
    tn_maxpool_grad then tn_bias_act_grad(TN_ACT_RELU_MASK) in one pass (pooling.c). */
 int tn_maxpool_relu_grad(const tn_pool *g, const float *y, const float *dy, float *dz, float *db);
+/* Its 2x2, stride-2, unpadded case over a multiple of 8 channels (pool2_relu.c; off with WORKBENCH_POOL2_RELU_GRAD=0),
+   the same bits; calls that took it. */
+int tn_pool2_relu_grad_covers(const tn_pool *g);
+int tn_pool2_relu_grad(const tn_pool *g, const float *y, const float *dy, float *dz, float *db);
+unsigned long tn_pool2_relu_grad_calls(void);
+/* tn_maxpool's same case (pool2_relu.c; off with WORKBENCH_POOL2_MAX=0), the same bits; calls that took it. */
+int tn_pool2_max_covers(const tn_pool *g);
+int tn_pool2_max(const tn_pool *g, const float *x, float *y);
+unsigned long tn_pool2_max_calls(void);
+/* Winograd calls whose tile transforms ran 16 channels at a time (winograd.c; off with WORKBENCH_WINOGRAD_WIDE=0). */
+unsigned long tn_winograd_wide_calls(void);
 
 /* Batched C[b] = op(A[b]) . op(B[b]) (+ bias[N], then act), row-major; a batch stride of 0 broadcasts. */
 int tn_matmul(int batch, int M, int N, int K, const float *A, long strideA, int transA, const float *B, long strideB,

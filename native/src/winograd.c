@@ -10,6 +10,14 @@
 
 typedef float v8 __attribute__((vector_size(32)));
 typedef int v8i __attribute__((vector_size(32)));
+typedef float v16 __attribute__((vector_size(64)));
+typedef int v16i __attribute__((vector_size(64)));
+static inline v16 ld16(const float *p) {
+  v16 v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+static inline void st16(float *p, v16 v) { memcpy(p, &v, sizeof v); }
 static inline v8 ld(const float *p) {
   v8 v;
   memcpy(&v, p, sizeof v);
@@ -48,6 +56,17 @@ static int enabled(void) {
 static int covers(const tn_conv *g, int cin, int cout, int min_out, long tiles) {
   return g->kh == 3 && g->kw == 3 && g->sh == 1 && g->sw == 1 && cin >= TN_WINO_MIN_CH && cout >= min_out &&
          tiles >= TN_WINO_MIN_TILES && enabled();
+}
+
+/* WORKBENCH_WINOGRAD_WIDE=0 (or off, false): the tile transforms 8 channels at a time, as before, instead of 16 (read
+   per call; A/B runs and the tests' bit-identity check). Calls of the three (forward, input and filter gradient) that took 16: */
+static unsigned long wide_calls;
+unsigned long tn_winograd_wide_calls(void) { return __atomic_load_n(&wide_calls, __ATOMIC_RELAXED); }
+static int wide_enabled(void) {
+  const char *e = getenv("WORKBENCH_WINOGRAD_WIDE");
+  int on = !(e && (!strcmp(e, "0") || !strcmp(e, "off") || !strcmp(e, "false")));
+  if (on) __atomic_fetch_add(&wide_calls, 1, __ATOMIC_RELAXED);
+  return on;
 }
 
 static long tile_count(int n, int oh, int ow) { return (long)n * ((oh + 1) / 2) * ((ow + 1) / 2); }
@@ -138,8 +157,16 @@ CLONES_DECL static void filter_transform(const float *restrict f, int cin, int c
   } while (0)
 
 /* One tile's 16 transformed values for channels 0..c, written to v[xi * plane + ch]. */
-static inline __attribute__((always_inline)) void input_tile(const float *const src[16], int c, float *v, long plane) {
+static inline __attribute__((always_inline)) void input_tile(const float *const src[16], int c, float *v, long plane,
+                                                            int wide) {
   int ch = 0;
+  /* 16 channels at a time where the caller asks (one AVX-512 register; the same additions, so the same bits). */
+  for (; wide && ch + 16 <= c; ch += 16) {
+    v16 d[16], o[16];
+    for (int i = 0; i < 16; i++) d[i] = ld16(src[i] + ch);
+    IN_XFORM(v16, d, o);
+    for (int i = 0; i < 16; i++) st16(v + i * plane + ch, o[i]);
+  }
   for (; ch + 8 <= c; ch += 8) {
     v8 d[16], o[16];
     for (int i = 0; i < 16; i++) d[i] = ld(src[i] + ch);
@@ -156,8 +183,22 @@ static inline __attribute__((always_inline)) void input_tile(const float *const 
 
 /* One tile's outputs for channels 0..k from m[xi * plane + ch]: + bias, then relu (act 1, or 2: tfjs's), as conv.c's post_op.
    dst[i] is NULL for an output outside the image (the last row or column of an odd size). */
-static inline __attribute__((always_inline)) void output_tile(const float *m, long plane, int k, const float *bias, int act, float *const dst[4]) {
+static inline __attribute__((always_inline)) void output_tile(const float *m, long plane, int k, const float *bias, int act, float *const dst[4],
+                                                             int wide) {
   int ch = 0;
+  for (; wide && ch + 16 <= k; ch += 16) {
+    v16 mm[16], y[4];
+    for (int i = 0; i < 16; i++) mm[i] = ld16(m + i * plane + ch);
+    OUT_XFORM(v16, mm, y);
+    for (int i = 0; i < 4; i++) {
+      if (!dst[i]) continue;
+      v16 o = y[i];
+      if (bias) o += ld16(bias + ch);
+      if (act == 1) o = (v16)((v16i)o & (o > 0.0f));
+      else if (act == 2) o = (v16)((v16i)o & ~(o < 0.0f));
+      st16(dst[i] + ch, o);
+    }
+  }
   for (; ch + 8 <= k; ch += 8) {
     v8 mm[16], y[4];
     for (int i = 0; i < 16; i++) mm[i] = ld(m + i * plane + ch);
@@ -192,6 +233,7 @@ typedef struct {
   float *y;
   long tiles;
   int th, tw, chunk;
+  int wide; /* the transforms 16 channels at a time (WORKBENCH_WINOGRAD_WIDE=0: 8) */
 } wino_job;
 
 CLONES static int task(void *p, int t, int nt) {
@@ -216,7 +258,7 @@ CLONES static int task(void *p, int t, int nt) {
           int iy = y0 + a, ix = x0 + b;
           src[a * 4 + b] = (iy < 0 || iy >= j->h || ix < 0 || ix >= j->w) ? zero : xim + ((size_t)iy * j->w + ix) * C;
         }
-      input_tile(src, C, V + (size_t)tt * C, vplane);
+      input_tile(src, C, V + (size_t)tt * C, vplane, j->wide);
     }
     for (int xi = 0; xi < 16; xi++) {
       int err = tn_sgemm_rows(0, T, K, C, V + xi * vplane, C, 1, j->u + (size_t)xi * K, 16L * K, 1, M + xi * mplane, K, 0);
@@ -230,7 +272,7 @@ CLONES static int task(void *p, int t, int nt) {
       for (int a = 0; a < 2; a++)
         for (int b = 0; b < 2; b++)
           dst[a * 2 + b] = (oy + a < j->oh && ox + b < j->ow) ? yi + ((size_t)(oy + a) * j->ow + ox + b) * K : NULL;
-      output_tile(M + (size_t)tt * K, mplane, K, j->bias, j->act, dst);
+      output_tile(M + (size_t)tt * K, mplane, K, j->bias, j->act, dst, j->wide);
     }
   }
   return TN_OK;
@@ -251,7 +293,8 @@ static int run(int n, int h, int w, int c, int k, int oh, int ow, int pt, int pl
   if (!U) return TN_ENOMEM;
   filter_transform(f, c, k, flip, U);
   wino_job j = {.n = n, .h = h, .w = w, .c = c, .k = k, .oh = oh, .ow = ow, .pt = pt, .pl = pl, .act = act,
-                .x = x, .u = U, .bias = bias, .y = y, .th = (oh + 1) / 2, .tw = (ow + 1) / 2, .chunk = chunk_tiles(c, k)};
+                .x = x, .u = U, .bias = bias, .y = y, .th = (oh + 1) / 2, .tw = (ow + 1) / 2, .chunk = chunk_tiles(c, k),
+                .wide = wide_enabled()};
   j.tiles = (long)n * j.th * j.tw;
   int parts = tn_threads();
   if (parts < 1) parts = 1;
@@ -339,6 +382,7 @@ typedef struct {
   float *df;
   long tiles;
   int th, tw, chunk, groups;
+  int wide; /* the input transform 16 channels at a time (WORKBENCH_WINOGRAD_WIDE=0: 8) */
 } fgrad_job;
 
 CLONES static int fgrad_task(void *p, int t, int nt) {
@@ -373,7 +417,7 @@ CLONES static int fgrad_task(void *p, int t, int nt) {
         for (int u = 0; u < 2; u++)
           for (int v = 0; v < 2; v++)
             dsrc[u * 2 + v] = (oy + u < j->oh && ox + v < j->ow) ? dyim + ((size_t)(oy + u) * j->ow + ox + v) * K : zero;
-        input_tile(src, C, V + (size_t)tt * C, vplane);
+        input_tile(src, C, V + (size_t)tt * C, vplane, j->wide);
         dy_tile(dsrc, K, Y + (size_t)tt * K, yplane);
       }
       /* M_xi (C x K) += V_xi^T (C x T) . Y'_xi (T x K) */
@@ -443,7 +487,7 @@ CLONES static int fgrad_reduce(void *p, int t, int nt) {
 int tn_winograd_filter_grad(const tn_conv *g, const float *x, const float *dy, float *df) {
   fgrad_job j = {.n = g->n, .h = g->h, .w = g->w, .c = g->c, .k = g->co, .oh = g->oh, .ow = g->ow, .pt = g->pt,
                  .pl = g->pl, .x = x, .dy = dy, .df = df, .th = (g->oh + 1) / 2, .tw = (g->ow + 1) / 2,
-                 .chunk = dw_chunk_tiles(g->c, g->co)};
+                 .chunk = dw_chunk_tiles(g->c, g->co), .wide = wide_enabled()};
   j.tiles = (long)g->n * j.th * j.tw;
   long groups = (j.tiles + j.chunk - 1) / j.chunk;
   j.groups = groups > DW_GROUPS ? DW_GROUPS : (int)(groups < 1 ? 1 : groups);

@@ -7,11 +7,11 @@
 #include <string.h>
 #include "../src/tn.h"
 
-enum { SUM, FGRAD, IGRAD, CONV, POOLGRAD, MATMUL, BNTRAIN, BNGRAD, POOLRELU, DROPOUT, ACTGRAD, MATMUL_OPTIM, LNGRAD, KINDS };
+enum { SUM, FGRAD, IGRAD, CONV, POOLGRAD, MATMUL, BNTRAIN, BNGRAD, POOLRELU, DROPOUT, ACTGRAD, MATMUL_OPTIM, LNGRAD, POOLFWD, KINDS };
 static const char *kind_name[KINDS] = {"column sums", "filter gradients", "input gradients", "convolutions",
                                        "max-pool gradients", "matrix products", "batch-norm forward",
                                        "batch-norm gradients", "max-pool relu grads", "dropout", "activation + bias grads",
-                                       "gradient + Adam", "layer-norm gradients"};
+                                       "gradient + Adam", "layer-norm gradients", "max pools"};
 
 typedef struct {
   int kind, every;
@@ -55,11 +55,13 @@ static void add_job(worker *w, job j, unsigned seed) {
     case IGRAD: la = y; lb = f; j.outLen = x; break;
     case CONV: la = x; lb = f; j.outLen = y; break;
     case POOLGRAD:
+    case POOLFWD:
     case POOLRELU: {
       tn_pool *p = &j.pool;
       la = (size_t)p->n * p->h * p->w * p->c;
       lb = (size_t)p->n * p->oh * p->ow * p->c;
       j.outLen = la + (j.kind == POOLRELU ? (size_t)p->c : 0); /* POOLRELU: dz, then db */
+      if (j.kind == POOLFWD) j.outLen = lb, lb = 0; /* the pooled output */
       break;
     }
     case MATMUL: la = j.m * g->c; lb = (size_t)g->c * j.n; j.outLen = j.m * j.n; break;
@@ -116,6 +118,7 @@ static int run(job *j) {
       if (j->dil) return tn_conv2d_dilated(&j->conv, j->dil, j->dil, j->a, j->b, j->out);
       return tn_conv2d(&j->conv, j->a, j->b, NULL, 1, j->out);
     case POOLGRAD: return tn_maxpool_grad(&j->pool, j->a, j->b, j->out);
+    case POOLFWD: return tn_maxpool(&j->pool, j->a, j->out);
     case POOLRELU: {
       const tn_pool *p = &j->pool;
       return tn_maxpool_relu_grad(p, j->a, j->b, j->out, j->out + (size_t)p->n * p->h * p->w * p->c);
@@ -233,6 +236,9 @@ int main(int argc, char **argv) {
   add_job(&w[1], (job){.kind = FGRAD, .every = 32, .conv = {9, 28, 28, 1, 3, 3, 16, 28, 28, 1, 1, 1, 1}}, 37);
   add_job(&w[1], (job){.kind = CONV, .every = 16, .conv = {5, 14, 14, 32, 3, 3, 64, 7, 7, 2, 2, 0, 0}}, 47);
   add_job(&w[1], (job){.kind = CONV, .every = 16, .conv = {3, 13, 11, 16, 3, 3, 48, 7, 6, 2, 2, 1, 1}}, 48);
+  /* The 2x2 stride-2 relu + pool gradient (pool2_relu.c) on odd sizes: a row and a column in no window, parts cut mid-band. */
+  add_job(&w[1], (job){.kind = POOLRELU, .every = 8, .pool = {9, 11, 13, 64, 2, 2, 5, 6, 2, 2, 0, 0}}, 71);
+  add_job(&w[0], (job){.kind = POOLFWD, .every = 8, .pool = {9, 26, 26, 32, 2, 2, 13, 13, 2, 2, 0, 0}}, 72);
   pthread_t th[2];
   for (int t = 0; t < 2; t++) pthread_create(&th[t], NULL, thread_main, &w[t]);
   pthread_barrier_wait(&ready);
