@@ -83,6 +83,15 @@ int tn_maxpool_grad(const tn_pool *g, const float *x, const float *dy, float *dx
 /* MaxPoolGrad(y, dy) * step(y) and its column sums db (a relu layer followed by max pooling), the bits of
    tn_maxpool_grad then tn_bias_act_grad(TN_ACT_RELU_MASK) in one pass (pooling.c). */
 int tn_maxpool_relu_grad(const tn_pool *g, const float *y, const float *dy, float *dz, float *db);
+/* One image of tn_maxpool / tn_maxpool_grad on the calling thread (pooling.c). */
+void tn_maxpool_image(const tn_pool *g, const float *xi, float *yi);
+void tn_maxpool_grad_image(const tn_pool *g, const float *xi, const float *dyi, float *di);
+/* A relu6 layer's pre-activation z pooled (relu6_pool.c): y = MaxPool(relu6(z)); dz = relu6'(z) * MaxPoolGrad(relu6(z),
+   dy) and db its column sums, the bits of tn_act(TN_ACT_RELU6) + tn_maxpool and of tn_maxpool_grad +
+   tn_bias_act_grad(TN_ACT_RELU6), without relu6(z) or the pool's dx in memory. Calls of either: */
+int tn_relu6_maxpool(const tn_pool *g, const float *z, float *y);
+int tn_maxpool_relu6_grad(const tn_pool *g, const float *z, const float *dy, float *dz, float *db);
+unsigned long tn_relu6_pool_calls(void);
 
 /* Batched C[b] = op(A[b]) . op(B[b]) (+ bias[N], then act), row-major; a batch stride of 0 broadcasts. */
 int tn_matmul(int batch, int M, int N, int K, const float *A, long strideA, int transA, const float *B, long strideB,
