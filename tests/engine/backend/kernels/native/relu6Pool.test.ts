@@ -62,7 +62,7 @@ async function cpu(k: Case): Promise<Out[]> {
   await tf.setBackend('cpu');
   const out = tf.tidy(() => {
     const z = tf.tensor(preActivation(k.n * k.h * k.w * k.c, 7 + k.c, false), [k.n, k.h, k.w, k.c]) as tf.Tensor4D;
-    const f = (t: tf.Tensor4D) => tf.maxPool(tf.minimum(6, tf.relu(t)) as tf.Tensor4D, k.pool, k.strides, k.pad);
+    const f = (t: tf.Tensor) => tf.maxPool(tf.minimum(6, tf.relu(t)) as tf.Tensor4D, k.pool, k.strides, k.pad);
     const pooled = f(z);
     const dy = tf.tensor(gradient(pooled.size), pooled.shape) as tf.Tensor4D;
     const dz = tf.grad(f)(z, dy);
