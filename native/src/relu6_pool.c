@@ -52,18 +52,58 @@ int tn_relu6_maxpool(const tn_pool *g, const float *z, float *y) {
 }
 
 /* dz = activation.c's relu6 backward (t = d * (6 > r); t * step(x)) for `rows` rows of c channels, each row then added
-   into acc in row order (activation.c's col_sums: per column, rows in order, from the part's first row). */
+   into acc in row order (activation.c's col_sums: per column, rows in order, from the part's first row). Blocks of
+   8 * NB channels keep their double sums in registers over the rows; the same multiplies, selects and adds. */
+typedef float v8f __attribute__((vector_size(32)));
+typedef int v8i __attribute__((vector_size(32)));
+typedef double v4d __attribute__((vector_size(32)));
+#define INLINE static inline __attribute__((always_inline))
+INLINE void mask_block(const float *restrict z, const float *restrict d, float *restrict dz, long rows, int c, int k,
+                       double *restrict acc, const int NB) {
+  const v8f zero = {0}, one = zero + 1.0f, six = zero + 6.0f;
+  v4d lo[4], hi[4];
+#pragma GCC unroll 4
+  for (int b = 0; b < NB; b++) {
+    memcpy(&lo[b], acc + k + 8 * b, 32);
+    memcpy(&hi[b], acc + k + 8 * b + 4, 32);
+  }
+  for (long r = 0; r < rows; r++) {
+    const size_t off = (size_t)r * c + k;
+#pragma GCC unroll 4
+    for (int b = 0; b < NB; b++) {
+      v8f x, dv;
+      memcpy(&x, z + off + 8 * b, 32);
+      memcpy(&dv, d + off + 8 * b, 32);
+      v8f rl = (v8f)((v8i)x & ~(x < zero));                           /* x < 0 ? 0 : x */
+      v8f t = dv * (v8f)((v8i)one & (six > rl));                       /* d * (6 > r ? 1 : 0) */
+      v8i pos = x > zero, nan = x != x;
+      v8f v = t * (v8f)(((v8i)one & pos) | ((v8i)x & nan));            /* t * (x > 0 ? 1 : (NaN ? x : 0)) */
+      memcpy(dz + off + 8 * b, &v, 32);
+      lo[b] += __builtin_convertvector(__builtin_shufflevector(v, v, 0, 1, 2, 3), v4d);
+      hi[b] += __builtin_convertvector(__builtin_shufflevector(v, v, 4, 5, 6, 7), v4d);
+    }
+  }
+#pragma GCC unroll 4
+  for (int b = 0; b < NB; b++) {
+    memcpy(acc + k + 8 * b, &lo[b], 32);
+    memcpy(acc + k + 8 * b + 4, &hi[b], 32);
+  }
+}
 R6_CLONES static void relu6_mask_rows(const float *restrict z, const float *restrict d, float *restrict dz, long rows,
                                       int c, double *restrict acc) {
+  const int c8 = c & ~7;
+  int k = 0;
+  for (; k + 32 <= c8; k += 32) mask_block(z, d, dz, rows, c, k, acc, 4);
+  for (; k < c8; k += 8) mask_block(z, d, dz, rows, c, k, acc, 1);
   for (long r = 0; r < rows; r++) {
     const float *zr = z + r * c, *dr = d + r * c;
     float *o = dz + r * c;
-    for (int k = 0; k < c; k++) {
-      float x = zr[k], rl = x < 0 ? 0.0f : x;
-      float tt = dr[k] * (6.0f > rl ? 1.0f : 0.0f);
+    for (int q = c8; q < c; q++) {
+      float x = zr[q], rl = x < 0 ? 0.0f : x;
+      float tt = dr[q] * (6.0f > rl ? 1.0f : 0.0f);
       float v = tt * (x > 0 ? 1.0f : (x != x ? x : 0.0f));
-      o[k] = v;
-      acc[k] += (double)v;
+      o[q] = v;
+      acc[q] += (double)v;
     }
   }
 }
