@@ -201,6 +201,8 @@ static napi_value maxpool(napi_env env, napi_callback_info info) {
   if (!read_args(env, info, &a, 14) || !pool_geometry(&a, 2, &g)) return fail(env, "maxPool: bad arguments");
   float *x = at(&a, 0, (double)g.n * g.h * g.w * g.c), *y = at(&a, 1, (double)g.n * g.oh * g.ow * g.c);
   if (!x || !y) return fail(env, "maxPool: tensor outside the wasm heap");
+  /* An optional 15th argument 1: x is a relu6 layer's pre-activation, pooled as relu6(x) (relu6_pool.c). */
+  if (a.n > 14 && a.p[14] == 1) return finish(env, K_MAXPOOL, tn_relu6_maxpool(&g, x, y));
   return finish(env, K_MAXPOOL, tn_maxpool(&g, x, y));
 }
 
@@ -224,6 +226,8 @@ static napi_value maxpool_relu_grad(napi_env env, napi_callback_info info) {
   float *y = at(&a, 0, (double)g.n * g.h * g.w * g.c), *dy = at(&a, 1, (double)g.n * g.oh * g.ow * g.c);
   float *dz = at(&a, 2, (double)g.n * g.h * g.w * g.c), *db = at(&a, 3, g.c);
   if (!y || !dy || !dz || !db) return fail(env, "maxPoolReluGrad: tensor outside the wasm heap");
+  /* An optional 17th argument 1: y is a relu6 layer's pre-activation z, dz = relu6'(z) * MaxPoolGrad(relu6(z), dy). */
+  if (a.n > 16 && a.p[16] == 1) return finish(env, K_MAXPOOL_RELU_GRAD, tn_maxpool_relu6_grad(&g, y, dy, dz, db));
   return finish(env, K_MAXPOOL_RELU_GRAD, tn_maxpool_relu_grad(&g, y, dy, dz, db));
 }
 
@@ -770,6 +774,9 @@ static napi_value counts(napi_env env, napi_callback_info info) {
   /* Of the Winograd calls (forward, input and filter gradient), those whose tile transforms ran 16 channels at a time (winograd.c). */
   CHECK(napi_create_double(env, (double)tn_winograd_wide_calls(), &v));
   CHECK(napi_set_named_property(env, out, "conv2dWinogradWide", v));
+  /* Of maxPool and maxPoolReluGrad, the calls pooling a relu6 layer from its pre-activation (relu6_pool.c). */
+  CHECK(napi_create_double(env, (double)tn_relu6_pool_calls(), &v));
+  CHECK(napi_set_named_property(env, out, "maxPoolRelu6", v));
   return out;
 }
 

@@ -548,3 +548,18 @@ int tn_maxpool_relu_grad(const tn_pool *g, const float *y, const float *dy, floa
   tn_sum_rows_combine(parts, g->c, acc, db);
   return TN_OK;
 }
+
+/* One image's max pooling and its gradient on the calling thread, the per-image code tn_maxpool and tn_maxpool_grad
+   run (relu6_pool.c pools a relu6 image it made in scratch through these, so its bits are theirs). */
+POOL_CLONES void tn_maxpool_image(const tn_pool *g, const float *xi, float *yi) {
+  for (int oy = 0; oy < g->oh; oy++)
+    for (int ox = 0; ox < g->ow; ox++) {
+      int y0, y1, x0, x1;
+      window(g, oy, ox, &y0, &y1, &x0, &x1);
+      window_max(xi, g->w, g->c, y0, y1, x0, x1, yi + ((size_t)oy * g->ow + ox) * g->c);
+    }
+}
+POOL_CLONES void tn_maxpool_grad_image(const tn_pool *g, const float *xi, const float *dyi, float *di) {
+  if (g->sh >= g->ph && g->sw >= g->pw) grad_image_tiled(g, xi, dyi, di);
+  else grad_image_overlap_regs(g, xi, dyi, di);
+}

@@ -94,6 +94,15 @@ int tn_pool2_max(const tn_pool *g, const float *x, float *y);
 unsigned long tn_pool2_max_calls(void);
 /* Winograd calls whose tile transforms ran 16 channels at a time (winograd.c; off with WORKBENCH_WINOGRAD_WIDE=0). */
 unsigned long tn_winograd_wide_calls(void);
+/* One image of tn_maxpool / tn_maxpool_grad on the calling thread (pooling.c). */
+void tn_maxpool_image(const tn_pool *g, const float *xi, float *yi);
+void tn_maxpool_grad_image(const tn_pool *g, const float *xi, const float *dyi, float *di);
+/* A relu6 layer's pre-activation z pooled (relu6_pool.c): y = MaxPool(relu6(z)); dz = relu6'(z) * MaxPoolGrad(relu6(z),
+   dy) and db its column sums, the bits of tn_act(TN_ACT_RELU6) + tn_maxpool and of tn_maxpool_grad +
+   tn_bias_act_grad(TN_ACT_RELU6), without relu6(z) or the pool's dx in memory. Calls of either: */
+int tn_relu6_maxpool(const tn_pool *g, const float *z, float *y);
+int tn_maxpool_relu6_grad(const tn_pool *g, const float *z, const float *dy, float *dz, float *db);
+unsigned long tn_relu6_pool_calls(void);
 
 /* Batched C[b] = op(A[b]) . op(B[b]) (+ bias[N], then act), row-major; a batch stride of 0 broadcasts. */
 int tn_matmul(int batch, int M, int N, int K, const float *A, long strideA, int transA, const float *B, long strideB,

@@ -7,24 +7,25 @@
 #include <string.h>
 #include "../src/tn.h"
 
-enum { SUM, FGRAD, IGRAD, CONV, POOLGRAD, MATMUL, BNTRAIN, BNGRAD, POOLRELU, DROPOUT, ACTGRAD, MATMUL_OPTIM, LNGRAD, POOLFWD, KINDS };
+enum { SUM, FGRAD, IGRAD, CONV, POOLGRAD, MATMUL, BNTRAIN, BNGRAD, POOLRELU, DROPOUT, ACTGRAD, MATMUL_OPTIM, LNGRAD, POOLFWD, POOLRELU6, POOLRELU6F, KINDS };
 static const char *kind_name[KINDS] = {"column sums", "filter gradients", "input gradients", "convolutions",
                                        "max-pool gradients", "matrix products", "batch-norm forward",
                                        "batch-norm gradients", "max-pool relu grads", "dropout", "activation + bias grads",
-                                       "gradient + Adam", "layer-norm gradients", "max pools"};
+                                       "gradient + Adam", "layer-norm gradients", "max pools", "max-pool relu6 grads",
+                                       "relu6 max pools"};
 
 typedef struct {
   int kind, every;
   long m, n;     /* SUM, BN*, ACTGRAD: rows, columns; MATMUL: m, n (k in conv.c); DROPOUT: n elements */
   tn_conv conv;  /* FGRAD, IGRAD, CONV; MATMUL uses conv.c as k */
-  tn_pool pool;  /* POOLGRAD, POOLRELU */
+  tn_pool pool;  /* POOLGRAD, POOLRELU, POOLRELU6, POOLRELU6F */
   float *a, *b, *out, *want;
   size_t outLen;
   int dil;       /* FGRAD, IGRAD, CONV: dilation on both axes through conv_dilated.c (0: conv.c) */
 } job;
 
 typedef struct {
-  job jobs[24];
+  job jobs[32];
   int njobs, rounds;
   long calls[KINDS], wrong[KINDS];
   pthread_barrier_t *ready, *go;
@@ -56,14 +57,17 @@ static void add_job(worker *w, job j, unsigned seed) {
     case CONV: la = x; lb = f; j.outLen = y; break;
     case POOLGRAD:
     case POOLFWD:
-    case POOLRELU: {
+    case POOLRELU:
+    case POOLRELU6: {
       tn_pool *p = &j.pool;
       la = (size_t)p->n * p->h * p->w * p->c;
       lb = (size_t)p->n * p->oh * p->ow * p->c;
-      j.outLen = la + (j.kind == POOLRELU ? (size_t)p->c : 0); /* POOLRELU: dz, then db */
+      j.outLen = la + (j.kind == POOLRELU || j.kind == POOLRELU6 ? (size_t)p->c : 0); /* POOLRELU, POOLRELU6: dz, then db */
       if (j.kind == POOLFWD) j.outLen = lb, lb = 0; /* the pooled output */
       break;
     }
+    /* a = z; out = MaxPool(relu6(z)). */
+    case POOLRELU6F: la = (size_t)j.pool.n * j.pool.h * j.pool.w * j.pool.c; j.outLen = (size_t)j.pool.n * j.pool.oh * j.pool.ow * j.pool.c; break;
     case MATMUL: la = j.m * g->c; lb = (size_t)g->c * j.n; j.outLen = j.m * j.n; break;
     /* a = x; b = gamma, beta, moving mean, moving variance; out = y, mean, variance, new moving mean and variance. */
     case BNTRAIN: la = j.m * j.n; lb = 4 * j.n; j.outLen = j.m * j.n + 4 * j.n; break;
@@ -80,6 +84,8 @@ static void add_job(worker *w, job j, unsigned seed) {
   }
   j.a = randoms(la, seed);
   j.b = lb ? randoms(lb, seed + 1) : NULL;
+  if (j.kind == POOLRELU6 || j.kind == POOLRELU6F) /* pre-activations over (-8, 8): relu6's clamp and its ties at 6 */
+    for (size_t k = 0; k < la; k++) j.a[k] *= 8.0f;
   if (j.kind == SUM)
     /* +1e30 first in the first half, -1e30 first in the second: the small terms that survive depend on where the
        rows are cut, so a sum cut differently shows in float, not only in the double accumulators' last bits. */
@@ -123,6 +129,11 @@ static int run(job *j) {
       const tn_pool *p = &j->pool;
       return tn_maxpool_relu_grad(p, j->a, j->b, j->out, j->out + (size_t)p->n * p->h * p->w * p->c);
     }
+    case POOLRELU6: {
+      const tn_pool *p = &j->pool;
+      return tn_maxpool_relu6_grad(p, j->a, j->b, j->out, j->out + (size_t)p->n * p->h * p->w * p->c);
+    }
+    case POOLRELU6F: return tn_relu6_maxpool(&j->pool, j->a, j->out);
     case MATMUL: return tn_matmul(1, (int)j->m, (int)j->n, j->conv.c, j->a, 0, 0, j->b, 0, 0, j->out, NULL, 0);
     case BNTRAIN: {
       const long mn = j->m * j->n, n = j->n;
@@ -239,6 +250,10 @@ int main(int argc, char **argv) {
   /* The 2x2 stride-2 relu + pool gradient (pool2_relu.c) on odd sizes: a row and a column in no window, parts cut mid-band. */
   add_job(&w[1], (job){.kind = POOLRELU, .every = 8, .pool = {9, 11, 13, 64, 2, 2, 5, 6, 2, 2, 0, 0}}, 71);
   add_job(&w[0], (job){.kind = POOLFWD, .every = 8, .pool = {9, 26, 26, 32, 2, 2, 13, 13, 2, 2, 0, 0}}, 72);
+  /* relu6 pre-activation pooled (relu6_pool.c): k5-gap's overlapping 3x3/2 'same' with a channel tail, a tiled 2x2. */
+  add_job(&w[0], (job){.kind = POOLRELU6, .every = 16, .pool = {7, 28, 28, 36, 3, 3, 14, 14, 2, 2, 0, 0}}, 74);
+  add_job(&w[1], (job){.kind = POOLRELU6F, .every = 8, .pool = {9, 28, 28, 36, 3, 3, 14, 14, 2, 2, 0, 0}}, 75);
+  add_job(&w[1], (job){.kind = POOLRELU6, .every = 16, .pool = {5, 13, 13, 20, 2, 2, 6, 6, 2, 2, 0, 0}}, 76);
   pthread_t th[2];
   for (int t = 0; t < 2; t++) pthread_create(&th[t], NULL, thread_main, &w[t]);
   pthread_barrier_wait(&ready);
@@ -249,14 +264,14 @@ int main(int argc, char **argv) {
     for (int i = 0; i < w[t].njobs; i++) {
       job *j = &w[t].jobs[i];
       /* Convolutions and input gradients too: an image's output depends on that image alone, whatever the thread count. */
-      if (j->kind == DROPOUT || j->kind == ACTGRAD || j->kind == LNGRAD || j->kind == CONV || j->kind == IGRAD) {
+      if (j->kind == DROPOUT || j->kind == ACTGRAD || j->kind == LNGRAD || j->kind == CONV || j->kind == IGRAD || j->kind == POOLRELU6F) {
         tn_set_threads(1);
         if (run(j) != TN_OK) return 2;
         memcpy(j->want, j->out, j->outLen * sizeof(float));
       }
       tn_set_threads(2);
       if (run(j) != TN_OK) return 2;
-      if ((j->kind == DROPOUT || j->kind == ACTGRAD || j->kind == LNGRAD || j->kind == CONV || j->kind == IGRAD) && memcmp(j->want, j->out, j->outLen * sizeof(float))) {
+      if ((j->kind == DROPOUT || j->kind == ACTGRAD || j->kind == LNGRAD || j->kind == CONV || j->kind == IGRAD || j->kind == POOLRELU6F) && memcmp(j->want, j->out, j->outLen * sizeof(float))) {
         printf("%s: 1 and 2 threads differ\n", kind_name[j->kind]);
         one_thread_wrong++;
       }

@@ -22,7 +22,7 @@ try {
     execFileSync(cc, [...common, ...flags, '-c', file, '-o', o], { stdio: 'inherit' });
     objs.push(o);
   };
-  for (const f of ['pool.c', 'gemm.c', 'gemm_blas.c', 'conv.c', 'conv_implicit.c', 'winograd.c', 'conv_dilated.c', 'pooling.c', 'pool2_relu.c', 'reduce.c', 'eltwise.c', 'batchnorm.c', 'layernorm.c']) compile(join(src, f), [], f.replace('.c', '.o'));
+  for (const f of ['pool.c', 'gemm.c', 'gemm_blas.c', 'conv.c', 'conv_implicit.c', 'winograd.c', 'conv_dilated.c', 'pooling.c', 'pool2_relu.c', 'relu6_pool.c', 'reduce.c', 'eltwise.c', 'batchnorm.c', 'layernorm.c']) compile(join(src, f), [], f.replace('.c', '.o'));
   compile(join(src, 'dropout.c'), [], 'dropout.o');
   // The activations as the addon builds them: plain, and the AVX2 and AVX-512 loops activation.c picks at run time.
   compile(join(src, 'activation.c'), ['-fno-trapping-math'], 'activation.o');

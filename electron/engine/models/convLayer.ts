@@ -6,7 +6,8 @@ import {
   BIAS_ACT_GRAD_KERNEL, CONV_LAYER_KERNEL, convLayerGeometry, LAYER_ACTIVATION_KERNEL, RELU_MASK,
   type BiasActGradAttrs, type ConvLayerAttrs,
 } from '../backend/kernels/native/ConvLayer.js';
-import { markReluOutput, pooledBiasGradient } from './poolLayer.js';
+import { markReluOutput, maxPoolFieldsOf, pooledBiasGradient } from './poolLayer.js';
+import { handRelu6ToPool, relu6PooledBias } from './relu6Pool.js';
 
 type ConvArgs = Parameters<typeof tf.layers.conv2d>[0];
 type Kwargs = Parameters<tf.layers.Layer['call']>[1];
@@ -67,7 +68,7 @@ function registerGradients(): void {
       return {
         x: () => tf.engine().runKernel(tf.Conv2DBackpropInput, { dy: dz, filter }, { ...convAttrs(a), inputShape: x.shape }) as tf.Tensor,
         filter: () => tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy: dz }, { ...convAttrs(a), filterShape: filter.shape }) as tf.Tensor,
-        bias: () => db ?? biasGradients.get(dz) ?? tf.sum(dz, leading(dz)),
+        bias: () => db ?? biasGradients.get(dz) ?? relu6PooledBias(dz) ?? tf.sum(dz, leading(dz)),
       };
     },
   });
@@ -116,6 +117,8 @@ function fusedCall(self: ConvFields, x: tf.Tensor, { attrs, fn }: Plan): tf.Tens
   fusedConvCalls.forward++;
   if (attrs.activation === 'relu') markReluOutput(z, layer);
   if (fn === null) return z;
+  // relu6 into an overlapping-capable max pool (relu6Pool.ts): the pool applies relu6 in its own pass.
+  if (handRelu6ToPool(layer, fn, z, maxPoolFieldsOf)) return z;
   return tf.engine().runKernel(LAYER_ACTIVATION_KERNEL, { x: z }, { fn, bias: bias != null } as never) as tf.Tensor;
 }
 

@@ -9,6 +9,7 @@ import { kernelInitializer, kernelRegularizer, type WeightOptions } from './weig
 import { withTrainableDilation } from './dilation.js';
 import { fusedConv2d } from './convLayer.js';
 import { fusedMaxPooling2d } from './poolLayer.js';
+import { fusedGlobalAveragePooling2d } from './gapLayer.js';
 import { NEW_BUILDERS } from './newBuilders.js';
 
 export interface BuildContext {
@@ -104,7 +105,8 @@ export const LAYER_BUILDERS: { readonly [T in LayerType]: Builder<Of<T>> } = {
   Flatten: (_l, ctx) => tf.layers.flatten(base(ctx)),
   Dropout: (l, ctx) => seededDropout({ ...base(ctx), rate: l.rate }, ctx.seed),
   BatchNormalization: (l, ctx) => batchNormalization({ ...base(ctx), momentum: l.momentum, epsilon: l.epsilon }),
-  GlobalAveragePooling2D: (_l, ctx) => tf.layers.globalAveragePooling2d(base(ctx)),
+  // Training on wasm: tfjs's Mean gradient without its ones tensor (gapLayer.ts).
+  GlobalAveragePooling2D: (_l, ctx) => fusedGlobalAveragePooling2d(base(ctx)),
   ...NEW_BUILDERS,
 };
 

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import {
   MAX_POOL_RELU_GRAD_KERNEL, RELU_MAX_POOL_KERNEL, reluMaxPoolGeometry, type ReluMaxPoolAttrs,
 } from '../backend/kernels/native/ConvPool.js';
+import { relu6PoolCall, type MaxPoolFields } from './relu6Pool.js';
 
 type PoolArgs = Parameters<typeof tf.layers.maxPooling2d>[0];
 type Kwargs = Parameters<tf.layers.Layer['call']>[1];
@@ -83,6 +84,9 @@ export function fusedMaxPooling2d(args: PoolArgs): tf.layers.Layer {
     const Base = Object.getPrototypeOf(tf.layers.maxPooling2d({ poolSize: 2, name: 'fused_pool_probe' })).constructor as new (a: PoolArgs) => tf.layers.Layer;
     FusedMaxPooling2D = class extends Base {
       override call(inputs: Inputs, kwargs: Kwargs): tf.Tensor | tf.Tensor[] {
+        // A relu6 conv handed its pre-activation over (relu6Pool.ts): relu6 is applied here, whatever the switches.
+        const r6 = relu6PoolCall((Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor);
+        if (r6) return r6;
         if (kwargs?.training === true && fusedPoolEnabled() && available()) {
           const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor;
           const attrs = plan(this as unknown as PoolFields, x);
@@ -96,4 +100,9 @@ export function fusedMaxPooling2d(args: PoolArgs): tf.layers.Layer {
     };
   }
   return new FusedMaxPooling2D(args);
+}
+
+/** The pooling fields of a MaxPooling2D built by fusedMaxPooling2d (it honours relu6Pool.ts's hand-over), else null. */
+export function maxPoolFieldsOf(layer: unknown): MaxPoolFields | null {
+  return FusedMaxPooling2D != null && layer instanceof FusedMaxPooling2D ? layer as unknown as MaxPoolFields : null;
 }

@@ -76,9 +76,9 @@ describe.skipIf(nativeMissing != null)(`fused Conv2D training op${nativeMissing 
       || (l.type === 'Dense' && l.activation === 'relu')).length;
     expect(off.ran.grads, 'taped run used the fused gradient').toBe(0);
     // A relu conv directly followed by max pooling (and nothing else) gets its mask and bias sum from the pool's
-    // fused gradient (poolLayer.ts) instead.
+    // fused gradient (poolLayer.ts) instead; a relu6 one from the relu6 pool's (relu6Pool.ts, the same addon call).
     const sequential = spec.layers.every((l) => l.inputs === undefined);
-    const pairs = sequential ? spec.layers.filter((l, i) => undilated(l) && l.type === 'Conv2D' && l.activation === 'relu'
+    const pairs = sequential ? spec.layers.filter((l, i) => undilated(l) && l.type === 'Conv2D' && (l.activation === 'relu' || l.activation === 'relu6')
       && spec.layers[i + 1]?.type === 'MaxPooling2D').length : 0;
     expect(off.ran.pooled, 'taped run used the fused pool gradient').toBe(0);
     expect(on.ran.pooled, 'fused pool gradient calls').toBe(3 * pairs);

@@ -29,6 +29,7 @@ import { nativeSlice } from './native/Slice.js';
 import { nativeMax, nativePadV2 } from './native/Pad.js';
 import { CONV_LAYER_KERNELS, nativeBiasActGrad, nativeConvLayer, nativeLayerActivation } from './native/ConvLayer.js';
 import { CONV_POOL_KERNELS, nativeMaxPoolReluGrad, nativeReluMaxPool } from './native/ConvPool.js';
+import { RELU6_POOL_KERNELS, nativeMaxPoolRelu6Grad, nativeRelu6MaxPool } from './native/Relu6Pool.js';
 import { GRAPH_OP_KERNELS, nativeGaussianNoise, nativeGlobalMaxGrad, nativeLeakyReluGrad, nativePreluGrad, nativeReluGrad } from './native/GraphOps.js';
 import { nativeBiasRelu } from './native/GraphOps.js';
 import { DILATED_CONV_KERNELS, nativeDilatedConv, nativeDilatedConvFilterGrad, nativeDilatedConvInputGrad } from './native/DilatedConv.js';
@@ -85,6 +86,7 @@ export const NATIVE_KERNELS: ReadonlyArray<(addon: NativeAddon, fallback: Fallba
   nativeGaussianNoise, nativeLeakyReluGrad, nativePreluGrad, nativeReluGrad, nativeGlobalMaxGrad,
   nativePadV2, nativeMax,
   nativeReluMaxPool, nativeMaxPoolReluGrad,
+  nativeRelu6MaxPool, nativeMaxPoolRelu6Grad,
   nativeBiasRelu,
   nativeDilatedConv, nativeDilatedConvInputGrad, nativeDilatedConvFilterGrad,
 ];
@@ -96,6 +98,7 @@ const OWN: ReadonlyMap<string, NativeKernelName> = new Map<string, NativeKernelN
   ...CONV_LAYER_KERNELS,
   ...GRAPH_OP_KERNELS,
   ...CONV_POOL_KERNELS,
+  ...RELU6_POOL_KERNELS,
   ...DILATED_CONV_KERNELS,
   [ACTIVATION_KERNEL, 'activation'], [ACTIVATION_GRAD_KERNEL, 'activation'], [DROPOUT_KERNEL, 'dropout'],
 ]);
