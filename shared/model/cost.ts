@@ -6,50 +6,52 @@ import { validateModelSpec } from './inferShapes.js';
 import type { ModelSpec } from '../spec.js';
 
 /**
- * Rates fitted (`npx tsx bench/fit-cost.ts --peak 206`: root-mean-square relative error, Dense held under the SGEMM
- * peak) to the training samples/s of the seven bench models in bench/CALIBRATION.md (2026-11-27 23:29 run): wasm backend
- * + native kernels (fused MLP step with Adam inside the GEMMs, fused conv layers, Winograd, fused BatchNormalization),
- * 2 cores, batch 128. RMS error 5.5 %: five models within 2 %, the seed ANN 9 % faster and mlp-bn 11 % slower than
- * estimated (the ANN's own repeats spread 73–124k samples/s in that run). A fitted rate is a model's share of the time, not a kernel's own speed; the taped
+ * Rates fitted (`npx tsx bench/fit-cost.ts --peak 204`: root-mean-square relative error, Dense held under the SGEMM
+ * peak) to the training samples/s of the seven bench models in bench/CALIBRATION.md (2026-11-28 02:02 run): wasm backend
+ * + native kernels (fused MLP step with Adam inside the GEMMs, fused conv layers, Winograd, direct and implicit-GEMM
+ * convolutions, fused relu/relu6 + max-pool gradients, fused BatchNormalization), 2 cores, batch 128. RMS error 7.3 %:
+ * five models within 3 %, the seed ANN 15 % slower and mlp-bn 12 % faster than estimated (their own repeats spread
+ * 104–130k and 29–44k samples/s in that run). A fitted rate is a model's share of the time, not a kernel's own speed; the taped
  * step's per-layer cost is held at 0.1 ms a batch (what bench/profile.ts shows), or the fit would drop it to 0.
  * Training work is 6 × forward MACs (forward, input gradient, weight gradient), as the bench counts it.
  */
 export const WASM_NATIVE_RATES = {
-  /** Dense (matmul) training throughput, GFLOP/s, under the measured 206 GFLOP/s SGEMM peak. */
-  denseGflops: 184,
+  /** Dense (matmul) training throughput, GFLOP/s, under the measured 204 GFLOP/s SGEMM peak. */
+  denseGflops: 173,
   /**
    * Conv2D training throughput, GFLOP/s of direct-convolution FLOPs (im2col + GEMM, both gradients; 3×3 stride-1 layers
    * go through Winograd F(2×2, 3×3), fewer multiplications, and the one-channel first layers run direct kernels, which is
    * how this effective rate exceeds the GEMM peak).
    */
-  convGflops: 279,
+  convGflops: 302,
   /**
    * BatchNormalization: seconds per output element per sample, forward and backward. The fused native kernels brought
    * it from 33 ns (bench/BASELINE.md) to under 2 ns: the seed CNN with BN trains ~1.2× slower than without, not 4.6×.
    */
-  bnSecondsPerElement: 6.88e-10,
+  bnSecondsPerElement: 7.99e-10,
   /**
    * Fixed cost per batch of each layer with weights (Dense, Conv2D, BatchNormalization) for plain MLPs, which train
    * through the fused MLP step (electron/engine/train/fusedMlp.ts: no tfjs tape, docs/FUSED_MLP.md).
    */
-  mlpLayerSecondsPerBatch: 0.114e-3,
+  mlpLayerSecondsPerBatch: 0.0711e-3,
   /** Fixed cost per batch of each layer with weights (Dense, Conv2D, BatchNormalization): tfjs bookkeeping and Adam's update. */
-  layerSecondsPerBatch: 0.29e-3,
+  layerSecondsPerBatch: 0.358e-3,
   /** Flatten, Dropout: seconds per output element per sample (relu is fused into its layer); pooling per input element. */
-  elementwiseSecondsPerElement: 1.48e-9,
+  elementwiseSecondsPerElement: 1.37e-9,
   /**
    * A Dense or Conv2D activation other than relu/linear/softmax (elu, selu, gelu, swish, tanh, …): its own kernel forward
    * and backward, seconds per output element per sample.
    */
-  activationSecondsPerElement: 1.74e-9,
+  activationSecondsPerElement: 1.32e-9,
   /**
    * Inference (the validation pass) as a share of the training compute above, plus a per-layer cost per batch of 1000 (the
-   * engine's EVAL_BATCH). Fitted to the inference column of the same table (a grid search on the log error, RMS 11 %):
-   * within 10 % on six models, strided-elu 1.3× faster than estimated; forward-only work comes out at 0.335 of training,
-   * the 1/3 of the FLOP count, and the per-layer cost at 0 (the fused inference paths make no per-layer JS calls).
+   * engine's EVAL_BATCH). Fitted to the inference column of the same table (a grid search on the log error, RMS 16 %):
+   * cnn-bn 1.3× faster than estimated and k5-gap 1.3× slower, the rest within 18 %. Sequential CNNs now infer through the
+   * fused CNN path, which also skips the rows and columns no later layer reads (docs/FUSED_CNN_INFER.md): forward-only
+   * work comes out at 0.26 of training, under the 1/3 of the FLOP count.
    */
-  inferenceComputeShare: 0.335,
-  inferenceLayerSecondsPerBatch: 0,
+  inferenceComputeShare: 0.26,
+  inferenceLayerSecondsPerBatch: 0.12e-3,
   /**
    * Fixed cost of every epoch outside its batches (shuffle, metrics, events): the engine's logged epochs of the seed ANN
    * run 0.04–0.05 s longer than training plus validation at the bench rates.
