@@ -4,8 +4,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { activeNative } from '../backend/native/active.js';
 import type { NativeAddon } from '../backend/native/addon.js';
-import { matMulGeometry } from '../backend/kernels/native/matmul-geometry.js';
 import { heapOf, offsetOf, type WasmBackendInternals } from '../backend/kernels/native/heap.js';
+import { denseInfer, softmaxInto } from './fusedMlpInfer.js';
 import { cnnStages, computedExtents, type CnnStage } from './fusedCnnPlan.js';
 
 /*
@@ -80,12 +80,7 @@ export function predictFusedCnn(model: tf.LayersModel, x: Float32Array, count: n
       let ext = extents.get(n);
       if (ext == null) extents.set(n, (ext = computedExtents(stages, n)));
       const logits = forward(addon, backend, stages, ext, input, out, pre, n);
-      const y = softmax.kernelFunc({ inputs: { logits: { ...logits, shape: [n, classes] } }, backend: backend as never, attrs: { dim: 1 } }) as tf.TensorInfo;
-      try {
-        probs.set(new Float32Array(heapOf(backend), offsetOf(backend, y), n * classes), start * classes);
-      } finally {
-        backend.disposeData(y.dataId);
-      }
+      softmaxInto(softmax, backend, logits, n, classes, probs, start);
     }
   } finally {
     for (const t of buffers) backend.disposeData(t.dataId);
@@ -141,12 +136,7 @@ function forward(addon: NativeAddon, backend: WasmBackendInternals, stages: CnnS
       addon.mean(heap(), Float64Array.of(off(cur), off(y), n, h * w, c));
       [h, w, c] = [1, 1, s.width];
     } else if (s.kind === 'dense') {
-      const g = matMulGeometry([n, s.inDim], [s.inDim, s.width], false, false)!;
-      const z = pre[i] ?? y;
-      const bias = s.bias?.read();
-      addon.matmul(heap(), Float64Array.of(off(cur), off(s.kernel.read()), off(z), bias ? off(bias) : -1, s.act === -2 ? 1 : 0,
-        g.batch, g.batchA, g.batchB, g.m, g.n, g.k, 0, 0));
-      if (s.act >= 0) addon.activation(heap(), Float64Array.of(s.act, off(z), -1, -1, off(y), n * s.width, 0));
+      denseInfer(addon, backend, s, cur, null, pre[i], y, n);
       [h, w, c] = [1, 1, s.width];
     }
     cur = y;

@@ -7,7 +7,7 @@ import { poolGeometry } from '../backend/kernels/native/pool-geometry.js';
 import { fusedActivationFn } from '../models/activations.js';
 import { isFusedConv2d } from '../models/convLayer.js';
 import { isTrainingDense } from '../models/denseTraining.js';
-import { activationCode, type LayerVar } from './fusedMlpPlan.js';
+import { activationCode, type LayerVar, type DenseStage } from './fusedMlpPlan.js';
 
 /** Per-sample height, width, channels. */
 export type Hwc = [number, number, number];
@@ -23,7 +23,7 @@ export interface ConvStage {
 export interface BatchNormStage { kind: 'bn'; in: Hwc; gamma: LayerVar; beta: LayerVar; movingMean: LayerVar; movingVariance: LayerVar; epsilon: number }
 export interface PoolStage { kind: 'max' | 'avg'; in: Hwc; out: Hwc; geometry: number[] }
 export interface MeanStage { kind: 'gap'; in: Hwc; width: number }
-export interface DenseStage { kind: 'dense'; kernel: LayerVar; bias: LayerVar | null; inDim: number; width: number; act: number }
+export type { DenseStage };
 export type CnnStage = ConvStage | BatchNormStage | PoolStage | MeanStage | DenseStage;
 
 /** Layers that are the identity in inference (SeededDropout, SpatialDropout2D, GaussianNoise: tfjs's call without training). */

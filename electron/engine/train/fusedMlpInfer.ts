@@ -65,12 +65,7 @@ export function predictFusedMlp(model: tf.LayersModel, x: Float32Array, count: n
     for (let start = 0; start < count; start += rows) {
       const n = Math.min(rows, count - start);
       const logits = forward(addon, backend, layers, x.subarray(start * inWidth, (start + n) * inWidth), input, out, pre, n);
-      const y = softmax.kernelFunc({ inputs: { logits: { ...logits, shape: [n, classes] } }, backend: backend as never, attrs: { dim: 1 } }) as tf.TensorInfo;
-      try {
-        probs.set(new Float32Array(heapOf(backend), offsetOf(backend, y), n * classes), start * classes);
-      } finally {
-        backend.disposeData(y.dataId);
-      }
+      softmaxInto(softmax, backend, logits, n, classes, probs, start);
     }
   } finally {
     for (const t of buffers) backend.disposeData(t.dataId);
@@ -91,16 +86,38 @@ function forward(addon: NativeAddon, backend: WasmBackendInternals, layers: Laye
       addon.batchNorm(heap(), Float64Array.of(off(cur!), off(s.movingMean.read()), off(s.movingVariance.read()), off(s.gamma.read()),
         off(s.beta.read()), off(out[i]), n, s.width, s.epsilon));
     } else {
-      const g = matMulGeometry([n, s.inDim], [s.inDim, s.width], false, false)!;
-      const z = pre[i] ?? out[i];
-      const bias = s.bias?.read();
-      const args = Float64Array.of(cur ? off(cur) : 0, off(s.kernel.read()), off(z), bias ? off(bias) : -1, s.act === ACT.relu ? 1 : 0,
-        g.batch, g.batchA, g.batchB, g.m, g.n, g.k, 0, 0);
-      if (cur) addon.matmul(heap(), args);
-      else addon.matmulFrom!(heap(), args, x);
-      if (s.act >= 0) addon.activation(heap(), Float64Array.of(s.act, off(z), -1, -1, off(out[i]), n * s.width, 0));
+      denseInfer(addon, backend, s, cur, cur ? null : x, pre[i], out[i], n);
     }
     cur = out[i];
   });
   return cur!;
+}
+
+/**
+ * A Dense layer in inference on n rows, as its _FusedMatMul kernel runs it: the GEMM (relu or linear in its epilogue, the
+ * bias added there) from `input` on the heap, or straight from `x` (matmulFrom) when input is null; then, for the other
+ * activations, the addon's forward activation from z (`pre`) into y. Shared with fusedCnnInfer.ts.
+ */
+export function denseInfer(addon: NativeAddon, backend: WasmBackendInternals, s: DenseStage, input: tf.TensorInfo | null,
+  x: Float32Array | null, pre: tf.TensorInfo | null, y: tf.TensorInfo, n: number): void {
+  const off = (t: tf.TensorInfo) => offsetOf(backend, t);
+  const g = matMulGeometry([n, s.inDim], [s.inDim, s.width], false, false)!;
+  const z = pre ?? y;
+  const bias = s.bias?.read();
+  const args = Float64Array.of(input ? off(input) : 0, off(s.kernel.read()), off(z), bias ? off(bias) : -1, s.act === ACT.relu ? 1 : 0,
+    g.batch, g.batchA, g.batchB, g.m, g.n, g.k, 0, 0);
+  if (input) addon.matmul(heapOf(backend), args);
+  else addon.matmulFrom!(heapOf(backend), args, x!);
+  if (s.act >= 0) addon.activation(heapOf(backend), Float64Array.of(s.act, off(z), -1, -1, off(y), n * s.width, 0));
+}
+
+/** The wasm backend's Softmax kernel (as tf.softmax runs it) on n rows of logits, into probs from row `at` on. */
+export function softmaxInto(softmax: tf.KernelConfig, backend: WasmBackendInternals, logits: tf.TensorInfo, n: number,
+  classes: number, probs: Float32Array, at: number): void {
+  const y = softmax.kernelFunc({ inputs: { logits: { ...logits, shape: [n, classes] } }, backend: backend as never, attrs: { dim: 1 } }) as tf.TensorInfo;
+  try {
+    probs.set(new Float32Array(heapOf(backend), offsetOf(backend, y), n * classes), at * classes);
+  } finally {
+    backend.disposeData(y.dataId);
+  }
 }
