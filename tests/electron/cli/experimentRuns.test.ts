@@ -141,8 +141,15 @@ describe.skipIf(!ready)(`experiment CLI: sweeps, shards, resume, fine-tuning (ne
     });
     await new Promise((r) => child.once('exit', r));
     const store = new RunStore(out);
-    const [killed] = await store.list();
+    // npx exits first; the training process (a grandchild in the same group) got the same SIGKILL but may take a
+    // moment longer to die, and the store rightly reports it running while its pid is alive. Wait for that.
+    let [killed] = await store.list();
+    for (const t0 = Date.now(); killed.status === 'running' && Date.now() - t0 < 20_000;) {
+      await new Promise((r) => setTimeout(r, 100));
+      [killed] = await store.list();
+    }
     expect(killed.status).toBe('interrupted');
+    expect(killed.reason).toMatch(/stopped without finishing it \(killed or crashed\)/);
     expect(killed.epochsDone).toBe(1);
 
     const resumed = await cli(['--resume', killed.id, '--out', out, '--json']);
