@@ -12,7 +12,7 @@ import { fusedGraphMlpSteps } from '../electron/engine/train/fusedGraphMlp.js';
 
 const { values } = parseArgs({ options: {
   model: { type: 'string', default: 'cnn' }, backend: { type: 'string', default: 'wasm' }, batches: { type: 'string', default: '5' },
-  threads: { type: 'string' }, infer: { type: 'boolean', default: false },
+  threads: { type: 'string' }, infer: { type: 'boolean', default: false }, shapes: { type: 'boolean', default: false },
 } });
 /** --infer: profile batched inference (1,000 samples a batch, as the bench's inference figure) instead of training. */
 const INFER_BATCH = 1000;
@@ -29,10 +29,13 @@ for (const k of tf.getKernelsForBackend(tf.getBackend())) {
   tf.registerKernel({ ...k, kernelFunc: (args) => {
     const t = performance.now();
     const out = inner(args);
-    const s = stats.get(k.kernelName) ?? { ms: 0, calls: 0 };
+    // --shapes: one row per kernel and input shapes, to tell a model's calls of one kernel apart.
+    const key = values.shapes
+      ? `${k.kernelName} ${Object.values(args.inputs).map((i) => `[${(i as tf.TensorInfo).shape.join('×')}]`).join(' ')}` : k.kernelName;
+    const s = stats.get(key) ?? { ms: 0, calls: 0 };
     s.ms += performance.now() - t;
     s.calls++;
-    stats.set(k.kernelName, s);
+    stats.set(key, s);
     return out;
   } });
 }
@@ -69,9 +72,9 @@ const kernelMs = [...stats.values()].reduce((a, s) => a + s.ms, 0);
 const calls = [...stats.values()].reduce((a, s) => a + s.calls, 0);
 console.log(`${values.model} ${values.infer ? `inference (batches of ${INFER_BATCH})` : 'training'} on ${values.backend}: ${samplesPerSecond.toFixed(0)} samples/s; per batch ${(total / n).toFixed(1)} ms, `
   + `in kernels ${(kernelMs / n).toFixed(1)} ms over ${(calls / n).toFixed(0)} kernel calls (the rest is tfjs bookkeeping in JS)`);
-for (const [name, s] of [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25)) {
-  const where = added.has(name) ? 'added' : values.backend;
-  console.log(`${`${name} [${where}]`.padEnd(34)} ${(s.ms / n).toFixed(2).padStart(8)} ms/batch ${(100 * s.ms / total).toFixed(1).padStart(5)} %  `
+for (const [name, s] of [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, values.shapes ? 60 : 25)) {
+  const where = added.has(name.split(' ')[0]) ? 'added' : values.backend;
+  console.log(`${`${name} [${where}]`.padEnd(values.shapes ? 70 : 34)} ${(s.ms / n).toFixed(2).padStart(8)} ms/batch ${(100 * s.ms / total).toFixed(1).padStart(5)} %  `
     + `${(s.calls / n).toFixed(1).padStart(6)} calls/batch`);
 }
 const fused = fusedMlpSteps() - fusedBefore;
