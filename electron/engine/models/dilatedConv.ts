@@ -6,6 +6,7 @@ import {
   DILATED_CONV_FILTER_GRAD_KERNEL, DILATED_CONV_INPUT_GRAD_KERNEL, DILATED_CONV_KERNEL, nativeDilatedConvReady, type DilatedConvAttrs,
 } from '../backend/kernels/native/DilatedConv.js';
 import { graphFusionEnabled } from './graphOps.js';
+import { convByKernels } from './kernelConv.js';
 
 let calls = 0;
 
@@ -33,18 +34,6 @@ export function dilatedConv(x: tf.Tensor4D, kernel: tf.Tensor4D, strides: [numbe
   rate: [number, number]): tf.Tensor4D {
   calls++;
   const attrs: DilatedConvAttrs = { strides, pad: padding, dilations: rate };
-  const op = tf.customGrad(((input: tf.Tensor4D, filter: tf.Tensor4D, save: tf.GradSaveFunc) => {
-    save([input, filter]);
-    return {
-      value: tf.engine().runKernel(DILATED_CONV_KERNEL, { x: input, filter }, attrs as never) as tf.Tensor4D,
-      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
-        const [sx, sf] = saved;
-        return [
-          tf.engine().runKernel(DILATED_CONV_INPUT_GRAD_KERNEL, { dy, filter: sf }, { ...attrs, inputShape: sx.shape } as never) as tf.Tensor,
-          tf.engine().runKernel(DILATED_CONV_FILTER_GRAD_KERNEL, { x: sx, dy }, { ...attrs, filterShape: sf.shape } as never) as tf.Tensor,
-        ];
-      },
-    };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (a: tf.Tensor4D, b: tf.Tensor4D) => tf.Tensor4D;
-  return op(x, kernel);
+  return convByKernels({ forward: DILATED_CONV_KERNEL, inputGrad: DILATED_CONV_INPUT_GRAD_KERNEL, filterGrad: DILATED_CONV_FILTER_GRAD_KERNEL },
+    attrs, x, kernel);
 }

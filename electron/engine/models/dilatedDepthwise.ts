@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { nativeDepthwiseRegistered } from '../backend/kernels/native/Depthwise.js';
 import { graphFusionEnabled } from './graphOps.js';
+import { convByKernels } from './kernelConv.js';
 
 let calls = 0;
 
@@ -31,21 +32,7 @@ export function dilatedDepthwiseAvailable(x: tf.Tensor, kernel: tf.Tensor): bool
 export function dilatedDepthwise(x: tf.Tensor4D, kernel: tf.Tensor4D, strides: [number, number], padding: 'valid' | 'same',
   rate: [number, number]): tf.Tensor4D {
   calls++;
-  const attrs = { strides, pad: padding, dilations: rate, dataFormat: 'NHWC' };
-  const op = tf.customGrad(((input: tf.Tensor4D, filter: tf.Tensor4D, save: tf.GradSaveFunc) => {
-    save([input, filter]);
-    return {
-      value: tf.engine().runKernel(tf.DepthwiseConv2dNative, { x: input, filter }, attrs as never) as tf.Tensor4D,
-      gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
-        const [sx, sf] = saved;
-        return [
-          tf.engine().runKernel(tf.DepthwiseConv2dNativeBackpropInput, { dy, filter: sf },
-            { ...attrs, inputShape: sx.shape } as never) as tf.Tensor,
-          tf.engine().runKernel(tf.DepthwiseConv2dNativeBackpropFilter, { x: sx, dy },
-            { ...attrs, filterShape: sf.shape } as never) as tf.Tensor,
-        ];
-      },
-    };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (a: tf.Tensor4D, b: tf.Tensor4D) => tf.Tensor4D;
-  return op(x, kernel);
+  return convByKernels({
+    forward: tf.DepthwiseConv2dNative, inputGrad: tf.DepthwiseConv2dNativeBackpropInput, filterGrad: tf.DepthwiseConv2dNativeBackpropFilter,
+  }, { strides, pad: padding, dilations: rate, dataFormat: 'NHWC' }, x, kernel);
 }
