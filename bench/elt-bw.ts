@@ -57,8 +57,8 @@ console.log(`${threads} thread(s)`);
   const cat: number[] = [4], split: number[] = [4];
   let col = 0;
   widths.forEach((w, i) => {
-    cat.push(A + i * 4 * rows * 32, O + 4 * col, rows, w, 112, w);
-    split.push(A + 4 * col, O + i * 4 * rows * 32, rows, 112, w, w);
+    cat.push(A + i * (4 * rows * 32 + 1088), O + 4 * col, rows, w, 112, w); // inputs not 4 KB apart (no aliasing)
+    split.push(A + 4 * col, O + i * (4 * rows * 32 + 1088), rows, 112, w, w);
     col += w;
   });
   row('Concat ->[N,14,14,112]', 4 * rows * 112, 4 * rows * 112, () => a.copyRows(heap, Float64Array.from(cat)));

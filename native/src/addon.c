@@ -785,6 +785,9 @@ static napi_value counts(napi_env env, napi_callback_info info) {
   CHECK(napi_set_named_property(env, out, "broadcastFlat", v));
   CHECK(napi_create_double(env, (double)tn_elt_bw_calls(TN_ELT_BW_MAXPOOL_GRAD), &v));
   CHECK(napi_set_named_property(env, out, "maxPoolGrad2x2", v));
+  /* Of copyRows, the calls with equal row counts copied block by block, not interleaved (a slice's images; copy.c). */
+  CHECK(napi_create_double(env, (double)tn_elt_bw_calls(TN_ELT_BW_COPY), &v));
+  CHECK(napi_set_named_property(env, out, "copyRowsBlocks", v));
   return out;
 }
 

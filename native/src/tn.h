@@ -316,7 +316,8 @@ int tn_implicit_input_grad(const tn_conv *g, const float *dy, const float *f, fl
 unsigned long tn_implicit_calls(int which);
 /* Faster passes of memory-bound kernels, the same bits (eltbw.c; off with WORKBENCH_ELT_BW=0, read per call): PadV2
    with unpadded trailing axes merged into rows (pad.c), rank-1 LeakyReLU/Select/element-wise broadcasts split over the
-   threads and LeakyReLU vectorised (broadcast.c), max pooling's 2x2 stride-2 gradient a band at a time (pooling.c). */
+   threads and LeakyReLU vectorised (broadcast.c), max pooling's 2x2 stride-2 gradient a band at a time (pooling.c),
+   copies of disjoint row blocks (Slice) each in turn instead of interleaved (copy.c). */
 enum { TN_ELT_BW_PAD, TN_ELT_BW_FLAT, TN_ELT_BW_MAXPOOL_GRAD, TN_ELT_BW_COPY, TN_ELT_BW_COUNT };
 int tn_elt_bw_on(void);
 void tn_elt_bw_count(int which);

@@ -1,6 +1,6 @@
 // WORKBENCH_ELT_BW's passes (native/src/eltbw.c, pad.c, broadcast.c, pooling.c) straight through the addon: PadV2 with
 // unpadded axes merged, rank-1 broadcasts (LeakyReLU vectorised, Select, arithmetic, comparisons) split by elements,
-// max pooling's 2x2 stride-2 gradient a band at a time. Each gives the bits of the pass it replaces (the switch off) on
+// max pooling's 2x2 stride-2 gradient a band at a time, a slice's row blocks copied each in turn. Each gives the bits of the pass it replaces (the switch off) on
 // 1 and 2 threads, with NaN, ±Inf, -0, denormals and ties; the counters prove which path ran. Then the same paths
 // reached from tfjs ops on the wasm backend.
 import * as tf from '@tensorflow/tfjs';
@@ -33,7 +33,7 @@ function fill(at: number, n: number, seed: number) {
 }
 
 /** The output bytes of `call` with the switch off and on, on `threads` threads, and the path counter's increase. */
-function offOn(threads: number, outBytes: number, counter: 'padMerged' | 'broadcastFlat' | 'maxPoolGrad2x2', call: () => void) {
+function offOn(threads: number, outBytes: number, counter: 'padMerged' | 'broadcastFlat' | 'maxPoolGrad2x2' | 'copyRowsBlocks', call: () => void) {
   addon!.setThreads(threads);
   u8.fill(0xa5, O, O + outBytes); // a value the kernel did not write shows
   process.env.WORKBENCH_ELT_BW = '0';
@@ -130,17 +130,39 @@ describe.skipIf(nativeMissing != null)(`memory-bound passes (WORKBENCH_ELT_BW)${
     }
   });
 
+  // Copy plans: [name, copies as [src, dst, rows, srcStride, dstStride, width] in elements, blocks (not interleaved)]
+  const rowsN = 130;
+  const copyPlans: [string, number[][], boolean][] = [
+    // residual-sep's interior slice [N,30,30,16] -> 28x28, N = 9: one copy per image
+    ['slice 9x30x30x16 -> 28x28', Array.from({ length: 9 }, (_, c) => [c * 900 * 16 + 31 * 16, c * 784 * 16, 28, 480, 448, 448]), true],
+    // a concatenation of widths 32, 32, 32, 16 into 112, and its split: the shared wide rows stay interleaved
+    ['concat 32+32+32+16', [[0, 0, rowsN, 32, 112, 32], [rowsN * 32, 32, rowsN, 32, 112, 32], [2 * rowsN * 32, 64, rowsN, 32, 112, 32], [3 * rowsN * 32, 96, rowsN, 16, 112, 16]], false],
+    ['split 112 -> 32+32+32+16', [[0, 0, rowsN, 112, 32, 32], [32, rowsN * 32, rowsN, 112, 32, 32], [64, 2 * rowsN * 32, rowsN, 112, 32, 32], [96, 3 * rowsN * 32, rowsN, 112, 16, 16]], false],
+    ['odd slice blocks (7 rows of 5 of 13)', Array.from({ length: 300 }, (_, c) => [c * 13 * 11 + 3, c * 35, 7, 13, 5, 5]), true],
+  ];
+  it.each(copyPlans)('copyRows %s: the same bytes, 1 and 2 threads', (_name, plan, blocks) => {
+    fill(A, 4 * MB / 4, 23);
+    const outN = Math.max(...plan.map(([, d, r, , ds, w]) => d + (r - 1) * ds + w));
+    const args = Float64Array.from([plan.length, ...plan.flatMap(([sr, d, r, ss, ds, w]) => [A + 4 * sr, O + 4 * d, r, ss, ds, w])]);
+    for (const threads of [1, 2]) {
+      const r = offOn(threads, 4 * outN, 'copyRowsBlocks', () => addon!.copyRows(heap, args));
+      expect(r.ran, 'block-order calls').toBe(blocks ? 1 : 0);
+      expect(same(r.on, r.off), `bytes, ${threads} threads`).toBe(true);
+    }
+  });
+
   it('tfjs ops on the wasm backend reach the passes, with the bits of the switch off', async () => {
     await tf.setBackend('wasm');
     addon!.setThreads(2);
-    const run = () => tf.tidy(() => {
+    const run = (): Uint8Array[] => tf.tidy(() => {
       const x = tf.tensor4d(Float32Array.from({ length: 8 * 28 * 28 * 16 }, (_, i) => ((i * 37) % 101 - 50) / 16), [8, 28, 28, 16]);
       const padded = tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]);
       const leaky = tf.leakyRelu(x, 0.1);
       const y = tf.maxPool(x, 2, 2, 'valid');
       const dy = tf.onesLike(y).mul(tf.scalar(0.25));
       const dx = tf.engine().runKernel(tf.MaxPoolGrad, { dy, input: x, output: y }, { filterSize: 2, strides: 2, pad: 'valid' } as never) as tf.Tensor;
-      return [padded, leaky, dx].map((t) => new Uint32Array(t.dataSync().slice().buffer));
+      const inner = tf.slice(padded, [0, 1, 1, 0], [8, 28, 28, 16]);
+      return [padded, leaky, dx, inner].map((t) => new Uint8Array(t.dataSync().slice().buffer));
     });
     process.env.WORKBENCH_ELT_BW = '0';
     const off = run();
@@ -148,7 +170,8 @@ describe.skipIf(nativeMissing != null)(`memory-bound passes (WORKBENCH_ELT_BW)${
     const before = addon!.counts();
     const on = run();
     const after = addon!.counts();
-    expect([after.padMerged - before.padMerged, after.broadcastFlat - before.broadcastFlat, after.maxPoolGrad2x2 - before.maxPoolGrad2x2]).toEqual([1, 1, 1]);
+    expect([after.padMerged - before.padMerged, after.broadcastFlat - before.broadcastFlat, after.maxPoolGrad2x2 - before.maxPoolGrad2x2,
+      after.copyRowsBlocks - before.copyRowsBlocks]).toEqual([1, 1, 1, 1]);
     on.forEach((v, k) => expect(Buffer.from(v.buffer).equals(Buffer.from(off[k].buffer)), `output ${k}`).toBe(true));
   });
 });
