@@ -60,7 +60,7 @@ function build() {
     `-ffile-prefix-map=${here}=native`, `-ffile-prefix-map=${inc}=node`, ...extra];
   const x86 = arch === 'x64' || arch === 'ia32';
   const units = [
-    ['pool.c', []], ['gemm.c', []], ['conv.c', []], ['conv_implicit.c', ['-Wno-psabi']], ['winograd.c', []], ['conv_dilated.c', []], ['pooling.c', []], ['pool2_relu.c', []], ['relu6_pool.c', ['-fno-trapping-math', '-ffp-contract=off']], ['reduce.c', []], ['eltwise.c', []], ['batchnorm.c', []],
+    ['pool.c', []], ['gemm.c', []], ['conv.c', []], ['conv_implicit.c', ['-Wno-psabi']], ['winograd.c', []], ['conv_dilated.c', []], ['pooling.c', []], ['pool2_relu.c', []], ['relu6_pool.c', ['-fno-trapping-math', '-ffp-contract=off']], ['reduce.c', []], ['eltwise.c', []], ['eltbw.c', ['-ffp-contract=off', '-fno-trapping-math', '-Wno-psabi']], ['batchnorm.c', []],
     ['avgpool.c', []], ['dropout.c', []], ['depthwise.c', ['-ffp-contract=off']], ['copy.c', []], ['pad.c', []], ['layernorm.c', ['-ffp-contract=off']], ['broadcast.c', ['-fno-trapping-math']], ['optim.c', ['-ffp-contract=off']], ['noise.c', ['-ffp-contract=off', '-fno-trapping-math']], ['addon.c', []], ['gemm_blas.c', []],
     ['gemm_kernel.c', ['-DTN_VARIANT=generic', '-Wno-psabi'], 'gemm_generic.o'],
     ...(x86 ? [['gemm_kernel.c', ['-DTN_VARIANT=avx2', '-mavx2', '-mfma'], 'gemm_avx2.o'],

@@ -777,6 +777,17 @@ static napi_value counts(napi_env env, napi_callback_info info) {
   /* Of maxPool and maxPoolReluGrad, the calls pooling a relu6 layer from its pre-activation (relu6_pool.c). */
   CHECK(napi_create_double(env, (double)tn_relu6_pool_calls(), &v));
   CHECK(napi_set_named_property(env, out, "maxPoolRelu6", v));
+  /* WORKBENCH_ELT_BW's passes (eltbw.c): of pad, the calls with unpadded axes merged; of broadcast, the rank-1 calls
+     split by elements; of maxPoolGrad, the 2x2 stride-2 calls a band at a time. */
+  CHECK(napi_create_double(env, (double)tn_elt_bw_calls(TN_ELT_BW_PAD), &v));
+  CHECK(napi_set_named_property(env, out, "padMerged", v));
+  CHECK(napi_create_double(env, (double)tn_elt_bw_calls(TN_ELT_BW_FLAT), &v));
+  CHECK(napi_set_named_property(env, out, "broadcastFlat", v));
+  CHECK(napi_create_double(env, (double)tn_elt_bw_calls(TN_ELT_BW_MAXPOOL_GRAD), &v));
+  CHECK(napi_set_named_property(env, out, "maxPoolGrad2x2", v));
+  /* Of copyRows, the calls with equal row counts copied block by block, not interleaved (a slice's images; copy.c). */
+  CHECK(napi_create_double(env, (double)tn_elt_bw_calls(TN_ELT_BW_COPY), &v));
+  CHECK(napi_set_named_property(env, out, "copyRowsBlocks", v));
   return out;
 }
 

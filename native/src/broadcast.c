@@ -86,7 +86,35 @@ static int bc_task(void *p, int t, int nt) {
   return TN_OK;
 }
 
+/* Rank 1 (LeakyReLU, Select, and operands of one shape or a scalar after the binding merged every axis): one row, which
+   bc_task cannot split; here split into element ranges (multiples of 16 elements), each the row loop on its range. */
+static int flat_task(void *p, int t, int nt) {
+  const tn_bcast *g = ((bc_job *)p)->g;
+  const long n = g->shape[0], sa = g->sa[0], sb = g->sb[0];
+  long i0 = n * t / nt & ~15L, i1 = t == nt - 1 ? n : n * (t + 1) / nt & ~15L;
+  if (i0 >= i1) return TN_OK;
+  const long m = i1 - i0;
+  if (g->op == TN_BC_LEAKY) {
+    tn_leaky_range(m, g->a + i0, (float *)g->out + i0, g->scalar);
+  } else if (g->op == TN_BC_SELECT) {
+    const unsigned char *c = (const unsigned char *)g->c + i0;
+    const float *pa = g->a + i0, *pb = g->b + i0;
+    float *po = (float *)g->out + i0;
+    for (long i = 0; i < m; i++) po[i] = c[i] ? pa[i] : pb[i];
+  } else if (TN_BC_IS_BOOL(g->op)) {
+    row_bool(g->op, m, g->a + i0 * sa, sa, g->b + i0 * sb, sb, (unsigned char *)g->out + i0);
+  } else {
+    row_float(g->op, m, g->a + i0 * sa, sa, g->b + i0 * sb, sb, (float *)g->out + i0);
+  }
+  return TN_OK;
+}
+
 int tn_broadcast(const tn_bcast *g) {
+  if (g->rank == 1 && g->shape[0] >= 32768 && tn_elt_bw_on()) {
+    tn_elt_bw_count(TN_ELT_BW_FLAT);
+    bc_job j = {g, 1};
+    return tn_parallel(flat_task, &j, tn_threads());
+  }
   long rows = 1;
   double total = 1;
   for (int d = 0; d < g->rank - 1; d++) rows *= g->shape[d];

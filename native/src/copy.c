@@ -50,6 +50,19 @@ int tn_copy_rows(int count, const tn_copy *copies) {
   const char *e = getenv("WORKBENCH_NATIVE_COPY");
   int interleave = count > 1 && !(e && strcmp(e, "plain") == 0);
   for (int i = 1; i < count && interleave; i++) interleave = copies[i].rows == copies[0].rows;
+  if (interleave && tn_elt_bw_on()) {
+    /* Row by row across the copies only where they share the rows of one wide tensor (a concatenation's output, a
+       split's input: every copy's start within copy 0's first row); disjoint blocks (a slice's images) go each in
+       turn, front to back, which the prefetchers follow. */
+    int shared_dst = 1, shared_src = 1;
+    for (int i = 1; i < count; i++) {
+      const tn_copy *c = &copies[i], *c0 = &copies[0];
+      shared_dst = shared_dst && c->dst_stride == c0->dst_stride && labs((long)(c->dst - c0->dst)) < c0->dst_stride;
+      shared_src = shared_src && c->src_stride == c0->src_stride && labs((long)(c->src - c0->src)) < c0->src_stride;
+    }
+    interleave = shared_dst || shared_src;
+    if (!interleave) tn_elt_bw_count(TN_ELT_BW_COPY);
+  }
   if (interleave) __atomic_add_fetch(&interleaved_calls, 1, __ATOMIC_RELAXED);
   copy_job j = {count, copies, interleave};
   /* Below ~256 KB the pool's hand-off costs more than the copy. */

@@ -52,6 +52,32 @@ static int pad_task(void *p, int t, int nt) {
 
 int tn_pad(const tn_pad_geom *g, const float *x, float *y) {
   if (g->rank < 2 || g->rank > TN_PAD_MAX_RANK) return TN_OK; /* the binding only passes ranks 2..TN_PAD_MAX_RANK */
+  tn_pad_geom merged;
+  if (tn_elt_bw_on()) {
+    /* An axis from 2 on without padding joins the axis before it (its slabs are contiguous in x and y alike), so the
+       innermost copies are whole padded rows, not one pixel's channels: the same bytes in the same places. Axis 0 stays
+       (the threads split it). */
+    merged = *g;
+    int r = g->rank;
+    for (int d = r - 1; d >= 2; d--) {
+      if (merged.before[d] != 0 || merged.after[d] != 0) continue;
+      const long s = merged.shape[d];
+      merged.shape[d - 1] *= s;
+      merged.before[d - 1] *= s;
+      merged.after[d - 1] *= s;
+      for (int e = d; e + 1 < r; e++) {
+        merged.shape[e] = merged.shape[e + 1];
+        merged.before[e] = merged.before[e + 1];
+        merged.after[e] = merged.after[e + 1];
+      }
+      r--;
+    }
+    merged.rank = r;
+    if (r < g->rank) {
+      tn_elt_bw_count(TN_ELT_BW_PAD);
+      g = &merged;
+    }
+  }
   pad_job j = {g, x, y, {0}, {0}};
   long os = 1, is = 1;
   for (int d = g->rank - 1; d >= 0; d--) {

@@ -333,6 +333,10 @@ static unsigned long overlap_regs_calls;
 unsigned long tn_maxpool_grad_regs_calls(void) { return __atomic_load_n(&overlap_regs_calls, __ATOMIC_RELAXED); }
 int tn_maxpool_grad(const tn_pool *g, const float *x, const float *dy, float *dx) {
   pool_job j = {g, x, dy, dx};
+  if (tn_maxpool_grad_2x2_covers(g) && tn_elt_bw_on()) { /* eltbw.c: the same windows, a band at a time */
+    tn_elt_bw_count(TN_ELT_BW_MAXPOOL_GRAD);
+    return tn_maxpool_grad_2x2(g, x, dy, dx);
+  }
   if (g->sh >= g->ph && g->sw >= g->pw) return tn_parallel(maxpool_grad_tiled_task, &j, tn_threads());
   const char *e = getenv("WORKBENCH_POOL_GRAD_REGS");
   if (!(e && (!strcmp(e, "0") || !strcmp(e, "off") || !strcmp(e, "false")))) {

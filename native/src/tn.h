@@ -314,4 +314,15 @@ int tn_implicit_conv2d(const tn_conv *g, const float *x, const float *f, const f
 tn_conv_dw_fn tn_implicit_dw_pick(const tn_conv *g);
 int tn_implicit_input_grad(const tn_conv *g, const float *dy, const float *f, float *dx);
 unsigned long tn_implicit_calls(int which);
+/* Faster passes of memory-bound kernels, the same bits (eltbw.c; off with WORKBENCH_ELT_BW=0, read per call): PadV2
+   with unpadded trailing axes merged into rows (pad.c), rank-1 LeakyReLU/Select/element-wise broadcasts split over the
+   threads and LeakyReLU vectorised (broadcast.c), max pooling's 2x2 stride-2 gradient a band at a time (pooling.c),
+   copies of disjoint row blocks (Slice) each in turn instead of interleaved (copy.c). */
+enum { TN_ELT_BW_PAD, TN_ELT_BW_FLAT, TN_ELT_BW_MAXPOOL_GRAD, TN_ELT_BW_COPY, TN_ELT_BW_COUNT };
+int tn_elt_bw_on(void);
+void tn_elt_bw_count(int which);
+unsigned long tn_elt_bw_calls(int which);
+void tn_leaky_range(long n, const float *x, float *y, double alpha);
+int tn_maxpool_grad_2x2_covers(const tn_pool *g);
+int tn_maxpool_grad_2x2(const tn_pool *g, const float *x, const float *dy, float *dx);
 #endif

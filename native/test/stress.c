@@ -7,12 +7,12 @@
 #include <string.h>
 #include "../src/tn.h"
 
-enum { SUM, FGRAD, IGRAD, CONV, POOLGRAD, MATMUL, BNTRAIN, BNGRAD, POOLRELU, DROPOUT, ACTGRAD, MATMUL_OPTIM, LNGRAD, POOLFWD, POOLRELU6, POOLRELU6F, KINDS };
+enum { SUM, FGRAD, IGRAD, CONV, POOLGRAD, MATMUL, BNTRAIN, BNGRAD, POOLRELU, DROPOUT, ACTGRAD, MATMUL_OPTIM, LNGRAD, POOLFWD, POOLRELU6, POOLRELU6F, ELTLEAKY, ELTPAD, KINDS };
 static const char *kind_name[KINDS] = {"column sums", "filter gradients", "input gradients", "convolutions",
                                        "max-pool gradients", "matrix products", "batch-norm forward",
                                        "batch-norm gradients", "max-pool relu grads", "dropout", "activation + bias grads",
                                        "gradient + Adam", "layer-norm gradients", "max pools", "max-pool relu6 grads",
-                                       "relu6 max pools"};
+                                       "relu6 max pools", "leaky relu (flat split)", "paddings (merged axes)"};
 
 typedef struct {
   int kind, every;
@@ -81,6 +81,10 @@ static void add_job(worker *w, job j, unsigned seed) {
     case MATMUL_OPTIM: la = (size_t)g->c * j.m; lb = (size_t)g->c * j.n + 3 * j.m * j.n; j.outLen = 4 * j.m * j.n; break;
     /* a = x [m, n]; b = dy [m, n], mean [m], rstd [m], gamma [n]; out = dx, dgamma, dbeta (one pass, layernorm.c). */
     case LNGRAD: la = j.m * j.n; lb = j.m * j.n + 2 * j.m + j.n; j.outLen = j.m * j.n + 2 * j.n; break;
+    /* a = x [n]; out = LeakyReLU(x) through tn_broadcast's rank-1 split (eltbw.c). */
+    case ELTLEAKY: la = j.n; j.outLen = j.n; break;
+    /* a = x [m, 13, 11, n]; out = x padded by 1, 2 rows and 2, 1 columns (pad.c, trailing axis merged). */
+    case ELTPAD: la = j.m * 13 * 11 * j.n; j.outLen = j.m * 16 * 14 * j.n; break;
   }
   j.a = randoms(la, seed);
   j.b = lb ? randoms(lb, seed + 1) : NULL;
@@ -163,6 +167,14 @@ static int run(job *j) {
       const float h[8] = {0.9f, 0.1f, 0.999f, 0.001f, 0.271f, 0.002997f, 1e-7f, -1e-3f};
       tn_optim_var v = {mn, j->out + mn, j->out, j->out + 2 * mn, j->out + 3 * mn, j->out + mn, j->out + 2 * mn, j->out + 3 * mn};
       return tn_matmul_optim(TN_OPTIM_ADAM, h, &v, (int)j->m, (int)j->n, j->conv.c, j->a, 1, j->b, 0);
+    }
+    case ELTLEAKY: {
+      tn_bcast g = {.op = TN_BC_LEAKY, .rank = 1, .shape = {j->n}, .sa = {1}, .sb = {0}, .a = j->a, .b = NULL, .out = j->out, .scalar = 0.1};
+      return tn_broadcast(&g);
+    }
+    case ELTPAD: {
+      tn_pad_geom g = {.rank = 4, .shape = {j->m, 13, 11, j->n}, .before = {0, 1, 2, 0}, .after = {0, 2, 1, 0}, .value = 0};
+      return tn_pad(&g, j->a, j->out);
     }
   }
   return -1;
@@ -254,6 +266,10 @@ int main(int argc, char **argv) {
   add_job(&w[0], (job){.kind = POOLRELU6, .every = 16, .pool = {7, 28, 28, 36, 3, 3, 14, 14, 2, 2, 0, 0}}, 74);
   add_job(&w[1], (job){.kind = POOLRELU6F, .every = 8, .pool = {9, 28, 28, 36, 3, 3, 14, 14, 2, 2, 0, 0}}, 75);
   add_job(&w[1], (job){.kind = POOLRELU6, .every = 16, .pool = {5, 13, 13, 20, 2, 2, 6, 6, 2, 2, 0, 0}}, 76);
+  /* eltbw.c: max pooling's 2x2 gradient a band at a time, LeakyReLU split by elements, padding with merged axes. */
+  add_job(&w[0], (job){.kind = POOLGRAD, .every = 8, .pool = {7, 22, 18, 24, 2, 2, 11, 9, 2, 2, 0, 0}}, 86);
+  add_job(&w[1], (job){.kind = ELTLEAKY, .every = 4, .n = 5 * 16384 + 77}, 87);
+  add_job(&w[0], (job){.kind = ELTPAD, .every = 4, .m = 9, .n = 24}, 88);
   pthread_t th[2];
   for (int t = 0; t < 2; t++) pthread_create(&th[t], NULL, thread_main, &w[t]);
   pthread_barrier_wait(&ready);
@@ -264,14 +280,14 @@ int main(int argc, char **argv) {
     for (int i = 0; i < w[t].njobs; i++) {
       job *j = &w[t].jobs[i];
       /* Convolutions and input gradients too: an image's output depends on that image alone, whatever the thread count. */
-      if (j->kind == DROPOUT || j->kind == ACTGRAD || j->kind == LNGRAD || j->kind == CONV || j->kind == IGRAD || j->kind == POOLRELU6F) {
+      if (j->kind == DROPOUT || j->kind == ACTGRAD || j->kind == LNGRAD || j->kind == CONV || j->kind == IGRAD || j->kind == POOLRELU6F || j->kind == ELTLEAKY || j->kind == ELTPAD) {
         tn_set_threads(1);
         if (run(j) != TN_OK) return 2;
         memcpy(j->want, j->out, j->outLen * sizeof(float));
       }
       tn_set_threads(2);
       if (run(j) != TN_OK) return 2;
-      if ((j->kind == DROPOUT || j->kind == ACTGRAD || j->kind == LNGRAD || j->kind == CONV || j->kind == IGRAD || j->kind == POOLRELU6F) && memcmp(j->want, j->out, j->outLen * sizeof(float))) {
+      if ((j->kind == DROPOUT || j->kind == ACTGRAD || j->kind == LNGRAD || j->kind == CONV || j->kind == IGRAD || j->kind == POOLRELU6F || j->kind == ELTLEAKY || j->kind == ELTPAD) && memcmp(j->want, j->out, j->outLen * sizeof(float))) {
         printf("%s: 1 and 2 threads differ\n", kind_name[j->kind]);
         one_thread_wrong++;
       }

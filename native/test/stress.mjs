@@ -24,6 +24,9 @@ try {
   };
   for (const f of ['pool.c', 'gemm.c', 'gemm_blas.c', 'conv.c', 'conv_implicit.c', 'winograd.c', 'conv_dilated.c', 'pooling.c', 'pool2_relu.c', 'relu6_pool.c', 'reduce.c', 'eltwise.c', 'batchnorm.c', 'layernorm.c']) compile(join(src, f), [], f.replace('.c', '.o'));
   compile(join(src, 'dropout.c'), [], 'dropout.o');
+  compile(join(src, 'eltbw.c'), ['-ffp-contract=off', '-fno-trapping-math'], 'eltbw.o');
+  compile(join(src, 'broadcast.c'), ['-fno-trapping-math'], 'broadcast.o');
+  compile(join(src, 'pad.c'), [], 'pad.o');
   // The activations as the addon builds them: plain, and the AVX2 and AVX-512 loops activation.c picks at run time.
   compile(join(src, 'activation.c'), ['-fno-trapping-math'], 'activation.o');
   if (x86) compile(join(src, 'activation.c'), ['-fno-trapping-math', '-DTN_ACT_AVX2', '-mavx2', '-ffp-contract=off'], 'activation_avx2.o');
