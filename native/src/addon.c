@@ -777,6 +777,9 @@ static napi_value counts(napi_env env, napi_callback_info info) {
   /* Of maxPool and maxPoolReluGrad, the calls pooling a relu6 layer from its pre-activation (relu6_pool.c). */
   CHECK(napi_create_double(env, (double)tn_relu6_pool_calls(), &v));
   CHECK(napi_set_named_property(env, out, "maxPoolRelu6", v));
+  /* Of the depthwise calls (forward, input and filter gradient), those through the AVX-512 register kernels (depthwise_avx512.c). */
+  CHECK(napi_create_double(env, (double)tn_dw_vec_calls(), &v));
+  CHECK(napi_set_named_property(env, out, "depthwiseVec", v));
   return out;
 }
 
