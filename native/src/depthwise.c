@@ -198,10 +198,7 @@ static int forward_task(void *p, int t, int nt) {
   dw_job *j = p;
   long u0, u1;
   rows_of(j->units, t, nt, &u0, &u1);
-  if (j->vec) {
-    tn_dw512_forward_rows(j->g, j->a, j->b, j->out, u0, u1);
-    return TN_OK;
-  }
+  if (j->vec) return tn_dw512_forward_rows(j->g, j->a, j->b, j->out, u0, u1) ? TN_OK : TN_ENOMEM;
   for (long u = u0; u < u1; u++) forward_row(j->g, j->a, j->b, j->out, (int)(u / j->g->oh), (int)(u % j->g->oh));
   return TN_OK;
 }
@@ -210,10 +207,7 @@ static int input_grad_task(void *p, int t, int nt) {
   dw_job *j = p;
   long u0, u1;
   rows_of(j->units, t, nt, &u0, &u1);
-  if (j->vec) {
-    tn_dw512_input_grad_rows(j->g, j->a, j->b, j->out, u0, u1);
-    return TN_OK;
-  }
+  if (j->vec) return tn_dw512_input_grad_rows(j->g, j->a, j->b, j->out, u0, u1) ? TN_OK : TN_ENOMEM;
   for (long u = u0; u < u1; u++) input_grad_row(j->g, j->a, j->b, j->out, (int)(u / j->g->h), (int)(u % j->g->h));
   return TN_OK;
 }
@@ -247,7 +241,7 @@ int tn_depthwise(const tn_dw *g, const float *x, const float *f, float *y) {
 }
 
 int tn_depthwise_input_grad(const tn_dw *g, const float *dy, const float *f, float *dx) {
-  dw_job j = {.g = g, .a = dy, .b = f, .out = dx, .units = (long)g->n * g->h, .vec = use_vec(g)};
+  dw_job j = {.g = g, .a = dy, .b = f, .out = dx, .units = (long)g->n * g->h, .vec = use_vec(g) && tn_dw512_covers_input_grad(g)};
   int err = tn_parallel(input_grad_task, &j, threads_for((double)g->n * g->oh * g->ow * g->c * g->m * g->kh * g->kw));
   if (!err && j.vec) __atomic_fetch_add(&vec_calls, 1, __ATOMIC_RELAXED);
   return err;

@@ -205,8 +205,9 @@ int tn_depthwise_filter_grad(const tn_dw *g, const float *x, const float *dy, fl
 int tn_depthwise_filter_grad_parts(const tn_dw *g);
 /* Depth multiplier 1 with the sums in AVX-512 registers (depthwise_avx512.c; the same bits; x86 with AVX-512F only). */
 int tn_dw512_covers(const tn_dw *g);
-void tn_dw512_forward_rows(const tn_dw *g, const float *x, const float *f, float *y, long u0, long u1);
-void tn_dw512_input_grad_rows(const tn_dw *g, const float *dy, const float *f, float *dx, long u0, long u1);
+int tn_dw512_covers_input_grad(const tn_dw *g);
+int tn_dw512_forward_rows(const tn_dw *g, const float *x, const float *f, float *y, long u0, long u1);
+int tn_dw512_input_grad_rows(const tn_dw *g, const float *dy, const float *f, float *dx, long u0, long u1);
 int tn_dw512_filter_grad_rows(const tn_dw *g, const float *x, const float *dy, float *p, long u0, long u1);
 /* Depthwise calls (forward, input and filter gradient) that took depthwise_avx512.c. */
 unsigned long tn_dw_vec_calls(void);

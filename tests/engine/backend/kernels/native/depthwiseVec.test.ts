@@ -22,6 +22,10 @@ const cases: Case[] = [
   { n: 2, h: 9, w: 12, c: 5, m: 1, k: [3, 3], s: [1, 2], d: [1, 1], pad: [[0, 0], [2, 1], [1, 2], [0, 0]] },
   { n: 3, h: 11, w: 10, c: 40, m: 1, k: [3, 3], s: [1, 1], d: [3, 2], pad: 'same' },
   { n: 2, h: 10, w: 9, c: 13, m: 1, k: [5, 2], s: [2, 1], d: [1, 1], pad: 'same' }, // not 3x3: dW keeps the row loops
+  { n: 2, h: 31, w: 29, c: 32, m: 1, k: [3, 3], s: [1, 1], d: [1, 1], pad: 'same' }, // rows of 29, 31: blocks with a tail
+  { n: 3, h: 12, w: 25, c: 16, m: 1, k: [3, 3], s: [2, 3], d: [1, 1], pad: 'same' },
+  { n: 2, h: 9, w: 7, c: 17, m: 1, k: [1, 7], s: [1, 1], d: [1, 1], pad: 'valid' }, // one output column
+  { n: 2, h: 5, w: 4, c: 16, m: 1, k: [3, 3], s: [1, 1], d: [4, 4], pad: 'same' }, // taps beyond the image
   { n: 2, h: 8, w: 8, c: 16, m: 2, k: [3, 3], s: [1, 1], d: [1, 1], pad: 'same' }, // multiplier 2: not taken
 ];
 
@@ -63,7 +67,8 @@ describe.skipIf(nativeMissing != null)(`depthwise register kernels${nativeMissin
           expect(addon!.counts().depthwiseVec).toBe(before);
           delete process.env.WORKBENCH_DW_VEC;
           const on = run(k, which, special);
-          const countedHere = taken && (which !== 2 || (k.k[0] === 3 && k.k[1] === 3));
+          // Taken: the forward; the input gradient at stride 1 across; the filter gradient of 3×3 kernels.
+          const countedHere = taken && (which === 0 || (which === 1 ? k.s[1] === 1 : k.k[0] === 3 && k.k[1] === 3));
           expect(addon!.counts().depthwiseVec - before).toBe(countedHere ? 1 : 0);
           expect(Array.from(on)).toEqual(Array.from(off));
           if (ref == null) ref = off;
