@@ -1,0 +1,226 @@
+// Native kernels: direct dilated convolution (NHWC, AVX-512): forward, input and filter gradient without the im2col
+// matrix (conv_dilated.c calls these when the avx512 GEMM is the chosen variant, unless WORKBENCH_DILATED_DIRECT=0).
+// Compiled with -mavx512f; the multiply-adds are explicit FMAs, as the GEMM's micro-kernel contracts them.
+// Bits: each result is the GEMM's (gemm_kernel.c: per element, k ascending in blocks, each block's sum an FMA chain
+// from +0, the block sums added to C in order, the first stored unless accumulating) on the same operands:
+// - forward: y = block sums of x_window[k] * f[k] over conv_dilated.c's k blocks (the dense kernel's KC blocks),
+//   padding taps read as 0 and multiplied like any tap;
+// - input gradient: dcol[o][t, ci] = FMA chain over q ascending of dy[o][q] * f[t, ci, q] (co <= KC: one block), and
+//   dx = +0 + the dcol of every (output pixel, tap) reading the pixel in col2im's order (output pixels ascending);
+// - filter gradient: one image chunk as conv.c's filter_grad_task hands it over, rows in blocks of KC from the chunk's
+//   start, each block an FMA chain over its rows of x_window[k] * dy[row][q], added to dw (stored if first and not
+//   accumulating); padding taps read as 0 and multiplied.
+#include <stdlib.h>
+#include <string.h>
+#include "tn.h"
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+
+#define KC 256
+#define MAXT 64
+#define MAXC 4096
+static const float zeros[MAXC] __attribute__((aligned(64)));
+
+int tn_dil_direct_covers(const tn_conv *g, int which) {
+  if (g->co % 16 || g->c > MAXC || g->kh * g->kw > MAXT || g->sh != 1 || g->sw != 1) return 0;
+  if (which == 1) return g->c % 16 == 0 && g->co <= KC;
+  return 1;
+}
+
+/* ---- forward ---- */
+#define PF 12
+
+/* PF output pixels (src[i * MAXT + t]: pixel i's tap t, `zeros` outside), output channels j..j+16. */
+static void fw_block(const tn_conv *g, const float *const *src, const float *f, const int *cuts, int ncuts,
+                     float *const *dst, int j) {
+  const int c = g->c, co = g->co;
+  for (int b = 0; b < ncuts; b++) {
+    const int k0 = cuts[b], k1 = cuts[b + 1];
+    __m512 acc[PF];
+#pragma GCC unroll 12
+    for (int i = 0; i < PF; i++) acc[i] = _mm512_setzero_ps();
+    for (int t = k0 / c; t * c < k1; t++) {
+      const int c0 = k0 > t * c ? k0 - t * c : 0, c1 = k1 < (t + 1) * c ? k1 - t * c : c;
+      const float *s[PF];
+#pragma GCC unroll 12
+      for (int i = 0; i < PF; i++) s[i] = src[i * MAXT + t];
+      const float *w = f + ((size_t)t * c + c0) * co + j;
+      for (int ci = c0; ci < c1; ci++, w += co) {
+        const __m512 wv = _mm512_loadu_ps(w);
+#pragma GCC unroll 12
+        for (int i = 0; i < PF; i++) acc[i] = _mm512_fmadd_ps(_mm512_set1_ps(s[i][ci]), wv, acc[i]);
+      }
+    }
+#pragma GCC unroll 12
+    for (int i = 0; i < PF; i++) {
+      if (!dst[i]) continue;
+      float *p = dst[i] + j;
+      _mm512_storeu_ps(p, b == 0 ? acc[i] : _mm512_add_ps(_mm512_loadu_ps(p), acc[i]));
+    }
+  }
+}
+
+/* Images i0..i1; cuts[0..ncuts]: the k blocks' bounds (cuts[0] = 0, cuts[ncuts] = K). */
+void tn_dil_direct_forward(const tn_conv *g, int dh, int dw, const float *x, const float *f, const int *cuts, int ncuts,
+                           float *y, int i0, int i1) {
+  const int T = g->kh * g->kw, ohw = g->oh * g->ow;
+  const long q1 = (long)i1 * ohw;
+  const float *src[PF * MAXT];
+  float *dst[PF];
+  for (long q0 = (long)i0 * ohw; q0 < q1; q0 += PF) {
+    for (int i = 0; i < PF; i++) {
+      long q = q0 + i;
+      if (q >= q1) {
+        dst[i] = NULL;
+        for (int t = 0; t < T; t++) src[i * MAXT + t] = zeros;
+        continue;
+      }
+      int img = (int)(q / ohw), pix = (int)(q % ohw), oy = pix / g->ow, ox = pix % g->ow;
+      const float *xi = x + (size_t)img * g->h * g->w * g->c;
+      dst[i] = y + (size_t)q * g->co;
+      for (int ky = 0; ky < g->kh; ky++) {
+        int iy = oy * g->sh - g->pt + ky * dh;
+        for (int kx = 0; kx < g->kw; kx++) {
+          int ix = ox * g->sw - g->pl + kx * dw;
+          src[i * MAXT + ky * g->kw + kx] =
+              iy < 0 || iy >= g->h || ix < 0 || ix >= g->w ? zeros : xi + ((size_t)iy * g->w + ix) * g->c;
+        }
+      }
+    }
+    for (int j = 0; j < g->co; j += 16) fw_block(g, src, f, cuts, ncuts, dst, j);
+  }
+}
+
+/* ---- input gradient ---- */
+#define PX 8
+
+/* ft[(t * co + q) * c + ci] = f[(t * c + ci) * co + q]: the filter's columns for one tap and output channel. */
+void tn_dil_direct_transpose(const tn_conv *g, const float *f, float *ft) {
+  const int T = g->kh * g->kw, c = g->c, co = g->co;
+  for (int t = 0; t < T; t++)
+    for (int ci = 0; ci < c; ci++)
+      for (int q = 0; q < co; q++) ft[((size_t)t * co + q) * c + ci] = f[((size_t)t * c + ci) * co + q];
+}
+
+/* Input pixels (img, iy, ix0 .. ix0 + n), channels j..j+16. */
+static void dx_block(const tn_conv *g, int dh, int dw, const float *dyi, const float *ft, float *dxr, int iy, int ix0,
+                     int n, int j) {
+  const int c = g->c, co = g->co;
+  __m512 acc[PX];
+#pragma GCC unroll 8
+  for (int p = 0; p < PX; p++) acc[p] = _mm512_setzero_ps();
+  /* col2im adds output pixels in ascending order: for one input pixel that is taps (ky, kx) descending. */
+  for (int ky = g->kh - 1; ky >= 0; ky--) {
+    const int oy = iy + g->pt - ky * dh;
+    if (oy < 0 || oy >= g->oh) continue;
+    const float *dyr = dyi + (size_t)oy * g->ow * co;
+    for (int kx = g->kw - 1; kx >= 0; kx--) {
+      const float *s[PX];
+      __mmask16 in[PX];
+      int any = 0;
+#pragma GCC unroll 8
+      for (int p = 0; p < PX; p++) {
+        const int ox = ix0 + p + g->pl - kx * dw, ok = p < n && ox >= 0 && ox < g->ow;
+        s[p] = ok ? dyr + (size_t)ox * co : zeros;
+        in[p] = ok ? 0xffff : 0;
+        any |= ok;
+      }
+      if (!any) continue;
+      __m512 d[PX];
+#pragma GCC unroll 8
+      for (int p = 0; p < PX; p++) d[p] = _mm512_setzero_ps();
+      const float *w = ft + (size_t)(ky * g->kw + kx) * co * c + j;
+      for (int q = 0; q < co; q++, w += c) {
+        const __m512 wv = _mm512_loadu_ps(w);
+#pragma GCC unroll 8
+        for (int p = 0; p < PX; p++) d[p] = _mm512_fmadd_ps(_mm512_set1_ps(s[p][q]), wv, d[p]);
+      }
+      /* A tap that misses a pixel adds nothing there (its lanes keep the sum). */
+#pragma GCC unroll 8
+      for (int p = 0; p < PX; p++) acc[p] = _mm512_mask_add_ps(acc[p], in[p], acc[p], d[p]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int p = 0; p < PX; p++)
+    if (p < n) _mm512_storeu_ps(dxr + (size_t)(ix0 + p) * c + j, acc[p]);
+}
+
+/* Images i0..i1 of dx from dy and the transposed filter ft. */
+void tn_dil_direct_input_grad(const tn_conv *g, int dh, int dw, const float *dy, const float *ft, float *dx, int i0,
+                              int i1) {
+  for (int img = i0; img < i1; img++) {
+    const float *dyi = dy + (size_t)img * g->oh * g->ow * g->co;
+    for (int iy = 0; iy < g->h; iy++) {
+      float *dxr = dx + ((size_t)img * g->h + iy) * g->w * g->c;
+      for (int ix0 = 0; ix0 < g->w; ix0 += PX) {
+        const int n = g->w - ix0 < PX ? g->w - ix0 : PX;
+        for (int j = 0; j < g->c; j += 16) dx_block(g, dh, dw, dyi, ft, dxr, iy, ix0, n, j);
+      }
+    }
+  }
+}
+
+/* ---- filter gradient ---- */
+#define CG 16
+
+/* One chunk (images i0..i1): dw[k][q] (+)= the rows' sums in blocks of KC rows from the chunk's start. */
+void tn_dil_direct_filter_grad(const tn_conv *g, int dh, int dw, const float *x, const float *dy, float *dwt, int i0,
+                               int i1, int accumulate) {
+  const int c = g->c, co = g->co, ohw = g->oh * g->ow;
+  const long rows = (long)(i1 - i0) * ohw;
+  const float *dyc = dy + (size_t)i0 * ohw * co;
+  for (long r0 = 0; r0 < rows; r0 += KC) {
+    const long r1 = r0 + KC < rows ? r0 + KC : rows;
+    const int overwrite = r0 == 0 && !accumulate;
+    for (int ky = 0; ky < g->kh; ky++)
+      for (int kx = 0; kx < g->kw; kx++) {
+        const int t = ky * g->kw + kx;
+        for (int j = 0; j < co; j += 16)
+          for (int c0 = 0; c0 < c; c0 += CG) {
+            const int nc = c - c0 < CG ? c - c0 : CG;
+            __m512 acc[CG];
+#pragma GCC unroll 16
+            for (int i = 0; i < CG; i++) acc[i] = _mm512_setzero_ps();
+            for (long r = r0; r < r1; r++) {
+              const long q = (long)i0 * ohw + r;
+              const int img = (int)(q / ohw), pix = (int)(q % ohw), oy = pix / g->ow, ox = pix % g->ow;
+              const int iy = oy * g->sh - g->pt + ky * dh, ix = ox * g->sw - g->pl + kx * dw;
+              const float *s = iy < 0 || iy >= g->h || ix < 0 || ix >= g->w
+                                   ? zeros
+                                   : x + (((size_t)img * g->h + iy) * g->w + ix) * c + c0;
+              const __m512 dv = _mm512_loadu_ps(dyc + (size_t)r * co + j);
+              if (nc == CG) {
+#pragma GCC unroll 16
+                for (int i = 0; i < CG; i++) acc[i] = _mm512_fmadd_ps(_mm512_set1_ps(s[i]), dv, acc[i]);
+              } else {
+                for (int i = 0; i < nc; i++) acc[i] = _mm512_fmadd_ps(_mm512_set1_ps(s[i]), dv, acc[i]);
+              }
+            }
+            for (int i = 0; i < nc; i++) {
+              float *p = dwt + ((size_t)t * c + c0 + i) * co + j;
+              _mm512_storeu_ps(p, overwrite ? acc[i] : _mm512_add_ps(_mm512_loadu_ps(p), acc[i]));
+            }
+          }
+      }
+  }
+}
+#else
+int tn_dil_direct_covers(const tn_conv *g, int which) {
+  (void)g, (void)which;
+  return 0;
+}
+void tn_dil_direct_forward(const tn_conv *g, int dh, int dw, const float *x, const float *f, const int *cuts, int ncuts,
+                           float *y, int i0, int i1) {
+  (void)g, (void)dh, (void)dw, (void)x, (void)f, (void)cuts, (void)ncuts, (void)y, (void)i0, (void)i1;
+}
+void tn_dil_direct_transpose(const tn_conv *g, const float *f, float *ft) { (void)g, (void)f, (void)ft; }
+void tn_dil_direct_input_grad(const tn_conv *g, int dh, int dw, const float *dy, const float *ft, float *dx, int i0,
+                              int i1) {
+  (void)g, (void)dh, (void)dw, (void)dy, (void)ft, (void)dx, (void)i0, (void)i1;
+}
+void tn_dil_direct_filter_grad(const tn_conv *g, int dh, int dw, const float *x, const float *dy, float *dwt, int i0,
+                               int i1, int accumulate) {
+  (void)g, (void)dh, (void)dw, (void)x, (void)dy, (void)dwt, (void)i0, (void)i1, (void)accumulate;
+}
+#endif
