@@ -7,12 +7,12 @@
 #include <string.h>
 #include "../src/tn.h"
 
-enum { SUM, FGRAD, IGRAD, CONV, POOLGRAD, MATMUL, BNTRAIN, BNGRAD, POOLRELU, DROPOUT, ACTGRAD, MATMUL_OPTIM, LNGRAD, POOLFWD, POOLRELU6, POOLRELU6F, KINDS };
+enum { SUM, FGRAD, IGRAD, CONV, POOLGRAD, MATMUL, BNTRAIN, BNGRAD, POOLRELU, DROPOUT, ACTGRAD, MATMUL_OPTIM, LNGRAD, POOLFWD, POOLRELU6, POOLRELU6F, DW, KINDS };
 static const char *kind_name[KINDS] = {"column sums", "filter gradients", "input gradients", "convolutions",
                                        "max-pool gradients", "matrix products", "batch-norm forward",
                                        "batch-norm gradients", "max-pool relu grads", "dropout", "activation + bias grads",
                                        "gradient + Adam", "layer-norm gradients", "max pools", "max-pool relu6 grads",
-                                       "relu6 max pools"};
+                                       "relu6 max pools", "depthwise (3 passes)"};
 
 typedef struct {
   int kind, every;
@@ -22,6 +22,7 @@ typedef struct {
   float *a, *b, *out, *want;
   size_t outLen;
   int dil;       /* FGRAD, IGRAD, CONV: dilation on both axes through conv_dilated.c (0: conv.c) */
+  tn_dw dw;      /* DW: a = x; b = filter, then dy; out = y, dx, df (depthwise.c: forward, input and filter gradient) */
 } job;
 
 typedef struct {
@@ -68,6 +69,13 @@ static void add_job(worker *w, job j, unsigned seed) {
     }
     /* a = z; out = MaxPool(relu6(z)). */
     case POOLRELU6F: la = (size_t)j.pool.n * j.pool.h * j.pool.w * j.pool.c; j.outLen = (size_t)j.pool.n * j.pool.oh * j.pool.ow * j.pool.c; break;
+    case DW: {
+      const tn_dw *d = &j.dw;
+      const size_t dx = (size_t)d->n * d->h * d->w * d->c, df = (size_t)d->kh * d->kw * d->c * d->m,
+                   dy = (size_t)d->n * d->oh * d->ow * d->c * d->m;
+      la = dx, lb = df + dy, j.outLen = dy + dx + df;
+      break;
+    }
     case MATMUL: la = j.m * g->c; lb = (size_t)g->c * j.n; j.outLen = j.m * j.n; break;
     /* a = x; b = gamma, beta, moving mean, moving variance; out = y, mean, variance, new moving mean and variance. */
     case BNTRAIN: la = j.m * j.n; lb = 4 * j.n; j.outLen = j.m * j.n + 4 * j.n; break;
@@ -134,6 +142,14 @@ static int run(job *j) {
       return tn_maxpool_relu6_grad(p, j->a, j->b, j->out, j->out + (size_t)p->n * p->h * p->w * p->c);
     }
     case POOLRELU6F: return tn_relu6_maxpool(&j->pool, j->a, j->out);
+    case DW: {
+      const tn_dw *d = &j->dw;
+      const size_t dx = (size_t)d->n * d->h * d->w * d->c, df = (size_t)d->kh * d->kw * d->c * d->m,
+                   dy = (size_t)d->n * d->oh * d->ow * d->c * d->m;
+      int err = tn_depthwise(d, j->a, j->b, j->out);
+      if (!err) err = tn_depthwise_input_grad(d, j->b + df, j->b, j->out + dy);
+      return err ? err : tn_depthwise_filter_grad(d, j->a, j->b + df, j->out + dy + dx);
+    }
     case MATMUL: return tn_matmul(1, (int)j->m, (int)j->n, j->conv.c, j->a, 0, 0, j->b, 0, 0, j->out, NULL, 0);
     case BNTRAIN: {
       const long mn = j->m * j->n, n = j->n;
@@ -254,6 +270,12 @@ int main(int argc, char **argv) {
   add_job(&w[0], (job){.kind = POOLRELU6, .every = 16, .pool = {7, 28, 28, 36, 3, 3, 14, 14, 2, 2, 0, 0}}, 74);
   add_job(&w[1], (job){.kind = POOLRELU6F, .every = 8, .pool = {9, 28, 28, 36, 3, 3, 14, 14, 2, 2, 0, 0}}, 75);
   add_job(&w[1], (job){.kind = POOLRELU6, .every = 16, .pool = {5, 13, 13, 20, 2, 2, 6, 6, 2, 2, 0, 0}}, 76);
+  /* The direct dilated input gradient (16 channels: conv_dilated_direct.c) and the depthwise register kernels
+     (depthwise_avx512.c): residual-sep's 30x30x16 valid and 14x14x48 stride 2, 6x6x64 dilation 2 'same'. */
+  add_job(&w[0], (job){.kind = IGRAD, .every = 8, .dil = 2, .conv = {5, 14, 14, 16, 3, 3, 16, 14, 14, 1, 1, 2, 2}}, 83);
+  add_job(&w[1], (job){.kind = DW, .every = 8, .dw = {6, 30, 30, 16, 3, 3, 1, 28, 28, 1, 1, 0, 0, 1, 1}}, 84);
+  add_job(&w[0], (job){.kind = DW, .every = 8, .dw = {7, 14, 14, 48, 3, 3, 1, 6, 6, 2, 2, 0, 0, 1, 1}}, 85);
+  add_job(&w[1], (job){.kind = DW, .every = 8, .dw = {9, 6, 6, 64, 3, 3, 1, 6, 6, 1, 1, 2, 2, 2, 2}}, 85);
   pthread_t th[2];
   for (int t = 0; t < 2; t++) pthread_create(&th[t], NULL, thread_main, &w[t]);
   pthread_barrier_wait(&ready);
@@ -264,14 +286,14 @@ int main(int argc, char **argv) {
     for (int i = 0; i < w[t].njobs; i++) {
       job *j = &w[t].jobs[i];
       /* Convolutions and input gradients too: an image's output depends on that image alone, whatever the thread count. */
-      if (j->kind == DROPOUT || j->kind == ACTGRAD || j->kind == LNGRAD || j->kind == CONV || j->kind == IGRAD || j->kind == POOLRELU6F) {
+      if (j->kind == DROPOUT || j->kind == ACTGRAD || j->kind == LNGRAD || j->kind == CONV || j->kind == IGRAD || j->kind == POOLRELU6F || j->kind == DW) {
         tn_set_threads(1);
         if (run(j) != TN_OK) return 2;
         memcpy(j->want, j->out, j->outLen * sizeof(float));
       }
       tn_set_threads(2);
       if (run(j) != TN_OK) return 2;
-      if ((j->kind == DROPOUT || j->kind == ACTGRAD || j->kind == LNGRAD || j->kind == CONV || j->kind == IGRAD || j->kind == POOLRELU6F) && memcmp(j->want, j->out, j->outLen * sizeof(float))) {
+      if ((j->kind == DROPOUT || j->kind == ACTGRAD || j->kind == LNGRAD || j->kind == CONV || j->kind == IGRAD || j->kind == POOLRELU6F || j->kind == DW) && memcmp(j->want, j->out, j->outLen * sizeof(float))) {
         printf("%s: 1 and 2 threads differ\n", kind_name[j->kind]);
         one_thread_wrong++;
       }
