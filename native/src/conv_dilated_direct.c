@@ -170,30 +170,43 @@ void tn_dil_direct_filter_grad(const tn_conv *g, int dh, int dw, const float *x,
   const int c = g->c, co = g->co, ohw = g->oh * g->ow;
   const long rows = (long)(i1 - i0) * ohw;
   const float *dyc = dy + (size_t)i0 * ohw * co;
+  int ry[KC], rx[KC];     /* a block's rows: the window's top-left input position */
+  const float *rimg[KC];  /* and the row's image */
+  const float *sp[KC];    /* one tap's input pixel of each row (`zeros` outside) */
   for (long r0 = 0; r0 < rows; r0 += KC) {
-    const long r1 = r0 + KC < rows ? r0 + KC : rows;
+    const int nr = (int)(r0 + KC < rows ? KC : rows - r0);
     const int overwrite = r0 == 0 && !accumulate;
+    for (int r = 0; r < nr; r++) {
+      const long q = (long)i0 * ohw + r0 + r;
+      const int img = (int)(q / ohw), pix = (int)(q % ohw);
+      ry[r] = pix / g->ow * g->sh - g->pt, rx[r] = pix % g->ow * g->sw - g->pl;
+      rimg[r] = x + (size_t)img * g->h * g->w * c;
+    }
+    const float *dyb = dyc + (size_t)r0 * co;
     for (int ky = 0; ky < g->kh; ky++)
       for (int kx = 0; kx < g->kw; kx++) {
         const int t = ky * g->kw + kx;
+        for (int r = 0; r < nr; r++) {
+          const int iy = ry[r] + ky * dh, ix = rx[r] + kx * dw;
+          sp[r] = iy < 0 || iy >= g->h || ix < 0 || ix >= g->w ? zeros : rimg[r] + ((size_t)iy * g->w + ix) * c;
+        }
         for (int j = 0; j < co; j += 16)
           for (int c0 = 0; c0 < c; c0 += CG) {
             const int nc = c - c0 < CG ? c - c0 : CG;
             __m512 acc[CG];
 #pragma GCC unroll 16
             for (int i = 0; i < CG; i++) acc[i] = _mm512_setzero_ps();
-            for (long r = r0; r < r1; r++) {
-              const long q = (long)i0 * ohw + r;
-              const int img = (int)(q / ohw), pix = (int)(q % ohw), oy = pix / g->ow, ox = pix % g->ow;
-              const int iy = oy * g->sh - g->pt + ky * dh, ix = ox * g->sw - g->pl + kx * dw;
-              const float *s = iy < 0 || iy >= g->h || ix < 0 || ix >= g->w
-                                   ? zeros
-                                   : x + (((size_t)img * g->h + iy) * g->w + ix) * c + c0;
-              const __m512 dv = _mm512_loadu_ps(dyc + (size_t)r * co + j);
-              if (nc == CG) {
+            if (nc == CG) {
+              for (int r = 0; r < nr; r++) {
+                const float *s = sp[r] + c0;
+                const __m512 dv = _mm512_loadu_ps(dyb + (size_t)r * co + j);
 #pragma GCC unroll 16
                 for (int i = 0; i < CG; i++) acc[i] = _mm512_fmadd_ps(_mm512_set1_ps(s[i]), dv, acc[i]);
-              } else {
+              }
+            } else {
+              for (int r = 0; r < nr; r++) {
+                const float *s = sp[r] + c0;
+                const __m512 dv = _mm512_loadu_ps(dyb + (size_t)r * co + j);
                 for (int i = 0; i < nc; i++) acc[i] = _mm512_fmadd_ps(_mm512_set1_ps(s[i]), dv, acc[i]);
               }
             }
