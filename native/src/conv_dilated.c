@@ -141,7 +141,7 @@ static int input_grad_task(void *p, int t, int nt) {
 int tn_conv2d_dilated_input_grad(const tn_conv *g, int dh, int dw, const float *dy, const float *f, float *dx) {
   if (bad(g, dh, dw)) return TN_OK;
   if (use_direct(g, 1)) {
-    float *ft = malloc(sizeof(float) * (size_t)g->kh * g->kw * g->c * g->co);
+    float *ft = malloc(sizeof(float) * ((size_t)g->kh * g->kw * g->c * g->co + 1));
     if (!ft) return TN_ENOMEM;
     tn_dil_direct_transpose(g, f, ft);
     dil_job j = {.g = g, .dh = dh, .dw = dw, .a = dy, .ft = ft, .out = dx};

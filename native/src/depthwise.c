@@ -2,11 +2,12 @@
 // dilation, padding and depth multiplier. Every output element is summed in one place in a fixed order (taps, then
 // positions, ascending), so no split over threads can change a bit; the filter gradient's parts are fixed by shape.
 // Built with -ffp-contract=off and an AVX2 clone chosen at load time: without fused multiply-adds both give the same bits.
+// No clones under ThreadSanitizer (as layernorm.c: the stress harness's TSan build fails with their resolvers).
 #include <stdlib.h>
 #include <string.h>
 #include "tn.h"
 
-#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__)
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__SANITIZE_THREAD__)
 #define TN_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define TN_CLONES

@@ -111,8 +111,8 @@ static int plan(rowplan *r, const tn_dw *g, int forward) {
     if ((nq + t - 1) / t * t - nq < (nq + pb - 1) / pb * pb - nq) pb = t;
   const int nc = (nq + pb - 1) / pb * pb;
   r->nq = nq, r->nc = nc, r->kw = kw, r->pb = pb, r->step = forward ? g->sw : 1;
-  r->col = malloc(sizeof(int) * (size_t)nc * kw);
-  r->kind = malloc((size_t)(nc / pb) * kw);
+  r->col = malloc(sizeof(int) * ((size_t)nc * kw + 1));
+  r->kind = malloc((size_t)(nc / pb) * kw + 1);
   if (!r->col || !r->kind) {
     plan_free(r);
     return 0;
