@@ -186,9 +186,12 @@ void tn_dil_direct_filter_grad(const tn_conv *g, int dh, int dw, const float *x,
     for (int ky = 0; ky < g->kh; ky++)
       for (int kx = 0; kx < g->kw; kx++) {
         const int t = ky * g->kw + kx;
+        const int oy = ky * dh, ox = kx * dw;
         for (int r = 0; r < nr; r++) {
-          const int iy = ry[r] + ky * dh, ix = rx[r] + kx * dw;
-          sp[r] = iy < 0 || iy >= g->h || ix < 0 || ix >= g->w ? zeros : rimg[r] + ((size_t)iy * g->w + ix) * c;
+          const int iy = ry[r] + oy, ix = rx[r] + ox;
+          const int in = (unsigned)iy < (unsigned)g->h && (unsigned)ix < (unsigned)g->w;
+          const long off = in ? ((long)iy * g->w + ix) * c : 0;
+          sp[r] = in ? rimg[r] + off : zeros;
         }
         for (int j = 0; j < co; j += 16)
           for (int c0 = 0; c0 < c; c0 += CG) {
@@ -199,6 +202,7 @@ void tn_dil_direct_filter_grad(const tn_conv *g, int dh, int dw, const float *x,
             if (nc == CG) {
               for (int r = 0; r < nr; r++) {
                 const float *s = sp[r] + c0;
+                __asm__("" : "+r"(s)); /* one base register with constant offsets, not 16 hoisted indices */
                 const __m512 dv = _mm512_loadu_ps(dyb + (size_t)r * co + j);
 #pragma GCC unroll 16
                 for (int i = 0; i < CG; i++) acc[i] = _mm512_fmadd_ps(_mm512_set1_ps(s[i]), dv, acc[i]);
