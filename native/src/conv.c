@@ -366,8 +366,7 @@ typedef struct {
 } dil_geom;
 static int dilated_chunk(const tn_conv *g, const float *x, const float *dy, float *dw, int i0, int i1, int accumulate) {
   const dil_geom *d = (const dil_geom *)g;
-  tn_dil_direct_filter_grad(g, d->dh, d->dw, x, dy, dw, i0, i1, accumulate);
-  return 1;
+  return tn_dil_direct_filter_grad(g, d->dh, d->dw, x, dy, dw, i0, i1, accumulate);
 }
 int tn_conv2d_filter_grad_at_direct(const tn_conv *g, int dh, int dw, long chunk_k, const float *x, const float *dy,
                                     float *df) {

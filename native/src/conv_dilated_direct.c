@@ -164,54 +164,73 @@ void tn_dil_direct_input_grad(const tn_conv *g, int dh, int dw, const float *dy,
 /* ---- filter gradient ---- */
 #define CG 16
 
-/* One chunk (images i0..i1): dw[k][q] (+)= the rows' sums in blocks of KC rows from the chunk's start. */
-void tn_dil_direct_filter_grad(const tn_conv *g, int dh, int dw, const float *x, const float *dy, float *dwt, int i0,
-                               int i1, int accumulate) {
+/* One chunk (images i0..i1): dw[k][q] (+)= the rows' sums in blocks of KC rows from the chunk's start. The chunk's
+   images are first copied with their padding written out as +0 (the im2col matrix's zeros, multiplied like them), so
+   a row's tap is an affine pointer. 0: no scratch memory (the caller runs im2col + GEMM on the chunk: same bits). */
+int tn_dil_direct_filter_grad(const tn_conv *g, int dh, int dw, const float *x, const float *dy, float *dwt, int i0,
+                              int i1, int accumulate) {
   const int c = g->c, co = g->co, ohw = g->oh * g->ow;
+  const int PH = (g->oh - 1) * g->sh + (g->kh - 1) * dh + 1, PW = (g->ow - 1) * g->sw + (g->kw - 1) * dw + 1;
+  const size_t perImg = (size_t)PH * PW * c;
+  float *pad = tn_scratch(2, perImg * (i1 - i0) + 1);
+  if (!pad) return 0;
+  for (int img = i0; img < i1; img++) {
+    float *pi = pad + (size_t)(img - i0) * perImg;
+    const float *xi = x + (size_t)img * g->h * g->w * c;
+    for (int py = 0; py < PH; py++) {
+      float *pr = pi + (size_t)py * PW * c;
+      const int iy = py - g->pt;
+      if (iy < 0 || iy >= g->h) {
+        memset(pr, 0, sizeof(float) * (size_t)PW * c);
+        continue;
+      }
+      /* columns px with ix = px - pl inside [0, w): [a, b) */
+      int a = g->pl, b = g->pl + g->w;
+      if (a > PW) a = PW;
+      if (b > PW) b = PW;
+      if (a > 0) memset(pr, 0, sizeof(float) * (size_t)a * c);
+      if (b > a) memcpy(pr + (size_t)a * c, xi + ((size_t)iy * g->w + (a - g->pl)) * c, sizeof(float) * (size_t)(b - a) * c);
+      if (b < PW) memset(pr + (size_t)(b > a ? b : a) * c, 0, sizeof(float) * (size_t)(PW - (b > a ? b : a)) * c);
+    }
+  }
   const long rows = (long)(i1 - i0) * ohw;
   const float *dyc = dy + (size_t)i0 * ohw * co;
-  int ry[KC], rx[KC];     /* a block's rows: the window's top-left input position */
-  const float *rimg[KC];  /* and the row's image */
-  const float *sp[KC];    /* one tap's input pixel of each row (`zeros` outside) */
+  const size_t rowStep = (size_t)g->sh * PW * c, colStep = (size_t)g->sw * c;
   for (long r0 = 0; r0 < rows; r0 += KC) {
     const int nr = (int)(r0 + KC < rows ? KC : rows - r0);
     const int overwrite = r0 == 0 && !accumulate;
-    for (int r = 0; r < nr; r++) {
-      const long q = (long)i0 * ohw + r0 + r;
-      const int img = (int)(q / ohw), pix = (int)(q % ohw);
-      ry[r] = pix / g->ow * g->sh - g->pt, rx[r] = pix % g->ow * g->sw - g->pl;
-      rimg[r] = x + (size_t)img * g->h * g->w * c;
-    }
+    const int img0 = (int)(r0 / ohw), oy0 = (int)(r0 % ohw) / g->ow, ox0 = (int)(r0 % ohw) % g->ow;
     const float *dyb = dyc + (size_t)r0 * co;
     for (int ky = 0; ky < g->kh; ky++)
       for (int kx = 0; kx < g->kw; kx++) {
         const int t = ky * g->kw + kx;
-        const int oy = ky * dh, ox = kx * dw;
-        for (int r = 0; r < nr; r++) {
-          const int iy = ry[r] + oy, ix = rx[r] + ox;
-          const int in = (unsigned)iy < (unsigned)g->h && (unsigned)ix < (unsigned)g->w;
-          const long off = in ? ((long)iy * g->w + ix) * c : 0;
-          sp[r] = in ? rimg[r] + off : zeros;
-        }
+        const size_t tapOff = ((size_t)ky * dh * PW + (size_t)kx * dw) * c;
         for (int j = 0; j < co; j += 16)
           for (int c0 = 0; c0 < c; c0 += CG) {
             const int nc = c - c0 < CG ? c - c0 : CG;
             __m512 acc[CG];
 #pragma GCC unroll 16
             for (int i = 0; i < CG; i++) acc[i] = _mm512_setzero_ps();
-            if (nc == CG) {
-              for (int r = 0; r < nr; r++) {
-                const float *s = sp[r] + c0;
-                __asm__("" : "+r"(s)); /* one base register with constant offsets, not 16 hoisted indices */
-                const __m512 dv = _mm512_loadu_ps(dyb + (size_t)r * co + j);
+            int img = img0, oy = oy0, ox = ox0;
+            const float *rowBase = pad + (size_t)img * perImg + (size_t)oy * rowStep + tapOff + c0;
+            const float *s = rowBase + (size_t)ox * colStep;
+            for (int r = 0; r < nr; r++) {
+              const __m512 dv = _mm512_loadu_ps(dyb + (size_t)r * co + j);
+              if (nc == CG) {
+                const float *sb = s;
+                __asm__("" : "+r"(sb)); /* one base register with constant offsets */
 #pragma GCC unroll 16
-                for (int i = 0; i < CG; i++) acc[i] = _mm512_fmadd_ps(_mm512_set1_ps(s[i]), dv, acc[i]);
-              }
-            } else {
-              for (int r = 0; r < nr; r++) {
-                const float *s = sp[r] + c0;
-                const __m512 dv = _mm512_loadu_ps(dyb + (size_t)r * co + j);
+                for (int i = 0; i < CG; i++) acc[i] = _mm512_fmadd_ps(_mm512_set1_ps(sb[i]), dv, acc[i]);
+              } else {
                 for (int i = 0; i < nc; i++) acc[i] = _mm512_fmadd_ps(_mm512_set1_ps(s[i]), dv, acc[i]);
+              }
+              if (++ox < g->ow) {
+                s += colStep;
+              } else {
+                ox = 0;
+                if (++oy == g->oh) oy = 0, img++;
+                rowBase = pad + (size_t)img * perImg + (size_t)oy * rowStep + tapOff + c0;
+                s = rowBase;
               }
             }
             for (int i = 0; i < nc; i++) {
@@ -221,6 +240,7 @@ void tn_dil_direct_filter_grad(const tn_conv *g, int dh, int dw, const float *x,
           }
       }
   }
+  return 1;
 }
 #else
 int tn_dil_direct_covers(const tn_conv *g, int which) {
@@ -236,8 +256,9 @@ void tn_dil_direct_input_grad(const tn_conv *g, int dh, int dw, const float *dy,
                               int i1) {
   (void)g, (void)dh, (void)dw, (void)dy, (void)ft, (void)dx, (void)i0, (void)i1;
 }
-void tn_dil_direct_filter_grad(const tn_conv *g, int dh, int dw, const float *x, const float *dy, float *dwt, int i0,
-                               int i1, int accumulate) {
+int tn_dil_direct_filter_grad(const tn_conv *g, int dh, int dw, const float *x, const float *dy, float *dwt, int i0,
+                              int i1, int accumulate) {
   (void)g, (void)dh, (void)dw, (void)x, (void)dy, (void)dwt, (void)i0, (void)i1, (void)accumulate;
+  return 0;
 }
 #endif

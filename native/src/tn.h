@@ -319,8 +319,8 @@ void tn_dil_direct_forward(const tn_conv *g, int dh, int dw, const float *x, con
 void tn_dil_direct_transpose(const tn_conv *g, const float *f, float *ft);
 void tn_dil_direct_input_grad(const tn_conv *g, int dh, int dw, const float *dy, const float *ft, float *dx, int i0,
                               int i1);
-void tn_dil_direct_filter_grad(const tn_conv *g, int dh, int dw, const float *x, const float *dy, float *dwt, int i0,
-                               int i1, int accumulate);
+int tn_dil_direct_filter_grad(const tn_conv *g, int dh, int dw, const float *x, const float *dy, float *dwt, int i0,
+                              int i1, int accumulate);
 /* conv.c: tn_conv2d_filter_grad_at with each image chunk through tn_dil_direct_filter_grad. */
 int tn_conv2d_filter_grad_at_direct(const tn_conv *g, int dh, int dw, long chunk_k, const float *x, const float *dy,
                                     float *df);
