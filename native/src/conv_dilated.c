@@ -74,10 +74,7 @@ static int forward_task(void *p, int t, int nt) {
   const int K = g->kh * g->kw * g->c, rowsPerImg = g->oh * g->ow;
   int i0, i1;
   split(g->n, t, nt, &i0, &i1);
-  if (j->cuts) {
-    tn_dil_direct_forward(g, j->dh, j->dw, j->a, j->b, j->cuts, j->ncuts, j->out, i0, i1);
-    return TN_OK;
-  }
+  if (j->cuts && tn_dil_direct_forward(g, j->dh, j->dw, j->a, j->b, j->cuts, j->ncuts, j->out, i0, i1)) return TN_OK;
   int per = out_chunk(j);
   for (int s = i0; s < i1; s += per) {
     int e = s + per < i1 ? s + per : i1;

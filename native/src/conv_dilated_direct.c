@@ -4,12 +4,12 @@
 // Bits: each result is the GEMM's (gemm_kernel.c: per element, k ascending in blocks, each block's sum an FMA chain
 // from +0, the block sums added to C in order, the first stored unless accumulating) on the same operands:
 // - forward: y = block sums of x_window[k] * f[k] over conv_dilated.c's k blocks (the dense kernel's KC blocks),
-//   padding taps read as 0 and multiplied like any tap;
+//   padding taps read as +0 from a padded copy of the image and multiplied like any tap;
 // - input gradient: dcol[o][t, ci] = FMA chain over q ascending of dy[o][q] * f[t, ci, q] (co <= KC: one block), and
 //   dx = +0 + the dcol of every (output pixel, tap) reading the pixel in col2im's order (output pixels ascending);
 // - filter gradient: one image chunk as conv.c's filter_grad_task hands it over, rows in blocks of KC from the chunk's
 //   start, each block an FMA chain over its rows of x_window[k] * dy[row][q], added to dw (stored if first and not
-//   accumulating); padding taps read as 0 and multiplied.
+//   accumulating); padding taps read as +0 from a padded copy of the chunk and multiplied.
 #include <stdlib.h>
 #include <string.h>
 #include "tn.h"
@@ -28,12 +28,35 @@ int tn_dil_direct_covers(const tn_conv *g, int which) {
   return 1;
 }
 
+/* The images i0..i1 with their padding written out as +0 (the im2col matrix's zeros, multiplied like them) into pad:
+   [PH][PW][c] each, PH = (oh-1)*sh + (kh-1)*dh + 1 rows from input row -pt, PW likewise from column -pl. */
+static void pad_images(const tn_conv *g, int PH, int PW, const float *x, int i0, int i1, float *pad) {
+  const int c = g->c;
+  for (int img = i0; img < i1; img++) {
+    float *pi = pad + (size_t)(img - i0) * PH * PW * c;
+    const float *xi = x + (size_t)img * g->h * g->w * c;
+    for (int py = 0; py < PH; py++) {
+      float *pr = pi + (size_t)py * PW * c;
+      const int iy = py - g->pt;
+      if (iy < 0 || iy >= g->h) {
+        memset(pr, 0, sizeof(float) * (size_t)PW * c);
+        continue;
+      }
+      int a = g->pl < PW ? g->pl : PW, b = g->pl + g->w < PW ? g->pl + g->w : PW; /* columns inside the image */
+      if (b < a) b = a;
+      if (a > 0) memset(pr, 0, sizeof(float) * (size_t)a * c);
+      if (b > a) memcpy(pr + (size_t)a * c, xi + ((size_t)iy * g->w + (a - g->pl)) * c, sizeof(float) * (size_t)(b - a) * c);
+      if (b < PW) memset(pr + (size_t)b * c, 0, sizeof(float) * (size_t)(PW - b) * c);
+    }
+  }
+}
+
 /* ---- forward ---- */
 #define PF 12
 
-/* PF output pixels (src[i * MAXT + t]: pixel i's tap t, `zeros` outside), output channels j..j+16. */
-static void fw_block(const tn_conv *g, const float *const *src, const float *f, const int *cuts, int ncuts,
-                     float *const *dst, int j) {
+/* PF output pixels (pixel i's tap t at base[i] + off[t] in the padded image), output channels j..j+16. */
+static void fw_block(const tn_conv *g, const float *const *base, const long *off, const float *f, const int *cuts,
+                     int ncuts, float *const *dst, int j) {
   const int c = g->c, co = g->co;
   for (int b = 0; b < ncuts; b++) {
     const int k0 = cuts[b], k1 = cuts[b + 1];
@@ -44,7 +67,7 @@ static void fw_block(const tn_conv *g, const float *const *src, const float *f, 
       const int c0 = k0 > t * c ? k0 - t * c : 0, c1 = k1 < (t + 1) * c ? k1 - t * c : c;
       const float *s[PF];
 #pragma GCC unroll 12
-      for (int i = 0; i < PF; i++) s[i] = src[i * MAXT + t];
+      for (int i = 0; i < PF; i++) s[i] = base[i] + off[t];
       const float *w = f + ((size_t)t * c + c0) * co + j;
       for (int ci = c0; ci < c1; ci++, w += co) {
         const __m512 wv = _mm512_loadu_ps(w);
@@ -61,35 +84,32 @@ static void fw_block(const tn_conv *g, const float *const *src, const float *f, 
   }
 }
 
-/* Images i0..i1; cuts[0..ncuts]: the k blocks' bounds (cuts[0] = 0, cuts[ncuts] = K). */
-void tn_dil_direct_forward(const tn_conv *g, int dh, int dw, const float *x, const float *f, const int *cuts, int ncuts,
-                           float *y, int i0, int i1) {
-  const int T = g->kh * g->kw, ohw = g->oh * g->ow;
-  const long q1 = (long)i1 * ohw;
-  const float *src[PF * MAXT];
+/* Images i0..i1, one at a time through its padded copy; cuts[0..ncuts]: the k blocks' bounds (cuts[0] = 0,
+   cuts[ncuts] = K). 0: no scratch memory (the caller takes im2col + GEMM: same bits). */
+int tn_dil_direct_forward(const tn_conv *g, int dh, int dw, const float *x, const float *f, const int *cuts, int ncuts,
+                          float *y, int i0, int i1) {
+  const int ohw = g->oh * g->ow, c = g->c;
+  const int PH = (g->oh - 1) * g->sh + (g->kh - 1) * dh + 1, PW = (g->ow - 1) * g->sw + (g->kw - 1) * dw + 1;
+  float *pad = tn_scratch(2, (size_t)PH * PW * c + 1);
+  if (!pad) return 0;
+  long off[MAXT];
+  for (int ky = 0; ky < g->kh; ky++)
+    for (int kx = 0; kx < g->kw; kx++) off[ky * g->kw + kx] = ((long)ky * dh * PW + (long)kx * dw) * c;
+  const float *base[PF];
   float *dst[PF];
-  for (long q0 = (long)i0 * ohw; q0 < q1; q0 += PF) {
-    for (int i = 0; i < PF; i++) {
-      long q = q0 + i;
-      if (q >= q1) {
-        dst[i] = NULL;
-        for (int t = 0; t < T; t++) src[i * MAXT + t] = zeros;
-        continue;
+  for (int img = i0; img < i1; img++) {
+    pad_images(g, PH, PW, x, img, img + 1, pad);
+    for (int p0 = 0; p0 < ohw; p0 += PF) {
+      for (int i = 0; i < PF; i++) {
+        const int pix = p0 + i < ohw ? p0 + i : p0; /* a block's tail: pixel p0 again, not stored */
+        const int oy = pix / g->ow, ox = pix % g->ow;
+        base[i] = pad + ((size_t)oy * g->sh * PW + (size_t)ox * g->sw) * c;
+        dst[i] = p0 + i < ohw ? y + ((size_t)img * ohw + pix) * g->co : NULL;
       }
-      int img = (int)(q / ohw), pix = (int)(q % ohw), oy = pix / g->ow, ox = pix % g->ow;
-      const float *xi = x + (size_t)img * g->h * g->w * g->c;
-      dst[i] = y + (size_t)q * g->co;
-      for (int ky = 0; ky < g->kh; ky++) {
-        int iy = oy * g->sh - g->pt + ky * dh;
-        for (int kx = 0; kx < g->kw; kx++) {
-          int ix = ox * g->sw - g->pl + kx * dw;
-          src[i * MAXT + ky * g->kw + kx] =
-              iy < 0 || iy >= g->h || ix < 0 || ix >= g->w ? zeros : xi + ((size_t)iy * g->w + ix) * g->c;
-        }
-      }
+      for (int j = 0; j < g->co; j += 16) fw_block(g, base, off, f, cuts, ncuts, dst, j);
     }
-    for (int j = 0; j < g->co; j += 16) fw_block(g, src, f, cuts, ncuts, dst, j);
   }
+  return 1;
 }
 
 /* ---- input gradient ---- */
@@ -174,25 +194,7 @@ int tn_dil_direct_filter_grad(const tn_conv *g, int dh, int dw, const float *x, 
   const size_t perImg = (size_t)PH * PW * c;
   float *pad = tn_scratch(2, perImg * (i1 - i0) + 1);
   if (!pad) return 0;
-  for (int img = i0; img < i1; img++) {
-    float *pi = pad + (size_t)(img - i0) * perImg;
-    const float *xi = x + (size_t)img * g->h * g->w * c;
-    for (int py = 0; py < PH; py++) {
-      float *pr = pi + (size_t)py * PW * c;
-      const int iy = py - g->pt;
-      if (iy < 0 || iy >= g->h) {
-        memset(pr, 0, sizeof(float) * (size_t)PW * c);
-        continue;
-      }
-      /* columns px with ix = px - pl inside [0, w): [a, b) */
-      int a = g->pl, b = g->pl + g->w;
-      if (a > PW) a = PW;
-      if (b > PW) b = PW;
-      if (a > 0) memset(pr, 0, sizeof(float) * (size_t)a * c);
-      if (b > a) memcpy(pr + (size_t)a * c, xi + ((size_t)iy * g->w + (a - g->pl)) * c, sizeof(float) * (size_t)(b - a) * c);
-      if (b < PW) memset(pr + (size_t)(b > a ? b : a) * c, 0, sizeof(float) * (size_t)(PW - (b > a ? b : a)) * c);
-    }
-  }
+  pad_images(g, PH, PW, x, i0, i1, pad);
   const long rows = (long)(i1 - i0) * ohw;
   const float *dyc = dy + (size_t)i0 * ohw * co;
   const size_t rowStep = (size_t)g->sh * PW * c, colStep = (size_t)g->sw * c;
@@ -247,9 +249,10 @@ int tn_dil_direct_covers(const tn_conv *g, int which) {
   (void)g, (void)which;
   return 0;
 }
-void tn_dil_direct_forward(const tn_conv *g, int dh, int dw, const float *x, const float *f, const int *cuts, int ncuts,
-                           float *y, int i0, int i1) {
+int tn_dil_direct_forward(const tn_conv *g, int dh, int dw, const float *x, const float *f, const int *cuts, int ncuts,
+                          float *y, int i0, int i1) {
   (void)g, (void)dh, (void)dw, (void)x, (void)f, (void)cuts, (void)ncuts, (void)y, (void)i0, (void)i1;
+  return 0;
 }
 void tn_dil_direct_transpose(const tn_conv *g, const float *f, float *ft) { (void)g, (void)f, (void)ft; }
 void tn_dil_direct_input_grad(const tn_conv *g, int dh, int dw, const float *dy, const float *ft, float *dx, int i0,

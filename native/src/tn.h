@@ -314,8 +314,8 @@ unsigned long tn_conv_dilated_calls(int which);
    forward, 1 input gradient, 2 filter gradient), forward images i0..i1 over the k blocks cuts[0..ncuts], the
    transposed filter for the input gradient, images i0..i1 of dx, one filter-gradient image chunk. */
 int tn_dil_direct_covers(const tn_conv *g, int which);
-void tn_dil_direct_forward(const tn_conv *g, int dh, int dw, const float *x, const float *f, const int *cuts, int ncuts,
-                           float *y, int i0, int i1);
+int tn_dil_direct_forward(const tn_conv *g, int dh, int dw, const float *x, const float *f, const int *cuts, int ncuts,
+                          float *y, int i0, int i1);
 void tn_dil_direct_transpose(const tn_conv *g, const float *f, float *ft);
 void tn_dil_direct_input_grad(const tn_conv *g, int dh, int dw, const float *dy, const float *ft, float *dx, int i0,
                               int i1);
