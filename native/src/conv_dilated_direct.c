@@ -124,12 +124,13 @@ void tn_dil_direct_transpose(const tn_conv *g, const float *f, float *ft) {
 }
 
 /* Input pixels (img, iy, ix0 .. ix0 + n), channels j..j+16. */
-static void dx_block(const tn_conv *g, int dh, int dw, const float *dyi, const float *ft, float *dxr, int iy, int ix0,
-                     int n, int j) {
+static inline __attribute__((always_inline)) void dx_block(const tn_conv *g, int dh, int dw, const float *dyi,
+                                                           const float *ft, float *dxr, int iy, int ix0, int n, int j,
+                                                           const int PB) {
   const int c = g->c, co = g->co;
   __m512 acc[PX];
 #pragma GCC unroll 8
-  for (int p = 0; p < PX; p++) acc[p] = _mm512_setzero_ps();
+  for (int p = 0; p < PB; p++) acc[p] = _mm512_setzero_ps();
   /* col2im adds output pixels in ascending order: for one input pixel that is taps (ky, kx) descending. */
   for (int ky = g->kh - 1; ky >= 0; ky--) {
     const int oy = iy + g->pt - ky * dh;
@@ -140,7 +141,7 @@ static void dx_block(const tn_conv *g, int dh, int dw, const float *dyi, const f
       __mmask16 in[PX];
       int any = 0;
 #pragma GCC unroll 8
-      for (int p = 0; p < PX; p++) {
+      for (int p = 0; p < PB; p++) {
         const int ox = ix0 + p + g->pl - kx * dw, ok = p < n && ox >= 0 && ox < g->ow;
         s[p] = ok ? dyr + (size_t)ox * co : zeros;
         in[p] = ok ? 0xffff : 0;
@@ -149,33 +150,37 @@ static void dx_block(const tn_conv *g, int dh, int dw, const float *dyi, const f
       if (!any) continue;
       __m512 d[PX];
 #pragma GCC unroll 8
-      for (int p = 0; p < PX; p++) d[p] = _mm512_setzero_ps();
+      for (int p = 0; p < PB; p++) d[p] = _mm512_setzero_ps();
       const float *w = ft + (size_t)(ky * g->kw + kx) * co * c + j;
       for (int q = 0; q < co; q++, w += c) {
         const __m512 wv = _mm512_loadu_ps(w);
 #pragma GCC unroll 8
-        for (int p = 0; p < PX; p++) d[p] = _mm512_fmadd_ps(_mm512_set1_ps(s[p][q]), wv, d[p]);
+        for (int p = 0; p < PB; p++) d[p] = _mm512_fmadd_ps(_mm512_set1_ps(s[p][q]), wv, d[p]);
       }
       /* A tap that misses a pixel adds nothing there (its lanes keep the sum). */
 #pragma GCC unroll 8
-      for (int p = 0; p < PX; p++) acc[p] = _mm512_mask_add_ps(acc[p], in[p], acc[p], d[p]);
+      for (int p = 0; p < PB; p++) acc[p] = _mm512_mask_add_ps(acc[p], in[p], acc[p], d[p]);
     }
   }
 #pragma GCC unroll 8
-  for (int p = 0; p < PX; p++)
+  for (int p = 0; p < PB; p++)
     if (p < n) _mm512_storeu_ps(dxr + (size_t)(ix0 + p) * c + j, acc[p]);
 }
 
 /* Images i0..i1 of dx from dy and the transposed filter ft. */
 void tn_dil_direct_input_grad(const tn_conv *g, int dh, int dw, const float *dy, const float *ft, float *dx, int i0,
                               int i1) {
+  /* Blocks of 8 pixels, or 7 where that cuts the row evenly and 8 does not (14: 7 + 7, not 8 + 6 with 2 idle). */
+  const int pb = g->w % PX && g->w % 7 == 0 ? 7 : PX;
   for (int img = i0; img < i1; img++) {
     const float *dyi = dy + (size_t)img * g->oh * g->ow * g->co;
     for (int iy = 0; iy < g->h; iy++) {
       float *dxr = dx + ((size_t)img * g->h + iy) * g->w * g->c;
-      for (int ix0 = 0; ix0 < g->w; ix0 += PX) {
-        const int n = g->w - ix0 < PX ? g->w - ix0 : PX;
-        for (int j = 0; j < g->c; j += 16) dx_block(g, dh, dw, dyi, ft, dxr, iy, ix0, n, j);
+      for (int ix0 = 0; ix0 < g->w; ix0 += pb) {
+        const int n = g->w - ix0 < pb ? g->w - ix0 : pb;
+        for (int j = 0; j < g->c; j += 16)
+          if (pb == 7) dx_block(g, dh, dw, dyi, ft, dxr, iy, ix0, n, j, 7);
+          else dx_block(g, dh, dw, dyi, ft, dxr, iy, ix0, n, j, PX);
       }
     }
   }
