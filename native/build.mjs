@@ -67,6 +67,10 @@ function build() {
       ['gemm_kernel.c', ['-DTN_VARIANT=avx512', '-DTN_WIDE', '-mavx512f'], 'gemm_avx512.o']] : []),
     // The direct strided convolution: AVX-512 only (elsewhere it compiles to "not covered").
     ['conv_direct.c', x86 ? ['-mavx512f'] : []],
+    // The direct dilated convolution: AVX-512 only (elsewhere it compiles to "not covered").
+    ['conv_dilated_direct.c', x86 ? ['-mavx512f'] : []],
+    // Depthwise convolution with 16 channels per register (depthwise.c calls it on AVX-512 CPUs only), no contraction.
+    ['depthwise_avx512.c', x86 ? ['-mavx512f', '-ffp-contract=off'] : ['-ffp-contract=off']],
     // Activations: no FP traps assumed, so the selects vectorise; the AVX2 build without contraction gives the same bits.
     ['activation.c', ['-fno-trapping-math']],
     ...(x86 ? [['activation.c', ['-fno-trapping-math', '-DTN_ACT_AVX2', '-mavx2', '-ffp-contract=off'], 'activation_avx2.o']] : []),

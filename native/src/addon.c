@@ -788,6 +788,12 @@ static napi_value counts(napi_env env, napi_callback_info info) {
   /* Of copyRows, the calls with equal row counts copied block by block, not interleaved (a slice's images; copy.c). */
   CHECK(napi_create_double(env, (double)tn_elt_bw_calls(TN_ELT_BW_COPY), &v));
   CHECK(napi_set_named_property(env, out, "copyRowsBlocks", v));
+  /* Of the depthwise calls (forward, input and filter gradient), those through the AVX-512 register kernels (depthwise_avx512.c). */
+  CHECK(napi_create_double(env, (double)tn_dw_vec_calls(), &v));
+  CHECK(napi_set_named_property(env, out, "depthwiseVec", v));
+  /* Of the dilated convolution calls (forward, input and filter gradient), those through the direct kernels (conv_dilated_direct.c). */
+  CHECK(napi_create_double(env, (double)tn_conv_dilated_direct_calls(), &v));
+  CHECK(napi_set_named_property(env, out, "conv2dDilatedDirect", v));
   return out;
 }
 

@@ -357,3 +357,20 @@ int tn_conv2d_filter_grad_at(const tn_conv *g, int dh, int dw, long chunk_k, con
   conv_job j = {.g = g, .a = x, .b = dy, .out = df, .dil_h = dh, .dil_w = dw, .chunk_k = chunk_k};
   return filter_grad_run(&j);
 }
+
+/* As tn_conv2d_filter_grad_at, each image chunk through conv_dilated_direct.c (the same parts, chunks and k blocks:
+   the GEMM's bits) instead of im2col + GEMM. The chunk callback gets g inside a dil_geom, which carries the dilation. */
+typedef struct {
+  tn_conv g;
+  int dh, dw;
+} dil_geom;
+static int dilated_chunk(const tn_conv *g, const float *x, const float *dy, float *dw, int i0, int i1, int accumulate) {
+  const dil_geom *d = (const dil_geom *)g;
+  return tn_dil_direct_filter_grad(g, d->dh, d->dw, x, dy, dw, i0, i1, accumulate);
+}
+int tn_conv2d_filter_grad_at_direct(const tn_conv *g, int dh, int dw, long chunk_k, const float *x, const float *dy,
+                                    float *df) {
+  dil_geom d = {.g = *g, .dh = dh, .dw = dw};
+  conv_job j = {.g = &d.g, .a = x, .b = dy, .out = df, .dil_h = dh, .dil_w = dw, .chunk_k = chunk_k, .dw = dilated_chunk};
+  return filter_grad_run(&j);
+}

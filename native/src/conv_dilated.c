@@ -17,6 +17,9 @@
 #define DENSE_KC 256
 
 static unsigned long dilated_calls[3];
+/* Of those, the calls through conv_dilated_direct.c (any of the three passes). */
+static unsigned long direct_calls;
+unsigned long tn_conv_dilated_direct_calls(void) { return __atomic_load_n(&direct_calls, __ATOMIC_RELAXED); }
 unsigned long tn_conv_dilated_calls(int which) {
   return which >= 0 && which < 3 ? __atomic_load_n(&dilated_calls[which], __ATOMIC_RELAXED) : 0;
 }
@@ -26,7 +29,18 @@ typedef struct {
   int dh, dw;
   const float *a, *b;
   float *out;
+  const int *cuts; /* direct forward: the k blocks' bounds (NULL: im2col + GEMM) */
+  int ncuts;
+  const float *ft; /* direct input gradient: the transposed filter */
 } dil_job;
+
+/* conv_dilated_direct.c (compiled with -mavx512f): the avx512 GEMM chosen (its bits), stride 1, the shape covered,
+   and not WORKBENCH_DILATED_DIRECT=0 (or off, false). which: 0 forward, 1 input gradient, 2 filter gradient. */
+static int use_direct(const tn_conv *g, int which) {
+  const char *e = getenv("WORKBENCH_DILATED_DIRECT");
+  if (e && (!strcmp(e, "0") || !strcmp(e, "off") || !strcmp(e, "false"))) return 0;
+  return !strcmp(tn_isa(), "avx512f") && tn_dil_direct_covers(g, which);
+}
 
 static void split(int n, int t, int nt, int *i0, int *i1) {
   *i0 = (int)((long)n * t / nt);
@@ -60,6 +74,7 @@ static int forward_task(void *p, int t, int nt) {
   const int K = g->kh * g->kw * g->c, rowsPerImg = g->oh * g->ow;
   int i0, i1;
   split(g->n, t, nt, &i0, &i1);
+  if (j->cuts && tn_dil_direct_forward(g, j->dh, j->dw, j->a, j->b, j->cuts, j->ncuts, j->out, i0, i1)) return TN_OK;
   int per = out_chunk(j);
   for (int s = i0; s < i1; s += per) {
     int e = s + per < i1 ? s + per : i1;
@@ -91,14 +106,48 @@ static int bad(const tn_conv *g, int dh, int dw) {
 int tn_conv2d_dilated(const tn_conv *g, int dh, int dw, const float *x, const float *f, float *y) {
   if (bad(g, dh, dw)) return TN_OK;
   dil_job j = {.g = g, .dh = dh, .dw = dw, .a = x, .b = f, .out = y};
+  int *cuts = NULL;
+  if (use_direct(g, 0)) {
+    /* The same k blocks as the GEMMs below: cut where the dense k crosses a KC block. */
+    const int K = g->kh * g->kw * g->c;
+    cuts = malloc(sizeof(int) * ((size_t)K + 1));
+    if (!cuts) return TN_ENOMEM;
+    int n = 0;
+    cuts[0] = 0;
+    for (int k = 1; k < K; k++)
+      if (dense_index(&j, k) / DENSE_KC != dense_index(&j, k - 1) / DENSE_KC) cuts[++n] = k;
+    cuts[++n] = K;
+    j.cuts = cuts, j.ncuts = n;
+  }
   int err = tn_parallel(forward_task, &j, tn_threads());
+  free(cuts);
   if (!err) __atomic_fetch_add(&dilated_calls[0], 1, __ATOMIC_RELAXED);
+  if (!err && j.cuts) __atomic_fetch_add(&direct_calls, 1, __ATOMIC_RELAXED);
   return err;
 }
 
 /* conv.c's input gradient (dcol = dy . f^T, then col2im over the kernel's own taps at the dilation). */
+static int input_grad_task(void *p, int t, int nt) {
+  dil_job *j = p;
+  int i0, i1;
+  split(j->g->n, t, nt, &i0, &i1);
+  tn_dil_direct_input_grad(j->g, j->dh, j->dw, j->a, j->ft, j->out, i0, i1);
+  return TN_OK;
+}
+
 int tn_conv2d_dilated_input_grad(const tn_conv *g, int dh, int dw, const float *dy, const float *f, float *dx) {
   if (bad(g, dh, dw)) return TN_OK;
+  if (use_direct(g, 1)) {
+    float *ft = malloc(sizeof(float) * ((size_t)g->kh * g->kw * g->c * g->co + 1));
+    if (!ft) return TN_ENOMEM;
+    tn_dil_direct_transpose(g, f, ft);
+    dil_job j = {.g = g, .dh = dh, .dw = dw, .a = dy, .ft = ft, .out = dx};
+    int err = tn_parallel(input_grad_task, &j, tn_threads());
+    free(ft);
+    if (!err) __atomic_fetch_add(&dilated_calls[1], 1, __ATOMIC_RELAXED);
+    if (!err) __atomic_fetch_add(&direct_calls, 1, __ATOMIC_RELAXED);
+    return err;
+  }
   int err = tn_conv2d_input_grad_at(g, dh, dw, dy, f, dx);
   if (!err) __atomic_fetch_add(&dilated_calls[1], 1, __ATOMIC_RELAXED);
   return err;
@@ -109,6 +158,12 @@ int tn_conv2d_dilated_input_grad(const tn_conv *g, int dh, int dw, const float *
 int tn_conv2d_dilated_filter_grad(const tn_conv *g, int dh, int dw, const float *x, const float *dy, float *df) {
   if (bad(g, dh, dw)) return TN_OK;
   dil_job j = {.g = g, .dh = dh, .dw = dw};
+  if (use_direct(g, 2)) {
+    int err = tn_conv2d_filter_grad_at_direct(g, dh, dw, dense_k(&j), x, dy, df);
+    if (!err) __atomic_fetch_add(&dilated_calls[2], 1, __ATOMIC_RELAXED);
+    if (!err) __atomic_fetch_add(&direct_calls, 1, __ATOMIC_RELAXED);
+    return err;
+  }
   int err = tn_conv2d_filter_grad_at(g, dh, dw, dense_k(&j), x, dy, df);
   if (!err) __atomic_fetch_add(&dilated_calls[2], 1, __ATOMIC_RELAXED);
   return err;

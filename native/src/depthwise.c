@@ -2,10 +2,12 @@
 // dilation, padding and depth multiplier. Every output element is summed in one place in a fixed order (taps, then
 // positions, ascending), so no split over threads can change a bit; the filter gradient's parts are fixed by shape.
 // Built with -ffp-contract=off and an AVX2 clone chosen at load time: without fused multiply-adds both give the same bits.
+// No clones under ThreadSanitizer (as layernorm.c: the stress harness's TSan build fails with their resolvers).
+#include <stdlib.h>
 #include <string.h>
 #include "tn.h"
 
-#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__)
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__SANITIZE_THREAD__)
 #define TN_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define TN_CLONES
@@ -36,7 +38,24 @@ typedef struct {
   long units;    /* rows of work: forward n*oh, input gradient n*h, filter gradient n*oh */
   float *parts;  /* filter gradient: one kh*kw*c*m buffer per part */
   int nparts;    /* filter gradient: how many (fixed by shape) */
+  int vec;       /* depthwise_avx512.c's register kernels take the rows (same bits) */
 } dw_job;
+
+/* depthwise_avx512.c (compiled with -mavx512f): only on a CPU with AVX-512F, depth multiplier 1, and unless
+   WORKBENCH_DW_VEC=0 (or off, false). */
+static unsigned long vec_calls;
+unsigned long tn_dw_vec_calls(void) { return __atomic_load_n(&vec_calls, __ATOMIC_RELAXED); }
+static int use_vec(const tn_dw *g) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  const char *e = getenv("WORKBENCH_DW_VEC");
+  if (e && (!strcmp(e, "0") || !strcmp(e, "off") || !strcmp(e, "false"))) return 0;
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") && tn_dw512_covers(g);
+#else
+  (void)g;
+  return 0;
+#endif
+}
 
 /* y[img, oy, ox, d*m + j] = sum over taps (ky, kx ascending, inside the image) of x[img, iy, ix, d] * f[ky, kx, d, j],
    summed from 0. The row is built tap by tap (each tap adds into every position it reaches), which is the same
@@ -180,6 +199,7 @@ static int forward_task(void *p, int t, int nt) {
   dw_job *j = p;
   long u0, u1;
   rows_of(j->units, t, nt, &u0, &u1);
+  if (j->vec) return tn_dw512_forward_rows(j->g, j->a, j->b, j->out, u0, u1) ? TN_OK : TN_ENOMEM;
   for (long u = u0; u < u1; u++) forward_row(j->g, j->a, j->b, j->out, (int)(u / j->g->oh), (int)(u % j->g->oh));
   return TN_OK;
 }
@@ -188,6 +208,7 @@ static int input_grad_task(void *p, int t, int nt) {
   dw_job *j = p;
   long u0, u1;
   rows_of(j->units, t, nt, &u0, &u1);
+  if (j->vec) return tn_dw512_input_grad_rows(j->g, j->a, j->b, j->out, u0, u1) ? TN_OK : TN_ENOMEM;
   for (long u = u0; u < u1; u++) input_grad_row(j->g, j->a, j->b, j->out, (int)(u / j->g->h), (int)(u % j->g->h));
   return TN_OK;
 }
@@ -202,6 +223,7 @@ static int filter_grad_task(void *p, int t, int nt) {
     memset(part, 0, size * sizeof(float));
     long u0, u1;
     rows_of(j->units, q, j->nparts, &u0, &u1);
+    if (j->vec && tn_dw512_filter_grad_rows(g, j->a, j->b, part, u0, u1)) continue;
     for (long u = u0; u < u1; u++) filter_grad_row(g, j->a, j->b, part, (int)(u / g->oh), (int)(u % g->oh));
   }
   return TN_OK;
@@ -213,13 +235,17 @@ static int filter_grad_task(void *p, int t, int nt) {
 static int threads_for(double macs) { return macs >= PARALLEL_MIN ? tn_threads() : 1; }
 
 int tn_depthwise(const tn_dw *g, const float *x, const float *f, float *y) {
-  dw_job j = {.g = g, .a = x, .b = f, .out = y, .units = (long)g->n * g->oh};
-  return tn_parallel(forward_task, &j, threads_for((double)g->n * g->oh * g->ow * g->c * g->m * g->kh * g->kw));
+  dw_job j = {.g = g, .a = x, .b = f, .out = y, .units = (long)g->n * g->oh, .vec = use_vec(g)};
+  int err = tn_parallel(forward_task, &j, threads_for((double)g->n * g->oh * g->ow * g->c * g->m * g->kh * g->kw));
+  if (!err && j.vec) __atomic_fetch_add(&vec_calls, 1, __ATOMIC_RELAXED);
+  return err;
 }
 
 int tn_depthwise_input_grad(const tn_dw *g, const float *dy, const float *f, float *dx) {
-  dw_job j = {.g = g, .a = dy, .b = f, .out = dx, .units = (long)g->n * g->h};
-  return tn_parallel(input_grad_task, &j, threads_for((double)g->n * g->oh * g->ow * g->c * g->m * g->kh * g->kw));
+  dw_job j = {.g = g, .a = dy, .b = f, .out = dx, .units = (long)g->n * g->h, .vec = use_vec(g) && tn_dw512_covers_input_grad(g)};
+  int err = tn_parallel(input_grad_task, &j, threads_for((double)g->n * g->oh * g->ow * g->c * g->m * g->kh * g->kw));
+  if (!err && j.vec) __atomic_fetch_add(&vec_calls, 1, __ATOMIC_RELAXED);
+  return err;
 }
 
 /* Parts of the filter gradient: a function of the shape alone (never of the thread count), so the partial sums and
@@ -239,10 +265,12 @@ int tn_depthwise_filter_grad(const tn_dw *g, const float *x, const float *dy, fl
   /* The calling thread's scratch (slot 3, as the convolution's partials): it stays in this call until the sum. */
   float *buf = tn_scratch(3, (size_t)parts * size);
   if (!buf) return TN_ENOMEM;
-  dw_job j = {.g = g, .a = x, .b = dy, .units = (long)g->n * g->oh, .parts = buf, .nparts = parts};
+  dw_job j = {.g = g, .a = x, .b = dy, .units = (long)g->n * g->oh, .parts = buf, .nparts = parts,
+              .vec = use_vec(g) && g->kh == 3 && g->kw == 3};
   int nt = threads_for((double)g->n * g->oh * g->ow * g->c * g->m * g->kh * g->kw);
   int err = tn_parallel(filter_grad_task, &j, nt < parts ? nt : parts);
   if (err) return err;
+  if (j.vec) __atomic_fetch_add(&vec_calls, 1, __ATOMIC_RELAXED);
   memcpy(df, buf, size * sizeof(float));
   for (int t = 1; t < parts; t++) {
     const float *pt = buf + (size_t)t * size;

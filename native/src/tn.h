@@ -203,6 +203,14 @@ int tn_depthwise(const tn_dw *g, const float *x, const float *f, float *y);
 int tn_depthwise_input_grad(const tn_dw *g, const float *dy, const float *f, float *dx);
 int tn_depthwise_filter_grad(const tn_dw *g, const float *x, const float *dy, float *df);
 int tn_depthwise_filter_grad_parts(const tn_dw *g);
+/* Depth multiplier 1 with the sums in AVX-512 registers (depthwise_avx512.c; the same bits; x86 with AVX-512F only). */
+int tn_dw512_covers(const tn_dw *g);
+int tn_dw512_covers_input_grad(const tn_dw *g);
+int tn_dw512_forward_rows(const tn_dw *g, const float *x, const float *f, float *y, long u0, long u1);
+int tn_dw512_input_grad_rows(const tn_dw *g, const float *dy, const float *f, float *dx, long u0, long u1);
+int tn_dw512_filter_grad_rows(const tn_dw *g, const float *x, const float *dy, float *p, long u0, long u1);
+/* Depthwise calls (forward, input and filter gradient) that took depthwise_avx512.c. */
+unsigned long tn_dw_vec_calls(void);
 
 /* Row copies (copy.c): rows x width 4-byte elements from src (row stride src_stride) to dst (dst_stride). */
 typedef struct {
@@ -302,6 +310,22 @@ int tn_conv2d_dilated(const tn_conv *g, int dh, int dw, const float *x, const fl
 int tn_conv2d_dilated_input_grad(const tn_conv *g, int dh, int dw, const float *dy, const float *f, float *dx);
 int tn_conv2d_dilated_filter_grad(const tn_conv *g, int dh, int dw, const float *x, const float *dy, float *df);
 unsigned long tn_conv_dilated_calls(int which);
+/* Direct dilated passes without im2col, AVX-512 (conv_dilated_direct.c; the avx512 GEMM's bits): covers (which 0
+   forward, 1 input gradient, 2 filter gradient), forward images i0..i1 over the k blocks cuts[0..ncuts], the
+   transposed filter for the input gradient, images i0..i1 of dx, one filter-gradient image chunk. */
+int tn_dil_direct_covers(const tn_conv *g, int which);
+int tn_dil_direct_forward(const tn_conv *g, int dh, int dw, const float *x, const float *f, const int *cuts, int ncuts,
+                          float *y, int i0, int i1);
+void tn_dil_direct_transpose(const tn_conv *g, const float *f, float *ft);
+void tn_dil_direct_input_grad(const tn_conv *g, int dh, int dw, const float *dy, const float *ft, float *dx, int i0,
+                              int i1);
+int tn_dil_direct_filter_grad(const tn_conv *g, int dh, int dw, const float *x, const float *dy, float *dwt, int i0,
+                              int i1, int accumulate);
+/* conv.c: tn_conv2d_filter_grad_at with each image chunk through tn_dil_direct_filter_grad. */
+int tn_conv2d_filter_grad_at_direct(const tn_conv *g, int dh, int dw, long chunk_k, const float *x, const float *dy,
+                                    float *df);
+/* Calls of the three dilated passes through conv_dilated_direct.c. */
+unsigned long tn_conv_dilated_direct_calls(void);
 /* Of the direct one-channel filter gradient's calls, the 3x3 ones with 8 or 16 channels an AVX-512 process runs on the
    AVX2 kernel (conv.c; WORKBENCH_CONV1_DW_NARROW=0 keeps im2col there, same bits). */
 unsigned long tn_conv1ch_dw_narrow_calls(void);

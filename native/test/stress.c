@@ -7,12 +7,13 @@
 #include <string.h>
 #include "../src/tn.h"
 
-enum { SUM, FGRAD, IGRAD, CONV, POOLGRAD, MATMUL, BNTRAIN, BNGRAD, POOLRELU, DROPOUT, ACTGRAD, MATMUL_OPTIM, LNGRAD, POOLFWD, POOLRELU6, POOLRELU6F, ELTLEAKY, ELTPAD, KINDS };
+enum { SUM, FGRAD, IGRAD, CONV, POOLGRAD, MATMUL, BNTRAIN, BNGRAD, POOLRELU, DROPOUT, ACTGRAD, MATMUL_OPTIM, LNGRAD, POOLFWD, POOLRELU6, POOLRELU6F, ELTLEAKY, ELTPAD, DW, KINDS };
 static const char *kind_name[KINDS] = {"column sums", "filter gradients", "input gradients", "convolutions",
                                        "max-pool gradients", "matrix products", "batch-norm forward",
                                        "batch-norm gradients", "max-pool relu grads", "dropout", "activation + bias grads",
                                        "gradient + Adam", "layer-norm gradients", "max pools", "max-pool relu6 grads",
-                                       "relu6 max pools", "leaky relu (flat split)", "paddings (merged axes)"};
+                                       "relu6 max pools", "leaky relu (flat split)", "paddings (merged axes)",
+                                       "depthwise (3 passes)"};
 
 typedef struct {
   int kind, every;
@@ -22,10 +23,11 @@ typedef struct {
   float *a, *b, *out, *want;
   size_t outLen;
   int dil;       /* FGRAD, IGRAD, CONV: dilation on both axes through conv_dilated.c (0: conv.c) */
+  tn_dw dw;      /* DW: a = x; b = filter, then dy; out = y, dx, df (depthwise.c: forward, input and filter gradient) */
 } job;
 
 typedef struct {
-  job jobs[32];
+  job jobs[48];
   int njobs, rounds;
   long calls[KINDS], wrong[KINDS];
   pthread_barrier_t *ready, *go;
@@ -68,6 +70,13 @@ static void add_job(worker *w, job j, unsigned seed) {
     }
     /* a = z; out = MaxPool(relu6(z)). */
     case POOLRELU6F: la = (size_t)j.pool.n * j.pool.h * j.pool.w * j.pool.c; j.outLen = (size_t)j.pool.n * j.pool.oh * j.pool.ow * j.pool.c; break;
+    case DW: {
+      const tn_dw *d = &j.dw;
+      const size_t dx = (size_t)d->n * d->h * d->w * d->c, df = (size_t)d->kh * d->kw * d->c * d->m,
+                   dy = (size_t)d->n * d->oh * d->ow * d->c * d->m;
+      la = dx, lb = df + dy, j.outLen = dy + dx + df;
+      break;
+    }
     case MATMUL: la = j.m * g->c; lb = (size_t)g->c * j.n; j.outLen = j.m * j.n; break;
     /* a = x; b = gamma, beta, moving mean, moving variance; out = y, mean, variance, new moving mean and variance. */
     case BNTRAIN: la = j.m * j.n; lb = 4 * j.n; j.outLen = j.m * j.n + 4 * j.n; break;
@@ -111,6 +120,10 @@ static void add_job(worker *w, job j, unsigned seed) {
   }
   j.out = malloc(j.outLen * sizeof(float));
   j.want = malloc(j.outLen * sizeof(float));
+  if (w->njobs >= (int)(sizeof w->jobs / sizeof w->jobs[0])) {
+    fprintf(stderr, "stress: more jobs than a worker holds (%d); enlarge worker.jobs\n", w->njobs);
+    exit(2);
+  }
   w->jobs[w->njobs++] = j;
 }
 
@@ -138,6 +151,14 @@ static int run(job *j) {
       return tn_maxpool_relu6_grad(p, j->a, j->b, j->out, j->out + (size_t)p->n * p->h * p->w * p->c);
     }
     case POOLRELU6F: return tn_relu6_maxpool(&j->pool, j->a, j->out);
+    case DW: {
+      const tn_dw *d = &j->dw;
+      const size_t dx = (size_t)d->n * d->h * d->w * d->c, df = (size_t)d->kh * d->kw * d->c * d->m,
+                   dy = (size_t)d->n * d->oh * d->ow * d->c * d->m;
+      int err = tn_depthwise(d, j->a, j->b, j->out);
+      if (!err) err = tn_depthwise_input_grad(d, j->b + df, j->b, j->out + dy);
+      return err ? err : tn_depthwise_filter_grad(d, j->a, j->b + df, j->out + dy + dx);
+    }
     case MATMUL: return tn_matmul(1, (int)j->m, (int)j->n, j->conv.c, j->a, 0, 0, j->b, 0, 0, j->out, NULL, 0);
     case BNTRAIN: {
       const long mn = j->m * j->n, n = j->n;
@@ -197,6 +218,13 @@ static void *thread_main(void *p) {
       if (memcmp(j->out, j->want, j->outLen * sizeof(float))) w->wrong[j->kind]++;
     }
   return NULL;
+}
+
+/* Kinds whose output depends on its own inputs alone, whatever the thread count: checked 1 thread against 2.
+   Convolutions and input gradients too: an image's output depends on that image alone. */
+static int thread_exact(int kind) {
+  return kind == DROPOUT || kind == ACTGRAD || kind == LNGRAD || kind == CONV || kind == IGRAD || kind == POOLRELU6F
+      || kind == ELTLEAKY || kind == ELTPAD || kind == DW;
 }
 
 int main(int argc, char **argv) {
@@ -270,6 +298,12 @@ int main(int argc, char **argv) {
   add_job(&w[0], (job){.kind = POOLGRAD, .every = 8, .pool = {7, 22, 18, 24, 2, 2, 11, 9, 2, 2, 0, 0}}, 86);
   add_job(&w[1], (job){.kind = ELTLEAKY, .every = 4, .n = 5 * 16384 + 77}, 87);
   add_job(&w[0], (job){.kind = ELTPAD, .every = 4, .m = 9, .n = 24}, 88);
+  /* The direct dilated input gradient (16 channels: conv_dilated_direct.c) and the depthwise register kernels
+     (depthwise_avx512.c): residual-sep's 30x30x16 valid and 14x14x48 stride 2, 6x6x64 dilation 2 'same'. */
+  add_job(&w[0], (job){.kind = IGRAD, .every = 8, .dil = 2, .conv = {5, 14, 14, 16, 3, 3, 16, 14, 14, 1, 1, 2, 2}}, 83);
+  add_job(&w[1], (job){.kind = DW, .every = 8, .dw = {6, 30, 30, 16, 3, 3, 1, 28, 28, 1, 1, 0, 0, 1, 1}}, 84);
+  add_job(&w[0], (job){.kind = DW, .every = 8, .dw = {7, 14, 14, 48, 3, 3, 1, 6, 6, 2, 2, 0, 0, 1, 1}}, 85);
+  add_job(&w[1], (job){.kind = DW, .every = 8, .dw = {9, 6, 6, 64, 3, 3, 1, 6, 6, 1, 1, 2, 2, 2, 2}}, 85);
   pthread_t th[2];
   for (int t = 0; t < 2; t++) pthread_create(&th[t], NULL, thread_main, &w[t]);
   pthread_barrier_wait(&ready);
@@ -279,15 +313,14 @@ int main(int argc, char **argv) {
   for (int t = 0; t < 2; t++)
     for (int i = 0; i < w[t].njobs; i++) {
       job *j = &w[t].jobs[i];
-      /* Convolutions and input gradients too: an image's output depends on that image alone, whatever the thread count. */
-      if (j->kind == DROPOUT || j->kind == ACTGRAD || j->kind == LNGRAD || j->kind == CONV || j->kind == IGRAD || j->kind == POOLRELU6F || j->kind == ELTLEAKY || j->kind == ELTPAD) {
+      if (thread_exact(j->kind)) {
         tn_set_threads(1);
         if (run(j) != TN_OK) return 2;
         memcpy(j->want, j->out, j->outLen * sizeof(float));
       }
       tn_set_threads(2);
       if (run(j) != TN_OK) return 2;
-      if ((j->kind == DROPOUT || j->kind == ACTGRAD || j->kind == LNGRAD || j->kind == CONV || j->kind == IGRAD || j->kind == POOLRELU6F || j->kind == ELTLEAKY || j->kind == ELTPAD) && memcmp(j->want, j->out, j->outLen * sizeof(float))) {
+      if (thread_exact(j->kind) && memcmp(j->want, j->out, j->outLen * sizeof(float))) {
         printf("%s: 1 and 2 threads differ\n", kind_name[j->kind]);
         one_thread_wrong++;
       }

@@ -38,6 +38,10 @@ try {
   if (x86) compile(join(src, 'gemm_kernel.c'), ['-DTN_VARIANT=avx512', '-DTN_WIDE', '-mavx512f'], 'gemm_avx512.o');
   // The direct strided convolution: AVX-512 on x86 (elsewhere it compiles to "not covered").
   compile(join(src, 'conv_direct.c'), x86 ? ['-mavx512f'] : [], 'conv_direct.o');
+  // The direct dilated convolution (conv_dilated.c calls it) and the depthwise kernels with their AVX-512 register loops.
+  compile(join(src, 'conv_dilated_direct.c'), x86 ? ['-mavx512f'] : [], 'conv_dilated_direct.o');
+  compile(join(src, 'depthwise.c'), ['-ffp-contract=off'], 'depthwise.o');
+  compile(join(src, 'depthwise_avx512.c'), x86 ? ['-mavx512f', '-ffp-contract=off'] : ['-ffp-contract=off'], 'depthwise_avx512.o');
   compile(join(here, 'stress.c'), [], 'stress.o');
   const exe = join(dir, 'stress');
   execFileSync(cc, [...common, ...objs, '-o', exe, '-lm', ...(process.platform === 'linux' ? ['-ldl'] : [])], { stdio: 'inherit' });
