@@ -777,6 +777,11 @@ static napi_value counts(napi_env env, napi_callback_info info) {
   /* Of maxPool and maxPoolReluGrad, the calls pooling a relu6 layer from its pre-activation (relu6_pool.c). */
   CHECK(napi_create_double(env, (double)tn_relu6_pool_calls(), &v));
   CHECK(napi_set_named_property(env, out, "maxPoolRelu6", v));
+  /* Of layerNorm and layerNormGrad, the calls whose row statistics ran 8 rows per AVX-512 register (layernorm.c). */
+  CHECK(napi_create_double(env, (double)tn_ln_rows8_calls(0), &v));
+  CHECK(napi_set_named_property(env, out, "layerNormRows8", v));
+  CHECK(napi_create_double(env, (double)tn_ln_rows8_calls(1), &v));
+  CHECK(napi_set_named_property(env, out, "layerNormGradRows8", v));
   return out;
 }
 
