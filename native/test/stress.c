@@ -7,12 +7,12 @@
 #include <string.h>
 #include "../src/tn.h"
 
-enum { SUM, FGRAD, IGRAD, CONV, POOLGRAD, MATMUL, BNTRAIN, BNGRAD, POOLRELU, DROPOUT, ACTGRAD, MATMUL_OPTIM, LNGRAD, POOLFWD, POOLRELU6, POOLRELU6F, KINDS };
+enum { SUM, FGRAD, IGRAD, CONV, POOLGRAD, MATMUL, BNTRAIN, BNGRAD, POOLRELU, DROPOUT, ACTGRAD, MATMUL_OPTIM, LNGRAD, POOLFWD, POOLRELU6, POOLRELU6F, LNFWD, KINDS };
 static const char *kind_name[KINDS] = {"column sums", "filter gradients", "input gradients", "convolutions",
                                        "max-pool gradients", "matrix products", "batch-norm forward",
                                        "batch-norm gradients", "max-pool relu grads", "dropout", "activation + bias grads",
                                        "gradient + Adam", "layer-norm gradients", "max pools", "max-pool relu6 grads",
-                                       "relu6 max pools"};
+                                       "relu6 max pools", "layer-norm forwards"};
 
 typedef struct {
   int kind, every;
@@ -81,6 +81,8 @@ static void add_job(worker *w, job j, unsigned seed) {
     case MATMUL_OPTIM: la = (size_t)g->c * j.m; lb = (size_t)g->c * j.n + 3 * j.m * j.n; j.outLen = 4 * j.m * j.n; break;
     /* a = x [m, n]; b = dy [m, n], mean [m], rstd [m], gamma [n]; out = dx, dgamma, dbeta (one pass, layernorm.c). */
     case LNGRAD: la = j.m * j.n; lb = j.m * j.n + 2 * j.m + j.n; j.outLen = j.m * j.n + 2 * j.n; break;
+    /* a = x [m, n]; b = gamma, beta [n]; out = y, mean [m], rstd [m] (layernorm.c, 8 rows per register on AVX-512). */
+    case LNFWD: la = j.m * j.n; lb = 2 * j.n; j.outLen = j.m * j.n + 2 * j.m; break;
   }
   j.a = randoms(la, seed);
   j.b = lb ? randoms(lb, seed + 1) : NULL;
@@ -156,6 +158,10 @@ static int run(job *j) {
       const long mn = j->m * j->n;
       return tn_ln_grad(j->m, (int)j->n, j->a, j->b, j->b + mn, j->b + mn + j->m, j->b + mn + 2 * j->m, j->out,
                         j->out + mn, j->out + mn + j->n);
+    }
+    case LNFWD: {
+      const long mn = j->m * j->n;
+      return tn_ln_forward(j->m, (int)j->n, j->a, j->b, j->b + j->n, 1e-3, j->out, j->out + mn, j->out + mn + j->m);
     }
     case MATMUL_OPTIM: {
       const long mn = j->m * j->n;
@@ -254,6 +260,10 @@ int main(int argc, char **argv) {
   add_job(&w[0], (job){.kind = POOLRELU6, .every = 16, .pool = {7, 28, 28, 36, 3, 3, 14, 14, 2, 2, 0, 0}}, 74);
   add_job(&w[1], (job){.kind = POOLRELU6F, .every = 8, .pool = {9, 28, 28, 36, 3, 3, 14, 14, 2, 2, 0, 0}}, 75);
   add_job(&w[1], (job){.kind = POOLRELU6, .every = 16, .pool = {5, 13, 13, 20, 2, 2, 6, 6, 2, 2, 0, 0}}, 76);
+  /* Layer norm with the row statistics 8 rows per register (AVX-512): rows and channels not multiples of 8 or 32. */
+  add_job(&w[0], (job){.kind = LNFWD, .every = 4, .m = 3001, .n = 112}, 77);
+  add_job(&w[1], (job){.kind = LNFWD, .every = 4, .m = 1803, .n = 37}, 78);
+  add_job(&w[1], (job){.kind = LNGRAD, .every = 4, .m = 1031, .n = 67}, 79);
   pthread_t th[2];
   for (int t = 0; t < 2; t++) pthread_create(&th[t], NULL, thread_main, &w[t]);
   pthread_barrier_wait(&ready);
@@ -264,14 +274,14 @@ int main(int argc, char **argv) {
     for (int i = 0; i < w[t].njobs; i++) {
       job *j = &w[t].jobs[i];
       /* Convolutions and input gradients too: an image's output depends on that image alone, whatever the thread count. */
-      if (j->kind == DROPOUT || j->kind == ACTGRAD || j->kind == LNGRAD || j->kind == CONV || j->kind == IGRAD || j->kind == POOLRELU6F) {
+      if (j->kind == DROPOUT || j->kind == ACTGRAD || j->kind == LNGRAD || j->kind == LNFWD || j->kind == CONV || j->kind == IGRAD || j->kind == POOLRELU6F) {
         tn_set_threads(1);
         if (run(j) != TN_OK) return 2;
         memcpy(j->want, j->out, j->outLen * sizeof(float));
       }
       tn_set_threads(2);
       if (run(j) != TN_OK) return 2;
-      if ((j->kind == DROPOUT || j->kind == ACTGRAD || j->kind == LNGRAD || j->kind == CONV || j->kind == IGRAD || j->kind == POOLRELU6F) && memcmp(j->want, j->out, j->outLen * sizeof(float))) {
+      if ((j->kind == DROPOUT || j->kind == ACTGRAD || j->kind == LNGRAD || j->kind == LNFWD || j->kind == CONV || j->kind == IGRAD || j->kind == POOLRELU6F) && memcmp(j->want, j->out, j->outLen * sizeof(float))) {
         printf("%s: 1 and 2 threads differ\n", kind_name[j->kind]);
         one_thread_wrong++;
       }
@@ -285,6 +295,7 @@ int main(int argc, char **argv) {
     printf("%-20s %6ld calls %6ld wrong\n", kind_name[k], calls, wrong);
     bad += wrong;
   }
+  printf("layer norm 8 rows per register: %lu forward, %lu gradient calls\n", tn_ln_rows8_calls(0), tn_ln_rows8_calls(1));
   printf("implicit convolutions: %lu forward, %lu filter-gradient, %lu input-gradient calls\n", tn_implicit_calls(0),
          tn_implicit_calls(1), tn_implicit_calls(2));
   printf("%s\n", bad ? "FAIL: results differ from the same calls alone" : "ok: every result bit-identical to alone");
