@@ -26,7 +26,8 @@ function input(m: number, c: number, seed: number, special: boolean): Float32Arr
   for (let k = 0; k < c; k++) u[at(6, k)] = 0x80000000; // a row of −0
   for (let k = 0; k < c; k++) v[at(7, k)] = 1.5; // constant: variance 0
   for (let k = 0; k < c; k += 2) v[at(9, k)] = 3e38; // huge
-  u[at(10, 0)] = 0x7f800000, u[at(10, 1)] = 0xff800000; // Inf − Inf
+  u[at(10, 0)] = 0x7f800000; // Inf − Inf
+  u[at(10, 1)] = 0xff800000;
   u[at(11, c - 1)] = 0x80000000;
   return v;
 }
