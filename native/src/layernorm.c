@@ -205,7 +205,7 @@ static int fused_wanted(void) {
 
 int tn_ln_forward(long M, int C, const float *x, const float *gamma, const float *beta, double eps, float *y,
                   float *mean, float *rstd) {
-  ln_job j = {M, C, eps, x, gamma, beta, NULL, y, mean, rstd, NULL, 0, ln_rows8_wanted(M)};
+  ln_job j = {M, C, eps, x, gamma, beta, NULL, y, mean, rstd, NULL, 0, ln_rows8_wanted(M, 0)};
   const int err = tn_parallel(forward_task, &j, row_parts(M, C));
   if (!err && j.rows8) __atomic_add_fetch(&rows8_calls[0], 1, __ATOMIC_RELAXED);
   return err;
@@ -213,7 +213,7 @@ int tn_ln_forward(long M, int C, const float *x, const float *gamma, const float
 
 int tn_ln_grad(long M, int C, const float *x, const float *dy, const float *mean, const float *rstd, const float *gamma,
                float *dx, float *dgamma, float *dbeta) {
-  ln_job j = {M, C, 0, x, gamma, NULL, dy, dx, (float *)mean, (float *)rstd, NULL, 0, ln_rows8_wanted(M)};
+  ln_job j = {M, C, 0, x, gamma, NULL, dy, dx, (float *)mean, (float *)rstd, NULL, 0, ln_rows8_wanted(M, 1)};
   const int fused = (dgamma || dbeta) && fused_wanted();
   int err = fused ? TN_OK : tn_parallel(dx_task, &j, row_parts(M, C));
   if (!err && !fused && j.rows8) __atomic_add_fetch(&rows8_calls[1], 1, __ATOMIC_RELAXED);

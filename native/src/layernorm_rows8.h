@@ -6,7 +6,8 @@
 // run side by side to hide the latency. The per-element passes (forward y, gradient dx and the dgamma/dbeta column
 // sums, rows still added in ascending order) run 16 floats / 8 doubles wide with the scalar code's operations, in its
 // order (layernorm.c is built with -ffp-contract=off: no multiply-add is fused here either).
-// x86-64 with AVX-512F/VL only (chosen per call); WORKBENCH_LN_ROWS8=0 keeps the scalar code. Elsewhere it compiles to
+// x86-64 with AVX-512F/VL only (chosen per call); WORKBENCH_LN_ROWS8=0 keeps the scalar code (=forward: for the
+// gradient only; its gain is memory-bound and smaller, see docs/GEMM.md). Elsewhere it compiles to
 // "no rows taken".
 
 static unsigned long rows8_calls[2];
@@ -30,10 +31,12 @@ unsigned long tn_ln_rows8_calls(int which) {
 #define R8_PF_LINES 4
 #endif
 
-static int ln_rows8_wanted(long M) {
+/* WORKBENCH_LN_ROWS8=0 (off, false): neither; =forward: the forward only, the gradient on the scalar code. */
+static int ln_rows8_wanted(long M, int grad) {
   if (M < 8) return 0;
   const char *e = getenv("WORKBENCH_LN_ROWS8");
   if (e && (!strcmp(e, "0") || !strcmp(e, "off") || !strcmp(e, "false"))) return 0;
+  if (grad && e && !strcmp(e, "forward")) return 0;
   return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
 }
 
@@ -293,8 +296,8 @@ static __attribute__((noinline)) R8_AVX512 long ln_grad_rows8(const ln_job *j, l
 }
 
 #else
-static int ln_rows8_wanted(long M) {
-  (void)M;
+static int ln_rows8_wanted(long M, int grad) {
+  (void)M, (void)grad;
   return 0;
 }
 static long ln_forward_rows8(const ln_job *j, long r0, long r1) {

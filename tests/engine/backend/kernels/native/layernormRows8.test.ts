@@ -122,6 +122,22 @@ describe.skipIf(nativeMissing != null)(`LayerNormalization, 8 rows per register$
     }
   });
 
+  it('WORKBENCH_LN_ROWS8=forward keeps the gradient on the scalar path (same bits either way)', async () => {
+    await useNative();
+    const o = OPTS[1];
+    const want = withEnv({ WORKBENCH_LN_ROWS8: '0' }, () => run(300, 112, o));
+    const got = withEnv({ WORKBENCH_LN_ROWS8: 'forward' }, () => {
+      const c0 = addon!.counts();
+      const r = run(300, 112, o);
+      const c1 = addon!.counts();
+      if (process.arch === 'x64' && cpuHasAvx512()) expect(c1.layerNormRows8 - c0.layerNormRows8).toBe(1);
+      expect(c1.layerNormGradRows8 - c0.layerNormGradRows8).toBe(0);
+      return r;
+    });
+    expectBits(got.fwd, want.fwd, 'forward');
+    expectBits(got.grad, want.grad, 'gradient');
+  });
+
   it('fewer than 8 rows stay on the scalar path', async () => {
     await useNative();
     const c0 = addon!.counts();
