@@ -794,6 +794,11 @@ static napi_value counts(napi_env env, napi_callback_info info) {
   /* Of the dilated convolution calls (forward, input and filter gradient), those through the direct kernels (conv_dilated_direct.c). */
   CHECK(napi_create_double(env, (double)tn_conv_dilated_direct_calls(), &v));
   CHECK(napi_set_named_property(env, out, "conv2dDilatedDirect", v));
+  /* Of layerNorm and layerNormGrad, the calls whose row statistics ran 8 rows per AVX-512 register (layernorm.c). */
+  CHECK(napi_create_double(env, (double)tn_ln_rows8_calls(0), &v));
+  CHECK(napi_set_named_property(env, out, "layerNormRows8", v));
+  CHECK(napi_create_double(env, (double)tn_ln_rows8_calls(1), &v));
+  CHECK(napi_set_named_property(env, out, "layerNormGradRows8", v));
   return out;
 }
 

@@ -40,7 +40,11 @@ typedef struct {
   float *y, *mean, *rstd; /* forward: y [M, C], mean and 1/sqrt(var + eps) [M]; gradient: y is dx */
   double *partials;       /* gradient: parts x 2C sums (dgamma, dbeta) */
   int parts;
+  int rows8; /* the statistics of 8 rows per AVX-512 register (layernorm_rows8.h) */
 } ln_job;
+
+#include "layernorm_rows8.h"
+
 
 /* The forward's statistics of rows r .. r + ROWS_AT_ONCE − 1 run interleaved: each row keeps its own accumulator and
    order (the same bits as one row at a time), but the adds of different rows overlap instead of waiting on one
@@ -54,7 +58,9 @@ static int forward_task(void *p, int t, int nt) {
   long r0 = j->M * t / nt, r1 = j->M * (t + 1) / nt;
   const long whole = r0 + (r1 - r0) / ROWS_AT_ONCE * ROWS_AT_ONCE;
   const int C = j->C;
-  for (long r = r0; r < r1; r++) {
+  /* A multiple of 8 rows (so of ROWS_AT_ONCE: the blocks below keep their alignment) through the AVX-512 path. */
+  const long start = j->rows8 ? ln_forward_rows8(j, r0, r1) : r0;
+  for (long r = start; r < r1; r++) {
     const float *restrict x = j->x + r * C;
     float *restrict y = j->y + r * C;
     if (r < whole && (r - r0) % ROWS_AT_ONCE == 0) {
@@ -99,7 +105,8 @@ static int dx_task(void *p, int t, int nt) {
   ln_job *j = p;
   long r0 = j->M * t / nt, r1 = j->M * (t + 1) / nt;
   const int C = j->C;
-  for (long r = r0; r < r1; r++) {
+  const long start = j->rows8 ? ln_grad_rows8(j, r0, r1, NULL, NULL) : r0;
+  for (long r = start; r < r1; r++) {
     const float *restrict x = j->x + r * C, *restrict dy = j->dy + r * C;
     float *restrict dx = j->y + r * C;
     const float m = j->mean[r], rs = j->rstd[r];
@@ -152,7 +159,8 @@ TN_CLONES static void fused_part(const ln_job *j, int q) {
   double *restrict sg = j->partials + (size_t)q * 2 * C, *restrict sb = sg + C;
   const float *restrict gamma = j->gamma;
   memset(sg, 0, (size_t)C * 2 * sizeof(double));
-  for (long r = r0; r < r1; r++) {
+  const long start = j->rows8 ? ln_grad_rows8(j, r0, r1, sg, sb) : r0;
+  for (long r = start; r < r1; r++) {
     const float *restrict x = j->x + r * C, *restrict dy = j->dy + r * C;
     float *restrict dx = j->y + r * C;
     const float m = j->mean[r], rs = j->rstd[r];
@@ -197,15 +205,18 @@ static int fused_wanted(void) {
 
 int tn_ln_forward(long M, int C, const float *x, const float *gamma, const float *beta, double eps, float *y,
                   float *mean, float *rstd) {
-  ln_job j = {M, C, eps, x, gamma, beta, NULL, y, mean, rstd, NULL, 0};
-  return tn_parallel(forward_task, &j, row_parts(M, C));
+  ln_job j = {M, C, eps, x, gamma, beta, NULL, y, mean, rstd, NULL, 0, ln_rows8_wanted(M, 0)};
+  const int err = tn_parallel(forward_task, &j, row_parts(M, C));
+  if (!err && j.rows8) __atomic_add_fetch(&rows8_calls[0], 1, __ATOMIC_RELAXED);
+  return err;
 }
 
 int tn_ln_grad(long M, int C, const float *x, const float *dy, const float *mean, const float *rstd, const float *gamma,
                float *dx, float *dgamma, float *dbeta) {
-  ln_job j = {M, C, 0, x, gamma, NULL, dy, dx, (float *)mean, (float *)rstd, NULL, 0};
+  ln_job j = {M, C, 0, x, gamma, NULL, dy, dx, (float *)mean, (float *)rstd, NULL, 0, ln_rows8_wanted(M, 1)};
   const int fused = (dgamma || dbeta) && fused_wanted();
   int err = fused ? TN_OK : tn_parallel(dx_task, &j, row_parts(M, C));
+  if (!err && !fused && j.rows8) __atomic_add_fetch(&rows8_calls[1], 1, __ATOMIC_RELAXED);
   if (err || (!dgamma && !dbeta)) return err;
   j.parts = sum_parts(M);
   j.partials = (double *)tn_scratch(7, (size_t)j.parts * 2 * C * 2);
@@ -214,6 +225,7 @@ int tn_ln_grad(long M, int C, const float *x, const float *dy, const float *mean
     const int nt = row_parts(M, C);
     err = tn_parallel(fused_task, &j, nt < j.parts ? nt : j.parts);
     if (!err) __atomic_add_fetch(&fused_calls, 1, __ATOMIC_RELAXED);
+    if (!err && j.rows8) __atomic_add_fetch(&rows8_calls[1], 1, __ATOMIC_RELAXED);
   } else {
     err = tn_parallel(param_task, &j, j.parts);
   }

@@ -260,6 +260,8 @@ unsigned long tn_gauss_noise_vec_calls(void);
 unsigned long tn_gauss_noise_pipe_calls(void);
 /* Of layerNormGrad, the calls through the one-pass dx + dgamma/dbeta loop (layernorm.c). */
 unsigned long tn_ln_grad_fused_calls(void);
+/* Calls of the LayerNormalization forward (0) / gradient (1) whose row statistics ran 8 rows per AVX-512 register. */
+unsigned long tn_ln_rows8_calls(int which);
 /* Of copyRows, the calls that copied row by row across the copies (same row counts: Concat, SplitV; copy.c). */
 unsigned long tn_copy_interleaved_calls(void);
 /* seedrandom Alea's double state {c, s0, s1, s2} as the multiply-with-carry integers {X0, X1, X2, c} (dropout.c),

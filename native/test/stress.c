@@ -7,13 +7,13 @@
 #include <string.h>
 #include "../src/tn.h"
 
-enum { SUM, FGRAD, IGRAD, CONV, POOLGRAD, MATMUL, BNTRAIN, BNGRAD, POOLRELU, DROPOUT, ACTGRAD, MATMUL_OPTIM, LNGRAD, POOLFWD, POOLRELU6, POOLRELU6F, ELTLEAKY, ELTPAD, DW, KINDS };
+enum { SUM, FGRAD, IGRAD, CONV, POOLGRAD, MATMUL, BNTRAIN, BNGRAD, POOLRELU, DROPOUT, ACTGRAD, MATMUL_OPTIM, LNGRAD, POOLFWD, POOLRELU6, POOLRELU6F, ELTLEAKY, ELTPAD, DW, LNFWD, KINDS };
 static const char *kind_name[KINDS] = {"column sums", "filter gradients", "input gradients", "convolutions",
                                        "max-pool gradients", "matrix products", "batch-norm forward",
                                        "batch-norm gradients", "max-pool relu grads", "dropout", "activation + bias grads",
                                        "gradient + Adam", "layer-norm gradients", "max pools", "max-pool relu6 grads",
                                        "relu6 max pools", "leaky relu (flat split)", "paddings (merged axes)",
-                                       "depthwise (3 passes)"};
+                                       "depthwise (3 passes)", "layer-norm forwards"};
 
 typedef struct {
   int kind, every;
@@ -94,6 +94,8 @@ static void add_job(worker *w, job j, unsigned seed) {
     case ELTLEAKY: la = j.n; j.outLen = j.n; break;
     /* a = x [m, 13, 11, n]; out = x padded by 1, 2 rows and 2, 1 columns (pad.c, trailing axis merged). */
     case ELTPAD: la = j.m * 13 * 11 * j.n; j.outLen = j.m * 16 * 14 * j.n; break;
+    /* a = x [m, n]; b = gamma, beta [n]; out = y, mean [m], rstd [m] (layernorm.c, 8 rows per register on AVX-512). */
+    case LNFWD: la = j.m * j.n; lb = 2 * j.n; j.outLen = j.m * j.n + 2 * j.m; break;
   }
   j.a = randoms(la, seed);
   j.b = lb ? randoms(lb, seed + 1) : NULL;
@@ -182,6 +184,10 @@ static int run(job *j) {
       return tn_ln_grad(j->m, (int)j->n, j->a, j->b, j->b + mn, j->b + mn + j->m, j->b + mn + 2 * j->m, j->out,
                         j->out + mn, j->out + mn + j->n);
     }
+    case LNFWD: {
+      const long mn = j->m * j->n;
+      return tn_ln_forward(j->m, (int)j->n, j->a, j->b, j->b + j->n, 1e-3, j->out, j->out + mn, j->out + mn + j->m);
+    }
     case MATMUL_OPTIM: {
       const long mn = j->m * j->n;
       memcpy(j->out + mn, j->b + (size_t)j->conv.c * j->n, 3 * mn * sizeof(float));
@@ -224,7 +230,7 @@ static void *thread_main(void *p) {
    Convolutions and input gradients too: an image's output depends on that image alone. */
 static int thread_exact(int kind) {
   return kind == DROPOUT || kind == ACTGRAD || kind == LNGRAD || kind == CONV || kind == IGRAD || kind == POOLRELU6F
-      || kind == ELTLEAKY || kind == ELTPAD || kind == DW;
+      || kind == ELTLEAKY || kind == ELTPAD || kind == DW || kind == LNFWD;
 }
 
 int main(int argc, char **argv) {
@@ -304,6 +310,10 @@ int main(int argc, char **argv) {
   add_job(&w[1], (job){.kind = DW, .every = 8, .dw = {6, 30, 30, 16, 3, 3, 1, 28, 28, 1, 1, 0, 0, 1, 1}}, 84);
   add_job(&w[0], (job){.kind = DW, .every = 8, .dw = {7, 14, 14, 48, 3, 3, 1, 6, 6, 2, 2, 0, 0, 1, 1}}, 85);
   add_job(&w[1], (job){.kind = DW, .every = 8, .dw = {9, 6, 6, 64, 3, 3, 1, 6, 6, 1, 1, 2, 2, 2, 2}}, 85);
+  /* Layer norm with the row statistics 8 rows per register (AVX-512): rows and channels not multiples of 8 or 32. */
+  add_job(&w[0], (job){.kind = LNFWD, .every = 4, .m = 3001, .n = 112}, 77);
+  add_job(&w[1], (job){.kind = LNFWD, .every = 4, .m = 1803, .n = 37}, 78);
+  add_job(&w[1], (job){.kind = LNGRAD, .every = 4, .m = 1031, .n = 67}, 79);
   pthread_t th[2];
   for (int t = 0; t < 2; t++) pthread_create(&th[t], NULL, thread_main, &w[t]);
   pthread_barrier_wait(&ready);
@@ -334,6 +344,7 @@ int main(int argc, char **argv) {
     printf("%-20s %6ld calls %6ld wrong\n", kind_name[k], calls, wrong);
     bad += wrong;
   }
+  printf("layer norm 8 rows per register: %lu forward, %lu gradient calls\n", tn_ln_rows8_calls(0), tn_ln_rows8_calls(1));
   printf("implicit convolutions: %lu forward, %lu filter-gradient, %lu input-gradient calls\n", tn_implicit_calls(0),
          tn_implicit_calls(1), tn_implicit_calls(2));
   printf("%s\n", bad ? "FAIL: results differ from the same calls alone" : "ok: every result bit-identical to alone");

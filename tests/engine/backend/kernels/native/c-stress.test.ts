@@ -45,6 +45,11 @@ describe.skipIf(!present)(`native C stress harness${present ? '' : ' (skipped: n
     const m = /implicit convolutions: (\d+) forward, (\d+) filter-gradient, (\d+) input-gradient calls/.exec(r.out);
     expect(m, r.out).not.toBeNull();
     if (avx512()) expect([Number(m![1]) > 0, Number(m![2]) > 0, Number(m![3]) > 0], 'implicit paths ran').toEqual([true, true, true]);
+    // Layer norm's row statistics 8 rows per register (AVX-512F/VL): beside the other thread and on 1 thread, the same bits.
+    expect(r.out).toMatch(/layer-norm forwards\s+\d{3,} calls\s+0 wrong/);
+    const ln = /layer norm 8 rows per register: (\d+) forward, (\d+) gradient calls/.exec(r.out);
+    expect(ln, r.out).not.toBeNull();
+    if (avx512() && /\bavx512vl\b/.test(readFileSync('/proc/cpuinfo', 'utf8'))) expect([Number(ln![1]) > 0, Number(ln![2]) > 0], '8-row paths ran').toEqual([true, true]);
     expect(r.status, r.out).toBe(0);
   }, 120_000);
 
