@@ -777,6 +777,13 @@ static napi_value counts(napi_env env, napi_callback_info info) {
   /* Of maxPool and maxPoolReluGrad, the calls pooling a relu6 layer from its pre-activation (relu6_pool.c). */
   CHECK(napi_create_double(env, (double)tn_relu6_pool_calls(), &v));
   CHECK(napi_set_named_property(env, out, "maxPoolRelu6", v));
+  /* Of conv2d, conv2dInputGrad and conv2dFilterGrad, the pointwise calls through the pointwise GEMM (conv.c). */
+  CHECK(napi_create_double(env, (double)tn_conv1x1_calls(0), &v));
+  CHECK(napi_set_named_property(env, out, "conv2d1x1", v));
+  CHECK(napi_create_double(env, (double)tn_conv1x1_calls(1), &v));
+  CHECK(napi_set_named_property(env, out, "conv2dInputGrad1x1", v));
+  CHECK(napi_create_double(env, (double)tn_conv1x1_calls(2), &v));
+  CHECK(napi_set_named_property(env, out, "conv2dFilterGrad1x1", v));
   return out;
 }
 

@@ -21,7 +21,8 @@ export type NativeKernelName = (typeof NATIVE_KERNELS)[number];
 export const NATIVE_PATH_COUNTERS = ['dropoutRounded', 'conv2dWinograd', 'conv2dInputGradWinograd', 'conv2dFilterGradWinograd', 'conv2dFilterGradDirect', 'dropoutMwc', 'activationAvx512', 'noiseMwc', 'conv2dDirectRegs', 'maxPoolGradRegs',
   'layerNormGradFused', 'copyRowsInterleaved', 'noiseVec', 'noisePipe', 'conv2dDilated', 'conv2dInputGradDilated', 'conv2dFilterGradDilated',
   'conv2dFilterGradDirectNarrow', 'conv2dImplicit', 'conv2dFilterGradImplicit', 'conv2dInputGradImplicit',
-  'conv2dDirectRegs3', 'conv2dDirect', 'maxPoolReluGrad2x2', 'maxPool2x2', 'conv2dWinogradWide', 'maxPoolRelu6'] as const;
+  'conv2dDirectRegs3', 'conv2dDirect', 'maxPoolReluGrad2x2', 'maxPool2x2', 'conv2dWinogradWide', 'maxPoolRelu6',
+  'conv2d1x1', 'conv2dInputGrad1x1', 'conv2dFilterGrad1x1'] as const;
 export type NativePathCounter = (typeof NATIVE_PATH_COUNTERS)[number];
 
 export interface NativeAddon {
