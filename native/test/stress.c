@@ -7,12 +7,12 @@
 #include <string.h>
 #include "../src/tn.h"
 
-enum { SUM, FGRAD, IGRAD, CONV, POOLGRAD, MATMUL, BNTRAIN, BNGRAD, POOLRELU, DROPOUT, ACTGRAD, MATMUL_OPTIM, LNGRAD, POOLFWD, POOLRELU6, POOLRELU6F, KINDS };
+enum { SUM, FGRAD, IGRAD, CONV, POOLGRAD, MATMUL, BNTRAIN, BNGRAD, POOLRELU, DROPOUT, ACTGRAD, MATMUL_OPTIM, LNGRAD, POOLFWD, POOLRELU6, POOLRELU6F, CONV1X1, KINDS };
 static const char *kind_name[KINDS] = {"column sums", "filter gradients", "input gradients", "convolutions",
                                        "max-pool gradients", "matrix products", "batch-norm forward",
                                        "batch-norm gradients", "max-pool relu grads", "dropout", "activation + bias grads",
                                        "gradient + Adam", "layer-norm gradients", "max pools", "max-pool relu6 grads",
-                                       "relu6 max pools"};
+                                       "relu6 max pools", "1x1 convolutions"};
 
 typedef struct {
   int kind, every;
@@ -55,6 +55,8 @@ static void add_job(worker *w, job j, unsigned seed) {
     case FGRAD: la = x; lb = y; j.outLen = f; break;
     case IGRAD: la = y; lb = f; j.outLen = x; break;
     case CONV: la = x; lb = f; j.outLen = y; break;
+    /* b = f, then the bias. */
+    case CONV1X1: la = x; lb = f + g->co; j.outLen = y; break;
     case POOLGRAD:
     case POOLFWD:
     case POOLRELU:
@@ -134,6 +136,8 @@ static int run(job *j) {
       return tn_maxpool_relu6_grad(p, j->a, j->b, j->out, j->out + (size_t)p->n * p->h * p->w * p->c);
     }
     case POOLRELU6F: return tn_relu6_maxpool(&j->pool, j->a, j->out);
+    case CONV1X1: /* pointwise (conv.c's use_pw): bias and tfjs's relu in the GEMM's store */
+      return tn_conv2d(&j->conv, j->a, j->b, j->b + (size_t)j->conv.c * j->conv.co, 2, j->out);
     case MATMUL: return tn_matmul(1, (int)j->m, (int)j->n, j->conv.c, j->a, 0, 0, j->b, 0, 0, j->out, NULL, 0);
     case BNTRAIN: {
       const long mn = j->m * j->n, n = j->n;
@@ -254,6 +258,11 @@ int main(int argc, char **argv) {
   add_job(&w[0], (job){.kind = POOLRELU6, .every = 16, .pool = {7, 28, 28, 36, 3, 3, 14, 14, 2, 2, 0, 0}}, 74);
   add_job(&w[1], (job){.kind = POOLRELU6F, .every = 8, .pool = {9, 28, 28, 36, 3, 3, 14, 14, 2, 2, 0, 0}}, 75);
   add_job(&w[1], (job){.kind = POOLRELU6, .every = 16, .pool = {5, 13, 13, 20, 2, 2, 6, 6, 2, 2, 0, 0}}, 76);
+  /* Pointwise convolutions (conv.c's use_pw, gemm_kernel.c's FND): residual-sep's 112->48 forward with bias and relu,
+     its filter gradient (B read unpacked) and an odd input gradient (a partial row panel, 37 columns). */
+  add_job(&w[0], (job){.kind = CONV1X1, .every = 8, .conv = conv(6, 14, 112, 1, 48)}, 80);
+  add_job(&w[1], (job){.kind = FGRAD, .every = 8, .conv = conv(9, 14, 112, 1, 48)}, 81);
+  add_job(&w[0], (job){.kind = IGRAD, .every = 8, .conv = conv(5, 15, 19, 1, 37)}, 82);
   pthread_t th[2];
   for (int t = 0; t < 2; t++) pthread_create(&th[t], NULL, thread_main, &w[t]);
   pthread_barrier_wait(&ready);
@@ -287,6 +296,8 @@ int main(int argc, char **argv) {
   }
   printf("implicit convolutions: %lu forward, %lu filter-gradient, %lu input-gradient calls\n", tn_implicit_calls(0),
          tn_implicit_calls(1), tn_implicit_calls(2));
+  printf("pointwise convolutions: %lu forward, %lu filter-gradient, %lu input-gradient calls\n", tn_conv1x1_calls(0),
+         tn_conv1x1_calls(2), tn_conv1x1_calls(1));
   printf("%s\n", bad ? "FAIL: results differ from the same calls alone" : "ok: every result bit-identical to alone");
   return bad ? 1 : 0;
 }

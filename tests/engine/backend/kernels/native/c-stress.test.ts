@@ -45,6 +45,11 @@ describe.skipIf(!present)(`native C stress harness${present ? '' : ' (skipped: n
     const m = /implicit convolutions: (\d+) forward, (\d+) filter-gradient, (\d+) input-gradient calls/.exec(r.out);
     expect(m, r.out).not.toBeNull();
     if (avx512()) expect([Number(m![1]) > 0, Number(m![2]) > 0, Number(m![3]) > 0], 'implicit paths ran').toEqual([true, true, true]);
+    // The pointwise jobs (seeds 80-82) through conv.c's use_pw path.
+    expect(r.out).toMatch(/1x1 convolutions\s+\d{3,} calls\s+0 wrong/);
+    const pw = /pointwise convolutions: (\d+) forward, (\d+) filter-gradient, (\d+) input-gradient calls/.exec(r.out);
+    expect(pw, r.out).not.toBeNull();
+    expect([Number(pw![1]) > 0, Number(pw![2]) > 0, Number(pw![3]) > 0], 'pointwise paths ran').toEqual([true, true, true]);
     expect(r.status, r.out).toBe(0);
   }, 120_000);
 
