@@ -482,7 +482,8 @@ int FN1DW(const tn_conv *g, const float *x, const float *dy, float *dw, int i0, 
    - A unpacked: a full MR-row panel is read where it lies (row-major A, the image rows, or A transposed, the filter
      gradient's x^T) when C has few column tiles (N <= DIRECT_A_N) to reuse a packed copy over; a last partial panel is
      still packed (no reads past A's rows).
-   - B unpacked: row-major B whose every tile is NR or exactly VL wide (N % VL == 0) when A has few row tiles
+   - B unpacked: row-major B whose every tile is NR or exactly VL wide (N % VL == 0; with the narrow kernel switched off,
+     N % NR == 0) when A has few row tiles
      (M <= DIRECT_B_M) to reuse a packed copy over: the filter gradient's dy.
    - bias then the activation (1: x > 0 ? x : 0, 2: x < 0 ? 0 : x) on the final k block's store, element by element as
      tn_conv_post_op after the sum was stored: the same two roundings, the same NaN / -0 results. */
@@ -577,7 +578,8 @@ int FND(int m0, int m1, int N, int K, const float *A, long rsA, long csA, const 
     return TN_OK;
   }
   const int dA = N <= DIRECT_A_N && (csA == 1 || rsA == 1);
-  const int dB = m1 - m0 <= DIRECT_B_M && csB == 1 && N % VL == 0;
+  /* A VL-wide last tile is read as one vector only by the narrow kernel (not under WORKBENCH_GEMM_NARROW=0). */
+  const int dB = m1 - m0 <= DIRECT_B_M && csB == 1 && (N % NR == 0 || (N % VL == 0 && !tn_gemm_wide_only));
   int ncMax = N < NC ? ((N + NR - 1) / NR) * NR : NC;
   float *bp = dB ? NULL : tn_scratch(0, (size_t)KC * ncMax);
   float *ap = tn_scratch(1, (size_t)KC * MC);

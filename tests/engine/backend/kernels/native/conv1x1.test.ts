@@ -22,6 +22,7 @@ const has = (f: string) => x86 && flags?.has(f) === true;
 interface Result { isa: string; mismatches: string[]; threadMismatches: string[]; counted: { on: number; off: number; runs: number } }
 function runFixture(variant: string, ...args: string[]): Result {
   const env: NodeJS.ProcessEnv = { ...process.env, WORKBENCH_NATIVE_GEMM: variant };
+  if (args.includes('--wide-only')) env.WORKBENCH_GEMM_NARROW = '0';
   delete env.WORKBENCH_CONV1X1;
   const r = spawnSync(process.execPath, ['--import', 'tsx', fixture, ...args], { encoding: 'utf8', timeout: 240_000, env });
   expect(r.status, r.stderr).toBe(0);
@@ -46,6 +47,10 @@ describe.skipIf(nativeMissing != null)(`pointwise convolution path${nativeMissin
     const r = runFixture('avx2');
     expect(r.isa).toBe('avx2+fma');
     expectSameBits(r);
+  }, 250_000);
+
+  it('the best variant with the narrow column kernel off (WORKBENCH_GEMM_NARROW=0): the same bits on and off', () => {
+    expectSameBits(runFixture('', '--wide-only'));
   }, 250_000);
 
   it('generic: the same bits on and off', () => {
