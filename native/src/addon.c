@@ -799,6 +799,13 @@ static napi_value counts(napi_env env, napi_callback_info info) {
   CHECK(napi_set_named_property(env, out, "layerNormRows8", v));
   CHECK(napi_create_double(env, (double)tn_ln_rows8_calls(1), &v));
   CHECK(napi_set_named_property(env, out, "layerNormGradRows8", v));
+  /* Of conv2d, conv2dInputGrad and conv2dFilterGrad, the pointwise calls through the pointwise GEMM (conv.c). */
+  CHECK(napi_create_double(env, (double)tn_conv1x1_calls(0), &v));
+  CHECK(napi_set_named_property(env, out, "conv2d1x1", v));
+  CHECK(napi_create_double(env, (double)tn_conv1x1_calls(1), &v));
+  CHECK(napi_set_named_property(env, out, "conv2dInputGrad1x1", v));
+  CHECK(napi_create_double(env, (double)tn_conv1x1_calls(2), &v));
+  CHECK(napi_set_named_property(env, out, "conv2dFilterGrad1x1", v));
   return out;
 }
 

@@ -119,6 +119,7 @@ typedef struct {
   int direct;               /* forward: conv_direct.c's strided kernel takes every part */
   int dil_h, dil_w;         /* gradients: the kernel's dilation (conv_dilated.c), 0 read as 1 */
   long chunk_k;             /* filter grad: the K its image chunks are sized by (a dilated kernel's dense K), 0: its own */
+  int pw;                   /* pointwise: tn_sgemm_rows_pw (WORKBENCH_CONV1X1 not 0) */
 } conv_job;
 
 static void split(int n, int t, int nt, int *i0, int *i1) {
@@ -148,6 +149,16 @@ static int switched_off(const char *name) {
   return e && (!strcmp(e, "0") || !strcmp(e, "off") || !strcmp(e, "false"));
 }
 
+/* Pointwise calls through tn_sgemm_rows_pw (A or B read unpacked, the forward's bias and activation in the GEMM's
+   store; gemm_kernel.c): the same bits as tn_sgemm_rows + tn_conv_post_op. WORKBENCH_CONV1X1=0 (off, false): those. */
+static unsigned long pw_calls[3];
+unsigned long tn_conv1x1_calls(int kind) { return __atomic_load_n(&pw_calls[kind], __ATOMIC_RELAXED); }
+static int use_pw(const tn_conv *g, int kind) {
+  if (!is_pointwise(g) || switched_off("WORKBENCH_CONV1X1")) return 0;
+  __atomic_fetch_add(&pw_calls[kind], 1, __ATOMIC_RELAXED);
+  return 1;
+}
+
 static int forward_task(void *p, int t, int nt) {
   conv_job *j = p;
   const tn_conv *g = j->g;
@@ -169,6 +180,12 @@ static int forward_task(void *p, int t, int nt) {
     float *y = j->out + (size_t)s * rowsPerImg * g->co;
     int rows = (e - s) * rowsPerImg;
     int err;
+    if (j->pw) {
+      err = tn_sgemm_rows_pw(0, rows, g->co, K, j->a + (size_t)s * rowsPerImg * g->c, K, 1, j->b, g->co, 1, y, g->co, 0,
+                             j->bias, j->act);
+      if (err) return err;
+      continue;
+    }
     if (is_pointwise(g)) {
       err = tn_sgemm_rows(0, rows, g->co, K, j->a + (size_t)s * rowsPerImg * g->c, K, 1, j->b, g->co, 1, y, g->co, 0);
     } else {
@@ -200,6 +217,7 @@ int tn_conv2d(const tn_conv *g, const float *x, const float *f, const float *bia
   if (tn_winograd_covers_forward(g)) return tn_winograd_conv2d(g, x, f, bias, act, y);
   conv_job j = {.g = g, .a = x, .b = f, .out = y, .bias = bias, .act = act, .regs = !switched_off("WORKBENCH_CONV1_REGS"),
                .regs3 = !switched_off("WORKBENCH_CONV1_REGS3"), .direct = use_direct(g)};
+  j.pw = use_pw(g, 0);
   /* The direct strided kernel (above) first; conv_implicit.c takes the other multi-channel shapes. */
   if (!j.direct) {
     int implicit = tn_implicit_conv2d(g, x, f, bias, act, y);
@@ -222,7 +240,8 @@ static int input_grad_task(void *p, int t, int nt) {
     float *dx = j->out + (size_t)s * g->h * g->w * g->c;
     if (is_pointwise(g)) {
       /* dx = dy . f^T directly. */
-      int err = tn_sgemm_rows(0, rows, K, g->co, dy, g->co, 1, j->b, 1, g->co, dx, K, 0);
+      int err = j->pw ? tn_sgemm_rows_pw(0, rows, K, g->co, dy, g->co, 1, j->b, 1, g->co, dx, K, 0, NULL, 0)
+                      : tn_sgemm_rows(0, rows, K, g->co, dy, g->co, 1, j->b, 1, g->co, dx, K, 0);
       if (err) return err;
       continue;
     }
@@ -241,7 +260,7 @@ int tn_conv2d_input_grad(const tn_conv *g, const float *dy, const float *f, floa
   if (tn_winograd_covers_input_grad(g)) return tn_winograd_input_grad(g, dy, f, dx);
   int implicit = tn_implicit_input_grad(g, dy, f, dx);
   if (implicit >= 0) return implicit;
-  conv_job j = {.g = g, .a = dy, .b = f, .out = dx};
+  conv_job j = {.g = g, .a = dy, .b = f, .out = dx, .pw = use_pw(g, 1)};
   return tn_parallel(input_grad_task, &j, tn_threads());
 }
 
@@ -320,7 +339,8 @@ static int filter_grad_task(void *p, int t, int nt) {
       col = c;
     }
     /* dw (K x co) += col^T (K x rows) . dy (rows x co) */
-    int err = tn_sgemm_rows(0, K, g->co, rows, col, 1, K, dy, g->co, 1, dw, g->co, s != i0);
+    int err = j->pw ? tn_sgemm_rows_pw(0, K, g->co, rows, col, 1, K, dy, g->co, 1, dw, g->co, s != i0, NULL, 0)
+                    : tn_sgemm_rows(0, K, g->co, rows, col, 1, K, dy, g->co, 1, dw, g->co, s != i0);
     if (err) return err;
   }
   return TN_OK;
@@ -348,6 +368,7 @@ int tn_conv2d_filter_grad(const tn_conv *g, const float *x, const float *dy, flo
   conv_job j = {.g = g, .a = x, .b = dy, .out = df, .dw = direct_dw(g)};
   if (j.dw) __atomic_fetch_add(&direct_dw_calls, 1, __ATOMIC_RELAXED);
   else j.dw = tn_implicit_dw_pick(g);
+  if (!j.dw) j.pw = use_pw(g, 2);
   return filter_grad_run(&j);
 }
 

@@ -50,6 +50,24 @@ int tn_sgemm_rows(int m0, int m1, int N, int K, const float *A, long rsA, long c
   return impl(m0, m1, N, K, A, rsA, csA, B, rsB, csB, C, ldc, accumulate);
 }
 
+/* tn_sgemm_rows through the chosen variant's pointwise GEMM (gemm_kernel.c's FND, same bits), then the conv epilogue;
+   OpenBLAS (its own order) keeps its call and tn_conv_post_op. */
+int tn_sgemm_rows_pw(int m0, int m1, int N, int K, const float *A, long rsA, long csA, const float *B, long rsB,
+                     long csB, float *C, long ldc, int accumulate, const float *bias, int act) {
+  choose();
+#if defined(__x86_64__) || defined(__i386__)
+  if (impl == tn_gemm_avx512)
+    return tn_gemm_direct_avx512(m0, m1, N, K, A, rsA, csA, B, rsB, csB, C, ldc, accumulate, bias, act);
+  if (impl == tn_gemm_avx2)
+    return tn_gemm_direct_avx2(m0, m1, N, K, A, rsA, csA, B, rsB, csB, C, ldc, accumulate, bias, act);
+#endif
+  if (impl == tn_gemm_generic)
+    return tn_gemm_direct_generic(m0, m1, N, K, A, rsA, csA, B, rsB, csB, C, ldc, accumulate, bias, act);
+  int err = impl(m0, m1, N, K, A, rsA, csA, B, rsB, csB, C, ldc, accumulate);
+  if (!err && m1 > m0) tn_conv_post_op(C + (long)m0 * ldc, m1 - m0, N, bias, act);
+  return err;
+}
+
 /* The chosen variant's direct one-input-channel convolution (gemm_kernel.c): the same bits as its im2col + GEMM, 27-32 %
    less time on the seed CNN's first layer. 0: not covered (the caller takes the GEMM path); OpenBLAS, which sums in
    its own order, always takes that path. */

@@ -475,3 +475,146 @@ int FN1DW(const tn_conv *g, const float *x, const float *dy, float *dw, int i0, 
 #endif
   return 0;
 }
+
+/* The pointwise (1x1, stride 1) convolution's GEMM (conv.c, WORKBENCH_CONV1X1): FN's blocking, loops and micro-kernel
+   sums exactly (k blocks of KC, each tile summed from 0 with k ascending, block sums added to C in order, the same
+   multiply-adds), with two copies left out where they cost more than they save and the conv's epilogue in the store:
+   - A unpacked: a full MR-row panel is read where it lies (row-major A, the image rows, or A transposed, the filter
+     gradient's x^T) when C has few column tiles (N <= DIRECT_A_N) to reuse a packed copy over; a last partial panel is
+     still packed (no reads past A's rows).
+   - B unpacked: row-major B whose every tile is NR or exactly VL wide (N % VL == 0; with the narrow kernel switched off,
+     N % NR == 0) when A has few row tiles
+     (M <= DIRECT_B_M) to reuse a packed copy over: the filter gradient's dy.
+   - bias then the activation (1: x > 0 ? x : 0, 2: x < 0 ? 0 : x) on the final k block's store, element by element as
+     tn_conv_post_op after the sum was stored: the same two roundings, the same NaN / -0 results. */
+#define FND CAT(tn_gemm_direct_, TN_VARIANT)
+#define DIRECT_A_N (4 * NR)
+#define DIRECT_B_M (16 * MR)
+static inline __attribute__((always_inline)) vf epi_v(vf v, const float *bias, int act) {
+  if (bias) v += ldv(bias);
+  if (act == 1) v = relu(v);
+  else if (act == 2) v = relu_keep(v);
+  return v;
+}
+static inline __attribute__((always_inline)) float epi_s(float v, const float *bias, int j, int act) {
+  if (bias) v += bias[j];
+  if (act == 1) v = v > 0.0f ? v : 0.0f;
+  else if (act == 2) v = v < 0.0f ? 0.0f : v;
+  return v;
+}
+/* micro() / micro_narrow() with A(i, k) = a[i*ars + k*aks] and B(k, j) = b[k*bks + j]; bias (at this tile's first
+   column) or act: the epilogue, on the final k block only (the caller passes NULL / 0 on the others). */
+static inline __attribute__((always_inline)) void micro_d(int kc, const float *restrict a, long ars, long aks,
+                                                          const float *restrict b, long bks, float *restrict c,
+                                                          long ldc, int mr, int nr, int overwrite, const float *bias,
+                                                          int act, const int nv) {
+  vf acc[MR][NV];
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; i++)
+#pragma GCC unroll 4
+    for (int v = 0; v < nv; v++) acc[i][v] = (vf){0};
+  for (int k = 0; k < kc; k++) {
+    vf bv[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < nv; v++) bv[v] = ldv(b + v * VL);
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; i++) {
+      vf t = splat(a[i * ars]);
+#pragma GCC unroll 4
+      for (int v = 0; v < nv; v++) acc[i][v] += t * bv[v];
+    }
+    a += aks;
+    b += bks;
+  }
+  if (mr == MR && nr == nv * VL) {
+#pragma GCC unroll 16
+    for (int i = 0; i < MR; i++) {
+      float *ci = c + i * ldc;
+#pragma GCC unroll 4
+      for (int v = 0; v < nv; v++) {
+        vf s = overwrite ? acc[i][v] : ldv(ci + v * VL) + acc[i][v];
+        /* Single-precision lanes: s is the float tn_conv_post_op would read back from C. */
+        if (bias || act) s = epi_v(s, bias ? bias + v * VL : NULL, act);
+        stv(ci + v * VL, s);
+      }
+    }
+    return;
+  }
+  float tmp[MR][NR];
+#pragma GCC unroll 16
+  for (int i = 0; i < MR; i++)
+#pragma GCC unroll 4
+    for (int v = 0; v < nv; v++) stv(tmp[i] + v * VL, acc[i][v]);
+  for (int i = 0; i < mr; i++) {
+    float *ci = c + i * ldc;
+    for (int j = 0; j < nr; j++) {
+      float s = overwrite ? tmp[i][j] : ci[j] + tmp[i][j];
+      ci[j] = bias || act ? epi_s(s, bias, j, act) : s;
+    }
+  }
+}
+/* The tile at (ir, jr) of the current blocks, through the narrow kernel where FN's micro() would take it. */
+static inline __attribute__((always_inline)) void tile_d(int kc, const float *a, long ars, long aks, const float *b,
+                                                         long bks, float *c, long ldc, int mr, int nr, int overwrite,
+                                                         const float *bias, int act) {
+#if NV > 1
+  if (nr <= VL && !tn_gemm_wide_only) {
+    micro_d(kc, a, ars, aks, b, bks, c, ldc, mr, nr, overwrite, bias, act, 1);
+    return;
+  }
+#endif
+  micro_d(kc, a, ars, aks, b, bks, c, ldc, mr, nr, overwrite, bias, act, NV);
+}
+int FND(int m0, int m1, int N, int K, const float *A, long rsA, long csA, const float *B, long rsB, long csB, float *C,
+        long ldc, int accumulate, const float *bias, int act) {
+  if (m1 <= m0 || N <= 0) return TN_OK;
+  if (K <= 0) {
+    for (int i = m0; i < m1; i++) {
+      float *ci = C + i * ldc;
+      if (!accumulate) memset(ci, 0, N * sizeof(float));
+      if (bias || act)
+        for (int j = 0; j < N; j++) ci[j] = epi_s(ci[j], bias, j, act);
+    }
+    return TN_OK;
+  }
+  const int dA = N <= DIRECT_A_N && (csA == 1 || rsA == 1);
+  /* A VL-wide last tile is read as one vector only by the narrow kernel (not under WORKBENCH_GEMM_NARROW=0). */
+  const int dB = m1 - m0 <= DIRECT_B_M && csB == 1 && (N % NR == 0 || (N % VL == 0 && !tn_gemm_wide_only));
+  int ncMax = N < NC ? ((N + NR - 1) / NR) * NR : NC;
+  float *bp = dB ? NULL : tn_scratch(0, (size_t)KC * ncMax);
+  float *ap = tn_scratch(1, (size_t)KC * MC);
+  if ((!dB && !bp) || !ap) return TN_ENOMEM;
+  /* A unpacked: element (i, k) of a panel at a[i*ars + k*aks]. */
+  const long ars = csA == 1 ? rsA : 1, aks = csA == 1 ? 1 : csA;
+  for (int jc = 0; jc < N; jc += NC) {
+    int nc = N - jc < NC ? N - jc : NC;
+    for (int pc = 0; pc < K; pc += KC) {
+      int kc = K - pc < KC ? K - pc : KC;
+      int overwrite = pc == 0 && !accumulate;
+      const int last = pc + kc == K;
+      if (!dB) pack_b(kc, nc, B + pc * rsB + jc * csB, rsB, csB, bp);
+      for (int ic = m0; ic < m1; ic += MC) {
+        int mc = m1 - ic < MC ? m1 - ic : MC;
+        /* Packed: every panel (FN's way), or with A unpacked only the last partial one. */
+        int full = dA ? (mc / MR) * MR : 0;
+        if (mc > full) pack_a(mc - full, kc, A + (ic + full) * rsA + pc * csA, rsA, csA, ap + (size_t)full * kc);
+        for (int jr = 0; jr < nc; jr += NR) {
+          int nr = nc - jr < NR ? nc - jr : NR;
+          const float *b = dB ? B + pc * rsB + jc + jr : bp + jr * kc;
+          const long bks = dB ? rsB : NR;
+          const float *bb = last && bias ? bias + jc + jr : NULL;
+          const int aa = last ? act : 0;
+          for (int ir = 0; ir < mc; ir += MR) {
+            int mr = mc - ir < MR ? mc - ir : MR;
+            float *c = C + (ic + ir) * ldc + jc + jr;
+            if (ir < full)
+              tile_d(kc, A + (ic + ir) * rsA + pc * csA, ars, aks, b, bks, c, ldc, mr, nr, overwrite, bb, aa);
+            else
+              tile_d(kc, ap + ir * kc, 1, MR, b, bks, c, ldc, mr, nr, overwrite, bb, aa);
+          }
+        }
+      }
+    }
+  }
+  return TN_OK;
+}

@@ -38,6 +38,18 @@ int tn_gemm_avx512(int, int, int, int, const float *, long, long, const float *,
 /* OpenBLAS's cblas_sgemm through dlopen, single-threaded inside our parts (gemm_blas.c); only on request. */
 int tn_gemm_openblas(int, int, int, int, const float *, long, long, const float *, long, long, float *, long, int);
 int tn_blas_available(void);
+/* The pointwise convolution's GEMM (gemm_kernel.c's FND): tn_sgemm_rows's bits with fewer packing copies, then C +=
+   bias (NULL: none) and act (0 none, 1 relu, 2 tfjs's Relu) as tn_conv_post_op, in the store. */
+int tn_sgemm_rows_pw(int m0, int m1, int N, int K, const float *A, long rsA, long csA, const float *B, long rsB,
+                     long csB, float *C, long ldc, int accumulate, const float *bias, int act);
+int tn_gemm_direct_generic(int, int, int, int, const float *, long, long, const float *, long, long, float *, long, int,
+                           const float *, int);
+int tn_gemm_direct_avx2(int, int, int, int, const float *, long, long, const float *, long, long, float *, long, int,
+                        const float *, int);
+int tn_gemm_direct_avx512(int, int, int, int, const float *, long, long, const float *, long, long, float *, long, int,
+                          const float *, int);
+/* Of conv2d, conv2dInputGrad and conv2dFilterGrad, the pointwise calls through tn_sgemm_rows_pw (conv.c). */
+unsigned long tn_conv1x1_calls(int kind);
 
 /* Convolution geometry, NHWC input [n,h,w,c], filter [kh,kw,c,co], output [n,oh,ow,co]. */
 typedef struct {

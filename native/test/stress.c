@@ -7,13 +7,13 @@
 #include <string.h>
 #include "../src/tn.h"
 
-enum { SUM, FGRAD, IGRAD, CONV, POOLGRAD, MATMUL, BNTRAIN, BNGRAD, POOLRELU, DROPOUT, ACTGRAD, MATMUL_OPTIM, LNGRAD, POOLFWD, POOLRELU6, POOLRELU6F, ELTLEAKY, ELTPAD, DW, LNFWD, KINDS };
+enum { SUM, FGRAD, IGRAD, CONV, POOLGRAD, MATMUL, BNTRAIN, BNGRAD, POOLRELU, DROPOUT, ACTGRAD, MATMUL_OPTIM, LNGRAD, POOLFWD, POOLRELU6, POOLRELU6F, ELTLEAKY, ELTPAD, DW, LNFWD, CONV1X1, KINDS };
 static const char *kind_name[KINDS] = {"column sums", "filter gradients", "input gradients", "convolutions",
                                        "max-pool gradients", "matrix products", "batch-norm forward",
                                        "batch-norm gradients", "max-pool relu grads", "dropout", "activation + bias grads",
                                        "gradient + Adam", "layer-norm gradients", "max pools", "max-pool relu6 grads",
                                        "relu6 max pools", "leaky relu (flat split)", "paddings (merged axes)",
-                                       "depthwise (3 passes)", "layer-norm forwards"};
+                                       "depthwise (3 passes)", "layer-norm forwards", "1x1 convolutions"};
 
 typedef struct {
   int kind, every;
@@ -57,6 +57,8 @@ static void add_job(worker *w, job j, unsigned seed) {
     case FGRAD: la = x; lb = y; j.outLen = f; break;
     case IGRAD: la = y; lb = f; j.outLen = x; break;
     case CONV: la = x; lb = f; j.outLen = y; break;
+    /* b = f, then the bias. */
+    case CONV1X1: la = x; lb = f + g->co; j.outLen = y; break;
     case POOLGRAD:
     case POOLFWD:
     case POOLRELU:
@@ -161,6 +163,8 @@ static int run(job *j) {
       if (!err) err = tn_depthwise_input_grad(d, j->b + df, j->b, j->out + dy);
       return err ? err : tn_depthwise_filter_grad(d, j->a, j->b + df, j->out + dy + dx);
     }
+    case CONV1X1: /* pointwise (conv.c's use_pw): bias and tfjs's relu in the GEMM's store */
+      return tn_conv2d(&j->conv, j->a, j->b, j->b + (size_t)j->conv.c * j->conv.co, 2, j->out);
     case MATMUL: return tn_matmul(1, (int)j->m, (int)j->n, j->conv.c, j->a, 0, 0, j->b, 0, 0, j->out, NULL, 0);
     case BNTRAIN: {
       const long mn = j->m * j->n, n = j->n;
@@ -230,7 +234,7 @@ static void *thread_main(void *p) {
    Convolutions and input gradients too: an image's output depends on that image alone. */
 static int thread_exact(int kind) {
   return kind == DROPOUT || kind == ACTGRAD || kind == LNGRAD || kind == CONV || kind == IGRAD || kind == POOLRELU6F
-      || kind == ELTLEAKY || kind == ELTPAD || kind == DW || kind == LNFWD;
+      || kind == ELTLEAKY || kind == ELTPAD || kind == DW || kind == LNFWD || kind == CONV1X1;
 }
 
 int main(int argc, char **argv) {
@@ -314,6 +318,11 @@ int main(int argc, char **argv) {
   add_job(&w[0], (job){.kind = LNFWD, .every = 4, .m = 3001, .n = 112}, 77);
   add_job(&w[1], (job){.kind = LNFWD, .every = 4, .m = 1803, .n = 37}, 78);
   add_job(&w[1], (job){.kind = LNGRAD, .every = 4, .m = 1031, .n = 67}, 79);
+  /* Pointwise convolutions (conv.c's use_pw, gemm_kernel.c's FND): residual-sep's 112->48 forward with bias and relu,
+     its filter gradient (B read unpacked) and an odd input gradient (a partial row panel, 37 columns). */
+  add_job(&w[0], (job){.kind = CONV1X1, .every = 8, .conv = conv(6, 14, 112, 1, 48)}, 80);
+  add_job(&w[1], (job){.kind = FGRAD, .every = 8, .conv = conv(9, 14, 112, 1, 48)}, 81);
+  add_job(&w[0], (job){.kind = IGRAD, .every = 8, .conv = conv(5, 15, 19, 1, 37)}, 82);
   pthread_t th[2];
   for (int t = 0; t < 2; t++) pthread_create(&th[t], NULL, thread_main, &w[t]);
   pthread_barrier_wait(&ready);
@@ -347,6 +356,8 @@ int main(int argc, char **argv) {
   printf("layer norm 8 rows per register: %lu forward, %lu gradient calls\n", tn_ln_rows8_calls(0), tn_ln_rows8_calls(1));
   printf("implicit convolutions: %lu forward, %lu filter-gradient, %lu input-gradient calls\n", tn_implicit_calls(0),
          tn_implicit_calls(1), tn_implicit_calls(2));
+  printf("pointwise convolutions: %lu forward, %lu filter-gradient, %lu input-gradient calls\n", tn_conv1x1_calls(0),
+         tn_conv1x1_calls(2), tn_conv1x1_calls(1));
   printf("%s\n", bad ? "FAIL: results differ from the same calls alone" : "ok: every result bit-identical to alone");
   return bad ? 1 : 0;
 }

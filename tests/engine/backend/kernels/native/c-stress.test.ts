@@ -50,6 +50,11 @@ describe.skipIf(!present)(`native C stress harness${present ? '' : ' (skipped: n
     const ln = /layer norm 8 rows per register: (\d+) forward, (\d+) gradient calls/.exec(r.out);
     expect(ln, r.out).not.toBeNull();
     if (avx512() && /\bavx512vl\b/.test(readFileSync('/proc/cpuinfo', 'utf8'))) expect([Number(ln![1]) > 0, Number(ln![2]) > 0], '8-row paths ran').toEqual([true, true]);
+    // The pointwise jobs (seeds 80-82) through conv.c's use_pw path.
+    expect(r.out).toMatch(/1x1 convolutions\s+\d{3,} calls\s+0 wrong/);
+    const pw = /pointwise convolutions: (\d+) forward, (\d+) filter-gradient, (\d+) input-gradient calls/.exec(r.out);
+    expect(pw, r.out).not.toBeNull();
+    expect([Number(pw![1]) > 0, Number(pw![2]) > 0, Number(pw![3]) > 0], 'pointwise paths ran').toEqual([true, true, true]);
     expect(r.status, r.out).toBe(0);
   }, 120_000);
 
