@@ -1,31 +1,12 @@
 // Bench tool: time of each convolution call of the residual-sep model (forward, filter gradient, input gradient)
 // straight through the native addon on one buffer, batch 128; process CPU ms per call, best of 5 runs of 20 calls.
 // npx tsx bench/conv-layers-resid.ts [threads, default 1]   (compare paths with their switches)
-import { loadNative } from '../electron/engine/backend/native/addon.js';
+import { addonBench, bestOf } from './addon-bench.js';
 import { convGeometry } from '../electron/engine/backend/kernels/native/conv-geometry.js';
 
-const load = loadNative();
-if (!load.ok) throw new Error(`native addon not available: ${load.reason}`);
-const a = load.addon;
-const threads = Number(process.argv[2] ?? 1);
-if (!(threads >= 1)) throw new Error(`threads must be a positive number, got ${process.argv[2]}`);
-a.setThreads(threads);
-const heap = new ArrayBuffer(300 << 20);
-const f = new Float32Array(heap);
-for (let i = 0; i < f.length; i++) f[i] = ((i % 97) - 48) / 97;
-/** Best of 5 runs of `reps` calls, process CPU ms per call (steadier than wall time on a shared machine; with 2 threads
- *  it is both threads' work). */
-function time(fn: () => void, reps = 20): number {
-  for (let i = 0; i < 3; i++) fn();
-  let best = Infinity;
-  for (let r = 0; r < 5; r++) {
-    const c = process.cpuUsage();
-    for (let i = 0; i < reps; i++) fn();
-    const d = process.cpuUsage(c);
-    best = Math.min(best, (d.user + d.system) / 1000 / reps);
-  }
-  return best;
-}
+const { a, heap, threads } = addonBench(process.argv[2], 1, 300 << 20);
+/** CPU ms per call, best of 5 runs of 20. */
+const time = (fn: () => void): number => bestOf(fn).cpu;
 const N = 128;
 // [name, x shape, filter shape, stride, padding, useful taps (a dilated kernel's holes are not counted), dilation]
 const layers: [string, number[], number[], number, string, number, number?][] = [

@@ -1,29 +1,13 @@
 // Bench tool: time of each convolution call of the k5-gap model (forward, filter gradient, input gradient) and of its
 // overlapping max pool, straight through the native addon on one buffer, batch 128; best of 3 runs of 20 calls.
 // npx tsx bench/conv-layers.ts [threads, default 1]   (compare paths with their switches, e.g. WORKBENCH_CONV1_REGS=0)
-import { loadNative } from '../electron/engine/backend/native/addon.js';
+import { addonBench, bestOf } from './addon-bench.js';
 import { convGeometry } from '../electron/engine/backend/kernels/native/conv-geometry.js';
 import { poolGeometry } from '../electron/engine/backend/kernels/native/pool-geometry.js';
 
-const load = loadNative();
-if (!load.ok) throw new Error(`native addon not available: ${load.reason}`);
-const a = load.addon;
-const threads = Number(process.argv[2] ?? 1);
-if (!(threads >= 1)) throw new Error(`threads must be a positive number, got ${process.argv[2]}`);
-a.setThreads(threads);
-const heap = new ArrayBuffer(256 << 20);
-const f = new Float32Array(heap);
-for (let i = 0; i < f.length; i++) f[i] = ((i % 97) - 48) / 97;
-function time(fn: () => void, reps = 20): number {
-  for (let i = 0; i < 3; i++) fn();
-  let best = Infinity;
-  for (let r = 0; r < 3; r++) {
-    const t = performance.now();
-    for (let i = 0; i < reps; i++) fn();
-    best = Math.min(best, (performance.now() - t) / reps);
-  }
-  return best;
-}
+const { a, heap, threads } = addonBench(process.argv[2], 1, 256 << 20);
+/** Wall ms per call, best of 3 runs of 20. */
+const time = (fn: () => void): number => bestOf(fn, 20, 3).wall;
 const N = 128;
 const layers: [string, number[], number[], number, string][] = [
   ['conv1 5x5 1->32 same 28x28', [N, 28, 28, 1], [5, 5, 1, 32], 1, 'same'],

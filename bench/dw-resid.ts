@@ -1,29 +1,12 @@
 // Bench tool: residual-sep's depthwise convolution calls (forward, input gradient, filter gradient) straight through
 // the native addon, batch 128; process CPU ms per call, best of 5 runs of 20 calls.
 // npx tsx bench/dw-resid.ts [threads, default 1]   (WORKBENCH_DW_VEC=0: the row loops)
-import { loadNative } from '../electron/engine/backend/native/addon.js';
+import { addonBench, bestOf } from './addon-bench.js';
 import { depthwiseGeometry } from '../electron/engine/backend/kernels/native/Depthwise.js';
 
-const load = loadNative();
-if (!load.ok) throw new Error(`native addon not available: ${load.reason}`);
-const a = load.addon;
-const threads = Number(process.argv[2] ?? 1);
-if (!(threads >= 1)) throw new Error(`threads must be a positive number, got ${process.argv[2]}`);
-a.setThreads(threads);
-const heap = new ArrayBuffer(64 << 20);
-const f = new Float32Array(heap);
-for (let i = 0; i < f.length; i++) f[i] = ((i % 97) - 48) / 97;
-function time(fn: () => void, reps = 20): number {
-  for (let i = 0; i < 3; i++) fn();
-  let best = Infinity;
-  for (let r = 0; r < 5; r++) {
-    const c = process.cpuUsage();
-    for (let i = 0; i < reps; i++) fn();
-    const d = process.cpuUsage(c);
-    best = Math.min(best, (d.user + d.system) / 1000 / reps);
-  }
-  return best;
-}
+const { a, heap, threads } = addonBench(process.argv[2], 1, 64 << 20);
+/** CPU ms per call, best of 5 runs of 20. */
+const time = (fn: () => void): number => bestOf(fn).cpu;
 const N = Number(process.env.DW_BATCH ?? 128);
 const layers: [string, number[], number, number, 'valid' | 'same'][] = [
   ['30x30x16 valid', [N, 30, 30, 16], 1, 1, 'valid'],

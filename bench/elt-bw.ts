@@ -3,34 +3,15 @@
 // step's shapes (batch 128), against a plain contiguous copy of the same bytes (copyRows of one row). Wall and process
 // CPU ms per call, best of 7 runs of 10 calls; GB/s = bytes read + written / wall.
 // npx tsx bench/elt-bw.ts [threads, default 1]   (compare paths with WORKBENCH_ELT_BW=0)
-import { loadNative } from '../electron/engine/backend/native/addon.js';
+import { addonBench, bestOf } from './addon-bench.js';
 
-const load = loadNative();
-if (!load.ok) throw new Error(`native addon not available: ${load.reason}`);
-const a = load.addon;
-const threads = Number(process.argv[2] ?? 1);
-if (!(threads >= 1)) throw new Error(`threads must be a positive number, got ${process.argv[2]}`);
-a.setThreads(threads);
 const MB = 1 << 20;
-const heap = new ArrayBuffer(200 * MB);
-const f = new Float32Array(heap);
-for (let i = 0; i < f.length; i++) f[i] = ((i % 97) - 48) / 97;
+const { a, heap, threads } = addonBench(process.argv[2], 1, 200 * MB);
 // Byte offsets: inputs at A, B, C (up to 40 MB each), outputs at O.
 const A = 0, B = 40 * MB, C = 80 * MB, O = 120 * MB;
 
-function time(fn: () => void, reps = 10): { wall: number; cpu: number } {
-  for (let i = 0; i < 3; i++) fn();
-  let wall = Infinity, cpu = Infinity;
-  for (let r = 0; r < 7; r++) {
-    const c = process.cpuUsage();
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < reps; i++) fn();
-    wall = Math.min(wall, Number(process.hrtime.bigint() - t0) / 1e6 / reps);
-    const d = process.cpuUsage(c);
-    cpu = Math.min(cpu, (d.user + d.system) / 1000 / reps);
-  }
-  return { wall, cpu };
-}
+/** Wall and CPU ms per call, best of 7 runs of 10. */
+const time = (fn: () => void): { wall: number; cpu: number } => bestOf(fn, 10, 7);
 // Rows of 1024 floats, so that the copy splits over the threads as the kernels do.
 const copy = (bytes: number) => () => a.copyRows(heap, Float64Array.of(1, A, O, Math.ceil(bytes / 4096), 1024, 1024, 1024));
 

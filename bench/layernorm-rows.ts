@@ -2,31 +2,16 @@
 // of 112) straight through the addon; process CPU ms and wall ms per call, best of 7 runs of 20 calls,
 // the 8-rows path (WORKBENCH_LN_ROWS8 unset) and the scalar one (=0) alternating, 3 rounds, in one process.
 // npx tsx bench/layernorm-rows.ts [threads, default 2] [rows, default 25088] [channels, default 112]
-import { loadNative } from '../electron/engine/backend/native/addon.js';
+import { addonBench, bestOf } from './addon-bench.js';
 
-const load = loadNative();
-if (!load.ok) throw new Error(`native addon not available: ${load.reason}`);
-const a = load.addon;
-const threads = Number(process.argv[2] ?? 2);
-if (!(threads >= 1)) throw new Error(`threads must be a positive number, got ${process.argv[2]}`);
-a.setThreads(threads);
 const M = Number(process.argv[3] ?? 128 * 14 * 14), C = Number(process.argv[4] ?? 112), E = M * C;
-const heap = new ArrayBuffer(4 * (5 * E + 4 * C + 2 * M) + 4096);
-const f = new Float32Array(heap);
-for (let i = 0; i < f.length; i++) f[i] = ((i * 7919) % 997 - 498) / 97;
+const { a, heap, threads } = addonBench(process.argv[2], 2, 4 * (5 * E + 4 * C + 2 * M) + 4096, (i) => ((i * 7919) % 997 - 498) / 97);
 const X = 0, DY = 4 * E, Y = 8 * E, DX = 12 * E, G = 16 * E, B = G + 4 * C, DG = B + 4 * C, DB = DG + 4 * C;
 const MEAN = DB + 4 * C, RSTD = MEAN + 4 * M;
-function time(fn: () => void, reps = 20): [number, number] {
-  for (let i = 0; i < 3; i++) fn();
-  let cpu = Infinity, wall = Infinity;
-  for (let r = 0; r < 7; r++) {
-    const c = process.cpuUsage(), t = performance.now();
-    for (let i = 0; i < reps; i++) fn();
-    const d = process.cpuUsage(c);
-    wall = Math.min(wall, (performance.now() - t) / reps);
-    cpu = Math.min(cpu, (d.user + d.system) / 1000 / reps);
-  }
-  return [cpu, wall];
+/** [CPU, wall] ms per call, best of 7 runs of 20. */
+function time(fn: () => void): [number, number] {
+  const t = bestOf(fn, 20, 7);
+  return [t.cpu, t.wall];
 }
 const fw = () => a.layerNorm(heap, Float64Array.of(X, G, B, Y, MEAN, RSTD, M, C, 1e-3));
 const gr = () => a.layerNormGrad(heap, Float64Array.of(X, DY, MEAN, RSTD, G, DX, DG, DB, M, C));

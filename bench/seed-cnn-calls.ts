@@ -2,33 +2,18 @@
 // conv2 3×3 32→64 valid relu, pool 2, Dense 1600→128 relu, Dense 128→10) at batch 128, inputs read and outputs written
 // in separate buffers (no call writes what another reads), best of 3 runs of `reps` calls; GFLOP/s or GB/s beside each.
 // npx tsx bench/seed-cnn-calls.ts [threads, default 2] [reps, default 20]   (compare paths with their off switches)
-import { loadNative } from '../electron/engine/backend/native/addon.js';
+import { addonBench, bestOf } from './addon-bench.js';
 import { convGeometry } from '../electron/engine/backend/kernels/native/conv-geometry.js';
 import { poolGeometry } from '../electron/engine/backend/kernels/native/pool-geometry.js';
 
-const load = loadNative();
-if (!load.ok) throw new Error(`native addon not available: ${load.reason}`);
-const a = load.addon;
-const threads = Number(process.argv[2] ?? 2);
 const reps = Number(process.argv[3] ?? 20);
-if (!(threads >= 1) || !(reps >= 1)) throw new Error(`usage: seed-cnn-calls.ts [threads ≥ 1] [reps ≥ 1], got ${process.argv.slice(2).join(' ')}`);
-a.setThreads(threads);
-const heap = new ArrayBuffer(256 << 20);
-const f = new Float32Array(heap);
-for (let i = 0; i < f.length; i++) f[i] = ((i * 7919) % 97 - 48) / 97;
+if (!(reps >= 1)) throw new Error(`usage: seed-cnn-calls.ts [threads ≥ 1] [reps ≥ 1], got ${process.argv.slice(2).join(' ')}`);
+const { a, heap, threads } = addonBench(process.argv[2], 2, 256 << 20, (i) => ((i * 7919) % 97 - 48) / 97);
 let next = 0;
 /** A fresh region of n floats (byte offset), 64-byte aligned. */
 const alloc = (n: number): number => { const o = next; next += Math.ceil((n * 4) / 64) * 64; return o; };
-function time(fn: () => void): number {
-  for (let i = 0; i < 3; i++) fn();
-  let best = Infinity;
-  for (let r = 0; r < 3; r++) {
-    const t = performance.now();
-    for (let i = 0; i < reps; i++) fn();
-    best = Math.min(best, (performance.now() - t) / reps);
-  }
-  return best;
-}
+/** Wall ms per call, best of 3 runs of `reps`. */
+const time = (fn: () => void): number => bestOf(fn, reps, 3).wall;
 const N = 128;
 const rows: [string, number, string][] = [];
 const gflops = (flops: number) => (ms: number) => `${(flops / ms / 1e6).toFixed(0)} GFLOP/s`;
