@@ -100,6 +100,7 @@ int tn_maxpool_relu_grad(const tn_pool *g, const float *y, const float *dy, floa
 int tn_pool2_relu_grad_covers(const tn_pool *g);
 int tn_pool2_relu_grad(const tn_pool *g, const float *y, const float *dy, float *dz, float *db);
 unsigned long tn_pool2_relu_grad_calls(void);
+unsigned long tn_pool2_grad_bw_calls(void);
 /* tn_maxpool's same case (pool2_relu.c; off with WORKBENCH_POOL2_MAX=0), the same bits; calls that took it. */
 int tn_pool2_max_covers(const tn_pool *g);
 int tn_pool2_max(const tn_pool *g, const float *x, float *y);

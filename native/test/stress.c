@@ -323,6 +323,10 @@ int main(int argc, char **argv) {
   add_job(&w[0], (job){.kind = CONV1X1, .every = 8, .conv = conv(6, 14, 112, 1, 48)}, 80);
   add_job(&w[1], (job){.kind = FGRAD, .every = 8, .conv = conv(9, 14, 112, 1, 48)}, 81);
   add_job(&w[0], (job){.kind = IGRAD, .every = 8, .conv = conv(5, 15, 19, 1, 37)}, 82);
+  /* pool2_relu.c with the next band prefetched and 32-channel bias sums (WORKBENCH_POOL2_GRAD_BW): the seed CNN's
+     26x26x32 and 11x11x64 (a row and a column in no window), parts cut mid-band. */
+  add_job(&w[0], (job){.kind = POOLRELU, .every = 8, .pool = {11, 26, 26, 32, 2, 2, 13, 13, 2, 2, 0, 0}}, 89);
+  add_job(&w[1], (job){.kind = POOLRELU, .every = 8, .pool = {13, 11, 11, 64, 2, 2, 5, 5, 2, 2, 0, 0}}, 90);
   pthread_t th[2];
   for (int t = 0; t < 2; t++) pthread_create(&th[t], NULL, thread_main, &w[t]);
   pthread_barrier_wait(&ready);
