@@ -806,6 +806,12 @@ static napi_value counts(napi_env env, napi_callback_info info) {
   CHECK(napi_set_named_property(env, out, "conv2dInputGrad1x1", v));
   CHECK(napi_create_double(env, (double)tn_conv1x1_calls(2), &v));
   CHECK(napi_set_named_property(env, out, "conv2dFilterGrad1x1", v));
+  /* Of maxPoolReluGrad2x2, the calls with the next band prefetched and 32-channel bias sums (pool2_relu.c). */
+  CHECK(napi_create_double(env, (double)tn_pool2_grad_bw_calls(), &v));
+  CHECK(napi_set_named_property(env, out, "maxPoolReluGrad2x2Bw", v));
+  /* Of the GEMM calls through tn_sgemm / tn_matmul (matmul, the convolutions' GEMMs), those packing in row order (gemm.c). */
+  CHECK(napi_create_double(env, (double)tn_gemm_pack_rows_calls(), &v));
+  CHECK(napi_set_named_property(env, out, "gemmPackRows", v));
   return out;
 }
 

@@ -13,6 +13,18 @@ static pthread_once_t chosen = PTHREAD_ONCE_INIT;
    The best the CPU has (avx512f, then avx2+fma, then generic); WORKBENCH_NATIVE_GEMM=generic|avx2|avx512|openblas
    asks for one (tests, benchmarks); one the CPU or the machine cannot run is not taken. */
 int tn_gemm_wide_only;
+int tn_gemm_pack_rows = 1;
+static unsigned long pack_rows_calls;
+unsigned long tn_gemm_pack_rows_calls(void) { return __atomic_load_n(&pack_rows_calls, __ATOMIC_RELAXED); }
+
+/* WORKBENCH_GEMM_PACK_ROWS=0 (or off, false): gemm_kernel.c packs A and B in the plain loop order (same bits; read per
+   tn_sgemm / tn_matmul call for A/B runs and tests; the convolutions' direct tn_sgemm_rows calls use the last value). */
+static void refresh_pack_rows(void) {
+  const char *e = getenv("WORKBENCH_GEMM_PACK_ROWS");
+  int on = !(e && (!strcmp(e, "0") || !strcmp(e, "off") || !strcmp(e, "false")));
+  if (__atomic_load_n(&tn_gemm_pack_rows, __ATOMIC_RELAXED) != on) __atomic_store_n(&tn_gemm_pack_rows, on, __ATOMIC_RELAXED);
+  if (on) __atomic_fetch_add(&pack_rows_calls, 1, __ATOMIC_RELAXED);
+}
 
 static void pick(void) {
   /* WORKBENCH_GEMM_NARROW=0: narrow last column tiles through the full-width micro-kernel too (same bits; A/B runs). */
@@ -151,6 +163,7 @@ static int by_cols(int M, int N) {
 static int sgemm_epilogue(int M, int N, int K, const float *A, long rsA, long csA, const float *B, long rsB, long csB,
                           float *C, long ldc, int accumulate, const float *bias, int act, const tn_gemm_post *post) {
   choose();
+  refresh_pack_rows();
   double work = (double)M * N * K;
   if (work < 200000.0 || tn_threads() <= 1) {
     int err = impl(0, M, N, K, A, rsA, csA, B, rsB, csB, C, ldc, accumulate);

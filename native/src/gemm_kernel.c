@@ -140,7 +140,25 @@ static void pack_a(int mc, int kc, const float *A, long rs, long cs, float *rest
   }
 }
 
+/* WORKBENCH_GEMM_PACK_ROWS (gemm.c, on unless =0): a transposed B is packed column by column, each column read straight
+   through in k (the plain loop reads NR columns in step, k by k: NR strided streams, slow on a B fresh from memory, e.g.
+   the Dense layer's dx = dy . W^T). The packed buffer holds the same floats in the same places either way (a copy), so
+   the GEMM's bits cannot change. (Row order for a transposed A or row-major B measured no faster, or slower, here.) */
+static inline int pack_rows(void) { return __atomic_load_n(&tn_gemm_pack_rows, __ATOMIC_RELAXED); }
+
 static void pack_b(int kc, int nc, const float *B, long rs, long cs, float *restrict out) {
+  if (nc >= NR && rs == 1 && cs != 1 && pack_rows()) {
+    /* Transposed B (columns contiguous in k): each column read straight through, written down its panel. */
+    const int full = nc / NR * NR;
+    for (int jr = 0; jr < full; jr += NR)
+      for (int j = 0; j < NR; j++) {
+        const float *col = B + (jr + j) * cs;
+        float *o = out + (size_t)jr * kc + j;
+        for (int k = 0; k < kc; k++) o[(size_t)k * NR] = col[k];
+      }
+    if (full == nc) return;
+    B += full * cs, out += (size_t)full * kc, nc -= full;
+  }
   for (int jr = 0; jr < nc; jr += NR) {
     int nr = nc - jr < NR ? nc - jr : NR;
     const float *b = B + jr * cs;

@@ -21,8 +21,10 @@ typedef double v8d __attribute__((vector_size(64)));
 #endif
 #define INLINE static inline __attribute__((always_inline))
 
-static unsigned long calls;
+static unsigned long calls, bw_calls;
 unsigned long tn_pool2_relu_grad_calls(void) { return __atomic_load_n(&calls, __ATOMIC_RELAXED); }
+/* Of those, the calls with the next band's y prefetched and the bias sums 32 channels side by side (WORKBENCH_POOL2_GRAD_BW). */
+unsigned long tn_pool2_grad_bw_calls(void) { return __atomic_load_n(&bw_calls, __ATOMIC_RELAXED); }
 
 /* WORKBENCH_POOL2_RELU_GRAD=0 (or off, false) keeps pooling.c's general pass: read per call, for A/B runs and tests. */
 static int enabled(void) {
@@ -50,12 +52,19 @@ INLINE v8f step8(v8f y) {
 }
 
 /* One band (input rows 2 oy and 2 oy + 1, all windows of the row) into out (2 rows of w pixels); a last odd column 0 * step. */
-INLINE void band(const tn_pool *g, const float *yb, const float *dyr, float *out) {
+INLINE void band(const tn_pool *g, const float *yb, const float *dyr, float *out, int pf) {
   const int c = g->c, w = g->w;
   const size_t row = (size_t)w * c;
   for (int ox = 0; ox < g->ow; ox++) {
     const size_t p = (size_t)2 * ox * c;
     for (int k = 0; k < c; k += 8) {
+      /* pf: the next band's y, a band ahead of its loads (a hint only: never faults, changes no value). */
+      if (pf && !(k & 15)) {
+        __builtin_prefetch(yb + 2 * row + p + k);
+        __builtin_prefetch(yb + 2 * row + p + c + k);
+        __builtin_prefetch(yb + 3 * row + p + k);
+        __builtin_prefetch(yb + 3 * row + p + c + k);
+      }
       const v8f ninf = {-__builtin_inff(), -__builtin_inff(), -__builtin_inff(), -__builtin_inff(),
                         -__builtin_inff(), -__builtin_inff(), -__builtin_inff(), -__builtin_inff()};
       v8f a = ld(yb + p + k), b = ld(yb + p + c + k), e = ld(yb + row + p + k), f = ld(yb + row + p + c + k);
@@ -94,11 +103,48 @@ INLINE void sum_rows8(const float *x, long rows, int c, double *acc) {
   }
 }
 
+/* sum_rows8 with up to 4 groups of 8 channels summed side by side over the rows (4 independent add chains instead of
+   one at a time): each acc[k] still adds x[r][k] for r in order, so the same sums. */
+INLINE void sum_rows32(const float *x, long rows, int c, double *acc) {
+  int k = 0;
+  for (; k + 32 <= c; k += 32) {
+    v8d s0, s1, s2, s3;
+    memcpy(&s0, acc + k, sizeof s0);
+    memcpy(&s1, acc + k + 8, sizeof s1);
+    memcpy(&s2, acc + k + 16, sizeof s2);
+    memcpy(&s3, acc + k + 24, sizeof s3);
+    const float *p = x + k;
+    for (long r = 0; r < rows; r++, p += c) {
+      s0 += __builtin_convertvector(ld(p), v8d);
+      s1 += __builtin_convertvector(ld(p + 8), v8d);
+      s2 += __builtin_convertvector(ld(p + 16), v8d);
+      s3 += __builtin_convertvector(ld(p + 24), v8d);
+    }
+    memcpy(acc + k, &s0, sizeof s0);
+    memcpy(acc + k + 8, &s1, sizeof s1);
+    memcpy(acc + k + 16, &s2, sizeof s2);
+    memcpy(acc + k + 24, &s3, sizeof s3);
+  }
+  for (; k < c; k += 8) {
+    v8d s0;
+    memcpy(&s0, acc + k, sizeof s0);
+    for (long r = 0; r < rows; r++) s0 += __builtin_convertvector(ld(x + (size_t)r * c + k), v8d);
+    memcpy(acc + k, &s0, sizeof s0);
+  }
+}
+
+/* WORKBENCH_POOL2_GRAD_BW=0 (or off, false): the bias sums one group of 8 channels at a time (A/B runs; per call). */
+static int bw_enabled(void) {
+  const char *e = getenv("WORKBENCH_POOL2_GRAD_BW");
+  return !(e && (!strcmp(e, "0") || !strcmp(e, "off") || !strcmp(e, "false")));
+}
+
 typedef struct {
   const tn_pool *g;
   const float *y, *dy;
   float *dz;
   double *parts;
+  int bw;
 } job;
 
 CLONES static int task(void *p, int t, int nt) {
@@ -123,21 +169,23 @@ CLONES static int task(void *p, int t, int nt) {
       const long u0 = q0 > s0 ? q0 : s0, u1 = q1 < s1 ? q1 : s1;
       if (u0 >= u1) continue;
       if (u0 == q0 && u1 == q1) {
-        band(g, yi + q0 * c, dyi + (size_t)oy * g->ow * c, dzi + q0 * c);
+        band(g, yi + q0 * c, dyi + (size_t)oy * g->ow * c, dzi + q0 * c, j->bw);
       } else {
         /* A band shared with the other part: computed whole in scratch, only this part's pixels written. */
         if (!tmp && !(tmp = tn_scratch(2, 2 * row))) return TN_ENOMEM;
-        band(g, yi + q0 * c, dyi + (size_t)oy * g->ow * c, tmp);
+        band(g, yi + q0 * c, dyi + (size_t)oy * g->ow * c, tmp, j->bw);
         memcpy(dzi + u0 * c, tmp + (u0 - q0) * c, (size_t)(u1 - u0) * c * sizeof(float));
       }
-      sum_rows8(dzi + u0 * c, u1 - u0, c, acc);
+      if (j->bw) sum_rows32(dzi + u0 * c, u1 - u0, c, acc);
+      else sum_rows8(dzi + u0 * c, u1 - u0, c, acc);
     }
     /* A last odd row: in no window. */
     const long z0 = (long)2 * g->oh * w > s0 ? (long)2 * g->oh * w : s0;
     if (z0 < s1) {
       const v8f zero = {0, 0, 0, 0, 0, 0, 0, 0};
       for (size_t i = (size_t)z0 * c; i < (size_t)s1 * c; i += 8) st(dzi + i, zero * step8(ld(yi + i)));
-      sum_rows8(dzi + z0 * c, s1 - z0, c, acc);
+      if (j->bw) sum_rows32(dzi + z0 * c, s1 - z0, c, acc);
+      else sum_rows8(dzi + z0 * c, s1 - z0, c, acc);
     }
   }
   (void)row;
@@ -150,11 +198,12 @@ int tn_pool2_relu_grad(const tn_pool *g, const float *y, const float *dy, float 
   /* The calling thread's scratch (slot 4, as pooling.c): it stays in this call until the sums are combined. */
   double *acc = (double *)tn_scratch(4, (size_t)parts * g->c * 2);
   if (!acc) return TN_ENOMEM;
-  job j = {g, y, dy, dz, acc};
+  job j = {g, y, dy, dz, acc, bw_enabled()};
   int err = tn_parallel(task, &j, parts);
   if (err) return err;
   tn_sum_rows_combine(parts, g->c, acc, db);
   __atomic_fetch_add(&calls, 1, __ATOMIC_RELAXED);
+  if (j.bw) __atomic_fetch_add(&bw_calls, 1, __ATOMIC_RELAXED);
   return TN_OK;
 }
 

@@ -100,6 +100,7 @@ int tn_maxpool_relu_grad(const tn_pool *g, const float *y, const float *dy, floa
 int tn_pool2_relu_grad_covers(const tn_pool *g);
 int tn_pool2_relu_grad(const tn_pool *g, const float *y, const float *dy, float *dz, float *db);
 unsigned long tn_pool2_relu_grad_calls(void);
+unsigned long tn_pool2_grad_bw_calls(void);
 /* tn_maxpool's same case (pool2_relu.c; off with WORKBENCH_POOL2_MAX=0), the same bits; calls that took it. */
 int tn_pool2_max_covers(const tn_pool *g);
 int tn_pool2_max(const tn_pool *g, const float *x, float *y);
@@ -161,6 +162,9 @@ typedef struct {
 int tn_optim(int kind, int nvars, const tn_optim_var *vars, const float *h);
 /* Set once per process (gemm.c, WORKBENCH_GEMM_NARROW=0): the GEMM computes narrow last column tiles full width. */
 extern int tn_gemm_wide_only;
+/* 0 under WORKBENCH_GEMM_PACK_ROWS=0 (refreshed per tn_sgemm / tn_matmul call): gemm_kernel.c packs in the plain order. */
+extern int tn_gemm_pack_rows;
+unsigned long tn_gemm_pack_rows_calls(void);
 /* A finished block of a GEMM's C (rows r0..r1, columns c0..c1), handed over by the part that computed it. */
 typedef struct {
   void (*fn)(void *ctx, int r0, int r1, int c0, int c1);

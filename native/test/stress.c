@@ -7,13 +7,14 @@
 #include <string.h>
 #include "../src/tn.h"
 
-enum { SUM, FGRAD, IGRAD, CONV, POOLGRAD, MATMUL, BNTRAIN, BNGRAD, POOLRELU, DROPOUT, ACTGRAD, MATMUL_OPTIM, LNGRAD, POOLFWD, POOLRELU6, POOLRELU6F, ELTLEAKY, ELTPAD, DW, LNFWD, CONV1X1, KINDS };
+enum { SUM, FGRAD, IGRAD, CONV, POOLGRAD, MATMUL, BNTRAIN, BNGRAD, POOLRELU, DROPOUT, ACTGRAD, MATMUL_OPTIM, LNGRAD, POOLFWD, POOLRELU6, POOLRELU6F, ELTLEAKY, ELTPAD, DW, LNFWD, CONV1X1, MATMUL_TB, KINDS };
 static const char *kind_name[KINDS] = {"column sums", "filter gradients", "input gradients", "convolutions",
                                        "max-pool gradients", "matrix products", "batch-norm forward",
                                        "batch-norm gradients", "max-pool relu grads", "dropout", "activation + bias grads",
                                        "gradient + Adam", "layer-norm gradients", "max pools", "max-pool relu6 grads",
                                        "relu6 max pools", "leaky relu (flat split)", "paddings (merged axes)",
-                                       "depthwise (3 passes)", "layer-norm forwards", "1x1 convolutions"};
+                                       "depthwise (3 passes)", "layer-norm forwards", "1x1 convolutions",
+                                       "matrix products, B transposed"};
 
 typedef struct {
   int kind, every;
@@ -80,6 +81,8 @@ static void add_job(worker *w, job j, unsigned seed) {
       break;
     }
     case MATMUL: la = j.m * g->c; lb = (size_t)g->c * j.n; j.outLen = j.m * j.n; break;
+    /* a = A [m, k]; b = B [n, k] (read transposed: gemm_kernel.c's column-by-column packing); out = A . B^T. */
+    case MATMUL_TB: la = j.m * g->c; lb = (size_t)g->c * j.n; j.outLen = j.m * j.n; break;
     /* a = x; b = gamma, beta, moving mean, moving variance; out = y, mean, variance, new moving mean and variance. */
     case BNTRAIN: la = j.m * j.n; lb = 4 * j.n; j.outLen = j.m * j.n + 4 * j.n; break;
     /* a = x; b = dy, mean, variance, gamma; out = dx, dgamma, dbeta. */
@@ -166,6 +169,7 @@ static int run(job *j) {
     case CONV1X1: /* pointwise (conv.c's use_pw): bias and tfjs's relu in the GEMM's store */
       return tn_conv2d(&j->conv, j->a, j->b, j->b + (size_t)j->conv.c * j->conv.co, 2, j->out);
     case MATMUL: return tn_matmul(1, (int)j->m, (int)j->n, j->conv.c, j->a, 0, 0, j->b, 0, 0, j->out, NULL, 0);
+    case MATMUL_TB: return tn_matmul(1, (int)j->m, (int)j->n, j->conv.c, j->a, 0, 0, j->b, 0, 1, j->out, NULL, 0);
     case BNTRAIN: {
       const long mn = j->m * j->n, n = j->n;
       return tn_bn_train(j->m, (int)n, j->a, j->b, j->b + n, 1e-3, 0.99, j->b + 2 * n, j->b + 3 * n, j->out, j->out + mn,
@@ -323,6 +327,13 @@ int main(int argc, char **argv) {
   add_job(&w[0], (job){.kind = CONV1X1, .every = 8, .conv = conv(6, 14, 112, 1, 48)}, 80);
   add_job(&w[1], (job){.kind = FGRAD, .every = 8, .conv = conv(9, 14, 112, 1, 48)}, 81);
   add_job(&w[0], (job){.kind = IGRAD, .every = 8, .conv = conv(5, 15, 19, 1, 37)}, 82);
+  /* pool2_relu.c with the next band prefetched and 32-channel bias sums (WORKBENCH_POOL2_GRAD_BW): the seed CNN's
+     26x26x32 and 11x11x64 (a row and a column in no window), parts cut mid-band. */
+  add_job(&w[0], (job){.kind = POOLRELU, .every = 8, .pool = {11, 26, 26, 32, 2, 2, 13, 13, 2, 2, 0, 0}}, 89);
+  add_job(&w[1], (job){.kind = POOLRELU, .every = 8, .pool = {13, 11, 11, 64, 2, 2, 5, 5, 2, 2, 0, 0}}, 90);
+  /* The Dense layer's dx = dy . W^T with B packed column by column (WORKBENCH_GEMM_PACK_ROWS): a column split, a
+     partial last tile (N = 1000 = 31 x 32 + 8). */
+  add_job(&w[0], (job){.kind = MATMUL_TB, .every = 16, .m = 64, .n = 1000, .conv = {.c = 128}}, 91);
   pthread_t th[2];
   for (int t = 0; t < 2; t++) pthread_create(&th[t], NULL, thread_main, &w[t]);
   pthread_barrier_wait(&ready);

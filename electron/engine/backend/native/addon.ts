@@ -23,7 +23,7 @@ export const NATIVE_PATH_COUNTERS = ['dropoutRounded', 'conv2dWinograd', 'conv2d
   'conv2dFilterGradDirectNarrow', 'conv2dImplicit', 'conv2dFilterGradImplicit', 'conv2dInputGradImplicit',
   'conv2dDirectRegs3', 'conv2dDirect', 'maxPoolReluGrad2x2', 'maxPool2x2', 'conv2dWinogradWide', 'maxPoolRelu6', 'padMerged', 'broadcastFlat', 'maxPoolGrad2x2', 'copyRowsBlocks', 'depthwiseVec', 'conv2dDilatedDirect',
   'layerNormRows8', 'layerNormGradRows8',
-  'conv2d1x1', 'conv2dInputGrad1x1', 'conv2dFilterGrad1x1'] as const;
+  'conv2d1x1', 'conv2dInputGrad1x1', 'conv2dFilterGrad1x1', 'maxPoolReluGrad2x2Bw', 'gemmPackRows'] as const;
 export type NativePathCounter = (typeof NATIVE_PATH_COUNTERS)[number];
 
 export interface NativeAddon {
