@@ -3,17 +3,9 @@
 // npx tsx bench/cnn-dense-gemm.ts [threads, default 2] [cold]   (compare paths with their switches). cold: a 64 MB
 // buffer is written before each call (as the step's convolutions sweep the caches between these calls) and only the
 // call is timed (wall ms, best of 5 runs' means).
-import { loadNative } from '../electron/engine/backend/native/addon.js';
+import { addonBench, bestOf } from './addon-bench.js';
 
-const load = loadNative();
-if (!load.ok) throw new Error(`native addon not available: ${load.reason}`);
-const a = load.addon;
-const threads = Number(process.argv[2] ?? 2);
-if (!(threads >= 1)) throw new Error(`threads must be a positive number, got ${process.argv[2]}`);
-a.setThreads(threads);
-const heap = new ArrayBuffer(32 << 20);
-const f = new Float32Array(heap);
-for (let i = 0; i < f.length; i++) f[i] = ((i % 97) - 48) / 97;
+const { a, heap, threads } = addonBench(process.argv[2], 2, 32 << 20);
 const cold = process.argv[3] === 'cold';
 // The switch compared (on, then =0), in alternating runs in this one process (the C code reads it per call).
 const sw = process.argv[4] ?? 'WORKBENCH_GEMM_PACK_ROWS';
@@ -34,17 +26,8 @@ function timeCold(fn: () => void, reps = 20): [number, number] {
 }
 function time(fn: () => void, reps = 20): [number, number] {
   if (cold) return timeCold(fn, reps);
-  for (let i = 0; i < 3; i++) fn();
-  let best = Infinity, bestWall = Infinity;
-  for (let r = 0; r < 15; r++) {
-    const c = process.cpuUsage();
-    const t0 = performance.now();
-    for (let i = 0; i < reps; i++) fn();
-    bestWall = Math.min(bestWall, (performance.now() - t0) / reps);
-    const d = process.cpuUsage(c);
-    best = Math.min(best, (d.user + d.system) / 1000 / reps);
-  }
-  return [best, bestWall];
+  const t = bestOf(fn, reps, 15);
+  return [t.cpu, t.wall];
 }
 const X = 0, W = 4 * 1e6, BIAS = 4 * 2e6, DY = 4 * 2.1e6, OUT = 4 * 3e6;
 // [name, a, b, bias, m, n, k, transA, transB]

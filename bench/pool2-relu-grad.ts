@@ -2,32 +2,16 @@
 // through the native addon, batch 128; process CPU ms and wall ms per call, best of 20 runs of 20 calls per side.
 // npx tsx bench/pool2-relu-grad.ts [threads, default 1] [switch, default WORKBENCH_POOL2_GRAD_BW]: the switch on and
 // off (=0) in alternating runs in this one process (the C code reads it per call), best of each side.
-import { loadNative } from '../electron/engine/backend/native/addon.js';
+import { addonBench, bestOf } from './addon-bench.js';
 
-const load = loadNative();
-if (!load.ok) throw new Error(`native addon not available: ${load.reason}`);
-const a = load.addon;
-const threads = Number(process.argv[2] ?? 1);
-if (!(threads >= 1)) throw new Error(`threads must be a positive number, got ${process.argv[2]}`);
-a.setThreads(threads);
-const heap = new ArrayBuffer(64 << 20);
-const f = new Float32Array(heap);
-for (let i = 0; i < f.length; i++) f[i] = ((i * 7919) % 97 - 40) / 97;
+const { a, heap, threads } = addonBench(process.argv[2], 1, 64 << 20, (i) => ((i * 7919) % 97 - 40) / 97);
 const sw = process.argv[3] ?? 'WORKBENCH_POOL2_GRAD_BW';
+/** [CPU, wall] ms per call with the switch on or off, best of 5 runs of `reps`. */
 function time(fn: () => void, on: boolean, reps = 20): [number, number] {
-  let best = Infinity, bestWall = Infinity;
-  for (let r = 0; r < 5; r++) {
-    if (on) delete process.env[sw];
-    else process.env[sw] = '0';
-    fn();
-    const c = process.cpuUsage();
-    const t0 = performance.now();
-    for (let i = 0; i < reps; i++) fn();
-    bestWall = Math.min(bestWall, (performance.now() - t0) / reps);
-    const d = process.cpuUsage(c);
-    best = Math.min(best, (d.user + d.system) / 1000 / reps);
-  }
-  return [best, bestWall];
+  if (on) delete process.env[sw];
+  else process.env[sw] = '0';
+  const t = bestOf(fn, reps, 5);
+  return [t.cpu, t.wall];
 }
 const Y = 0, DY = 4 * 3e6, DZ = 4 * 4e6, DB = 4 * 7e6;
 const shapes: [number, number, number][] = [[26, 26, 32], [11, 11, 64]];
