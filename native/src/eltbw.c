@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "tn.h"
+#include "pool2_vec.h"
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #endif
@@ -81,21 +82,13 @@ void tn_leaky_range(long n, const float *x, float *y, double alpha) {
 /* ---- MaxPoolGrad, 2x2 stride 2, unpadded, windows covering the image, channels a multiple of 8 ---------------------
    pooling.c's window_grad per window in the same order (positions row by row; max from -inf by v > m; the first
    position equal to the max takes dy, the others 0), 8 channels per vector and a whole band of windows per loop. */
-typedef float v8f __attribute__((vector_size(32)));
-typedef int v8i __attribute__((vector_size(32)));
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__) && \
     !defined(__SANITIZE_ADDRESS__)
 #define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define CLONES
 #endif
-#define INLINE static inline __attribute__((always_inline))
 
-INLINE v8f ld(const float *p) {
-  v8f v;
-  memcpy(&v, p, sizeof v);
-  return v;
-}
 INLINE void st(float *p, v8i v) { memcpy(p, &v, sizeof v); }
 
 int tn_maxpool_grad_2x2_covers(const tn_pool *g) {
@@ -115,8 +108,6 @@ CLONES static int mpg_task(void *p, int t, int nt) {
   const int c = g->c, w = g->w;
   const size_t row = (size_t)w * c, img = (size_t)g->h * row;
   const int i0 = (int)((long)g->n * t / nt), i1 = (int)((long)g->n * (t + 1) / nt);
-  const float ni = -__builtin_inff();
-  const v8f ninf = {ni, ni, ni, ni, ni, ni, ni, ni};
   for (int b = i0; b < i1; b++)
     for (int oy = 0; oy < g->oh; oy++) {
       const float *xb = j->x + b * img + (size_t)2 * oy * row;
@@ -126,21 +117,13 @@ CLONES static int mpg_task(void *p, int t, int nt) {
         const size_t q = (size_t)2 * ox * c;
         for (int k = 0; k < c; k += 8) {
           v8f a = ld(xb + q + k), bb = ld(xb + q + c + k), e = ld(xb + row + q + k), f = ld(xb + row + q + c + k);
-          v8f m = ninf;
-          v8i gi;
-          gi = a > m, m = (v8f)(((v8i)a & gi) | ((v8i)m & ~gi));
-          gi = bb > m, m = (v8f)(((v8i)bb & gi) | ((v8i)m & ~gi));
-          gi = e > m, m = (v8f)(((v8i)e & gi) | ((v8i)m & ~gi));
-          gi = f > m, m = (v8f)(((v8i)f & gi) | ((v8i)m & ~gi));
+          v8i hit[4];
+          first_max4(a, bb, e, f, max4(a, bb, e, f), hit);
           v8i d = (v8i)ld(dyr + (size_t)ox * c + k);
-          v8i ha = a == m, hb = (bb == m) & ~ha, done = ha | hb;
-          v8i he = (e == m) & ~done;
-          done |= he;
-          v8i hf = (f == m) & ~done;
-          st(ob + q + k, d & ha);
-          st(ob + q + c + k, d & hb);
-          st(ob + row + q + k, d & he);
-          st(ob + row + q + c + k, d & hf);
+          st(ob + q + k, d & hit[0]);
+          st(ob + q + c + k, d & hit[1]);
+          st(ob + row + q + k, d & hit[2]);
+          st(ob + row + q + c + k, d & hit[3]);
         }
       }
     }

@@ -7,9 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "tn.h"
+#include "pool2_vec.h"
 
-typedef float v8f __attribute__((vector_size(32)));
-typedef int v8i __attribute__((vector_size(32)));
 typedef double v8d __attribute__((vector_size(64)));
 
 /* Compares, selects, multiplies and double adds only (no FMA to contract), so every clone gives the same bits. */
@@ -19,7 +18,6 @@ typedef double v8d __attribute__((vector_size(64)));
 #else
 #define CLONES
 #endif
-#define INLINE static inline __attribute__((always_inline))
 
 static unsigned long calls, bw_calls;
 unsigned long tn_pool2_relu_grad_calls(void) { return __atomic_load_n(&calls, __ATOMIC_RELAXED); }
@@ -37,11 +35,6 @@ int tn_pool2_relu_grad_covers(const tn_pool *g) {
          g->oh == g->h / 2 && g->ow == g->w / 2 && g->oh >= 1 && g->ow >= 1 && enabled();
 }
 
-INLINE v8f ld(const float *p) {
-  v8f v;
-  memcpy(&v, p, sizeof v);
-  return v;
-}
 INLINE void st(float *p, v8f v) { memcpy(p, &v, sizeof v); }
 
 /* relu's step as pooling.c's relu_step4: 1 where y > 0, y itself where y is NaN, else 0. */
@@ -65,24 +58,14 @@ INLINE void band(const tn_pool *g, const float *yb, const float *dyr, float *out
         __builtin_prefetch(yb + 3 * row + p + k);
         __builtin_prefetch(yb + 3 * row + p + c + k);
       }
-      const v8f ninf = {-__builtin_inff(), -__builtin_inff(), -__builtin_inff(), -__builtin_inff(),
-                        -__builtin_inff(), -__builtin_inff(), -__builtin_inff(), -__builtin_inff()};
       v8f a = ld(yb + p + k), b = ld(yb + p + c + k), e = ld(yb + row + p + k), f = ld(yb + row + p + c + k);
-      v8f m = ninf;
-      v8i gi;
-      gi = a > m, m = (v8f)(((v8i)a & gi) | ((v8i)m & ~gi));
-      gi = b > m, m = (v8f)(((v8i)b & gi) | ((v8i)m & ~gi));
-      gi = e > m, m = (v8f)(((v8i)e & gi) | ((v8i)m & ~gi));
-      gi = f > m, m = (v8f)(((v8i)f & gi) | ((v8i)m & ~gi));
+      v8i hit[4];
+      first_max4(a, b, e, f, max4(a, b, e, f), hit);
       v8f d = ld(dyr + (size_t)ox * c + k);
-      v8i ha = a == m, hb = (b == m) & ~ha, done = ha | hb;
-      v8i he = (e == m) & ~done;
-      done |= he;
-      v8i hf = (f == m) & ~done;
-      st(out + p + k, (v8f)((v8i)d & ha) * step8(a));
-      st(out + p + c + k, (v8f)((v8i)d & hb) * step8(b));
-      st(out + row + p + k, (v8f)((v8i)d & he) * step8(e));
-      st(out + row + p + c + k, (v8f)((v8i)d & hf) * step8(f));
+      st(out + p + k, (v8f)((v8i)d & hit[0]) * step8(a));
+      st(out + p + c + k, (v8f)((v8i)d & hit[1]) * step8(b));
+      st(out + row + p + k, (v8f)((v8i)d & hit[2]) * step8(e));
+      st(out + row + p + c + k, (v8f)((v8i)d & hit[3]) * step8(f));
     }
   }
   if (w & 1) {
@@ -230,8 +213,6 @@ CLONES static int max_task(void *p, int t, int nt) {
   const int c = g->c;
   const size_t row = (size_t)g->w * c;
   const int i0 = (int)((long)g->n * t / nt), i1 = (int)((long)g->n * (t + 1) / nt);
-  const v8f ninf = {-__builtin_inff(), -__builtin_inff(), -__builtin_inff(), -__builtin_inff(),
-                    -__builtin_inff(), -__builtin_inff(), -__builtin_inff(), -__builtin_inff()};
   for (int img = i0; img < i1; img++) {
     const float *xi = j->x + (size_t)img * g->h * row;
     float *yi = j->y + (size_t)img * g->oh * g->ow * c;
@@ -242,13 +223,7 @@ CLONES static int max_task(void *p, int t, int nt) {
         const size_t q = (size_t)2 * ox * c;
         for (int k = 0; k < c; k += 8) {
           v8f a = ld(xb + q + k), b = ld(xb + q + c + k), e = ld(xb + row + q + k), f = ld(xb + row + q + c + k);
-          v8f m = ninf;
-          v8i gi;
-          gi = a > m, m = (v8f)(((v8i)a & gi) | ((v8i)m & ~gi));
-          gi = b > m, m = (v8f)(((v8i)b & gi) | ((v8i)m & ~gi));
-          gi = e > m, m = (v8f)(((v8i)e & gi) | ((v8i)m & ~gi));
-          gi = f > m, m = (v8f)(((v8i)f & gi) | ((v8i)m & ~gi));
-          st(yr + (size_t)ox * c + k, m);
+          st(yr + (size_t)ox * c + k, max4(a, b, e, f));
         }
       }
     }
