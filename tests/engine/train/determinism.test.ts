@@ -64,24 +64,37 @@ describe.skipIf(!ready)(`seeded runs repeat bit for bit (needs ${DEBIAN_DIR} and
     const { store, m, events } = await manager();
     const req = request('seed-cnn', 1500);
     try {
-      const [a] = (await m.start(req)).runIds;
-      const [b] = (await m.start(req)).runIds;
-      expect(m.running()).toEqual([a, b]);
-      await m.idle();
+      // The pair must train at the same time, else "side by side" was not tested. Worker start-up varies with what else
+      // the machine runs (one worker can finish its few batches before the other starts its first), so a pair that did
+      // not overlap is trained again, up to three times, rather than taken as a result.
+      let pair: Array<Awaited<ReturnType<typeof outcome>>> = [];
+      const tried: string[] = [];
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const [a] = (await m.start(req)).runIds;
+        const [b] = (await m.start(req)).runIds;
+        expect(m.running()).toEqual([a, b]);
+        await m.idle();
+        pair = await Promise.all([a, b].map((id) => outcome(store, events, id)));
+        const [x, y] = pair;
+        const overlap = Math.min(x.training.to, y.training.to) - Math.max(x.training.from, y.training.from);
+        tried.push(`${overlap.toFixed(0)} ms`);
+        if (overlap > 0) break;
+      }
+      const [ra, rb] = pair;
       const [c] = (await m.start(req)).runIds;
       expect(m.running()).toEqual([c]);
       await m.idle();
-      const [ra, rb, rc] = await Promise.all([a, b, c].map((id) => outcome(store, events, id)));
-      console.log(`seed-cnn test loss: side by side ${ra.numbers.test.loss.toPrecision(9)} and ${rb.numbers.test.loss.toPrecision(9)}, alone ${rc.numbers.test.loss.toPrecision(9)}`);
-      // They did train at the same time (else "side by side" was not tested).
-      expect(Math.max(ra.training.from, rb.training.from)).toBeLessThan(Math.min(ra.training.to, rb.training.to));
+      const rc = await outcome(store, events, c);
+      console.log(`seed-cnn test loss: side by side ${ra.numbers.test.loss.toPrecision(9)} and ${rb.numbers.test.loss.toPrecision(9)}, alone ${rc.numbers.test.loss.toPrecision(9)}; overlap per attempt ${tried.join(', ')}`);
+      expect(Math.max(ra.training.from, rb.training.from), `the pair trained at the same time (overlap per attempt: ${tried.join(', ')})`)
+        .toBeLessThan(Math.min(ra.training.to, rb.training.to));
       expect(ra.numbers.test.accuracy).toBeGreaterThan(0.5); // it learned something: chance is 0.1
       expect(rb.numbers).toEqual(ra.numbers);
       expect(rc.numbers).toEqual(ra.numbers);
     } finally {
       await m.close();
     }
-  }, 120_000);
+  }, 300_000);
 
   it('a dropout model (strong-cnn, augmentation on) repeated gives the same numbers', async () => {
     const { store, m, events } = await manager();
