@@ -70,6 +70,7 @@ export function printTable(rows: Row[], peak: Peak | null, log: (s: string) => v
   const numeric = (i: number) => i >= (multi ? 2 : 1) && i < header.length - 1;
   for (const row of [header, ...table]) log(row.map((c, i) => (numeric(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  '));
   for (const line of ceilings(rows, peak)) log(line);
+  for (const line of goals(rows, peak)) log(line);
   const cores = os.cpus().length;
   if (rows.some((r) => r.load > cores)) {
     log(`note: a load average above ${cores} on ${cores} cores means other processes were running: PyTorch's OpenMP threads `
@@ -79,9 +80,42 @@ export function printTable(rows: Row[], peak: Peak | null, log: (s: string) => v
   for (const r of rows) if (r.tensorsLeaked > 0) log(`warning: ${r.backend}/${r.model} leaked ${r.tensorsLeaked} tensors over a repeat`);
 }
 
-/** Issue 10's goals: training ≥ 1.5× PyTorch (2.5× for the seed CNN), inference ≥ 2×. */
+/** Issue 10's goals: training ≥ 1.5× PyTorch (2.5× for the seed CNN), inference ≥ 2×, the seed CNN at ≥ 40 % of the peak. */
 const trainGoal = (model: string) => (model === 'cnn' ? 2.5 : 1.5);
 const INFER_GOAL = 2;
+const CNN_PEAK_GOAL = 40;
+
+/**
+ * This run against issue 10's goals, per backend: how many models met the training and inference ratios (medians over
+ * repeats), which did not (with their per-repeat range, and the ceiling where the goal is above it), and the seed CNN's
+ * share of the measured peak. Rows without a PyTorch side are not judged.
+ */
+export function goals(rows: Row[], peak: Peak | null): string[] {
+  const out: string[] = [];
+  for (const backend of [...new Set(rows.map((r) => r.backend))]) {
+    const judged = rows.filter((r) => r.backend === backend && r.ratio && r.torch);
+    if (!judged.length) continue;
+    const tag = new Set(rows.map((r) => r.backend)).size > 1 ? ` (${backend})` : '';
+    const ceiling = (r: Row, infer: boolean) => {
+      if (!peak || !r.torch) return '';
+      const torchGflops = infer ? (r.torch.infer.median * r.flops.inferFlops) / 1e9 : r.torch.trainGflops.median;
+      return `, ceiling ${(peak.gflops / torchGflops).toFixed(2)}×`;
+    };
+    const verdict = (what: string, goal: (r: Row) => number, pick: (r: Row) => Range, infer: boolean) => {
+      const missed = judged.filter((r) => pick(r).median < goal(r));
+      const list = missed.map((r) => `${r.model} ${pick(r).median.toFixed(2)}× < ${goal(r)}× (repeats ${pick(r).min.toFixed(2)}–${pick(r).max.toFixed(2)}×${ceiling(r, infer)})`);
+      return `goal${tag}: ${what}: met by ${judged.length - missed.length} of ${judged.length} models${list.length ? `; not by ${list.join(', ')}` : ''}`;
+    };
+    out.push(verdict('training ≥ 1.5× PyTorch (the seed CNN 2.5×)', (r) => trainGoal(r.model), (r) => r.ratio!.train, false));
+    out.push(verdict(`inference ≥ ${INFER_GOAL}× PyTorch`, () => INFER_GOAL, (r) => r.ratio!.infer, true));
+    const cnn = judged.find((r) => r.model === 'cnn');
+    if (cnn?.peakPct) {
+      const pct = cnn.peakPct.median;
+      out.push(`goal${tag}: the seed CNN at ≥ ${CNN_PEAK_GOAL} % of the measured peak: ${pct.toFixed(0)} % (${pct >= CNN_PEAK_GOAL ? 'met' : 'not met'})`);
+    }
+  }
+  return out;
+}
 
 /**
  * The largest ratio the machine allows: every FLOP of ours at the measured SGEMM peak, against PyTorch's measured

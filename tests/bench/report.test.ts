@@ -1,6 +1,6 @@
 // Tests the bench's ceiling lines: the largest ratio the measured peak allows, and which goals lie above it.
 import { describe, expect, it } from 'vitest';
-import { ceilings, range, type Row } from '../../bench/report.js';
+import { ceilings, goals, range, type Row } from '../../bench/report.js';
 import type { Peak } from '../../bench/peak.js';
 
 const row = (model: string, macs: number, torchTrain: number, torchInfer: number): Row => {
@@ -36,5 +36,37 @@ describe('bench ceilings', () => {
   it('prints nothing without a peak or a PyTorch side', () => {
     expect(ceilings([row('ann', 1, 1, 1)], null)).toEqual([]);
     expect(ceilings([{ ...row('ann', 1, 1, 1), torch: undefined }], peak)).toEqual([]);
+  });
+});
+
+describe('bench goal lines', () => {
+  const peak = { gflops: 210 } as Peak;
+  const judged = (model: string, train: number[], infer: number[], peakPct?: number): Row => ({
+    ...row(model, 2_630_000, 3_000, 5_000),
+    ratio: { train: range(train), infer: range(infer) },
+    ...(peakPct != null ? { peakPct: range([peakPct]) } : {}),
+  });
+
+  it('counts the models at each goal and names the others with their repeats and ceiling', () => {
+    const lines = goals([
+      judged('cnn', [2.4, 2.6, 2.45], [9, 10, 11], 67), judged('ann', [1.6, 1.7, 1.5], [1.1, 1.2, 1.0]),
+      judged('residual-sep', [1.43, 1.14, 1.99], [4.5, 4.4, 4.6]),
+    ], peak);
+    expect(lines[0]).toMatch(/^goal: training ≥ 1\.5× PyTorch \(the seed CNN 2\.5×\): met by 1 of 3 models; not by /);
+    expect(lines[0]).toContain('cnn 2.45× < 2.5× (repeats 2.40–2.60×, ceiling ');
+    expect(lines[0]).toContain('residual-sep 1.43× < 1.5× (repeats 1.14–1.99×');
+    expect(lines[0]).not.toContain('ann');
+    expect(lines[1]).toMatch(/^goal: inference ≥ 2× PyTorch: met by 2 of 3 models; not by ann 1\.10× < 2× \(repeats 1\.00–1\.20×, ceiling \d/);
+    expect(lines[2]).toBe('goal: the seed CNN at ≥ 40 % of the measured peak: 67 % (met)');
+  });
+
+  it('says "met by all" without a list, flags a seed CNN under 40 %, and skips rows without PyTorch', () => {
+    const lines = goals([judged('cnn', [2.6, 2.7, 2.8], [9, 9, 9], 31), { ...judged('ann', [1, 1, 1], [1, 1, 1]), torch: undefined }], null);
+    expect(lines).toEqual([
+      'goal: training ≥ 1.5× PyTorch (the seed CNN 2.5×): met by 1 of 1 models',
+      'goal: inference ≥ 2× PyTorch: met by 1 of 1 models',
+      'goal: the seed CNN at ≥ 40 % of the measured peak: 31 % (not met)',
+    ]);
+    expect(goals([{ ...judged('ann', [1, 1, 1], [1, 1, 1]), torch: undefined }], peak)).toEqual([]);
   });
 });
