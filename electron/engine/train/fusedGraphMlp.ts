@@ -11,6 +11,7 @@ import { RELU_MASK } from '../backend/kernels/native/ConvLayer.js';
 import { MIN_NATIVE_ELEMENTS } from '../backend/kernels/native/eltwise.js';
 import { heapOf, offsetOf, type WasmBackendInternals } from '../backend/kernels/native/heap.js';
 import { applyInRegistrationOrder, makeFastestTrainStep, softmaxGradient } from './fusedMlp.js';
+import { makeFusedCnnTrainStep } from './fusedCnnTrain.js';
 import { ACT, GRAD_FROM_Y } from './fusedMlpPlan.js';
 import { finishUpdate, matmulUpdate, planNativeUpdate } from './fusedMlpUpdate.js';
 import type { NativeStep } from './fusedOptimizers.js';
@@ -420,6 +421,9 @@ function backward(s: HeapScope, plan: GraphPlan, vals: tf.TensorInfo[], saved: S
  */
 export function makeFastestStep(model: tf.LayersModel, optimizer: tf.Optimizer, inputShape: readonly number[], numClasses = 10) {
   const other = makeFastestTrainStep(model, optimizer, inputShape, numClasses);
+  // Sequential CNNs of the seed CNN's kind (fusedCnnTrain.ts), falling back to the taped step at any call it cannot run.
+  const cnn = makeFusedCnnTrainStep(model, optimizer, inputShape, numClasses);
+  if (cnn != null) return (x: Float32Array, y: Int32Array, n: number): StepResult => cnn(x, y, n) ?? other(x, y, n);
   const graph = fusedGraphMlpEnabled() ? makeFusedGraphMlpStep(model, optimizer, inputShape, numClasses) : null;
   if (graph == null) return other;
   return (x: Float32Array, y: Int32Array, n: number): StepResult => graph(x, y, n) ?? other(x, y, n);

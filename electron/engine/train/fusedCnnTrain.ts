@@ -1,0 +1,308 @@
+// The training step of a plain Sequential CNN of the seed CNN's kind without tfjs's tape (engine layer): Conv2D relu
+// (each optionally followed by MaxPooling2D), Flatten, Dense relu/linear, Dense softmax. The same native addon calls
+// the taped step's kernels make, straight on the wasm heap, then the optimizer's own update. makeFastestStep
+// (fusedGraphMlp.ts) tries it first; anything else, and whenever it cannot run at a call, is the taped step.
+import * as tf from '@tensorflow/tfjs';
+import { activeNative } from '../backend/native/active.js';
+import type { NativeAddon } from '../backend/native/addon.js';
+import { convGeometry } from '../backend/kernels/native/conv-geometry.js';
+import { BIAS_ACT_GRAD_KERNEL, CONV_LAYER_KERNEL, LAYER_ACTIVATION_KERNEL, RELU_MASK } from '../backend/kernels/native/ConvLayer.js';
+import { MAX_POOL_RELU_GRAD_KERNEL, RELU_MAX_POOL_KERNEL } from '../backend/kernels/native/ConvPool.js';
+import { heapOf, offsetOf, type WasmBackendInternals } from '../backend/kernels/native/heap.js';
+import { matMulGeometry } from '../backend/kernels/native/matmul-geometry.js';
+import { poolGeometry } from '../backend/kernels/native/pool-geometry.js';
+import { fusedConvEnabled, isFusedConv2d } from '../models/convLayer.js';
+import { isTrainingDense } from '../models/denseTraining.js';
+import { fusedPoolEnabled, maxPoolFieldsOf } from '../models/poolLayer.js';
+import { applyInRegistrationOrder, softmaxGradient } from './fusedMlp.js';
+import { ACT, type LayerVar } from './fusedMlpPlan.js';
+import { crossEntropyRows } from './loss.js';
+import type { StepResult } from './step.js';
+
+/*
+ * Why the bits are the taped step's (tests/engine/train/fusedCnnTrain.test.ts checks weights and losses step by step):
+ * - Conv2D relu (models/convLayer.ts, training): the WorkbenchConvLayer kernel's addon.conv2d, bias and relu (epilogue 2,
+ *   tfjs's Relu) in it, with convLayerGeometry's arguments. Its gradient: under a fused max pool, dz and db from the
+ *   pool's WorkbenchMaxPoolReluGrad (addon.maxPoolReluGrad); otherwise WorkbenchBiasActGrad (relu's mask, db) on its
+ *   output; then Conv2DBackpropInput (addon.conv2dInputGrad; not for the first layer: the tape does not ask for it) and
+ *   Conv2DBackpropFilter (addon.conv2dFilterGrad), both with the forward's geometry.
+ * - MaxPooling2D right after such a conv (models/poolLayer.ts): WorkbenchReluMaxPool's addon.maxPool.
+ * - Flatten: a reshape (the same buffer). Dense (models/denseTraining.ts): _FusedMatMul's addon.matmul (relu epilogue 1
+ *   or linear, bias in it), its gradient relu's mask with the bias sum in one biasActGrad pass (linear: Sum's sumRows),
+ *   dx and dW by BatchMatMul's addon.matmul, exactly as fusedMlp.ts runs them.
+ * - The softmax is the wasm backend's Softmax kernel, the loss and its gradient loss.ts's crossEntropyRows, the
+ *   softmax gradient fusedMlp.ts's softmaxGradient; the gradients reach optimizer.applyGradients keyed by variable
+ *   name in the engine's registration order (applyInRegistrationOrder), as minimize hands them.
+ * Each addon call has the taped kernel's arguments, so the native code splits the work over its threads the same way
+ * and sums in the same order. The step runs only when the taped step would take these kernels: the wasm backend with the
+ * native kernels registered, WORKBENCH_FUSED_CONV and WORKBENCH_FUSED_POOL not 0, every weight trainable.
+ */
+
+type Hwc = [number, number, number];
+interface ConvStage {
+  kind: 'conv'; in: Hwc; out: Hwc; kernel: LayerVar; bias: LayerVar | null; filterShape: number[];
+  strides: [number, number]; pad: 'same' | 'valid';
+  /** The layer (its outboundNodes: poolLayer.ts fuses the pool only for a conv with one consumer). */
+  layer: { outboundNodes: unknown[] };
+  /** A max pool follows (the fused relu + max pool pair). */
+  pooled: boolean;
+}
+interface PoolStage { kind: 'pool'; in: Hwc; out: Hwc; filterSize: [number, number]; strides: [number, number]; pad: 'same' | 'valid' }
+interface DenseStage { kind: 'dense'; inDim: number; width: number; kernel: LayerVar; bias: LayerVar | null; act: number }
+export type CnnTrainStage = ConvStage | PoolStage | DenseStage;
+
+/** Steps run by this path in this thread: lets tests and the bench prove it ran. */
+let fusedSteps = 0;
+export function fusedCnnTrainSteps(): number {
+  return fusedSteps;
+}
+
+/** Off with WORKBENCH_FUSED_CNN_TRAIN=0 (read at make time and at every step): the taped step runs then. */
+export function fusedCnnTrainEnabled(): boolean {
+  return process.env.WORKBENCH_FUSED_CNN_TRAIN !== '0';
+}
+
+interface ConvFields {
+  kernel?: LayerVar | null; bias?: LayerVar | null; strides: [number, number]; padding: string; dataFormat: string;
+  dilationRate: number | number[]; activation?: { getClassName(): string }; outboundNodes: unknown[];
+}
+interface PoolFields { poolSize: [number, number]; strides: [number, number]; padding: string; dataFormat: string }
+interface DenseFields { kernel?: LayerVar | null; bias?: LayerVar | null; units: number; activation?: { getClassName(): string } }
+
+function convStage(layer: tf.layers.Layer, shape: Hwc): ConvStage | null {
+  if (!isFusedConv2d(layer)) return null;
+  const f = layer as unknown as ConvFields;
+  const rate = typeof f.dilationRate === 'number' ? [f.dilationRate] : f.dilationRate;
+  if (f.dataFormat !== 'channelsLast' || !rate.every((d) => d === 1) || (f.padding !== 'same' && f.padding !== 'valid')) return null;
+  if (f.activation?.getClassName() !== 'relu') return null;
+  const filter = f.kernel?.read();
+  if (filter == null || filter.dtype !== 'float32' || filter.shape.length !== 4 || filter.shape[2] !== shape[2]) return null;
+  const g = convGeometry([1, ...shape], filter.shape, f.strides, f.padding, 1, 'NHWC');
+  const bias = f.bias ?? null;
+  if (g == null || (bias && bias.read().size !== g[6])) return null;
+  return {
+    kind: 'conv', in: shape, out: [g[7], g[8], g[6]], kernel: f.kernel!, bias, filterShape: [...filter.shape], strides: f.strides,
+    pad: f.padding, layer, pooled: false,
+  };
+}
+
+function poolStage(layer: tf.layers.Layer, shape: Hwc): PoolStage | null {
+  const f = maxPoolFieldsOf(layer) as unknown as PoolFields | null;
+  if (f == null || f.dataFormat !== 'channelsLast' || (f.padding !== 'same' && f.padding !== 'valid')) return null;
+  const g = poolGeometry([1, ...shape], f.poolSize, f.strides, f.padding);
+  return g == null ? null : { kind: 'pool', in: shape, out: [g[6], g[7], g[3]], filterSize: f.poolSize, strides: f.strides, pad: f.padding };
+}
+
+/**
+ * The model as this step runs it, or null when some layer is outside its vocabulary: a Sequential of this app's
+ * Conv2D (relu, undilated, channel-last), each optionally followed by one MaxPooling2D, then Flatten, Dense (relu or
+ * linear) and a last Dense softmax with `classes` units, on [h, w, c] input, starting with a Conv2D.
+ */
+export function cnnTrainStages(model: tf.LayersModel, inputShape: readonly number[], classes: number): CnnTrainStage[] | null {
+  if (!(model instanceof tf.Sequential) || inputShape.length !== 3) return null;
+  const layers = model.layers.filter((l) => l.getClassName() !== 'InputLayer');
+  let shape: Hwc | number = [inputShape[0], inputShape[1], inputShape[2]];
+  const stages: CnnTrainStage[] = [];
+  for (const [i, layer] of layers.entries()) {
+    const name = layer.getClassName();
+    const spatial: Hwc | null = typeof shape !== 'number' ? shape : null;
+    const prev = stages.at(-1);
+    let stage: CnnTrainStage | null = null;
+    if (name === 'Flatten') {
+      if (spatial == null) return null;
+      shape = spatial[0] * spatial[1] * spatial[2];
+      continue;
+    }
+    if (name === 'Conv2D' && spatial) stage = convStage(layer, spatial);
+    else if (name === 'MaxPooling2D' && spatial && prev?.kind === 'conv' && !prev.pooled) {
+      stage = poolStage(layer, spatial);
+      if (stage) prev.pooled = true;
+    } else if (name === 'Dense' && typeof shape === 'number' && isTrainingDense(layer)) {
+      const f = layer as unknown as DenseFields;
+      const kernel = f.kernel?.read();
+      const a = f.activation?.getClassName() ?? 'linear';
+      const act = a === 'relu' ? ACT.relu : a === 'linear' ? ACT.linear : a === 'softmax' && i === layers.length - 1 ? ACT.softmax : null;
+      const bias = f.bias ?? null;
+      if (kernel != null && kernel.dtype === 'float32' && kernel.shape.length === 2 && kernel.shape[0] === shape && act != null
+        && (bias == null || bias.read().size === f.units)) {
+        stage = { kind: 'dense', kernel: f.kernel!, bias, inDim: shape, width: f.units, act };
+      }
+    }
+    if (stage == null) return null;
+    stages.push(stage);
+    if (stage.kind === 'dense') shape = stage.width;
+    else shape = stage.out;
+  }
+  const end = stages.at(-1);
+  if (stages[0]?.kind !== 'conv' || end?.kind !== 'dense' || end.act !== ACT.softmax || end.width !== classes) return null;
+  return stages;
+}
+
+const NEEDED = ['conv2d', 'conv2dFilterGrad', 'conv2dInputGrad', 'maxPool', 'maxPoolReluGrad', 'biasActGrad', 'matmul', 'sumRows'] as const;
+const KERNELS = [CONV_LAYER_KERNEL, LAYER_ACTIVATION_KERNEL, BIAS_ACT_GRAD_KERNEL, RELU_MAX_POOL_KERNEL, MAX_POOL_RELU_GRAD_KERNEL];
+
+/** Whether the taped step would run the kernels this step replays (checked at each call: backend and switches can change). */
+function ready(addon: NativeAddon | null, stages: CnnTrainStage[]): addon is NativeAddon {
+  if (addon == null || tf.getBackend() !== 'wasm' || !fusedCnnTrainEnabled() || !fusedConvEnabled() || !fusedPoolEnabled()) return false;
+  if (NEEDED.some((k) => typeof addon[k] !== 'function') || KERNELS.some((k) => tf.getKernel(k, 'wasm') == null)) return false;
+  // poolLayer.ts fuses the pool only into a conv with this one consumer.
+  return stages.every((s) => s.kind !== 'conv' || !s.pooled || s.layer.outboundNodes.length === 1);
+}
+
+/** A stage's trainable variables [kernel, bias], or null for a pool. */
+function variables(s: CnnTrainStage): [tf.Variable, tf.Variable | null] | null {
+  return s.kind === 'pool' ? null : [s.kernel.read(), s.bias?.read() ?? null];
+}
+
+/**
+ * The fused step for `model`, or null when it does not apply (see cnnTrainStages; WORKBENCH_FUSED_CNN_TRAIN=0). The
+ * step returns null, having changed nothing, when it cannot run at that call: the caller then runs the taped step.
+ */
+export function makeFusedCnnTrainStep(model: tf.LayersModel, optimizer: tf.Optimizer, inputShape: readonly number[], numClasses = 10) {
+  if (!fusedCnnTrainEnabled()) return null;
+  const stages = cnnTrainStages(model, inputShape, numClasses);
+  if (stages == null) return null;
+  const inWidth = inputShape.reduce((a, b) => a * b, 1);
+
+  return (x: Float32Array, y: Int32Array, n: number): StepResult | null => {
+    const addon = activeNative();
+    if (!ready(addon, stages) || n <= 0 || x.length < n * inWidth || y.length < n) return null;
+    const vars = stages.map(variables);
+    if (vars.some((v) => v != null && (!v[0].trainable || (v[1] != null && !v[1].trainable)))) return null;
+    const backend = tf.backend() as unknown as WasmBackendInternals;
+    const owned: tf.TensorInfo[] = [];
+    const make = (shape: number[]) => {
+      const t = backend.makeOutput(shape, 'float32');
+      owned.push(t);
+      return t;
+    };
+    const grads: tf.NamedTensorMap = {};
+    const handed = new Set<object>();
+    try {
+      const { result, dW, db } = run(addon, backend, stages, vars, make, x, y, n, inWidth, numClasses);
+      const byName = new Map<string, tf.TensorInfo>();
+      vars.forEach((v, i) => {
+        if (v == null) return;
+        byName.set(v[0].name, dW[i]!);
+        if (v[1] != null) byName.set(v[1].name, db[i]!);
+      });
+      applyInRegistrationOrder(optimizer, byName, grads, handed);
+      fusedSteps++;
+      return result;
+    } finally {
+      for (const g of Object.values(grads)) g.dispose();
+      for (const t of owned) if (!handed.has(t.dataId)) backend.disposeData(t.dataId);
+    }
+  };
+}
+
+type Vars = ReadonlyArray<readonly [tf.Variable, tf.Variable | null] | null>;
+type Opt = tf.TensorInfo | null;
+
+/** Forward, loss, backward: returns the loss and the gradients per stage (dW, db). */
+function run(addon: NativeAddon, backend: WasmBackendInternals, stages: CnnTrainStage[], vars: Vars, make: (shape: number[]) => tf.TensorInfo,
+  x: Float32Array, y: Int32Array, n: number, inWidth: number, classes: number): { result: StepResult; dW: Opt[]; db: Opt[] } {
+  const off = (t: tf.TensorInfo) => offsetOf(backend, t);
+  const heap = () => heapOf(backend);
+  const size = (s: CnnTrainStage) => (s.kind === 'dense' ? s.width : s.out[0] * s.out[1] * s.out[2]);
+  const input = make([n * inWidth]);
+  new Float32Array(heap(), off(input), n * inWidth).set(x.subarray(0, n * inWidth));
+
+  // Per stage: its output, the gradient of its output, the geometry of its native calls for n images.
+  // (A pooled conv's output gradient is never made: its pool's gradient gives its dz directly.)
+  const out = stages.map((s) => make(s.kind === 'dense' ? [n, s.width] : [n, ...s.out]));
+  const dOut = stages.map((s) => (s.kind === 'conv' && s.pooled ? null : make(s.kind === 'dense' ? [n, s.width] : [n, ...s.out])));
+  const geometry = stages.map((s) => (s.kind === 'conv' ? convGeometry([n, ...s.in], s.filterShape, s.strides, s.pad, 1, 'NHWC')
+    : s.kind === 'pool' ? poolGeometry([n, ...s.in], s.filterSize, s.strides, s.pad) : null));
+  if (geometry.some((g, i) => g == null && stages[i].kind !== 'dense')) throw new Error('internal error: a convolution or pool the native kernels do not take');
+
+  // Forward, as the taped step's kernels.
+  let cur = input;
+  const inputs: tf.TensorInfo[] = [];
+  stages.forEach((s, i) => {
+    inputs.push(cur);
+    const g = geometry[i]!;
+    if (s.kind === 'conv') {
+      const bias = s.bias?.read();
+      addon.conv2d(heap(), Float64Array.of(off(cur), off(s.kernel.read()), bias ? off(bias) : -1, off(out[i]), CONV_RELU, ...g));
+    } else if (s.kind === 'pool') {
+      addon.maxPool(heap(), Float64Array.of(off(cur), off(out[i]), ...g));
+    } else {
+      const m = matMulGeometry([n, s.inDim], [s.inDim, s.width], false, false)!;
+      const bias = s.bias?.read();
+      addon.matmul(heap(), Float64Array.of(off(cur), off(s.kernel.read()), off(out[i]), bias ? off(bias) : -1, s.act === ACT.relu ? 1 : 0,
+        m.batch, m.batchA, m.batchB, m.m, m.n, m.k, 0, 0));
+    }
+    cur = out[i];
+  });
+
+  // Softmax by the wasm backend's own kernel; then the loss and its gradient as loss.ts, softmax's gradient as fusedMlp.ts.
+  const last = stages.length - 1;
+  const softmax = tf.getKernel('Softmax', 'wasm')!.kernelFunc({ inputs: { logits: out[last] }, backend: backend as never, attrs: { dim: 1 } }) as tf.TensorInfo;
+  let loss: { value: number; correct: number };
+  try {
+    const p = new Float32Array(heap(), off(softmax), n * classes);
+    const dz = new Float32Array(heap(), off(dOut[last]!), n * classes);
+    loss = crossEntropyRows(p, y, n, classes, dz);
+    softmaxGradient(p, dz, n, classes);
+  } finally {
+    backend.disposeData(softmax.dataId);
+  }
+
+  // Backward, last stage first. dz: a stage's gradient after its activation (a pooled conv's comes from its pool).
+  const dW: Opt[] = stages.map(() => null);
+  const db: Opt[] = stages.map(() => null);
+  const dz: Opt[] = stages.map(() => null);
+  for (let i = last; i >= 0; i--) {
+    const s = stages[i];
+    const g = geometry[i]!;
+    const dy = dOut[i]!; // (null only for a pooled conv, which does not read it)
+    const dIn = i > 0 ? dOut[i - 1] : null;
+    if (s.kind === 'pool') {
+      // The conv before: dz = MaxPoolGrad(y, dy)·step(y) and db = Sum(dz) in one pass (WorkbenchMaxPoolReluGrad).
+      const c = stages[i - 1] as ConvStage;
+      dz[i - 1] = make([n * size(c)]);
+      db[i - 1] = make([c.out[2]]);
+      addon.maxPoolReluGrad(heap(), Float64Array.of(off(out[i - 1]), off(dy), off(dz[i - 1]!), off(db[i - 1]!), ...g));
+      continue;
+    }
+    if (s.kind === 'conv') {
+      const co = s.out[2];
+      if (!s.pooled) {
+        // WorkbenchBiasActGrad with relu's mask from the output (x = y), the bias gradient always asked for.
+        dz[i] = make([n * size(s)]);
+        db[i] = make([co]);
+        addon.biasActGrad(heap(), Float64Array.of(RELU_MASK, off(out[i]), off(out[i]), off(dy), off(dz[i]!), off(db[i]!), (n * size(s)) / co, co));
+      }
+      if (dIn) addon.conv2dInputGrad(heap(), Float64Array.of(off(dz[i]!), off(s.kernel.read()), off(dIn), ...g));
+      dW[i] = make(s.filterShape);
+      addon.conv2dFilterGrad(heap(), Float64Array.of(off(inputs[i]), off(dz[i]!), off(dW[i]!), ...g));
+      continue;
+    }
+    // Dense, as fusedMlp.ts (and denseTraining.ts's _FusedMatMul gradient).
+    if (s.act === ACT.relu) {
+      dz[i] = make([n * s.width]);
+      db[i] = make([s.width]);
+      addon.biasActGrad(heap(), Float64Array.of(RELU_MASK, off(out[i]), off(out[i]), off(dy), off(dz[i]!), off(db[i]!), n, s.width));
+    } else {
+      dz[i] = dy;
+      if (s.bias) {
+        db[i] = make([s.width]);
+        addon.sumRows(heap(), Float64Array.of(off(dy), off(db[i]!), n, s.width));
+      }
+    }
+    const kernel = vars[i]![0];
+    if (dIn) {
+      const gx = matMulGeometry([n, s.width], [s.inDim, s.width], false, true)!;
+      addon.matmul(heap(), Float64Array.of(off(dz[i]!), off(kernel), off(dIn), -1, 0, gx.batch, gx.batchA, gx.batchB, gx.m, gx.n, gx.k, 0, 1));
+    }
+    const gw = matMulGeometry([n, s.inDim], [n, s.width], true, false)!;
+    dW[i] = make([s.inDim, s.width]);
+    addon.matmul(heap(), Float64Array.of(off(inputs[i]), off(dz[i]!), off(dW[i]!), -1, 0, gw.batch, gw.batchA, gw.batchB, gw.m, gw.n, gw.k, 1, 0));
+  }
+  // A conv without a bias variable computes db all the same (as its kernels do); it is not handed to the optimizer.
+  return { result: { loss: loss.value, correct: loss.correct }, dW, db };
+}
+
+/** conv2d's epilogue for relu as tfjs's Relu kernel (ConvLayer.ts's EPILOGUE.relu), the one the training forward runs. */
+const CONV_RELU = 2;

@@ -1,0 +1,208 @@
+// Tests the fused CNN training step: bit for bit the taped step's weights, optimizer state and losses, proven to run
+// (its counter), with 1 and 2 native threads, no tensor left behind, and the taped step for models outside its vocabulary.
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../../../electron/engine/backend/select.js';
+import { buildModel } from '../../../electron/engine/models/build.js';
+import { getPreset } from '../../../electron/engine/models/presets.js';
+import { cnnTrainStages, fusedCnnTrainSteps, makeFusedCnnTrainStep } from '../../../electron/engine/train/fusedCnnTrain.js';
+import { makeFastestStep } from '../../../electron/engine/train/fusedGraphMlp.js';
+import { makeOptimizer, setLearningRate } from '../../../electron/engine/train/optimizer.js';
+import { makeTrainStep } from '../../../electron/engine/train/step.js';
+import type { Optimizer } from '../../../shared/hyper.js';
+import type { ModelSpec } from '../../../shared/spec.js';
+import { addon, nativeMissing, useNative } from '../backend/kernels/native/setup.js';
+import { randomValues } from '../backend/kernels/reference.js';
+
+const IMAGE = [28, 28, 1];
+const seedCnn = getPreset('seed-cnn').model as ModelSpec;
+
+/** Same vocabulary, other shapes: 'same' padding, a conv without a pool, a bias-free conv, a 3×3 stride-2 pool, a linear Dense. */
+const other = {
+  name: 'cnn-other', inputShape: IMAGE,
+  layers: [
+    { type: 'Conv2D', filters: 6, kernelSize: [3, 3], activation: 'relu', padding: 'same' },
+    { type: 'MaxPooling2D', poolSize: [2, 2] },
+    { type: 'Conv2D', filters: 12, kernelSize: [3, 3], activation: 'relu' },
+    { type: 'Conv2D', filters: 16, kernelSize: [3, 3], activation: 'relu', useBias: false },
+    { type: 'MaxPooling2D', poolSize: [3, 3], strides: [2, 2] },
+    { type: 'Flatten' },
+    { type: 'Dense', units: 40, activation: 'linear' },
+    { type: 'Dense', units: 24, activation: 'relu' },
+    { type: 'Dense', units: 10, activation: 'softmax' },
+  ],
+} as unknown as ModelSpec;
+
+/** A conv straight into Flatten (its gradient from the Dense's input gradient through relu's mask). */
+const convFlatten = {
+  name: 'conv-flatten', inputShape: IMAGE,
+  layers: [
+    { type: 'Conv2D', filters: 4, kernelSize: [5, 5], activation: 'relu', strides: [2, 2] },
+    { type: 'Flatten' },
+    { type: 'Dense', units: 10, activation: 'softmax' },
+  ],
+} as unknown as ModelSpec;
+
+const RATES = [1e-2, 1e-2, 5e-3, 2.5e-3, 1e-3, 1e-3];
+const SIZES = [128, 64, 128, 37, 128, 96]; // a short batch in the middle, as at an epoch's end
+
+type Step = (x: Float32Array, y: Int32Array, n: number) => { loss: number; correct: number };
+const ADAM: Optimizer = { type: 'adam', beta1: 0.9, beta2: 0.999 };
+
+/** Trains `spec` RATES.length batches with `make`'s step; returns bit patterns of weights and optimizer state, and tensor counts. */
+async function train(spec: ModelSpec, o: Optimizer, make: (m: tf.LayersModel, opt: tf.Optimizer, shape: number[]) => Step) {
+  const model = buildModel(spec, 11);
+  const opt = makeOptimizer(o, RATES[0]);
+  const step = make(model, opt, spec.inputShape);
+  const losses: number[] = [];
+  const correct: number[] = [];
+  const tensors: number[] = [];
+  for (let s = 0; s < RATES.length; s++) {
+    setLearningRate(opt, RATES[s]);
+    const n = SIZES[s];
+    const r = step(randomValues(n * 784, 90 + s), Int32Array.from({ length: n }, (_, i) => (i * 7 + s) % 10), n);
+    losses.push(r.loss);
+    correct.push(r.correct);
+    tensors.push(tf.memory().numTensors);
+  }
+  const bits = (t: tf.Tensor) => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer));
+  const weights = model.getWeights().map(bits);
+  const state = (await opt.getWeights()).map((w) => bits(w.tensor));
+  model.dispose();
+  opt.dispose();
+  return { weights, state, losses, correct, tensors };
+}
+
+const taped = (m: tf.LayersModel, opt: tf.Optimizer, shape: number[]) => makeTrainStep(m, opt, shape);
+const fastest = (m: tf.LayersModel, opt: tf.Optimizer, shape: number[]) => makeFastestStep(m, opt, shape);
+
+describe.skipIf(nativeMissing != null)(`fused CNN training step${nativeMissing ? ` (skipped: ${nativeMissing})` : ''}`, () => {
+  beforeAll(useNative);
+  afterAll(() => selectBackend('wasm', { native: true, threads: 2 }));
+
+  const cases: Array<[string, ModelSpec, Optimizer, number]> = [
+    ['seed CNN, Adam, 2 threads', seedCnn, ADAM, 2],
+    ['seed CNN, Adam, 1 thread', seedCnn, ADAM, 1],
+    ['other shapes, Adam, 2 threads', other, { type: 'adam', beta1: 0.8, beta2: 0.95 }, 2],
+    ['other shapes, Adam, 1 thread', other, ADAM, 1],
+    ['seed CNN, SGD with momentum', seedCnn, { type: 'sgd', momentum: 0.9 }, 2],
+    ['other shapes, RMSProp', other, { type: 'rmsprop', rho: 0.9, momentum: 0.5 }, 2],
+    ['conv into Flatten, Adam', convFlatten, ADAM, 2],
+  ];
+
+  it.each(cases)('%s: the same bits as the taped step (weights, optimizer state, losses, hits)', async (_name, spec, o, threads) => {
+    addon!.setThreads(threads);
+    try {
+      let tensors = tf.memory().numTensors;
+      const want = await train(spec, o, taped);
+      const tapedLeft = tf.memory().numTensors - tensors;
+      const steps = fusedCnnTrainSteps();
+      tensors = tf.memory().numTensors;
+      const got = await train(spec, o, fastest);
+      expect(fusedCnnTrainSteps() - steps, 'fused steps').toBe(RATES.length);
+      expect(tf.memory().numTensors - tensors, 'tensors left behind').toBe(tapedLeft);
+      // After the first step (the optimizer's state made), no step adds a tensor.
+      expect(new Set(got.tensors.slice(1)).size, `tensors after each step ${got.tensors}`).toBe(1);
+      expect(got.losses).toEqual(want.losses);
+      expect(got.correct).toEqual(want.correct);
+      expect(got.losses[0]).not.toBe(got.losses.at(-1));
+      expect(got.weights.length).toBe(want.weights.length);
+      got.weights.forEach((w, k) => expect(w, `weight ${k}`).toEqual(want.weights[k]));
+      expect(got.state.length).toBe(want.state.length);
+      got.state.forEach((w, k) => expect(w, `optimizer state ${k}`).toEqual(want.state[k]));
+    } finally {
+      addon!.setThreads(2);
+    }
+  });
+
+  it('runs the taped step\'s native calls and none of its tfjs kernels beyond the softmax', async () => {
+    const before = addon!.counts();
+    await train(seedCnn, ADAM, fastest);
+    const after = addon!.counts();
+    const d = (k: keyof typeof before) => after[k] - before[k];
+    const steps = RATES.length;
+    expect(d('conv2d')).toBe(2 * steps);
+    expect(d('conv2dFilterGrad')).toBe(2 * steps);
+    expect(d('conv2dInputGrad'), 'the first conv\'s input gradient is not made').toBe(steps);
+    expect(d('maxPool')).toBe(2 * steps);
+    expect(d('maxPoolReluGrad')).toBe(2 * steps);
+    expect(d('matmul')).toBe(6 * steps);
+    expect(d('biasActGrad')).toBe(steps);
+    expect(d('sumRows')).toBe(steps);
+  });
+
+  it('WORKBENCH_FUSED_CNN_TRAIN=0 (or WORKBENCH_FUSED_POOL=0, WORKBENCH_FUSED_CONV=0) runs the taped step', async () => {
+    for (const name of ['WORKBENCH_FUSED_CNN_TRAIN', 'WORKBENCH_FUSED_POOL', 'WORKBENCH_FUSED_CONV']) {
+      const model = buildModel(seedCnn, 3);
+      const opt = makeOptimizer(ADAM, 1e-3);
+      const fused = makeFusedCnnTrainStep(model, opt, IMAGE)!;
+      const step = makeFastestStep(model, opt, IMAGE);
+      expect(fused).not.toBeNull();
+      process.env[name] = '0';
+      try {
+        const steps = fusedCnnTrainSteps();
+        const x = randomValues(16 * 784, 3);
+        const y = Int32Array.from({ length: 16 }, (_, i) => i % 10);
+        expect(fused(x, y, 16), name).toBeNull();
+        expect(Number.isFinite(step(x, y, 16).loss)).toBe(true);
+        expect(fusedCnnTrainSteps(), name).toBe(steps);
+      } finally {
+        delete process.env[name];
+        model.dispose();
+        opt.dispose();
+      }
+    }
+    const model = buildModel(seedCnn, 3);
+    const opt = makeOptimizer(ADAM, 1e-3);
+    process.env.WORKBENCH_FUSED_CNN_TRAIN = '0';
+    try {
+      expect(makeFusedCnnTrainStep(model, opt, IMAGE), 'read at make time too').toBeNull();
+    } finally {
+      delete process.env.WORKBENCH_FUSED_CNN_TRAIN;
+      model.dispose();
+      opt.dispose();
+    }
+  });
+
+  it('a frozen layer: the taped step runs', () => {
+    const model = buildModel(seedCnn, 5);
+    const opt = makeOptimizer(ADAM, 1e-3);
+    const step = makeFastestStep(model, opt, IMAGE);
+    model.layers.find((l) => l.getClassName() === 'Conv2D')!.trainable = false;
+    const steps = fusedCnnTrainSteps();
+    step(randomValues(16 * 784, 4), Int32Array.from({ length: 16 }, (_, i) => i % 10), 16);
+    expect(fusedCnnTrainSteps()).toBe(steps);
+    model.dispose();
+    opt.dispose();
+  });
+
+  it('declines what it does not implement: null, and training through makeFastestStep leaves the counter alone', () => {
+    const conv = { type: 'Conv2D', filters: 4, kernelSize: [3, 3], activation: 'relu' };
+    const pool = { type: 'MaxPooling2D', poolSize: [2, 2] };
+    const head = [{ type: 'Flatten' }, { type: 'Dense', units: 10, activation: 'softmax' }];
+    const m = (layers: object[]) => buildModel({ name: 'x', inputShape: IMAGE, layers } as unknown as ModelSpec, 1);
+    expect(cnnTrainStages(m([conv, pool, ...head]), IMAGE, 10)).not.toBeNull();
+    const declined: Array<[string, object[]]> = [
+      ['dropout', [conv, pool, { type: 'Dropout', rate: 0.25 }, ...head]],
+      ['batch norm', [conv, { type: 'BatchNormalization' }, pool, ...head]],
+      ['linear conv', [{ ...conv, activation: 'linear' }, pool, ...head]],
+      ['tanh conv', [{ ...conv, activation: 'tanh' }, pool, ...head]],
+      ['average pool', [conv, { type: 'AveragePooling2D', poolSize: [2, 2] }, ...head]],
+      ['pool after pool', [conv, pool, pool, ...head]],
+      ['no conv', head],
+    ];
+    for (const [name, layers] of declined) {
+      const model = m(layers);
+      const opt = makeOptimizer(ADAM, 1e-3); // its state is per variable name: one per model
+      expect(cnnTrainStages(model, IMAGE, 10), name).toBeNull();
+      expect(makeFusedCnnTrainStep(model, opt, IMAGE), name).toBeNull();
+      const steps = fusedCnnTrainSteps();
+      makeFastestStep(model, opt, IMAGE)(randomValues(8 * 784, 2), Int32Array.from({ length: 8 }, (_, i) => i % 10), 8);
+      expect(fusedCnnTrainSteps(), name).toBe(steps);
+      model.dispose();
+      opt.dispose();
+    }
+    expect(cnnTrainStages(m([conv, pool, ...head]), IMAGE, 12), 'class count').toBeNull();
+    expect(cnnTrainStages(buildModel(getPreset('seed-ann').model as ModelSpec, 1), IMAGE, 10), 'an MLP').toBeNull();
+  });
+});
