@@ -9,6 +9,7 @@ import { activeNative } from '../electron/engine/backend/native/active.js';
 import { NATIVE_KERNELS } from '../electron/engine/backend/native/addon.js';
 import { fusedMlpSteps } from '../electron/engine/train/fusedMlp.js';
 import { fusedGraphMlpSteps } from '../electron/engine/train/fusedGraphMlp.js';
+import { fusedCnnTrainSteps } from '../electron/engine/train/fusedCnnTrain.js';
 
 const { values } = parseArgs({ options: {
   model: { type: 'string', default: 'cnn' }, backend: { type: 'string', default: 'wasm' }, batches: { type: 'string', default: '5' },
@@ -62,6 +63,7 @@ stats.clear();
 addonStats.clear();
 const fusedBefore = fusedMlpSteps();
 const graphBefore = fusedGraphMlpSteps();
+const cnnBefore = fusedCnnTrainSteps();
 const n = Number(values.batches);
 const t0 = performance.now();
 // inferOnce times the prediction only (not the making of its input), so the total is the sum of its times.
@@ -81,6 +83,8 @@ const fused = fusedMlpSteps() - fusedBefore;
 if (fused > 0) console.log(`fused MLP step: ${fused} of ${n} batches ran without tfjs's tape (their native calls are below, not in the kernel count above)`);
 const graphSteps = fusedGraphMlpSteps() - graphBefore;
 if (graphSteps > 0) console.log(`fused graph MLP step: ${graphSteps} of ${n} batches ran without tfjs's tape (their native calls are below, not in the kernel count above)`);
+const cnnSteps = fusedCnnTrainSteps() - cnnBefore;
+if (cnnSteps > 0) console.log(`fused CNN step: ${cnnSteps} of ${n} batches ran without tfjs's tape (their native calls are below, not in the kernel count above)`);
 const addonMs = [...addonStats.values()].reduce((a, s) => a + s.ms, 0);
 console.log(`native addon calls (from kernels and the fused step): ${(addonMs / n).toFixed(2)} ms/batch`);
 for (const [name, s] of [...addonStats.entries()].sort((a, b) => b[1].ms - a[1].ms)) {
