@@ -16,6 +16,7 @@ import { isTrainingDense } from '../models/denseTraining.js';
 import { fusedPoolEnabled, maxPoolFieldsOf } from '../models/poolLayer.js';
 import { applyInRegistrationOrder, softmaxGradient } from './fusedMlp.js';
 import { ACT, type LayerVar } from './fusedMlpPlan.js';
+import { finishUpdate, planNativeUpdate } from './fusedMlpUpdate.js';
 import { crossEntropyRows } from './loss.js';
 import type { StepResult } from './step.js';
 
@@ -32,7 +33,8 @@ import type { StepResult } from './step.js';
  *   dx and dW by BatchMatMul's addon.matmul, exactly as fusedMlp.ts runs them.
  * - The softmax is the wasm backend's Softmax kernel, the loss and its gradient loss.ts's crossEntropyRows, the
  *   softmax gradient fusedMlp.ts's softmaxGradient; the gradients reach optimizer.applyGradients keyed by variable
- *   name in the engine's registration order (applyInRegistrationOrder), as minimize hands them.
+ *   name in the engine's registration order (applyInRegistrationOrder), as minimize hands them; or, for FusedAdam,
+ *   fusedMlpUpdate.ts's finishUpdate runs its update (the same tn_optim arithmetic per element) in one native call.
  * Each addon call has the taped kernel's arguments, so the native code splits the work over its threads the same way
  * and sums in the same order. The step runs only when the taped step would take these kernels: the wasm backend with the
  * native kernels registered, WORKBENCH_FUSED_CONV and WORKBENCH_FUSED_POOL not 0, every weight trainable.
@@ -178,8 +180,22 @@ export function makeFusedCnnTrainStep(model: tf.LayersModel, optimizer: tf.Optim
     };
     const grads: tf.NamedTensorMap = {};
     const handed = new Set<object>();
+    // FusedAdam's update as one native call (fusedMlpUpdate.ts, as the fused MLP step runs it for its biases) where
+    // it allows it (WORKBENCH_FUSED_MLP_UPDATE=0 turns it off), else applyGradients after the step.
+    const update = planNativeUpdate(optimizer, addon, backend, vars.flatMap((v) => (v == null ? [] : v[1] ? [v[0], v[1]] : [v[0]])));
     try {
       const { result, dW, db } = run(addon, backend, stages, vars, make, x, y, n, inWidth, numClasses);
+      if (update != null) {
+        const rest: Array<readonly [tf.Variable, tf.TensorInfo]> = [];
+        vars.forEach((v, i) => {
+          if (v == null) return;
+          rest.push([v[0], dW[i]!]);
+          if (v[1] != null) rest.push([v[1], db[i]!]);
+        });
+        finishUpdate(addon, backend, update, rest);
+        fusedSteps++;
+        return result;
+      }
       const byName = new Map<string, tf.TensorInfo>();
       vars.forEach((v, i) => {
         if (v == null) return;

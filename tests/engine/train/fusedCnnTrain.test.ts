@@ -7,6 +7,7 @@ import { buildModel } from '../../../electron/engine/models/build.js';
 import { getPreset } from '../../../electron/engine/models/presets.js';
 import { cnnTrainStages, fusedCnnTrainSteps, makeFusedCnnTrainStep } from '../../../electron/engine/train/fusedCnnTrain.js';
 import { makeFastestStep } from '../../../electron/engine/train/fusedGraphMlp.js';
+import { fusedMlpNativeUpdates } from '../../../electron/engine/train/fusedMlpUpdate.js';
 import { makeOptimizer, setLearningRate } from '../../../electron/engine/train/optimizer.js';
 import { makeTrainStep } from '../../../electron/engine/train/step.js';
 import type { Optimizer } from '../../../shared/hyper.js';
@@ -82,24 +83,31 @@ describe.skipIf(nativeMissing != null)(`fused CNN training step${nativeMissing ?
 
   const cases: Array<[string, ModelSpec, Optimizer, number]> = [
     ['seed CNN, Adam, 2 threads', seedCnn, ADAM, 2],
+    ['seed CNN, Adam handed to applyGradients (WORKBENCH_FUSED_MLP_UPDATE=0)', seedCnn, ADAM, 2],
     ['seed CNN, Adam, 1 thread', seedCnn, ADAM, 1],
     ['other shapes, Adam, 2 threads', other, { type: 'adam', beta1: 0.8, beta2: 0.95 }, 2],
     ['other shapes, Adam, 1 thread', other, ADAM, 1],
     ['seed CNN, SGD with momentum', seedCnn, { type: 'sgd', momentum: 0.9 }, 2],
     ['other shapes, RMSProp', other, { type: 'rmsprop', rho: 0.9, momentum: 0.5 }, 2],
     ['conv into Flatten, Adam', convFlatten, ADAM, 2],
+    ['other shapes, AdamW (its own applyGradients)', other, { type: 'adamw', beta1: 0.9, beta2: 0.999, weightDecay: 0.01 } as Optimizer, 2],
   ];
 
-  it.each(cases)('%s: the same bits as the taped step (weights, optimizer state, losses, hits)', async (_name, spec, o, threads) => {
+  it.each(cases)('%s: the same bits as the taped step (weights, optimizer state, losses, hits)', async (name, spec, o, threads) => {
     addon!.setThreads(threads);
+    const handed = name.includes('WORKBENCH_FUSED_MLP_UPDATE=0');
+    if (handed) process.env.WORKBENCH_FUSED_MLP_UPDATE = '0';
     try {
       let tensors = tf.memory().numTensors;
       const want = await train(spec, o, taped);
       const tapedLeft = tf.memory().numTensors - tensors;
       const steps = fusedCnnTrainSteps();
+      const updates = fusedMlpNativeUpdates();
       tensors = tf.memory().numTensors;
       const got = await train(spec, o, fastest);
       expect(fusedCnnTrainSteps() - steps, 'fused steps').toBe(RATES.length);
+      // FusedAdam's update in one native call (fusedMlpUpdate.ts), unless switched off; the other optimizers' applyGradients.
+      expect(fusedMlpNativeUpdates() - updates, 'native updates').toBe(o.type === 'adam' && !handed ? RATES.length : 0);
       expect(tf.memory().numTensors - tensors, 'tensors left behind').toBe(tapedLeft);
       // After the first step (the optimizer's state made), no step adds a tensor.
       expect(new Set(got.tensors.slice(1)).size, `tensors after each step ${got.tensors}`).toBe(1);
@@ -112,6 +120,7 @@ describe.skipIf(nativeMissing != null)(`fused CNN training step${nativeMissing ?
       got.state.forEach((w, k) => expect(w, `optimizer state ${k}`).toEqual(want.state[k]));
     } finally {
       addon!.setThreads(2);
+      delete process.env.WORKBENCH_FUSED_MLP_UPDATE;
     }
   });
 
