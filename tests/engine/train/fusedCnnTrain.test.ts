@@ -124,6 +124,33 @@ describe.skipIf(nativeMissing != null)(`fused CNN training step${nativeMissing ?
     }
   });
 
+  it('the same bits with −0, +Inf and NaN pixels (relu and max pool on NaN, the loss going NaN)', async () => {
+    const run = (make: typeof taped) => {
+      const model = buildModel(seedCnn, 21);
+      const opt = makeOptimizer(ADAM, 1e-3);
+      const step = make(model, opt, IMAGE);
+      const losses: number[] = [];
+      for (let s = 0; s < 3; s++) {
+        const n = 40;
+        const x = randomValues(n * 784, 60 + s);
+        for (let i = 0; i < x.length; i += 7) x[i] = -0;
+        if (s === 1) x[3 * 784 + 300] = Infinity;
+        if (s === 2) x[5 * 784 + 100] = NaN;
+        losses.push(step(x, Int32Array.from({ length: n }, (_, i) => i % 10), n).loss);
+      }
+      const weights = model.getWeights().map((t) => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer)));
+      model.dispose();
+      opt.dispose();
+      return { losses, weights };
+    };
+    const want = run(taped);
+    const steps = fusedCnnTrainSteps();
+    const got = run(fastest);
+    expect(fusedCnnTrainSteps() - steps).toBe(3);
+    expect(got.losses).toEqual(want.losses);
+    got.weights.forEach((w, k) => expect(w, `weight ${k}`).toEqual(want.weights[k]));
+  });
+
   it('runs the taped step\'s native calls and none of its tfjs kernels beyond the softmax', async () => {
     const before = addon!.counts();
     await train(seedCnn, ADAM, fastest);
