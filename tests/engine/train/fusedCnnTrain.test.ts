@@ -8,12 +8,13 @@ import { getPreset } from '../../../electron/engine/models/presets.js';
 import { cnnTrainStages, fusedCnnTrainSteps, makeFusedCnnTrainStep } from '../../../electron/engine/train/fusedCnnTrain.js';
 import { makeFastestStep } from '../../../electron/engine/train/fusedGraphMlp.js';
 import { fusedMlpNativeUpdates } from '../../../electron/engine/train/fusedMlpUpdate.js';
-import { makeOptimizer, setLearningRate } from '../../../electron/engine/train/optimizer.js';
+import { makeOptimizer } from '../../../electron/engine/train/optimizer.js';
 import { makeTrainStep } from '../../../electron/engine/train/step.js';
 import type { Optimizer } from '../../../shared/hyper.js';
 import type { ModelSpec } from '../../../shared/spec.js';
 import { addon, nativeMissing, useNative } from '../backend/kernels/native/setup.js';
 import { randomValues } from '../backend/kernels/reference.js';
+import { RATES, trainBits, type StepMaker } from './stepBits.js';
 
 const IMAGE = [28, 28, 1];
 const seedCnn = getPreset('seed-cnn').model as ModelSpec;
@@ -44,35 +45,9 @@ const convFlatten = {
   ],
 } as unknown as ModelSpec;
 
-const RATES = [1e-2, 1e-2, 5e-3, 2.5e-3, 1e-3, 1e-3];
-const SIZES = [128, 64, 128, 37, 128, 96]; // a short batch in the middle, as at an epoch's end
-
-type Step = (x: Float32Array, y: Int32Array, n: number) => { loss: number; correct: number };
 const ADAM: Optimizer = { type: 'adam', beta1: 0.9, beta2: 0.999 };
-
-/** Trains `spec` RATES.length batches with `make`'s step; returns bit patterns of weights and optimizer state, and tensor counts. */
-async function train(spec: ModelSpec, o: Optimizer, make: (m: tf.LayersModel, opt: tf.Optimizer, shape: number[]) => Step) {
-  const model = buildModel(spec, 11);
-  const opt = makeOptimizer(o, RATES[0]);
-  const step = make(model, opt, spec.inputShape);
-  const losses: number[] = [];
-  const correct: number[] = [];
-  const tensors: number[] = [];
-  for (let s = 0; s < RATES.length; s++) {
-    setLearningRate(opt, RATES[s]);
-    const n = SIZES[s];
-    const r = step(randomValues(n * 784, 90 + s), Int32Array.from({ length: n }, (_, i) => (i * 7 + s) % 10), n);
-    losses.push(r.loss);
-    correct.push(r.correct);
-    tensors.push(tf.memory().numTensors);
-  }
-  const bits = (t: tf.Tensor) => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer));
-  const weights = model.getWeights().map(bits);
-  const state = (await opt.getWeights()).map((w) => bits(w.tensor));
-  model.dispose();
-  opt.dispose();
-  return { weights, state, losses, correct, tensors };
-}
+const SIZES = [128, 64, 128, 37, 128, 96]; // a short batch in the middle, as at an epoch's end
+const train = (spec: ModelSpec, o: Optimizer, make: StepMaker) => trainBits(spec, o, make, SIZES);
 
 const taped = (m: tf.LayersModel, opt: tf.Optimizer, shape: number[]) => makeTrainStep(m, opt, shape);
 const fastest = (m: tf.LayersModel, opt: tf.Optimizer, shape: number[]) => makeFastestStep(m, opt, shape);
