@@ -29,7 +29,7 @@ export type CnnStage = ConvStage | BatchNormStage | PoolStage | MeanStage | Dens
 /** Layers that are the identity in inference (SeededDropout, SpatialDropout2D, GaussianNoise: tfjs's call without training). */
 const IDENTITY = new Set(['Dropout', 'SpatialDropout2D', 'GaussianNoise']);
 
-interface ConvFields {
+export interface ConvFields {
   kernel?: LayerVar | null; bias?: LayerVar | null; strides: [number, number]; padding: string; dataFormat: string;
   dilationRate: number | number[]; activation?: { getClassName(): string }; rank?: number;
 }
@@ -37,13 +37,36 @@ interface PoolFields { poolSize: [number, number]; strides: [number, number]; pa
 interface BnFields { axis: number; epsilon: number; gamma?: LayerVar; beta?: LayerVar; movingMean: LayerVar; movingVariance: LayerVar }
 interface DenseFields { kernel?: LayerVar | null; bias?: LayerVar | null; units: number; activation?: { getClassName(): string } }
 
-function conv(layer: tf.layers.Layer, shape: Hwc): ConvStage | null {
+/** A Conv2D layer of this app as the fused paths read it: its fields, weights and one image's geometry. */
+export interface ConvLayerView {
+  fields: ConvFields; kernel: LayerVar; bias: LayerVar | null; filterShape: number[];
+  /** convGeometry for one image: [1,h,w,c,kh,kw,co,oh,ow,sh,sw,pt,pl]. */
+  geometry: number[];
+}
+
+/**
+ * The Conv2D `layer` on [h, w, c] input as the fused paths (inference here, training in fusedCnnTrain.ts) run it, or
+ * null when it is not one of this app's fused Conv2Ds, channel-last, undilated, 'same'/'valid', with a float32 filter
+ * matching the input's channels and a bias of one value per output channel.
+ */
+export function convLayerView(layer: tf.layers.Layer, shape: Hwc): ConvLayerView | null {
   if (!isFusedConv2d(layer)) return null;
   const f = layer as unknown as ConvFields;
   const rate = typeof f.dilationRate === 'number' ? [f.dilationRate] : f.dilationRate;
   if (f.dataFormat !== 'channelsLast' || !rate.every((d) => d === 1) || (f.padding !== 'same' && f.padding !== 'valid')) return null;
   const filter = f.kernel?.read();
   if (filter == null || filter.dtype !== 'float32' || filter.shape.length !== 4 || filter.shape[2] !== shape[2]) return null;
+  const g = convGeometry([1, ...shape], filter.shape, f.strides, f.padding, 1, 'NHWC');
+  if (g == null) return null;
+  const bias = f.bias ?? null;
+  if (bias && bias.read().size !== g[6]) return null;
+  return { fields: f, kernel: f.kernel!, bias, filterShape: [...filter.shape], geometry: g };
+}
+
+function conv(layer: tf.layers.Layer, shape: Hwc): ConvStage | null {
+  const v = convLayerView(layer, shape);
+  if (v == null) return null;
+  const f = v.fields;
   // Conv.call: relu, linear and elu go into tf.fused.conv2d (FusedConv2D), anything else is a linear FusedConv2D and
   // then the layer's activation, which must be the native one fuseActivation installed.
   const name = f.activation?.getClassName() ?? 'linear';
@@ -57,11 +80,8 @@ function conv(layer: tf.layers.Layer, shape: Hwc): ConvStage | null {
     if (fn == null) return null;
     [epilogue, post] = [0, fn];
   }
-  const g = convGeometry([1, ...shape], filter.shape, f.strides, f.padding, 1, 'NHWC');
-  if (g == null) return null;
-  const bias = f.bias ?? null;
-  if (bias && bias.read().size !== g[6]) return null;
-  return { kind: 'conv', in: shape, out: [g[7], g[8], g[6]], filter: f.kernel!, bias, geometry: g, epilogue, post };
+  const g = v.geometry;
+  return { kind: 'conv', in: shape, out: [g[7], g[8], g[6]], filter: v.kernel, bias: v.bias, geometry: g, epilogue, post };
 }
 
 function pool(layer: tf.layers.Layer, kind: 'max' | 'avg', shape: Hwc): PoolStage | null {

@@ -11,9 +11,10 @@ import { MAX_POOL_RELU_GRAD_KERNEL, RELU_MAX_POOL_KERNEL } from '../backend/kern
 import { heapOf, offsetOf, type WasmBackendInternals } from '../backend/kernels/native/heap.js';
 import { matMulGeometry } from '../backend/kernels/native/matmul-geometry.js';
 import { poolGeometry } from '../backend/kernels/native/pool-geometry.js';
-import { fusedConvEnabled, isFusedConv2d } from '../models/convLayer.js';
+import { fusedConvEnabled } from '../models/convLayer.js';
 import { isTrainingDense } from '../models/denseTraining.js';
 import { fusedPoolEnabled, maxPoolFieldsOf } from '../models/poolLayer.js';
+import { convLayerView } from './fusedCnnPlan.js';
 import { applyInRegistrationOrder, softmaxGradient } from './fusedMlp.js';
 import { ACT, type LayerVar } from './fusedMlpPlan.js';
 import { finishUpdate, planNativeUpdate } from './fusedMlpUpdate.js';
@@ -64,27 +65,17 @@ export function fusedCnnTrainEnabled(): boolean {
   return process.env.WORKBENCH_FUSED_CNN_TRAIN !== '0';
 }
 
-interface ConvFields {
-  kernel?: LayerVar | null; bias?: LayerVar | null; strides: [number, number]; padding: string; dataFormat: string;
-  dilationRate: number | number[]; activation?: { getClassName(): string }; outboundNodes: unknown[];
-}
 interface PoolFields { poolSize: [number, number]; strides: [number, number]; padding: string; dataFormat: string }
 interface DenseFields { kernel?: LayerVar | null; bias?: LayerVar | null; units: number; activation?: { getClassName(): string } }
 
 function convStage(layer: tf.layers.Layer, shape: Hwc): ConvStage | null {
-  if (!isFusedConv2d(layer)) return null;
-  const f = layer as unknown as ConvFields;
-  const rate = typeof f.dilationRate === 'number' ? [f.dilationRate] : f.dilationRate;
-  if (f.dataFormat !== 'channelsLast' || !rate.every((d) => d === 1) || (f.padding !== 'same' && f.padding !== 'valid')) return null;
-  if (f.activation?.getClassName() !== 'relu') return null;
-  const filter = f.kernel?.read();
-  if (filter == null || filter.dtype !== 'float32' || filter.shape.length !== 4 || filter.shape[2] !== shape[2]) return null;
-  const g = convGeometry([1, ...shape], filter.shape, f.strides, f.padding, 1, 'NHWC');
-  const bias = f.bias ?? null;
-  if (g == null || (bias && bias.read().size !== g[6])) return null;
+  const v = convLayerView(layer, shape);
+  if (v == null || v.fields.activation?.getClassName() !== 'relu') return null;
+  const { strides, padding } = v.fields;
+  const g = v.geometry;
   return {
-    kind: 'conv', in: shape, out: [g[7], g[8], g[6]], kernel: f.kernel!, bias, filterShape: [...filter.shape], strides: f.strides,
-    pad: f.padding, layer, pooled: false,
+    kind: 'conv', in: shape, out: [g[7], g[8], g[6]], kernel: v.kernel, bias: v.bias, filterShape: v.filterShape, strides,
+    pad: padding as 'same' | 'valid', layer: layer as unknown as { outboundNodes: unknown[] }, pooled: false,
   };
 }
 
