@@ -82,11 +82,11 @@ export function batchNormalization(args: BatchNormArgs): tf.layers.Layer {
 }
 
 /**
- * A BatchNormalization built here whose training the fused kernels can take for [n, channels] input (the fused MLP
- * step, train/fusedMlp.ts, runs them itself): its fields, else null.
+ * A BatchNormalization built here whose training the fused kernels can take for input of `rank` (default [n, channels];
+ * the fused MLP and CNN steps, train/fusedMlp.ts and train/fusedCnnTrain.ts, run them themselves): its fields, else null.
  */
-export function asFusedBatchNorm(layer: tf.layers.Layer): BatchNormFields | null {
+export function asFusedBatchNorm(layer: tf.layers.Layer, rank = 2): BatchNormFields | null {
   if (FusedBatchNormalization == null || !(layer instanceof FusedBatchNormalization)) return null;
   const f = layer as unknown as BatchNormFields;
-  return f.gamma != null && f.beta != null && (f.axis === -1 || f.axis === 1) ? f : null;
+  return f.gamma != null && f.beta != null && (f.axis === -1 || f.axis === rank - 1) ? f : null;
 }

@@ -1,25 +1,29 @@
-// The training step of a plain Sequential CNN of the seed CNN's kind without tfjs's tape (engine layer): Conv2D relu
-// (each optionally followed by MaxPooling2D), Flatten, Dense relu/linear, Dense softmax. The same native addon calls
-// the taped step's kernels make, straight on the wasm heap, then the optimizer's own update. makeFastestStep
+// The training step of a Sequential CNN without tfjs's tape (engine layer): Conv2D relu, MaxPooling2D,
+// BatchNormalization, Dropout, Flatten, Dense relu/linear, Dense softmax (fusedCnnTrainPlan.ts). The same native addon
+// calls the taped step's kernels make, straight on the wasm heap, then the optimizer's own update. makeFastestStep
 // (fusedGraphMlp.ts) tries it first; anything else, and whenever it cannot run at a call, is the taped step.
 import * as tf from '@tensorflow/tfjs';
 import { activeNative } from '../backend/native/active.js';
 import type { NativeAddon } from '../backend/native/addon.js';
+import { BATCH_NORM_GRAD, BATCH_NORM_TRAIN } from '../backend/kernels/native/BatchNorm.js';
 import { convGeometry } from '../backend/kernels/native/conv-geometry.js';
 import { BIAS_ACT_GRAD_KERNEL, CONV_LAYER_KERNEL, LAYER_ACTIVATION_KERNEL, RELU_MASK } from '../backend/kernels/native/ConvLayer.js';
 import { MAX_POOL_RELU_GRAD_KERNEL, RELU_MAX_POOL_KERNEL } from '../backend/kernels/native/ConvPool.js';
+import { DROPOUT_KERNEL } from '../backend/kernels/native/Dropout.js';
 import { heapOf, offsetOf, type WasmBackendInternals } from '../backend/kernels/native/heap.js';
 import { matMulGeometry } from '../backend/kernels/native/matmul-geometry.js';
 import { poolGeometry } from '../backend/kernels/native/pool-geometry.js';
 import { fusedConvEnabled } from '../models/convLayer.js';
-import { isTrainingDense } from '../models/denseTraining.js';
-import { fusedPoolEnabled, maxPoolFieldsOf } from '../models/poolLayer.js';
-import { convLayerView } from './fusedCnnPlan.js';
+import { fusedPoolEnabled } from '../models/poolLayer.js';
+import { cnnTrainStages, stageShape, stageVariables, type CnnTrainStage, type ConvStage } from './fusedCnnTrainPlan.js';
 import { applyInRegistrationOrder, softmaxGradient } from './fusedMlp.js';
-import { ACT, type LayerVar } from './fusedMlpPlan.js';
+import { ACT } from './fusedMlpPlan.js';
 import { finishUpdate, planNativeUpdate } from './fusedMlpUpdate.js';
+import { batchNormBackward, batchNormForward, dropoutForward } from './fusedStepLayers.js';
 import { crossEntropyRows } from './loss.js';
 import type { StepResult } from './step.js';
+
+export { cnnTrainStages, type CnnTrainStage } from './fusedCnnTrainPlan.js';
 
 /*
  * Why the bits are the taped step's (tests/engine/train/fusedCnnTrain.test.ts checks weights and losses step by step):
@@ -28,7 +32,15 @@ import type { StepResult } from './step.js';
  *   pool's WorkbenchMaxPoolReluGrad (addon.maxPoolReluGrad); otherwise WorkbenchBiasActGrad (relu's mask, db) on its
  *   output; then Conv2DBackpropInput (addon.conv2dInputGrad; not for the first layer: the tape does not ask for it) and
  *   Conv2DBackpropFilter (addon.conv2dFilterGrad), both with the forward's geometry.
- * - MaxPooling2D right after such a conv (models/poolLayer.ts): WorkbenchReluMaxPool's addon.maxPool.
+ * - MaxPooling2D right after such a conv (models/poolLayer.ts): WorkbenchReluMaxPool's addon.maxPool. Any other max pool
+ *   (after a batch norm, a dropout, a pool) is tfjs's MaxPool, whose kernel makes the same addon.maxPool call; its
+ *   gradient MaxPoolGrad's addon.maxPoolGrad on the pool's input; the layer before then gets its own gradient pass.
+ * - BatchNormalization (models/batchNorm.ts, channel-last): WorkbenchBatchNormTrain's addon.batchNormTrain over n·h·w
+ *   rows (the moving statistics it returns written to the layer's variables, as the layer writes them) and
+ *   WorkbenchBatchNormGrad's addon.batchNormGrad (fusedStepLayers.ts, shared with the fused MLP step).
+ * - Dropout (models/layerBuilders.ts's SeededDropout): WorkbenchDropout's addon.dropout from the Alea state of the
+ *   layer's next seed (nextMaskSeed, which advances the layer's own counter once a step, as its call does); its
+ *   gradient tf.mul(dy, mask) by the registered Multiply kernel itself (native above its size threshold, tfjs's below).
  * - Flatten: a reshape (the same buffer). Dense (models/denseTraining.ts): _FusedMatMul's addon.matmul (relu epilogue 1
  *   or linear, bias in it), its gradient relu's mask with the bias sum in one biasActGrad pass (linear: Sum's sumRows),
  *   dx and dW by BatchMatMul's addon.matmul, exactly as fusedMlp.ts runs them.
@@ -41,19 +53,6 @@ import type { StepResult } from './step.js';
  * native kernels registered, WORKBENCH_FUSED_CONV and WORKBENCH_FUSED_POOL not 0, every weight trainable.
  */
 
-type Hwc = [number, number, number];
-interface ConvStage {
-  kind: 'conv'; in: Hwc; out: Hwc; kernel: LayerVar; bias: LayerVar | null; filterShape: number[];
-  strides: [number, number]; pad: 'same' | 'valid';
-  /** The layer (its outboundNodes: poolLayer.ts fuses the pool only for a conv with one consumer). */
-  layer: { outboundNodes: unknown[] };
-  /** A max pool follows (the fused relu + max pool pair). */
-  pooled: boolean;
-}
-interface PoolStage { kind: 'pool'; in: Hwc; out: Hwc; filterSize: [number, number]; strides: [number, number]; pad: 'same' | 'valid' }
-interface DenseStage { kind: 'dense'; inDim: number; width: number; kernel: LayerVar; bias: LayerVar | null; act: number }
-export type CnnTrainStage = ConvStage | PoolStage | DenseStage;
-
 /** Steps run by this path in this thread: lets tests and the bench prove it ran. */
 let fusedSteps = 0;
 export function fusedCnnTrainSteps(): number {
@@ -65,86 +64,26 @@ export function fusedCnnTrainEnabled(): boolean {
   return process.env.WORKBENCH_FUSED_CNN_TRAIN !== '0';
 }
 
-interface PoolFields { poolSize: [number, number]; strides: [number, number]; padding: string; dataFormat: string }
-interface DenseFields { kernel?: LayerVar | null; bias?: LayerVar | null; units: number; activation?: { getClassName(): string } }
-
-function convStage(layer: tf.layers.Layer, shape: Hwc): ConvStage | null {
-  const v = convLayerView(layer, shape);
-  if (v == null || v.fields.activation?.getClassName() !== 'relu') return null;
-  const { strides, padding } = v.fields;
-  const g = v.geometry;
-  return {
-    kind: 'conv', in: shape, out: [g[7], g[8], g[6]], kernel: v.kernel, bias: v.bias, filterShape: v.filterShape, strides,
-    pad: padding as 'same' | 'valid', layer: layer as unknown as { outboundNodes: unknown[] }, pooled: false,
-  };
-}
-
-function poolStage(layer: tf.layers.Layer, shape: Hwc): PoolStage | null {
-  const f = maxPoolFieldsOf(layer) as unknown as PoolFields | null;
-  if (f == null || f.dataFormat !== 'channelsLast' || (f.padding !== 'same' && f.padding !== 'valid')) return null;
-  const g = poolGeometry([1, ...shape], f.poolSize, f.strides, f.padding);
-  return g == null ? null : { kind: 'pool', in: shape, out: [g[6], g[7], g[3]], filterSize: f.poolSize, strides: f.strides, pad: f.padding };
-}
-
-/**
- * The model as this step runs it, or null when some layer is outside its vocabulary: a Sequential of this app's
- * Conv2D (relu, undilated, channel-last), each optionally followed by one MaxPooling2D, then Flatten, Dense (relu or
- * linear) and a last Dense softmax with `classes` units, on [h, w, c] input, starting with a Conv2D.
- */
-export function cnnTrainStages(model: tf.LayersModel, inputShape: readonly number[], classes: number): CnnTrainStage[] | null {
-  if (!(model instanceof tf.Sequential) || inputShape.length !== 3) return null;
-  const layers = model.layers.filter((l) => l.getClassName() !== 'InputLayer');
-  let shape: Hwc | number = [inputShape[0], inputShape[1], inputShape[2]];
-  const stages: CnnTrainStage[] = [];
-  for (const [i, layer] of layers.entries()) {
-    const name = layer.getClassName();
-    const spatial: Hwc | null = typeof shape !== 'number' ? shape : null;
-    const prev = stages.at(-1);
-    let stage: CnnTrainStage | null = null;
-    if (name === 'Flatten') {
-      if (spatial == null) return null;
-      shape = spatial[0] * spatial[1] * spatial[2];
-      continue;
-    }
-    if (name === 'Conv2D' && spatial) stage = convStage(layer, spatial);
-    else if (name === 'MaxPooling2D' && spatial && prev?.kind === 'conv' && !prev.pooled) {
-      stage = poolStage(layer, spatial);
-      if (stage) prev.pooled = true;
-    } else if (name === 'Dense' && typeof shape === 'number' && isTrainingDense(layer)) {
-      const f = layer as unknown as DenseFields;
-      const kernel = f.kernel?.read();
-      const a = f.activation?.getClassName() ?? 'linear';
-      const act = a === 'relu' ? ACT.relu : a === 'linear' ? ACT.linear : a === 'softmax' && i === layers.length - 1 ? ACT.softmax : null;
-      const bias = f.bias ?? null;
-      if (kernel != null && kernel.dtype === 'float32' && kernel.shape.length === 2 && kernel.shape[0] === shape && act != null
-        && (bias == null || bias.read().size === f.units)) {
-        stage = { kind: 'dense', kernel: f.kernel!, bias, inDim: shape, width: f.units, act };
-      }
-    }
-    if (stage == null) return null;
-    stages.push(stage);
-    if (stage.kind === 'dense') shape = stage.width;
-    else shape = stage.out;
-  }
-  const end = stages.at(-1);
-  if (stages[0]?.kind !== 'conv' || end?.kind !== 'dense' || end.act !== ACT.softmax || end.width !== classes) return null;
-  return stages;
-}
-
 const NEEDED = ['conv2d', 'conv2dFilterGrad', 'conv2dInputGrad', 'maxPool', 'maxPoolReluGrad', 'biasActGrad', 'matmul', 'sumRows'] as const;
 const KERNELS = [CONV_LAYER_KERNEL, LAYER_ACTIVATION_KERNEL, BIAS_ACT_GRAD_KERNEL, RELU_MAX_POOL_KERNEL, MAX_POOL_RELU_GRAD_KERNEL];
+/** What a stage kind needs beyond that: addon functions and kernels the layer checks for (else it runs tfjs's ops). */
+const NEEDED_BY: Partial<Record<CnnTrainStage['kind'], { addon: Array<keyof NativeAddon>; kernels: string[] }>> = {
+  bn: { addon: ['batchNormTrain', 'batchNormGrad'], kernels: [BATCH_NORM_TRAIN, BATCH_NORM_GRAD] },
+  dropout: { addon: ['dropout'], kernels: [DROPOUT_KERNEL] },
+  pool: { addon: ['maxPoolGrad'], kernels: [] },
+};
 
 /** Whether the taped step would run the kernels this step replays (checked at each call: backend and switches can change). */
 function ready(addon: NativeAddon | null, stages: CnnTrainStage[]): addon is NativeAddon {
   if (addon == null || tf.getBackend() !== 'wasm' || !fusedCnnTrainEnabled() || !fusedConvEnabled() || !fusedPoolEnabled()) return false;
   if (NEEDED.some((k) => typeof addon[k] !== 'function') || KERNELS.some((k) => tf.getKernel(k, 'wasm') == null)) return false;
-  // poolLayer.ts fuses the pool only into a conv with this one consumer.
-  return stages.every((s) => s.kind !== 'conv' || !s.pooled || s.layer.outboundNodes.length === 1);
-}
-
-/** A stage's trainable variables [kernel, bias], or null for a pool. */
-function variables(s: CnnTrainStage): [tf.Variable, tf.Variable | null] | null {
-  return s.kind === 'pool' ? null : [s.kernel.read(), s.bias?.read() ?? null];
+  for (const s of stages) {
+    const need = NEEDED_BY[s.kind];
+    if (need && (need.addon.some((k) => typeof addon[k] !== 'function') || need.kernels.some((k) => tf.getKernel(k, 'wasm') == null))) return false;
+    // poolLayer.ts fuses the pool only into a conv with this one consumer.
+    if (s.kind === 'conv' && s.pooled && s.layer.outboundNodes.length !== 1) return false;
+  }
+  return true;
 }
 
 /**
@@ -160,7 +99,7 @@ export function makeFusedCnnTrainStep(model: tf.LayersModel, optimizer: tf.Optim
   return (x: Float32Array, y: Int32Array, n: number): StepResult | null => {
     const addon = activeNative();
     if (!ready(addon, stages) || n <= 0 || x.length < n * inWidth || y.length < n) return null;
-    const vars = stages.map(variables);
+    const vars = stages.map(stageVariables);
     if (vars.some((v) => v != null && (!v[0].trainable || (v[1] != null && !v[1].trainable)))) return null;
     const backend = tf.backend() as unknown as WasmBackendInternals;
     const owned: tf.TensorInfo[] = [];
@@ -175,7 +114,7 @@ export function makeFusedCnnTrainStep(model: tf.LayersModel, optimizer: tf.Optim
     // it allows it (WORKBENCH_FUSED_MLP_UPDATE=0 turns it off), else applyGradients after the step.
     const update = planNativeUpdate(optimizer, addon, backend, vars.flatMap((v) => (v == null ? [] : v[1] ? [v[0], v[1]] : [v[0]])));
     try {
-      const { result, dW, db } = run(addon, backend, stages, vars, make, x, y, n, inWidth, numClasses);
+      const { result, dW, db } = run(addon, backend, stages, vars, make, owned, handed, x, y, n, inWidth, numClasses);
       if (update != null) {
         const rest: Array<readonly [tf.Variable, tf.TensorInfo]> = [];
         vars.forEach((v, i) => {
@@ -206,22 +145,25 @@ export function makeFusedCnnTrainStep(model: tf.LayersModel, optimizer: tf.Optim
 type Vars = ReadonlyArray<readonly [tf.Variable, tf.Variable | null] | null>;
 type Opt = tf.TensorInfo | null;
 
-/** Forward, loss, backward: returns the loss and the gradients per stage (dW, db). */
+/** Forward, loss, backward: returns the loss and the gradients per stage (dW, db; a batch norm's dgamma, dbeta). */
 function run(addon: NativeAddon, backend: WasmBackendInternals, stages: CnnTrainStage[], vars: Vars, make: (shape: number[]) => tf.TensorInfo,
-  x: Float32Array, y: Int32Array, n: number, inWidth: number, classes: number): { result: StepResult; dW: Opt[]; db: Opt[] } {
+  owned: tf.TensorInfo[], handed: Set<object>, x: Float32Array, y: Int32Array, n: number, inWidth: number, classes: number): { result: StepResult; dW: Opt[]; db: Opt[] } {
   const off = (t: tf.TensorInfo) => offsetOf(backend, t);
   const heap = () => heapOf(backend);
-  const size = (s: CnnTrainStage) => (s.kind === 'dense' ? s.width : s.out[0] * s.out[1] * s.out[2]);
+  const shapes = stages.map(stageShape);
+  const size = (i: number) => shapes[i].reduce((a, b) => a * b, 1);
   const input = make([n * inWidth]);
   new Float32Array(heap(), off(input), n * inWidth).set(x.subarray(0, n * inWidth));
 
-  // Per stage: its output, the gradient of its output, the geometry of its native calls for n images.
-  // (A pooled conv's output gradient is never made: its pool's gradient gives its dz directly.)
-  const out = stages.map((s) => make(s.kind === 'dense' ? [n, s.width] : [n, ...s.out]));
-  const dOut = stages.map((s) => (s.kind === 'conv' && s.pooled ? null : make(s.kind === 'dense' ? [n, s.width] : [n, ...s.out])));
+  // Per stage: its output, the geometry of its native calls for n images; a dropout's mask, a batch norm's statistics.
+  const out = stages.map((_, i) => make([n, ...shapes[i]]));
   const geometry = stages.map((s) => (s.kind === 'conv' ? convGeometry([n, ...s.in], s.filterShape, s.strides, s.pad, 1, 'NHWC')
     : s.kind === 'pool' ? poolGeometry([n, ...s.in], s.filterSize, s.strides, s.pad) : null));
-  if (geometry.some((g, i) => g == null && stages[i].kind !== 'dense')) throw new Error('internal error: a convolution or pool the native kernels do not take');
+  if (geometry.some((g, i) => g == null && (stages[i].kind === 'conv' || stages[i].kind === 'pool'))) {
+    throw new Error('internal error: a convolution or pool the native kernels do not take');
+  }
+  const mask = stages.map((s, i) => (s.kind === 'dropout' ? make([n, ...shapes[i]]) : null));
+  const stats = stages.map((s) => (s.kind === 'bn' ? [0, 1, 2, 3].map(() => make([s.width])) : null));
 
   // Forward, as the taped step's kernels.
   let cur = input;
@@ -233,7 +175,12 @@ function run(addon: NativeAddon, backend: WasmBackendInternals, stages: CnnTrain
       const bias = s.bias?.read();
       addon.conv2d(heap(), Float64Array.of(off(cur), off(s.kernel.read()), bias ? off(bias) : -1, off(out[i]), CONV_RELU, ...g));
     } else if (s.kind === 'pool') {
+      // WorkbenchReluMaxPool and the MaxPool kernel make the same call.
       addon.maxPool(heap(), Float64Array.of(off(cur), off(out[i]), ...g));
+    } else if (s.kind === 'bn') {
+      batchNormForward(addon, backend, s, cur, out[i], stats[i]!, (n * size(i)) / s.width, handed);
+    } else if (s.kind === 'dropout') {
+      dropoutForward(addon, backend, s, cur, out[i], mask[i]!, n * s.width);
     } else {
       const m = matMulGeometry([n, s.inDim], [s.inDim, s.width], false, false)!;
       const bias = s.bias?.read();
@@ -245,6 +192,9 @@ function run(addon: NativeAddon, backend: WasmBackendInternals, stages: CnnTrain
 
   // Softmax by the wasm backend's own kernel; then the loss and its gradient as loss.ts, softmax's gradient as fusedMlp.ts.
   const last = stages.length - 1;
+  // dOut[i]: the gradient of stage i's output, made by the stage after it (a pooled conv's is never made: its pool's
+  // gradient gives its dz directly).
+  const dOut: Opt[] = stages.map((_, i) => (i === last ? make([n, classes]) : null));
   const softmax = tf.getKernel('Softmax', 'wasm')!.kernelFunc({ inputs: { logits: out[last] }, backend: backend as never, attrs: { dim: 1 } }) as tf.TensorInfo;
   let loss: { value: number; correct: number };
   try {
@@ -264,24 +214,43 @@ function run(addon: NativeAddon, backend: WasmBackendInternals, stages: CnnTrain
     const s = stages[i];
     const g = geometry[i]!;
     const dy = dOut[i]!; // (null only for a pooled conv, which does not read it)
-    const dIn = i > 0 ? dOut[i - 1] : null;
-    if (s.kind === 'pool') {
+    // The input gradient, asked for by the tape for every stage but the first conv.
+    const dIn = () => (dOut[i - 1] = make([n, ...shapes[i - 1]]));
+    if (s.kind === 'pool' && s.fused) {
       // The conv before: dz = MaxPoolGrad(y, dy)·step(y) and db = Sum(dz) in one pass (WorkbenchMaxPoolReluGrad).
       const c = stages[i - 1] as ConvStage;
-      dz[i - 1] = make([n * size(c)]);
+      dz[i - 1] = make([n * size(i - 1)]);
       db[i - 1] = make([c.out[2]]);
       addon.maxPoolReluGrad(heap(), Float64Array.of(off(out[i - 1]), off(dy), off(dz[i - 1]!), off(db[i - 1]!), ...g));
+      continue;
+    }
+    if (s.kind === 'pool') {
+      addon.maxPoolGrad(heap(), Float64Array.of(off(inputs[i]), off(dy), off(dIn()), ...g));
+      continue;
+    }
+    if (s.kind === 'bn') {
+      dW[i] = make([s.width]);
+      db[i] = make([s.width]);
+      batchNormBackward(addon, backend, s, inputs[i], dy, stats[i]!, dIn(), dW[i]!, db[i]!, (n * size(i)) / s.width);
+      continue;
+    }
+    if (s.kind === 'dropout') {
+      // tf.mul(dy, mask) (Dropout.ts's gradient) by the registered Multiply kernel itself: its native pass, or below its
+      // size threshold the wasm backend's own.
+      const t = tf.getKernel('Multiply', 'wasm')!.kernelFunc({ inputs: { a: dy, b: mask[i]! }, backend: backend as never, attrs: {} }) as tf.TensorInfo;
+      owned.push(t);
+      dOut[i - 1] = t;
       continue;
     }
     if (s.kind === 'conv') {
       const co = s.out[2];
       if (!s.pooled) {
         // WorkbenchBiasActGrad with relu's mask from the output (x = y), the bias gradient always asked for.
-        dz[i] = make([n * size(s)]);
+        dz[i] = make([n * size(i)]);
         db[i] = make([co]);
-        addon.biasActGrad(heap(), Float64Array.of(RELU_MASK, off(out[i]), off(out[i]), off(dy), off(dz[i]!), off(db[i]!), (n * size(s)) / co, co));
+        addon.biasActGrad(heap(), Float64Array.of(RELU_MASK, off(out[i]), off(out[i]), off(dy), off(dz[i]!), off(db[i]!), (n * size(i)) / co, co));
       }
-      if (dIn) addon.conv2dInputGrad(heap(), Float64Array.of(off(dz[i]!), off(s.kernel.read()), off(dIn), ...g));
+      if (i > 0) addon.conv2dInputGrad(heap(), Float64Array.of(off(dz[i]!), off(s.kernel.read()), off(dIn()), ...g));
       dW[i] = make(s.filterShape);
       addon.conv2dFilterGrad(heap(), Float64Array.of(off(inputs[i]), off(dz[i]!), off(dW[i]!), ...g));
       continue;
@@ -299,10 +268,8 @@ function run(addon: NativeAddon, backend: WasmBackendInternals, stages: CnnTrain
       }
     }
     const kernel = vars[i]![0];
-    if (dIn) {
-      const gx = matMulGeometry([n, s.width], [s.inDim, s.width], false, true)!;
-      addon.matmul(heap(), Float64Array.of(off(dz[i]!), off(kernel), off(dIn), -1, 0, gx.batch, gx.batchA, gx.batchB, gx.m, gx.n, gx.k, 0, 1));
-    }
+    const gx = matMulGeometry([n, s.width], [s.inDim, s.width], false, true)!;
+    addon.matmul(heap(), Float64Array.of(off(dz[i]!), off(kernel), off(dIn()), -1, 0, gx.batch, gx.batchA, gx.batchB, gx.m, gx.n, gx.k, 0, 1));
     const gw = matMulGeometry([n, s.inDim], [n, s.width], true, false)!;
     dW[i] = make([s.inDim, s.width]);
     addon.matmul(heap(), Float64Array.of(off(inputs[i]), off(dz[i]!), off(dW[i]!), -1, 0, gw.batch, gw.batchA, gw.batchB, gw.m, gw.n, gw.k, 1, 0));

@@ -3,12 +3,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { activeNative } from '../backend/native/active.js';
 import type { NativeAddon } from '../backend/native/addon.js';
-import { aleaState } from '../backend/kernels/native/Dropout.js';
 import { matMulGeometry } from '../backend/kernels/native/matmul-geometry.js';
 import { heapOf, offsetOf, type WasmBackendInternals } from '../backend/kernels/native/heap.js';
 import { ACT, GRAD_FROM_Y, mlpStages, stageVariables, type Stage } from './fusedMlpPlan.js';
 import { finishUpdate, matmulUpdate, planNativeUpdate } from './fusedMlpUpdate.js';
 import type { NativeStep } from './fusedOptimizers.js';
+import { batchNormBackward, batchNormForward, dropoutForward } from './fusedStepLayers.js';
 import { crossEntropyRows } from './loss.js';
 import { makeTrainStep, sizeOf, type StepResult } from './step.js';
 
@@ -132,19 +132,9 @@ function run(addon: NativeAddon, backend: WasmBackendInternals, stages: Stage[],
   stages.forEach((s, i) => {
     inputs.push(cur);
     if (s.kind === 'dropout') {
-      const st = aleaState(s.layer.nextMaskSeed());
-      addon.dropout(heap(), Float64Array.of(off(cur), off(b.out[i]), off(b.mask[i]!), n * s.width, st.c, st.s0, st.s1, st.s2, s.keep));
+      dropoutForward(addon, backend, s, cur, b.out[i], b.mask[i]!, n * s.width);
     } else if (s.kind === 'bn') {
-      const [gamma, beta] = vars[i]!;
-      const st = b.stats[i]!;
-      addon.batchNormTrain(heap(), Float64Array.of(...[cur, gamma, beta!, s.movingMean.read(), s.movingVariance.read(), b.out[i], ...st].map(off),
-        n, s.width, s.epsilon, s.momentum));
-      for (const [k, v] of [[2, s.movingMean], [3, s.movingVariance]] as const) {
-        handed.add(st[k].dataId);
-        const t = tf.engine().makeTensorFromTensorInfo(st[k]) as tf.Tensor;
-        v.write(t);
-        t.dispose();
-      }
+      batchNormForward(addon, backend, s, cur, b.out[i], b.stats[i]!, n, handed);
     } else {
       const [kernel, bias] = vars[i]!;
       const g = matMulGeometry([n, s.inDim], [s.inDim, s.width], false, false)!;
@@ -185,9 +175,7 @@ function run(addon: NativeAddon, backend: WasmBackendInternals, stages: Stage[],
       continue;
     }
     if (s.kind === 'bn') {
-      const [, variance] = b.stats[i]!;
-      addon.batchNormGrad(heap(), Float64Array.of(...[inputs[i], dy, b.stats[i]![0], variance, vars[i]![0], dIn ?? b.mask[i]!, b.dW[i]!, b.db[i]!]
-        .map(off), n, s.width, s.epsilon));
+      batchNormBackward(addon, backend, s, inputs[i], dy, b.stats[i]!, dIn ?? b.mask[i]!, b.dW[i]!, b.db[i]!, n);
       rest.push([vars[i]![0], b.dW[i]!], [vars[i]![1]!, b.db[i]!]);
       continue;
     }

@@ -15,6 +15,7 @@ import type { ModelSpec } from '../../../shared/spec.js';
 import { addon, nativeMissing, useNative } from '../backend/kernels/native/setup.js';
 import { randomValues } from '../backend/kernels/reference.js';
 import { RATES, trainBits, type StepMaker } from './stepBits.js';
+import { benchEntry } from '../../../bench/model-set.js';
 
 const IMAGE = [28, 28, 1];
 const seedCnn = getPreset('seed-cnn').model as ModelSpec;
@@ -45,6 +46,9 @@ const convFlatten = {
   ],
 } as unknown as ModelSpec;
 
+const cnnBn = benchEntry('cnn-bn').spec;
+const strong = benchEntry('strong').spec;
+
 const ADAM: Optimizer = { type: 'adam', beta1: 0.9, beta2: 0.999 };
 const SIZES = [128, 64, 128, 37, 128, 96]; // a short batch in the middle, as at an epoch's end
 const train = (spec: ModelSpec, o: Optimizer, make: StepMaker) => trainBits(spec, o, make, SIZES);
@@ -66,6 +70,10 @@ describe.skipIf(nativeMissing != null)(`fused CNN training step${nativeMissing ?
     ['other shapes, RMSProp', other, { type: 'rmsprop', rho: 0.9, momentum: 0.5 }, 2],
     ['conv into Flatten, Adam', convFlatten, ADAM, 2],
     ['other shapes, AdamW (its own applyGradients)', other, { type: 'adamw', beta1: 0.9, beta2: 0.999, weightDecay: 0.01 } as Optimizer, 2],
+    ['cnn-bn, Adam, 2 threads', cnnBn, ADAM, 2],
+    ['cnn-bn, Adam, 1 thread', cnnBn, ADAM, 1],
+    ['strong, Adam, 2 threads', strong, ADAM, 2],
+    ['strong, AdamW, 1 thread', strong, { type: 'adamw', beta1: 0.9, beta2: 0.999, weightDecay: 1e-4 } as Optimizer, 1],
   ];
 
   it.each(cases)('%s: the same bits as the taped step (weights, optimizer state, losses, hits)', async (name, spec, o, threads) => {
@@ -99,9 +107,9 @@ describe.skipIf(nativeMissing != null)(`fused CNN training step${nativeMissing ?
     }
   });
 
-  it('the same bits with −0, +Inf and NaN pixels (relu and max pool on NaN, the loss going NaN)', async () => {
+  it.each([['seed CNN', seedCnn], ['cnn-bn', cnnBn], ['strong', strong]] as const)('%s: the same bits with −0, +Inf and NaN pixels (relu, max pool, batch norm on NaN, the loss going NaN)', async (_name, spec) => {
     const run = (make: typeof taped) => {
-      const model = buildModel(seedCnn, 21);
+      const model = buildModel(spec, 21);
       const opt = makeOptimizer(ADAM, 1e-3);
       const step = make(model, opt, IMAGE);
       const losses: number[] = [];
@@ -140,6 +148,41 @@ describe.skipIf(nativeMissing != null)(`fused CNN training step${nativeMissing ?
     expect(d('matmul')).toBe(6 * steps);
     expect(d('biasActGrad')).toBe(steps);
     expect(d('sumRows')).toBe(steps);
+  });
+
+  it.each([['seed CNN', seedCnn], ['other shapes', other], ['cnn-bn', cnnBn], ['strong', strong]] as const)(
+    '%s: the fused step makes exactly the taped step\'s addon calls, as many of each', async (_name, spec) => {
+      const calls = async (make: StepMaker) => {
+        const before = addon!.counts();
+        await train(spec, ADAM, make);
+        const after = addon!.counts();
+        return Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - before[k as keyof typeof before]]).filter(([, v]) => v !== 0));
+      };
+      const want = await calls(taped);
+      const steps = fusedCnnTrainSteps();
+      expect(await calls(fastest)).toEqual(want);
+      expect(fusedCnnTrainSteps() - steps).toBe(RATES.length);
+      expect(want.conv2d).toBeGreaterThan(0);
+    });
+
+  it('draws the taped step\'s dropout masks: each Dropout layer\'s seeded stream advances once a step, as the taped layer\'s', () => {
+    const seeds = (make: StepMaker) => {
+      const model = buildModel(strong, 4);
+      const opt = makeOptimizer(ADAM, 1e-3);
+      const step = make(model, opt, IMAGE);
+      for (let s = 0; s < 3; s++) step(randomValues(37 * 784, 30 + s), Int32Array.from({ length: 37 }, (_, i) => i % 10), 37);
+      const next = model.layers.filter((l) => l.getClassName() === 'Dropout').map((l) => (l as unknown as { nextMaskSeed(): string }).nextMaskSeed());
+      model.dispose();
+      opt.dispose();
+      return next;
+    };
+    const want = seeds(taped);
+    const steps = fusedCnnTrainSteps();
+    const got = seeds(fastest);
+    expect(fusedCnnTrainSteps() - steps).toBe(3);
+    expect(want).toHaveLength(3);
+    expect(want.every((seed) => seed.endsWith(':3')), want.join()).toBe(true);
+    expect(got).toEqual(want);
   });
 
   it('WORKBENCH_FUSED_CNN_TRAIN=0 (or WORKBENCH_FUSED_POOL=0, WORKBENCH_FUSED_CONV=0) runs the taped step', async () => {
@@ -192,14 +235,21 @@ describe.skipIf(nativeMissing != null)(`fused CNN training step${nativeMissing ?
     const pool = { type: 'MaxPooling2D', poolSize: [2, 2] };
     const head = [{ type: 'Flatten' }, { type: 'Dense', units: 10, activation: 'softmax' }];
     const m = (layers: object[]) => buildModel({ name: 'x', inputShape: IMAGE, layers } as unknown as ModelSpec, 1);
-    expect(cnnTrainStages(m([conv, pool, ...head]), IMAGE, 10)).not.toBeNull();
-    const declined: Array<[string, object[]]> = [
+    const covered: Array<[string, object[]]> = [
+      ['conv, pool', [conv, pool, ...head]],
       ['dropout', [conv, pool, { type: 'Dropout', rate: 0.25 }, ...head]],
       ['batch norm', [conv, { type: 'BatchNormalization' }, pool, ...head]],
+      ['pool after pool', [conv, pool, pool, ...head]],
+    ];
+    for (const [name, layers] of covered) expect(cnnTrainStages(m(layers), IMAGE, 10), name).not.toBeNull();
+    const declined: Array<[string, object[]]> = [
       ['linear conv', [{ ...conv, activation: 'linear' }, pool, ...head]],
       ['tanh conv', [{ ...conv, activation: 'tanh' }, pool, ...head]],
       ['average pool', [conv, { type: 'AveragePooling2D', poolSize: [2, 2] }, ...head]],
-      ['pool after pool', [conv, pool, pool, ...head]],
+      ['spatial dropout', [conv, { type: 'SpatialDropout2D', rate: 0.25 }, pool, ...head]],
+      ['layer norm', [conv, { type: 'LayerNormalization' }, pool, ...head]],
+      ['global average pooling', [conv, { type: 'GlobalAveragePooling2D' }, { type: 'Dense', units: 10, activation: 'softmax' }]],
+      ['graph model', [{ ...conv, name: 'a' }, { ...conv, name: 'b', padding: 'same' }, { type: 'Add', inputs: ['a', 'b'] }, pool, ...head]],
       ['no conv', head],
     ];
     for (const [name, layers] of declined) {
