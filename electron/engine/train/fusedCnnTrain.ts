@@ -214,8 +214,9 @@ function run(addon: NativeAddon, backend: WasmBackendInternals, stages: CnnTrain
     const s = stages[i];
     const g = geometry[i]!;
     const dy = dOut[i]!; // (null only for a pooled conv, which does not read it)
-    // The input gradient, asked for by the tape for every stage but the first conv.
-    const dIn = () => (dOut[i - 1] = make([n, ...shapes[i - 1]]));
+    // The input gradient, asked for by the tape for every stage but the first conv; made before any call reads the heap
+    // (an allocation can grow, and so replace, the wasm memory). A fused pool and a dropout give theirs otherwise.
+    const dIn = i > 0 && !(s.kind === 'pool' && s.fused) && s.kind !== 'dropout' ? (dOut[i - 1] = make([n, ...shapes[i - 1]])) : null;
     if (s.kind === 'pool' && s.fused) {
       // The conv before: dz = MaxPoolGrad(y, dy)·step(y) and db = Sum(dz) in one pass (WorkbenchMaxPoolReluGrad).
       const c = stages[i - 1] as ConvStage;
@@ -225,13 +226,13 @@ function run(addon: NativeAddon, backend: WasmBackendInternals, stages: CnnTrain
       continue;
     }
     if (s.kind === 'pool') {
-      addon.maxPoolGrad(heap(), Float64Array.of(off(inputs[i]), off(dy), off(dIn()), ...g));
+      addon.maxPoolGrad(heap(), Float64Array.of(off(inputs[i]), off(dy), off(dIn!), ...g));
       continue;
     }
     if (s.kind === 'bn') {
       dW[i] = make([s.width]);
       db[i] = make([s.width]);
-      batchNormBackward(addon, backend, s, inputs[i], dy, stats[i]!, dIn(), dW[i]!, db[i]!, (n * size(i)) / s.width);
+      batchNormBackward(addon, backend, s, inputs[i], dy, stats[i]!, dIn!, dW[i]!, db[i]!, (n * size(i)) / s.width);
       continue;
     }
     if (s.kind === 'dropout') {
@@ -250,7 +251,7 @@ function run(addon: NativeAddon, backend: WasmBackendInternals, stages: CnnTrain
         db[i] = make([co]);
         addon.biasActGrad(heap(), Float64Array.of(RELU_MASK, off(out[i]), off(out[i]), off(dy), off(dz[i]!), off(db[i]!), (n * size(i)) / co, co));
       }
-      if (i > 0) addon.conv2dInputGrad(heap(), Float64Array.of(off(dz[i]!), off(s.kernel.read()), off(dIn()), ...g));
+      if (dIn) addon.conv2dInputGrad(heap(), Float64Array.of(off(dz[i]!), off(s.kernel.read()), off(dIn!), ...g));
       dW[i] = make(s.filterShape);
       addon.conv2dFilterGrad(heap(), Float64Array.of(off(inputs[i]), off(dz[i]!), off(dW[i]!), ...g));
       continue;
@@ -269,7 +270,7 @@ function run(addon: NativeAddon, backend: WasmBackendInternals, stages: CnnTrain
     }
     const kernel = vars[i]![0];
     const gx = matMulGeometry([n, s.width], [s.inDim, s.width], false, true)!;
-    addon.matmul(heap(), Float64Array.of(off(dz[i]!), off(kernel), off(dIn()), -1, 0, gx.batch, gx.batchA, gx.batchB, gx.m, gx.n, gx.k, 0, 1));
+    addon.matmul(heap(), Float64Array.of(off(dz[i]!), off(kernel), off(dIn!), -1, 0, gx.batch, gx.batchA, gx.batchB, gx.m, gx.n, gx.k, 0, 1));
     const gw = matMulGeometry([n, s.inDim], [n, s.width], true, false)!;
     dW[i] = make([s.inDim, s.width]);
     addon.matmul(heap(), Float64Array.of(off(inputs[i]), off(dz[i]!), off(dW[i]!), -1, 0, gw.batch, gw.batchA, gw.batchB, gw.m, gw.n, gw.k, 1, 0));
