@@ -64,3 +64,8 @@ export function fusedGlobalAveragePooling2d(args: PoolArgs): tf.layers.Layer {
   }
   return new GlobalAvgPool(args);
 }
+
+/** A GlobalAveragePooling2D built here (its training call is the kernel above): the fused CNN step (train/fusedCnnTrain.ts) runs it. */
+export function isFusedGap(layer: tf.layers.Layer): boolean {
+  return GlobalAvgPool != null && layer instanceof GlobalAvgPool;
+}

@@ -5,21 +5,23 @@
 import * as tf from '@tensorflow/tfjs';
 import { activeNative } from '../backend/native/active.js';
 import type { NativeAddon } from '../backend/native/addon.js';
+import { ACTIVATION_GRAD_KERNEL, ACTIVATION_KERNEL, NATIVE_ACTIVATIONS } from '../backend/kernels/native/Activation.js';
 import { BATCH_NORM_GRAD, BATCH_NORM_TRAIN } from '../backend/kernels/native/BatchNorm.js';
 import { convGeometry } from '../backend/kernels/native/conv-geometry.js';
-import { BIAS_ACT_GRAD_KERNEL, CONV_LAYER_KERNEL, LAYER_ACTIVATION_KERNEL, RELU_MASK } from '../backend/kernels/native/ConvLayer.js';
+import { BIAS_ACT_GRAD_KERNEL, CONV_LAYER_KERNEL, LAYER_ACTIVATION_KERNEL } from '../backend/kernels/native/ConvLayer.js';
 import { MAX_POOL_RELU_GRAD_KERNEL, RELU_MAX_POOL_KERNEL } from '../backend/kernels/native/ConvPool.js';
+import { relu6PoolReady } from '../backend/kernels/native/Relu6Pool.js';
 import { DROPOUT_KERNEL } from '../backend/kernels/native/Dropout.js';
 import { heapOf, offsetOf, type WasmBackendInternals } from '../backend/kernels/native/heap.js';
-import { matMulGeometry } from '../backend/kernels/native/matmul-geometry.js';
 import { poolGeometry } from '../backend/kernels/native/pool-geometry.js';
 import { fusedConvEnabled } from '../models/convLayer.js';
+import { gapEnabled } from '../models/gapLayer.js';
 import { fusedPoolEnabled } from '../models/poolLayer.js';
-import { cnnTrainStages, stageShape, stageVariables, type CnnTrainStage, type ConvStage } from './fusedCnnTrainPlan.js';
+import { relu6PoolEnabled } from '../models/relu6Pool.js';
+import { backward, forward, type StepBuffers } from './fusedCnnTrainOps.js';
+import { cnnTrainStages, stageShape, stageVariables, type CnnTrainStage } from './fusedCnnTrainPlan.js';
 import { applyInRegistrationOrder, softmaxGradient } from './fusedMlp.js';
-import { ACT } from './fusedMlpPlan.js';
 import { finishUpdate, planNativeUpdate } from './fusedMlpUpdate.js';
-import { batchNormBackward, batchNormForward, dropoutForward } from './fusedStepLayers.js';
 import { crossEntropyRows } from './loss.js';
 import type { StepResult } from './step.js';
 
@@ -66,24 +68,30 @@ export function fusedCnnTrainEnabled(): boolean {
 
 const NEEDED = ['conv2d', 'conv2dFilterGrad', 'conv2dInputGrad', 'maxPool', 'maxPoolReluGrad', 'biasActGrad', 'matmul', 'sumRows'] as const;
 const KERNELS = [CONV_LAYER_KERNEL, LAYER_ACTIVATION_KERNEL, BIAS_ACT_GRAD_KERNEL, RELU_MAX_POOL_KERNEL, MAX_POOL_RELU_GRAD_KERNEL];
-/** What a stage kind needs beyond that: addon functions and kernels the layer checks for (else it runs tfjs's ops). */
-const NEEDED_BY: Partial<Record<CnnTrainStage['kind'], { addon: Array<keyof NativeAddon>; kernels: string[] }>> = {
-  bn: { addon: ['batchNormTrain', 'batchNormGrad'], kernels: [BATCH_NORM_TRAIN, BATCH_NORM_GRAD] },
-  dropout: { addon: ['dropout'], kernels: [DROPOUT_KERNEL] },
-  pool: { addon: ['maxPoolGrad'], kernels: [] },
-};
+/** Whether the taped step runs stage `s` through the kernels this step replays (else the layer runs tfjs's own ops). */
+function stageReady(addon: NativeAddon, s: CnnTrainStage): boolean {
+  const fns = (...k: Array<keyof NativeAddon>) => k.every((f) => typeof addon[f] === 'function');
+  const kernels = (...k: string[]) => k.every((name) => tf.getKernel(name, 'wasm') != null);
+  switch (s.kind) {
+    case 'bn': return fns('batchNormTrain', 'batchNormGrad') && kernels(BATCH_NORM_TRAIN, BATCH_NORM_GRAD);
+    case 'dropout': return fns('dropout') && kernels(DROPOUT_KERNEL);
+    case 'pool': return s.op === 'avg' ? fns('avgPool', 'avgPoolGrad') : fns('maxPoolGrad');
+    case 'gap': return gapEnabled();
+    case 'conv':
+      // poolLayer.ts and relu6Pool.ts fuse a pool only into a conv with this one consumer; relu6's only when on and taken.
+      if (s.pooled && (s.layer.outboundNodes.length !== 1 || (s.act === NATIVE_ACTIVATIONS.relu6 && !(relu6PoolEnabled() && relu6PoolReady())))) return false;
+      return s.act < 0 || fns('activation');
+    case 'dense':
+      // tfjs's Elu activation runs the Elu kernels; the others fuseActivation's pair (models/activations.ts).
+      return s.act < 0 || (fns('activation') && (s.act === NATIVE_ACTIVATIONS.elu ? kernels(tf.Elu, tf.EluGrad) : kernels(ACTIVATION_KERNEL, ACTIVATION_GRAD_KERNEL)));
+  }
+}
 
 /** Whether the taped step would run the kernels this step replays (checked at each call: backend and switches can change). */
 function ready(addon: NativeAddon | null, stages: CnnTrainStage[]): addon is NativeAddon {
   if (addon == null || tf.getBackend() !== 'wasm' || !fusedCnnTrainEnabled() || !fusedConvEnabled() || !fusedPoolEnabled()) return false;
   if (NEEDED.some((k) => typeof addon[k] !== 'function') || KERNELS.some((k) => tf.getKernel(k, 'wasm') == null)) return false;
-  for (const s of stages) {
-    const need = NEEDED_BY[s.kind];
-    if (need && (need.addon.some((k) => typeof addon[k] !== 'function') || need.kernels.some((k) => tf.getKernel(k, 'wasm') == null))) return false;
-    // poolLayer.ts fuses the pool only into a conv with this one consumer.
-    if (s.kind === 'conv' && s.pooled && s.layer.outboundNodes.length !== 1) return false;
-  }
-  return true;
+  return stages.every((s) => stageReady(addon, s));
 }
 
 /**
@@ -114,7 +122,7 @@ export function makeFusedCnnTrainStep(model: tf.LayersModel, optimizer: tf.Optim
     // it allows it (WORKBENCH_FUSED_MLP_UPDATE=0 turns it off), else applyGradients after the step.
     const update = planNativeUpdate(optimizer, addon, backend, vars.flatMap((v) => (v == null ? [] : v[1] ? [v[0], v[1]] : [v[0]])));
     try {
-      const { result, dW, db } = run(addon, backend, stages, vars, make, owned, handed, x, y, n, inWidth, numClasses);
+      const { result, dW, db } = run(addon, backend, stages, make, owned, handed, x, y, n, inWidth, numClasses);
       if (update != null) {
         const rest: Array<readonly [tf.Variable, tf.TensorInfo]> = [];
         vars.forEach((v, i) => {
@@ -142,142 +150,61 @@ export function makeFusedCnnTrainStep(model: tf.LayersModel, optimizer: tf.Optim
   };
 }
 
-type Vars = ReadonlyArray<readonly [tf.Variable, tf.Variable | null] | null>;
 type Opt = tf.TensorInfo | null;
 
 /** Forward, loss, backward: returns the loss and the gradients per stage (dW, db; a batch norm's dgamma, dbeta). */
-function run(addon: NativeAddon, backend: WasmBackendInternals, stages: CnnTrainStage[], vars: Vars, make: (shape: number[]) => tf.TensorInfo,
+function run(addon: NativeAddon, backend: WasmBackendInternals, stages: CnnTrainStage[], make: (shape: number[]) => tf.TensorInfo,
   owned: tf.TensorInfo[], handed: Set<object>, x: Float32Array, y: Int32Array, n: number, inWidth: number, classes: number): { result: StepResult; dW: Opt[]; db: Opt[] } {
-  const off = (t: tf.TensorInfo) => offsetOf(backend, t);
-  const heap = () => heapOf(backend);
   const shapes = stages.map(stageShape);
-  const size = (i: number) => shapes[i].reduce((a, b) => a * b, 1);
-  const input = make([n * inWidth]);
-  new Float32Array(heap(), off(input), n * inWidth).set(x.subarray(0, n * inWidth));
-
-  // Per stage: its output, the geometry of its native calls for n images; a dropout's mask, a batch norm's statistics.
-  const out = stages.map((_, i) => make([n, ...shapes[i]]));
   const geometry = stages.map((s) => (s.kind === 'conv' ? convGeometry([n, ...s.in], s.filterShape, s.strides, s.pad, 1, 'NHWC')
     : s.kind === 'pool' ? poolGeometry([n, ...s.in], s.filterSize, s.strides, s.pad) : null));
   if (geometry.some((g, i) => g == null && (stages[i].kind === 'conv' || stages[i].kind === 'pool'))) {
     throw new Error('internal error: a convolution or pool the native kernels do not take');
   }
-  const mask = stages.map((s, i) => (s.kind === 'dropout' ? make([n, ...shapes[i]]) : null));
-  const stats = stages.map((s) => (s.kind === 'bn' ? [0, 1, 2, 3].map(() => make([s.width])) : null));
+  const per = (f: (s: CnnTrainStage, i: number) => Opt) => stages.map(f);
+  const sample = (i: number) => [n, ...shapes[i]];
+  // A separate activation's input: a conv's layer activation (unless a relu6 pool takes z), a Dense's.
+  const separate = (s: CnnTrainStage) => (s.kind === 'conv' && !s.pooled && s.act >= 0) || (s.kind === 'dense' && s.act >= 0);
+  const b: StepBuffers = {
+    addon, backend, n, stages, shapes, geometry, make, handed, inputs: [],
+    adopt: (t) => {
+      owned.push(t);
+      return t;
+    },
+    out: per((s, i) => (s.kind === 'gap' ? null : make(sample(i)))),
+    pre: per((s, i) => (separate(s) ? make(sample(i)) : null)),
+    mask: per((s, i) => (s.kind === 'dropout' ? make(sample(i)) : null)),
+    stats: stages.map((s) => (s.kind === 'bn' ? [0, 1, 2, 3].map(() => make([s.width])) : null)),
+    dOut: per(() => null), dz: per(() => null), dW: per(() => null), db: per(() => null),
+  };
+  const off = (t: tf.TensorInfo) => offsetOf(backend, t);
+  const input = make([n * inWidth]);
+  new Float32Array(heapOf(backend), off(input), n * inWidth).set(x.subarray(0, n * inWidth));
 
   // Forward, as the taped step's kernels.
   let cur = input;
-  const inputs: tf.TensorInfo[] = [];
-  stages.forEach((s, i) => {
-    inputs.push(cur);
-    const g = geometry[i]!;
-    if (s.kind === 'conv') {
-      const bias = s.bias?.read();
-      addon.conv2d(heap(), Float64Array.of(off(cur), off(s.kernel.read()), bias ? off(bias) : -1, off(out[i]), CONV_RELU, ...g));
-    } else if (s.kind === 'pool') {
-      // WorkbenchReluMaxPool and the MaxPool kernel make the same call.
-      addon.maxPool(heap(), Float64Array.of(off(cur), off(out[i]), ...g));
-    } else if (s.kind === 'bn') {
-      batchNormForward(addon, backend, s, cur, out[i], stats[i]!, (n * size(i)) / s.width, handed);
-    } else if (s.kind === 'dropout') {
-      dropoutForward(addon, backend, s, cur, out[i], mask[i]!, n * s.width);
-    } else {
-      const m = matMulGeometry([n, s.inDim], [s.inDim, s.width], false, false)!;
-      const bias = s.bias?.read();
-      addon.matmul(heap(), Float64Array.of(off(cur), off(s.kernel.read()), off(out[i]), bias ? off(bias) : -1, s.act === ACT.relu ? 1 : 0,
-        m.batch, m.batchA, m.batchB, m.m, m.n, m.k, 0, 0));
-    }
-    cur = out[i];
+  stages.forEach((_, i) => {
+    b.inputs.push(cur);
+    forward(b, i);
+    cur = b.out[i]!;
   });
 
   // Softmax by the wasm backend's own kernel; then the loss and its gradient as loss.ts, softmax's gradient as fusedMlp.ts.
   const last = stages.length - 1;
-  // dOut[i]: the gradient of stage i's output, made by the stage after it (a pooled conv's is never made: its pool's
-  // gradient gives its dz directly).
-  const dOut: Opt[] = stages.map((_, i) => (i === last ? make([n, classes]) : null));
-  const softmax = tf.getKernel('Softmax', 'wasm')!.kernelFunc({ inputs: { logits: out[last] }, backend: backend as never, attrs: { dim: 1 } }) as tf.TensorInfo;
+  b.dOut[last] = make([n, classes]);
+  const softmax = tf.getKernel('Softmax', 'wasm')!.kernelFunc({ inputs: { logits: b.out[last]! }, backend: backend as never, attrs: { dim: 1 } }) as tf.TensorInfo;
   let loss: { value: number; correct: number };
   try {
-    const p = new Float32Array(heap(), off(softmax), n * classes);
-    const dz = new Float32Array(heap(), off(dOut[last]!), n * classes);
+    const p = new Float32Array(heapOf(backend), off(softmax), n * classes);
+    const dz = new Float32Array(heapOf(backend), off(b.dOut[last]!), n * classes);
     loss = crossEntropyRows(p, y, n, classes, dz);
     softmaxGradient(p, dz, n, classes);
   } finally {
     backend.disposeData(softmax.dataId);
   }
 
-  // Backward, last stage first. dz: a stage's gradient after its activation (a pooled conv's comes from its pool).
-  const dW: Opt[] = stages.map(() => null);
-  const db: Opt[] = stages.map(() => null);
-  const dz: Opt[] = stages.map(() => null);
-  for (let i = last; i >= 0; i--) {
-    const s = stages[i];
-    const g = geometry[i]!;
-    const dy = dOut[i]!; // (null only for a pooled conv, which does not read it)
-    // The input gradient, asked for by the tape for every stage but the first conv; made before any call reads the heap
-    // (an allocation can grow, and so replace, the wasm memory). A fused pool and a dropout give theirs otherwise.
-    const dIn = i > 0 && !(s.kind === 'pool' && s.fused) && s.kind !== 'dropout' ? (dOut[i - 1] = make([n, ...shapes[i - 1]])) : null;
-    if (s.kind === 'pool' && s.fused) {
-      // The conv before: dz = MaxPoolGrad(y, dy)·step(y) and db = Sum(dz) in one pass (WorkbenchMaxPoolReluGrad).
-      const c = stages[i - 1] as ConvStage;
-      dz[i - 1] = make([n * size(i - 1)]);
-      db[i - 1] = make([c.out[2]]);
-      addon.maxPoolReluGrad(heap(), Float64Array.of(off(out[i - 1]), off(dy), off(dz[i - 1]!), off(db[i - 1]!), ...g));
-      continue;
-    }
-    if (s.kind === 'pool') {
-      addon.maxPoolGrad(heap(), Float64Array.of(off(inputs[i]), off(dy), off(dIn!), ...g));
-      continue;
-    }
-    if (s.kind === 'bn') {
-      dW[i] = make([s.width]);
-      db[i] = make([s.width]);
-      batchNormBackward(addon, backend, s, inputs[i], dy, stats[i]!, dIn!, dW[i]!, db[i]!, (n * size(i)) / s.width);
-      continue;
-    }
-    if (s.kind === 'dropout') {
-      // tf.mul(dy, mask) (Dropout.ts's gradient) by the registered Multiply kernel itself: its native pass, or below its
-      // size threshold the wasm backend's own.
-      const t = tf.getKernel('Multiply', 'wasm')!.kernelFunc({ inputs: { a: dy, b: mask[i]! }, backend: backend as never, attrs: {} }) as tf.TensorInfo;
-      owned.push(t);
-      dOut[i - 1] = t;
-      continue;
-    }
-    if (s.kind === 'conv') {
-      const co = s.out[2];
-      if (!s.pooled) {
-        // WorkbenchBiasActGrad with relu's mask from the output (x = y), the bias gradient always asked for.
-        dz[i] = make([n * size(i)]);
-        db[i] = make([co]);
-        addon.biasActGrad(heap(), Float64Array.of(RELU_MASK, off(out[i]), off(out[i]), off(dy), off(dz[i]!), off(db[i]!), (n * size(i)) / co, co));
-      }
-      if (dIn) addon.conv2dInputGrad(heap(), Float64Array.of(off(dz[i]!), off(s.kernel.read()), off(dIn!), ...g));
-      dW[i] = make(s.filterShape);
-      addon.conv2dFilterGrad(heap(), Float64Array.of(off(inputs[i]), off(dz[i]!), off(dW[i]!), ...g));
-      continue;
-    }
-    // Dense, as fusedMlp.ts (and denseTraining.ts's _FusedMatMul gradient).
-    if (s.act === ACT.relu) {
-      dz[i] = make([n * s.width]);
-      db[i] = make([s.width]);
-      addon.biasActGrad(heap(), Float64Array.of(RELU_MASK, off(out[i]), off(out[i]), off(dy), off(dz[i]!), off(db[i]!), n, s.width));
-    } else {
-      dz[i] = dy;
-      if (s.bias) {
-        db[i] = make([s.width]);
-        addon.sumRows(heap(), Float64Array.of(off(dy), off(db[i]!), n, s.width));
-      }
-    }
-    const kernel = vars[i]![0];
-    const gx = matMulGeometry([n, s.width], [s.inDim, s.width], false, true)!;
-    addon.matmul(heap(), Float64Array.of(off(dz[i]!), off(kernel), off(dIn!), -1, 0, gx.batch, gx.batchA, gx.batchB, gx.m, gx.n, gx.k, 0, 1));
-    const gw = matMulGeometry([n, s.inDim], [n, s.width], true, false)!;
-    dW[i] = make([s.inDim, s.width]);
-    addon.matmul(heap(), Float64Array.of(off(inputs[i]), off(dz[i]!), off(dW[i]!), -1, 0, gw.batch, gw.batchA, gw.batchB, gw.m, gw.n, gw.k, 1, 0));
-  }
-  // A conv without a bias variable computes db all the same (as its kernels do); it is not handed to the optimizer.
-  return { result: { loss: loss.value, correct: loss.correct }, dW, db };
+  // Backward, last stage first (a conv without a bias variable computes db all the same, as its kernels do; it is not
+  // handed to the optimizer).
+  for (let i = last; i >= 0; i--) backward(b, i);
+  return { result: { loss: loss.value, correct: loss.correct }, dW: b.dW, db: b.db };
 }
-
-/** conv2d's epilogue for relu as tfjs's Relu kernel (ConvLayer.ts's EPILOGUE.relu), the one the training forward runs. */
-const CONV_RELU = 2;

@@ -48,6 +48,8 @@ const convFlatten = {
 
 const cnnBn = benchEntry('cnn-bn').spec;
 const strong = benchEntry('strong').spec;
+const stridedElu = benchEntry('strided-elu').spec;
+const k5Gap = benchEntry('k5-gap').spec;
 
 const ADAM: Optimizer = { type: 'adam', beta1: 0.9, beta2: 0.999 };
 const SIZES = [128, 64, 128, 37, 128, 96]; // a short batch in the middle, as at an epoch's end
@@ -74,6 +76,10 @@ describe.skipIf(nativeMissing != null)(`fused CNN training step${nativeMissing ?
     ['cnn-bn, Adam, 1 thread', cnnBn, ADAM, 1],
     ['strong, Adam, 2 threads', strong, ADAM, 2],
     ['strong, AdamW, 1 thread', strong, { type: 'adamw', beta1: 0.9, beta2: 0.999, weightDecay: 1e-4 } as Optimizer, 1],
+    ['strided-elu, Adam, 2 threads', stridedElu, ADAM, 2],
+    ['strided-elu, Adam, 1 thread', stridedElu, ADAM, 1],
+    ['k5-gap, Adam, 2 threads', k5Gap, ADAM, 2],
+    ['k5-gap, SGD with momentum, 1 thread', k5Gap, { type: 'sgd', momentum: 0.9 }, 1],
   ];
 
   it.each(cases)('%s: the same bits as the taped step (weights, optimizer state, losses, hits)', async (name, spec, o, threads) => {
@@ -107,7 +113,7 @@ describe.skipIf(nativeMissing != null)(`fused CNN training step${nativeMissing ?
     }
   });
 
-  it.each([['seed CNN', seedCnn], ['cnn-bn', cnnBn], ['strong', strong]] as const)('%s: the same bits with −0, +Inf and NaN pixels (relu, max pool, batch norm on NaN, the loss going NaN)', async (_name, spec) => {
+  it.each([['seed CNN', seedCnn], ['cnn-bn', cnnBn], ['strong', strong], ['strided-elu', stridedElu], ['k5-gap', k5Gap]] as const)('%s: the same bits with −0, +Inf and NaN pixels (relu, max pool, batch norm on NaN, the loss going NaN)', async (_name, spec) => {
     const run = (make: typeof taped) => {
       const model = buildModel(spec, 21);
       const opt = makeOptimizer(ADAM, 1e-3);
@@ -150,7 +156,7 @@ describe.skipIf(nativeMissing != null)(`fused CNN training step${nativeMissing ?
     expect(d('sumRows')).toBe(steps);
   });
 
-  it.each([['seed CNN', seedCnn], ['other shapes', other], ['cnn-bn', cnnBn], ['strong', strong]] as const)(
+  it.each([['seed CNN', seedCnn], ['other shapes', other], ['cnn-bn', cnnBn], ['strong', strong], ['strided-elu', stridedElu], ['k5-gap', k5Gap]] as const)(
     '%s: the fused step makes exactly the taped step\'s addon calls, as many of each', async (_name, spec) => {
       const calls = async (make: StepMaker) => {
         const before = addon!.counts();
@@ -218,6 +224,28 @@ describe.skipIf(nativeMissing != null)(`fused CNN training step${nativeMissing ?
     }
   });
 
+  it('k5-gap: WORKBENCH_RELU6_POOL=0 or WORKBENCH_FUSED_GAP=0 (the layers take tfjs\'s ops then) runs the taped step', () => {
+    for (const name of ['WORKBENCH_RELU6_POOL', 'WORKBENCH_FUSED_GAP']) {
+      const model = buildModel(k5Gap, 3);
+      const opt = makeOptimizer(ADAM, 1e-3);
+      const fused = makeFusedCnnTrainStep(model, opt, IMAGE)!;
+      expect(fused, name).not.toBeNull();
+      const x = randomValues(16 * 784, 3);
+      const y = Int32Array.from({ length: 16 }, (_, i) => i % 10);
+      process.env[name] = '0';
+      try {
+        const steps = fusedCnnTrainSteps();
+        expect(fused(x, y, 16), name).toBeNull();
+        expect(fusedCnnTrainSteps(), name).toBe(steps);
+      } finally {
+        delete process.env[name];
+      }
+      expect(fused(x, y, 16), `${name} back on`).not.toBeNull();
+      model.dispose();
+      opt.dispose();
+    }
+  });
+
   it('a frozen layer: the taped step runs', () => {
     const model = buildModel(seedCnn, 5);
     const opt = makeOptimizer(ADAM, 1e-3);
@@ -240,15 +268,19 @@ describe.skipIf(nativeMissing != null)(`fused CNN training step${nativeMissing ?
       ['dropout', [conv, pool, { type: 'Dropout', rate: 0.25 }, ...head]],
       ['batch norm', [conv, { type: 'BatchNormalization' }, pool, ...head]],
       ['pool after pool', [conv, pool, pool, ...head]],
-    ];
-    for (const [name, layers] of covered) expect(cnnTrainStages(m(layers), IMAGE, 10), name).not.toBeNull();
-    const declined: Array<[string, object[]]> = [
       ['linear conv', [{ ...conv, activation: 'linear' }, pool, ...head]],
       ['tanh conv', [{ ...conv, activation: 'tanh' }, pool, ...head]],
       ['average pool', [conv, { type: 'AveragePooling2D', poolSize: [2, 2] }, ...head]],
+      ['global average pooling', [conv, { type: 'GlobalAveragePooling2D' }, { type: 'Dense', units: 10, activation: 'softmax' }]],
+    ];
+    for (const [name, layers] of covered) expect(cnnTrainStages(m(layers), IMAGE, 10), name).not.toBeNull();
+    const declined: Array<[string, object[]]> = [
       ['spatial dropout', [conv, { type: 'SpatialDropout2D', rate: 0.25 }, pool, ...head]],
       ['layer norm', [conv, { type: 'LayerNormalization' }, pool, ...head]],
-      ['global average pooling', [conv, { type: 'GlobalAveragePooling2D' }, { type: 'Dense', units: 10, activation: 'softmax' }]],
+      ['gaussian noise', [{ type: 'GaussianNoise', stddev: 0.1 }, conv, pool, ...head]],
+      ['dilated conv', [{ ...conv, dilationRate: 2 }, pool, ...head]],
+      ['zero padding', [conv, { type: 'ZeroPadding2D', padding: 1 }, pool, ...head]],
+      ['global max pooling', [conv, { type: 'GlobalMaxPooling2D' }, { type: 'Dense', units: 10, activation: 'softmax' }]],
       ['graph model', [{ ...conv, name: 'a' }, { ...conv, name: 'b', padding: 'same' }, { type: 'Add', inputs: ['a', 'b'] }, pool, ...head]],
       ['no conv', head],
     ];
