@@ -2,6 +2,7 @@
 // the same time give the bits each gives alone, and the fused path is what ran.
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
+import { benchEntry } from '../../../bench/model-set.js';
 import { getPreset } from '../../../electron/engine/models/presets.js';
 import type { ModelSpec } from '../../../shared/spec.js';
 import { nativeMissing } from '../backend/kernels/native/setup.js';
@@ -78,5 +79,11 @@ describe.skipIf(nativeMissing != null)(`fused MLP step in worker threads${native
 
   it('two fused CNN runs of different shapes side by side equal each run alone', async () => {
     await sideBySide([{ spec: cnn, batch: 64 }, { spec: otherCnn, batch: 48 }], 12);
+  }, 120_000);
+
+  // Batch norm and dropout (strong), relu6 pooling, smooth activations, average and global pooling (k5-gap); a fresh
+  // worker's wasm memory grows during its first steps, under the fused step's own allocations.
+  it('strong and k5-gap fused side by side equal each run alone', async () => {
+    await sideBySide([{ spec: benchEntry('strong').spec, batch: 64 }, { spec: benchEntry('k5-gap').spec, batch: 37 }], 6);
   }, 120_000);
 });
