@@ -1,7 +1,8 @@
-// The training step of a Sequential CNN without tfjs's tape (engine layer): Conv2D relu, MaxPooling2D,
-// BatchNormalization, Dropout, Flatten, Dense relu/linear, Dense softmax (fusedCnnTrainPlan.ts). The same native addon
-// calls the taped step's kernels make, straight on the wasm heap, then the optimizer's own update. makeFastestStep
-// (fusedGraphMlp.ts) tries it first; anything else, and whenever it cannot run at a call, is the taped step.
+// The training step of a Sequential CNN without tfjs's tape (engine layer): Conv2D, max/average/global average pooling,
+// BatchNormalization, Dropout, Flatten, Dense, Dense softmax (fusedCnnTrainPlan.ts says which). The same native addon
+// calls the taped step's kernels make (fusedCnnTrainOps.ts), straight on the wasm heap, then the optimizer's own
+// update. makeFastestStep (fusedGraphMlp.ts) tries it first; anything else, and whenever it cannot run at a call, is
+// the taped step.
 import * as tf from '@tensorflow/tfjs';
 import { activeNative } from '../backend/native/active.js';
 import type { NativeAddon } from '../backend/native/addon.js';
@@ -43,16 +44,23 @@ export { cnnTrainStages, type CnnTrainStage } from './fusedCnnTrainPlan.js';
  * - Dropout (models/layerBuilders.ts's SeededDropout): WorkbenchDropout's addon.dropout from the Alea state of the
  *   layer's next seed (nextMaskSeed, which advances the layer's own counter once a step, as its call does); its
  *   gradient tf.mul(dy, mask) by the registered Multiply kernel itself (native above its size threshold, tfjs's below).
+ * - Conv2D with another activation: the linear epilogue, then WorkbenchLayerActivation's addon.activation; its gradient
+ *   WorkbenchBiasActGrad with the activation's number (and the bias sum with a bias); a linear conv's bias gradient
+ *   Sum's sumRows. A relu6 conv into a max pool (relu6Pool.ts): the pool's addon.maxPool and maxPoolReluGrad on z with
+ *   relu6's argument. AvgPool/AvgPoolGrad: addon.avgPool, avgPoolGrad. GlobalAveragePooling2D (gapLayer.ts): the
+ *   registered Mean kernel, and RealDiv and Tile for its gradient, run as those kernels' functions.
  * - Flatten: a reshape (the same buffer). Dense (models/denseTraining.ts): _FusedMatMul's addon.matmul (relu epilogue 1
- *   or linear, bias in it), its gradient relu's mask with the bias sum in one biasActGrad pass (linear: Sum's sumRows),
- *   dx and dW by BatchMatMul's addon.matmul, exactly as fusedMlp.ts runs them.
+ *   or linear, bias in it), its gradient relu's mask with the bias sum in one biasActGrad pass (linear: Sum's sumRows;
+ *   another activation: Elu's or WorkbenchActivation's addon.activation each way, then Sum), dx and dW by
+ *   BatchMatMul's addon.matmul.
  * - The softmax is the wasm backend's Softmax kernel, the loss and its gradient loss.ts's crossEntropyRows, the
  *   softmax gradient fusedMlp.ts's softmaxGradient; the gradients reach optimizer.applyGradients keyed by variable
  *   name in the engine's registration order (applyInRegistrationOrder), as minimize hands them; or, for FusedAdam,
  *   fusedMlpUpdate.ts's finishUpdate runs its update (the same tn_optim arithmetic per element) in one native call.
  * Each addon call has the taped kernel's arguments, so the native code splits the work over its threads the same way
  * and sums in the same order. The step runs only when the taped step would take these kernels: the wasm backend with the
- * native kernels registered, WORKBENCH_FUSED_CONV and WORKBENCH_FUSED_POOL not 0, every weight trainable.
+ * native kernels registered, WORKBENCH_FUSED_CONV and WORKBENCH_FUSED_POOL not 0, every weight trainable, and what each
+ * layer checks (stageReady).
  */
 
 /** Steps run by this path in this thread: lets tests and the bench prove it ran. */
@@ -68,6 +76,7 @@ export function fusedCnnTrainEnabled(): boolean {
 
 const NEEDED = ['conv2d', 'conv2dFilterGrad', 'conv2dInputGrad', 'maxPool', 'maxPoolReluGrad', 'biasActGrad', 'matmul', 'sumRows'] as const;
 const KERNELS = [CONV_LAYER_KERNEL, LAYER_ACTIVATION_KERNEL, BIAS_ACT_GRAD_KERNEL, RELU_MAX_POOL_KERNEL, MAX_POOL_RELU_GRAD_KERNEL];
+
 /** Whether the taped step runs stage `s` through the kernels this step replays (else the layer runs tfjs's own ops). */
 function stageReady(addon: NativeAddon, s: CnnTrainStage): boolean {
   const fns = (...k: Array<keyof NativeAddon>) => k.every((f) => typeof addon[f] === 'function');
