@@ -11,6 +11,7 @@ import { makeFastestStep } from '../../../electron/engine/train/fusedGraphMlp.js
 import { makeOptimizer } from '../../../electron/engine/train/optimizer.js';
 import { makeTrainStep } from '../../../electron/engine/train/step.js';
 import type { Optimizer } from '../../../shared/hyper.js';
+import type { ModelSpec } from '../../../shared/spec.js';
 import { nativeMissing, useNative } from '../backend/kernels/native/setup.js';
 import { randomValues } from '../backend/kernels/reference.js';
 import type { StepMaker } from './stepBits.js';
@@ -23,23 +24,27 @@ const ADAM: Optimizer = { type: 'adam', beta1: 0.9, beta2: 0.999 };
 const taped = (m: tf.LayersModel, opt: tf.Optimizer, shape: number[]) => makeTrainStep(m, opt, shape);
 const fastest = (m: tf.LayersModel, opt: tf.Optimizer, shape: number[]) => makeFastestStep(m, opt, shape);
 
+/** Trains `spec` (weights from seed 6) with `make`'s step on batches of `sizes`, then returns what `read` takes from the model. */
+function trainThen<T>(spec: ModelSpec, make: StepMaker, sizes: number[], read: (model: tf.LayersModel) => T): T {
+  const model = buildModel(spec, 6);
+  const opt = makeOptimizer(ADAM, 1e-3);
+  const step = make(model, opt, IMAGE);
+  for (const [s, n] of sizes.entries()) step(randomValues(n * 784, 40 + s), Int32Array.from({ length: n }, (_, i) => (i + s) % 10), n);
+  const out = read(model);
+  model.dispose();
+  opt.dispose();
+  return out;
+}
+
 describe.skipIf(nativeMissing != null)(`fused CNN training step, layers beyond the seed CNN's${nativeMissing ? ` (skipped: ${nativeMissing})` : ''}`, () => {
   beforeAll(useNative);
   afterAll(() => selectBackend('wasm', { native: true, threads: 2 }));
 
   it('cnn-bn and strong: the batch norms\' moving mean and variance end with the taped step\'s bits', () => {
     for (const spec of [cnnBn, strong]) {
-      const moving = (make: StepMaker) => {
-        const model = buildModel(spec, 6);
-        const opt = makeOptimizer(ADAM, 1e-3);
-        const step = make(model, opt, IMAGE);
-        for (const [s, n] of [37, 64, 37].entries()) step(randomValues(n * 784, 40 + s), Int32Array.from({ length: n }, (_, i) => (i + s) % 10), n);
-        const stats = model.layers.filter((l) => l.getClassName() === 'BatchNormalization')
-          .flatMap((l) => l.getWeights().slice(2).map((t) => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer))));
-        model.dispose();
-        opt.dispose();
-        return stats;
-      };
+      const moving = (make: StepMaker) => trainThen(spec, make, [37, 64, 37], (model) => model.layers
+        .filter((l) => l.getClassName() === 'BatchNormalization')
+        .flatMap((l) => l.getWeights().slice(2).map((t) => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer)))));
       const want = moving(taped);
       const steps = fusedCnnTrainSteps();
       const got = moving(fastest);
@@ -52,16 +57,8 @@ describe.skipIf(nativeMissing != null)(`fused CNN training step, layers beyond t
   });
 
   it('draws the taped step\'s dropout masks: each Dropout layer\'s seeded stream advances once a step, as the taped layer\'s', () => {
-    const seeds = (make: StepMaker) => {
-      const model = buildModel(strong, 4);
-      const opt = makeOptimizer(ADAM, 1e-3);
-      const step = make(model, opt, IMAGE);
-      for (let s = 0; s < 3; s++) step(randomValues(37 * 784, 30 + s), Int32Array.from({ length: 37 }, (_, i) => i % 10), 37);
-      const next = model.layers.filter((l) => l.getClassName() === 'Dropout').map((l) => (l as unknown as { nextMaskSeed(): string }).nextMaskSeed());
-      model.dispose();
-      opt.dispose();
-      return next;
-    };
+    const seeds = (make: StepMaker) => trainThen(strong, make, [37, 37, 37], (model) => model.layers
+      .filter((l) => l.getClassName() === 'Dropout').map((l) => (l as unknown as { nextMaskSeed(): string }).nextMaskSeed()));
     const want = seeds(taped);
     const steps = fusedCnnTrainSteps();
     const got = seeds(fastest);
