@@ -12,6 +12,7 @@ import { MIN_NATIVE_ELEMENTS } from '../backend/kernels/native/eltwise.js';
 import { heapOf, offsetOf, type WasmBackendInternals } from '../backend/kernels/native/heap.js';
 import { applyInRegistrationOrder, makeFastestTrainStep, softmaxGradient } from './fusedMlp.js';
 import { makeFusedCnnTrainStep } from './fusedCnnTrain.js';
+import { makeFusedGraphCnnStep } from './fusedGraphCnn.js';
 import { ACT, GRAD_FROM_Y } from './fusedMlpPlan.js';
 import { finishUpdate, matmulUpdate, planNativeUpdate } from './fusedMlpUpdate.js';
 import type { NativeStep } from './fusedOptimizers.js';
@@ -266,7 +267,7 @@ export function makeFusedGraphMlpStep(model: tf.LayersModel, optimizer: tf.Optim
 }
 
 /** Softmax (the wasm kernel), the loss, hits and the logits' gradient, as fusedMlp.ts computes them. */
-function lossAndGradient(s: HeapScope, logits: tf.TensorInfo, labels: Int32Array, n: number, classes: number) {
+export function lossAndGradient(s: HeapScope, logits: tf.TensorInfo, labels: Int32Array, n: number, classes: number) {
   const probs = s.kernel('Softmax', { logits: { ...logits, shape: [n, classes] } }, { dim: 1 });
   const dz = s.alloc(n, classes);
   const p = new Float32Array(s.heap(), s.off(probs), n * classes);
@@ -424,6 +425,9 @@ export function makeFastestStep(model: tf.LayersModel, optimizer: tf.Optimizer, 
   // Sequential CNNs of the seed CNN's kind (fusedCnnTrain.ts), falling back to the taped step at any call it cannot run.
   const cnn = makeFusedCnnTrainStep(model, optimizer, inputShape, numClasses);
   if (cnn != null) return (x: Float32Array, y: Int32Array, n: number): StepResult => cnn(x, y, n) ?? other(x, y, n);
+  // Graph CNNs (fusedGraphCnn.ts; WORKBENCH_FUSED_GRAPH_CNN=0 turns it off), likewise.
+  const graphCnn = makeFusedGraphCnnStep(model, optimizer, inputShape, numClasses);
+  if (graphCnn != null) return (x: Float32Array, y: Int32Array, n: number): StepResult => graphCnn(x, y, n) ?? other(x, y, n);
   const graph = fusedGraphMlpEnabled() ? makeFusedGraphMlpStep(model, optimizer, inputShape, numClasses) : null;
   if (graph == null) return other;
   return (x: Float32Array, y: Int32Array, n: number): StepResult => graph(x, y, n) ?? other(x, y, n);

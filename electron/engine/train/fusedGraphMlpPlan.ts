@@ -40,14 +40,14 @@ export interface GraphPlan {
 export type GraphPlanResult = { plan: GraphPlan; reason: null } | { plan: null; reason: string };
 
 /** tfjs-layers' SymbolicTensor, the fields read here. */
-interface Sym { id: number; name: string; shape: Array<number | null>; inputs: Sym[]; sourceLayer: tf.layers.Layer & { inboundNodes: unknown[] } }
+export interface Sym { id: number; name: string; shape: Array<number | null>; inputs: Sym[]; sourceLayer: tf.layers.Layer & { inboundNodes: unknown[] } }
 
 /**
  * The symbolic tensors in the order tfjs computes them when a model is applied to a tensor (Container.call → execute,
  * tfjs-layers' getTopologicalSortAndRecipientCountsForOneFetch: a depth-first walk from the output, a layer's inputs
  * pushed first to last, so the last is visited first), which is the order its kernels go on the gradient tape.
  */
-function executionOrder(fetch: Sym, input: Sym): Sym[] {
+export function executionOrder(fetch: Sym, input: Sym): Sym[] {
   const visited = new Set<string>([input.name]);
   const sorted: Sym[] = [];
   const stack: Sym[] = [fetch];
@@ -77,7 +77,7 @@ interface DenseFields { kernel?: LayerVar | null; bias?: LayerVar | null; units:
 
 /** This app's layer classes (tfjs's subclassed), from one probe instance each: a plain tfjs layer computes differently. */
 let classes: { layerNorm: object; prelu: object; leaky: object; noise: object } | null = null;
-function ourClasses() {
+export function ourClasses() {
   classes ??= {
     layerNorm: layerNormalization({ name: 'graph_plan_ln_probe' }).constructor,
     prelu: prelu({ name: 'graph_plan_prelu_probe' }).constructor,
@@ -86,7 +86,7 @@ function ourClasses() {
   };
   return classes;
 }
-const isA = (layer: tf.layers.Layer, cls: object) => Object.getPrototypeOf(layer) === (cls as { prototype: object }).prototype;
+export const isA = (layer: tf.layers.Layer, cls: object) => Object.getPrototypeOf(layer) === (cls as { prototype: object }).prototype;
 
 /**
  * The plan for `model`, or why it is not taken (the taped step and model.apply run it then). Sequential models are

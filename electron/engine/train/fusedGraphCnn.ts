@@ -1,0 +1,302 @@
+// The training step of a graph CNN (fusedGraphCnnPlan.ts says which) without tfjs's tape (engine layer): the kernels the
+// taped step's layers record, each run as its registered wasm kernel function straight on the backend (no engine, no
+// tape, no tensors), forward and then their gradients in the tape's reverse order, then the optimizer's own update.
+// makeFastestStep (fusedGraphMlp.ts) tries it after the fused CNN step; anything else, and whenever it cannot run at a
+// call, is the taped step.
+import * as tf from '@tensorflow/tfjs';
+import { backend_util } from '@tensorflow/tfjs';
+import { activeNative } from '../backend/native/active.js';
+import { aleaState } from '../backend/kernels/native/Dropout.js';
+import { BIAS_ACT_GRAD_KERNEL, CONV_LAYER_KERNEL, convLayerGeometry, LAYER_ACTIVATION_KERNEL, RELU_MASK } from '../backend/kernels/native/ConvLayer.js';
+import { BIAS_RELU, GAUSSIAN_NOISE, GLOBAL_MAX_GRAD, LEAKY_RELU_GRAD, PRELU_GRAD } from '../backend/kernels/native/GraphOps.js';
+import { LAYER_NORM, LAYER_NORM_GRAD } from '../backend/kernels/native/LayerNorm.js';
+import type { WasmBackendInternals } from '../backend/kernels/native/heap.js';
+import { biasReluKernels } from '../models/biasRelu.js';
+import { fusedConvEnabled } from '../models/convLayer.js';
+import { dilatedConvAvailable } from '../models/dilatedConv.js';
+import { dilatedDepthwiseAvailable } from '../models/dilatedDepthwise.js';
+import { graphFusionEnabled } from '../models/graphOps.js';
+import { fusedLayerNormAvailable } from '../models/layerNorm.js';
+import { applyInRegistrationOrder } from './fusedMlp.js';
+import { finishUpdate, planNativeUpdate } from './fusedMlpUpdate.js';
+import { HeapScope, lossAndGradient } from './fusedGraphMlp.js';
+import { cnnNodeVariables, graphCnnPlan, type CnnGraphPlan, type CnnNode } from './fusedGraphCnnPlan.js';
+import type { StepResult } from './step.js';
+
+/*
+ * Why the bits are the taped step's (tests/engine/train/fusedGraphCnn.test.ts checks weights, optimizer state, losses
+ * and the addon calls step by step): every layer's forward and gradient is the very kernel function the taped step's
+ * engine dispatches to (native or tfjs's own, whichever is registered on wasm, so its size-dependent choice is the
+ * same), with the same inputs and attributes:
+ * - GaussianNoise: WorkbenchGaussianNoise from the Alea state of (seed·1,000,003 + step) (graphOps.ts); its gradient dy.
+ * - Conv2D (convLayer.ts): WorkbenchConvLayer; WorkbenchBiasActGrad (relu's mask and the bias sum), Conv2DBackpropInput
+ *   and Conv2DBackpropFilter with its attributes; a linear conv's bias by Sum over n, h, w.
+ * - dilated Conv2D, DepthwiseConv2D and SeparableConv2D (dilation.ts, dilatedConv.ts, dilatedDepthwise.ts, or tfjs's
+ *   depthwise layer at rate 1): WorkbenchDilatedConv2D or DepthwiseConv2dNative with the call's attributes, a
+ *   separable layer's pointwise Conv2D (stride 1, valid), WorkbenchBiasRelu for a bias (relu); backward
+ *   WorkbenchBiasActGrad, the Conv2D's two backprop kernels, then the depthwise (dilated) pair with the gradient's
+ *   attributes (tfjs's DepthwiseConv2dNative gradient's, or convByKernels').
+ * - ZeroPadding2D: PadV2, its gradient Slice. LeakyReLU: LeakyRelu, WorkbenchLeakyReluGrad. PReLU: Prelu,
+ *   WorkbenchPreluGrad and Sum over the shared axes. MaxPooling2D: MaxPool, MaxPoolGrad. LayerNormalization:
+ *   WorkbenchLayerNorm(Grad). GlobalMaxPooling2D: Max, WorkbenchGlobalMaxGrad. SpatialDropout2D: tf.dropout's
+ *   Add(uniform, keep), Floor, RealDiv, Multiply, the uniform draw tfjs's own (randomUniform with the layer's
+ *   `${seed}:${step}`), its gradient Multiply(dy, mask). Add: Add from the first input on; Concatenate: Concat, SplitV.
+ * - Dense softmax: _FusedMatMul, the softmax, loss and softmax gradient as fusedGraphMlp.ts (lossAndGradient), then
+ *   BatchMatMul twice and Sum.
+ * - a tensor read by several layers gets its gradient summed as tfjs's backprop does (fusedGraphMlp.ts's rule): the
+ *   consumers in reverse tape order, each by the Add kernel add(sum so far, new); an Add layer's inputs last to first,
+ *   a Concatenate's first to last; only gradients the tape asks for are computed (a tensor before every weight has none).
+ * - the gradients reach `optimizer.applyGradients` keyed by variable name in the engine's registration order, or
+ *   FusedAdam's one native update (fusedMlpUpdate.ts), as the fused CNN step hands them.
+ */
+
+/** Steps run by this path in this thread: lets tests and the bench prove it ran. */
+let fusedSteps = 0;
+export function fusedGraphCnnSteps(): number {
+  return fusedSteps;
+}
+
+/** Off with WORKBENCH_FUSED_GRAPH_CNN=0 (read at make time and at every step): the taped step runs then. */
+export function fusedGraphCnnEnabled(): boolean {
+  return process.env.WORKBENCH_FUSED_GRAPH_CNN !== '0';
+}
+
+type Info = tf.TensorInfo;
+type Kernel = (name: string, inputs: Record<string, Info> | Info[], attrs?: object) => Info[];
+
+/** Kernels every plan may run (the per-layer ones the layers' own availability checks cover). */
+const KERNELS = [tf.Add, tf.Concat, tf.SplitV, tf.PadV2, tf.Slice, tf.LeakyRelu, tf.Prelu, tf.MaxPool, tf.MaxPoolGrad, tf.Max, tf.Floor,
+  tf.RealDiv, tf.Multiply, tf.Sum, tf.Conv2D, tf.Conv2DBackpropInput, tf.Conv2DBackpropFilter, tf.DepthwiseConv2dNative,
+  tf.DepthwiseConv2dNativeBackpropInput, tf.DepthwiseConv2dNativeBackpropFilter, tf._FusedMatMul, tf.BatchMatMul, tf.Softmax];
+const has = (...names: string[]) => names.every((k) => tf.getKernel(k, 'wasm') != null);
+/** A stand-in for the layers' availability checks on x (float32, rank 4: what every tensor of a plan is). */
+const IMAGE = { dtype: 'float32', rank: 4 } as tf.Tensor;
+
+/** Whether the taped step's layer call takes the kernels this node replays (read at every step: switches can change). */
+function nodeReady(nd: CnnNode, plan: CnnGraphPlan, n: number): boolean {
+  switch (nd.kind) {
+    case 'noise': return graphFusionEnabled() && has(GAUSSIAN_NOISE) && nd.noise.noiseSeed * 1_000_003 + nd.noise.steps !== 0;
+    case 'conv': return fusedConvEnabled() && has(CONV_LAYER_KERNEL, BIAS_ACT_GRAD_KERNEL, LAYER_ACTIVATION_KERNEL)
+      && convLayerGeometry([n, ...plan.shapes[nd.ins[0]]], nd.kernel.read().shape, nd.attrs.strides, nd.attrs.pad as 'same') != null;
+    case 'spatialConv': {
+      const relu = nd.bias == null || (biasReluKernels() && has(BIAS_RELU, BIAS_ACT_GRAD_KERNEL));
+      if (!nd.dilated) return relu;
+      return relu && (nd.depthwise ? dilatedDepthwiseAvailable(IMAGE, nd.kernel.read()) : dilatedConvAvailable(IMAGE, nd.kernel.read()));
+    }
+    case 'leaky': return graphFusionEnabled() && has(LEAKY_RELU_GRAD);
+    case 'prelu': return graphFusionEnabled() && has(PRELU_GRAD);
+    case 'globalMax': return graphFusionEnabled() && has(GLOBAL_MAX_GRAD);
+    case 'layerNorm': return fusedLayerNormAvailable();
+    default: return true;
+  }
+}
+
+/** What a node's gradient reads of its forward beyond its inputs and output (a separable's depthwise output, the statistics, the mask). */
+type Kept = Map<CnnNode, Info[]>;
+
+const POINTWISE = { strides: 1, pad: 'valid', dataFormat: 'NHWC' };
+
+/** One node's forward: its output. */
+function forwardNode(k: Kernel, s: HeapScope, nd: CnnNode, xs: Info[], kept: Kept): Info {
+  const x = xs[0];
+  switch (nd.kind) {
+    case 'identity': return x;
+    case 'noise': {
+      const seed = nd.noise.noiseSeed * 1_000_003 + nd.noise.steps++;
+      return k(GAUSSIAN_NOISE, { x }, { ...aleaState(seed.toString()), mean: 0, stddev: nd.noise.stddev })[0];
+    }
+    case 'conv': {
+      const bias = nd.bias?.read();
+      return k(CONV_LAYER_KERNEL, bias ? { x, filter: nd.kernel.read(), bias } : { x, filter: nd.kernel.read() }, nd.attrs)[0];
+    }
+    case 'spatialConv': {
+      let y = k(nd.conv.forward, { x, filter: nd.kernel.read() }, nd.conv.attrs)[0];
+      if (nd.pointwise) {
+        kept.set(nd, [y]);
+        y = k(tf.Conv2D, { x: y, filter: nd.pointwise.read() }, { ...POINTWISE, dilations: [1, 1], dimRoundingMode: undefined })[0];
+      }
+      return nd.bias ? k(BIAS_RELU, { x: y, bias: nd.bias.read() })[0] : y;
+    }
+    case 'pad': return k(tf.PadV2, { x }, { paddings: nd.paddings, constantValue: 0 })[0];
+    case 'leaky': return k(tf.LeakyRelu, { x }, { alpha: nd.alpha })[0];
+    case 'prelu': return k(tf.Prelu, { x, alpha: nd.alpha.read() })[0];
+    case 'add': return xs.slice(1).reduce((sum, b) => k(tf.Add, { a: sum, b })[0], x);
+    case 'concat': return k(tf.Concat, xs, { axis: -1 })[0];
+    case 'maxPool': return k(tf.MaxPool, { x }, { ...nd.attrs, dimRoundingMode: undefined })[0];
+    case 'layerNorm': {
+      const [y, mean, rstd] = k(LAYER_NORM, { x, gamma: nd.gamma.read(), beta: nd.beta.read() }, { epsilon: nd.epsilon });
+      kept.set(nd, [mean, rstd]);
+      return y;
+    }
+    case 'spatialDropout': {
+      // tf.dropout(x, rate, [n, 1, 1, c], seed): mul(x, div(floor(add(randomUniform(shape, 0, 1, 'float32', seed), keep)), keep)).
+      const [n, , , c] = x.shape;
+      const seed = `${nd.drop.maskSeed}:${nd.drop.steps++}`;
+      const keep = s.own(s.backend.makeOutput([], 'float32'));
+      new Float32Array(s.heap(), s.off(keep), 1)[0] = 1 - nd.drop.rate;
+      const uniform = tf.randomUniform([n, 1, 1, c], 0, 1, 'float32', seed);
+      try {
+        const mask = k(tf.RealDiv, { a: k(tf.Floor, { x: k(tf.Add, { a: uniform, b: keep })[0] })[0], b: keep }, {})[0];
+        kept.set(nd, [mask]);
+        return k(tf.Multiply, { a: x, b: mask })[0];
+      } finally {
+        uniform.dispose();
+      }
+    }
+    case 'globalMax': return k(tf.Max, { x }, { reductionIndices: [1, 2], keepDims: false })[0];
+    case 'dense': {
+      const bias = nd.bias?.read();
+      const operands: Record<string, Info> = bias ? { a: x, b: nd.kernel.read(), bias } : { a: x, b: nd.kernel.read() };
+      return k(tf._FusedMatMul, operands, { transposeA: false, transposeB: false, activation: 'linear' })[0];
+    }
+  }
+}
+
+/** One node's gradients from dy: its variables' (in cnnNodeVariables' order) and, by `give`, its inputs'. */
+function backwardNode(k: Kernel, nd: CnnNode, dy: Info, xs: Info[], y: Info, kept: Kept, wants: boolean[], give: (j: number, g: Info) => void): Info[] {
+  const x = xs[0];
+  const relu = () => k(BIAS_ACT_GRAD_KERNEL, { dy, x: y, y }, { fn: RELU_MASK, bias: true });
+  switch (nd.kind) {
+    case 'identity': case 'noise':
+      give(0, dy);
+      return [];
+    case 'conv': {
+      const [dz, db] = nd.attrs.activation === 'relu' ? relu() : [dy, null];
+      const attrs = { strides: nd.attrs.strides, pad: nd.attrs.pad, dataFormat: 'NHWC' };
+      const filter = nd.kernel.read();
+      if (wants[0]) give(0, k(tf.Conv2DBackpropInput, { dy: dz, filter }, { ...attrs, inputShape: x.shape })[0]);
+      const dW = k(tf.Conv2DBackpropFilter, { x, dy: dz }, { ...attrs, filterShape: filter.shape })[0];
+      if (nd.bias == null) return [dW];
+      return [dW, db ?? k(tf.Sum, { x: dz }, { axis: [0, 1, 2], keepDims: false })[0]];
+    }
+    case 'spatialConv': {
+      const [dz, db] = nd.bias ? relu() : [dy, null];
+      const out: Info[] = [];
+      let dMid = dz;
+      if (nd.pointwise) {
+        const [mid] = kept.get(nd)!;
+        const pw = nd.pointwise.read();
+        dMid = k(tf.Conv2DBackpropInput, { dy: dz, filter: pw }, { ...POINTWISE, dimRoundingMode: undefined, inputShape: mid.shape })[0];
+        out.push(k(tf.Conv2DBackpropFilter, { x: mid, dy: dz }, { ...POINTWISE, dimRoundingMode: undefined, filterShape: pw.shape })[0]);
+      }
+      const filter = nd.kernel.read();
+      if (wants[0]) give(0, k(nd.conv.inputGrad, { dy: dMid, filter }, { ...nd.conv.gradAttrs, inputShape: x.shape })[0]);
+      out.unshift(k(nd.conv.filterGrad, { x, dy: dMid }, { ...nd.conv.gradAttrs, filterShape: filter.shape })[0]);
+      return db ? [...out, db] : out;
+    }
+    case 'pad':
+      if (wants[0]) give(0, k(tf.Slice, { x: dy }, { begin: nd.paddings.map((p) => p[0]), size: x.shape })[0]);
+      return [];
+    case 'leaky':
+      if (wants[0]) give(0, k(LEAKY_RELU_GRAD, { x, dy }, { alpha: nd.alpha })[0]);
+      return [];
+    case 'prelu': {
+      const alpha = nd.alpha.read();
+      const [dx, terms] = k(PRELU_GRAD, { x, dy, alpha });
+      const axes = backend_util.getReductionAxes(alpha.shape, dy.shape);
+      const da = axes.length > 0 ? k(tf.Sum, { x: terms }, { axis: axes, keepDims: false })[0] : terms;
+      if (wants[0]) give(0, dx);
+      return [{ ...da, shape: alpha.shape }];
+    }
+    case 'add':
+      for (let j = xs.length - 1; j >= 0; j--) if (wants[j]) give(j, dy);
+      return [];
+    case 'concat': {
+      if (!wants.some(Boolean)) return [];
+      const parts = k(tf.SplitV, { x: dy }, { numOrSizeSplits: xs.map((t) => t.shape[3]), axis: 3 });
+      parts.forEach((p, j) => wants[j] && give(j, p));
+      return [];
+    }
+    case 'maxPool':
+      if (wants[0]) give(0, k(tf.MaxPoolGrad, { dy, input: x, output: y }, { ...nd.attrs, dimRoundingMode: undefined })[0]);
+      return [];
+    case 'layerNorm': {
+      const [mean, rstd] = kept.get(nd)!;
+      const [dx, dg, dbeta] = k(LAYER_NORM_GRAD, { x, dy, mean, rstd, gamma: nd.gamma.read() }, { hasGamma: true, hasBeta: true });
+      if (wants[0]) give(0, dx);
+      return [dg, dbeta];
+    }
+    case 'spatialDropout':
+      if (wants[0]) give(0, k(tf.Multiply, { a: dy, b: kept.get(nd)![0] })[0]);
+      return [];
+    case 'globalMax':
+      if (wants[0]) give(0, k(GLOBAL_MAX_GRAD, { x, y, dy })[0]);
+      return [];
+    case 'dense': {
+      const kernel = nd.kernel.read();
+      if (wants[0]) give(0, k(tf.BatchMatMul, { a: dy, b: kernel }, { transposeA: false, transposeB: true })[0]);
+      const dW = k(tf.BatchMatMul, { a: x, b: dy }, { transposeA: true, transposeB: false })[0];
+      return nd.bias ? [dW, k(tf.Sum, { x: dy }, { axis: 0, keepDims: false })[0]] : [dW];
+    }
+  }
+}
+
+/** Forward, loss, backward over `plan`: the loss and hits, and every variable's gradient. */
+function run(s: HeapScope, plan: CnnGraphPlan, x: Float32Array, labels: Int32Array, n: number, classes: number) {
+  const k: Kernel = (name, inputs, attrs = {}) => {
+    const out = tf.getKernel(name, 'wasm')!.kernelFunc({ inputs: inputs as tf.NamedTensorInfoMap, backend: s.backend as never, attrs: attrs as tf.NamedAttrMap });
+    return (Array.isArray(out) ? out : [out]).map((t) => s.own(t));
+  };
+  const input = s.own(s.backend.makeOutput([n, ...plan.shapes[0]], 'float32'));
+  const width = plan.shapes[0].reduce((a, b) => a * b, 1);
+  new Float32Array(s.heap(), s.off(input), n * width).set(x.subarray(0, n * width));
+  const vals: Info[] = [input];
+  const kept: Kept = new Map();
+  for (const nd of plan.nodes) vals.push(forwardNode(k, s, nd, nd.ins.map((i) => vals[i]), kept));
+
+  const output = plan.nodes.at(-1)!;
+  const { result, dz } = lossAndGradient(s, vals[output.out], labels, n, classes);
+  const grads: Array<Info | null> = vals.map(() => null);
+  grads[output.out] = dz;
+  const give = (i: number, g: Info) => {
+    const cur = grads[i];
+    grads[i] = cur == null ? g : k(tf.Add, { a: cur, b: g })[0];
+  };
+  const varGrads: Array<readonly [tf.Variable, Info]> = [];
+  for (let j = plan.nodes.length - 1; j >= 0; j--) {
+    const nd = plan.nodes[j];
+    const dy = grads[nd.out];
+    if (dy == null) continue;
+    const xs = nd.ins.map((i) => vals[i]);
+    const got = backwardNode(k, nd, dy, xs, vals[nd.out], kept, nd.ins.map((i) => plan.needsGrad[i]), (m, g) => give(nd.ins[m], g));
+    cnnNodeVariables(nd).forEach((v, m) => varGrads.push([v, got[m]]));
+  }
+  return { result, varGrads };
+}
+
+/**
+ * The fused step for `model`, or null when its plan does not take it (fusedGraphCnnPlan.ts) or WORKBENCH_FUSED_GRAPH_CNN
+ * is 0. The step returns null, having changed nothing, when it cannot run at that call: the caller then runs the taped step.
+ */
+export function makeFusedGraphCnnStep(model: tf.LayersModel, optimizer: tf.Optimizer, inputShape: readonly number[], numClasses = 10) {
+  if (!fusedGraphCnnEnabled()) return null;
+  const { plan } = graphCnnPlan(model, inputShape, numClasses);
+  if (plan == null) return null;
+  const inWidth = inputShape.reduce((a, b) => a * b, 1);
+
+  return (x: Float32Array, y: Int32Array, n: number): StepResult | null => {
+    const addon = activeNative();
+    if (addon == null || !fusedGraphCnnEnabled() || tf.getBackend() !== 'wasm' || !has(...KERNELS) || n <= 0 || x.length < n * inWidth || y.length < n) return null;
+    if (!plan.nodes.every((nd) => nodeReady(nd, plan, n))) return null;
+    const vars = plan.nodes.flatMap(cnnNodeVariables);
+    if (vars.some((v) => !v.trainable)) return null;
+    const backend = tf.backend() as unknown as WasmBackendInternals;
+    const update = planNativeUpdate(optimizer, addon, backend, vars);
+    const s = new HeapScope(addon, backend);
+    const handed = new Set<object>();
+    const grads: tf.NamedTensorMap = {};
+    try {
+      const { result, varGrads } = run(s, plan, x, y, n, numClasses);
+      if (update != null) {
+        finishUpdate(addon, backend, update, varGrads);
+      } else {
+        applyInRegistrationOrder(optimizer, new Map(varGrads.map(([v, g]) => [v.name, { ...g, shape: v.shape }])), grads, handed);
+      }
+      fusedSteps++;
+      return result;
+    } finally {
+      for (const g of Object.values(grads)) g.dispose();
+      s.release(handed);
+    }
+  };
+}
