@@ -10,6 +10,7 @@ import { NATIVE_KERNELS } from '../electron/engine/backend/native/addon.js';
 import { fusedMlpSteps } from '../electron/engine/train/fusedMlp.js';
 import { fusedGraphMlpSteps } from '../electron/engine/train/fusedGraphMlp.js';
 import { fusedCnnTrainSteps } from '../electron/engine/train/fusedCnnTrain.js';
+import { fusedGraphCnnSteps } from '../electron/engine/train/fusedGraphCnn.js';
 
 const { values } = parseArgs({ options: {
   model: { type: 'string', default: 'cnn' }, backend: { type: 'string', default: 'wasm' }, batches: { type: 'string', default: '5' },
@@ -64,6 +65,7 @@ addonStats.clear();
 const fusedBefore = fusedMlpSteps();
 const graphBefore = fusedGraphMlpSteps();
 const cnnBefore = fusedCnnTrainSteps();
+const graphCnnBefore = fusedGraphCnnSteps();
 const n = Number(values.batches);
 const t0 = performance.now();
 // inferOnce times the prediction only (not the making of its input), so the total is the sum of its times.
@@ -85,6 +87,9 @@ const graphSteps = fusedGraphMlpSteps() - graphBefore;
 if (graphSteps > 0) console.log(`fused graph MLP step: ${graphSteps} of ${n} batches ran without tfjs's tape (their native calls are below, not in the kernel count above)`);
 const cnnSteps = fusedCnnTrainSteps() - cnnBefore;
 if (cnnSteps > 0) console.log(`fused CNN step: ${cnnSteps} of ${n} batches ran without tfjs's tape (their native calls are below, not in the kernel count above)`);
+const graphCnnSteps = fusedGraphCnnSteps() - graphCnnBefore;
+// This step runs the registered kernels' functions without the engine: they are in the kernel count above.
+if (graphCnnSteps > 0) console.log(`fused graph CNN step: ${graphCnnSteps} of ${n} batches ran without tfjs's tape (its kernels, run without the engine, are counted above)`);
 const addonMs = [...addonStats.values()].reduce((a, s) => a + s.ms, 0);
 console.log(`native addon calls (from kernels and the fused step): ${(addonMs / n).toFixed(2)} ms/batch`);
 for (const [name, s] of [...addonStats.entries()].sort((a, b) => b[1].ms - a[1].ms)) {

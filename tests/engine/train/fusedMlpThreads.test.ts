@@ -6,6 +6,7 @@ import { benchEntry } from '../../../bench/model-set.js';
 import { getPreset } from '../../../electron/engine/models/presets.js';
 import type { ModelSpec } from '../../../shared/spec.js';
 import { nativeMissing } from '../backend/kernels/native/setup.js';
+import { resBlock, residualSep } from './fixtures/graphCnnModels.js';
 
 const BOOT = new URL('../../../electron/engine/train/worker-dev.mjs', import.meta.url);
 const ENTRY = new URL('./fixtures/fusedMlpWorker.ts', import.meta.url).href;
@@ -85,5 +86,10 @@ describe.skipIf(nativeMissing != null)(`fused MLP step in worker threads${native
   // worker's wasm memory grows during its first steps, under the fused step's own allocations.
   it('strong and k5-gap fused side by side equal each run alone', async () => {
     await sideBySide([{ spec: benchEntry('strong').spec, batch: 64 }, { spec: benchEntry('k5-gap').spec, batch: 37 }], 6);
+  }, 120_000);
+
+  // The fused graph CNN step (fusedGraphCnn.ts): residual-sep's noise and spatial dropout streams, and a residual block.
+  it('residual-sep and a residual graph CNN fused side by side equal each run alone', async () => {
+    await sideBySide([{ spec: residualSep, batch: 64 }, { spec: resBlock, batch: 48 }], 6);
   }, 120_000);
 });
