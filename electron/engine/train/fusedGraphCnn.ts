@@ -158,7 +158,7 @@ function backwardNode(k: Kernel, nd: CnnNode, dy: Info, xs: Info[], y: Info, kep
   const relu = () => k(BIAS_ACT_GRAD_KERNEL, { dy, x: y, y }, { fn: RELU_MASK, bias: true });
   switch (nd.kind) {
     case 'identity': case 'noise':
-      give(0, dy);
+      if (wants[0]) give(0, dy);
       return [];
     case 'conv': {
       const [dz, db] = nd.attrs.activation === 'relu' ? relu() : [dy, null];

@@ -7,14 +7,13 @@ import { buildModel } from '../../../electron/engine/models/build.js';
 import { getPreset } from '../../../electron/engine/models/presets.js';
 import { cnnTrainStages, fusedCnnTrainSteps, makeFusedCnnTrainStep } from '../../../electron/engine/train/fusedCnnTrain.js';
 import { makeFastestStep } from '../../../electron/engine/train/fusedGraphMlp.js';
-import { fusedMlpNativeUpdates } from '../../../electron/engine/train/fusedMlpUpdate.js';
 import { makeOptimizer } from '../../../electron/engine/train/optimizer.js';
 import { makeTrainStep } from '../../../electron/engine/train/step.js';
 import type { Optimizer } from '../../../shared/hyper.js';
 import type { ModelSpec } from '../../../shared/spec.js';
 import { addon, nativeMissing, useNative } from '../backend/kernels/native/setup.js';
 import { randomValues } from '../backend/kernels/reference.js';
-import { RATES, trainBits, type StepMaker } from './stepBits.js';
+import { addonCalls, expectFrozenFallsBack, expectSameAsTaped, expectSwitchesOff, RATES, trainBits, trainSpecialPixels, type StepMaker } from './stepBits.js';
 import { benchEntry } from '../../../bench/model-set.js';
 
 const IMAGE = [28, 28, 1];
@@ -83,55 +82,11 @@ describe.skipIf(nativeMissing != null)(`fused CNN training step${nativeMissing ?
   ];
 
   it.each(cases)('%s: the same bits as the taped step (weights, optimizer state, losses, hits)', async (name, spec, o, threads) => {
-    addon!.setThreads(threads);
-    const handed = name.includes('WORKBENCH_FUSED_MLP_UPDATE=0');
-    if (handed) process.env.WORKBENCH_FUSED_MLP_UPDATE = '0';
-    try {
-      let tensors = tf.memory().numTensors;
-      const want = await train(spec, o, taped);
-      const tapedLeft = tf.memory().numTensors - tensors;
-      const steps = fusedCnnTrainSteps();
-      const updates = fusedMlpNativeUpdates();
-      tensors = tf.memory().numTensors;
-      const got = await train(spec, o, fastest);
-      expect(fusedCnnTrainSteps() - steps, 'fused steps').toBe(RATES.length);
-      // FusedAdam's update in one native call (fusedMlpUpdate.ts), unless switched off; the other optimizers' applyGradients.
-      expect(fusedMlpNativeUpdates() - updates, 'native updates').toBe(o.type === 'adam' && !handed ? RATES.length : 0);
-      expect(tf.memory().numTensors - tensors, 'tensors left behind').toBe(tapedLeft);
-      // After the first step (the optimizer's state made), no step adds a tensor.
-      expect(new Set(got.tensors.slice(1)).size, `tensors after each step ${got.tensors}`).toBe(1);
-      expect(got.losses).toEqual(want.losses);
-      expect(got.correct).toEqual(want.correct);
-      expect(got.losses[0]).not.toBe(got.losses.at(-1));
-      expect(got.weights.length).toBe(want.weights.length);
-      got.weights.forEach((w, k) => expect(w, `weight ${k}`).toEqual(want.weights[k]));
-      expect(got.state.length).toBe(want.state.length);
-      got.state.forEach((w, k) => expect(w, `optimizer state ${k}`).toEqual(want.state[k]));
-    } finally {
-      addon!.setThreads(2);
-      delete process.env.WORKBENCH_FUSED_MLP_UPDATE;
-    }
+    await expectSameAsTaped(spec, o, SIZES, threads, name.includes('WORKBENCH_FUSED_MLP_UPDATE=0'), fusedCnnTrainSteps, taped, fastest);
   });
 
   it.each([['seed CNN', seedCnn], ['cnn-bn', cnnBn], ['strong', strong], ['strided-elu', stridedElu], ['k5-gap', k5Gap]] as const)('%s: the same bits with −0, +Inf and NaN pixels (relu, max pool, batch norm on NaN, the loss going NaN)', async (_name, spec) => {
-    const run = (make: typeof taped) => {
-      const model = buildModel(spec, 21);
-      const opt = makeOptimizer(ADAM, 1e-3);
-      const step = make(model, opt, IMAGE);
-      const losses: number[] = [];
-      for (let s = 0; s < 3; s++) {
-        const n = 40;
-        const x = randomValues(n * 784, 60 + s);
-        for (let i = 0; i < x.length; i += 7) x[i] = -0;
-        if (s === 1) x[3 * 784 + 300] = Infinity;
-        if (s === 2) x[5 * 784 + 100] = NaN;
-        losses.push(step(x, Int32Array.from({ length: n }, (_, i) => i % 10), n).loss);
-      }
-      const weights = model.getWeights().map((t) => Array.from(new Uint32Array(Float32Array.from(t.dataSync()).buffer)));
-      model.dispose();
-      opt.dispose();
-      return { losses, weights };
-    };
+    const run = (make: StepMaker) => trainSpecialPixels(spec, make);
     const want = run(taped);
     const steps = fusedCnnTrainSteps();
     const got = run(fastest);
@@ -158,12 +113,7 @@ describe.skipIf(nativeMissing != null)(`fused CNN training step${nativeMissing ?
 
   it.each([['seed CNN', seedCnn], ['other shapes', other], ['cnn-bn', cnnBn], ['strong', strong], ['strided-elu', stridedElu], ['k5-gap', k5Gap]] as const)(
     '%s: the fused step makes exactly the taped step\'s addon calls, as many of each', async (_name, spec) => {
-      const calls = async (make: StepMaker) => {
-        const before = addon!.counts();
-        await train(spec, ADAM, make);
-        const after = addon!.counts();
-        return Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - before[k as keyof typeof before]]).filter(([, v]) => v !== 0));
-      };
+      const calls = (make: StepMaker) => addonCalls(spec, make, SIZES);
       const want = await calls(taped);
       const steps = fusedCnnTrainSteps();
       expect(await calls(fastest)).toEqual(want);
@@ -171,49 +121,13 @@ describe.skipIf(nativeMissing != null)(`fused CNN training step${nativeMissing ?
       expect(want.conv2d).toBeGreaterThan(0);
     });
 
-  it('WORKBENCH_FUSED_CNN_TRAIN=0 (or WORKBENCH_FUSED_POOL=0, WORKBENCH_FUSED_CONV=0) runs the taped step', async () => {
-    for (const name of ['WORKBENCH_FUSED_CNN_TRAIN', 'WORKBENCH_FUSED_POOL', 'WORKBENCH_FUSED_CONV']) {
-      const model = buildModel(seedCnn, 3);
-      const opt = makeOptimizer(ADAM, 1e-3);
-      const fused = makeFusedCnnTrainStep(model, opt, IMAGE)!;
-      const step = makeFastestStep(model, opt, IMAGE);
-      expect(fused).not.toBeNull();
-      process.env[name] = '0';
-      try {
-        const steps = fusedCnnTrainSteps();
-        const x = randomValues(16 * 784, 3);
-        const y = Int32Array.from({ length: 16 }, (_, i) => i % 10);
-        expect(fused(x, y, 16), name).toBeNull();
-        expect(Number.isFinite(step(x, y, 16).loss)).toBe(true);
-        expect(fusedCnnTrainSteps(), name).toBe(steps);
-      } finally {
-        delete process.env[name];
-        model.dispose();
-        opt.dispose();
-      }
-    }
-    const model = buildModel(seedCnn, 3);
-    const opt = makeOptimizer(ADAM, 1e-3);
-    process.env.WORKBENCH_FUSED_CNN_TRAIN = '0';
-    try {
-      expect(makeFusedCnnTrainStep(model, opt, IMAGE), 'read at make time too').toBeNull();
-    } finally {
-      delete process.env.WORKBENCH_FUSED_CNN_TRAIN;
-      model.dispose();
-      opt.dispose();
-    }
+  const path = { make: makeFusedCnnTrainStep, steps: fusedCnnTrainSteps };
+  it('WORKBENCH_FUSED_CNN_TRAIN=0 (or WORKBENCH_FUSED_POOL=0, WORKBENCH_FUSED_CONV=0) runs the taped step', () => {
+    expectSwitchesOff(seedCnn, path, fastest, ['WORKBENCH_FUSED_CNN_TRAIN', 'WORKBENCH_FUSED_POOL', 'WORKBENCH_FUSED_CONV']);
   });
 
   it('a frozen layer: the taped step runs', () => {
-    const model = buildModel(seedCnn, 5);
-    const opt = makeOptimizer(ADAM, 1e-3);
-    const step = makeFastestStep(model, opt, IMAGE);
-    model.layers.find((l) => l.getClassName() === 'Conv2D')!.trainable = false;
-    const steps = fusedCnnTrainSteps();
-    step(randomValues(16 * 784, 4), Int32Array.from({ length: 16 }, (_, i) => i % 10), 16);
-    expect(fusedCnnTrainSteps()).toBe(steps);
-    model.dispose();
-    opt.dispose();
+    expectFrozenFallsBack(seedCnn, 'Conv2D', path, fastest);
   });
 
   it('declines what it does not implement: null, and training through makeFastestStep leaves the counter alone', () => {
