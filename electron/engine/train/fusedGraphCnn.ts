@@ -6,13 +6,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { backend_util } from '@tensorflow/tfjs';
 import { activeNative } from '../backend/native/active.js';
-import { aleaState } from '../backend/kernels/native/Dropout.js';
+import { aleaState, DROPOUT_KERNEL } from '../backend/kernels/native/Dropout.js';
 import { BIAS_ACT_GRAD_KERNEL, CONV_LAYER_KERNEL, convLayerGeometry, LAYER_ACTIVATION_KERNEL, RELU_MASK } from '../backend/kernels/native/ConvLayer.js';
 import { BIAS_RELU, GAUSSIAN_NOISE, GLOBAL_MAX_GRAD, LEAKY_RELU_GRAD, PRELU_GRAD } from '../backend/kernels/native/GraphOps.js';
 import { LAYER_NORM, LAYER_NORM_GRAD } from '../backend/kernels/native/LayerNorm.js';
 import type { WasmBackendInternals } from '../backend/kernels/native/heap.js';
 import { biasReluKernels } from '../models/biasRelu.js';
 import { fusedConvEnabled } from '../models/convLayer.js';
+import { gapEnabled } from '../models/gapLayer.js';
 import { dilatedConvAvailable } from '../models/dilatedConv.js';
 import { dilatedDepthwiseAvailable } from '../models/dilatedDepthwise.js';
 import { graphFusionEnabled } from '../models/graphOps.js';
@@ -67,7 +68,8 @@ type Kernel = (name: string, inputs: Record<string, Info> | Info[], attrs?: obje
 /** Kernels every plan may run (the per-layer ones the layers' own availability checks cover). */
 const KERNELS = [tf.Add, tf.Concat, tf.SplitV, tf.PadV2, tf.Slice, tf.LeakyRelu, tf.Prelu, tf.MaxPool, tf.MaxPoolGrad, tf.Max, tf.Floor,
   tf.RealDiv, tf.Multiply, tf.Sum, tf.Conv2D, tf.Conv2DBackpropInput, tf.Conv2DBackpropFilter, tf.DepthwiseConv2dNative,
-  tf.DepthwiseConv2dNativeBackpropInput, tf.DepthwiseConv2dNativeBackpropFilter, tf._FusedMatMul, tf.BatchMatMul, tf.Softmax];
+  tf.DepthwiseConv2dNativeBackpropInput, tf.DepthwiseConv2dNativeBackpropFilter, tf._FusedMatMul, tf.BatchMatMul, tf.Softmax, tf.Mean,
+  tf.Tile];
 const has = (...names: string[]) => names.every((k) => tf.getKernel(k, 'wasm') != null);
 /** A stand-in for the layers' availability checks on x (float32, rank 4: what every tensor of a plan is). */
 const IMAGE = { dtype: 'float32', rank: 4 } as tf.Tensor;
@@ -87,12 +89,23 @@ function nodeReady(nd: CnnNode, plan: CnnGraphPlan, n: number): boolean {
     case 'prelu': return graphFusionEnabled() && has(PRELU_GRAD);
     case 'globalMax': return graphFusionEnabled() && has(GLOBAL_MAX_GRAD);
     case 'layerNorm': return fusedLayerNormAvailable();
+    case 'dropout': return has(DROPOUT_KERNEL);
+    case 'globalAvg': return gapEnabled();
+    // relu's mask and bias sum by WorkbenchBiasActGrad (denseTraining.ts's gradient), else tfjs's relu gradient ops.
+    case 'dense': return !nd.relu || (fusedConvEnabled() && has(BIAS_ACT_GRAD_KERNEL));
     default: return true;
   }
 }
 
 /** What a node's gradient reads of its forward beyond its inputs and output (a separable's depthwise output, the statistics, the mask). */
 type Kept = Map<CnnNode, Info[]>;
+
+/** A float32 scalar holding v (as tfjs makes a number operand into a tensor). */
+function scalar(s: HeapScope, v: number): Info {
+  const t = s.own(s.backend.makeOutput([], 'float32'));
+  new Float32Array(s.heap(), s.off(t), 1)[0] = v;
+  return t;
+}
 
 const POINTWISE = { strides: 1, pad: 'valid', dataFormat: 'NHWC' };
 
@@ -132,8 +145,7 @@ function forwardNode(k: Kernel, s: HeapScope, nd: CnnNode, xs: Info[], kept: Kep
       // tf.dropout(x, rate, [n, 1, 1, c], seed): mul(x, div(floor(add(randomUniform(shape, 0, 1, 'float32', seed), keep)), keep)).
       const [n, , , c] = x.shape;
       const seed = `${nd.drop.maskSeed}:${nd.drop.steps++}`;
-      const keep = s.own(s.backend.makeOutput([], 'float32'));
-      new Float32Array(s.heap(), s.off(keep), 1)[0] = 1 - nd.drop.rate;
+      const keep = scalar(s, 1 - nd.drop.rate);
       const uniform = tf.randomUniform([n, 1, 1, c], 0, 1, 'float32', seed);
       try {
         const mask = k(tf.RealDiv, { a: k(tf.Floor, { x: k(tf.Add, { a: uniform, b: keep })[0] })[0], b: keep }, {})[0];
@@ -147,13 +159,20 @@ function forwardNode(k: Kernel, s: HeapScope, nd: CnnNode, xs: Info[], kept: Kep
     case 'dense': {
       const bias = nd.bias?.read();
       const operands: Record<string, Info> = bias ? { a: x, b: nd.kernel.read(), bias } : { a: x, b: nd.kernel.read() };
-      return k(tf._FusedMatMul, operands, { transposeA: false, transposeB: false, activation: 'linear' })[0];
+      return k(tf._FusedMatMul, operands, { transposeA: false, transposeB: false, activation: nd.relu ? 'relu' : 'linear' })[0];
     }
+    case 'dropout': {
+      const [y, mask] = k(DROPOUT_KERNEL, { x }, { ...aleaState(nd.drop.nextMaskSeed()), keep: nd.keep });
+      kept.set(nd, [mask]);
+      return y;
+    }
+    case 'flatten': return { ...x, shape: [x.shape[0], x.shape.slice(1).reduce((a, b) => a * b, 1)] };
+    case 'globalAvg': return k(tf.Mean, { x }, { axis: [1, 2], keepDims: false })[0];
   }
 }
 
 /** One node's gradients from dy: its variables' (in cnnNodeVariables' order) and, by `give`, its inputs'. */
-function backwardNode(k: Kernel, nd: CnnNode, dy: Info, xs: Info[], y: Info, kept: Kept, wants: boolean[], give: (j: number, g: Info) => void): Info[] {
+function backwardNode(k: Kernel, s: HeapScope, nd: CnnNode, dy: Info, xs: Info[], y: Info, kept: Kept, wants: boolean[], give: (j: number, g: Info) => void): Info[] {
   const x = xs[0];
   const relu = () => k(BIAS_ACT_GRAD_KERNEL, { dy, x: y, y }, { fn: RELU_MASK, bias: true });
   switch (nd.kind) {
@@ -203,7 +222,8 @@ function backwardNode(k: Kernel, nd: CnnNode, dy: Info, xs: Info[], y: Info, kep
       return [];
     case 'concat': {
       if (!wants.some(Boolean)) return [];
-      const parts = k(tf.SplitV, { x: dy }, { numOrSizeSplits: xs.map((t) => t.shape[3]), axis: 3 });
+      const axis = dy.shape.length - 1;
+      const parts = k(tf.SplitV, { x: dy }, { numOrSizeSplits: xs.map((t) => t.shape[axis]), axis });
       parts.forEach((p, j) => wants[j] && give(j, p));
       return [];
     }
@@ -224,9 +244,24 @@ function backwardNode(k: Kernel, nd: CnnNode, dy: Info, xs: Info[], y: Info, kep
       return [];
     case 'dense': {
       const kernel = nd.kernel.read();
-      if (wants[0]) give(0, k(tf.BatchMatMul, { a: dy, b: kernel }, { transposeA: false, transposeB: true })[0]);
-      const dW = k(tf.BatchMatMul, { a: x, b: dy }, { transposeA: true, transposeB: false })[0];
-      return nd.bias ? [dW, k(tf.Sum, { x: dy }, { axis: 0, keepDims: false })[0]] : [dW];
+      const [dz, db] = nd.relu ? relu() : [dy, null];
+      if (wants[0]) give(0, k(tf.BatchMatMul, { a: dz, b: kernel }, { transposeA: false, transposeB: true })[0]);
+      const dW = k(tf.BatchMatMul, { a: x, b: dz }, { transposeA: true, transposeB: false })[0];
+      return nd.bias ? [dW, db ?? k(tf.Sum, { x: dz }, { axis: 0, keepDims: false })[0]] : [dW];
+    }
+    case 'dropout':
+      if (wants[0]) give(0, k(tf.Multiply, { a: dy, b: kept.get(nd)![0] })[0]);
+      return [];
+    case 'flatten':
+      if (wants[0]) give(0, { ...dy, shape: x.shape });
+      return [];
+    case 'globalAvg': {
+      // gapLayer.ts's gradient: tile(reshape(div(dy, h·w), [n, 1, 1, c]), [1, h, w, 1]).
+      if (!wants[0]) return [];
+      const [n, h, w, c] = x.shape;
+      const divided = k(tf.RealDiv, { a: dy, b: scalar(s, h * w) }, {})[0];
+      give(0, k(tf.Tile, { x: { ...divided, shape: [n, 1, 1, c] } }, { reps: [1, h, w, 1] })[0]);
+      return [];
     }
   }
 }
@@ -258,7 +293,7 @@ function run(s: HeapScope, plan: CnnGraphPlan, x: Float32Array, labels: Int32Arr
     const dy = grads[nd.out];
     if (dy == null) continue;
     const xs = nd.ins.map((i) => vals[i]);
-    const got = backwardNode(k, nd, dy, xs, vals[nd.out], kept, nd.ins.map((i) => plan.needsGrad[i]), (m, g) => give(nd.ins[m], g));
+    const got = backwardNode(k, s, nd, dy, xs, vals[nd.out], kept, nd.ins.map((i) => plan.needsGrad[i]), (m, g) => give(nd.ins[m], g));
     cnnNodeVariables(nd).forEach((v, m) => varGrads.push([v, got[m]]));
   }
   return { result, varGrads };

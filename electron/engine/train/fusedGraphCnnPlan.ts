@@ -1,11 +1,14 @@
 // Which graph CNNs the fused graph CNN training step takes (engine layer): a functional model over NHWC tensors of this
 // app's GaussianNoise, Conv2D (relu or linear; dilated), ZeroPadding2D, DepthwiseConv2D and SeparableConv2D (the kinds
 // the layer runs on the native kernels), LeakyReLU, PReLU, Add, Concatenate, MaxPooling2D, LayerNormalization (last
-// axis), SpatialDropout2D and GlobalMaxPooling2D, ending in a Dense softmax; described as the nodes fusedGraphCnn.ts
-// runs, in tfjs's own execution order, each with the kernels and attributes its layer's training call records.
+// axis), SpatialDropout2D, Dropout, GlobalMaxPooling2D, GlobalAveragePooling2D, Flatten and Dense (relu or linear),
+// ending in a Dense softmax; described as the nodes fusedGraphCnn.ts runs, in tfjs's own execution order, each with the
+// kernels and attributes its layer's training call records.
 import * as tf from '@tensorflow/tfjs';
 import { isFusedConv2d } from '../models/convLayer.js';
 import { isTrainingDense } from '../models/denseTraining.js';
+import { isFusedGap } from '../models/gapLayer.js';
+import { asSeededDropout } from '../models/layerBuilders.js';
 import { dilatedClass } from '../models/dilation.js';
 import { globalMaxPooling2d, preluPeriod } from '../models/graphOps.js';
 import { spatialDropout2d } from '../models/noise.js';
@@ -38,7 +41,14 @@ export type CnnNode = { ins: number[]; out: number; layer: tf.layers.Layer } & (
   | { kind: 'layerNorm'; gamma: LayerVar; beta: LayerVar; epsilon: number }
   | { kind: 'spatialDropout'; drop: SpatialDropoutLayer }
   | { kind: 'globalMax' }
-  | { kind: 'dense'; kernel: LayerVar; bias: LayerVar | null }
+  /** _FusedMatMul with relu or linear (denseTraining.ts); the output's is linear, the softmax in the loss. */
+  | { kind: 'dense'; kernel: LayerVar; bias: LayerVar | null; relu: boolean }
+  /** Seeded Dropout (layerBuilders.ts): WorkbenchDropout from its next mask seed. */
+  | { kind: 'dropout'; drop: { nextMaskSeed(): string }; keep: number }
+  /** Flatten: a reshape (the same buffer, another shape; its gradient likewise). */
+  | { kind: 'flatten' }
+  /** GlobalAveragePooling2D (gapLayer.ts): Mean over h and w; its gradient RealDiv by h·w, then Tile. */
+  | { kind: 'globalAvg' }
   /** A layer that trains as the identity (noise of stddev 0, dropout of rate outside (0, 1)). */
   | { kind: 'identity' });
 
@@ -52,6 +62,10 @@ export interface CnnGraphPlan {
 }
 
 export type CnnGraphPlanResult = { plan: CnnGraphPlan; reason: null } | { plan: null; reason: string };
+
+/** Layers that read NHWC tensors only. */
+const IMAGE_LAYERS = new Set(['Conv2D', 'DepthwiseConv2D', 'SeparableConv2D', 'ZeroPadding2D', 'MaxPooling2D', 'GlobalMaxPooling2D',
+  'GlobalAveragePooling2D', 'SpatialDropout2D', 'Flatten']);
 
 const pair = (v: number | number[]): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1] ?? v[0]]);
 
@@ -126,18 +140,20 @@ function nodeOf(layer: tf.layers.Layer, name: string, inShapes: number[][], last
   if (last) {
     const f = layer as unknown as { kernel?: LayerVar; bias?: LayerVar | null; activation?: { getClassName(): string } };
     if (name !== 'Dense' || !isTrainingDense(layer) || f.activation?.getClassName() !== 'softmax' || rank !== 1) return 'the output is not this app\'s Dense softmax';
-    return { ...base, kind: 'dense', kernel: f.kernel!, bias: f.bias ?? null };
+    return { ...base, kind: 'dense', kernel: f.kernel!, bias: f.bias ?? null, relu: false };
   }
   if (name === 'Add' || name === 'Concatenate') {
-    if (inShapes.length < 2 || inShapes.some((s) => s.length !== 3)) return `${name} ${layer.name}: not over NHWC tensors`;
+    if (inShapes.length < 2 || inShapes.some((s) => s.length !== rank || (rank !== 1 && rank !== 3))) return `${name} ${layer.name}: not over NHWC or [n, features] tensors of one rank`;
     if (name === 'Add' && inShapes.some((s) => s.join() !== inShapes[0].join())) return `Add ${layer.name}: inputs of different shapes`;
-    if (name === 'Concatenate' && ((layer as unknown as { axis: number }).axis !== -1 || inShapes.some((s) => s[0] !== inShapes[0][0] || s[1] !== inShapes[0][1]))) {
-      return `Concatenate ${layer.name}: not over the channel axis`;
+    if (name === 'Concatenate' && ((layer as unknown as { axis: number }).axis !== -1 || inShapes.some((s) => s.slice(0, -1).join() !== inShapes[0].slice(0, -1).join()))) {
+      return `Concatenate ${layer.name}: not over the last axis`;
     }
     return { ...base, kind: name === 'Add' ? 'add' : 'concat' };
   }
   if (inShapes.length !== 1) return `layer ${layer.name} has ${inShapes.length} inputs`;
-  if (rank !== 3) return `layer ${layer.name} (${name}) reads a tensor of rank ${rank + 1}`;
+  // Image layers read NHWC tensors, Dense a [n, features] one; the element-wise and normalising layers either.
+  const want = IMAGE_LAYERS.has(name) ? [3] : name === 'Dense' ? [1] : [1, 3];
+  if (!want.includes(rank)) return `layer ${layer.name} (${name}) reads a tensor of rank ${rank + 1}`;
   const f = layer as unknown as ConvFields;
   switch (name) {
     case 'GaussianNoise': {
@@ -145,6 +161,22 @@ function nodeOf(layer: tf.layers.Layer, name: string, inShapes: number[][], last
       const l = layer as unknown as NoiseLayer;
       return l.stddev > 0 ? { ...base, kind: 'noise', noise: l } : { ...base, kind: 'identity' };
     }
+    case 'Flatten':
+      return { ...base, kind: 'flatten' };
+    case 'Dropout': {
+      const d = asSeededDropout(layer);
+      if (d == null) return `Dropout ${layer.name} is not this app's (seeded)`;
+      return d.maskRate > 0 && d.maskRate < 1 ? { ...base, kind: 'dropout', drop: d, keep: Math.fround(1 - d.maskRate) } : { ...base, kind: 'identity' };
+    }
+    case 'Dense': {
+      const d = layer as unknown as { kernel?: LayerVar; bias?: LayerVar | null; activation?: { getClassName(): string } };
+      const act = d.activation?.getClassName();
+      if (!isTrainingDense(layer) || (act !== 'relu' && act !== 'linear')) return `Dense ${layer.name}: not this app's relu or linear Dense`;
+      return { ...base, kind: 'dense', kernel: d.kernel!, bias: d.bias ?? null, relu: act === 'relu' };
+    }
+    case 'GlobalAveragePooling2D':
+      if (!isFusedGap(layer) || (layer as unknown as { dataFormat?: string }).dataFormat !== 'channelsLast') return `GlobalAveragePooling2D ${layer.name} is not this app's channels-last one`;
+      return { ...base, kind: 'globalAvg' };
     case 'SpatialDropout2D': {
       if (!isA(layer, spatialDropout)) return `SpatialDropout2D ${layer.name} is not this app's`;
       const d = layer as unknown as SpatialDropoutLayer;
@@ -180,8 +212,8 @@ function nodeOf(layer: tf.layers.Layer, name: string, inShapes: number[][], last
     }
     case 'LayerNormalization': {
       const l = layer as unknown as { axis: number[]; epsilon: number; gamma: LayerVar | null; beta: LayerVar | null };
-      // The layer's fused kernels run only for its last axis named as rank − 1 (layerNorm.ts), here with gamma and beta.
-      if (!isA(layer, layerNorm) || l.axis.length !== 1 || l.axis[0] !== 3 || l.gamma == null || l.beta == null) return `LayerNormalization ${layer.name}: not over the last axis with gamma and beta`;
+      // The layer's fused kernels run only for its last axis named as rank − 1 (layerNorm.ts; `rank` here is per sample), with gamma and beta.
+      if (!isA(layer, layerNorm) || l.axis.length !== 1 || l.axis[0] !== rank || l.gamma == null || l.beta == null) return `LayerNormalization ${layer.name}: not over the last axis with gamma and beta`;
       return { ...base, kind: 'layerNorm', gamma: l.gamma, beta: l.beta, epsilon: l.epsilon };
     }
     case 'GlobalMaxPooling2D':
@@ -241,7 +273,8 @@ export function graphCnnPlan(model: tf.LayersModel, inputShape: readonly number[
   const output = nodes.at(-1);
   if (output?.kind !== 'dense' || ids.get(m.outputs[0].id) !== output.out) return no('the output is not the last node computed');
   if (output.kernel.read().shape[1] !== numClasses) return no(`the output is not a Dense softmax over ${numClasses} classes`);
-  if (!nodes.some((n) => n.kind !== 'dense')) return no('no image layer');
+  // Without a convolution or pool it is a graph MLP (a Flatten of the input at most): fusedGraphMlp.ts's step.
+  if (!nodes.some((n) => IMAGE_LAYERS.has(n.layer.getClassName()) && n.kind !== 'flatten')) return no('no convolution or pool (a graph MLP)');
   return { plan: { shapes, needsGrad, nodes }, reason: null };
 }
 

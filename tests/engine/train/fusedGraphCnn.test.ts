@@ -14,7 +14,7 @@ import type { Optimizer } from '../../../shared/hyper.js';
 import type { ModelSpec } from '../../../shared/spec.js';
 import { nativeMissing, useNative } from '../backend/kernels/native/setup.js';
 import { randomValues } from '../backend/kernels/reference.js';
-import { padNorm, resBlock, residualSep } from './fixtures/graphCnnModels.js';
+import { denseHead, padNorm, resBlock, residualSep } from './fixtures/graphCnnModels.js';
 import { addonCalls, expectFrozenFallsBack, expectSameAsTaped, expectSwitchesOff, RATES, trainSpecialPixels, type StepMaker } from './stepBits.js';
 
 const IMAGE = [28, 28, 1];
@@ -47,13 +47,15 @@ describe.skipIf(nativeMissing != null)(`fused graph CNN training step${nativeMis
     ['res-block, RMSProp, 1 thread', resBlock, { type: 'rmsprop', rho: 0.9, momentum: 0.5 }, 1],
     ['pad-norm, Adam, 2 threads', padNorm, ADAM, 2],
     ['pad-norm, Adam, 1 thread', padNorm, ADAM, 1],
+    ['dense-head, Adam, 2 threads', denseHead, ADAM, 2],
+    ['dense-head, SGD with momentum, 1 thread', denseHead, { type: 'sgd', momentum: 0.9 }, 1],
   ];
 
   it.each(cases)('%s: the same bits as the taped step (weights, optimizer state, losses, hits)', async (name, spec, o, threads, sizes = SIZES) => {
     await expectSameAsTaped(spec, o, sizes, threads, name.includes('WORKBENCH_FUSED_MLP_UPDATE=0'), fusedGraphCnnSteps, taped, fastest);
   }, 120_000);
 
-  it.each([['residual-sep', residualSep], ['pad-norm', padNorm]] as const)('%s: the same bits with −0, +Inf and NaN pixels (the loss going NaN)', async (_name, spec) => {
+  it.each([['residual-sep', residualSep], ['pad-norm', padNorm], ['dense-head', denseHead]] as const)('%s: the same bits with −0, +Inf and NaN pixels (the loss going NaN)', async (_name, spec) => {
     const run = (make: StepMaker) => trainSpecialPixels(spec, make);
     const want = run(taped);
     const steps = fusedGraphCnnSteps();
@@ -63,7 +65,7 @@ describe.skipIf(nativeMissing != null)(`fused graph CNN training step${nativeMis
     got.weights.forEach((w, k) => expect(w, `weight ${k}`).toEqual(want.weights[k]));
   }, 120_000);
 
-  it.each([['residual-sep', residualSep], ['res-block', resBlock], ['pad-norm', padNorm]] as const)(
+  it.each([['residual-sep', residualSep], ['res-block', resBlock], ['pad-norm', padNorm], ['dense-head', denseHead]] as const)(
     '%s: the fused step makes exactly the taped step\'s addon calls, as many of each', async (_name, spec) => {
       const calls = (make: StepMaker) => addonCalls(spec, make, SIZES);
       const want = await calls(taped);
@@ -95,8 +97,8 @@ describe.skipIf(nativeMissing != null)(`fused graph CNN training step${nativeMis
       ['tanh conv', [conv, { ...side, activation: 'tanh' }, add, ...head]],
       ['depthwise with a bias, linear', [conv, { type: 'DepthwiseConv2D', name: 'b', kernelSize: 3, padding: 'same' }, add, ...head]],
       ['pool right after a conv', [conv, side, add, { ...conv, name: 'c' }, { type: 'MaxPooling2D', poolSize: 2 }, ...head]],
-      ['flatten and a hidden Dense', [conv, side, add, { type: 'Flatten' }, { type: 'Dense', units: 10, activation: 'softmax' }]],
-      ['global average pooling', [conv, side, add, { type: 'GlobalAveragePooling2D' }, { type: 'Dense', units: 10, activation: 'softmax' }]],
+      ['a tanh Dense', [conv, side, add, { type: 'Flatten' }, { type: 'Dense', units: 16, activation: 'tanh' }, { type: 'Dense', units: 10, activation: 'softmax' }]],
+      ['average pooling', [conv, side, add, { type: 'AveragePooling2D', poolSize: 2 }, ...head]],
       ['Sequential CNN (the fused CNN step\'s)', [conv, { type: 'MaxPooling2D', poolSize: 2 }, ...head]],
     ];
     for (const [name, layers] of declined) {
@@ -112,5 +114,8 @@ describe.skipIf(nativeMissing != null)(`fused graph CNN training step${nativeMis
     }
     expect(graphCnnPlan(m([conv, side, add, ...head]), IMAGE, 12).plan, 'class count').toBeNull();
     expect(graphCnnPlan(buildModel(getPreset('seed-ann').model as ModelSpec, 1), IMAGE, 10).plan, 'an MLP').toBeNull();
+    const graphMlp = m([{ type: 'Flatten', name: 'f' }, { type: 'Dense', name: 'a', units: 16 }, { type: 'Dense', name: 'b', units: 16, inputs: ['f'] },
+      { type: 'Add', inputs: ['a', 'b'] }, { type: 'Dense', units: 10, activation: 'softmax' }]);
+    expect(graphCnnPlan(graphMlp, IMAGE, 10).reason, 'a graph MLP on an image (the graph MLP step\'s)').toMatch(/graph MLP/);
   });
 });
