@@ -42,8 +42,11 @@ import type { StepResult } from './step.js';
  *   WorkbenchLayerNorm(Grad). GlobalMaxPooling2D: Max, WorkbenchGlobalMaxGrad. SpatialDropout2D: tf.dropout's
  *   Add(uniform, keep), Floor, RealDiv, Multiply, the uniform draw tfjs's own (randomUniform with the layer's
  *   `${seed}:${step}`), its gradient Multiply(dy, mask). Add: Add from the first input on; Concatenate: Concat, SplitV.
- * - Dense softmax: _FusedMatMul, the softmax, loss and softmax gradient as fusedGraphMlp.ts (lossAndGradient), then
- *   BatchMatMul twice and Sum.
+ * - Dropout (layerBuilders.ts): WorkbenchDropout from the layer's next mask seed, its gradient Multiply(dy, mask).
+ *   GlobalAveragePooling2D (gapLayer.ts): Mean over h, w; its gradient RealDiv(dy, h·w) and Tile. Flatten: a reshape.
+ * - Dense (denseTraining.ts): _FusedMatMul (relu or linear in it); its gradient WorkbenchBiasActGrad for relu, then
+ *   BatchMatMul for dx and dW, Sum for a linear one's bias. The output Dense softmax: linear, then the softmax, loss
+ *   and softmax gradient as fusedGraphMlp.ts's (lossAndGradient).
  * - a tensor read by several layers gets its gradient summed as tfjs's backprop does (fusedGraphMlp.ts's rule): the
  *   consumers in reverse tape order, each by the Add kernel add(sum so far, new); an Add layer's inputs last to first,
  *   a Concatenate's first to last; only gradients the tape asks for are computed (a tensor before every weight has none).
