@@ -23,7 +23,7 @@ import { backward, forward, type StepBuffers } from './fusedCnnTrainOps.js';
 import { cnnTrainStages, stageShape, stageVariables, type CnnTrainStage } from './fusedCnnTrainPlan.js';
 import { applyInRegistrationOrder, softmaxGradient } from './fusedMlp.js';
 import { finishUpdate, planNativeUpdate } from './fusedMlpUpdate.js';
-import { crossEntropyRows } from './loss.js';
+import { lossRows } from './softLoss.js';
 import type { StepResult } from './step.js';
 
 export { cnnTrainStages, type CnnTrainStage } from './fusedCnnTrainPlan.js';
@@ -53,7 +53,7 @@ export { cnnTrainStages, type CnnTrainStage } from './fusedCnnTrainPlan.js';
  *   or linear, bias in it), its gradient relu's mask with the bias sum in one biasActGrad pass (linear: Sum's sumRows;
  *   another activation: Elu's or WorkbenchActivation's addon.activation each way, then Sum), dx and dW by
  *   BatchMatMul's addon.matmul.
- * - The softmax is the wasm backend's Softmax kernel, the loss and its gradient loss.ts's crossEntropyRows, the
+ * - The softmax is the wasm backend's Softmax kernel, the loss and its gradient softLoss.ts's lossRows, the
  *   softmax gradient fusedMlp.ts's softmaxGradient; the gradients reach optimizer.applyGradients keyed by variable
  *   name in the engine's registration order (applyInRegistrationOrder), as minimize hands them; or, for FusedAdam,
  *   fusedMlpUpdate.ts's finishUpdate runs its update (the same tn_optim arithmetic per element) in one native call.
@@ -113,7 +113,7 @@ export function makeFusedCnnTrainStep(model: tf.LayersModel, optimizer: tf.Optim
   if (stages == null) return null;
   const inWidth = inputShape.reduce((a, b) => a * b, 1);
 
-  return (x: Float32Array, y: Int32Array, n: number): StepResult | null => {
+  return (x: Float32Array, y: Int32Array, n: number, soft: Float32Array | null = null): StepResult | null => {
     const addon = activeNative();
     if (!ready(addon, stages) || n <= 0 || x.length < n * inWidth || y.length < n) return null;
     const vars = stages.map(stageVariables);
@@ -131,7 +131,7 @@ export function makeFusedCnnTrainStep(model: tf.LayersModel, optimizer: tf.Optim
     // it allows it (WORKBENCH_FUSED_MLP_UPDATE=0 turns it off), else applyGradients after the step.
     const update = planNativeUpdate(optimizer, addon, backend, vars.flatMap((v) => (v == null ? [] : v[1] ? [v[0], v[1]] : [v[0]])));
     try {
-      const { result, dW, db } = run(addon, backend, stages, make, owned, handed, x, y, n, inWidth, numClasses);
+      const { result, dW, db } = run(addon, backend, stages, make, owned, handed, x, y, soft, n, inWidth, numClasses);
       if (update != null) {
         const rest: Array<readonly [tf.Variable, tf.TensorInfo]> = [];
         vars.forEach((v, i) => {
@@ -163,7 +163,7 @@ type Opt = tf.TensorInfo | null;
 
 /** Forward, loss, backward: returns the loss and the gradients per stage (dW, db; a batch norm's dgamma, dbeta). */
 function run(addon: NativeAddon, backend: WasmBackendInternals, stages: CnnTrainStage[], make: (shape: number[]) => tf.TensorInfo,
-  owned: tf.TensorInfo[], handed: Set<object>, x: Float32Array, y: Int32Array, n: number, inWidth: number, classes: number): { result: StepResult; dW: Opt[]; db: Opt[] } {
+  owned: tf.TensorInfo[], handed: Set<object>, x: Float32Array, y: Int32Array, soft: Float32Array | null, n: number, inWidth: number, classes: number): { result: StepResult; dW: Opt[]; db: Opt[] } {
   const shapes = stages.map(stageShape);
   const geometry = stages.map((s) => (s.kind === 'conv' ? convGeometry([n, ...s.in], s.filterShape, s.strides, s.pad, 1, 'NHWC')
     : s.kind === 'pool' ? poolGeometry([n, ...s.in], s.filterSize, s.strides, s.pad) : null));
@@ -206,7 +206,7 @@ function run(addon: NativeAddon, backend: WasmBackendInternals, stages: CnnTrain
   try {
     const p = new Float32Array(heapOf(backend), off(softmax), n * classes);
     const dz = new Float32Array(heapOf(backend), off(b.dOut[last]!), n * classes);
-    loss = crossEntropyRows(p, y, n, classes, dz);
+    loss = lossRows(p, y, soft, n, classes, dz);
     softmaxGradient(p, dz, n, classes);
   } finally {
     backend.disposeData(softmax.dataId);

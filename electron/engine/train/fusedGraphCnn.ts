@@ -46,7 +46,8 @@ import type { StepResult } from './step.js';
  *   GlobalAveragePooling2D (gapLayer.ts): Mean over h, w; its gradient RealDiv(dy, h·w) and Tile. Flatten: a reshape.
  * - Dense (denseTraining.ts): _FusedMatMul (relu or linear in it); its gradient WorkbenchBiasActGrad for relu, then
  *   BatchMatMul for dx and dW, Sum for a linear one's bias. The output Dense softmax: linear, then the softmax, loss
- *   and softmax gradient as fusedGraphMlp.ts's (lossAndGradient).
+ *   and softmax gradient as fusedGraphMlp.ts's (lossAndGradient; with soft targets, label smoothing or mixup, the
+ *   objective step's soft cross-entropy).
  * - a tensor read by several layers gets its gradient summed as tfjs's backprop does (fusedGraphMlp.ts's rule): the
  *   consumers in reverse tape order, each by the Add kernel add(sum so far, new); an Add layer's inputs last to first,
  *   a Concatenate's first to last; only gradients the tape asks for are computed (a tensor before every weight has none).
@@ -270,7 +271,7 @@ function backwardNode(k: Kernel, s: HeapScope, nd: CnnNode, dy: Info, xs: Info[]
 }
 
 /** Forward, loss, backward over `plan`: the loss and hits, and every variable's gradient. */
-function run(s: HeapScope, plan: CnnGraphPlan, x: Float32Array, labels: Int32Array, n: number, classes: number) {
+function run(s: HeapScope, plan: CnnGraphPlan, x: Float32Array, labels: Int32Array, soft: Float32Array | null, n: number, classes: number) {
   const k: Kernel = (name, inputs, attrs = {}) => {
     const out = tf.getKernel(name, 'wasm')!.kernelFunc({ inputs: inputs as tf.NamedTensorInfoMap, backend: s.backend as never, attrs: attrs as tf.NamedAttrMap });
     return (Array.isArray(out) ? out : [out]).map((t) => s.own(t));
@@ -283,7 +284,7 @@ function run(s: HeapScope, plan: CnnGraphPlan, x: Float32Array, labels: Int32Arr
   for (const nd of plan.nodes) vals.push(forwardNode(k, s, nd, nd.ins.map((i) => vals[i]), kept));
 
   const output = plan.nodes.at(-1)!;
-  const { result, dz } = lossAndGradient(s, vals[output.out], labels, n, classes);
+  const { result, dz } = lossAndGradient(s, vals[output.out], labels, soft, n, classes);
   const grads: Array<Info | null> = vals.map(() => null);
   grads[output.out] = dz;
   const give = (i: number, g: Info) => {
@@ -312,7 +313,7 @@ export function makeFusedGraphCnnStep(model: tf.LayersModel, optimizer: tf.Optim
   if (plan == null) return null;
   const inWidth = inputShape.reduce((a, b) => a * b, 1);
 
-  return (x: Float32Array, y: Int32Array, n: number): StepResult | null => {
+  return (x: Float32Array, y: Int32Array, n: number, soft: Float32Array | null = null): StepResult | null => {
     const addon = activeNative();
     if (addon == null || !fusedGraphCnnEnabled() || tf.getBackend() !== 'wasm' || !has(...KERNELS) || n <= 0 || x.length < n * inWidth || y.length < n) return null;
     if (!plan.nodes.every((nd) => nodeReady(nd, plan, n))) return null;
@@ -324,7 +325,7 @@ export function makeFusedGraphCnnStep(model: tf.LayersModel, optimizer: tf.Optim
     const handed = new Set<object>();
     const grads: tf.NamedTensorMap = {};
     try {
-      const { result, varGrads } = run(s, plan, x, y, n, numClasses);
+      const { result, varGrads } = run(s, plan, x, y, soft, n, numClasses);
       if (update != null) {
         finishUpdate(addon, backend, update, varGrads);
       } else {

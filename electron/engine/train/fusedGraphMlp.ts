@@ -10,15 +10,15 @@ import { BC } from '../backend/kernels/native/Broadcast.js';
 import { RELU_MASK } from '../backend/kernels/native/ConvLayer.js';
 import { MIN_NATIVE_ELEMENTS } from '../backend/kernels/native/eltwise.js';
 import { heapOf, offsetOf, type WasmBackendInternals } from '../backend/kernels/native/heap.js';
-import { applyInRegistrationOrder, makeFastestTrainStep, softmaxGradient } from './fusedMlp.js';
+import { applyInRegistrationOrder, makeFusedMlpStep, softmaxGradient } from './fusedMlp.js';
 import { makeFusedCnnTrainStep } from './fusedCnnTrain.js';
 import { makeFusedGraphCnnStep } from './fusedGraphCnn.js';
 import { ACT, GRAD_FROM_Y } from './fusedMlpPlan.js';
 import { finishUpdate, matmulUpdate, planNativeUpdate } from './fusedMlpUpdate.js';
 import type { NativeStep } from './fusedOptimizers.js';
 import { graphMlpPlan, nodeVariables, type GraphNode, type GraphPlan } from './fusedGraphMlpPlan.js';
-import { crossEntropyRows } from './loss.js';
-import type { StepResult } from './step.js';
+import { lossRows } from './softLoss.js';
+import { makeTrainStep, type StepResult } from './step.js';
 
 /*
  * Why the bits are the taped step's (tests/engine/train/fusedGraphMlp.test.ts checks weights, optimizer state and
@@ -32,7 +32,7 @@ import type { StepResult } from './step.js';
  *   order (the nodes in Container.runInternalGraph's order, which the tape records), each sum add(sum so far, new);
  *   within an Add layer its inputs last to first (clone(in0) then add(·, in1), add(·, in2) … on the tape), within a
  *   Concatenate first to last (SplitV's outputs);
- * - the loss, its gradient and the softmax gradient are fusedMlp.ts's arithmetic (loss.ts's crossEntropyRows);
+ * - the loss, its gradient and the softmax gradient are fusedMlp.ts's arithmetic (softLoss.ts's lossRows);
  * - the gradients reach `optimizer.applyGradients` keyed by variable name in the engine's registration order.
  */
 
@@ -228,7 +228,7 @@ export function makeFusedGraphMlpStep(model: tf.LayersModel, optimizer: tf.Optim
   if (plan == null) return null;
   const inWidth = plan.widths[0];
 
-  return (x: Float32Array, y: Int32Array, n: number): StepResult | null => {
+  return (x: Float32Array, y: Int32Array, n: number, soft: Float32Array | null = null): StepResult | null => {
     const addon = activeNative();
     if (!graphAddonReady(addon) || tf.getBackend() !== 'wasm' || tf.getKernel('Softmax', 'wasm') == null) return null;
     const vars = plan.nodes.map(nodeVariables);
@@ -246,7 +246,7 @@ export function makeFusedGraphMlpStep(model: tf.LayersModel, optimizer: tf.Optim
       new Float32Array(s.heap(), s.off(input), n * inWidth).set(x.subarray(0, n * inWidth));
       const saved: Saved = { pre: new Map(), mask: new Map(), stats: new Map() };
       const vals = graphForward(s, plan, input, n, saved) as tf.TensorInfo[]; // the input is on the heap: every value is
-      const { result, dz } = lossAndGradient(s, vals[plan.output.out], y, n, numClasses);
+      const { result, dz } = lossAndGradient(s, vals[plan.output.out], y, soft, n, numClasses);
       const varGrads = backward(s, plan, vals, saved, dz, n, update);
       if (update != null) {
         // The kernels were updated in their GEMMs; the rest (biases, gamma, beta, alpha) here, in one call.
@@ -267,12 +267,12 @@ export function makeFusedGraphMlpStep(model: tf.LayersModel, optimizer: tf.Optim
 }
 
 /** Softmax (the wasm kernel), the loss, hits and the logits' gradient, as fusedMlp.ts computes them. */
-export function lossAndGradient(s: HeapScope, logits: tf.TensorInfo, labels: Int32Array, n: number, classes: number) {
+export function lossAndGradient(s: HeapScope, logits: tf.TensorInfo, labels: Int32Array, soft: Float32Array | null, n: number, classes: number) {
   const probs = s.kernel('Softmax', { logits: { ...logits, shape: [n, classes] } }, { dim: 1 });
   const dz = s.alloc(n, classes);
   const p = new Float32Array(s.heap(), s.off(probs), n * classes);
   const g = new Float32Array(s.heap(), s.off(dz), n * classes);
-  const loss = crossEntropyRows(p, labels, n, classes, g);
+  const loss = lossRows(p, labels, soft, n, classes, g);
   softmaxGradient(p, g, n, classes);
   return { result: { loss: loss.value, correct: loss.correct }, dz };
 }
@@ -417,18 +417,27 @@ function backward(s: HeapScope, plan: GraphPlan, vals: tf.TensorInfo[], saved: S
 
 
 /**
- * The step training and the bench use: the fused graph MLP step for graph models its plan takes (WORKBENCH_FUSED_GRAPH_MLP=0
- * turns it off), else fusedMlp.ts's choice (the fused MLP step or the taped one), which also runs whenever it cannot.
+ * A fused (tape-free) training step: null at a call it cannot run. With `soft` targets [n, classes] (label smoothing,
+ * mixup) its loss is the objective step's soft cross-entropy, else the labels' (softLoss.ts's lossRows).
  */
+export type FusedStep = (x: Float32Array, y: Int32Array, n: number, soft?: Float32Array | null) => StepResult | null;
+
+/**
+ * The fused step whose plan takes this model, or null (the taped step trains it): Sequential CNNs (fusedCnnTrain.ts),
+ * graph CNNs (fusedGraphCnn.ts; WORKBENCH_FUSED_GRAPH_CNN=0), graph MLPs (WORKBENCH_FUSED_GRAPH_MLP=0 turns them off),
+ * plain MLPs (fusedMlp.ts; WORKBENCH_FUSED_MLP=0).
+ */
+export function makeFusedStep(model: tf.LayersModel, optimizer: tf.Optimizer, inputShape: readonly number[], numClasses = 10): FusedStep | null {
+  return makeFusedCnnTrainStep(model, optimizer, inputShape, numClasses)
+    ?? makeFusedGraphCnnStep(model, optimizer, inputShape, numClasses)
+    ?? (fusedGraphMlpEnabled() ? makeFusedGraphMlpStep(model, optimizer, inputShape, numClasses) : null)
+    ?? (process.env.WORKBENCH_FUSED_MLP === '0' ? null : makeFusedMlpStep(model, optimizer, inputShape, numClasses));
+}
+
+/** The step training and the bench use: the fused step that takes the model, and the taped one whenever it cannot run. */
 export function makeFastestStep(model: tf.LayersModel, optimizer: tf.Optimizer, inputShape: readonly number[], numClasses = 10) {
-  const other = makeFastestTrainStep(model, optimizer, inputShape, numClasses);
-  // Sequential CNNs of the seed CNN's kind (fusedCnnTrain.ts), falling back to the taped step at any call it cannot run.
-  const cnn = makeFusedCnnTrainStep(model, optimizer, inputShape, numClasses);
-  if (cnn != null) return (x: Float32Array, y: Int32Array, n: number): StepResult => cnn(x, y, n) ?? other(x, y, n);
-  // Graph CNNs (fusedGraphCnn.ts; WORKBENCH_FUSED_GRAPH_CNN=0 turns it off), likewise.
-  const graphCnn = makeFusedGraphCnnStep(model, optimizer, inputShape, numClasses);
-  if (graphCnn != null) return (x: Float32Array, y: Int32Array, n: number): StepResult => graphCnn(x, y, n) ?? other(x, y, n);
-  const graph = fusedGraphMlpEnabled() ? makeFusedGraphMlpStep(model, optimizer, inputShape, numClasses) : null;
-  if (graph == null) return other;
-  return (x: Float32Array, y: Int32Array, n: number): StepResult => graph(x, y, n) ?? other(x, y, n);
+  const taped = makeTrainStep(model, optimizer, inputShape, numClasses);
+  const fused = makeFusedStep(model, optimizer, inputShape, numClasses);
+  if (fused == null) return taped;
+  return (x: Float32Array, y: Int32Array, n: number): StepResult => fused(x, y, n) ?? taped(x, y, n);
 }

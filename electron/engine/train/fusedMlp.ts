@@ -9,7 +9,7 @@ import { ACT, GRAD_FROM_Y, mlpStages, stageVariables, type Stage } from './fused
 import { finishUpdate, matmulUpdate, planNativeUpdate } from './fusedMlpUpdate.js';
 import type { NativeStep } from './fusedOptimizers.js';
 import { batchNormBackward, batchNormForward, dropoutForward } from './fusedStepLayers.js';
-import { crossEntropyRows } from './loss.js';
+import { lossRows } from './softLoss.js';
 import { makeTrainStep, sizeOf, type StepResult } from './step.js';
 
 /*
@@ -75,7 +75,7 @@ export function makeFusedMlpStep(model: tf.LayersModel, optimizer: tf.Optimizer,
   if (stages == null) return null;
   const inWidth = sizeOf(inputShape);
 
-  return (x: Float32Array, y: Int32Array, n: number): StepResult | null => {
+  return (x: Float32Array, y: Int32Array, n: number, soft: Float32Array | null = null): StepResult | null => {
     const addon = activeNative();
     if (addon == null || tf.getBackend() !== 'wasm' || typeof addon.dropout !== 'function' || typeof addon.activation !== 'function'
       || typeof addon.batchNormTrain !== 'function' || typeof addon.batchNormGrad !== 'function') return null;
@@ -88,7 +88,7 @@ export function makeFusedMlpStep(model: tf.LayersModel, optimizer: tf.Optimizer,
     const grads: tf.NamedTensorMap = {};
     const handed = new Set<object>();
     try {
-      const result = run(addon, backend, stages, vars, b, x, y, n, numClasses, handed, update);
+      const result = run(addon, backend, stages, vars, b, x, y, soft, n, numClasses, handed, update);
       if (update != null) {
         fusedSteps++;
         return result;
@@ -114,7 +114,7 @@ export function makeFusedMlpStep(model: tf.LayersModel, optimizer: tf.Optimizer,
 type Vars = ReadonlyArray<readonly [tf.Variable, tf.Variable | null] | null>;
 
 /** Forward, loss, backward: the gradients land in the buffers' dW and db. */
-function run(addon: NativeAddon, backend: WasmBackendInternals, stages: Stage[], vars: Vars, b: Buffers, x: Float32Array, y: Int32Array,
+function run(addon: NativeAddon, backend: WasmBackendInternals, stages: Stage[], vars: Vars, b: Buffers, x: Float32Array, y: Int32Array, soft: Float32Array | null,
   n: number, classes: number, handed: Set<object>, update: NativeStep | null): StepResult {
   const off = (t: tf.TensorInfo) => offsetOf(backend, t);
   const heap = () => heapOf(backend);
@@ -155,7 +155,7 @@ function run(addon: NativeAddon, backend: WasmBackendInternals, stages: Stage[],
   try {
     const p = new Float32Array(heap(), off(softmax), n * classes);
     const dz = new Float32Array(heap(), off(b.dOut[last]), n * classes);
-    loss = crossEntropyRows(p, y, n, classes, dz);
+    loss = lossRows(p, y, soft, n, classes, dz);
     softmaxGradient(p, dz, n, classes);
   } finally {
     backend.disposeData(softmax.dataId);

@@ -4,6 +4,7 @@ import type { Hyperparameters } from '../../../shared/hyper.js';
 import { sparseCrossEntropy, type LossResult } from './loss.js';
 import { smoothedTargets, softCrossEntropy } from './softLoss.js';
 import { sizeOf, type StepResult } from './step.js';
+import { makeFusedStep } from './fusedGraphMlp.js';
 
 export interface ObjectiveOptions {
   labelSmoothing: number;
@@ -79,5 +80,28 @@ export function makeObjectiveStep(model: tf.LayersModel, optimizer: tf.Optimizer
     });
     const r = result as LossResult | null;
     return { loss: r!.value + penalty, correct: r!.correct };
+  };
+}
+
+/**
+ * The objective step where soft targets (label smoothing, mixup) are its only term: the fused step that takes the model
+ * (fusedGraphMlp.ts's makeFusedStep) with those targets, the same arithmetic as softCrossEntropy, so the same bits as
+ * makeObjectiveStep; that step itself whenever the fused one cannot run, and for clipping or L2 penalties (their
+ * gradients are tfjs ops on the tape). WORKBENCH_FUSED_SOFT=0 turns it off (read at make time).
+ */
+export function makeFastestObjectiveStep(model: tf.LayersModel, optimizer: tf.Optimizer, inputShape: readonly number[], o: ObjectiveOptions, numClasses = 10) {
+  const objective = makeObjectiveStep(model, optimizer, inputShape, o, numClasses);
+  if (process.env.WORKBENCH_FUSED_SOFT === '0' || o.clipNorm != null || o.clipValue != null || hasPenalties(model)) return objective;
+  const fused = makeFusedStep(model, optimizer, inputShape, numClasses);
+  if (fused == null) return objective;
+  let smoothBuffer = new Float32Array(0);
+  return (x: Float32Array, y: Int32Array, batchSize: number, softTargets?: Float32Array | null): StepResult => {
+    // The targets makeObjectiveStep would use: the batch's (mixup), else the smoothed labels, else the labels.
+    let targets = softTargets ?? null;
+    if (!targets && o.labelSmoothing > 0) {
+      if (smoothBuffer.length < batchSize * numClasses) smoothBuffer = new Float32Array(batchSize * numClasses);
+      targets = smoothedTargets(y, batchSize, numClasses, o.labelSmoothing, smoothBuffer);
+    }
+    return fused(x, y, batchSize, targets) ?? objective(x, y, batchSize, softTargets);
   };
 }

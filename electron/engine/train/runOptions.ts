@@ -10,7 +10,7 @@ import type { Augment } from '../data/batches.js';
 import { learningRateAt } from './schedule.js';
 import type { StepResult } from './step.js';
 import { makeFastestStep } from './fusedGraphMlp.js';
-import { makeObjectiveStep, needsObjectiveStep, objectiveOptions } from './objective.js';
+import { makeFastestObjectiveStep, needsObjectiveStep, objectiveOptions } from './objective.js';
 import { smoothedTargets } from './softLoss.js';
 
 /** Purposes of the per-(seed, epoch, batch) generators: one stream each, so turning one option on leaves the others' draws. */
@@ -43,7 +43,7 @@ export class RunOptions {
   makeStep(model: tf.LayersModel, optimizer: tf.Optimizer, inputShape: readonly number[]): RunStep {
     const o = objectiveOptions(this.hyper);
     return needsObjectiveStep(o, model, this.alpha > 0)
-      ? makeObjectiveStep(model, optimizer, inputShape, o, this.numClasses)
+      ? makeFastestObjectiveStep(model, optimizer, inputShape, o, this.numClasses)
       : makeFastestStep(model, optimizer, inputShape, this.numClasses);
   }
 

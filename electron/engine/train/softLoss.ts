@@ -1,6 +1,6 @@
 // Cross-entropy against soft targets (label smoothing, mixup) as one taped op, like loss.ts's sparse one (engine layer).
 import * as tf from '@tensorflow/tfjs';
-import { EPSILON, type LossResult } from './loss.js';
+import { crossEntropyRows, EPSILON, type LossResult } from './loss.js';
 
 const f32 = Math.fround;
 const LO = f32(EPSILON);
@@ -31,26 +31,8 @@ export function softCrossEntropy(probs: tf.Tensor2D, targets: Float32Array): Los
   let value = 0;
   let correct = 0;
   const forward = (p: tf.Tensor, save: tf.GradSaveFunc) => {
-    const v = p.dataSync() as Float32Array;
     const grad = new Float32Array(n * classes);
-    const g = -1 / n;
-    let sum = 0;
-    for (let r = 0; r < n; r++) {
-      const row = r * classes;
-      let best = 0;
-      let target = 0;
-      for (let c = 0; c < classes; c++) {
-        const pc = v[row + c];
-        const tc = targets[row + c];
-        if (pc > v[row + best]) best = c;
-        if (tc > targets[row + target]) target = c;
-        const clipped = pc < LO ? LO : pc > HI ? HI : pc;
-        grad[row + c] = pc >= LO && pc <= HI ? (g * tc) / clipped : 0;
-        if (tc !== 0) sum += tc * Math.log(clipped);
-      }
-      if (best === target) correct++;
-    }
-    value = -sum / n;
+    ({ value, correct } = softCrossEntropyRows(p.dataSync() as Float32Array, targets, n, classes, grad));
     const gradient = tf.tensor2d(grad, [n, classes]);
     save([gradient]);
     return { value: tf.scalar(value), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(dy, saved[0]) };
@@ -58,4 +40,38 @@ export function softCrossEntropy(probs: tf.Tensor2D, targets: Float32Array): Los
   const op = tf.customGrad(forward as unknown as Parameters<typeof tf.customGrad>[0]);
   const loss = op(probs) as tf.Scalar;
   return { loss, value, correct };
+}
+
+/**
+ * softCrossEntropy's arithmetic on softmax outputs `v` [n, classes]: the loss, its gradient written to `grad`, the hits.
+ * Shared with the fused training steps (lossRows in loss.ts) so that soft targets give the taped op's bits there.
+ */
+export function softCrossEntropyRows(v: Float32Array, targets: Float32Array, n: number, classes: number, grad: Float32Array): { value: number; correct: number } {
+  const g = -1 / n;
+  let sum = 0;
+  let correct = 0;
+  for (let r = 0; r < n; r++) {
+    const row = r * classes;
+    let best = 0;
+    let target = 0;
+    for (let c = 0; c < classes; c++) {
+      const pc = v[row + c];
+      const tc = targets[row + c];
+      if (pc > v[row + best]) best = c;
+      if (tc > targets[row + target]) target = c;
+      const clipped = pc < LO ? LO : pc > HI ? HI : pc;
+      grad[row + c] = pc >= LO && pc <= HI ? (g * tc) / clipped : 0;
+      if (tc !== 0) sum += tc * Math.log(clipped);
+    }
+    if (best === target) correct++;
+  }
+  return { value: -sum / n, correct };
+}
+
+/**
+ * A fused step's loss rows: against `soft` targets [n, classes] when given (label smoothing, mixup:
+ * softCrossEntropy's arithmetic, as the objective step tapes it), else against the labels (sparseCrossEntropy's arithmetic).
+ */
+export function lossRows(v: Float32Array, labels: Int32Array, soft: Float32Array | null, n: number, classes: number, grad: Float32Array): { value: number; correct: number } {
+  return soft ? softCrossEntropyRows(v, soft, n, classes, grad) : crossEntropyRows(v, labels, n, classes, grad);
 }

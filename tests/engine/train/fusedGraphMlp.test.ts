@@ -168,7 +168,7 @@ describe.skipIf(nativeMissing != null)(`fused graph MLP step${nativeMissing ? ` 
     res.dispose();
   });
 
-  it('training picks it for plain options only; frozen layers and a switched-off addon take the taped step', async () => {
+  it('training picks it for plain options and soft targets, not clipping; frozen layers and a switched-off addon take the taped step', async () => {
     const ran = (hyper: object) => {
       const model = buildModel(mlpRes, 4);
       const opt = makeOptimizer(adam, 1e-3);
@@ -181,7 +181,8 @@ describe.skipIf(nativeMissing != null)(`fused graph MLP step${nativeMissing ? ` 
       return fusedGraphMlpSteps() - before;
     };
     expect(ran({})).toBe(1);
-    expect(ran({ labelSmoothing: 0.1 })).toBe(0);
+    expect(ran({ labelSmoothing: 0.1 }), 'label smoothing: the soft targets through it (fusedSoft.test.ts)').toBe(1);
+    expect(ran({ labelSmoothing: 0.1, clipValue: 1 })).toBe(0);
 
     const model = buildModel(mlpRes, 2);
     const opt = makeOptimizer(adam, 1e-3);

@@ -171,7 +171,7 @@ describe.skipIf(nativeMissing != null)(`fused MLP step${nativeMissing ? ` (skipp
     expect(mlpStages(getPresetModel('seed-cnn'), IMAGE, 10)).toBeNull();
   });
 
-  it('training picks it for plain options only: label smoothing, clipping, L2 and non-chain models take the taped steps', () => {
+  it('training picks it for plain options and soft targets: clipping, L2 and non-chain models take the taped steps', () => {
     const ran = (hyper: object, spec: ModelSpec = seedAnn) => {
       const model = buildModel(spec, 4);
       const opt = makeOptimizer({ type: 'adam', beta1: 0.9, beta2: 0.999 }, 1e-3);
@@ -185,7 +185,8 @@ describe.skipIf(nativeMissing != null)(`fused MLP step${nativeMissing ? ` (skipp
     };
     expect(ran({})).toBe(1);
     expect(ran({ optimizer: { type: 'sgd', momentum: 0.9, nesterov: true } }), 'any optimizer: its own update').toBe(1);
-    expect(ran({ labelSmoothing: 0.1 })).toBe(0);
+    expect(ran({ labelSmoothing: 0.1 }), 'label smoothing: the soft targets through it (fusedSoft.test.ts)').toBe(1);
+    expect(ran({ labelSmoothing: 0.1, clipNorm: 1 })).toBe(0);
     expect(ran({ clipNorm: 1 })).toBe(0);
     expect(ran({ clipValue: 1 })).toBe(0);
     const l2 = { ...seedAnn, layers: seedAnn.layers.map((l, i) => (i === 0 ? { ...l, kernelRegularizer: { l2: 1e-3 } } : l)) } as ModelSpec;
