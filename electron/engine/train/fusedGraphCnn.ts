@@ -11,6 +11,8 @@ import { BIAS_ACT_GRAD_KERNEL, CONV_LAYER_KERNEL, convLayerGeometry, LAYER_ACTIV
 import { BIAS_RELU, GAUSSIAN_NOISE, GLOBAL_MAX_GRAD, LEAKY_RELU_GRAD, PRELU_GRAD } from '../backend/kernels/native/GraphOps.js';
 import { LAYER_NORM, LAYER_NORM_GRAD } from '../backend/kernels/native/LayerNorm.js';
 import type { WasmBackendInternals } from '../backend/kernels/native/heap.js';
+import { BATCH_NORM_GRAD, BATCH_NORM_TRAIN } from '../backend/kernels/native/BatchNorm.js';
+import { fusedBatchNormAvailable } from '../models/batchNorm.js';
 import { biasReluKernels } from '../models/biasRelu.js';
 import { fusedConvEnabled } from '../models/convLayer.js';
 import { gapEnabled } from '../models/gapLayer.js';
@@ -42,6 +44,8 @@ import type { StepResult } from './step.js';
  *   WorkbenchLayerNorm(Grad). GlobalMaxPooling2D: Max, WorkbenchGlobalMaxGrad. SpatialDropout2D: tf.dropout's
  *   Add(uniform, keep), Floor, RealDiv, Multiply, the uniform draw tfjs's own (randomUniform with the layer's
  *   `${seed}:${step}`), its gradient Multiply(dy, mask). Add: Add from the first input on; Concatenate: Concat, SplitV.
+ * - BatchNormalization (batchNorm.ts): WorkbenchBatchNormTrain, its new moving statistics written to the layer's
+ *   variables as its call writes them; its gradient WorkbenchBatchNormGrad.
  * - Dropout (layerBuilders.ts): WorkbenchDropout from the layer's next mask seed, its gradient Multiply(dy, mask).
  *   GlobalAveragePooling2D (gapLayer.ts): Mean over h, w; its gradient RealDiv(dy, h·w) and Tile. Flatten: a reshape.
  * - Dense (denseTraining.ts): _FusedMatMul (relu or linear in it); its gradient WorkbenchBiasActGrad for relu, then
@@ -93,6 +97,7 @@ function nodeReady(nd: CnnNode, plan: CnnGraphPlan, n: number): boolean {
     case 'prelu': return graphFusionEnabled() && has(PRELU_GRAD);
     case 'globalMax': return graphFusionEnabled() && has(GLOBAL_MAX_GRAD);
     case 'layerNorm': return fusedLayerNormAvailable();
+    case 'batchNorm': return fusedBatchNormAvailable();
     case 'dropout': return has(DROPOUT_KERNEL);
     case 'globalAvg': return gapEnabled();
     // relu's mask and bias sum by WorkbenchBiasActGrad (denseTraining.ts's gradient), else tfjs's relu gradient ops.
@@ -114,7 +119,7 @@ function scalar(s: HeapScope, v: number): Info {
 const POINTWISE = { strides: 1, pad: 'valid', dataFormat: 'NHWC' };
 
 /** One node's forward: its output. */
-function forwardNode(k: Kernel, s: HeapScope, nd: CnnNode, xs: Info[], kept: Kept): Info {
+function forwardNode(k: Kernel, s: HeapScope, nd: CnnNode, xs: Info[], kept: Kept, handed: Set<object>): Info {
   const x = xs[0];
   switch (nd.kind) {
     case 'identity': return x;
@@ -172,6 +177,21 @@ function forwardNode(k: Kernel, s: HeapScope, nd: CnnNode, xs: Info[], kept: Kep
     }
     case 'flatten': return { ...x, shape: [x.shape[0], x.shape.slice(1).reduce((a, b) => a * b, 1)] };
     case 'globalAvg': return k(tf.Mean, { x }, { axis: [1, 2], keepDims: false })[0];
+    case 'batchNorm': {
+      const f = nd.bn;
+      const [y, mean, variance, newMean, newVariance] = k(BATCH_NORM_TRAIN, {
+        x, gamma: f.gamma!.read(), beta: f.beta!.read(), movingMean: f.movingMean.read(), movingVariance: f.movingVariance.read(),
+      }, { epsilon: f.epsilon, momentum: f.momentum });
+      kept.set(nd, [mean, variance]);
+      // The new moving statistics become the layer's, as its call writes them (their buffers go to the engine).
+      for (const [t, v] of [[newMean, f.movingMean], [newVariance, f.movingVariance]] as const) {
+        handed.add(t.dataId);
+        const tensor = tf.engine().makeTensorFromTensorInfo(t) as tf.Tensor;
+        v.write(tensor);
+        tensor.dispose();
+      }
+      return y;
+    }
   }
 }
 
@@ -259,6 +279,12 @@ function backwardNode(k: Kernel, s: HeapScope, nd: CnnNode, dy: Info, xs: Info[]
     case 'flatten':
       if (wants[0]) give(0, { ...dy, shape: x.shape });
       return [];
+    case 'batchNorm': {
+      const [mean, variance] = kept.get(nd)!;
+      const [dx, dg, db] = k(BATCH_NORM_GRAD, { x, dy, mean, variance, gamma: nd.bn.gamma!.read() }, { epsilon: nd.bn.epsilon });
+      if (wants[0]) give(0, dx);
+      return [dg, db];
+    }
     case 'globalAvg': {
       // gapLayer.ts's gradient: tile(reshape(div(dy, h·w), [n, 1, 1, c]), [1, h, w, 1]).
       if (!wants[0]) return [];
@@ -271,7 +297,8 @@ function backwardNode(k: Kernel, s: HeapScope, nd: CnnNode, dy: Info, xs: Info[]
 }
 
 /** Forward, loss, backward over `plan`: the loss and hits, and every variable's gradient. */
-function run(s: HeapScope, plan: CnnGraphPlan, x: Float32Array, labels: Int32Array, soft: Float32Array | null, n: number, classes: number) {
+function run(s: HeapScope, plan: CnnGraphPlan, x: Float32Array, labels: Int32Array, soft: Float32Array | null, n: number, classes: number,
+  handed: Set<object>) {
   const k: Kernel = (name, inputs, attrs = {}) => {
     const out = tf.getKernel(name, 'wasm')!.kernelFunc({ inputs: inputs as tf.NamedTensorInfoMap, backend: s.backend as never, attrs: attrs as tf.NamedAttrMap });
     return (Array.isArray(out) ? out : [out]).map((t) => s.own(t));
@@ -281,7 +308,7 @@ function run(s: HeapScope, plan: CnnGraphPlan, x: Float32Array, labels: Int32Arr
   new Float32Array(s.heap(), s.off(input), n * width).set(x.subarray(0, n * width));
   const vals: Info[] = [input];
   const kept: Kept = new Map();
-  for (const nd of plan.nodes) vals.push(forwardNode(k, s, nd, nd.ins.map((i) => vals[i]), kept));
+  for (const nd of plan.nodes) vals.push(forwardNode(k, s, nd, nd.ins.map((i) => vals[i]), kept, handed));
 
   const output = plan.nodes.at(-1)!;
   const { result, dz } = lossAndGradient(s, vals[output.out], labels, soft, n, classes);
@@ -325,7 +352,7 @@ export function makeFusedGraphCnnStep(model: tf.LayersModel, optimizer: tf.Optim
     const handed = new Set<object>();
     const grads: tf.NamedTensorMap = {};
     try {
-      const { result, varGrads } = run(s, plan, x, y, soft, n, numClasses);
+      const { result, varGrads } = run(s, plan, x, y, soft, n, numClasses, handed);
       if (update != null) {
         finishUpdate(addon, backend, update, varGrads);
       } else {

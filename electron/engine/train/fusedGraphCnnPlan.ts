@@ -1,10 +1,12 @@
 // Which graph CNNs the fused graph CNN training step takes (engine layer): a functional model over NHWC tensors of this
 // app's GaussianNoise, Conv2D (relu or linear; dilated), ZeroPadding2D, DepthwiseConv2D and SeparableConv2D (the kinds
 // the layer runs on the native kernels), LeakyReLU, PReLU, Add, Concatenate, MaxPooling2D, LayerNormalization (last
-// axis), SpatialDropout2D, Dropout, GlobalMaxPooling2D, GlobalAveragePooling2D, Flatten and Dense (relu or linear),
+// axis), BatchNormalization (last axis), SpatialDropout2D, Dropout, GlobalMaxPooling2D, GlobalAveragePooling2D, Flatten
+// and Dense (relu or linear),
 // ending in a Dense softmax; described as the nodes fusedGraphCnn.ts runs, in tfjs's own execution order, each with the
 // kernels and attributes its layer's training call records.
 import * as tf from '@tensorflow/tfjs';
+import { asFusedBatchNorm, type BatchNormFields } from '../models/batchNorm.js';
 import { isFusedConv2d } from '../models/convLayer.js';
 import { isTrainingDense } from '../models/denseTraining.js';
 import { isFusedGap } from '../models/gapLayer.js';
@@ -49,6 +51,8 @@ export type CnnNode = { ins: number[]; out: number; layer: tf.layers.Layer } & (
   | { kind: 'flatten' }
   /** GlobalAveragePooling2D (gapLayer.ts): Mean over h and w; its gradient RealDiv by h·w, then Tile. */
   | { kind: 'globalAvg' }
+  /** BatchNormalization over the last axis (batchNorm.ts): WorkbenchBatchNormTrain, writing the moving statistics. */
+  | { kind: 'batchNorm'; bn: BatchNormFields }
   /** A layer that trains as the identity (noise of stddev 0, dropout of rate outside (0, 1)). */
   | { kind: 'identity' });
 
@@ -174,6 +178,11 @@ function nodeOf(layer: tf.layers.Layer, name: string, inShapes: number[][], last
       if (!isTrainingDense(layer) || (act !== 'relu' && act !== 'linear')) return `Dense ${layer.name}: not this app's relu or linear Dense`;
       return { ...base, kind: 'dense', kernel: d.kernel!, bias: d.bias ?? null, relu: act === 'relu' };
     }
+    case 'BatchNormalization': {
+      const bn = asFusedBatchNorm(layer, rank + 1);
+      if (bn == null) return `BatchNormalization ${layer.name}: not this app's, over the last axis with gamma and beta`;
+      return { ...base, kind: 'batchNorm', bn };
+    }
     case 'GlobalAveragePooling2D':
       if (!isFusedGap(layer) || (layer as unknown as { dataFormat?: string }).dataFormat !== 'channelsLast') return `GlobalAveragePooling2D ${layer.name} is not this app's channels-last one`;
       return { ...base, kind: 'globalAvg' };
@@ -265,7 +274,7 @@ export function graphCnnPlan(model: tf.LayersModel, inputShape: readonly number[
     const shape = outShape(layer, inIdx.map((i) => shapes[i]));
     if (shape.some((d) => !(d > 0))) return no(`layer ${layer.name}: output shape [${shape}]`);
     shapes.push(shape);
-    const weighted = ['conv', 'spatialConv', 'prelu', 'layerNorm', 'dense'].includes(node.kind);
+    const weighted = ['conv', 'spatialConv', 'prelu', 'layerNorm', 'batchNorm', 'dense'].includes(node.kind);
     needsGrad.push(weighted || inIdx.some((i) => needsGrad[i]));
     nodes.push(node);
     ids.set(sym.id, node.out);
@@ -286,6 +295,7 @@ export function cnnNodeVariables(n: CnnNode): tf.Variable[] {
     case 'spatialConv': return v(n.kernel, n.pointwise, n.bias);
     case 'prelu': return v(n.alpha);
     case 'layerNorm': return v(n.gamma, n.beta);
+    case 'batchNorm': return v(n.bn.gamma as unknown as LayerVar, n.bn.beta as unknown as LayerVar); // read() is the tf.Variable itself
     default: return [];
   }
 }

@@ -14,7 +14,7 @@ import type { Optimizer } from '../../../shared/hyper.js';
 import type { ModelSpec } from '../../../shared/spec.js';
 import { nativeMissing, useNative } from '../backend/kernels/native/setup.js';
 import { randomValues } from '../backend/kernels/reference.js';
-import { denseHead, padNorm, resBlock, residualSep } from './fixtures/graphCnnModels.js';
+import { denseHead, padNorm, resBlock, resBn, residualSep } from './fixtures/graphCnnModels.js';
 import { addonCalls, expectFrozenFallsBack, expectSameAsTaped, expectSwitchesOff, RATES, trainSpecialPixels, type StepMaker } from './stepBits.js';
 
 const IMAGE = [28, 28, 1];
@@ -49,13 +49,15 @@ describe.skipIf(nativeMissing != null)(`fused graph CNN training step${nativeMis
     ['pad-norm, Adam, 1 thread', padNorm, ADAM, 1],
     ['dense-head, Adam, 2 threads', denseHead, ADAM, 2],
     ['dense-head, SGD with momentum, 1 thread', denseHead, { type: 'sgd', momentum: 0.9 }, 1],
+    ['res-bn, Adam, 2 threads', resBn, ADAM, 2],
+    ['res-bn, RMSProp, 1 thread', resBn, { type: 'rmsprop', rho: 0.9, momentum: 0.5 }, 1],
   ];
 
   it.each(cases)('%s: the same bits as the taped step (weights, optimizer state, losses, hits)', async (name, spec, o, threads, sizes = SIZES) => {
     await expectSameAsTaped(spec, o, sizes, threads, name.includes('WORKBENCH_FUSED_MLP_UPDATE=0'), fusedGraphCnnSteps, taped, fastest);
   }, 120_000);
 
-  it.each([['residual-sep', residualSep], ['pad-norm', padNorm], ['dense-head', denseHead]] as const)('%s: the same bits with −0, +Inf and NaN pixels (the loss going NaN)', async (_name, spec) => {
+  it.each([['residual-sep', residualSep], ['pad-norm', padNorm], ['dense-head', denseHead], ['res-bn', resBn]] as const)('%s: the same bits with −0, +Inf and NaN pixels (the loss going NaN)', async (_name, spec) => {
     const run = (make: StepMaker) => trainSpecialPixels(spec, make);
     const want = run(taped);
     const steps = fusedGraphCnnSteps();
@@ -65,7 +67,7 @@ describe.skipIf(nativeMissing != null)(`fused graph CNN training step${nativeMis
     got.weights.forEach((w, k) => expect(w, `weight ${k}`).toEqual(want.weights[k]));
   }, 120_000);
 
-  it.each([['residual-sep', residualSep], ['res-block', resBlock], ['pad-norm', padNorm], ['dense-head', denseHead]] as const)(
+  it.each([['residual-sep', residualSep], ['res-block', resBlock], ['pad-norm', padNorm], ['dense-head', denseHead], ['res-bn', resBn]] as const)(
     '%s: the fused step makes exactly the taped step\'s addon calls, as many of each', async (_name, spec) => {
       const calls = (make: StepMaker) => addonCalls(spec, make, SIZES);
       const want = await calls(taped);
@@ -92,8 +94,8 @@ describe.skipIf(nativeMissing != null)(`fused graph CNN training step${nativeMis
     const head = [{ type: 'GlobalMaxPooling2D' }, { type: 'Dense', units: 10, activation: 'softmax' }];
     const m = (layers: object[]) => buildModel({ name: 'x', inputShape: IMAGE, layers } as unknown as ModelSpec, 1);
     expect(graphCnnPlan(m([conv, side, add, ...head]), IMAGE, 10).reason, 'covered').toBeNull();
+    expect(graphCnnPlan(m([conv, side, add, { type: 'BatchNormalization' }, ...head]), IMAGE, 10).reason, 'batch norm').toBeNull();
     const declined: Array<[string, object[]]> = [
-      ['batch norm', [conv, side, add, { type: 'BatchNormalization' }, ...head]],
       ['tanh conv', [conv, { ...side, activation: 'tanh' }, add, ...head]],
       ['depthwise with a bias, linear', [conv, { type: 'DepthwiseConv2D', name: 'b', kernelSize: 3, padding: 'same' }, add, ...head]],
       ['pool right after a conv', [conv, side, add, { ...conv, name: 'c' }, { type: 'MaxPooling2D', poolSize: 2 }, ...head]],
