@@ -5,9 +5,11 @@ import * as tf from '@tensorflow/tfjs';
 import { backend_util } from '@tensorflow/tfjs';
 import { BATCH_NORM_GRAD, BATCH_NORM_TRAIN } from '../backend/kernels/native/BatchNorm.js';
 import { BIAS_ACT_GRAD_KERNEL, CONV_LAYER_KERNEL, RELU_MASK } from '../backend/kernels/native/ConvLayer.js';
+import { MAX_POOL_RELU_GRAD_KERNEL, RELU_MAX_POOL_KERNEL, reluMaxPoolGeometry, type ReluMaxPoolAttrs } from '../backend/kernels/native/ConvPool.js';
 import { aleaState, DROPOUT_KERNEL } from '../backend/kernels/native/Dropout.js';
 import { BIAS_RELU, GAUSSIAN_NOISE, GLOBAL_MAX_GRAD, LEAKY_RELU_GRAD, PRELU_GRAD } from '../backend/kernels/native/GraphOps.js';
 import { LAYER_NORM, LAYER_NORM_GRAD } from '../backend/kernels/native/LayerNorm.js';
+import { fusedPoolEnabled } from '../models/poolLayer.js';
 import type { HeapScope } from './fusedGraphMlp.js';
 import type { CnnNode } from './fusedGraphCnnPlan.js';
 
@@ -52,7 +54,14 @@ export function forwardNode(k: Kernel, s: HeapScope, nd: CnnNode, xs: Info[], ke
     case 'prelu': return k(tf.Prelu, { x, alpha: nd.alpha.read() })[0];
     case 'add': return xs.slice(1).reduce((sum, b) => k(tf.Add, { a: sum, b })[0], x);
     case 'concat': return k(tf.Concat, xs, { axis: -1 })[0];
-    case 'maxPool': return k(tf.MaxPool, { x }, { ...nd.attrs, dimRoundingMode: undefined })[0];
+    case 'maxPool':
+      // After a relu conv with no other consumer, poolLayer.ts's fused pool where it applies (decided here, once a step).
+      if (nd.reluConv && fusedPoolEnabled() && [RELU_MAX_POOL_KERNEL, MAX_POOL_RELU_GRAD_KERNEL].every((name) => tf.getKernel(name, 'wasm') != null)
+        && reluMaxPoolGeometry(x, nd.attrs as ReluMaxPoolAttrs) != null) {
+        kept.set(nd, []);
+        return k(RELU_MAX_POOL_KERNEL, { x }, nd.attrs)[0];
+      }
+      return k(tf.MaxPool, { x }, { ...nd.attrs, dimRoundingMode: undefined })[0];
     case 'layerNorm': {
       const [y, mean, rstd] = k(LAYER_NORM, { x, gamma: nd.gamma.read(), beta: nd.beta.read() }, { epsilon: nd.epsilon });
       kept.set(nd, [mean, rstd]);
@@ -112,7 +121,8 @@ export function backwardNode(k: Kernel, s: HeapScope, nd: CnnNode, dy: Info, xs:
       if (wants[0]) give(0, dy);
       return [];
     case 'conv': {
-      const [dz, db] = nd.attrs.activation === 'relu' ? relu() : [dy, null];
+      const pooled = kept.get(nd)?.[0]; // the bias gradient from a fused pool's gradient, whose dz is dy
+      const [dz, db] = pooled ? [dy, pooled] : nd.attrs.activation === 'relu' ? relu() : [dy, null];
       const attrs = { strides: nd.attrs.strides, pad: nd.attrs.pad, dataFormat: 'NHWC' };
       const filter = nd.kernel.read();
       if (wants[0]) give(0, k(tf.Conv2DBackpropInput, { dy: dz, filter }, { ...attrs, inputShape: x.shape })[0]);
@@ -160,7 +170,14 @@ export function backwardNode(k: Kernel, s: HeapScope, nd: CnnNode, dy: Info, xs:
       return [];
     }
     case 'maxPool':
-      if (wants[0]) give(0, k(tf.MaxPoolGrad, { dy, input: x, output: y }, { ...nd.attrs, dimRoundingMode: undefined })[0]);
+      if (kept.has(nd)) {
+        // dz (relu's mask applied) for the conv, and its bias gradient, which its own gradient then takes (pooledBiasGradient).
+        const [dz, db] = k(MAX_POOL_RELU_GRAD_KERNEL, { dy, y: x }, nd.attrs);
+        kept.set(nd.reluConv!, [db]);
+        give(0, dz);
+      } else if (wants[0]) {
+        give(0, k(tf.MaxPoolGrad, { dy, input: x, output: y }, { ...nd.attrs, dimRoundingMode: undefined })[0]);
+      }
       return [];
     case 'layerNorm': {
       const [mean, rstd] = kept.get(nd)!;

@@ -39,7 +39,11 @@ export type CnnNode = { ins: number[]; out: number; layer: tf.layers.Layer } & (
   | { kind: 'prelu'; alpha: LayerVar }
   | { kind: 'add' }
   | { kind: 'concat' }
-  | { kind: 'maxPool'; attrs: { filterSize: [number, number]; strides: [number, number]; pad: string } }
+  /**
+   * `reluConv`: the relu Conv2D before it, when the conv has no other consumer (poolLayer.ts then fuses the pool into
+   * it where its kernels can: WorkbenchReluMaxPool, and the relu's mask and the conv's bias sum in WorkbenchMaxPoolReluGrad).
+   */
+  | { kind: 'maxPool'; attrs: { filterSize: [number, number]; strides: [number, number]; pad: string }; reluConv: CnnNode | null }
   | { kind: 'layerNorm'; gamma: LayerVar; beta: LayerVar; epsilon: number }
   | { kind: 'spatialDropout'; drop: SpatialDropoutLayer }
   | { kind: 'globalMax' }
@@ -217,7 +221,7 @@ function nodeOf(layer: tf.layers.Layer, name: string, inShapes: number[][], last
     case 'MaxPooling2D': {
       const p = maxPoolFieldsOf(layer);
       if (p == null || p.dataFormat !== 'channelsLast' || (p.padding !== 'same' && p.padding !== 'valid')) return `MaxPooling2D ${layer.name}: not this app's channels-last pool`;
-      return { ...base, kind: 'maxPool', attrs: { filterSize: p.poolSize, strides: p.strides, pad: p.padding } };
+      return { ...base, kind: 'maxPool', attrs: { filterSize: p.poolSize, strides: p.strides, pad: p.padding }, reluConv: null };
     }
     case 'LayerNormalization': {
       const l = layer as unknown as { axis: number[]; epsilon: number; gamma: LayerVar | null; beta: LayerVar | null };
@@ -265,10 +269,9 @@ export function graphCnnPlan(model: tf.LayersModel, inputShape: readonly number[
     const last = sym.id === m.outputs[0].id;
     const node = nodeOf(layer, layer.getClassName(), inIdx.map((i) => shapes[i]), last);
     if (typeof node === 'string') return no(node);
-    if (node.kind === 'maxPool' && inIdx.some((i) => nodes.find((n) => n.out === i)?.kind === 'conv')) {
-      // poolLayer.ts/relu6Pool.ts fuse a pool into the conv before it: the fused CNN step's vocabulary, not this.
-      return no(`MaxPooling2D ${layer.name} right after a Conv2D`);
-    }
+    const producer = nodes.find((n) => n.out === inIdx[0]);
+    if (node.kind === 'maxPool' && producer?.kind === 'conv' && producer.attrs.activation === 'relu'
+      && (producer.layer as unknown as { outboundNodes: unknown[] }).outboundNodes.length === 1) node.reluConv = producer;
     node.ins = inIdx;
     node.out = shapes.length;
     const shape = outShape(layer, inIdx.map((i) => shapes[i]));

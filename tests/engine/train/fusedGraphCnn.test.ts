@@ -1,7 +1,7 @@
 // Tests the fused graph CNN training step: bit for bit the taped step's weights, optimizer state, losses and hits for
 // residual-sep and smaller graph CNNs (1 and 2 native threads, several optimizers, −0/+Inf/NaN pixels), proven to run
 // (its counter), no tensor left behind, the taped step's addon calls, and the taped step where it does not apply.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { selectBackend } from '../../../electron/engine/backend/select.js';
 import { buildModel } from '../../../electron/engine/models/build.js';
 import { getPreset } from '../../../electron/engine/models/presets.js';
@@ -14,7 +14,7 @@ import type { Optimizer } from '../../../shared/hyper.js';
 import type { ModelSpec } from '../../../shared/spec.js';
 import { nativeMissing, useNative } from '../backend/kernels/native/setup.js';
 import { randomValues } from '../backend/kernels/reference.js';
-import { denseHead, padNorm, resBlock, resBn, residualSep } from './fixtures/graphCnnModels.js';
+import { convPools, denseHead, padNorm, resBlock, resBn, residualSep } from './fixtures/graphCnnModels.js';
 import { addonCalls, expectFrozenFallsBack, expectSameAsTaped, expectSwitchesOff, RATES, trainSpecialPixels, type StepMaker } from './stepBits.js';
 
 const IMAGE = [28, 28, 1];
@@ -51,9 +51,13 @@ describe.skipIf(nativeMissing != null)(`fused graph CNN training step${nativeMis
     ['dense-head, SGD with momentum, 1 thread', denseHead, { type: 'sgd', momentum: 0.9 }, 1],
     ['res-bn, Adam, 2 threads', resBn, ADAM, 2],
     ['res-bn, RMSProp, 1 thread', resBn, { type: 'rmsprop', rho: 0.9, momentum: 0.5 }, 1],
+    ['conv-pools, Adam, 2 threads', convPools, ADAM, 2],
+    ['conv-pools with WORKBENCH_FUSED_POOL=0 (tfjs\'s MaxPool after every conv), Adam, 1 thread', convPools, ADAM, 1],
   ];
 
   it.each(cases)('%s: the same bits as the taped step (weights, optimizer state, losses, hits)', async (name, spec, o, threads, sizes = SIZES) => {
+    if (name.includes('WORKBENCH_FUSED_POOL=0')) process.env.WORKBENCH_FUSED_POOL = '0';
+    onTestFinished(() => void delete process.env.WORKBENCH_FUSED_POOL);
     await expectSameAsTaped(spec, o, sizes, threads, name.includes('WORKBENCH_FUSED_MLP_UPDATE=0'), fusedGraphCnnSteps, taped, fastest);
   }, 120_000);
 
@@ -67,7 +71,8 @@ describe.skipIf(nativeMissing != null)(`fused graph CNN training step${nativeMis
     got.weights.forEach((w, k) => expect(w, `weight ${k}`).toEqual(want.weights[k]));
   }, 120_000);
 
-  it.each([['residual-sep', residualSep], ['res-block', resBlock], ['pad-norm', padNorm], ['dense-head', denseHead], ['res-bn', resBn]] as const)(
+  it.each([['residual-sep', residualSep], ['res-block', resBlock], ['pad-norm', padNorm], ['dense-head', denseHead], ['res-bn', resBn],
+    ['conv-pools', convPools]] as const)(
     '%s: the fused step makes exactly the taped step\'s addon calls, as many of each', async (_name, spec) => {
       const calls = (make: StepMaker) => addonCalls(spec, make, SIZES);
       const want = await calls(taped);
@@ -98,7 +103,7 @@ describe.skipIf(nativeMissing != null)(`fused graph CNN training step${nativeMis
     const declined: Array<[string, object[]]> = [
       ['tanh conv', [conv, { ...side, activation: 'tanh' }, add, ...head]],
       ['depthwise with a bias, linear', [conv, { type: 'DepthwiseConv2D', name: 'b', kernelSize: 3, padding: 'same' }, add, ...head]],
-      ['pool right after a conv', [conv, side, add, { ...conv, name: 'c' }, { type: 'MaxPooling2D', poolSize: 2 }, ...head]],
+      ['a relu6 conv', [conv, { ...side, activation: 'relu6' }, add, ...head]],
       ['a tanh Dense', [conv, side, add, { type: 'Flatten' }, { type: 'Dense', units: 16, activation: 'tanh' }, { type: 'Dense', units: 10, activation: 'softmax' }]],
       ['average pooling', [conv, side, add, { type: 'AveragePooling2D', poolSize: 2 }, ...head]],
       ['Sequential CNN (the fused CNN step\'s)', [conv, { type: 'MaxPooling2D', poolSize: 2 }, ...head]],
