@@ -102,7 +102,6 @@ function nodeReady(nd: CnnNode, plan: CnnGraphPlan, n: number): boolean {
   }
 }
 
-
 /** Forward, loss, backward over `plan`: the loss and hits, and every variable's gradient. */
 function run(s: HeapScope, plan: CnnGraphPlan, x: Float32Array, labels: Int32Array, soft: Float32Array | null, n: number, classes: number,
   handed: Set<object>) {
