@@ -21,7 +21,7 @@ function calibrationRows(): Map<string, number> {
   return rows;
 }
 
-const FITTED = ['denseGflops', 'convGflops', 'bnSecondsPerElement', 'layerSecondsPerBatch', 'mlpLayerSecondsPerBatch',
+const FITTED = ['denseGflops', 'convGflops', 'bnSecondsPerElement', 'cnnLayerSecondsPerBatch', 'mlpLayerSecondsPerBatch',
   'elementwiseSecondsPerElement', 'activationSecondsPerElement'] as const;
 const rows = calibrationRows();
 
@@ -37,9 +37,14 @@ const worst = (rates: CostRates) => (values.objective === 'max'
   ? Math.max(...errors(rates).map(([, e]) => Math.abs(e)))
   : Math.sqrt(errors(rates).reduce((a, [, e]) => a + e * e, 0) / rows.size));
 
+/**
+ * A fused CNN step's time outside the native calls, per layer with weights and batch: ~0.8 ms a batch for the seed CNN's
+ * four (docs/FUSED_CNN_TRAIN.md), so 0.2 ms; the floor is half that.
+ */
+const CNN_LAYER_FLOOR = 1e-4;
 let best: CostRates = { ...WASM_NATIVE_RATES };
 for (const k of FITTED) if (!(best[k] > 0)) best = { ...best, [k]: 1e-9 };
-best = { ...best, layerSecondsPerBatch: Math.max(best.layerSecondsPerBatch, 1e-4) };
+best = { ...best, cnnLayerSecondsPerBatch: Math.max(best.cnnLayerSecondsPerBatch, CNN_LAYER_FLOOR) };
 let bestScore = worst(best);
 let state = 1;
 const random = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 4294967296);
@@ -48,9 +53,9 @@ for (let i = 0; i < n; i++) {
   const k = FITTED[Math.floor(random() * FITTED.length)];
   const step = 0.3 * (1 - i / n) + 0.01;
   const moved = { ...best, [k]: best[k] * Math.exp((random() * 2 - 1) * step) };
-  // Per-batch costs stay real: a taped layer's tfjs bookkeeping was ~0.1 ms a batch in bench/profile.ts, and without a
-  // floor the fit moves it into the per-sample rates (then the estimate ignores the batch size).
-  const candidate: CostRates = { ...moved, denseGflops: Math.min(moved.denseGflops, peak), layerSecondsPerBatch: Math.max(moved.layerSecondsPerBatch, 1e-4) };
+  // Per-batch costs stay real: without a floor the fit moves them into the per-sample rates (then the estimate ignores
+  // the batch size).
+  const candidate: CostRates = { ...moved, denseGflops: Math.min(moved.denseGflops, peak), cnnLayerSecondsPerBatch: Math.max(moved.cnnLayerSecondsPerBatch, CNN_LAYER_FLOOR) };
   const score = worst(candidate);
   if (score < bestScore) {
     best = candidate;

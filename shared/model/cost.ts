@@ -7,42 +7,52 @@ import type { ModelSpec } from '../spec.js';
 
 /**
  * Rates fitted (`npx tsx bench/fit-cost.ts --peak 204`: root-mean-square relative error, Dense held under the SGEMM
- * peak) to the training samples/s of the seven bench models in bench/CALIBRATION.md (2026-11-28 02:02 run): wasm backend
- * + native kernels (fused MLP step with Adam inside the GEMMs, fused conv layers, Winograd, direct and implicit-GEMM
- * convolutions, fused relu/relu6 + max-pool gradients, fused BatchNormalization), 2 cores, batch 128. RMS error 7.3 %:
- * five models within 3 %, the seed ANN 15 % slower and mlp-bn 12 % faster than estimated (their own repeats spread
- * 104–130k and 29–44k samples/s in that run). A fitted rate is a model's share of the time, not a kernel's own speed; the taped
- * step's per-layer cost is held at 0.1 ms a batch (what bench/profile.ts shows), or the fit would drop it to 0.
- * Training work is 6 × forward MACs (forward, input gradient, weight gradient), as the bench counts it.
+ * peak) to the training samples/s of the seven bench models in bench/CALIBRATION.md (2026-11-28 08:48 run): wasm backend
+ * + native kernels, every one of the seven on a fused step (the fused MLP step with Adam inside the GEMMs; the fused CNN
+ * step: fused conv layers, Winograd, direct and implicit-GEMM convolutions, fused relu/relu6 + max-pool gradients, fused
+ * BatchNormalization), 2 cores, batch 128. RMS error 3.3 %: the seed ANN 6 % slower and mlp-bn 6 % faster than
+ * estimated, the five CNNs within 2 %. A fitted rate is a model's share of the time, not a kernel's own speed; the fused
+ * CNN step's per-layer cost sits at its floor of 0.1 ms a batch (fit-cost.ts), or the fit would move it into the
+ * per-sample rates. Training work is 6 × forward MACs (forward, input gradient, weight gradient), as the bench counts it.
  */
 export const WASM_NATIVE_RATES = {
-  /** Dense (matmul) training throughput, GFLOP/s, under the measured 204 GFLOP/s SGEMM peak. */
+  /** Dense (matmul) training throughput, GFLOP/s, under the measured 204 GFLOP/s SGEMM peak (the fit's cap). */
   denseGflops: 173,
   /**
    * Conv2D training throughput, GFLOP/s of direct-convolution FLOPs (im2col + GEMM, both gradients; 3×3 stride-1 layers
    * go through Winograd F(2×2, 3×3), fewer multiplications, and the one-channel first layers run direct kernels, which is
    * how this effective rate exceeds the GEMM peak).
    */
-  convGflops: 302,
+  convGflops: 254,
   /**
    * BatchNormalization: seconds per output element per sample, forward and backward. The fused native kernels brought
    * it from 33 ns (bench/BASELINE.md) to under 2 ns: the seed CNN with BN trains ~1.2× slower than without, not 4.6×.
    */
-  bnSecondsPerElement: 7.99e-10,
+  bnSecondsPerElement: 1.19e-9,
   /**
    * Fixed cost per batch of each layer with weights (Dense, Conv2D, BatchNormalization) for plain MLPs, which train
    * through the fused MLP step (electron/engine/train/fusedMlp.ts: no tfjs tape, docs/FUSED_MLP.md).
    */
-  mlpLayerSecondsPerBatch: 0.0711e-3,
-  /** Fixed cost per batch of each layer with weights (Dense, Conv2D, BatchNormalization): tfjs bookkeeping and Adam's update. */
+  mlpLayerSecondsPerBatch: 0.0516e-3,
+  /**
+   * Fixed cost per batch of each layer with weights for Sequential CNNs of the calibrated kinds, which train through the
+   * fused CNN step (electron/engine/train/fusedCnnTrain.ts: no tfjs tape, docs/FUSED_CNN_TRAIN.md).
+   */
+  cnnLayerSecondsPerBatch: 0.100e-3,
+  /**
+   * Fixed cost per batch of each layer with weights (Dense, Conv2D, BatchNormalization) on the taped step: tfjs bookkeeping
+   * and Adam's update. Graph models and the uncalibrated kinds train there; so do runs with gradient clipping or weight
+   * penalties (the objective step on the tape), which the estimate does not see (it prices the spec only) and so reads
+   * as fused. Not refitted since every calibrated model moved to a fused step: the 2026-11-28 02:02 fit.
+   */
   layerSecondsPerBatch: 0.358e-3,
   /** Flatten, Dropout: seconds per output element per sample (relu is fused into its layer); pooling per input element. */
-  elementwiseSecondsPerElement: 1.37e-9,
+  elementwiseSecondsPerElement: 1.18e-9,
   /**
    * A Dense or Conv2D activation other than relu/linear/softmax (elu, selu, gelu, swish, tanh, …): its own kernel forward
    * and backward, seconds per output element per sample.
    */
-  activationSecondsPerElement: 1.32e-9,
+  activationSecondsPerElement: 2.06e-9,
   /**
    * Inference (the validation pass) as a share of the training compute above, plus a per-layer cost per batch of 1000 (the
    * engine's EVAL_BATCH). Fitted to the inference column of the same table (a grid search on the log error, RMS 16 %):
@@ -186,7 +196,9 @@ export function estimateEpochCost(input: CostInput): CostEstimate {
   const r = input.rates ?? WASM_NATIVE_RATES;
   const batch = Math.max(1, Math.round(input.batchSize));
   const { compute, layers, flops, uncalibratedKinds, plainMlp } = perSample(input.spec, r);
-  const perLayer = plainMlp ? r.mlpLayerSecondsPerBatch : r.layerSecondsPerBatch;
+  // The fused steps' per-layer cost where the engine takes them (plain MLPs; Sequential CNNs of the calibrated kinds, which
+  // are the fused CNN step's), the taped step's otherwise.
+  const perLayer = plainMlp ? r.mlpLayerSecondsPerBatch : uncalibratedKinds.length === 0 ? r.cnnLayerSecondsPerBatch : r.layerSecondsPerBatch;
   const backend = BACKEND_FACTORS[input.backend] ?? { factor: 1, calibrated: false };
   const by = Object.fromEntries(KINDS.map((k) => [k, compute[k] + (layers[k] * perLayer) / batch])) as Record<Kind, number>;
   const wasmSample = KINDS.reduce((a, k) => a + by[k], 0);
