@@ -43,6 +43,20 @@ export function clipGradients(grads: tf.NamedTensorMap, clipNorm: number | null,
 }
 
 /**
+ * A step's soft targets for a batch: the batch's own (mixup) when given, else the labels smoothed by `smoothing` (in a
+ * buffer reused batch after batch), else null (the labels themselves).
+ */
+function batchTargets(smoothing: number, numClasses: number) {
+  let buffer = new Float32Array(0);
+  return (y: Int32Array, n: number, soft?: Float32Array | null): Float32Array | null => {
+    if (soft) return soft;
+    if (!(smoothing > 0)) return null;
+    if (buffer.length < n * numClasses) buffer = new Float32Array(n * numClasses);
+    return smoothedTargets(y, n, numClasses, smoothing, buffer);
+  };
+}
+
+/**
  * Like step.ts's makeTrainStep, with: soft targets passed per batch (mixup) or made from the labels (label smoothing),
  * the layers' L2 penalties (model.calculateLosses) added to the objective, and clipped gradients. The returned loss is
  * the objective the optimizer minimises: the cross-entropy against the (smoothed, mixed) targets plus the penalties,
@@ -50,15 +64,11 @@ export function clipGradients(grads: tf.NamedTensorMap, clipNorm: number | null,
  */
 export function makeObjectiveStep(model: tf.LayersModel, optimizer: tf.Optimizer, inputShape: readonly number[], o: ObjectiveOptions, numClasses = 10) {
   const size = sizeOf(inputShape);
-  let smoothBuffer = new Float32Array(0);
+  const targetsOf = batchTargets(o.labelSmoothing, numClasses);
   return (x: Float32Array, y: Int32Array, batchSize: number, softTargets?: Float32Array | null): StepResult => {
     let result: LossResult | null = null;
     let penalty = 0;
-    let targets: Float32Array | null = softTargets ?? null;
-    if (!targets && o.labelSmoothing > 0) {
-      if (smoothBuffer.length < batchSize * numClasses) smoothBuffer = new Float32Array(batchSize * numClasses);
-      targets = smoothedTargets(y, batchSize, numClasses, o.labelSmoothing, smoothBuffer);
-    }
+    const targets = targetsOf(y, batchSize, softTargets);
     const objective = (xs: tf.Tensor) => (): tf.Scalar => {
       const probs = model.apply(xs, { training: true }) as tf.Tensor2D;
       if (probs.shape[1] !== numClasses) throw new Error(`internal error: the model gives ${probs.shape[1]} outputs for ${numClasses} classes`);
@@ -94,14 +104,8 @@ export function makeFastestObjectiveStep(model: tf.LayersModel, optimizer: tf.Op
   if (process.env.WORKBENCH_FUSED_SOFT === '0' || o.clipNorm != null || o.clipValue != null || hasPenalties(model)) return objective;
   const fused = makeFusedStep(model, optimizer, inputShape, numClasses);
   if (fused == null) return objective;
-  let smoothBuffer = new Float32Array(0);
-  return (x: Float32Array, y: Int32Array, batchSize: number, softTargets?: Float32Array | null): StepResult => {
-    // The targets makeObjectiveStep would use: the batch's (mixup), else the smoothed labels, else the labels.
-    let targets = softTargets ?? null;
-    if (!targets && o.labelSmoothing > 0) {
-      if (smoothBuffer.length < batchSize * numClasses) smoothBuffer = new Float32Array(batchSize * numClasses);
-      targets = smoothedTargets(y, batchSize, numClasses, o.labelSmoothing, smoothBuffer);
-    }
-    return fused(x, y, batchSize, targets) ?? objective(x, y, batchSize, softTargets);
-  };
+  // The targets makeObjectiveStep uses: the batch's (mixup), else the smoothed labels, else none (the labels).
+  const targetsOf = batchTargets(o.labelSmoothing, numClasses);
+  return (x: Float32Array, y: Int32Array, batchSize: number, softTargets?: Float32Array | null): StepResult =>
+    fused(x, y, batchSize, targetsOf(y, batchSize, softTargets)) ?? objective(x, y, batchSize, softTargets);
 }
